@@ -46,7 +46,8 @@ $(BUILD)/%.a:
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 ARCHIVES := $(BUILD)/libinitd.a $(BUILD)/libsimfs.a $(BUILD)/libkstub.a $(BUILD)/libcommon.a
 $(BUILD)/gpu-initd: $(BUILD)/obj/initd/main.o $(BUILD)/libinitd.a $(BUILD)/libcommon.a

@@ -107,14 +107,10 @@ int rootfs_read_int(int rootfd, const char *path, int *ret)
 	return 0;
 }
 
-int rootfs_read_file(int rootfd, const char *path, char **ret, size_t *ret_len)
+int read_fd_all(int fd, char **ret, size_t *ret_len)
 {
-	int fd = rootfs_openat(rootfd, path, O_RDONLY, 0);
-	if (fd < 0)
-		return fd;
 	size_t cap = 4096, n = 0;
 	char *buf = malloc(cap);
-	int r = 0;
 	while (buf) {
 		if (n + 1 >= cap) {
 			char *nb = realloc(buf, cap * 2);
@@ -127,12 +123,12 @@ int rootfs_read_file(int rootfd, const char *path, char **ret, size_t *ret_len)
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k < 0) {
-			r = -errno;
-			break;
+			int e = -errno;
+			free(buf);
+			return e;
 		}
 		if (k == 0) {
 			buf[n] = '\0';
-			close(fd);
 			*ret = buf;
 			if (ret_len)
 				*ret_len = n;
@@ -140,9 +136,18 @@ int rootfs_read_file(int rootfd, const char *path, char **ret, size_t *ret_len)
 		}
 		n += (size_t)k;
 	}
-	close(fd);
 	free(buf);
-	return r ? r : -ENOMEM;
+	return -ENOMEM;
+}
+
+int rootfs_read_file(int rootfd, const char *path, char **ret, size_t *ret_len)
+{
+	int fd = rootfs_openat(rootfd, path, O_RDONLY, 0);
+	if (fd < 0)
+		return fd;
+	int r = read_fd_all(fd, ret, ret_len);
+	close(fd);
+	return r;
 }
 
 int rootfs_write(int rootfd, const char *path, const char *s)

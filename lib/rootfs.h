@@ -22,6 +22,8 @@ int rootfs_read_u64(int rootfd, const char *path, uint64_t *ret);
 int rootfs_read_int(int rootfd, const char *path, int *ret);
 /* Reads a whole file into a new NUL-terminated buffer. */
 int rootfs_read_file(int rootfd, const char *path, char **ret, size_t *ret_len);
+/* The same from an open fd (which it does not close). */
+int read_fd_all(int fd, char **ret, size_t *ret_len);
 /* One write(2) of the string, as `echo -n` would; 0 or -errno. */
 int rootfs_write(int rootfd, const char *path, const char *s);
 int rootfs_readlink(int rootfd, const char *path, char *buf, size_t size);

@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* .simfs/control (one command per write) and .simfs/stats. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core.h"
+
+int errno_parse(const char *s)
+{
+	static const struct {
+		const char *name;
+		int value;
+	} names[] = { { "EPERM", EPERM },   { "ENOENT", ENOENT }, { "EIO", EIO },	  { "ENXIO", ENXIO },
+		      { "ENOMEM", ENOMEM }, { "EACCES", EACCES }, { "EBUSY", EBUSY },	  { "EEXIST", EEXIST },
+		      { "ENODEV", ENODEV }, { "EINVAL", EINVAL }, { "ENOSPC", ENOSPC },   { "ERANGE", ERANGE },
+		      { "EAGAIN", EAGAIN }, { "EINTR", EINTR },   { "ETIMEDOUT", ETIMEDOUT }, { "EUSERS", EUSERS },
+		      { "ENOTSUP", ENOTSUP } };
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(s, names[i].name) == 0)
+			return names[i].value;
+	char *end;
+	long v = strtol(s, &end, 10);
+	return *s && !*end && v > 0 && v < 4096 ? (int)v : -EINVAL;
+}
+
+static int parse_long(const char *s, long lo, long hi, long *ret)
+{
+	char *end;
+	if (!s)
+		return -EINVAL;
+	long v = strtol(s, &end, 10);
+	if (!*s || *end || v < lo || v > hi)
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}
+
+int control_exec(struct simfs *sf, const char *cmd, size_t len)
+{
+	char line[512], *argv[5] = { 0 };
+	int argc = 0;
+	if (len >= sizeof(line))
+		return -EINVAL;
+	memcpy(line, cmd, len);
+	line[len] = '\0';
+	for (char *save = NULL, *t = strtok_r(line, " \t\n", &save); t; t = strtok_r(NULL, " \t\n", &save)) {
+		if (argc == 5)
+			return -E2BIG;
+		argv[argc++] = t;
+	}
+	if (argc == 0)
+		return -EINVAL;
+	struct model *m = sf->m;
+	const char *c = argv[0];
+	long n;
+	if (strcmp(c, "insmod") == 0 && argc == 2)
+		return module_load(m, argv[1], false);
+	if (strcmp(c, "modprobe") == 0 && argc == 2)
+		return module_load(m, argv[1], true);
+	if (strcmp(c, "rmmod") == 0 && argc == 2)
+		return module_unload(m, argv[1]);
+	if (strcmp(c, "unplug") == 0 && argc == 2) {
+		struct sim_dev *d = model_find_dev(m, argv[1]);
+		if (!d)
+			return -ENODEV;
+		int r = pci_dev_remove(d);
+		return r == -SIM_EWAIT ? -EBUSY : r;
+	}
+	if ((strcmp(c, "nvidia-open") == 0 || strcmp(c, "nvidia-close") == 0) && argc == 2) {
+		/* a CUDA process opening or closing /dev/nvidiaN */
+		struct sim_dev *d = model_find_dev(m, argv[1]);
+		if (!d || !d->driver || !(d->driver->desc->flags & DRV_NVIDIA))
+			return -ENODEV;
+		if (c[7] == 'o')
+			d->nv_users++;
+		else if (d->nv_users > 0)
+			d->nv_users--;
+		else
+			return -EINVAL;
+		return 0;
+	}
+	if (strcmp(c, "fail") == 0 && (argc == 3 || argc == 4)) {
+		int err = errno_parse(argv[2]);
+		long count = 1;
+		if (err < 0 || (argc == 4 && parse_long(argv[3], 0, 1000000, &count) < 0))
+			return -EINVAL;
+		struct fault *f = calloc(1, sizeof(*f));
+		if (!f)
+			return -ENOMEM;
+		const char *p = argv[1];
+		while (*p == '/')
+			p++;
+		snprintf(f->path, sizeof(f->path), "%s", p);
+		f->err = err;
+		f->count = count;
+		f->next = sf->faults;
+		sf->faults = f;
+		return 0;
+	}
+	if (strcmp(c, "fail-nth") == 0 && argc == 3) {
+		int err = errno_parse(argv[2]);
+		if (err < 0 || parse_long(argv[1], 1, 1000000, &n) < 0)
+			return -EINVAL;
+		sf->fail_nth = n;
+		sf->fail_nth_err = err;
+		return 0;
+	}
+	if (strcmp(c, "stall-nth") == 0 && argc == 2) {
+		if (parse_long(argv[1], 1, 1000000, &n) < 0)
+			return -EINVAL;
+		sf->stall_nth = n;
+		return 0;
+	}
+	if (strcmp(c, "release") == 0 && argc == 1) {
+		sf->stall_nth = 0;
+		sf->release_gen++;
+		return 0;
+	}
+	if (strcmp(c, "latency") == 0 && argc == 2) {
+		if (parse_long(argv[1], 0, 60000, &n) < 0)
+			return -EINVAL;
+		sf->latency_ms = (unsigned)n;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static ssize_t control_store(struct node *node, const char *buf, size_t len, const struct attr_io *io)
+{
+	int r = control_exec(node->obj, buf, len);
+	return r < 0 ? r : (ssize_t)len;
+}
+
+static ssize_t stats_show(struct node *node, char *buf, size_t cap, const struct attr_io *io)
+{
+	struct simfs *sf = node->obj;
+	const struct sim_stats *s = &sf->m->stats;
+	return snprintf(buf, cap, "reads %lu\nwrites %lu\nbinds %lu\nunbinds %lu\ncreates %lu\nremoves %lu\nstalled %u\n",
+			s->reads, s->writes, s->binds, s->unbinds, s->creates, s->removes, sf->stalled);
+}
+
+static const struct attr_ops control_ops = { .store = control_store };
+static const struct attr_ops stats_ops = { .show = stats_show };
+
+int control_init(struct simfs *sf)
+{
+	struct node *dir = tree_mkdir_p(sf->m->root, ".simfs");
+	if (!dir || !tree_add_attr(dir, "control", 0200, &control_ops, sf, 0) ||
+	    !tree_add_attr(dir, "stats", 0444, &stats_ops, sf, 0))
+		return -ENOMEM;
+	return 0;
+}

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The file-system operations of simfs on top of the model, independent of
+ * FUSE: lookups, reads and writes with permission checks, statistics,
+ * fault injection (fail, fail-nth, stall-nth), latency, and the control
+ * file.  One lock serialises the model; waits release it. */
+#pragma once
+#include <pthread.h>
+#include <stdbool.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include "model.h"
+
+struct fault {
+	char path[256];
+	int err;
+	long count; /* writes left to fail; 0: every one */
+	struct fault *next;
+};
+
+struct simfs {
+	struct model *m;
+	pthread_mutex_t lock;
+	pthread_cond_t changed;
+	struct fault *faults;
+	long fail_nth, stall_nth; /* 0: off; else writes until it fires */
+	int fail_nth_err;
+	unsigned long release_gen; /* bumped by "release" */
+	unsigned stalled;          /* writers blocked by stall-nth now */
+	unsigned latency_ms;
+	time_t start;
+};
+
+/* Whether the caller gave up (FUSE interrupt after the writer was killed). */
+typedef bool (*interrupted_fn)(void *ctx);
+
+int simfs_init(struct simfs *sf, struct model *m);
+void simfs_fini(struct simfs *sf);
+int simfs_getattr(struct simfs *sf, const char *path, struct stat *st);
+int simfs_readlink(struct simfs *sf, const char *path, char *buf, size_t size);
+/* Calls fill for each entry name of a directory. */
+int simfs_readdir(struct simfs *sf, const char *path, int (*fill)(void *ctx, const char *name, const struct stat *st),
+		  void *ctx);
+int simfs_open(struct simfs *sf, const char *path, int flags);
+void simfs_release(struct simfs *sf, const char *path);
+ssize_t simfs_read(struct simfs *sf, const char *path, char *buf, size_t size, off_t off, bool privileged);
+ssize_t simfs_write(struct simfs *sf, const char *path, const char *buf, size_t size, off_t off, bool privileged,
+		    interrupted_fn interrupted, void *ctx);
+int simfs_truncate(struct simfs *sf, const char *path);
+
+/* control.c: one command of .simfs/control; 0 or -errno. */
+int control_exec(struct simfs *sf, const char *cmd, size_t len);
+int control_init(struct simfs *sf);
+/* "EIO" or "5" */
+int errno_parse(const char *s);

@@ -1,0 +1,608 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "fixture.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "json.h"
+#include "rootfs.h"
+
+struct ctx {
+	const char *name;
+	const char *dir;
+	struct json_doc d;
+	char *err;
+	size_t errsize;
+	struct model *m;
+};
+
+__attribute__((format(printf, 3, 4))) static int fail(struct ctx *c, int tok, const char *fmt, ...)
+{
+	int line, col;
+	json_pos(&c->d, tok, &line, &col);
+	int n = snprintf(c->err, c->errsize, "%s:%d:%d: ", c->name, line, col);
+	va_list ap;
+	va_start(ap, fmt);
+	if (n >= 0 && (size_t)n < c->errsize)
+		vsnprintf(c->err + n, c->errsize - (size_t)n, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+/* Every key of obj must be one of `keys` (typos are errors, not defaults). */
+static int check_keys(struct ctx *c, int obj, const char *what, const char *const *keys)
+{
+	if (!json_is(&c->d, obj, JSMN_OBJECT))
+		return fail(c, obj, "%s: expected an object", what);
+	json_for_each(&c->d, obj, k, n)
+	{
+		bool known = false;
+		for (const char *const *p = keys; *p; p++)
+			known |= json_eq(&c->d, k, *p);
+		if (!known) {
+			char key[64] = "?";
+			json_str(&c->d, k, key, sizeof(key));
+			return fail(c, k, "%s: unknown key \"%s\"", what, key);
+		}
+	}
+	return 0;
+}
+
+static int get_str(struct ctx *c, int obj, const char *key, const char *what, char *buf, size_t size, bool required)
+{
+	int v = json_obj_get(&c->d, obj, key);
+	if (v < 0) {
+		if (required)
+			return fail(c, obj, "%s: missing \"%s\"", what, key);
+		return 0;
+	}
+	int r = json_str(&c->d, v, buf, size);
+	if (r == -EINVAL)
+		return fail(c, v, "%s.%s: expected a string", what, key);
+	if (r < 0)
+		return fail(c, v, "%s.%s: string too long or holds NUL", what, key);
+	return 1;
+}
+
+static int get_hex(struct ctx *c, int obj, const char *key, const char *what, uint64_t max, uint64_t *ret,
+		   bool required)
+{
+	char buf[32], *end;
+	int r = get_str(c, obj, key, what, buf, sizeof(buf), required);
+	if (r <= 0)
+		return r;
+	int v = json_obj_get(&c->d, obj, key);
+	errno = 0;
+	unsigned long long x = strtoull(buf, &end, 16);
+	if (strncmp(buf, "0x", 2) != 0 || errno || *end || end == buf + 2 || x > max)
+		return fail(c, v, "%s.%s: expected a hex string \"0x...\" up to 0x%llx", what, key,
+			    (unsigned long long)max);
+	*ret = x;
+	return 1;
+}
+
+static int get_int(struct ctx *c, int obj, const char *key, const char *what, long long lo, long long hi,
+		   long long *ret)
+{
+	int v = json_obj_get(&c->d, obj, key);
+	if (v < 0)
+		return 0;
+	if (json_int(&c->d, v, ret) < 0 || *ret < lo || *ret > hi)
+		return fail(c, v, "%s.%s: expected an integer in [%lld, %lld]", what, key, lo, hi);
+	return 1;
+}
+
+static int get_bool(struct ctx *c, int obj, const char *key, const char *what, bool *ret)
+{
+	int v = json_obj_get(&c->d, obj, key);
+	if (v < 0)
+		return 0;
+	if (json_bool(&c->d, v, ret) < 0)
+		return fail(c, v, "%s.%s: expected true or false", what, key);
+	return 1;
+}
+
+/* "vvvv:dddd" */
+static int get_id_pair(struct ctx *c, int obj, const char *key, const char *what, uint16_t *a, uint16_t *b,
+		       bool required)
+{
+	char buf[16];
+	int r = get_str(c, obj, key, what, buf, sizeof(buf), required);
+	if (r <= 0)
+		return r;
+	unsigned x, y;
+	char tail;
+	if (strlen(buf) != 9 || sscanf(buf, "%4x:%4x%c", &x, &y, &tail) != 2)
+		return fail(c, json_obj_get(&c->d, obj, key), "%s.%s: expected \"vendor:device\" like \"10de:2330\"",
+			    what, key);
+	*a = (uint16_t)x;
+	*b = (uint16_t)y;
+	return 1;
+}
+
+static int load_kernel(struct ctx *c, int k, char *kver, size_t kver_size)
+{
+	static const char *const keys[] = { "release", "cmdline", "modules_loaded", "modules_absent", NULL };
+	int r = check_keys(c, k, "kernel", keys);
+	if (r < 0)
+		return r;
+	return get_str(c, k, "release", "kernel", kver, kver_size, true) < 0 ? -EINVAL : 0;
+}
+
+static int module_list(struct ctx *c, int k, const char *key, bool load)
+{
+	int v = json_obj_get(&c->d, k, key);
+	if (v < 0)
+		return 0;
+	if (!json_is(&c->d, v, JSMN_ARRAY))
+		return fail(c, v, "kernel.%s: expected an array of module names", key);
+	json_for_each(&c->d, v, e, n)
+	{
+		char name[64];
+		if (json_str(&c->d, e, name, sizeof(name)) < 0)
+			return fail(c, e, "kernel.%s: expected a module name", key);
+		struct sim_module *mod = model_find_module(c->m, name);
+		if (!mod)
+			return fail(c, e, "kernel.%s: unknown module \"%s\"", key, name);
+		if (!load) {
+			mod->available = false;
+			continue;
+		}
+		int r = module_load(c->m, name, true);
+		if (r < 0)
+			return fail(c, e, "kernel.%s: cannot load \"%s\": %s", key, name, strerror(-r));
+	}
+	return 0;
+}
+
+static int read_config_file(struct ctx *c, int tok, const char *file, struct sim_dev *d)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/%s", c->dir, file);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return fail(c, tok, "config file %s: %s", path, strerror(errno));
+	ssize_t n = read(fd, d->config, sizeof(d->config));
+	char extra;
+	ssize_t more = read(fd, &extra, 1);
+	close(fd);
+	if ((n != 256 && n != 4096) || more != 0)
+		return fail(c, tok, "config file %s: must hold 256 or 4096 bytes", path);
+	d->config_size = (unsigned)n;
+	return 0;
+}
+
+static int load_resources(struct ctx *c, int v, const char *what, struct sim_dev *d)
+{
+	if (!json_is(&c->d, v, JSMN_ARRAY) || c->d.tok[v].size > SIM_MAX_RES)
+		return fail(c, v, "%s.resource: expected up to %d [start, end, flags] triples", what, SIM_MAX_RES);
+	int i = 0;
+	json_for_each(&c->d, v, e, n)
+	{
+		if (!json_is(&c->d, e, JSMN_ARRAY) || c->d.tok[e].size != 3)
+			return fail(c, e, "%s.resource[%d]: expected [\"0xstart\", \"0xend\", \"0xflags\"]", what, i);
+		uint64_t x[3];
+		int f = 0;
+		json_for_each(&c->d, e, t, m)
+		{
+			char buf[32], *end;
+			if (json_str(&c->d, t, buf, sizeof(buf)) < 0 || strncmp(buf, "0x", 2) != 0)
+				return fail(c, t, "%s.resource[%d]: expected a hex string", what, i);
+			x[f++] = strtoull(buf, &end, 16);
+			if (*end)
+				return fail(c, t, "%s.resource[%d]: expected a hex string", what, i);
+		}
+		if (x[2] && x[1] < x[0])
+			return fail(c, e, "%s.resource[%d]: end before start", what, i);
+		d->res[i] = (struct sim_resource){ x[0], x[1], x[2] };
+		i++;
+	}
+	return 0;
+}
+
+static int load_device(struct ctx *c, int obj, int idx, int *explicit_driver)
+{
+	static const char *const keys[] = { "bdf",    "parent", "id",	  "subsystem", "class",    "revision",
+					    "numa_node", "irq",    "iommu_group", "driver",	 "driver_override",
+					    "config", "serial", "resource",    "link",	 "max_link", "label",
+					    "model",  "nvidia_users", "comment", NULL };
+	char what[32], buf[256];
+	snprintf(what, sizeof(what), "devices[%d]", idx);
+	int r = check_keys(c, obj, what, keys);
+	if (r < 0)
+		return r;
+	struct pci_addr a;
+	if (get_str(c, obj, "bdf", what, buf, sizeof(buf), true) < 0)
+		return -EINVAL;
+	if (pci_addr_parse(buf, &a) < 0)
+		return fail(c, json_obj_get(&c->d, obj, "bdf"), "%s.bdf: \"%s\" is no PCI address", what, buf);
+	char canon[PCI_ADDR_STRLEN];
+	if (model_find_dev(c->m, pci_addr_format(&a, canon)))
+		return fail(c, json_obj_get(&c->d, obj, "bdf"), "%s.bdf: %s is listed twice", what, canon);
+	struct sim_dev *d = pci_dev_new(c->m, &a);
+	if (!d)
+		return -ENOMEM;
+	d->present = true; /* visible to lookups while loading */
+	uint64_t x;
+	if (get_id_pair(c, obj, "id", what, &d->vendor, &d->device, true) < 0 ||
+	    get_id_pair(c, obj, "subsystem", what, &d->subvendor, &d->subdevice, false) < 0)
+		return -EINVAL;
+	if (get_hex(c, obj, "class", what, 0xffffff, &x, true) < 0)
+		return -EINVAL;
+	d->class = (uint32_t)x;
+	x = 0;
+	if (get_hex(c, obj, "revision", what, 0xff, &x, false) < 0)
+		return -EINVAL;
+	d->revision = (uint8_t)x;
+	long long v;
+	if ((r = get_int(c, obj, "numa_node", what, -1, 63, &v)) < 0)
+		return r;
+	if (r)
+		d->numa_node = (int)v;
+	if ((r = get_int(c, obj, "irq", what, 0, 4095, &v)) < 0)
+		return r;
+	d->irq = r ? (int)v : 16 + idx;
+	if ((r = get_int(c, obj, "nvidia_users", what, 0, 1000, &v)) < 0)
+		return r;
+	d->nv_users = r ? (int)v : 0;
+	if ((r = get_str(c, obj, "parent", what, buf, sizeof(buf), false)) < 0)
+		return r;
+	if (r) {
+		d->parent = model_find_dev(c->m, buf);
+		if (!d->parent || !pci_is_bridge(d->parent))
+			return fail(c, json_obj_get(&c->d, obj, "parent"),
+				    "%s.parent: %s is not a bridge listed before this device", what, buf);
+	}
+	int link = json_obj_get(&c->d, obj, "link");
+	if (link >= 0) {
+		if (!json_is(&c->d, link, JSMN_ARRAY) || c->d.tok[link].size != 2 ||
+		    json_str(&c->d, link + 1, d->link_speed, sizeof(d->link_speed)) < 0 ||
+		    json_int(&c->d, link + 2, &v) < 0 || v < 1 || v > 32)
+			return fail(c, link, "%s.link: expected [\"32.0 GT/s PCIe\", 16]", what);
+		d->link_width = (int)v;
+		memcpy(d->max_link_speed, d->link_speed, sizeof(d->link_speed));
+		d->max_link_width = d->link_width;
+	}
+	if ((r = get_str(c, obj, "label", what, buf, sizeof(buf), false)) < 0)
+		return r;
+	if (r)
+		d->label = strdup(buf);
+	if ((r = get_str(c, obj, "model", what, buf, sizeof(buf), false)) < 0)
+		return r;
+	if (r)
+		d->nv_model = strdup(buf);
+	if ((r = get_str(c, obj, "driver_override", what, buf, sizeof(buf), false)) < 0)
+		return r;
+	if (r)
+		d->driver_override = strdup(buf);
+	int res = json_obj_get(&c->d, obj, "resource");
+	if (res >= 0 && (r = load_resources(c, res, what, d)) < 0)
+		return r;
+	if ((r = get_str(c, obj, "config", what, buf, sizeof(buf), false)) < 0)
+		return r;
+	if (r) {
+		if ((r = read_config_file(c, json_obj_get(&c->d, obj, "config"), buf, d)) < 0)
+			return r;
+		pci_config_sync(d, false);
+	} else {
+		pci_config_sync(d, true);
+	}
+	uint64_t serial;
+	if ((r = get_hex(c, obj, "serial", what, UINT64_MAX, &serial, false)) < 0)
+		return r;
+	if (r) {
+		/* Device Serial Number extended capability (ID 3): patch the
+		 * one the config holds, else place it at 0x100. */
+		unsigned found = pci_find_ext_cap(d, 3);
+		if (!found) {
+			if (d->config[0x100] || d->config[0x101] || d->config_size < 4096)
+				return fail(c, json_obj_get(&c->d, obj, "serial"),
+					    "%s.serial: config space has no room for a serial number capability", what);
+			found = 0x100;
+			d->config[0x100] = 3;
+			d->config[0x102] = 1; /* version 1, next 0 */
+		}
+		for (int i = 0; i < 8; i++)
+			d->config[found + 4 + (unsigned)i] = (uint8_t)(serial >> (8 * i));
+	}
+	int g = json_obj_get(&c->d, obj, "iommu_group");
+	if (g >= 0 && !c->m->iommu_enabled)
+		return fail(c, g, "%s.iommu_group: the fixture's IOMMU is off: no groups exist", what);
+	int dv = json_obj_get(&c->d, obj, "driver");
+	*explicit_driver = dv >= 0;
+	if (dv >= 0 && !json_is_null(&c->d, dv)) {
+		if (json_str(&c->d, dv, buf, sizeof(buf)) < 0 || !model_find_driver(c->m, buf))
+			return fail(c, dv, "%s.driver: expected a known driver name or null", what);
+	}
+	return pci_dev_add(d);
+}
+
+/* The device a (validated) devices[] entry created. */
+static struct sim_dev *fixture_dev(struct ctx *c, int obj)
+{
+	char bdf[64];
+	struct pci_addr a;
+	json_str(&c->d, json_obj_get(&c->d, obj, "bdf"), bdf, sizeof(bdf));
+	pci_addr_parse(bdf, &a);
+	return model_find_dev(c->m, pci_addr_format(&a, bdf));
+}
+
+static int attach_devices(struct ctx *c, int devs)
+{
+	int idx = 0;
+	json_for_each(&c->d, devs, obj, n)
+	{
+		char what[32];
+		snprintf(what, sizeof(what), "devices[%d]", idx++);
+		struct sim_dev *d = fixture_dev(c, obj);
+		long long gid;
+		int r = get_int(c, obj, "iommu_group", what, 0, 1000000, &gid);
+		if (r < 0)
+			return r;
+		if (r) {
+			struct sim_group *g = model_group(c->m, (int)gid, true);
+			if (!g || (r = iommu_group_add_dev(c->m, g, d)) < 0)
+				return r < 0 ? r : -ENOMEM;
+		}
+	}
+	idx = 0;
+	json_for_each(&c->d, devs, obj, n)
+	{
+		char what[32];
+		snprintf(what, sizeof(what), "devices[%d]", idx++);
+		struct sim_dev *d = fixture_dev(c, obj);
+		int dv = json_obj_get(&c->d, obj, "driver");
+		if (dv < 0) {
+			driver_autoprobe(c->m, d);
+			continue;
+		}
+		if (json_is_null(&c->d, dv) || d->driver)
+			continue;
+		char name[64];
+		json_str(&c->d, dv, name, sizeof(name));
+		struct sim_driver *drv = model_find_driver(c->m, name);
+		if (!drv->registered)
+			return fail(c, dv, "%s.driver: %s is not registered: load its module in kernel.modules_loaded",
+				    what, name);
+		if (!driver_matches(drv, d))
+			return fail(c, dv, "%s.driver: %s does not match this device (driver_override?)", what, name);
+		int r = driver_probe(drv, d);
+		if (r < 0)
+			return fail(c, dv, "%s.driver: probing %s fails: %s", what, name, strerror(-r));
+	}
+	return 0;
+}
+
+/* Bridges' bus numbers follow from the devices below them; functions that
+ * share a slot mark the header multi-function. */
+static void finish_topology(struct model *m)
+{
+	for (int i = 0; i < m->ndevs; i++) {
+		struct sim_dev *b = m->devs[i];
+		for (int j = 0; j < m->ndevs; j++) {
+			struct sim_dev *o = m->devs[j];
+			if (o != b && o->addr.domain == b->addr.domain && o->addr.bus == b->addr.bus &&
+			    o->addr.dev == b->addr.dev)
+				b->config[0x0e] |= 0x80;
+		}
+		if (!pci_is_bridge(b))
+			continue;
+		unsigned sec = 0, sub = 0;
+		for (int j = 0; j < m->ndevs; j++)
+			for (struct sim_dev *p = m->devs[j]->parent; p; p = p->parent)
+				if (p == b) {
+					unsigned bus = m->devs[j]->addr.bus;
+					if (m->devs[j]->parent == b && (!sec || bus < sec))
+						sec = bus;
+					if (bus > sub)
+						sub = bus;
+				}
+		if (!sec)
+			sec = sub = (unsigned)b->addr.bus + 1;
+		b->config[0x18] = b->addr.bus;
+		b->config[0x19] = (uint8_t)sec;
+		b->config[0x1a] = (uint8_t)sub;
+	}
+}
+
+static int add_static_files(struct ctx *c, int root)
+{
+	struct model *m = c->m;
+	int t = json_obj_get(&c->d, root, "acpi_tables");
+	struct node *tables = tree_lookup(m->root, "sys/firmware/acpi/tables");
+	if (t >= 0) {
+		if (!json_is(&c->d, t, JSMN_ARRAY))
+			return fail(c, t, "acpi_tables: expected an array of table signatures");
+		json_for_each(&c->d, t, e, n)
+		{
+			char sig[8];
+			if (json_str(&c->d, e, sig, sizeof(sig)) != 4)
+				return fail(c, e, "acpi_tables: a signature has 4 characters (\"DMAR\")");
+			/* a bare ACPI header: signature, length, revision */
+			uint8_t hdr[36] = { 0 };
+			memcpy(hdr, sig, 4);
+			hdr[4] = sizeof(hdr);
+			hdr[8] = 1;
+			memcpy(hdr + 10, "SIMFS ", 6);
+			struct node *f = tree_add_data(tables, sig, 0400, hdr, sizeof(hdr));
+			if (!f)
+				return fail(c, e, "acpi_tables: \"%s\" listed twice", sig);
+		}
+	}
+	int dmi = json_obj_get(&c->d, root, "dmi");
+	struct node *id = tree_mkdir_p(m->root, "sys/devices/virtual/dmi/id");
+	struct node *cls = tree_mkdir_p(m->root, "sys/class/dmi");
+	if (!id || !cls || !tree_add_rel_link(cls, "id", id))
+		return -ENOMEM;
+	if (dmi >= 0) {
+		static const char *const keys[] = { "sys_vendor", "product_name", "product_uuid", "product_serial",
+						    "board_vendor", "board_name", "bios_version", NULL };
+		int r = check_keys(c, dmi, "dmi", keys);
+		if (r < 0)
+			return r;
+		json_for_each(&c->d, dmi, k, n)
+		{
+			char key[32], val[256];
+			json_str(&c->d, k, key, sizeof(key));
+			if (json_str(&c->d, k + 1, val, sizeof(val)) < 0)
+				return fail(c, k + 1, "dmi.%s: expected a string", key);
+			/* serials and the UUID are readable by root only */
+			bool secret = strcmp(key, "product_uuid") == 0 || strcmp(key, "product_serial") == 0;
+			if (!model_add_text(id, key, secret ? 0400 : 0444, "%s\n", val))
+				return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+int fixture_load_buffer(const char *name, const char *js, size_t len, const char *dir, struct model **ret,
+			char *err, size_t errsize)
+{
+	static const char *const keys[] = { "name",   "description", "kernel", "iommu", "acpi_tables",
+					    "dmi",    "nvidia",	     "devices", "comment", NULL };
+	struct ctx c = { .name = name, .dir = dir, .err = err, .errsize = errsize };
+	int r = json_parse(&c.d, js, len);
+	if (r == -EINVAL) {
+		int line, col;
+		json_offset_pos(&c.d, c.d.err_offset, &line, &col);
+		snprintf(err, errsize, "%s:%d:%d: malformed JSON", name, line, col);
+		return r;
+	}
+	if (r < 0) {
+		snprintf(err, errsize, "%s: %s", name, strerror(-r));
+		return r;
+	}
+	if ((r = check_keys(&c, 0, "fixture", keys)) < 0)
+		goto out;
+	int k = json_obj_get(&c.d, 0, "kernel");
+	if (k < 0) {
+		r = fail(&c, 0, "fixture: missing \"kernel\"");
+		goto out;
+	}
+	char kver[64];
+	if ((r = load_kernel(&c, k, kver, sizeof(kver))) < 0)
+		goto out;
+	if (!(c.m = model_new(kver))) {
+		r = -ENOMEM;
+		goto out;
+	}
+	struct model *m = c.m;
+	for (int i = 0; i < m->nmodules; i++)
+		m->modules[i].available = true;
+	char cmdline[2048] = "BOOT_IMAGE=/vmlinuz root=/dev/sda1 ro quiet";
+	if ((r = get_str(&c, k, "cmdline", "kernel", cmdline, sizeof(cmdline), false)) < 0)
+		goto out;
+	if (!model_add_text(m->proc, "cmdline", 0444, "%s\n", cmdline)) {
+		r = -ENOMEM;
+		goto out;
+	}
+	tree_child(m->proc, "cmdline")->size = 0;
+	if ((r = module_list(&c, k, "modules_absent", false)) < 0 || (r = modules_init(m)) < 0 ||
+	    (r = bus_pci_init(m)) < 0)
+		goto out;
+
+	int io = json_obj_get(&c.d, 0, "iommu");
+	enum iommu_kind kind = IOMMU_NONE;
+	bool enabled = false;
+	char domain[16] = "DMA-FQ";
+	if (io >= 0) {
+		static const char *const ikeys[] = { "type", "enabled", "default_domain", NULL };
+		char type[16] = "none";
+		if ((r = check_keys(&c, io, "iommu", ikeys)) < 0 ||
+		    (r = get_str(&c, io, "type", "iommu", type, sizeof(type), true)) < 0 ||
+		    (r = get_bool(&c, io, "enabled", "iommu", &enabled)) < 0 ||
+		    (r = get_str(&c, io, "default_domain", "iommu", domain, sizeof(domain), false)) < 0)
+			goto out;
+		if (strcmp(type, "intel") == 0)
+			kind = IOMMU_INTEL;
+		else if (strcmp(type, "amd") == 0)
+			kind = IOMMU_AMD;
+		else if (strcmp(type, "none") != 0) {
+			r = fail(&c, json_obj_get(&c.d, io, "type"), "iommu.type: expected \"intel\", \"amd\" or \"none\"");
+			goto out;
+		}
+		if (strcmp(domain, "DMA") && strcmp(domain, "DMA-FQ") && strcmp(domain, "identity")) {
+			r = fail(&c, json_obj_get(&c.d, io, "default_domain"),
+				 "iommu.default_domain: expected \"DMA\", \"DMA-FQ\" or \"identity\"");
+			goto out;
+		}
+	}
+	m->iommu_enabled = enabled && kind != IOMMU_NONE; /* groups may be declared */
+
+	int nv = json_obj_get(&c.d, 0, "nvidia");
+	snprintf(m->nv_version, sizeof(m->nv_version), "%s", "550.90.07");
+	if (nv >= 0) {
+		static const char *const nkeys[] = { "version", "unbind_lock", NULL };
+		if ((r = check_keys(&c, nv, "nvidia", nkeys)) < 0 ||
+		    (r = get_str(&c, nv, "version", "nvidia", m->nv_version, sizeof(m->nv_version), false)) < 0 ||
+		    (r = get_bool(&c, nv, "unbind_lock", "nvidia", &m->nv_unbind_lock)) < 0)
+			goto out;
+	}
+	if ((r = module_list(&c, k, "modules_loaded", true)) < 0)
+		goto out;
+
+	int devs = json_obj_get(&c.d, 0, "devices");
+	if (devs < 0 || !json_is(&c.d, devs, JSMN_ARRAY)) {
+		r = fail(&c, devs < 0 ? 0 : devs, "fixture: \"devices\" must be an array");
+		goto out;
+	}
+	int idx = 0, explicit_driver;
+	json_for_each(&c.d, devs, obj, n)
+	{
+		if ((r = load_device(&c, obj, idx++, &explicit_driver)) < 0) {
+			if (r == -EEXIST)
+				r = fail(&c, obj, "devices[%d]: cannot be placed", idx - 1);
+			goto out;
+		}
+	}
+	finish_topology(m);
+	if ((r = iommu_init(m, kind, enabled)) < 0) {
+		r = fail(&c, io, "iommu: an AMD IOMMU needs its PCI function (class 0x0806) in devices");
+		goto out;
+	}
+	if ((r = attach_devices(&c, devs)) < 0)
+		goto out;
+	for (int i = 0; i < m->ngroups; i++)
+		snprintf(m->groups[i]->type, sizeof(m->groups[i]->type), "%s", domain);
+	if ((r = add_static_files(&c, 0)) < 0)
+		goto out;
+	m->stats = (struct sim_stats){ 0 };
+	*ret = m;
+	c.m = NULL;
+	r = 0;
+out:
+	if (r == -ENOMEM)
+		snprintf(err, errsize, "%s: out of memory", name);
+	model_free(c.m);
+	json_free(&c.d);
+	return r;
+}
+
+int fixture_load(const char *path, struct model **ret, char *err, size_t errsize)
+{
+	char *js;
+	size_t len;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int r = fd < 0 ? -errno : read_fd_all(fd, &js, &len);
+	if (fd >= 0)
+		close(fd);
+	if (r < 0) {
+		snprintf(err, errsize, "%s: %s", path, strerror(-r));
+		return r;
+	}
+	char *pathcopy = strdup(path);
+	if (!pathcopy) {
+		free(js);
+		return -ENOMEM;
+	}
+	r = fixture_load_buffer(path, js, len, dirname(pathcopy), ret, err, errsize);
+	free(pathcopy);
+	free(js);
+	return r;
+}

@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* IOMMU: the iommu class device (Intel dmar0 / AMD ivhd0), IOMMU groups,
+ * and the VFIO group character devices that exist while a member is bound
+ * to a VFIO driver. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model.h"
+
+#define VFIO_MAJOR 243
+
+static struct node *iommu_dev_dir(struct model *m)
+{
+	if (m->iommu == IOMMU_INTEL)
+		return tree_lookup(m->root, "sys/devices/virtual/iommu/dmar0");
+	if (m->iommu == IOMMU_AMD)
+		for (int i = 0; i < m->ndevs; i++)
+			if (m->devs[i]->class >> 8 == 0x0806 && m->devs[i]->dir)
+				return tree_lookup(m->devs[i]->dir, "iommu/ivhd0");
+	return NULL;
+}
+
+int iommu_init(struct model *m, enum iommu_kind kind, bool enabled)
+{
+	m->iommu = kind;
+	m->iommu_enabled = enabled && kind != IOMMU_NONE;
+	if (!m->iommu_enabled)
+		return 0;
+	struct node *cls = tree_lookup(m->root, "sys/class/iommu");
+	struct node *dir;
+	if (kind == IOMMU_INTEL) {
+		dir = tree_mkdir_p(m->root, "sys/devices/virtual/iommu/dmar0");
+		struct node *ii = dir ? tree_add_dir(dir, "intel-iommu", 0755) : NULL;
+		/* ecap bit 3: interrupt remapping supported */
+		if (!ii || !model_add_text(ii, "version", 0444, "1:0\n") ||
+		    !model_add_text(ii, "address", 0444, "fbffc000\n") ||
+		    !model_add_text(ii, "cap", 0444, "d2008c40660462\n") ||
+		    !model_add_text(ii, "ecap", 0444, "f050da\n"))
+			return -ENOMEM;
+	} else {
+		struct sim_dev *ivhd = NULL;
+		for (int i = 0; i < m->ndevs; i++)
+			if (m->devs[i]->class >> 8 == 0x0806 && m->devs[i]->present)
+				ivhd = m->devs[i];
+		if (!ivhd)
+			return -EINVAL;
+		dir = tree_mkdir_p(ivhd->dir, "iommu/ivhd0");
+		struct node *ai = dir ? tree_add_dir(dir, "amd-iommu", 0755) : NULL;
+		if (!ai || !model_add_text(ai, "cap", 0444, "0x00190003\n") ||
+		    !model_add_text(ai, "features", 0444, "25bf732fa2295afe:53d\n"))
+			return -ENOMEM;
+	}
+	if (!tree_add_dir(dir, "devices", 0755) || !tree_add_dir(dir, "power", 0755) ||
+	    !model_add_text(dir, "uevent", 0644, "%s", "") || !tree_add_rel_link(dir, "subsystem", cls) ||
+	    !tree_add_rel_link(cls, dir->name, dir))
+		return -ENOMEM;
+	return 0;
+}
+
+struct sim_group *model_group(struct model *m, int id, bool create)
+{
+	for (int i = 0; i < m->ngroups; i++)
+		if (m->groups[i]->id == id)
+			return m->groups[i];
+	if (!create || !m->iommu_enabled || id < 0)
+		return NULL;
+	struct sim_group **ng = realloc(m->groups, sizeof(*ng) * (size_t)(m->ngroups + 1));
+	if (!ng)
+		return NULL;
+	m->groups = ng;
+	struct sim_group *g = calloc(1, sizeof(*g));
+	if (!g)
+		return NULL;
+	g->id = id;
+	snprintf(g->type, sizeof(g->type), "%s", "DMA-FQ");
+	m->groups[m->ngroups++] = g;
+	return g;
+}
+
+static ssize_t group_type_show(struct node *n, char *buf, size_t cap, const struct attr_io *io)
+{
+	struct sim_group *g = n->obj;
+	return snprintf(buf, cap, "%s\n", g->type);
+}
+
+static const struct attr_ops group_type_ops = { .show = group_type_show };
+
+static int group_dir_create(struct model *m, struct sim_group *g)
+{
+	char name[16];
+	snprintf(name, sizeof(name), "%d", g->id);
+	g->dir = tree_add_dir(m->groups_dir, name, 0755);
+	if (!g->dir || !tree_add_dir(g->dir, "devices", 0755) ||
+	    !tree_add_attr(g->dir, "type", 0644, &group_type_ops, g, 0) ||
+	    !model_add_text(g->dir, "reserved_regions", 0444,
+			    m->iommu == IOMMU_AMD ? "0x00000000fee00000 0x00000000feefffff msi\n"
+						     "0x000000fd00000000 0x000000ffffffffff reserved\n"
+						   : "0x00000000fee00000 0x00000000feefffff msi\n"))
+		return -ENOMEM;
+	return 0;
+}
+
+int iommu_group_add_dev(struct model *m, struct sim_group *g, struct sim_dev *d)
+{
+	if (!g->dir) {
+		int r = group_dir_create(m, g);
+		if (r < 0)
+			return r;
+	}
+	struct node *idev = iommu_dev_dir(m);
+	if (!tree_add_rel_link(tree_child(g->dir, "devices"), d->bdf, d->dir) ||
+	    !tree_add_rel_link(d->dir, "iommu_group", g->dir))
+		return -ENOMEM;
+	if (idev && (!tree_add_rel_link(d->dir, "iommu", idev) ||
+		     !tree_add_rel_link(tree_child(idev, "devices"), d->bdf, d->dir)))
+		return -ENOMEM;
+	d->group = g;
+	g->ndevs++;
+	return 0;
+}
+
+void iommu_group_del_dev(struct model *m, struct sim_dev *d)
+{
+	struct sim_group *g = d->group;
+	if (!g)
+		return;
+	tree_remove_child(tree_child(g->dir, "devices"), d->bdf);
+	tree_remove_child(d->dir, "iommu_group");
+	tree_remove_child(d->dir, "iommu");
+	tree_remove_child(tree_child(iommu_dev_dir(m), "devices"), d->bdf);
+	d->group = NULL;
+	if (--g->ndevs == 0) { /* the kernel frees an empty group */
+		tree_remove(g->dir);
+		g->dir = NULL;
+	}
+}
+
+static void emit_group(struct model *m, struct sim_group *g, const char *action)
+{
+	char devpath[64], major[32], minor[32], devname[32];
+	snprintf(devpath, sizeof(devpath), "/devices/virtual/vfio/%d", g->id);
+	snprintf(major, sizeof(major), "MAJOR=%d", VFIO_MAJOR);
+	snprintf(minor, sizeof(minor), "MINOR=%d", g->id);
+	snprintf(devname, sizeof(devname), "DEVNAME=vfio/%d", g->id);
+	const char *env[] = { major, minor, devname, NULL };
+	model_emit(m, action, devpath, "vfio", env);
+}
+
+int vfio_group_get(struct model *m, struct sim_group *g)
+{
+	if (g->vfio_refs++ > 0)
+		return 0;
+	char name[16];
+	snprintf(name, sizeof(name), "%d", g->id);
+	struct node *node = tree_add_data(m->dev_vfio, name, 0600, "", 0);
+	struct node *vd = tree_add_dir(m->virt_vfio, name, 0755);
+	if (!node || !vd || !model_add_text(vd, "dev", 0444, "%d:%d\n", VFIO_MAJOR, g->id) ||
+	    !model_add_text(vd, "uevent", 0644, "MAJOR=%d\nMINOR=%d\nDEVNAME=vfio/%d\n", VFIO_MAJOR, g->id, g->id) ||
+	    !tree_add_rel_link(vd, "subsystem", m->class_vfio) || !tree_add_rel_link(m->class_vfio, name, vd)) {
+		g->vfio_refs--;
+		return -ENOMEM;
+	}
+	node->flags |= NODE_EXCLUSIVE;
+	g->devnode = node;
+	emit_group(m, g, "add");
+	return 0;
+}
+
+void vfio_group_put(struct model *m, struct sim_group *g)
+{
+	if (!g || --g->vfio_refs > 0)
+		return;
+	char name[16];
+	snprintf(name, sizeof(name), "%d", g->id);
+	emit_group(m, g, "remove");
+	tree_remove_child(m->dev_vfio, name);
+	tree_remove_child(m->class_vfio, name);
+	tree_remove_child(m->virt_vfio, name);
+	g->devnode = NULL;
+}
+
+bool vfio_group_busy(const struct sim_group *g)
+{
+	return g->devnode && g->devnode->nopen > 0;
+}

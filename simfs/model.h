@@ -1,0 +1,211 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The kernel model behind simfs: PCI devices, drivers, modules, IOMMU
+ * groups and VFIO, kept as state and mirrored into a struct node tree the
+ * way sysfs, procfs and devtmpfs show it.  Writes reach the model through
+ * attribute callbacks and have the kernel's effects and errnos.  Pure: no
+ * I/O; uevents leave through a callback. */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "pciaddr.h"
+#include "tree.h"
+
+#define SIM_MAX_RES 13 /* BARs 0-5, ROM, SR-IOV BARs 0-5 */
+
+struct model;
+
+/* Returned by a store callback whose effect must wait (the kernel would
+ * block the writer): the FUSE layer retries after the next model change. */
+#define SIM_EWAIT 100000
+
+/* Driver behaviours the model knows. */
+#define DRV_VFIO 0x1u          /* vfio-pci style: needs an IOMMU group, owns /dev/vfio/N */
+#define DRV_SRIOV 0x2u         /* may configure SR-IOV (sriov_numvfs) */
+#define DRV_NVIDIA 0x4u        /* NVIDIA GPU driver: /proc/driver/nvidia, /dev/nvidiaN */
+#define DRV_OVERRIDE_ONLY 0x8u /* matches only through driver_override */
+
+struct id_rule {
+	uint32_t vendor, device;          /* SIM_ANY: any */
+	uint32_t class, class_mask;       /* class & mask == rule class */
+};
+#define SIM_ANY 0xffffffffu
+
+struct driver_desc {
+	const char *name;   /* as under sys/bus/pci/drivers */
+	const char *module; /* NULL: built in */
+	unsigned flags;
+	struct id_rule ids[4];
+	int nids;
+};
+
+struct module_desc {
+	const char *name;
+	const char *path; /* relative to lib/modules/KVER; NULL: built in */
+	const char *deps[4];
+	const char *softdep_pre[3], *softdep_post[3];
+	const char *aliases[4];
+};
+
+struct dynid {
+	uint32_t vendor, device, subvendor, subdevice, class, class_mask;
+	struct dynid *next;
+};
+
+struct sim_driver {
+	const struct driver_desc *desc;
+	bool registered;
+	struct node *dir;
+	struct dynid *dynids;
+};
+
+struct sim_module {
+	const struct module_desc *desc;
+	bool available; /* its .ko is in lib/modules */
+	bool loaded;
+	int refcnt;     /* loaded modules that depend on it */
+	unsigned load_seq;
+};
+
+struct sim_group {
+	int id;
+	char type[16];        /* "DMA", "DMA-FQ", "identity" */
+	struct node *dir;     /* sys/kernel/iommu_groups/N */
+	struct node *devnode; /* dev/vfio/N while a member is on a VFIO driver */
+	int vfio_refs;        /* members bound to a VFIO driver */
+	int ndevs;
+};
+
+struct sim_resource {
+	uint64_t start, end, flags;
+};
+
+struct sim_dev {
+	struct model *m;
+	struct pci_addr addr;
+	char bdf[PCI_ADDR_STRLEN];
+	uint16_t vendor, device, subvendor, subdevice;
+	uint32_t class;
+	uint8_t revision;
+	int numa_node;
+	int irq;
+	uint8_t config[4096];
+	unsigned config_size;
+	struct sim_resource res[SIM_MAX_RES];
+	char link_speed[24], max_link_speed[24];
+	int link_width, max_link_width;
+	char *label;
+	char *nv_model; /* "NVIDIA H100 80GB HBM3", for /proc/driver/nvidia */
+	struct sim_dev *parent; /* upstream bridge; NULL on a root bus */
+	struct sim_group *group;
+	struct sim_driver *driver;
+	char *driver_override;
+	struct node *dir;
+	char devpath[512]; /* "/devices/pci0000:17/0000:17:01.0/0000:18:00.0" */
+	bool present;      /* false after unplug/remove */
+	/* NVIDIA driver state */
+	int nv_minor;
+	int nv_users;   /* open /dev/nvidiaN handles; unbind waits for 0 */
+	bool nv_locked; /* unbindLock taken */
+};
+
+enum iommu_kind { IOMMU_NONE, IOMMU_INTEL, IOMMU_AMD };
+
+struct sim_stats {
+	unsigned long reads, writes, binds, unbinds, creates, removes;
+};
+
+typedef void (*uevent_fn)(void *ctx, const char *action, const char *devpath, const char *subsystem,
+			  const char *const *env);
+
+struct model {
+	struct node *root;
+	struct node *sys_devices, *bus_pci, *bus_drivers, *bus_devices, *sys_module, *groups_dir, *proc,
+		*dev, *dev_vfio, *class_vfio, *virt_vfio, *nv_gpus, *modules_dir;
+	char kver[64];
+	char *cmdline;
+	enum iommu_kind iommu;
+	bool iommu_enabled;       /* groups populated */
+	bool nv_unbind_lock;      /* this nvidia build offers unbindLock */
+	char nv_version[32];
+	struct sim_dev **devs;    /* address order */
+	int ndevs;
+	struct sim_driver *drivers;
+	int ndrivers;
+	struct sim_module *modules;
+	int nmodules;
+	struct sim_group **groups;
+	int ngroups;
+	int next_nv_minor;
+	unsigned load_seq;
+	char **acpi_tables; /* signatures present under sys/firmware/acpi/tables */
+	struct sim_stats stats;
+	uevent_fn uevent;
+	void *uevent_ctx;
+	uint64_t seq; /* bumped on every change (waiters re-check) */
+};
+
+/* The kernel catalogue: drivers and modules the model knows. */
+extern const struct driver_desc sim_driver_catalog[];
+extern const int sim_driver_catalog_len;
+extern const struct module_desc sim_module_catalog[];
+extern const int sim_module_catalog_len;
+
+/* model.c */
+struct model *model_new(const char *kver);
+void model_free(struct model *m);
+struct sim_dev *model_find_dev(struct model *m, const char *bdf);
+struct sim_driver *model_find_driver(struct model *m, const char *name);
+struct sim_module *model_find_module(struct model *m, const char *name);
+struct sim_group *model_group(struct model *m, int id, bool create);
+void model_emit(struct model *m, const char *action, const char *devpath, const char *subsystem,
+		const char *const *env);
+/* A static text attribute reporting st_size 4096, as sysfs does. */
+struct node *model_add_text(struct node *dir, const char *name, mode_t mode, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* pci.c: devices */
+struct sim_dev *pci_dev_new(struct model *m, const struct pci_addr *a);
+/* Places the device in sysfs (after its parent) and announces it. */
+int pci_dev_add(struct sim_dev *d);
+/* Hot-unplug: unbinds (waiting is not modelled here: callers check use). */
+int pci_dev_remove(struct sim_dev *d);
+/* Fills a config space from the device's IDs, class and resources: a
+ * synthetic header when none was given, else patches the given bytes. */
+void pci_config_sync(struct sim_dev *d, bool synthesize);
+int pci_uevent_env(const struct sim_dev *d, char *buf, size_t size, const char **env, int max);
+bool pci_is_bridge(const struct sim_dev *d);
+/* Offset of extended capability `id` in config space, 0 if absent. */
+unsigned pci_find_ext_cap(const struct sim_dev *d, uint16_t id);
+
+/* driver.c: matching and binding with the kernel's rules */
+bool driver_matches(const struct sim_driver *drv, const struct sim_dev *d);
+/* Probe drv on d (d unbound, match checked by caller): 0 or -errno. */
+int driver_probe(struct sim_driver *drv, struct sim_dev *d);
+/* Release d from its driver.  -SIM_EWAIT while the driver waits for users. */
+int driver_release(struct sim_dev *d);
+/* Try each registered driver in order, as a bus probe does. */
+int driver_autoprobe(struct model *m, struct sim_dev *d);
+int driver_register(struct model *m, struct sim_driver *drv);
+int driver_unregister(struct model *m, struct sim_driver *drv);
+int bus_pci_init(struct model *m);
+
+/* module.c */
+int module_load(struct model *m, const char *name, bool with_deps);
+int module_unload(struct model *m, const char *name);
+int modules_init(struct model *m);
+
+/* iommu.c */
+int iommu_init(struct model *m, enum iommu_kind kind, bool enabled);
+int iommu_group_add_dev(struct model *m, struct sim_group *g, struct sim_dev *d);
+void iommu_group_del_dev(struct model *m, struct sim_dev *d);
+/* VFIO group node life: created when a member binds to a VFIO driver,
+ * removed when the last one leaves. */
+int vfio_group_get(struct model *m, struct sim_group *g);
+void vfio_group_put(struct model *m, struct sim_group *g);
+bool vfio_group_busy(const struct sim_group *g);
+
+/* nvidia.c */
+int nvidia_bind(struct sim_dev *d);
+void nvidia_unbind(struct sim_dev *d);
+int nvidia_init(struct model *m);
