@@ -8,6 +8,8 @@
 # `unshare -n` cannot prove it, so private_netns() puts a PID namespace
 # around it whose init (a bash outside the new network namespace) is the
 # /proc/1 the check compares with.
+# Scripts passed to private_netns expand their variables inside the namespace.
+# shellcheck disable=SC2016
 set -euo pipefail
 shopt -s extglob
 cd "$(dirname "$0")/../.."
@@ -38,6 +40,21 @@ wait_file() {
 	done
 	return 1
 }
+
+# --- 0. usage errors exit 2 and send nothing ---------------------------------
+for args in "--count x" "--timeout -1" "extra"; do
+	rc=0
+	# shellcheck disable=SC2086
+	$B/uevent-listen $args 2>/dev/null || rc=$?
+	[ "$rc" -eq 2 ] || fail "uevent-listen $args exited $rc, expected 2"
+done
+for args in "" "bind /devices/x" "plug /devices/x pci" "bind devices/x pci" "bind /devices/x pci SEQNUM=1"; do
+	rc=0
+	# shellcheck disable=SC2086
+	$B/uevent-send $args 2>/dev/null || rc=$?
+	[ "$rc" -eq 2 ] || fail "uevent-send $args exited $rc, expected 2"
+done
+echo "ok: usage errors"
 
 # --- 1. refusal in this (shared) namespace, without unshare ----------------
 host_like() {

@@ -81,11 +81,11 @@ static int parse_options(int argc, char **argv, struct options *o)
 		switch (c) {
 		case 'c':
 			if (parse_number(optarg, &o->count) < 0)
-				return log_error("invalid --count '%s'", optarg);
+				return log_error_errno(EINVAL, "invalid --count '%s'", optarg);
 			break;
 		case 't':
 			if (parse_number(optarg, &v) < 0)
-				return log_error("invalid --timeout '%s'", optarg);
+				return log_error_errno(EINVAL, "invalid --timeout '%s'", optarg);
 			o->timeout_ms = (long)v;
 			break;
 		case 'r':
@@ -96,7 +96,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		}
 	}
 	if (optind != argc)
-		return log_error("unexpected argument '%s'", argv[optind]);
+		return log_error_errno(EINVAL, "unexpected argument '%s'", argv[optind]);
 	return 0;
 }
 
@@ -136,7 +136,7 @@ static int print_event(struct udev_device *dev)
 		if (strcmp(k, "ACTION") == 0 || strcmp(k, "DEVPATH") == 0)
 			continue;
 		if (n == sizeof(keys) / sizeof(keys[0]))
-			return log_error("event with more than %zu properties", n);
+			return log_error_errno(EINVAL, "event with more than %zu properties", n);
 		keys[n++] = k;
 	}
 	qsort(keys, n, sizeof(keys[0]), cmp_str);
