@@ -17,6 +17,20 @@
 #include "fixture.h"
 #include "fuse_ops.h"
 #include "log.h"
+#include "uevent.h"
+
+static int uevent_fd = -1;
+
+/* Model changes leave as kernel uevents (under the model lock: one sender). */
+static void send_uevent(void *ctx, const char *action, const char *devpath, const char *subsystem,
+			const char *const *env)
+{
+	char msg[UEVENT_MSG_MAX];
+	int n = uevent_format(msg, sizeof(msg), action, devpath, subsystem, env);
+	int r = n < 0 ? n : uevent_send(uevent_fd, msg, (size_t)n);
+	if (r < 0)
+		log_warning_errno(r, "uevent %s@%s not sent: %m", action, devpath);
+}
 
 static void usage(FILE *f)
 {
@@ -67,9 +81,21 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (uevents) {
-		log_error("--uevents: not available in this build");
-		model_free(m);
-		return 2;
+		/* Fake events must never reach the host's udev. */
+		char why[256];
+		if (uevent_netns_check(why, sizeof(why)) != 1) {
+			log_error("--uevents refused: %s; run simfs in a private network namespace "
+				  "(tests/simnode does)", why);
+			model_free(m);
+			return 2;
+		}
+		uevent_fd = uevent_sender_open();
+		if (uevent_fd < 0) {
+			log_error_errno(uevent_fd, "--uevents: cannot open the uevent socket: %m");
+			model_free(m);
+			return 1;
+		}
+		m->uevent = send_uevent;
 	}
 	struct simfs sf;
 	if ((r = simfs_init(&sf, m)) < 0) {

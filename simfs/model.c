@@ -122,6 +122,7 @@ void model_free(struct model *m)
 	for (int i = 0; i < m->ndevs; i++) {
 		free(m->devs[i]->driver_override);
 		free(m->devs[i]->label);
+		free(m->devs[i]->nv_model);
 		free(m->devs[i]);
 	}
 	free(m->devs);

@@ -91,6 +91,46 @@ struct node *tree_lookup(struct node *dir, const char *path)
 	return walk(dir, path, false);
 }
 
+static struct node *resolve(struct node *root, struct node *dir, const char *path, int *links)
+{
+	char comp[256];
+	const char *p = path;
+	struct node *n = *p == '/' ? root : dir;
+	while (n && *p) {
+		while (*p == '/')
+			p++;
+		if (!*p)
+			break;
+		size_t len = strcspn(p, "/");
+		if (len >= sizeof(comp))
+			return NULL;
+		memcpy(comp, p, len);
+		comp[len] = '\0';
+		p += len;
+		if (strcmp(comp, ".") == 0)
+			continue;
+		if (strcmp(comp, "..") == 0) {
+			if (n->parent)
+				n = n->parent;
+			continue;
+		}
+		struct node *c = tree_child(n, comp);
+		if (c && c->type == NODE_LINK) {
+			if (++*links > 40)
+				return NULL;
+			c = resolve(root, n, c->target, links);
+		}
+		n = c;
+	}
+	return n;
+}
+
+struct node *tree_resolve(struct node *root, const char *path)
+{
+	int links = 0;
+	return resolve(root, root, path, &links);
+}
+
 struct node *tree_mkdir_p(struct node *dir, const char *path)
 {
 	struct node *n = walk(dir, path, true);

@@ -52,6 +52,10 @@ void tree_free(struct node *root);
 /* Looks a '/'-separated path up from dir without following symlinks;
  * "" and "." are dir itself.  NULL if absent. */
 struct node *tree_lookup(struct node *dir, const char *path);
+/* Like tree_lookup, but follows symlinks (relative targets) on the way,
+ * the final component included, as path resolution in the kernel does.
+ * NULL if absent or after 40 links. */
+struct node *tree_resolve(struct node *root, const char *path);
 /* Child by name. */
 struct node *tree_child(struct node *dir, const char *name);
 /* Creates missing directories along path (mode 0755); returns the last. */
