@@ -67,6 +67,8 @@ int control_exec(struct simfs *sf, const char *cmd, size_t len)
 		if (!d)
 			return -ENODEV;
 		int r = pci_dev_remove(d);
+		if (r == 0)
+			d->unplugged = true;
 		return r == -SIM_EWAIT ? -EBUSY : r;
 	}
 	if ((strcmp(c, "nvidia-open") == 0 || strcmp(c, "nvidia-close") == 0) && argc == 2) {

@@ -104,11 +104,13 @@ int driver_autoprobe(struct model *m, struct sim_dev *d)
 {
 	if (d->driver || !d->present)
 		return 0;
-	for (int i = 0; i < m->ndrivers; i++) {
-		struct sim_driver *drv = &m->drivers[i];
-		if (driver_matches(drv, d) && driver_probe(drv, d) == 0)
-			return 1;
-	}
+	/* bus_for_each_drv(): in the order the drivers registered */
+	for (unsigned seq = 1; seq <= m->reg_seq; seq++)
+		for (int i = 0; i < m->ndrivers; i++) {
+			struct sim_driver *drv = &m->drivers[i];
+			if (drv->reg_seq == seq && driver_matches(drv, d) && driver_probe(drv, d) == 0)
+				return 1;
+		}
 	return 0;
 }
 
@@ -255,6 +257,7 @@ int driver_register(struct model *m, struct sim_driver *drv)
 			return -ENOMEM;
 	}
 	drv->registered = true;
+	drv->reg_seq = ++m->reg_seq;
 	char devpath[160];
 	snprintf(devpath, sizeof(devpath), "/bus/pci/drivers/%s", drv->desc->name);
 	model_emit(m, "add", devpath, "drivers", NULL);
@@ -313,8 +316,7 @@ static ssize_t rescan_store(struct node *n, const char *buf, size_t len, const s
 {
 	struct model *m = n->obj;
 	if (strtoul(buf, NULL, 0))
-		for (int i = 0; i < m->ndevs; i++)
-			driver_autoprobe(m, m->devs[i]);
+		pci_rescan(m);
 	return (ssize_t)len;
 }
 

@@ -346,6 +346,7 @@ static int attach_devices(struct ctx *c, int devs)
 		if (r < 0)
 			return r;
 		if (r) {
+			d->group_id = (int)gid;
 			struct sim_group *g = model_group(c->m, (int)gid, true);
 			if (!g || (r = iommu_group_add_dev(c->m, g, d)) < 0)
 				return r < 0 ? r : -ENOMEM;

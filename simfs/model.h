@@ -55,6 +55,7 @@ struct dynid {
 struct sim_driver {
 	const struct driver_desc *desc;
 	bool registered;
+	unsigned reg_seq; /* registration order: probes try drivers in it */
 	struct node *dir;
 	struct dynid *dynids;
 };
@@ -103,6 +104,8 @@ struct sim_dev {
 	struct node *dir;
 	char devpath[512]; /* "/devices/pci0000:17/0000:17:01.0/0000:18:00.0" */
 	bool present;      /* false after unplug/remove */
+	bool unplugged;    /* physically gone: a rescan does not find it */
+	int group_id;      /* IOMMU group it joins when (re)added; -1 none */
 	/* NVIDIA driver state */
 	int nv_minor;
 	int nv_users;   /* open /dev/nvidiaN handles; unbind waits for 0 */
@@ -137,8 +140,7 @@ struct model {
 	struct sim_group **groups;
 	int ngroups;
 	int next_nv_minor;
-	unsigned load_seq;
-	char **acpi_tables; /* signatures present under sys/firmware/acpi/tables */
+	unsigned load_seq, reg_seq; /* signatures present under sys/firmware/acpi/tables */
 	struct sim_stats stats;
 	uevent_fn uevent;
 	void *uevent_ctx;
@@ -168,8 +170,11 @@ struct node *model_add_text(struct node *dir, const char *name, mode_t mode, con
 struct sim_dev *pci_dev_new(struct model *m, const struct pci_addr *a);
 /* Places the device in sysfs (after its parent) and announces it. */
 int pci_dev_add(struct sim_dev *d);
-/* Hot-unplug: unbinds (waiting is not modelled here: callers check use). */
+/* Removes the device (and what sits below a bridge) from sysfs after
+ * releasing its driver; -SIM_EWAIT while that driver waits for users. */
 int pci_dev_remove(struct sim_dev *d);
+/* A bus rescan: re-adds removed (not unplugged) devices, probes drivers. */
+void pci_rescan(struct model *m);
 /* Fills a config space from the device's IDs, class and resources: a
  * synthetic header when none was given, else patches the given bytes. */
 void pci_config_sync(struct sim_dev *d, bool synthesize);

@@ -319,6 +319,7 @@ struct sim_dev *pci_dev_new(struct model *m, const struct pci_addr *a)
 	pci_addr_format(a, d->bdf);
 	d->numa_node = -1;
 	d->nv_minor = -1;
+	d->group_id = -1;
 	snprintf(d->link_speed, sizeof(d->link_speed), "%s", "2.5 GT/s PCIe");
 	snprintf(d->max_link_speed, sizeof(d->max_link_speed), "%s", "2.5 GT/s PCIe");
 	d->link_width = d->max_link_width = 1;
@@ -457,4 +458,21 @@ int pci_dev_remove(struct sim_dev *d)
 	d->present = false;
 	m->stats.removes++;
 	return 0;
+}
+
+void pci_rescan(struct model *m)
+{
+	/* address order puts bridges before what is below them */
+	for (int i = 0; i < m->ndevs; i++) {
+		struct sim_dev *d = m->devs[i];
+		if (d->present || d->unplugged || (d->parent && !d->parent->present))
+			continue;
+		if (pci_dev_add(d) < 0)
+			continue;
+		struct sim_group *g = model_group(m, d->group_id, true);
+		if (g)
+			iommu_group_add_dev(m, g, d);
+	}
+	for (int i = 0; i < m->ndevs; i++)
+		driver_autoprobe(m, m->devs[i]);
 }

@@ -1,0 +1,35 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Helpers for tests/it scripts (source it).  Every test runs its node inside
+# tests/simnode's namespaces; nothing here touches the host's /sys.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+TOP=$PWD
+export TOP
+
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+
+# expect_write_error ERRTEXT VALUE FILE: `echo VALUE > FILE` must fail with
+# the given strerror text (as bash reports a write error).
+expect_write_error() {
+	local want=$1 value=$2 file=$3 out
+	if out=$( (echo "$value" >"$file") 2>&1); then
+		fail "writing '$value' to $file succeeded, expected '$want'"
+	fi
+	case $out in
+	*"$want"*) ;;
+	*) fail "writing '$value' to $file: got '$out', expected '$want'" ;;
+	esac
+}
+
+# wait_for PATH [TRIES]: until PATH exists (10 ms steps).
+wait_for() {
+	local i
+	for ((i = 0; i < ${2:-500}; i++)); do
+		[ -e "$1" ] && return 0
+		sleep 0.01
+	done
+	fail "timed out waiting for $1"
+}
