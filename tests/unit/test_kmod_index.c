@@ -679,6 +679,206 @@ static void meta_rejects(void **state)
 	}
 }
 
+/* --- byte for byte against the real depmod ------------------------------
+ * Real depmod reads ELF files, so each module becomes a relocatable object
+ * compiled by cc: it exports NAME_sym (__ksymtab_strings), references the
+ * symbols of its dependencies (undefined in .symtab) and carries aliases and
+ * softdeps in .modinfo.  depmod gets our modules.order, modules.builtin and
+ * modules.builtin.modinfo (kbuild's outputs, depmod's inputs). */
+
+static bool have_tools(void)
+{
+	return system("command -v cc >/dev/null 2>&1 && command -v depmod >/dev/null 2>&1") == 0;
+}
+
+static void put_strv(FILE *f, const char *key, const char *const *v, bool *first)
+{
+	for (size_t i = 0; v && v[i]; i++) {
+		fprintf(f, "%s%s=%s", *first ? "" : "\\0", key, v[i]);
+		*first = false;
+	}
+}
+
+static void build_elf_module(const struct tree *t, const struct kmod_meta_module *m)
+{
+	char src[256], ko[256], cmd[1024];
+	bool first = true;
+	FILE *f;
+
+	snprintf(src, sizeof(src), "%s/%s.c", t->root, m->name);
+	snprintf(ko, sizeof(ko), "%s/%s", t->dir, m->path);
+	f = fopen(src, "w");
+	assert_non_null(f);
+	fprintf(f,
+		"const char ksym[] __attribute__((section(\"__ksymtab_strings\"), used, aligned(1))) = "
+		"\"%s_sym\";\n",
+		m->name);
+	for (size_t i = 0; m->deps && m->deps[i]; i++)
+		fprintf(f, "extern int %s_sym; int *ref%zu = &%s_sym;\n", m->deps[i], i, m->deps[i]);
+	fprintf(f, "const char modinfo[] __attribute__((section(\".modinfo\"), used, aligned(1))) = \"");
+	put_strv(f, "alias", m->aliases, &first);
+	if (m->softdep_pre || m->softdep_post) {
+		fprintf(f, "%ssoftdep=", first ? "" : "\\0");
+		if (m->softdep_pre) {
+			fprintf(f, "pre:");
+			for (size_t i = 0; m->softdep_pre[i]; i++)
+				fprintf(f, " %s", m->softdep_pre[i]);
+		}
+		if (m->softdep_post) {
+			fprintf(f, "%spost:", m->softdep_pre ? " " : "");
+			for (size_t i = 0; m->softdep_post[i]; i++)
+				fprintf(f, " %s", m->softdep_post[i]);
+		}
+	}
+	fprintf(f, "\";\n");
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "mkdir -p \"$(dirname '%s')\" && cc -c -fno-pic -O0 -o '%s' '%s'", ko, ko,
+		 src);
+	assert_int_equal(system(cmd), 0);
+}
+
+static void expect_same_as_depmod(const struct kmod_meta_module *mods, size_t n)
+{
+	static const char *const compared[] = {
+	    "modules.dep",
+	    "modules.dep.bin",
+	    "modules.alias",
+	    "modules.alias.bin",
+	    "modules.softdep",
+	    "modules.builtin.bin",
+	    "modules.builtin.alias.bin",
+	};
+	static const char *const inputs[] = {"modules.order", "modules.builtin", "modules.builtin.modinfo"};
+	struct kmod_meta_file *files;
+	size_t nf;
+	struct tree t;
+	char cmd[1024];
+
+	tree_init(&t);
+	for (size_t i = 0; i < n; i++)
+		if (!mods[i].builtin)
+			build_elf_module(&t, &mods[i]);
+	assert_int_equal(kmod_meta_build(mods, n, &files, &nf), 0);
+	for (size_t i = 0; i < sizeof(inputs) / sizeof(inputs[0]); i++) {
+		const struct kmod_meta_file *f = kmod_meta_files_find(files, nf, inputs[i]);
+		write_file(t.dir, f->name, f->data, f->len);
+	}
+	snprintf(cmd, sizeof(cmd), "depmod -b '%s' -C '%s' " KVER, t.root, t.nocfg);
+	assert_int_equal(system(cmd), 0);
+	for (size_t i = 0; i < sizeof(compared) / sizeof(compared[0]); i++) {
+		const struct kmod_meta_file *f = kmod_meta_files_find(files, nf, compared[i]);
+		char path[512], *real;
+		size_t len;
+		FILE *in;
+
+		snprintf(path, sizeof(path), "%s/%s", t.dir, compared[i]);
+		in = fopen(path, "r");
+		assert_non_null(in);
+		real = malloc(f->len + 2);
+		len = fread(real, 1, f->len + 1, in);
+		fclose(in);
+		if (len != f->len || memcmp(real, f->data, len) != 0)
+			fail_msg("%s differs from depmod's (%zu vs %zu bytes)", compared[i], f->len, len);
+		free(real);
+	}
+	kmod_meta_files_free(files, nf);
+	tree_fini(&t);
+}
+
+static void meta_vfio_same_as_depmod(void **state)
+{
+	if (!have_tools()) {
+		print_message("cc or depmod missing: skipped\n");
+		return;
+	}
+	expect_same_as_depmod(vfio_table, N_VFIO);
+}
+
+/* A pseudo-random table: a DAG in scrambled table order, aliases sharing
+ * prefixes, wildcards and classes, the same alias in several modules (and
+ * twice in one), builtins sharing an alias (equal priorities). */
+#define RND_N 48
+struct rnd_table {
+	struct kmod_meta_module m[RND_N];
+	char names[RND_N][16], paths[RND_N][64], strs[RND_N][16][48];
+	const char *lists[RND_N][4][8];
+};
+
+static uint32_t rnd_next(uint32_t *s)
+{
+	*s = *s * 1103515245u + 12345u;
+	return (*s >> 16) & 0x7fff;
+}
+
+static void rnd_table_init(struct rnd_table *rt, uint32_t seed)
+{
+	static const char *const heads[] = {
+	    "pci:v000010DEd", "pci:v000010DEd0000", "pci:v00001AF4d", "usb:v", "of:N", "acpi*:", "x"};
+	static const char *const tails[] = {"*",  "?", "[0-3]", "2342*", "23*sv*sd*bc03sc0[0-2]i00",
+					    "-y", "",  "1*"};
+	size_t rank[RND_N];
+
+	memset(rt, 0, sizeof(*rt));
+	for (size_t i = 0; i < RND_N; i++)
+		rank[i] = i;
+	for (size_t i = RND_N - 1; i > 0; i--) { /* dependencies go to lower ranks */
+		size_t j = rnd_next(&seed) % (i + 1), tmp = rank[i];
+		rank[i] = rank[j];
+		rank[j] = tmp;
+	}
+	for (size_t i = 0; i < RND_N; i++) {
+		struct kmod_meta_module *m = &rt->m[i];
+		size_t ns = 0, nl[4] = {0};
+
+		snprintf(rt->names[i], sizeof(rt->names[i]), "m_%02zu", i);
+		m->name = rt->names[i];
+		m->builtin = i % 12 == 5;
+		if (i == 7)
+			snprintf(rt->paths[i], sizeof(rt->paths[i]), "updates/dkms/m-%02zu.ko", i);
+		else
+			snprintf(rt->paths[i], sizeof(rt->paths[i]), "kernel/d%zu/m-%02zu.ko", i % 3, i);
+		m->path = rt->paths[i];
+		for (size_t k = rnd_next(&seed) % 4; k > 0; k--) {
+			char *a = rt->strs[i][ns++];
+			snprintf(a, 48, "%s%s", heads[rnd_next(&seed) % 7], tails[rnd_next(&seed) % 8]);
+			rt->lists[i][0][nl[0]++] = a;
+		}
+		if (i % 9 == 0) /* shared by several modules, twice in one */
+			rt->lists[i][0][nl[0]++] = "shared:alias";
+		if (i == 18)
+			rt->lists[i][0][nl[0]++] = "shared:alias";
+		if (!m->builtin) {
+			for (size_t j = 0; j < RND_N && nl[1] < 4; j++)
+				if (rank[j] < rank[i] && rnd_next(&seed) % 8 == 0)
+					rt->lists[i][1][nl[1]++] = rt->names[j];
+			if (rnd_next(&seed) % 5 == 0)
+				rt->lists[i][2][nl[2]++] = rt->names[rnd_next(&seed) % RND_N];
+			if (rnd_next(&seed) % 5 == 0) {
+				rt->lists[i][3][nl[3]++] = rt->names[rnd_next(&seed) % RND_N];
+				rt->lists[i][3][nl[3]++] = "no_such_module";
+			}
+		}
+		m->aliases = nl[0] ? rt->lists[i][0] : NULL;
+		m->deps = nl[1] ? rt->lists[i][1] : NULL;
+		m->softdep_pre = nl[2] ? rt->lists[i][2] : NULL;
+		m->softdep_post = nl[3] ? rt->lists[i][3] : NULL;
+	}
+}
+
+static void meta_random_same_as_depmod(void **state)
+{
+	static struct rnd_table rt;
+
+	if (!have_tools()) {
+		print_message("cc or depmod missing: skipped\n");
+		return;
+	}
+	for (uint32_t seed = 1; seed <= 3; seed++) {
+		rnd_table_init(&rt, seed);
+		expect_same_as_depmod(rt.m, RND_N);
+	}
+}
+
 /* An empty table still gives libkmod a complete, empty set of indexes. */
 static void meta_empty(void **state)
 {
@@ -707,6 +907,8 @@ int main(void)
 	    cmocka_unit_test(meta_priority_follows_modules_order),
 	    cmocka_unit_test(meta_rejects),
 	    cmocka_unit_test(meta_empty),
+	    cmocka_unit_test(meta_vfio_same_as_depmod),
+	    cmocka_unit_test(meta_random_same_as_depmod),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
