@@ -879,6 +879,61 @@ static void meta_random_same_as_depmod(void **state)
 	}
 }
 
+/* libkmod stat()s every dependency's .ko while parsing a modules.dep line;
+ * one missing file makes it drop the whole line, and a probe then inserts
+ * the module alone and reports success.  simfs must serve every .ko. */
+static void meta_missing_ko_drops_all_deps(void **state)
+{
+	struct tree t;
+	char path[512];
+
+	tree_init(&t);
+	tree_write_meta(&t, vfio_table, N_VFIO);
+	snprintf(path, sizeof(path), "%s/kernel/virt/lib/irqbypass.ko", t.dir);
+	assert_int_equal(unlink(path), 0);
+	tree_ctx(&t);
+	kmod_set_log_priority(t.ctx, 0); /* libkmod logs the ENOENT */
+	probe(t.ctx, "vfio-pci");
+	snprintf(path, sizeof(path), "insmod %s/kernel/drivers/vfio/pci/vfio-pci.ko \n", t.dir);
+	assert_string_equal(actions, path);
+	tree_fini(&t);
+}
+
+/* modules.softdep is read as one more configuration file, in name order
+ * with the modprobe.d files, and only the first softdep line matching a
+ * module counts: a modprobe.d file sorting after "modules.softdep" cannot
+ * override it, one sorting before can. */
+static void meta_softdep_first_config_wins(void **state)
+{
+	static const char conf[] = "softdep vfio pre: irqbypass\n";
+	struct tree t;
+	struct kmod_module *m;
+	struct kmod_list *pre = NULL, *post = NULL;
+
+	tree_init(&t);
+	tree_write_meta(&t, vfio_table, N_VFIO);
+	write_file(t.nocfg, "vfio.conf", conf, sizeof(conf) - 1);
+	tree_ctx(&t);
+	m = lookup_one(t.ctx, "vfio");
+	assert_int_equal(kmod_module_get_softdeps(m, &pre, &post), 0);
+	assert_null(pre);
+	assert_string_equal(names(post), "vfio_iommu_type1");
+	kmod_module_unref_list(post);
+	kmod_module_unref(m);
+	kmod_unref(t.ctx);
+
+	post = NULL;
+	write_file(t.nocfg, "00-vfio.conf", conf, sizeof(conf) - 1);
+	tree_ctx(&t);
+	m = lookup_one(t.ctx, "vfio");
+	assert_int_equal(kmod_module_get_softdeps(m, &pre, &post), 0);
+	assert_string_equal(names(pre), "irqbypass");
+	assert_null(post);
+	kmod_module_unref_list(pre);
+	kmod_module_unref(m);
+	tree_fini(&t);
+}
+
 /* An empty table still gives libkmod a complete, empty set of indexes. */
 static void meta_empty(void **state)
 {
@@ -906,6 +961,8 @@ int main(void)
 	    cmocka_unit_test(meta_dep_on_builtin_dropped),
 	    cmocka_unit_test(meta_priority_follows_modules_order),
 	    cmocka_unit_test(meta_rejects),
+	    cmocka_unit_test(meta_missing_ko_drops_all_deps),
+	    cmocka_unit_test(meta_softdep_first_config_wins),
 	    cmocka_unit_test(meta_empty),
 	    cmocka_unit_test(meta_vfio_same_as_depmod),
 	    cmocka_unit_test(meta_random_same_as_depmod),
