@@ -35,9 +35,9 @@ struct kmod_meta_module {
 	/* Relative to lib/modules/KVER ("kernel/drivers/vfio/pci/vfio-pci.ko");
 	 * its basename, '-' read as '_', must be NAME.ko (libkmod derives the
 	 * names of dependencies from their paths).  Optional for builtin
-	 * modules: it only feeds the modules.builtin text file. */
+	 * modules: it only feeds modules.builtin and the "file" modinfo. */
 	const char *path;
-	const char *const *deps;	 /* module names of direct dependencies */
+	const char *const *deps;	 /* direct dependencies, by name ('-' = '_') */
 	const char *const *aliases;	 /* "pci:v000010DEd*sv*sd*bc03sc00i00" */
 	const char *const *softdep_pre;	 /* names or aliases to load before */
 	const char *const *softdep_post; /* ... and after */
@@ -60,6 +60,9 @@ struct kmod_meta_file {
  * A module's priority is its place in modules.order (modules outside
  * kernel/, e.g. updates/dkms, come after, in table order), as in depmod.
  * Dependencies on builtin modules are dropped, as depmod does.
+ * Whoever serves the files must also serve every non-builtin PATH: libkmod
+ * stat()s the .ko files named in a modules.dep line and silently ignores
+ * the whole line when one is missing.
  * Returns 0 and *ret_files, *ret_n (free with kmod_meta_files_free), -EINVAL
  * for a bad name, path or alias, a duplicate module, a dependency on an
  * unknown module, a dependency cycle, or a builtin module with deps or

@@ -46,7 +46,7 @@ static void sbuf_puts(struct sbuf *b, const char *s)
 struct lmod {
 	const struct kmod_meta_module *m;
 	size_t idx;	    /* priority: place in modules.order */
-	struct lmod **deps; /* direct, unique, in table order */
+	struct lmod **deps; /* direct, unique, in the order given */
 	size_t n_deps;
 	size_t users;	     /* modules that depend on this one directly */
 	size_t dep_sort_idx; /* topological rank, users before their deps */
