@@ -934,6 +934,103 @@ static void meta_softdep_first_config_wins(void **state)
 	tree_fini(&t);
 }
 
+/* --- allocation failures ------------------------------------------------
+ * The test binary interposes malloc & co. (glibc's __libc_* do the work):
+ * while armed, the Nth allocation fails and live allocations are counted,
+ * so every failure must come back as -ENOMEM with nothing leaked.  ASan
+ * owns the allocator in check-asan, so this runs in the plain build. */
+#ifndef __SANITIZE_ADDRESS__
+extern void *__libc_malloc(size_t n);
+extern void *__libc_calloc(size_t n, size_t size);
+extern void *__libc_realloc(void *p, size_t n);
+extern void __libc_free(void *p);
+
+static bool fm_armed;
+static long fm_countdown, fm_live;
+
+static bool fm_fail(void)
+{
+	return fm_armed && fm_countdown-- == 0;
+}
+
+void *malloc(size_t n)
+{
+	void *p = fm_fail() ? NULL : __libc_malloc(n);
+	fm_live += fm_armed && p;
+	return p;
+}
+
+void *calloc(size_t n, size_t size)
+{
+	void *p = fm_fail() ? NULL : __libc_calloc(n, size);
+	fm_live += fm_armed && p;
+	return p;
+}
+
+void *realloc(void *old, size_t n)
+{
+	void *p = fm_fail() ? NULL : __libc_realloc(old, n);
+	fm_live += fm_armed && p && !old;
+	return p;
+}
+
+void free(void *p)
+{
+	fm_live -= fm_armed && p;
+	__libc_free(p);
+}
+
+static void meta_allocation_failures(void **state)
+{
+	long nth;
+
+	for (nth = 0;; nth++) {
+		struct kmod_meta_file *files = NULL;
+		size_t n = 0;
+		int r;
+
+		fm_live = 0;
+		fm_countdown = nth;
+		fm_armed = true;
+		r = kmod_meta_build(vfio_table, N_VFIO, &files, &n);
+		fm_armed = false;
+		if (r == 0) {
+			kmod_meta_files_free(files, n);
+			break;
+		}
+		assert_int_equal(r, -ENOMEM);
+		assert_int_equal(fm_live, 0);
+		assert_null(files);
+	}
+	assert_true(nth > 20); /* it did fail a good number of times */
+
+	for (nth = 0;; nth++) {
+		const struct kmod_index_entry e[] = {{"once", "a", 1}, {"on", "b", 2}, {"one", "c", 0}};
+		char *buf = NULL;
+		size_t len;
+		int r;
+
+		fm_live = 0;
+		fm_countdown = nth;
+		fm_armed = true;
+		r = kmod_index_build(e, 3, &buf, &len);
+		fm_armed = false;
+		if (r == 0) {
+			free(buf);
+			break;
+		}
+		assert_int_equal(r, -ENOMEM);
+		assert_int_equal(fm_live, 0);
+	}
+	assert_true(nth > 2);
+}
+#else
+static void meta_allocation_failures(void **state)
+{
+	skip();
+}
+#endif
+
 /* An empty table still gives libkmod a complete, empty set of indexes. */
 static void meta_empty(void **state)
 {
@@ -964,6 +1061,7 @@ int main(void)
 	    cmocka_unit_test(meta_missing_ko_drops_all_deps),
 	    cmocka_unit_test(meta_softdep_first_config_wins),
 	    cmocka_unit_test(meta_empty),
+	    cmocka_unit_test(meta_allocation_failures),
 	    cmocka_unit_test(meta_vfio_same_as_depmod),
 	    cmocka_unit_test(meta_random_same_as_depmod),
 	};
