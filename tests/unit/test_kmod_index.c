@@ -488,12 +488,16 @@ static void probe(struct kmod_ctx *ctx, const char *s)
 	kmod_module_unref_list(list);
 }
 
-static const char *modprobe_bin(void)
+/* kmod's tools live in sbin, often not in a user's PATH. */
+static const char *kmod_tool(const char *name)
 {
-	static const char *const cands[] = {"/usr/sbin/modprobe", "/sbin/modprobe", "/usr/bin/modprobe"};
-	for (size_t i = 0; i < sizeof(cands) / sizeof(cands[0]); i++)
-		if (access(cands[i], X_OK) == 0)
-			return cands[i];
+	static const char *const dirs[] = {"/usr/sbin", "/sbin", "/usr/bin", "/bin"};
+	static char path[64];
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dirs[i], name);
+		if (access(path, X_OK) == 0)
+			return path;
+	}
 	return NULL;
 }
 
@@ -501,7 +505,7 @@ static const char *modprobe_bin(void)
 static char *real_modprobe(const struct tree *t, const char *s)
 {
 	static char out[2048];
-	const char *bin = modprobe_bin();
+	const char *bin = kmod_tool("modprobe");
 	char cmd[1024];
 	size_t len;
 	FILE *p;
@@ -688,7 +692,7 @@ static void meta_rejects(void **state)
 
 static bool have_tools(void)
 {
-	return system("command -v cc >/dev/null 2>&1 && command -v depmod >/dev/null 2>&1") == 0;
+	return kmod_tool("depmod") && system("command -v cc >/dev/null 2>&1") == 0;
 }
 
 static void put_strv(FILE *f, const char *key, const char *const *v, bool *first)
@@ -763,7 +767,7 @@ static void expect_same_as_depmod(const struct kmod_meta_module *mods, size_t n)
 		const struct kmod_meta_file *f = kmod_meta_files_find(files, nf, inputs[i]);
 		write_file(t.dir, f->name, f->data, f->len);
 	}
-	snprintf(cmd, sizeof(cmd), "depmod -b '%s' -C '%s' " KVER, t.root, t.nocfg);
+	snprintf(cmd, sizeof(cmd), "%s -b '%s' -C '%s' " KVER, kmod_tool("depmod"), t.root, t.nocfg);
 	assert_int_equal(system(cmd), 0);
 	for (size_t i = 0; i < sizeof(compared) / sizeof(compared[0]); i++) {
 		const struct kmod_meta_file *f = kmod_meta_files_find(files, nf, compared[i]);
