@@ -31,6 +31,7 @@ PROGS := $(BUILD)/gpu-initd $(BUILD)/simfs $(BUILD)/kubelet-stub
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 TEST_TOOLS := $(patsubst tests/tools/%.c,$(BUILD)/tests/%,$(wildcard tests/tools/*.c))
 
+.SECONDARY:
 .PHONY: all check check-full check-unit check-asan check-it demo clean setup
 all: $(PROGS) $(TEST_TOOLS)
 

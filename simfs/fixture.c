@@ -504,8 +504,14 @@ int fixture_load_buffer(const char *name, const char *js, size_t len, const char
 		goto out;
 	}
 	tree_child(m->proc, "cmdline")->size = 0;
-	if ((r = module_list(&c, k, "modules_absent", false)) < 0 || (r = modules_init(m)) < 0 ||
-	    (r = bus_pci_init(m)) < 0)
+	if ((r = module_list(&c, k, "modules_absent", false)) < 0)
+		goto out;
+	if ((r = modules_init(m)) < 0) {
+		if (r == -EINVAL)
+			r = fail(&c, k, "kernel.modules_absent: a module left needs one that is absent");
+		goto out;
+	}
+	if ((r = bus_pci_init(m)) < 0)
 		goto out;
 
 	int io = json_obj_get(&c.d, 0, "iommu");

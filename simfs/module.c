@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kmod_index.h"
 #include "model.h"
 
 static ssize_t refcnt_show(struct node *n, char *buf, size_t cap, const struct attr_io *io)
@@ -192,14 +193,26 @@ int module_unload(struct model *m, const char *name)
 	return 0;
 }
 
+/* NULL-terminated copy of a fixed-size name list. */
+static const char **name_list(const char *const *src, int max, const char **dst)
+{
+	int n = 0;
+	for (; n < max && src[n]; n++)
+		dst[n] = src[n];
+	dst[n] = NULL;
+	return dst;
+}
+
 /* lib/modules/<kver>: placeholder .ko files (never loadable: not ELF) and
- * the text metadata; kmod_meta.c adds the binary indexes libkmod reads. */
+ * the metadata depmod would write, so the real libkmod resolves names,
+ * aliases, dependencies and softdeps as modprobe does. */
 static int modules_dir_init(struct model *m)
 {
-	char dep[8192] = "", alias[8192] = "# Aliases extracted from modules themselves.\n",
-	     softdep[2048] = "# Soft dependencies extracted from modules themselves.\n";
-	size_t od = 0, oa = strlen(alias), os = strlen(softdep);
-	for (int i = 0; i < m->nmodules; i++) {
+	static const char placeholder[] = "simfs placeholder: not an ELF module\n";
+	struct kmod_meta_module mods[64];
+	const char *lists[64][4][5];
+	size_t n = 0;
+	for (int i = 0; i < m->nmodules && n < 64; i++) {
 		const struct sim_module *mod = &m->modules[i];
 		const struct module_desc *desc = mod->desc;
 		if (!mod->available || !desc->path)
@@ -209,49 +222,28 @@ static int modules_dir_init(struct model *m)
 		char *slash = strrchr(dir, '/');
 		*slash = '\0';
 		struct node *dn = tree_mkdir_p(m->modules_dir, dir);
-		static const char placeholder[] = "simfs placeholder: not an ELF module\n";
 		if (!dn || !tree_add_data(dn, slash + 1, 0644, placeholder, sizeof(placeholder) - 1))
 			return -ENOMEM;
-		od += (size_t)snprintf(dep + od, sizeof(dep) - od, "%s:", desc->path);
-		/* transitive dependencies, nearest first (depmod's order) */
-		const struct module_desc *stack[16];
-		int ns = 0;
-		stack[ns++] = desc;
-		for (int s = 0; s < ns; s++)
-			for (int j = 0; j < 4 && stack[s]->deps[j]; j++) {
-				const struct sim_module *dm = model_find_module(m, stack[s]->deps[j]);
-				bool seen = false;
-				for (int k = 0; k < ns; k++)
-					seen |= stack[k] == dm->desc;
-				if (!seen && ns < 16) {
-					stack[ns++] = dm->desc;
-					od += (size_t)snprintf(dep + od, sizeof(dep) - od, " %s", dm->desc->path);
-				}
-			}
-		od += (size_t)snprintf(dep + od, sizeof(dep) - od, "\n");
-		for (int j = 0; j < 4 && desc->aliases[j]; j++)
-			oa += (size_t)snprintf(alias + oa, sizeof(alias) - oa, "alias %s %s\n", desc->aliases[j], desc->name);
-		if (desc->softdep_pre[0] || desc->softdep_post[0]) {
-			os += (size_t)snprintf(softdep + os, sizeof(softdep) - os, "softdep %s", desc->name);
-			if (desc->softdep_pre[0])
-				os += (size_t)snprintf(softdep + os, sizeof(softdep) - os, " pre:");
-			for (int j = 0; j < 3 && desc->softdep_pre[j]; j++)
-				os += (size_t)snprintf(softdep + os, sizeof(softdep) - os, " %s", desc->softdep_pre[j]);
-			if (desc->softdep_post[0])
-				os += (size_t)snprintf(softdep + os, sizeof(softdep) - os, " post:");
-			for (int j = 0; j < 3 && desc->softdep_post[j]; j++)
-				os += (size_t)snprintf(softdep + os, sizeof(softdep) - os, " %s", desc->softdep_post[j]);
-			os += (size_t)snprintf(softdep + os, sizeof(softdep) - os, "\n");
-		}
+		mods[n] = (struct kmod_meta_module){
+			.name = desc->name,
+			.path = desc->path,
+			.deps = name_list(desc->deps, 4, lists[n][0]),
+			.aliases = name_list(desc->aliases, 4, lists[n][1]),
+			.softdep_pre = name_list(desc->softdep_pre, 3, lists[n][2]),
+			.softdep_post = name_list(desc->softdep_post, 3, lists[n][3]),
+		};
+		n++;
 	}
-	if (od >= sizeof(dep) || oa >= sizeof(alias) || os >= sizeof(softdep))
-		return -EFBIG;
-	if (!tree_add_data(m->modules_dir, "modules.dep", 0644, dep, od) ||
-	    !tree_add_data(m->modules_dir, "modules.alias", 0644, alias, oa) ||
-	    !tree_add_data(m->modules_dir, "modules.softdep", 0644, softdep, os) ||
-	    !tree_add_data(m->modules_dir, "modules.builtin", 0644, "", 0))
-		return -ENOMEM;
-	return 0;
+	struct kmod_meta_file *files;
+	size_t nfiles;
+	int r = kmod_meta_build(mods, n, &files, &nfiles);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < nfiles && r == 0; i++)
+		if (!tree_add_data(m->modules_dir, files[i].name, 0644, files[i].data, files[i].len))
+			r = -ENOMEM;
+	kmod_meta_files_free(files, nfiles);
+	return r;
 }
 
 int modules_init(struct model *m)

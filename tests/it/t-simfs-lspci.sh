@@ -36,3 +36,16 @@ lspci -A linux-sysfs -O sysfs.path=$SIMROOT/sys/bus/pci -nn 2>/dev/null >$out/nn
 diff -u tests/it/golden/h100-hgx-8x.lspci-nn $out/nn.txt || fail "lspci -nn differs from the golden listing"
 rm -rf $out
 '
+
+# every other fixture: lspci lists each device with its IDs
+for fx in fixtures/*.json; do
+	tests/simnode run "$fx" -- bash -c '
+	source tests/it/lib.sh
+	out=$(lspci -A linux-sysfs -O sysfs.path=$SIMROOT/sys/bus/pci -nn 2>/dev/null)
+	/usr/bin/python3 -c "
+import json, sys
+for d in json.load(open(sys.argv[1]))[\"devices\"]:
+    print(d[\"bdf\"][5:], d[\"id\"])" "$1" | while read -r addr id; do
+		grep -q "^$addr .*\[$id\]" <<<"$out" || fail "$1: lspci lacks $addr [$id]"
+	done' _ "$fx"
+done
