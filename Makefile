@@ -74,8 +74,14 @@ setup:
 check-unit: $(UNIT_TESTS)
 	@tests/run-unit.sh $(UNIT_TESTS)
 
+# Unit tests, then the simfs flows with simfs itself built with ASan+UBSan.
 check-asan:
-	@$(MAKE) --no-print-directory BUILD=build/asan SAN=1 check-unit
+	@$(MAKE) --no-print-directory BUILD=build/asan SAN=1 check-unit build/asan/simfs
+	@rm -rf build/asan/logs && mkdir -p build/asan/logs
+	@SIMFS_BIN=$(CURDIR)/build/asan/simfs SANITIZER_LOGS=$(CURDIR)/build/asan/logs \
+	  ASAN_OPTIONS=log_path=$(CURDIR)/build/asan/logs/asan \
+	  UBSAN_OPTIONS=log_path=$(CURDIR)/build/asan/logs/ubsan:print_stacktrace=1 \
+	  tests/it/run.sh 't-simfs-*'
 
 check-it: all
 	@tests/it/run.sh
