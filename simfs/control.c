@@ -74,15 +74,9 @@ int control_exec(struct simfs *sf, const char *cmd, size_t len)
 	if ((strcmp(c, "nvidia-open") == 0 || strcmp(c, "nvidia-close") == 0) && argc == 2) {
 		/* a CUDA process opening or closing /dev/nvidiaN */
 		struct sim_dev *d = model_find_dev(m, argv[1]);
-		if (!d || !d->driver || !(d->driver->desc->flags & DRV_NVIDIA))
+		if (!d)
 			return -ENODEV;
-		if (c[7] == 'o')
-			d->nv_users++;
-		else if (d->nv_users > 0)
-			d->nv_users--;
-		else
-			return -EINVAL;
-		return 0;
+		return c[7] == 'o' ? nvidia_open(d) : nvidia_close(d);
 	}
 	if (strcmp(c, "fail") == 0 && (argc == 3 || argc == 4)) {
 		int err = errno_parse(argv[2]);

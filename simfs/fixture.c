@@ -248,7 +248,7 @@ static int load_device(struct ctx *c, int obj, int idx, int *explicit_driver)
 	if ((r = get_int(c, obj, "irq", what, 0, 4095, &v)) < 0)
 		return r;
 	d->irq = r ? (int)v : 16 + idx;
-	if ((r = get_int(c, obj, "nvidia_users", what, 0, 1000, &v)) < 0)
+	if ((r = get_int(c, obj, "nvidia_users", what, 0, 8, &v)) < 0)
 		return r;
 	d->nv_users = r ? (int)v : 0;
 	if ((r = get_str(c, obj, "parent", what, buf, sizeof(buf), false)) < 0)

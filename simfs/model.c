@@ -83,6 +83,7 @@ struct model *model_new(const char *kver)
 	for (int i = 0; i < m->ndrivers; i++)
 		m->drivers[i].desc = &sim_driver_catalog[i];
 	m->nmodules = sim_module_catalog_len;
+	m->next_pid = 4242;
 	for (int i = 0; i < m->nmodules; i++)
 		m->modules[i].desc = &sim_module_catalog[i];
 

@@ -109,6 +109,7 @@ struct sim_dev {
 	/* NVIDIA driver state */
 	int nv_minor;
 	int nv_users;   /* open /dev/nvidiaN handles; unbind waits for 0 */
+	int nv_pids[8]; /* proc/<pid> of the (simulated) processes holding them */
 	bool nv_locked; /* unbindLock taken */
 };
 
@@ -140,6 +141,7 @@ struct model {
 	struct sim_group **groups;
 	int ngroups;
 	int next_nv_minor;
+	int next_pid;
 	unsigned load_seq, reg_seq; /* signatures present under sys/firmware/acpi/tables */
 	struct sim_stats stats;
 	uevent_fn uevent;
@@ -214,3 +216,6 @@ bool vfio_group_busy(const struct sim_group *g);
 int nvidia_bind(struct sim_dev *d);
 void nvidia_unbind(struct sim_dev *d);
 int nvidia_init(struct model *m);
+/* A process opens / closes /dev/nvidiaN: proc/<pid>/fd/3 points there. */
+int nvidia_open(struct sim_dev *d);
+int nvidia_close(struct sim_dev *d);

@@ -71,6 +71,21 @@ int nvidia_init(struct model *m)
 	return 0;
 }
 
+static int add_process(struct sim_dev *d, int slot)
+{
+	struct model *m = d->m;
+	char name[16], target[32];
+	int pid = m->next_pid++;
+	snprintf(name, sizeof(name), "%d", pid);
+	snprintf(target, sizeof(target), "/dev/nvidia%d", d->nv_minor);
+	struct node *p = tree_add_dir(m->proc, name, 0555);
+	struct node *fd = p ? tree_add_dir(p, "fd", 0500) : NULL;
+	if (!fd || !model_add_text(p, "comm", 0444, "cuda-app\n") || !tree_add_link(fd, "3", target))
+		return -ENOMEM;
+	d->nv_pids[slot] = pid;
+	return 0;
+}
+
 int nvidia_bind(struct sim_dev *d)
 {
 	struct model *m = d->m;
@@ -89,6 +104,10 @@ int nvidia_bind(struct sim_dev *d)
 		return -ENOMEM;
 	if (m->nv_unbind_lock && !tree_add_attr(g, "unbindLock", 0644, &unbind_lock_ops, d, 0))
 		return -ENOMEM;
+	/* users a fixture declares: processes that had the GPU open at boot */
+	for (int i = 0; i < d->nv_users && i < 8; i++)
+		if (add_process(d, i) < 0)
+			return -ENOMEM;
 	return 0;
 }
 
@@ -101,4 +120,27 @@ void nvidia_unbind(struct sim_dev *d)
 	tree_remove_child(m->nv_gpus, d->bdf);
 	d->nv_minor = -1;
 	d->nv_locked = false;
+}
+
+int nvidia_open(struct sim_dev *d)
+{
+	if (!d->driver || !(d->driver->desc->flags & DRV_NVIDIA))
+		return -ENODEV;
+	if (d->nv_users >= 8)
+		return -EMFILE;
+	int r = add_process(d, d->nv_users);
+	if (r == 0)
+		d->nv_users++;
+	return r;
+}
+
+int nvidia_close(struct sim_dev *d)
+{
+	if (d->nv_users == 0)
+		return -EINVAL;
+	char name[16];
+	snprintf(name, sizeof(name), "%d", d->nv_pids[--d->nv_users]);
+	tree_remove_child(d->m->proc, name);
+	d->m->seq++;
+	return 0;
 }

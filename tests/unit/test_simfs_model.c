@@ -317,9 +317,13 @@ static void unbind_lock_row(void **state)
 	const char *lock = "/proc/driver/nvidia/gpus/0000:43:00.0/unbindLock";
 	assert_string_equal(rd(lock), "0\n");
 	assert_int_equal(wr("/.simfs/control", "nvidia-open 0000:43:00.0"), 24);
+	/* the holder shows as a process with the device node open */
+	assert_string_equal(link_of("/proc/4242/fd/3"), "/dev/nvidia0");
 	assert_int_equal(wr(lock, "1"), 1);
 	assert_string_equal(rd(lock), "0\n"); /* in use: not taken */
 	assert_int_equal(wr("/.simfs/control", "nvidia-close 0000:43:00.0"), 25);
+	assert_false(exists("/proc/4242"));
+	assert_int_equal(wr("/.simfs/control", "nvidia-close 0000:43:00.0"), -EINVAL);
 	assert_int_equal(wr(lock, "1"), 1);
 	assert_string_equal(rd(lock), "1\n");
 }
