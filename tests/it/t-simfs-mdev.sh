@@ -66,4 +66,7 @@ grep -q "NVIDIA A100-10C" <<<"$out" || fail "mdevctl types A100"
 out=$(mdevctl list 2>&1) || fail "mdevctl list"
 grep -q "'"$U1"' $VF nvidia-471" <<<"$out" || fail "mdevctl list A100: $out"
 umount /sys
+echo 1 >$S/bus/mdev/devices/'"$U1"'/remove
+[ ! -e $S/bus/mdev/devices/'"$U1"' ] || fail "A100 mdev removed"
+[ "$(cat $T/nvidia-471/available_instances)" = 1 ] || fail "the VF is free again"
 '
