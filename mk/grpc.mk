@@ -21,3 +21,14 @@ $(call obj,$(LIB_SRCS) $(SIMFS_SRCS) $(INITD_SRCS) $(KSTUB_SRCS) initd/main.c si
 
 # Unit tests that script HTTP/2 bytes share a helper.
 $(BUILD)/tests/test_grpc_server: $(BUILD)/obj/tests/unit/h2script.o
+
+# Interop with Debian's python3-grpcio; the C peer runs plain, then under
+# ASan+UBSan.
+.PHONY: check-interop
+check-interop: $(BUILD)/tests/grpc-peer
+	@$(MAKE) --no-print-directory BUILD=build/asan SAN=1 build/asan/tests/grpc-peer >/dev/null
+	@for b in $(BUILD) build/asan; do \
+		tests/interop/run.sh $$b >$$b/interop.log 2>&1 || { cat $$b/interop.log; exit 1; }; \
+		echo "interop ($$b/tests/grpc-peer): $$(grep -E '^Ran ' $$b/interop.log), $$(tail -n 1 $$b/interop.log)"; \
+	done
+CHECK_EXTRA += check-interop
