@@ -61,3 +61,14 @@ CHECK_EXTRA += check-fuzz
 grpc-fuzz-seeds: $(BUILD)/obj/tests/unit/h2script.o $(BUILD)/libcommon.a
 	$(CC) $(CFLAGS) -o $(BUILD)/fuzz-make-seeds tests/fuzz/make_seeds.c $^ $(LDLIBS)
 	$(BUILD)/fuzz-make-seeds tests/fuzz/corpus/grpc
+
+# Benchmark (not part of make check): `make bench-grpc [BENCH_SECS=5]`.
+BENCH_SECS ?= 5
+BENCH_GRPC := $(BUILD)/bench/grpc-bench-server $(BUILD)/bench/grpc-bench-client
+$(call obj,$(wildcard bench/grpc/*.c)): | $(GRPC_GEN)/deviceplugin.pb-c.h
+$(BUILD)/bench/grpc-bench-%: $(BUILD)/obj/bench/grpc/bench_%.o $(BUILD)/libcommon.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+.PHONY: bench-grpc
+bench-grpc: $(BENCH_GRPC)
+	@bench/grpc/run.sh $(BUILD) $(BENCH_SECS)
