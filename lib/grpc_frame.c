@@ -29,6 +29,12 @@ void grpc_frame_reader_release(struct grpc_frame_reader *r)
 {
 	free(r->msg);
 	r->msg = NULL;
+	r->msg_cap = 0;
+}
+
+size_t grpc_frame_reader_buffered(const struct grpc_frame_reader *r)
+{
+	return r->msg ? r->msg_have : 0;
 }
 
 bool grpc_frame_reader_idle(const struct grpc_frame_reader *r)
@@ -68,13 +74,24 @@ int grpc_frame_feed(struct grpc_frame_reader *r, const uint8_t *data, size_t len
 					return r->error = k;
 				continue;
 			}
-			r->msg = malloc(r->msg_len);
-			if (!r->msg)
-				return r->error = -ENOMEM;
+			if (len == 0)
+				return 0;
 		}
 		size_t n = r->msg_len - r->msg_have;
 		if (n > len)
 			n = len;
+		if (r->msg_have + n > r->msg_cap) { /* grow with the bytes that came, not the declared length */
+			size_t cap = r->msg_cap ? r->msg_cap * 2 : 4096;
+			if (cap < r->msg_have + n)
+				cap = r->msg_have + n;
+			if (cap > r->msg_len)
+				cap = r->msg_len;
+			uint8_t *m = realloc(r->msg, cap);
+			if (!m)
+				return r->error = -ENOMEM;
+			r->msg = m;
+			r->msg_cap = cap;
+		}
 		memcpy(r->msg + r->msg_have, data, n);
 		r->msg_have += n;
 		data += n;
@@ -84,6 +101,7 @@ int grpc_frame_feed(struct grpc_frame_reader *r, const uint8_t *data, size_t len
 		int k = cb(cbdata, r->msg, r->msg_len);
 		free(r->msg);
 		r->msg = NULL;
+		r->msg_cap = 0;
 		r->hdr_have = 0;
 		if (k < 0)
 			return r->error = k;

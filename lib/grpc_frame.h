@@ -45,7 +45,7 @@ struct grpc_frame_reader {
 	uint8_t hdr[GRPC_PREFIX_LEN];
 	size_t hdr_have;
 	uint8_t *msg; /* partial message being collected */
-	size_t msg_len, msg_have;
+	size_t msg_len, msg_have, msg_cap;
 	size_t max;
 	int error; /* sticky: once failed, the stream is done */
 };
@@ -57,6 +57,8 @@ void grpc_frame_reader_release(struct grpc_frame_reader *r);
  * (compressed flag), -ENOMEM or cb's error; errors are sticky. */
 int grpc_frame_feed(struct grpc_frame_reader *r, const uint8_t *data, size_t len, grpc_frame_msg_cb cb,
 		    void *cbdata);
+/* Bytes held for a partial message. */
+size_t grpc_frame_reader_buffered(const struct grpc_frame_reader *r);
 /* True when no partial message is pending (a clean end of stream). */
 bool grpc_frame_reader_idle(const struct grpc_frame_reader *r);
 

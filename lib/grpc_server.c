@@ -15,6 +15,9 @@
 #include "rootfs_sock.h"
 
 #define MAX_STREAMS 100
+/* Partial request messages one connection may hold in total (each is
+ * capped at 4 MiB; this caps 100 streams of them). */
+#define MAX_CONN_BUFFERED (16u << 20)
 
 struct grpc_server {
 	struct evloop *loop;
@@ -32,6 +35,7 @@ struct grpc_server_conn {
 	struct grpc_server *srv;
 	struct grpc_server_conn *prev, *next;
 	struct grpc_call *calls;
+	size_t buffered; /* sum of the calls' partial request bytes */
 };
 
 struct grpc_call {
@@ -136,6 +140,8 @@ static void refuse(struct grpc_call *call, int status, const char *message)
 {
 	log_debug("grpc: %s: %s: %s", call->path ? call->path : "?", grpc_status_name(status), message);
 	call->req_error = status;
+	call->sc->buffered -= grpc_frame_reader_buffered(&call->rd);
+	grpc_frame_reader_release(&call->rd);
 	finish(call, status, message, "200");
 }
 
@@ -196,6 +202,7 @@ static void call_free(struct grpc_call *call, bool run_cancel)
 	if (run_cancel && call->dispatched && !call->finished && call->cancel)
 		call->cancel(call, call->cancel_data);
 	struct grpc_server_conn *sc = call->sc;
+	sc->buffered -= grpc_frame_reader_buffered(&call->rd);
 	if (call->prev)
 		call->prev->next = call->next;
 	else
@@ -299,7 +306,14 @@ static int on_data_chunk(nghttp2_session *h2, uint8_t flags, int32_t id, const u
 	struct grpc_call *call = nghttp2_session_get_stream_user_data(h2, id);
 	if (!call || call->req_error || call->finished || call->dispatched || !call->method)
 		return 0; /* answered already: drop the rest */
+	struct grpc_server_conn *sc = call->sc;
+	size_t before = grpc_frame_reader_buffered(&call->rd);
+	if (sc->buffered + len > MAX_CONN_BUFFERED) {
+		refuse(call, GRPC_STATUS_RESOURCE_EXHAUSTED, "too much request data in flight on this connection");
+		return 0;
+	}
 	int r = grpc_frame_feed(&call->rd, data, len, on_message, call);
+	sc->buffered = sc->buffered - before + grpc_frame_reader_buffered(&call->rd);
 	if (r == -EMSGSIZE)
 		refuse(call, GRPC_STATUS_RESOURCE_EXHAUSTED, "request message larger than 4194304 bytes");
 	else if (r == -EPROTONOSUPPORT)

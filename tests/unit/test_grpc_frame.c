@@ -71,8 +71,18 @@ static void limits(void **state)
 	grpc_frame_prefix(p, 3);
 	assert_int_equal(grpc_frame_feed(&r, p, 5, collect, &g), 0);
 	assert_false(grpc_frame_reader_idle(&r)); /* waits for 3 bytes */
+	assert_int_equal(grpc_frame_reader_buffered(&r), 0);
+	assert_int_equal(grpc_frame_feed(&r, (const uint8_t *)"ab", 2, collect, &g), 0);
+	assert_int_equal(grpc_frame_reader_buffered(&r), 2);
 	grpc_frame_reader_release(&r);
 	assert_int_equal(g.n, 0);
+	/* a large declared length costs only the bytes that came */
+	grpc_frame_reader_init(&r, GRPC_MAX_MESSAGE);
+	grpc_frame_prefix(p, GRPC_MAX_MESSAGE);
+	assert_int_equal(grpc_frame_feed(&r, p, 5, collect, &g), 0);
+	assert_int_equal(grpc_frame_feed(&r, p, 5, collect, &g), 0);
+	assert_true(r.msg_cap <= 4096);
+	grpc_frame_reader_release(&r);
 }
 
 static void outq_keeps_latest(void **state)
