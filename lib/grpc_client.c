@@ -223,6 +223,7 @@ static ssize_t request_read(nghttp2_session *h2, int32_t id, uint8_t *buf, size_
 
 static void channel_free(struct grpc_channel *ch, int status, const char *why)
 {
+	ch->conn.busy++; /* callbacks below: no flush on a dying connection */
 	while (ch->calls) {
 		struct grpc_client_call *call = ch->calls;
 		complete(call, status, why);
@@ -243,11 +244,13 @@ static void conn_closed(struct grpc_conn *c, int err)
 	/* callbacks may start calls: make that fail rather than touch a
 	 * dying connection */
 	ch->closing = true;
+	ch->conn.busy++;
 	while (ch->calls) {
 		struct grpc_client_call *call = ch->calls;
 		complete(call, GRPC_STATUS_UNAVAILABLE, "connection closed");
 		call_unlink_free(call);
 	}
+	ch->conn.busy--;
 	if (ch->on_close)
 		ch->on_close(ch, err, ch->data);
 	channel_free(ch, GRPC_STATUS_CANCELLED, "channel closed");
@@ -310,9 +313,12 @@ void grpc_channel_close(struct grpc_channel *ch)
 	if (ch->closing)
 		return;
 	ch->closing = true;
-	/* the calls' callbacks run now, as documented */
+	/* the calls' callbacks run now, as documented; busy: what they do
+	 * (cancel another call...) must not flush and free calls under us */
+	ch->conn.busy++;
 	for (struct grpc_client_call *call = ch->calls; call; call = call->next)
 		complete(call, GRPC_STATUS_CANCELLED, "channel closed");
+	ch->conn.busy--;
 	if (ch->conn.busy)
 		grpc_conn_close(&ch->conn); /* inside our own callbacks: free from the loop */
 	else

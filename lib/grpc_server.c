@@ -126,11 +126,11 @@ static int finish(struct grpc_call *call, int status, const char *message, const
 	call->status = status;
 	if (message && !(call->message = strdup(message)))
 		log_debug("grpc: no memory for the status message");
-	int r;
+	int r = 0;
 	if (!call->headers_sent)
 		r = submit_trailers_only(call, http_status);
-	else
-		r = nghttp2_session_resume_data(call->sc->conn.h2, call->id) == 0 ? 0 : -EPROTO;
+	else /* fails when the provider is not deferred (still sending): fine */
+		nghttp2_session_resume_data(call->sc->conn.h2, call->id);
 	grpc_conn_kick(&call->sc->conn);
 	return r;
 }
@@ -434,6 +434,7 @@ static int conn_new(struct grpc_server *srv, struct grpc_server_conn **ret)
 
 static void conn_free(struct grpc_server_conn *sc)
 {
+	sc->conn.busy++; /* cancel callbacks may send on other calls: no flush now */
 	while (sc->calls)
 		call_free(sc->calls, true);
 	grpc_conn_release(&sc->conn);

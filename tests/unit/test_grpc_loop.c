@@ -295,6 +295,28 @@ static void register_calls_back(void **state)
 	assert_int_equal(f->status, GRPC_STATUS_OK);
 }
 
+static void close_in_callback(void *data, const ProtobufCMessage *msg)
+{
+	F->msgs++;
+	grpc_channel_close(F->ch); /* from inside the channel's own callback */
+	F->ch = NULL;
+}
+
+static void channel_closed_from_callback(void **state)
+{
+	struct fx *f = *state;
+	V1beta1__Empty e = V1BETA1__EMPTY__INIT;
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(grpc_call_stream(f->ch, DPAPI_LIST_AND_WATCH, &e.base,
+						  &v1beta1__list_and_watch_response__descriptor, 0,
+						  i ? on_list : close_in_callback, stream_done, NULL, NULL),
+				 0);
+	run_until(f, &f->done, 2); /* both calls completed, CANCELLED */
+	assert_int_equal(f->status, GRPC_STATUS_CANCELLED);
+	assert_int_equal(f->closed, 0);
+	run_until(f, &f->cancels, 2); /* the server saw the connection go */
+}
+
 static void shutdown_sends_goaway(void **state)
 {
 	struct fx *f = *state;
@@ -317,7 +339,7 @@ int main(void)
 #define T(x) cmocka_unit_test_setup_teardown(x, setup, teardown)
 	const struct CMUnitTest tests[] = {
 		T(unary_allocate), T(unknown_method_and_deadline), T(list_and_watch), T(register_calls_back),
-		T(shutdown_sends_goaway),
+		T(channel_closed_from_callback), T(shutdown_sends_goaway),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
