@@ -94,6 +94,16 @@ class CServer(unittest.TestCase):
         r = self.stub.GetPreferredAllocation(req, timeout=5)
         self.assertEqual(list(r.container_responses[0].deviceIDs), IDS[:2])
 
+    def test_large_messages(self):
+        # ~1 MB each way: reassembly across many DATA frames and flow-control
+        # windows, in both directions
+        ids = ["0000:%02x:%02x.%d" % (b, d, f) for b in range(256) for d in range(32) for f in range(8)][:65536]
+        req = pb.PreferredAllocationRequest(container_requests=[
+            pb.ContainerPreferredAllocationRequest(available_deviceIDs=ids, allocation_size=len(ids))])
+        self.assertGreater(req.ByteSize(), 900000)
+        r = self.stub.GetPreferredAllocation(req, timeout=10)
+        self.assertEqual(list(r.container_responses[0].deviceIDs), ids)
+
     def test_pre_start(self):
         self.stub.PreStartContainer(pb.PreStartContainerRequest(devices_ids=IDS[:1]), timeout=5)
 
