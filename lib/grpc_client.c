@@ -256,8 +256,9 @@ static void conn_closed(struct grpc_conn *c, int err)
 	channel_free(ch, GRPC_STATUS_CANCELLED, "channel closed");
 }
 
-int grpc_channel_dial(struct evloop *loop, int dirfd, const char *name, const char *authority,
-		      grpc_channel_close_cb on_close, void *data, struct grpc_channel **ret)
+/* A channel with its nghttp2 client session, not yet connected. */
+static int channel_new(struct evloop *loop, const char *authority, grpc_channel_close_cb on_close, void *data,
+		       struct grpc_channel **ret)
 {
 	static nghttp2_session_callbacks *cbs;
 	if (!cbs) { /* built once, kept for the process' life */
@@ -275,37 +276,68 @@ int grpc_channel_dial(struct evloop *loop, int dirfd, const char *name, const ch
 	ch->on_close = on_close;
 	ch->data = data;
 	ch->authority = strdup(authority ? authority : "localhost");
-	nghttp2_option *opt;
+	nghttp2_option *opt = NULL;
+	nghttp2_session *h2 = NULL;
 	int r = ch->authority ? grpc_conn_options(&opt) : -ENOMEM;
-	if (r < 0) {
-		free(ch->authority);
-		free(ch);
-		return r;
-	}
-	nghttp2_session *h2;
-	r = nghttp2_session_client_new2(&h2, cbs, ch, opt) == 0 ? 0 : -ENOMEM;
+	if (r == 0 && nghttp2_session_client_new2(&h2, cbs, ch, opt) != 0)
+		r = -ENOMEM;
 	nghttp2_option_del(opt);
+	nghttp2_settings_entry iv[] = {{NGHTTP2_SETTINGS_ENABLE_PUSH, 0}};
+	if (r == 0 && nghttp2_submit_settings(h2, NGHTTP2_FLAG_NONE, iv, 1) != 0)
+		r = -ENOMEM;
 	if (r < 0) {
+		nghttp2_session_del(h2);
 		free(ch->authority);
 		free(ch);
 		return r;
 	}
 	grpc_conn_init(&ch->conn, h2, conn_closed);
-	nghttp2_settings_entry iv[] = {{NGHTTP2_SETTINGS_ENABLE_PUSH, 0}};
+	*ret = ch;
+	return 0;
+}
+
+int grpc_channel_dial(struct evloop *loop, int dirfd, const char *name, const char *authority,
+		      grpc_channel_close_cb on_close, void *data, struct grpc_channel **ret)
+{
 	int fd = rootfs_sock_connect(dirfd, name);
-	if (fd < 0 || nghttp2_submit_settings(h2, NGHTTP2_FLAG_NONE, iv, 1) != 0 ||
-	    (r = grpc_conn_attach(&ch->conn, loop, fd)) < 0) {
-		r = fd < 0 ? fd : r < 0 ? r : -ENOMEM;
-		if (fd >= 0 && !ch->conn.loop)
-			close(fd);
-		grpc_conn_release(&ch->conn);
-		free(ch->authority);
-		free(ch);
+	if (fd < 0)
+		return fd;
+	struct grpc_channel *ch;
+	int r = channel_new(loop, authority, on_close, data, &ch);
+	if (r == 0 && (r = grpc_conn_attach(&ch->conn, loop, fd)) < 0)
+		channel_free(ch, GRPC_STATUS_CANCELLED, "");
+	if (r < 0) {
+		close(fd);
 		return r;
 	}
 	grpc_conn_kick(&ch->conn);
 	*ret = ch;
 	return 0;
+}
+
+int grpc_channel_new_detached(struct grpc_channel **ret)
+{
+	return channel_new(NULL, NULL, NULL, NULL, ret);
+}
+
+int grpc_channel_feed(struct grpc_channel *ch, const uint8_t *data, size_t len)
+{
+	int r = grpc_conn_feed(&ch->conn, data, len);
+	if (ch->conn.closing) {
+		channel_free(ch, GRPC_STATUS_CANCELLED, "channel closed");
+		return -ECANCELED;
+	}
+	return r;
+}
+
+ssize_t grpc_channel_pull(struct grpc_channel *ch, const uint8_t **ret)
+{
+	ssize_t n = grpc_conn_pull(&ch->conn, ret);
+	if (ch->conn.closing) { /* a stream closed as we sent, its callback closed us */
+		channel_free(ch, GRPC_STATUS_CANCELLED, "channel closed");
+		return -ECANCELED;
+	}
+	return n;
 }
 
 void grpc_channel_close(struct grpc_channel *ch)

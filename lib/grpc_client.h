@@ -10,6 +10,7 @@
  * calls and close the channel. */
 #pragma once
 #include <stdint.h>
+#include <sys/types.h>
 #include <protobuf-c/protobuf-c.h>
 
 #include "evloop.h"
@@ -52,3 +53,13 @@ int grpc_call_stream(struct grpc_channel *ch, const char *path, const ProtobufCM
 		     grpc_stream_done_cb on_done, void *data, struct grpc_client_call **ret);
 /* Cancels a call (RST_STREAM CANCEL); no callback of it runs afterwards. */
 void grpc_client_call_cancel(struct grpc_client_call *call);
+
+/* A channel without a socket, for tests and fuzzing: start calls, pull the
+ * bytes to send, feed the server's bytes.  No deadlines (no loop). */
+int grpc_channel_new_detached(struct grpc_channel **ret);
+/* 0; -EPROTO when the session is broken (a real connection would close);
+ * -ECANCELED when a callback closed the channel, which is then freed. */
+int grpc_channel_feed(struct grpc_channel *ch, const uint8_t *data, size_t len);
+/* Next output bytes (valid until the next call), 0 when none, -EPROTO,
+ * -ECANCELED (as for feed). */
+ssize_t grpc_channel_pull(struct grpc_channel *ch, const uint8_t **ret);

@@ -33,34 +33,40 @@ check-interop: $(BUILD)/tests/grpc-peer
 	done
 CHECK_EXTRA += check-interop
 
-# libFuzzer: arbitrary bytes into a server connection engine.  Bounded in
-# make check; `make check-fuzz FUZZ_TIME=3600` for a long run.  New inputs
-# go to build/fuzz/corpus; the committed seeds stay as they are.
-FUZZ_TIME ?= 20
+# libFuzzer: arbitrary bytes into a server connection engine and into a
+# client channel.  Bounded in make check (FUZZ_TIME seconds each);
+# `make check-fuzz FUZZ_TIME=3600` for a long run.  New inputs go to
+# build/fuzz/corpus-*; the committed seeds stay as they are.
+FUZZ_TIME ?= 15
+FUZZ_TARGETS := grpc_server grpc_client
 FUZZ_CFLAGS := -O1 -g -std=gnu11 -D_GNU_SOURCE -Ilib -Ibuild/fuzz/gen \
 	-fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-FUZZ_LIB := lib/evloop.c lib/grpc_frame.c lib/grpc_conn.c lib/grpc_server.c lib/rootfs_sock.c lib/log.c \
-	build/fuzz/gen/deviceplugin.pb-c.c
+FUZZ_LIB := lib/evloop.c lib/grpc_frame.c lib/grpc_conn.c lib/grpc_server.c lib/grpc_client.c \
+	lib/rootfs_sock.c lib/log.c build/fuzz/gen/deviceplugin.pb-c.c
 build/fuzz/gen/deviceplugin.pb-c.c: proto/deviceplugin.proto
 	@mkdir -p $(@D)
 	sed '/^service /,/^}/d' $< > $(@D)/deviceplugin.proto
 	protoc-c -I$(@D) --c_out=$(@D) $(@D)/deviceplugin.proto
-build/fuzz/fuzz_grpc_server: tests/fuzz/fuzz_grpc_server.c $(FUZZ_LIB) $(wildcard lib/*.h)
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB) $(wildcard lib/*.h)
 	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(shell pkg-config --libs libnghttp2 libprotobuf-c)
 
 .PHONY: check-fuzz grpc-fuzz-seeds
-check-fuzz: build/fuzz/fuzz_grpc_server
-	@mkdir -p build/fuzz/corpus
-	@build/fuzz/fuzz_grpc_server -max_total_time=$(FUZZ_TIME) -rss_limit_mb=1024 -timeout=10 \
-		-print_final_stats=1 build/fuzz/corpus tests/fuzz/corpus/grpc >build/fuzz/fuzz.log 2>&1 || \
-		{ tail -n 60 build/fuzz/fuzz.log; exit 1; }
-	@echo "fuzz_grpc_server: $(FUZZ_TIME) s, $$(grep -m1 stat::number_of_executed_units build/fuzz/fuzz.log | \
-		awk '{print $$2}') runs, no crash or leak"
+check-fuzz: $(patsubst %,build/fuzz/fuzz_%,$(FUZZ_TARGETS))
+	@for t in $(FUZZ_TARGETS); do \
+		seeds=tests/fuzz/corpus/$$(echo $$t | sed 's/_server$$//; s/_/-/'); \
+		mkdir -p build/fuzz/corpus-$$t; \
+		build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_TIME) -rss_limit_mb=1024 -timeout=10 -artifact_prefix=build/fuzz/ \
+			-print_final_stats=1 build/fuzz/corpus-$$t $$seeds >build/fuzz/$$t.log 2>&1 || \
+			{ tail -n 60 build/fuzz/$$t.log; exit 1; }; \
+		echo "fuzz_$$t: $(FUZZ_TIME) s, $$(grep -m1 stat::number_of_executed_units build/fuzz/$$t.log | \
+			awk '{print $$2}') runs from $$seeds, no crash or leak"; \
+	done
 CHECK_EXTRA += check-fuzz
 
 grpc-fuzz-seeds: $(BUILD)/obj/tests/unit/h2script.o $(BUILD)/libcommon.a
 	$(CC) $(CFLAGS) -o $(BUILD)/fuzz-make-seeds tests/fuzz/make_seeds.c $^ $(LDLIBS)
 	$(BUILD)/fuzz-make-seeds tests/fuzz/corpus/grpc
+	$(BUILD)/fuzz-make-seeds - tests/fuzz/corpus/grpc-client
 
 # Benchmark (not part of make check): `make bench-grpc [BENCH_SECS=5]`.
 BENCH_SECS ?= 5
@@ -72,3 +78,4 @@ $(BUILD)/bench/grpc-bench-%: $(BUILD)/obj/bench/grpc/bench_%.o $(BUILD)/libcommo
 .PHONY: bench-grpc
 bench-grpc: $(BENCH_GRPC)
 	@bench/grpc/run.sh $(BUILD) $(BENCH_SECS)
+$(BUILD)/tests/test_grpc_client: $(BUILD)/obj/tests/unit/h2script.o

@@ -61,6 +61,17 @@ void h2out_request(struct h2out *o, int32_t stream, const char *path, const char
 		    stream, block, (size_t)n);
 }
 
+void h2out_headers(struct h2out *o, int32_t stream, const char *const *nv, size_t n, bool end_stream)
+{
+	nghttp2_nv v[16];
+	for (size_t i = 0; i < n && i < 16; i++)
+		v[i] = (nghttp2_nv)NVS(nv[2 * i], nv[2 * i + 1]);
+	uint8_t block[1024];
+	ssize_t len = nghttp2_hd_deflate_hd(o->deflater, block, sizeof(block), v, n);
+	h2out_frame(o, NGHTTP2_HEADERS, NGHTTP2_FLAG_END_HEADERS | (end_stream ? NGHTTP2_FLAG_END_STREAM : 0),
+		    stream, block, (size_t)len);
+}
+
 size_t h2_grpc_msg(uint8_t *buf, const void *body, uint32_t len)
 {
 	grpc_frame_prefix(buf, len);

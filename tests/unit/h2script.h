@@ -22,6 +22,8 @@ void h2out_frame(struct h2out *o, uint8_t type, uint8_t flags, int32_t stream, c
 /* A gRPC request's HEADERS (path, authority; content-type as given). */
 void h2out_request(struct h2out *o, int32_t stream, const char *path, const char *authority,
 		   const char *content_type, bool end_stream);
+/* A HEADERS frame from name/value pairs (nv: 2*n strings). */
+void h2out_headers(struct h2out *o, int32_t stream, const char *const *nv, size_t n, bool end_stream);
 /* A gRPC message prefix + body into buf; returns the length. */
 size_t h2_grpc_msg(uint8_t *buf, const void *body, uint32_t len);
 
