@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -76,7 +77,7 @@ static int flush(struct grpc_conn *c)
 {
 	for (;;) {
 		if (c->woff < c->wlen) {
-			ssize_t w = write(c->fd, c->wbuf + c->woff, c->wlen - c->woff);
+			ssize_t w = send(c->fd, c->wbuf + c->woff, c->wlen - c->woff, MSG_NOSIGNAL);
 			if (w < 0) {
 				if (errno == EINTR)
 					continue;
@@ -97,7 +98,7 @@ static int flush(struct grpc_conn *c)
 			break;
 		ssize_t w;
 		do
-			w = write(c->fd, out, (size_t)n);
+			w = send(c->fd, out, (size_t)n, MSG_NOSIGNAL); /* a gone peer: EPIPE, not SIGPIPE */
 		while (w < 0 && errno == EINTR);
 		if (w < 0 && errno != EAGAIN)
 			return -errno;
@@ -121,10 +122,8 @@ void grpc_conn_kick(struct grpc_conn *c)
 {
 	if (!c->loop)
 		return;
-	if (c->busy) {
-		c->want_flush = true;
-		return;
-	}
+	if (c->busy)
+		return; /* flushed when the engine call in progress returns */
 	if (flush(c) < 0 || (!nghttp2_session_want_read(c->h2) && !nghttp2_session_want_write(c->h2)))
 		grpc_conn_close(c); /* the fd callback finishes the job */
 }
@@ -161,7 +160,6 @@ static void conn_io(struct evloop *loop, int fd, unsigned events, void *data)
 				break;
 		}
 	}
-	c->want_flush = false;
 	err = flush(c);
 	if (err < 0 || c->closing)
 		goto dead;

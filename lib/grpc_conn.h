@@ -22,8 +22,8 @@ struct grpc_conn {
 	nghttp2_session *h2;
 	struct evloop *loop; /* NULL while detached */
 	int fd;
-	unsigned busy;	     /* inside feed: nghttp2 callbacks may be running */
-	bool want_flush;     /* output produced while busy */
+	unsigned busy;	     /* inside an engine call (feed/pull) or a teardown: whoever
+			      * holds it flushes afterwards; closes are deferred */
 	bool closing;	     /* close requested; done by the fd callback */
 	bool watching_write; /* EV_WRITE armed */
 	uint8_t *wbuf;	     /* bytes nghttp2 produced that the socket did not take */

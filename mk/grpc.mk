@@ -79,3 +79,4 @@ $(BUILD)/bench/grpc-bench-%: $(BUILD)/obj/bench/grpc/bench_%.o $(BUILD)/libcommo
 bench-grpc: $(BENCH_GRPC)
 	@bench/grpc/run.sh $(BUILD) $(BENCH_SECS)
 $(BUILD)/tests/test_grpc_client: $(BUILD)/obj/tests/unit/h2script.o
+$(BUILD)/tests/test_grpc_loop: $(BUILD)/obj/tests/unit/h2script.o

@@ -15,6 +15,8 @@
 #include "dpapi.h"
 #include "grpc_client.h"
 #include "grpc_server.h"
+#include "h2script.h"
+#include "rootfs_sock.h"
 
 struct fx {
 	struct evloop *loop;
@@ -317,6 +319,31 @@ static void channel_closed_from_callback(void **state)
 	run_until(f, &f->cancels, 2); /* the server saw the connection go */
 }
 
+/* A peer gone before the server writes: EPIPE, not SIGPIPE; the stream
+ * is cancelled. */
+static void write_to_gone_peer(void **state)
+{
+	struct fx *f = *state;
+	int fd = rootfs_sock_connect(f->dirfd, "plugin.sock");
+	assert_true(fd >= 0);
+	struct h2out o;
+	uint8_t empty[5];
+	h2out_init(&o);
+	h2out_preface(&o);
+	h2out_request(&o, 1, DPAPI_LIST_AND_WATCH, "localhost", "application/grpc", false);
+	h2out_frame(&o, NGHTTP2_DATA, NGHTTP2_FLAG_END_STREAM, 1, empty, h2_grpc_msg(empty, NULL, 0));
+	assert_int_equal(write(fd, o.buf, o.len), (ssize_t)o.len);
+	h2out_release(&o);
+	uint64_t end = evloop_now_ms() + 5000;
+	while (!f->watch && evloop_now_ms() < end)
+		evloop_run_once(f->loop, 100);
+	assert_non_null(f->watch);
+	close(fd);
+	for (int i = 0; i < 4 && f->watch; i++)
+		push_list(f->watch, 4); /* the first send fails with EPIPE */
+	run_until(f, &f->cancels, 1);
+}
+
 static void shutdown_sends_goaway(void **state)
 {
 	struct fx *f = *state;
@@ -339,7 +366,7 @@ int main(void)
 #define T(x) cmocka_unit_test_setup_teardown(x, setup, teardown)
 	const struct CMUnitTest tests[] = {
 		T(unary_allocate), T(unknown_method_and_deadline), T(list_and_watch), T(register_calls_back),
-		T(channel_closed_from_callback), T(shutdown_sends_goaway),
+		T(channel_closed_from_callback), T(write_to_gone_peer), T(shutdown_sends_goaway),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
