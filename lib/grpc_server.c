@@ -114,7 +114,7 @@ static ssize_t data_read(nghttp2_session *h2, int32_t id, uint8_t *buf, size_t l
 	size_t k = 0;
 	status_nv(call, nv, code, sizeof(code), msg, sizeof(msg), &k);
 	if (nghttp2_submit_trailer(h2, id, nv, k) != 0)
-		return NGHTTP2_ERR_CALLBACK_FAILURE;
+		return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE; /* resets this stream only */
 	return (ssize_t)n;
 }
 
@@ -145,7 +145,8 @@ static void refuse(struct grpc_call *call, int status, const char *message)
 	finish(call, status, message, "200");
 }
 
-int grpc_call_send(struct grpc_call *call, const ProtobufCMessage *msg)
+/* Queues a message without flushing. */
+static int queue_message(struct grpc_call *call, const ProtobufCMessage *msg)
 {
 	if (call->finished)
 		return -EALREADY;
@@ -156,9 +157,14 @@ int grpc_call_send(struct grpc_call *call, const ProtobufCMessage *msg)
 		return r;
 	grpc_outq_put(&call->q, buf, len);
 	if (!call->headers_sent)
-		r = submit_headers(call);
-	else
-		nghttp2_session_resume_data(call->sc->conn.h2, call->id); /* fails if not deferred: fine */
+		return submit_headers(call);
+	nghttp2_session_resume_data(call->sc->conn.h2, call->id); /* fails if not deferred: fine */
+	return 0;
+}
+
+int grpc_call_send(struct grpc_call *call, const ProtobufCMessage *msg)
+{
+	int r = queue_message(call, msg);
 	grpc_conn_kick(&call->sc->conn);
 	return r;
 }
@@ -168,9 +174,12 @@ int grpc_call_finish(struct grpc_call *call, int status, const char *message)
 	return finish(call, status, message, "200");
 }
 
+/* Message and trailers leave in one write. */
 int grpc_call_reply(struct grpc_call *call, const ProtobufCMessage *msg)
 {
-	int r = grpc_call_send(call, msg);
+	int r = queue_message(call, msg);
+	if (r == -EALREADY)
+		return r;
 	if (r < 0) {
 		finish(call, r == -EMSGSIZE ? GRPC_STATUS_RESOURCE_EXHAUSTED : GRPC_STATUS_INTERNAL,
 		       r == -EMSGSIZE ? "response larger than 4 MiB" : "cannot send the response", "200");
