@@ -423,7 +423,9 @@ static int start(struct grpc_channel *ch, const char *path, const ProtobufCMessa
 	if (ch->calls)
 		ch->calls->prev = call;
 	ch->calls = call;
-	grpc_conn_kick(&ch->conn);
+	/* not now: sending may close the stream (a GOAWAY came) and run its
+	 * callbacks, which the caller has not even set yet */
+	grpc_conn_kick_later(&ch->conn);
 	*ret = call;
 	return 0;
 }
@@ -466,5 +468,5 @@ void grpc_client_call_cancel(struct grpc_client_call *call)
 		call->timer = 0;
 	}
 	nghttp2_submit_rst_stream(call->ch->conn.h2, NGHTTP2_FLAG_NONE, call->id, NGHTTP2_CANCEL);
-	grpc_conn_kick(&call->ch->conn);
+	grpc_conn_kick_later(&call->ch->conn); /* other calls' callbacks must not run in here */
 }

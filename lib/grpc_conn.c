@@ -128,6 +128,12 @@ void grpc_conn_kick(struct grpc_conn *c)
 		grpc_conn_close(c); /* the fd callback finishes the job */
 }
 
+void grpc_conn_kick_later(struct grpc_conn *c)
+{
+	if (c->loop && !c->busy)
+		watch_write(c, true); /* the fd callback flushes */
+}
+
 void grpc_conn_close(struct grpc_conn *c)
 {
 	c->closing = true;

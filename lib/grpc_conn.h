@@ -46,6 +46,9 @@ int grpc_conn_feed(struct grpc_conn *c, const uint8_t *data, size_t len);
 ssize_t grpc_conn_pull(struct grpc_conn *c, const uint8_t **ret);
 /* Output was queued (a response, a request): write it out now if we can. */
 void grpc_conn_kick(struct grpc_conn *c);
+/* Same, but from the loop's next turn: no engine callback (a stream that
+ * closes as it is sent) can run inside the caller. */
+void grpc_conn_kick_later(struct grpc_conn *c);
 /* Asks an attached connection to close at the next chance (the close
  * callback runs from the loop, never from inside this call). */
 void grpc_conn_close(struct grpc_conn *c);
