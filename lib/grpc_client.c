@@ -47,6 +47,13 @@ struct grpc_client_call {
 
 #define NV(n, v) {(uint8_t *)(n), (uint8_t *)(v), sizeof(n) - 1, strlen(v), NGHTTP2_NV_FLAG_NO_COPY_NAME}
 
+static void stop_timer(struct grpc_client_call *call)
+{
+	if (call->timer > 0)
+		evloop_del_timer(call->ch->loop, call->timer);
+	call->timer = 0;
+}
+
 static void call_unlink_free(struct grpc_client_call *call)
 {
 	struct grpc_channel *ch = call->ch;
@@ -56,8 +63,7 @@ static void call_unlink_free(struct grpc_client_call *call)
 		ch->calls = call->next;
 	if (call->next)
 		call->next->prev = call->prev;
-	if (call->timer > 0)
-		evloop_del_timer(ch->loop, call->timer);
+	stop_timer(call);
 	grpc_frame_reader_release(&call->rd);
 	grpc_outq_release(&call->q);
 	if (call->resp)
@@ -72,10 +78,7 @@ static void complete(struct grpc_client_call *call, int status, const char *mess
 	if (call->done)
 		return;
 	call->done = true;
-	if (call->timer > 0) {
-		evloop_del_timer(call->ch->loop, call->timer);
-		call->timer = 0;
-	}
+	stop_timer(call);
 	if (!message)
 		message = "";
 	if (call->unary_cb) {
@@ -276,22 +279,13 @@ static int channel_new(struct evloop *loop, const char *authority, grpc_channel_
 	ch->on_close = on_close;
 	ch->data = data;
 	ch->authority = strdup(authority ? authority : "localhost");
-	nghttp2_option *opt = NULL;
-	nghttp2_session *h2 = NULL;
-	int r = ch->authority ? grpc_conn_options(&opt) : -ENOMEM;
-	if (r == 0 && nghttp2_session_client_new2(&h2, cbs, ch, opt) != 0)
-		r = -ENOMEM;
-	nghttp2_option_del(opt);
-	nghttp2_settings_entry iv[] = {{NGHTTP2_SETTINGS_ENABLE_PUSH, 0}};
-	if (r == 0 && nghttp2_submit_settings(h2, NGHTTP2_FLAG_NONE, iv, 1) != 0)
-		r = -ENOMEM;
+	static const nghttp2_settings_entry iv[] = {{NGHTTP2_SETTINGS_ENABLE_PUSH, 0}};
+	int r = ch->authority ? grpc_conn_setup(&ch->conn, false, cbs, ch, iv, 1, conn_closed) : -ENOMEM;
 	if (r < 0) {
-		nghttp2_session_del(h2);
 		free(ch->authority);
 		free(ch);
 		return r;
 	}
-	grpc_conn_init(&ch->conn, h2, conn_closed);
 	*ret = ch;
 	return 0;
 }
@@ -463,10 +457,7 @@ void grpc_client_call_cancel(struct grpc_client_call *call)
 	if (call->done)
 		return;
 	call->done = true;
-	if (call->timer > 0) {
-		evloop_del_timer(call->ch->loop, call->timer);
-		call->timer = 0;
-	}
+	stop_timer(call);
 	nghttp2_submit_rst_stream(call->ch->conn.h2, NGHTTP2_FLAG_NONE, call->id, NGHTTP2_CANCEL);
 	grpc_conn_kick_later(&call->ch->conn); /* other calls' callbacks must not run in here */
 }

@@ -12,19 +12,27 @@
 
 #include "log.h"
 
-int grpc_conn_options(nghttp2_option **ret)
+int grpc_conn_setup(struct grpc_conn *c, bool server, const nghttp2_session_callbacks *cbs, void *user,
+		    const nghttp2_settings_entry *iv, size_t niv, grpc_conn_close_cb on_close)
 {
+	*c = (struct grpc_conn){.fd = -1, .on_close = on_close};
 	nghttp2_option *opt;
 	if (nghttp2_option_new(&opt) != 0)
 		return -ENOMEM;
+	/* we check :method, :path and content-type ourselves: kubelets before
+	 * 1.26 put the socket path in :authority, which nghttp2 would reset */
 	nghttp2_option_set_no_http_messaging(opt, 1);
-	*ret = opt;
+	int r = server ? nghttp2_session_server_new2(&c->h2, cbs, user, opt)
+		       : nghttp2_session_client_new2(&c->h2, cbs, user, opt);
+	nghttp2_option_del(opt);
+	if (r != 0)
+		return -ENOMEM;
+	if (nghttp2_submit_settings(c->h2, NGHTTP2_FLAG_NONE, iv, niv) != 0) {
+		nghttp2_session_del(c->h2);
+		c->h2 = NULL;
+		return -ENOMEM;
+	}
 	return 0;
-}
-
-void grpc_conn_init(struct grpc_conn *c, nghttp2_session *h2, grpc_conn_close_cb on_close)
-{
-	*c = (struct grpc_conn){.h2 = h2, .fd = -1, .on_close = on_close};
 }
 
 static void conn_io(struct evloop *loop, int fd, unsigned events, void *data);

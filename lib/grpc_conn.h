@@ -31,12 +31,12 @@ struct grpc_conn {
 	grpc_conn_close_cb on_close;
 };
 
-/* Common nghttp2 options: no HTTP messaging checks (we check :method, :path
- * and content-type ourselves; kubelets before 1.26 put the socket path in
- * :authority, which nghttp2 would reset). */
-int grpc_conn_options(nghttp2_option **ret);
-
-void grpc_conn_init(struct grpc_conn *c, nghttp2_session *h2, grpc_conn_close_cb on_close);
+/* Creates the nghttp2 session (server or client; user is its user data)
+ * with HTTP messaging checks off (we check :method, :path and content-type
+ * ourselves; kubelets before 1.26 put the socket path in :authority, which
+ * nghttp2 would reset) and queues our SETTINGS.  0 or -ENOMEM. */
+int grpc_conn_setup(struct grpc_conn *c, bool server, const nghttp2_session_callbacks *cbs, void *user,
+		    const nghttp2_settings_entry *iv, size_t niv, grpc_conn_close_cb on_close);
 /* Watches fd (non-blocking, O_CLOEXEC; the conn closes it) on loop. */
 int grpc_conn_attach(struct grpc_conn *c, struct evloop *loop, int fd);
 /* Feeds received bytes to the engine.  0 or -EPROTO. */

@@ -413,30 +413,16 @@ static int conn_new(struct grpc_server *srv, struct grpc_server_conn **ret)
 	struct grpc_server_conn *sc = calloc(1, sizeof(*sc));
 	if (!sc)
 		return -ENOMEM;
-	nghttp2_option *opt;
-	int r = grpc_conn_options(&opt);
+	static const nghttp2_settings_entry iv[] = {
+		{NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, MAX_STREAMS},
+		{NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, 16384},
+	};
+	int r = grpc_conn_setup(&sc->conn, true, cbs, sc, iv, 2, NULL);
 	if (r < 0) {
 		free(sc);
 		return r;
 	}
-	nghttp2_session *h2;
-	r = nghttp2_session_server_new2(&h2, cbs, sc, opt);
-	nghttp2_option_del(opt);
-	if (r != 0) {
-		free(sc);
-		return -ENOMEM;
-	}
-	nghttp2_settings_entry iv[] = {
-		{NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, MAX_STREAMS},
-		{NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, 16384},
-	};
-	if (nghttp2_submit_settings(h2, NGHTTP2_FLAG_NONE, iv, 2) != 0) {
-		nghttp2_session_del(h2);
-		free(sc);
-		return -ENOMEM;
-	}
 	sc->srv = srv;
-	grpc_conn_init(&sc->conn, h2, NULL);
 	*ret = sc;
 	return 0;
 }
