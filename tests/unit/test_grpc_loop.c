@@ -6,6 +6,7 @@
 #include <cmocka.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -344,6 +345,59 @@ static void write_to_gone_peer(void **state)
 	run_until(f, &f->cancels, 1);
 }
 
+static void push_big_list(struct grpc_call *call, int round)
+{
+	static struct dpapi_device devs[512];
+	static char ids[512][16];
+	for (int i = 0; i < 512; i++) {
+		snprintf(ids[i], sizeof(ids[i]), "0000:%02x:%02x.0", i / 32, (i + round) % 32);
+		devs[i] = (struct dpapi_device){ids[i], (i + round) % 7 != 0, i / 256};
+	}
+	V1beta1__ListAndWatchResponse *r;
+	assert_int_equal(dpapi_device_list(devs, 512, &r), 0);
+	assert_int_equal(grpc_call_send(call, &r->base), 0);
+	dpapi_free(r);
+}
+
+/* A kubelet that stops reading while 2000 lists of 512 devices (~25 kB
+ * each, 50 MB in all) are pushed: the server keeps the latest only. */
+static void slow_reader_bounded_memory(void **state)
+{
+	struct fx *f = *state;
+	int fd = rootfs_sock_connect(f->dirfd, "plugin.sock");
+	assert_true(fd >= 0);
+	struct h2out o;
+	uint8_t empty[5];
+	h2out_init(&o);
+	h2out_preface(&o);
+	h2out_request(&o, 1, DPAPI_LIST_AND_WATCH, "localhost", "application/grpc", false);
+	h2out_frame(&o, NGHTTP2_DATA, NGHTTP2_FLAG_END_STREAM, 1, empty, h2_grpc_msg(empty, NULL, 0));
+	assert_int_equal(write(fd, o.buf, o.len), (ssize_t)o.len);
+	h2out_release(&o);
+	uint64_t end = evloop_now_ms() + 5000;
+	while (!f->watch && evloop_now_ms() < end)
+		evloop_run_once(f->loop, 100);
+	assert_non_null(f->watch);
+	for (int i = 0; i < 20; i++) { /* fill the window and the socket */
+		push_big_list(f->watch, i);
+		evloop_run_once(f->loop, 0);
+	}
+	size_t before = mallinfo2().uordblks;
+	for (int i = 0; i < 2000; i++) {
+		push_big_list(f->watch, i);
+		if (i % 100 == 0)
+			evloop_run_once(f->loop, 0);
+	}
+	size_t after = mallinfo2().uordblks;
+#ifndef __SANITIZE_ADDRESS__ /* ASan's allocator does not report here */
+	assert_true(after < before + (256 << 10));
+#endif
+	(void)before;
+	(void)after;
+	close(fd);
+	run_until(f, &f->cancels, 1);
+}
+
 static void shutdown_sends_goaway(void **state)
 {
 	struct fx *f = *state;
@@ -366,7 +420,8 @@ int main(void)
 #define T(x) cmocka_unit_test_setup_teardown(x, setup, teardown)
 	const struct CMUnitTest tests[] = {
 		T(unary_allocate), T(unknown_method_and_deadline), T(list_and_watch), T(register_calls_back),
-		T(channel_closed_from_callback), T(write_to_gone_peer), T(shutdown_sends_goaway),
+		T(channel_closed_from_callback), T(write_to_gone_peer), T(slow_reader_bounded_memory),
+		T(shutdown_sends_goaway),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
