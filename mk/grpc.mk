@@ -34,9 +34,13 @@ check-interop: $(BUILD)/tests/grpc-peer
 CHECK_EXTRA += check-interop
 
 # libFuzzer: arbitrary bytes into a server connection engine and into a
-# client channel.  Bounded in make check (FUZZ_TIME seconds each);
-# `make check-fuzz FUZZ_TIME=3600` for a long run.  New inputs go to
+# client channel.  Bounded in make check (FUZZ_TIME seconds each), 300 s
+# each in make check-full; `make check-fuzz FUZZ_TIME=3600` for more.  New inputs go to
 # build/fuzz/corpus-*; the committed seeds stay as they are.
+ifdef FULL
+# make check-full: the long runs
+FUZZ_TIME ?= 300
+endif
 FUZZ_TIME ?= 15
 FUZZ_TARGETS := grpc_server grpc_client
 FUZZ_CFLAGS := -O1 -g -std=gnu11 -D_GNU_SOURCE -Ilib -Ibuild/fuzz/gen \
