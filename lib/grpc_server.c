@@ -25,7 +25,6 @@ struct grpc_server {
 	size_t n_methods;
 	void *data;
 	int lfd;
-	bool shutting_down;
 	struct grpc_server_conn *conns;
 	unsigned n_conns;
 };
@@ -529,7 +528,6 @@ static void stop_listening(struct grpc_server *srv)
 void grpc_server_shutdown(struct grpc_server *srv)
 {
 	stop_listening(srv);
-	srv->shutting_down = true;
 	for (struct grpc_server_conn *sc = srv->conns; sc; sc = sc->next) {
 		nghttp2_session_terminate_session(sc->conn.h2, NGHTTP2_NO_ERROR);
 		grpc_conn_kick(&sc->conn);

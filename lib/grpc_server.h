@@ -50,7 +50,9 @@ int grpc_server_listen(struct grpc_server *srv, int dirfd, const char *name);
 /* Same, on a listening socket the caller made (the server takes it). */
 int grpc_server_listen_fd(struct grpc_server *srv, int fd);
 /* Stops accepting and sends GOAWAY on every connection; each closes once
- * the GOAWAY is out, cancelling its open calls (cancel callbacks run). */
+ * the GOAWAY is out, cancelling its open calls (cancel callbacks run).
+ * grpc_server_listen() may be called again afterwards (re-serving after a
+ * kubelet restart deleted the socket). */
 void grpc_server_shutdown(struct grpc_server *srv);
 /* Closes everything now (cancel callbacks run) and frees the server.
  * Does not unlink the socket file. */

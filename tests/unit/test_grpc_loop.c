@@ -413,6 +413,15 @@ static void shutdown_sends_goaway(void **state)
 	assert_int_equal(f->status, GRPC_STATUS_UNAVAILABLE);
 	assert_int_equal(f->cancels, 1);
 	assert_int_equal(grpc_server_connections(f->srv), 0);
+	/* serving again, as after a kubelet restart */
+	assert_int_equal(grpc_server_listen(f->srv, f->dirfd, "plugin.sock"), 0);
+	assert_int_equal(grpc_channel_dial(f->loop, f->dirfd, "plugin.sock", NULL, on_close, NULL, &f->ch), 0);
+	V1beta1__Empty e2 = V1BETA1__EMPTY__INIT;
+	assert_int_equal(grpc_call_unary(f->ch, DPAPI_GET_OPTIONS, &e2.base,
+					 &v1beta1__device_plugin_options__descriptor, 1000, unary_done, NULL),
+			 0);
+	run_until(f, &f->done, 2);
+	assert_int_equal(f->status, GRPC_STATUS_OK);
 }
 
 int main(void)
