@@ -157,6 +157,17 @@ class CServer(unittest.TestCase):
         for f in fs:
             self.assertEqual(f.result().container_responses[0].envs["PCI_RESOURCE_NVIDIA_COM_TEST"], IDS[0])
 
+    def test_many_connections(self):
+        chans = [grpc.insecure_channel("unix:" + self.sock, options=[("grpc.use_local_subchannel_pool", 1)])
+                 for _ in range(16)]
+        try:
+            fs = [pbg.DevicePluginStub(ch).GetDevicePluginOptions.future(pb.Empty(), timeout=10)
+                  for ch in chans for _ in range(10)]
+            self.assertTrue(all(f.result().get_preferred_allocation_available for f in fs))
+        finally:
+            for ch in chans:
+                ch.close()
+
     def test_second_connection_localhost(self):
         with grpc.insecure_channel("unix:" + self.sock) as ch:
             pbg.DevicePluginStub(ch).GetDevicePluginOptions(pb.Empty(), timeout=5)
