@@ -1,0 +1,57 @@
+#!/bin/bash
+# gpu-initd apply on the HGX H100 node: all 8 GPUs to vfio-pci (the pair
+# 9a/9b sharing group 28 as one unit), NVSwitches, NIC, NVMe and bridges
+# untouched; modules through the real libkmod; a second apply writes
+# nothing; status.json and ready; check before and after.
+source "$(dirname "$0")/lib.sh"
+
+tests/simnode run fixtures/h100-hgx-8x.json -- bash -c '
+source tests/it/lib.sh; source tests/it/initd-lib.sh
+initd_seam
+GPUS="0000:18:00.0 0000:2a:00.0 0000:3a:00.0 0000:5d:00.0 0000:9a:00.0 0000:9b:00.0 0000:ba:00.0 0000:db:00.0"
+OTHERS="0000:05:00.0:nvidia-nvswitch 0000:06:00.0:nvidia-nvswitch 0000:07:00.0:nvidia-nvswitch 0000:08:00.0:nvidia-nvswitch 0000:99:00.0:pcieport 0000:99:01.0:pcieport 0000:1a:00.0:mlx5_core 0000:c1:00.0:nvme"
+
+expect_rc 0 gi check >$SIMROOT/check.txt
+grep -q "group 28: 0000:99:00.0\[bridge,pcieport\] 0000:99:01.0\[bridge,pcieport\] 0000:9a:00.0\[target,nvidia\] 0000:9b:00.0\[target,nvidia\]" $SIMROOT/check.txt || fail "check lists group 28: $(cat $SIMROOT/check.txt)"
+gi check --json >$SIMROOT/check.json
+python3 -c "
+import json,sys; d=json.load(open(sys.argv[1]))
+assert d[\"ok\"] and d[\"iommu\"][\"enabled\"] and d[\"iommu\"][\"vendor\"]==\"intel\", d[\"iommu\"]
+assert d[\"iommu\"][\"default_domain\"]==\"identity\"
+assert len(d[\"devices\"])==8 and all(x[\"resource\"]==\"nvidia.com/GH100_H100_SXM5_80GB\" for x in d[\"devices\"])
+assert [x[\"numa_node\"] for x in d[\"devices\"]]==[0,0,0,0,1,1,1,1]
+assert d[\"reasons\"]==[]
+" $SIMROOT/check.json || fail "check --json"
+[ "$(stat_get writes)" = 0 ] || fail "check wrote to sysfs"
+
+w0=$(stat_get writes)
+expect_rc 0 gi apply 2>$SIMROOT/apply1.log
+for g in $GPUS; do expect_drv $g vfio-pci; done
+for o in $OTHERS; do expect_drv ${o%:*} ${o##*:}; done
+for g in 19 21 23 25 28 30 32; do [ -e $SIMROOT/dev/vfio/$g ] || fail "dev/vfio/$g"; done
+grep -q "^vfio_pci " $SIMROOT/proc/modules || fail "vfio_pci loaded through libkmod"
+grep -q "^vfio_iommu_type1 " $SIMROOT/proc/modules || fail "vfio_iommu_type1 loaded"
+w1=$(stat_get writes)
+[ $((w1 - w0)) = 24 ] || fail "first apply: $((w1 - w0)) writes, expected 3 per GPU"
+[ -e $SIMROOT/run/gpu-initd/ready ] || fail "ready after a full apply"
+python3 -c "
+import json,sys; d=json.load(open(sys.argv[1]))
+assert d[\"ready\"] and d[\"mode\"]==\"vm-passthrough\"
+assert [x[\"state\"] for x in d[\"devices\"]]==[\"done\"]*8, d
+assert all(x[\"driver\"]==\"vfio-pci\" for x in d[\"devices\"])
+" $SIMROOT/run/gpu-initd/status.json || fail "status.json after apply"
+
+# idempotent: a second apply makes zero sysfs writes and says so
+expect_rc 0 gi apply 2>$SIMROOT/apply2.log
+[ "$(stat_get writes)" = "$w1" ] || fail "second apply wrote $(( $(stat_get writes) - w1 )) times"
+grep -q "nothing to do" $SIMROOT/apply2.log || fail "second apply says so: $(cat $SIMROOT/apply2.log)"
+[ -e $SIMROOT/run/gpu-initd/ready ] || fail "ready after the second apply"
+expect_rc 0 gi check >/dev/null
+
+# --log json: one object per line
+gi --log json apply 2>$SIMROOT/apply3.log
+python3 -c "
+import json,sys
+for l in open(sys.argv[1]): json.loads(l)
+" $SIMROOT/apply3.log || fail "--log json lines"
+'
