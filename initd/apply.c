@@ -163,7 +163,15 @@ static void apply_container(int rootfd, struct report *r, int timeout_ms, struct
 int apply_run(int rootfd, struct report *r, int timeout_ms, struct apply_stats *st)
 {
 	memset(st, 0, sizeof(*st));
-	if (r->reasons) {
+	/* A configuration the node cannot honour (IOMMU off, an unsafe group,
+	 * a device without a name...) is refused as a whole, before anything
+	 * is touched; only "in use", a passing state, refuses devices one by
+	 * one while the others proceed. */
+	bool plan_ok = !r->reasons;
+	for (size_t k = 0; k < r->ndr; k++)
+		if (r->dr[k].reasons & ~BIT(R_IN_USE))
+			plan_ok = false;
+	if (!plan_ok) {
 		for (size_t k = 0; k < r->ndr; k++)
 			mark(&r->dr[k], DEV_REFUSED, STEP_NONE, 0);
 		return 1;

@@ -68,7 +68,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		if (c < 0) {
 			/* the command, then its own options */
 			if (a->command)
-				return log_error("unexpected argument '%s'", argv[optind]);
+				return log_error("unexpected argument '%s'", argv[optind]), -EINVAL;
 			a->command = argv[optind++];
 			continue;
 		}
@@ -78,11 +78,11 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case 't':
 			a->timeout = strtod(optarg, &end);
 			if (*end || a->timeout <= 0 || a->timeout > 86400)
-				return log_error("--timeout: expected seconds, got '%s'", optarg);
+				return log_error("--timeout: expected seconds, got '%s'", optarg), -EINVAL;
 			break;
 		case 'l':
 			if (log_parse_target(optarg, &a->log) < 0)
-				return log_error("--log: expected stderr, kmsg or json, got '%s'", optarg);
+				return log_error("--log: expected stderr, kmsg or json, got '%s'", optarg), -EINVAL;
 			break;
 		case 'v': a->verbosity++; break;
 		case 'q': a->verbosity--; break;
@@ -94,15 +94,15 @@ static int parse_args(int argc, char **argv, struct args *a)
 		}
 	}
 	if (!a->command)
-		return log_error("no command given (try --help)");
+		return log_error("no command given (try --help)"), -EINVAL;
 	static const char *const known[] = { "check", "apply", "serve", "run", "status", "kubevirt-config" };
 	bool ok = false;
 	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
 		ok |= strcmp(a->command, known[i]) == 0;
 	if (!ok)
-		return log_error("unknown command '%s' (try --help)", a->command);
+		return log_error("unknown command '%s' (try --help)", a->command), -EINVAL;
 	if ((a->json || a->config_only) && strcmp(a->command, "check") != 0)
-		return log_error("--json and --config-only belong to check");
+		return log_error("--json and --config-only belong to check"), -EINVAL;
 	return 0;
 }
 
@@ -130,12 +130,12 @@ static int load_config(const struct args *a, int rootfd, struct config *c)
 		r = cmdline_parse(cmd, &k);
 		free(cmd);
 		if (r < 0)
-			return log_error("kernel command line: a gpu_initd.* value is too long");
+			return log_error("kernel command line: a gpu_initd.* value is too long"), -EINVAL;
 	}
 	if (a->config) {
 		int fd = open(a->config, O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
-			return log_error_errno(errno, "config %s: %m", a->config);
+			return log_error_errno(errno, "config %s: %m", a->config), -EINVAL;
 		r = read_fd_all(fd, &text, &len);
 		close(fd);
 		snprintf(what, sizeof(what), "%s", a->config);
@@ -151,15 +151,15 @@ static int load_config(const struct args *a, int rootfd, struct config *c)
 		}
 	}
 	if (r < 0)
-		return log_error_errno(r, "config %s: %m", what);
+		return log_error_errno(r, "config %s: %m", what), -EINVAL;
 	if (text) {
 		r = config_parse(c, text, len, err, sizeof(err));
 		free(text);
 		if (r < 0)
-			return log_error("config %s: %s", what, r == -EINVAL ? err : strerror(-r));
+			return log_error("config %s: %s", what, r == -EINVAL ? err : strerror(-r)), -EINVAL;
 	}
 	if (k.mode[0] && config_parse_mode(k.mode, &c->mode) < 0)
-		return log_error("kernel command line: gpu_initd.mode=%s: expected container, vm-passthrough or vm-vgpu", k.mode);
+		return log_error("kernel command line: gpu_initd.mode=%s: expected container, vm-passthrough or vm-vgpu", k.mode), -EINVAL;
 	if (k.vgpu_config[0])
 		snprintf(c->vgpu_config, sizeof(c->vgpu_config), "%s", k.vgpu_config);
 	log_debug("mode %s", mode_name(c->mode));
@@ -213,8 +213,8 @@ static void log_outcome(const struct report *r, const struct apply_stats *st)
 				if (d->reasons & (1u << x))
 					log_error("%s: refused (%s%s%s), left untouched", p->bdf, reason_code((enum reason)x),
 						  d->in_use ? ": " : "", d->in_use ? d->in_use_by : "");
-			if (!d->reasons && !r->reasons)
-				log_error("%s: refused with its IOMMU group, left untouched", p->bdf);
+			if (!d->reasons)
+				log_notice("%s: left untouched (the configuration cannot be applied as a whole)", p->bdf);
 			break;
 		case DEV_FAILED:
 			if (d->err == -ECANCELED)

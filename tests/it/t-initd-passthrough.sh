@@ -55,3 +55,38 @@ import json,sys
 for l in open(sys.argv[1]): json.loads(l)
 " $SIMROOT/apply3.log || fail "--log json lines"
 '
+
+# A VM holds group 28 open (0000:9a:00.0 already on vfio-pci): the whole
+# group (the pair) is refused untouched, the other six GPUs are bound,
+# exit 1, no ready, status.json names the pair.
+tests/simnode run fixtures/h100-hgx-8x.json -- bash -c '
+source tests/it/lib.sh; source tests/it/initd-lib.sh
+initd_seam
+S=$SIMROOT/sys/bus/pci
+echo "modprobe vfio-pci" >$SIMFS/.simfs/control
+echo vfio-pci >$S/devices/0000:9a:00.0/driver_override
+echo 0000:9a:00.0 >$S/drivers/nvidia/unbind
+echo 0000:9a:00.0 >$S/drivers_probe
+expect_drv 0000:9a:00.0 vfio-pci
+exec 3<>$SIMROOT/dev/vfio/28
+expect_rc 1 gi check >$SIMROOT/c.txt
+grep -q "problem  device-in-use: 0000:9b:00.0 is in use" $SIMROOT/c.txt || fail "check reports the held group: $(cat $SIMROOT/c.txt)"
+w0=$(stat_get writes)
+expect_rc 1 gi apply 2>$SIMROOT/a.log
+grep -q "0000:9b:00.0: refused (device-in-use" $SIMROOT/a.log || fail "apply names the GPU: $(cat $SIMROOT/a.log)"
+expect_drv 0000:9b:00.0 nvidia
+expect_drv 0000:9a:00.0 vfio-pci
+for g in 0000:18:00.0 0000:2a:00.0 0000:3a:00.0 0000:5d:00.0 0000:ba:00.0 0000:db:00.0; do expect_drv $g vfio-pci; done
+[ $(( $(stat_get writes) - w0 )) = 18 ] || fail "only the six free GPUs are written"
+[ ! -e $SIMROOT/run/gpu-initd/ready ] || fail "no ready with a refused group"
+python3 -c "
+import json,sys; d=json.load(open(sys.argv[1]))
+s={x[\"bdf\"]:x for x in d[\"devices\"]}
+assert not d[\"ready\"]
+assert s[\"0000:9b:00.0\"][\"state\"]==\"refused\" and s[\"0000:9a:00.0\"][\"state\"]==\"refused\"
+assert \"device-in-use\" in s[\"0000:9b:00.0\"][\"reasons\"]
+" $SIMROOT/run/gpu-initd/status.json || fail "status.json"
+exec 3>&-
+expect_rc 0 gi apply 2>/dev/null
+expect_drv 0000:9b:00.0 vfio-pci
+'

@@ -1,0 +1,107 @@
+#!/bin/bash
+# gpu-initd on the edge-case fixtures: a VGA GPU goes with its HDMI audio
+# function, the AMD IOMMU, the IOMMU off and a GPU sharing its group with
+# a NIC (refused with reason codes and zero sysfs writes), bad configs
+# (exit 2, named field, nothing touched).
+source "$(dirname "$0")/lib.sh"
+
+tests/simnode run fixtures/vga-gpu-with-audio.json -- bash -c '
+source tests/it/lib.sh; source tests/it/initd-lib.sh
+initd_seam
+gi check --json >$SIMROOT/c.json || fail "check on vga-gpu-with-audio"
+python3 -c "
+import json,sys; d=json.load(open(sys.argv[1]))
+g=d[\"devices\"][0]
+assert g[\"bdf\"]==\"0000:17:00.0\" and g[\"resource\"]==\"nvidia.com/GA102GL_RTX_A6000\", g
+assert [m[\"role\"] for m in g[\"members\"]]==[\"target\",\"companion\"], g
+assert d[\"devices\"][1][\"bdf\"]==\"0000:17:00.1\" and not d[\"devices\"][1][\"selected\"]
+" $SIMROOT/c.json || fail "check --json: GPU with its audio companion"
+expect_rc 0 gi apply 2>/dev/null
+expect_drv 0000:17:00.0 vfio-pci
+expect_drv 0000:17:00.1 vfio-pci
+expect_drv 0000:00:01.0 pcieport
+[ -e $SIMROOT/dev/vfio/2 ] || fail "group 2 node"
+[ "$(stat_get writes)" = 6 ] || fail "writes $(stat_get writes), expected 6 (unbindLock is under proc)"
+# back: both functions to their drivers
+expect_rc 0 gi --config <(echo "{\"mode\":\"container\"}") apply 2>/dev/null
+expect_drv 0000:17:00.0 nvidia
+expect_drv 0000:17:00.1 snd_hda_intel
+'
+
+tests/simnode run fixtures/amd-iommu.json -- bash -c '
+source tests/it/lib.sh; source tests/it/initd-lib.sh
+initd_seam
+gi check >$SIMROOT/c.txt || fail "check on amd-iommu: $(cat $SIMROOT/c.txt)"
+grep -q "iommu    on: amd (ivhd0)" $SIMROOT/c.txt || fail "AMD IOMMU seen: $(cat $SIMROOT/c.txt)"
+grep -q "acpi     IVRS" $SIMROOT/c.txt || fail "IVRS seen"
+# unbindLock (driver 550): taken before each unbind; a user makes it refuse
+echo "nvidia-open 0000:41:00.0" >$SIMFS/.simfs/control
+expect_rc 1 gi apply 2>$SIMROOT/a.log
+grep -q "0000:41:00.0: refused (device-in-use" $SIMROOT/a.log || fail "nvidia user refuses: $(cat $SIMROOT/a.log)"
+expect_drv 0000:01:00.0 vfio-pci
+expect_drv 0000:41:00.0 nvidia
+echo "nvidia-close 0000:41:00.0" >$SIMFS/.simfs/control
+expect_rc 0 gi apply 2>/dev/null
+expect_drv 0000:41:00.0 vfio-pci
+expect_drv 0000:00:00.2 amd_iommu
+'
+
+tests/simnode run fixtures/iommu-off.json -- bash -c '
+source tests/it/lib.sh; source tests/it/initd-lib.sh
+initd_seam
+expect_rc 1 gi check --json >$SIMROOT/c.json
+python3 -c "
+import json,sys; d=json.load(open(sys.argv[1]))
+assert not d[\"ok\"] and not d[\"iommu\"][\"enabled\"]
+assert d[\"iommu\"][\"cause\"]==\"iommu-no-acpi-table\", d[\"iommu\"]
+assert [r[\"code\"] for r in d[\"reasons\"]]==[\"iommu-no-acpi-table\"]+[\"no-iommu-group\"]*4, d[\"reasons\"]
+assert d[\"reasons\"][0][\"device\"] is None and d[\"reasons\"][1][\"device\"]==\"0000:00:06.0\"
+" $SIMROOT/c.json || fail "check --json on iommu-off: $(cat $SIMROOT/c.json)"
+expect_rc 1 gi check >$SIMROOT/c.txt
+grep -q "fix: enable the IOMMU" $SIMROOT/c.txt || fail "check says what to do"
+expect_rc 1 gi apply 2>$SIMROOT/a.log
+grep -q "iommu-no-acpi-table" $SIMROOT/a.log || fail "apply names the cause"
+[ "$(stat_get writes)" = 0 ] || fail "iommu-off: $(stat_get writes) writes"
+[ ! -e $SIMROOT/run/gpu-initd/ready ] || fail "no ready"
+grep -q "\"ready\":false" $SIMROOT/run/gpu-initd/status.json || fail "status says not ready"
+grep -q "^vfio" $SIMROOT/proc/modules && fail "no module loaded when refusing"
+# container mode needs no IOMMU
+expect_rc 0 gi --config <(echo "{\"mode\":\"container\"}") apply 2>/dev/null
+'
+
+tests/simnode run fixtures/gpu-shares-group-with-nic.json -- bash -c '
+source tests/it/lib.sh; source tests/it/initd-lib.sh
+initd_seam
+expect_rc 1 gi check --json >$SIMROOT/c.json
+python3 -c "
+import json,sys; d=json.load(open(sys.argv[1]))
+s={x[\"bdf\"]:x for x in d[\"devices\"]}
+assert s[\"0000:43:00.0\"][\"reasons\"]==[\"group-has-foreign-device\"] and not s[\"0000:43:00.0\"][\"group_safe\"]
+assert [m[\"role\"] for m in s[\"0000:43:00.0\"][\"members\"]]==[\"bridge\",\"bridge\",\"target\",\"foreign\"]
+assert s[\"0000:81:00.0\"][\"reasons\"]==[] and s[\"0000:81:00.0\"][\"group_safe\"]
+assert [r[\"code\"] for r in d[\"reasons\"]]==[\"group-has-foreign-device\"]
+assert \"0000:44:00.0\" in d[\"reasons\"][0][\"message\"]
+" $SIMROOT/c.json || fail "check --json: $(cat $SIMROOT/c.json)"
+expect_rc 1 gi apply 2>$SIMROOT/a.log
+grep -q "0000:43:00.0: refused (group-has-foreign-device)" $SIMROOT/a.log || fail "apply names the device: $(cat $SIMROOT/a.log)"
+[ "$(stat_get writes)" = 0 ] || fail "unsafe group: $(stat_get writes) writes"
+expect_drv 0000:44:00.0 e1000e
+expect_drv 0000:43:00.0 nvidia
+# selecting only the safe GPU binds it
+expect_rc 0 gi --config <(echo "{\"devices\": [\"0000:81:00.0\"]}") apply 2>/dev/null
+expect_drv 0000:81:00.0 vfio-pci
+expect_drv 0000:43:00.0 nvidia
+expect_drv 0000:44:00.0 e1000e
+
+# bad configs: exit 2, the field named, nothing touched
+w=$(stat_get writes)
+bad() { local rc=0; gi --config <(echo "$1") apply 2>$SIMROOT/bad.log || rc=$?; [ $rc = 2 ] || fail "config $1: exit $rc"; grep -q "$2" $SIMROOT/bad.log || fail "config $1: $(cat $SIMROOT/bad.log)"; }
+bad "{\"mode\": \"vm-passthru\"}" "mode: expected"
+bad "{\"devices\": [\"0000:zz:00.0\"]}" "devices\[0\]"
+bad "{\"resource-names\": {\"10de:20b5\": \"gpu\"}}" "resource-names.10de:20b5"
+bad "{\"devcies\": \"all\"}" "devcies: unknown field"
+bad "{\"mode\": " "not valid JSON"
+[ "$(stat_get writes)" = "$w" ] || fail "a bad config touched sysfs"
+expect_rc 2 gi --timeout 0 apply
+expect_rc 2 gi frobnicate
+'
