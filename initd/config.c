@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmdline.h"
 #include "json.h"
 #include "naming.h"
 
@@ -259,4 +260,31 @@ int config_parse(struct config *c, const char *js, size_t len, char *err, size_t
 out:
 	json_free(&d);
 	return r;
+}
+
+enum config_source config_pick_source(const char *cli_path, const struct kcmdline *k, const char **ret_path)
+{
+	if (cli_path) {
+		*ret_path = cli_path;
+		return CONFIG_FROM_CLI;
+	}
+	if (k && k->config[0]) {
+		*ret_path = k->config;
+		return CONFIG_FROM_CMDLINE;
+	}
+	*ret_path = "etc/gpu-initd/config.json";
+	return CONFIG_FROM_ROOT;
+}
+
+int config_apply_cmdline(struct config *c, const struct kcmdline *k, char *err, size_t es)
+{
+	enum mode m;
+	if (k->mode[0]) {
+		if (config_parse_mode(k->mode, &m) < 0)
+			return bad(err, es, NULL, -1, "gpu_initd.mode=%s: expected container, vm-passthrough or vm-vgpu", k->mode);
+		c->mode = m;
+	}
+	if (k->vgpu_config[0])
+		snprintf(c->vgpu_config, sizeof(c->vgpu_config), "%s", k->vgpu_config);
+	return 0;
 }

@@ -45,5 +45,15 @@ const char *mode_name(enum mode m);
 /* Parses a device selector as written in "devices" ("0000:18:00.0",
  * "10de:2330", "10de:*"); indices come as JSON numbers. */
 int selector_parse(const char *s, struct selector *ret);
+struct kcmdline;
+/* Where the config comes from, in DESIGN.md's precedence: --config FILE
+ * (a host path), else gpu_initd.config=PATH (under the root), else
+ * etc/gpu-initd/config.json under the root (absent: defaults). */
+enum config_source { CONFIG_FROM_CLI, CONFIG_FROM_CMDLINE, CONFIG_FROM_ROOT };
+enum config_source config_pick_source(const char *cli_path, const struct kcmdline *k, const char **ret_path);
+/* The command line's overrides after the file: gpu_initd.mode= wins over
+ * "mode", gpu_initd.vgpu_config= over "vgpu-config".  -EINVAL with err
+ * naming the bad key. */
+int config_apply_cmdline(struct config *c, const struct kcmdline *k, char *err, size_t errsize);
 /* The alias the config maps key to, or NULL. */
 const char *config_resource_alias(const struct config *c, const char *key);

@@ -132,24 +132,22 @@ static int load_config(const struct args *a, int rootfd, struct config *c)
 		if (r < 0)
 			return log_error("kernel command line: a gpu_initd.* value is too long"), -EINVAL;
 	}
-	if (a->config) {
-		int fd = open(a->config, O_RDONLY | O_CLOEXEC);
+	const char *path;
+	enum config_source src = config_pick_source(a->config, &k, &path);
+	if (src == CONFIG_FROM_CLI) {
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
-			return log_error_errno(errno, "config %s: %m", a->config), -EINVAL;
+			return log_error_errno(errno, "config %s: %m", path), -EINVAL;
 		r = read_fd_all(fd, &text, &len);
 		close(fd);
-		snprintf(what, sizeof(what), "%s", a->config);
-	} else if (k.config[0]) {
-		r = rootfs_read_file(rootfd, k.config, &text, &len);
-		snprintf(what, sizeof(what), "%s (gpu_initd.config under the root)", k.config);
 	} else {
-		r = rootfs_read_file(rootfd, "etc/gpu-initd/config.json", &text, &len);
-		snprintf(what, sizeof(what), "etc/gpu-initd/config.json");
-		if (r == -ENOENT) {
+		r = rootfs_read_file(rootfd, path, &text, &len);
+		if (r == -ENOENT && src == CONFIG_FROM_ROOT) {
 			r = 0;
 			text = NULL;
 		}
 	}
+	snprintf(what, sizeof(what), "%s%s", path, src == CONFIG_FROM_CMDLINE ? " (gpu_initd.config=, under the root)" : "");
 	if (r < 0)
 		return log_error_errno(r, "config %s: %m", what), -EINVAL;
 	if (text) {
@@ -158,10 +156,8 @@ static int load_config(const struct args *a, int rootfd, struct config *c)
 		if (r < 0)
 			return log_error("config %s: %s", what, r == -EINVAL ? err : strerror(-r)), -EINVAL;
 	}
-	if (k.mode[0] && config_parse_mode(k.mode, &c->mode) < 0)
-		return log_error("kernel command line: gpu_initd.mode=%s: expected container, vm-passthrough or vm-vgpu", k.mode), -EINVAL;
-	if (k.vgpu_config[0])
-		snprintf(c->vgpu_config, sizeof(c->vgpu_config), "%s", k.vgpu_config);
+	if (config_apply_cmdline(c, &k, err, sizeof(err)) < 0)
+		return log_error("kernel command line: %s", err), -EINVAL;
 	log_debug("mode %s", mode_name(c->mode));
 	return 0;
 }
