@@ -108,6 +108,19 @@ static void bind_group(int rootfd, struct report *r, size_t first, int timeout_m
 		}
 		mark(d, res.writes ? DEV_DONE : DEV_UNCHANGED, STEP_NONE, 0);
 	}
+	/* The group node existing does not prove the group usable: every
+	 * member must still be on the driver planned for it. */
+	for (size_t k = first; k < r->ndr; k++) {
+		struct dev_report *d = &r->dr[k];
+		struct pcidev *p = &r->devs.dev[d->idx];
+		if (!same_group(lead, d))
+			continue;
+		int e = pcidev_refresh(rootfd, p);
+		if (e == 0 && strcmp(p->driver, d->vfio_driver) != 0)
+			e = -ENXIO;
+		if (e < 0)
+			mark(d, DEV_FAILED, STEP_VERIFY, e);
+	}
 }
 
 static void apply_passthrough(int rootfd, struct report *r, int timeout_ms, struct apply_stats *st)

@@ -105,3 +105,31 @@ bad "{\"mode\": " "not valid JSON"
 expect_rc 2 gi --timeout 0 apply
 expect_rc 2 gi frobnicate
 '
+
+# Names from pci.ids under the root (libpci, no hwdb), from the config for
+# a non-NVIDIA device, and none: refused by check.  --config-only, the
+# libudev monitor path (--uevents), --log kmsg.
+tests/simnode run --uevents fixtures/h100-hgx-8x.json -- bash -c '
+source tests/it/lib.sh; source tests/it/initd-lib.sh
+initd_seam
+echo "{\"devices\": [\"10de:22a3\"]}" >$SIMROOT/nvswitch.json
+expect_rc 1 gi --config $SIMROOT/nvswitch.json check --json >$SIMROOT/c.json
+grep -q "\"code\":\"no-resource-name\",\"device\":\"0000:05:00.0\"" $SIMROOT/c.json || fail "no name without pci.ids: $(cat $SIMROOT/c.json)"
+mkdir -p $SIMROOT/usr/share/misc
+printf "10de  NVIDIA Corporation\n\t22a3  GH100 [H100 NVSwitch]\n" >$SIMROOT/usr/share/misc/pci.ids
+gi --config $SIMROOT/nvswitch.json check --json >$SIMROOT/c.json || fail "NVSwitch named by pci.ids: $(cat $SIMROOT/c.json)"
+grep -q "\"resource\":\"nvidia.com/GH100_H100_NVSWITCH\",\"resource_source\":\"pci.ids\"" $SIMROOT/c.json || fail "pci.ids name: $(cat $SIMROOT/c.json)"
+echo "{\"devices\": [\"15b3:1021\"], \"resource-names\": {\"15b3:1021\": \"example.com/cx7\"}}" >$SIMROOT/nic.json
+gi --config $SIMROOT/nic.json check --json >$SIMROOT/c.json || fail "NIC named by the config"
+grep -q "\"resource\":\"example.com/cx7\",\"resource_source\":\"config\"" $SIMROOT/c.json || fail "config name"
+# --config-only validates without looking at the node
+expect_rc 0 gi --config $SIMROOT/nic.json check --config-only >/dev/null
+echo "{\"devices\": 5}" >$SIMROOT/bad.json
+expect_rc 2 gi --config $SIMROOT/bad.json check --config-only 2>/dev/null
+[ "$(stat_get writes)" = 0 ] || fail "checks wrote"
+# apply with real uevents (the libudev monitor wakes the wait); --log kmsg
+# (simfs serves no dev/kmsg yet: gpu-initd keeps its messages on stderr)
+expect_rc 0 gi --log kmsg apply
+for g in 19 21 23 25 28 30 32; do [ -e $SIMROOT/dev/vfio/$g ] || fail "dev/vfio/$g"; done
+[ "$(stat_get writes)" = 24 ] || fail "writes $(stat_get writes)"
+'
