@@ -75,9 +75,11 @@ static void bind_group(int rootfd, struct report *r, size_t first, int timeout_m
 						r->dr[m].reasons |= BIT(R_IN_USE);
 					if (!r->dr[m].in_use && e == -EBUSY) {
 						r->dr[m].in_use = true;
-						snprintf(r->dr[m].in_use_by, sizeof(r->dr[m].in_use_by), "unbindLock of %s reads 0", p->bdf);
+						snprintf(r->dr[m].in_use_by, sizeof(r->dr[m].in_use_by),
+							 "unbindLock of %s reads 0", p->bdf);
 					}
-					mark(&r->dr[m], e == -EBUSY ? DEV_REFUSED : DEV_FAILED, STEP_UNBIND_LOCK, e);
+					mark(&r->dr[m], e == -EBUSY ? DEV_REFUSED : DEV_FAILED,
+					     STEP_UNBIND_LOCK, e);
 				}
 			return;
 		}
@@ -87,7 +89,7 @@ static void bind_group(int rootfd, struct report *r, size_t first, int timeout_m
 		struct pcidev *p = &r->devs.dev[d->idx];
 		if (!same_group(lead, d))
 			continue;
-		struct vfio_result res = { 0 };
+		struct vfio_result res = {0};
 		int e = 0;
 		if (p->numvfs > 0) {
 			e = sriov_disable(rootfd, p->bdf, &res.writes);
@@ -161,7 +163,7 @@ static void apply_container(int rootfd, struct report *r, int timeout_ms, struct
 			mark(d, DEV_UNCHANGED, STEP_NONE, 0);
 			continue;
 		}
-		struct vfio_result res = { 0 };
+		struct vfio_result res = {0};
 		char drv[64];
 		int e = vfio_release(rootfd, p->bdf, timeout_ms, drv, sizeof(drv), &res);
 		st->writes += res.writes;
@@ -197,10 +199,18 @@ int apply_run(int rootfd, struct report *r, int timeout_ms, struct apply_stats *
 		return -EOPNOTSUPP;
 	for (size_t k = 0; k < r->ndr; k++)
 		switch (r->dr[k].state) {
-		case DEV_DONE: st->done++; break;
-		case DEV_UNCHANGED: st->unchanged++; break;
-		case DEV_REFUSED: st->refused++; break;
-		default: st->failed++; break;
+		case DEV_DONE:
+			st->done++;
+			break;
+		case DEV_UNCHANGED:
+			st->unchanged++;
+			break;
+		case DEV_REFUSED:
+			st->refused++;
+			break;
+		default:
+			st->failed++;
+			break;
 		}
 	return st->refused || st->failed ? 1 : 0;
 }

@@ -6,7 +6,7 @@
 struct report;
 
 struct apply_stats {
-	int writes;     /* sysfs writes made */
+	int writes; /* sysfs writes made */
 	int done, unchanged, refused, failed;
 	int modules_loaded;
 	int modules_err; /* -errno of the failed load, or 0 */

@@ -11,29 +11,37 @@
 #include "select.h"
 
 static const char *const reason_codes[R__MAX] = {
-	[R_IOMMU_OFF] = "iommu-off",
-	[R_NO_DEVICES] = "no-devices-selected",
-	[R_SELECTOR_UNMATCHED] = "selector-unmatched",
-	[R_MODE_UNSUPPORTED] = "mode-unsupported",
-	[R_NO_MODULES] = "no-kernel-modules",
-	[R_NO_GROUP] = "no-iommu-group",
-	[R_GROUP_FOREIGN] = "group-has-foreign-device",
-	[R_IN_USE] = "device-in-use",
-	[R_NO_NAME] = "no-resource-name",
-	[R_VFIO_MISSING] = "vfio-driver-missing",
-	[R_GROUP_TOO_BIG] = "group-too-big",
+    [R_IOMMU_OFF] = "iommu-off",
+    [R_NO_DEVICES] = "no-devices-selected",
+    [R_SELECTOR_UNMATCHED] = "selector-unmatched",
+    [R_MODE_UNSUPPORTED] = "mode-unsupported",
+    [R_NO_MODULES] = "no-kernel-modules",
+    [R_NO_GROUP] = "no-iommu-group",
+    [R_GROUP_FOREIGN] = "group-has-foreign-device",
+    [R_IN_USE] = "device-in-use",
+    [R_NO_NAME] = "no-resource-name",
+    [R_VFIO_MISSING] = "vfio-driver-missing",
+    [R_GROUP_TOO_BIG] = "group-too-big",
 };
 
-const char *reason_code(enum reason r) { return reason_codes[r]; }
+const char *reason_code(enum reason r)
+{
+	return reason_codes[r];
+}
 
 const char *dev_state_name(enum dev_state s)
 {
 	switch (s) {
-	case DEV_DONE: return "done";
-	case DEV_UNCHANGED: return "unchanged";
-	case DEV_REFUSED: return "refused";
-	case DEV_FAILED: return "failed";
-	default: return "pending";
+	case DEV_DONE:
+		return "done";
+	case DEV_UNCHANGED:
+		return "unchanged";
+	case DEV_REFUSED:
+		return "refused";
+	case DEV_FAILED:
+		return "failed";
+	default:
+		return "pending";
 	}
 }
 
@@ -48,10 +56,23 @@ bool dev_needs_action(const struct report *r, const struct dev_report *d)
 	return driver_is_vfio(p->driver) || !p->driver[0] || p->override[0];
 }
 
+/* Each group node is probed once: members share the answer. */
+static bool group_open(int rootfd, struct report *r, int group)
+{
+	for (size_t k = 0; k < r->ndr; k++)
+		if (r->dr[k].group_probed && r->devs.dev[r->dr[k].idx].group == group)
+			return r->dr[k].group_busy;
+	return vfio_group_in_use(rootfd, group) > 0;
+}
+
 static void assess_use(int rootfd, struct report *r, struct dev_report *d)
 {
 	const struct pcidev *p = &r->devs.dev[d->idx];
-	if (p->group >= 0 && vfio_group_in_use(rootfd, p->group) > 0) {
+	if (p->group >= 0) {
+		d->group_busy = group_open(rootfd, r, p->group);
+		d->group_probed = true;
+	}
+	if (d->group_busy) {
 		d->in_use = true;
 		snprintf(d->in_use_by, sizeof(d->in_use_by), "dev/vfio/%d is open", p->group);
 		return;
@@ -91,7 +112,7 @@ static int cmp_dr(const void *a, const void *b)
 
 int check_build(int rootfd, const char *rootdir, const struct config *c, struct report *ret)
 {
-	struct report r = { .mode = c->mode, .unmatched = -1 };
+	struct report r = {.mode = c->mode, .unmatched = -1};
 	int e;
 
 	e = modules_kver(rootfd, r.kver, sizeof(r.kver));
@@ -170,9 +191,9 @@ int check_build(int rootfd, const char *rootdir, const struct config *c, struct 
 		bool blocked_by_use = false;
 		for (size_t m = 0; m < r.ndr; m++) {
 			struct dev_report *o = &r.dr[m];
-			bool same = r.mode == MODE_PASSTHROUGH
-				? (o->group_err == 0 && d->group_err == 0 && o->grp.group == d->grp.group)
-				: m == k;
+			bool same = r.mode == MODE_PASSTHROUGH ? (o->group_err == 0 && d->group_err == 0 &&
+								  o->grp.group == d->grp.group)
+							       : m == k;
 			if (same && o->in_use && dev_needs_action(&r, o))
 				blocked_by_use = true;
 			if (same && m != k && o->in_use && !d->in_use) {
@@ -227,7 +248,8 @@ static void node_reason_text(const struct report *r, enum reason x, char *buf, s
 		snprintf(buf, size, "the IOMMU is off (%s): %s", iommu_cause_code(r->cause), r->fix);
 		break;
 	case R_NO_DEVICES:
-		snprintf(buf, size, "no device is selected (no NVIDIA GPU found, or \"devices\" matches none)");
+		snprintf(buf, size,
+			 "no device is selected (no NVIDIA GPU found, or \"devices\" matches none)");
 		break;
 	case R_SELECTOR_UNMATCHED:
 		snprintf(buf, size, "devices[%d] matches no device", r->unmatched);
@@ -243,8 +265,8 @@ static void node_reason_text(const struct report *r, enum reason x, char *buf, s
 	}
 }
 
-static void dev_reason_text(const struct report *r, const struct dev_report *d, enum reason x,
-			    char *buf, size_t size)
+static void dev_reason_text(const struct report *r, const struct dev_report *d, enum reason x, char *buf,
+			    size_t size)
 {
 	const struct pcidev *p = &r->devs.dev[d->idx];
 	switch (x) {
@@ -253,9 +275,11 @@ static void dev_reason_text(const struct report *r, const struct dev_report *d, 
 		break;
 	case R_GROUP_FOREIGN: {
 		const struct pcidev *f = &r->devs.dev[d->grp.foreign];
-		snprintf(buf, size, "IOMMU group %d of %s also holds %s (%04x:%04x, class 0x%06x, driver %s): "
-			 "binding the group would take it from the host", d->grp.group, p->bdf, f->bdf,
-			 f->vendor, f->device, f->class, f->driver[0] ? f->driver : "none");
+		snprintf(buf, size,
+			 "IOMMU group %d of %s also holds %s (%04x:%04x, class 0x%06x, driver %s): "
+			 "binding the group would take it from the host",
+			 d->grp.group, p->bdf, f->bdf, f->vendor, f->device, f->class,
+			 f->driver[0] ? f->driver : "none");
 		break;
 	}
 	case R_IN_USE:
@@ -266,7 +290,8 @@ static void dev_reason_text(const struct report *r, const struct dev_report *d, 
 			 p->bdf, p->vendor, p->device);
 		break;
 	case R_VFIO_MISSING:
-		snprintf(buf, size, "%s: module %s is not in lib/modules/%s", p->bdf, d->vfio_module, r->kver);
+		snprintf(buf, size, "%s: module %s is not in lib/modules/%s", p->bdf, d->vfio_module,
+			 r->kver);
 		break;
 	case R_GROUP_TOO_BIG:
 		snprintf(buf, size, "IOMMU group of %s has more than %d members", p->bdf, GROUP_MAX_MEMBERS);
@@ -308,7 +333,8 @@ void check_print_table(const struct report *r, FILE *f)
 			snprintf(grp, sizeof(grp), "%d", p->group);
 		snprintf(id, sizeof(id), "%04x:%04x", p->vendor, p->device);
 		fprintf(f, "%-4s %-13s %-10s %-4d %-5s %-16s %-34s %s%s\n", idx, p->bdf, id, p->numa, grp,
-			p->driver[0] ? p->driver : "(none)", d->target ? (d->resource[0] ? d->resource : "(no name)") : "(companion)",
+			p->driver[0] ? p->driver : "(none)",
+			d->target ? (d->resource[0] ? d->resource : "(no name)") : "(companion)",
 			dev_blocked(r, d) ? "REFUSED" : "ok", d->in_use ? " in-use" : "");
 		if (d->group_err == 0) {
 			fprintf(f, "     group %d:", d->grp.group);
@@ -324,14 +350,16 @@ void check_print_table(const struct report *r, FILE *f)
 	for (int x = 0; x < R__MAX; x++)
 		if (r->reasons & BIT(x)) {
 			node_reason_text(r, (enum reason)x, msg, sizeof(msg));
-			fprintf(f, "%sproblem  %s: %s\n", any ? "" : "\n", dev_reason_code(r, (enum reason)x), msg);
+			fprintf(f, "%sproblem  %s: %s\n", any ? "" : "\n", dev_reason_code(r, (enum reason)x),
+				msg);
 			any = true;
 		}
 	for (size_t k = 0; k < r->ndr; k++)
 		for (int x = 0; x < R__MAX; x++)
 			if (r->dr[k].reasons & BIT(x)) {
 				dev_reason_text(r, &r->dr[k], (enum reason)x, msg, sizeof(msg));
-				fprintf(f, "%sproblem  %s: %s\n", any ? "" : "\n", reason_code((enum reason)x), msg);
+				fprintf(f, "%sproblem  %s: %s\n", any ? "" : "\n",
+					reason_code((enum reason)x), msg);
 				any = true;
 			}
 	fprintf(f, "\n%s\n", report_ok(r) ? "ok: the node can be put in this mode" : "NOT OK");

@@ -14,16 +14,16 @@
 
 /* Reason codes (documented in initd/CHECK-JSON.md). */
 enum reason {
-	R_IOMMU_OFF,          /* node: see iommu cause for the code */
-	R_NO_DEVICES,         /* node: nothing selected */
+	R_IOMMU_OFF,	      /* node: see iommu cause for the code */
+	R_NO_DEVICES,	      /* node: nothing selected */
 	R_SELECTOR_UNMATCHED, /* node: a "devices" item matched nothing */
 	R_MODE_UNSUPPORTED,   /* node: vm-vgpu lands with its own issue */
-	R_NO_MODULES,         /* node: no lib/modules/<kver> for libkmod */
-	R_NO_GROUP,           /* device: no iommu_group link */
+	R_NO_MODULES,	      /* node: no lib/modules/<kver> for libkmod */
+	R_NO_GROUP,	      /* device: no iommu_group link */
 	R_GROUP_FOREIGN,      /* device: group holds a device that is not the GPU's */
-	R_IN_USE,             /* device: group node open or nvidia handle open */
-	R_NO_NAME,            /* device: no resource name */
-	R_VFIO_MISSING,       /* device: its VFIO driver module is not shipped */
+	R_IN_USE,	      /* device: group node open or nvidia handle open */
+	R_NO_NAME,	      /* device: no resource name */
+	R_VFIO_MISSING,	      /* device: its VFIO driver module is not shipped */
 	R_GROUP_TOO_BIG,
 	R__MAX,
 };
@@ -39,17 +39,18 @@ enum dev_state {
 const char *dev_state_name(enum dev_state s);
 
 struct dev_report {
-	size_t idx;          /* into report.devs */
-	int gpu_index;       /* -1 if not an "all" GPU */
-	bool target;         /* selected (false: a companion function) */
+	size_t idx;    /* into report.devs */
+	int gpu_index; /* -1 if not an "all" GPU */
+	bool target;   /* selected (false: a companion function) */
 	char resource[128];
 	enum name_source name_src;
-	int group_err;       /* <0: no usable group plan */
+	int group_err; /* <0: no usable group plan */
 	struct group_plan grp;
 	bool in_use;
 	char in_use_by[64];
+	bool group_probed, group_busy; /* dev/vfio/<group> probe, once per group */
 	char vfio_module[64], vfio_driver[64];
-	unsigned reasons;    /* bit per enum reason */
+	unsigned reasons; /* bit per enum reason */
 	/* filled by apply */
 	enum dev_state state;
 	enum vfio_step step;
@@ -67,7 +68,7 @@ struct report {
 	struct dev_report *dr; /* selected devices and their companions */
 	size_t ndr;
 	unsigned reasons;     /* node-level bits */
-	int unmatched;        /* selector index, -1 */
+	int unmatched;	      /* selector index, -1 */
 	struct modules *mods; /* NULL when lib/modules is missing */
 };
 

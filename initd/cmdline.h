@@ -8,16 +8,16 @@
 enum tristate { TRI_UNSET = -1, TRI_OFF = 0, TRI_ON = 1 };
 
 struct kcmdline {
-	char config[256];      /* gpu_initd.config= */
-	char mode[32];         /* gpu_initd.mode= */
-	char vgpu_config[64];  /* gpu_initd.vgpu_config= */
-	enum tristate intel_iommu; /* intel_iommu=on|off */
-	enum tristate amd_iommu;   /* amd_iommu=off only (on is no valid option) */
-	bool amd_iommu_on_given;   /* someone wrote amd_iommu=on: worth a hint */
-	enum tristate iommu_pt;    /* iommu=pt (ON) / iommu=nopt (OFF) */
+	char config[256];		 /* gpu_initd.config= */
+	char mode[32];			 /* gpu_initd.mode= */
+	char vgpu_config[64];		 /* gpu_initd.vgpu_config= */
+	enum tristate intel_iommu;	 /* intel_iommu=on|off */
+	enum tristate amd_iommu;	 /* amd_iommu=off only (on is no valid option) */
+	bool amd_iommu_on_given;	 /* someone wrote amd_iommu=on: worth a hint */
+	enum tristate iommu_pt;		 /* iommu=pt (ON) / iommu=nopt (OFF) */
 	enum tristate iommu_passthrough; /* iommu.passthrough=0|1 */
-	bool iommu_off;            /* iommu=off */
-	char flags[256];           /* the IOMMU-related words, as seen */
+	bool iommu_off;			 /* iommu=off */
+	char flags[256];		 /* the IOMMU-related words, as seen */
 };
 
 /* Finds the value of the last `key=value` word (quotes around a value are

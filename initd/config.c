@@ -20,12 +20,15 @@ void config_init(struct config *c)
 }
 
 static const char *const mode_names[] = {
-	[MODE_CONTAINER] = "container",
-	[MODE_PASSTHROUGH] = "vm-passthrough",
-	[MODE_VGPU] = "vm-vgpu",
+    [MODE_CONTAINER] = "container",
+    [MODE_PASSTHROUGH] = "vm-passthrough",
+    [MODE_VGPU] = "vm-vgpu",
 };
 
-const char *mode_name(enum mode m) { return mode_names[m]; }
+const char *mode_name(enum mode m)
+{
+	return mode_names[m];
+}
 
 int config_parse_mode(const char *s, enum mode *ret)
 {
@@ -44,8 +47,10 @@ static int hex16(const char *s, size_t n, uint16_t *ret)
 	unsigned v = 0;
 	for (size_t i = 0; i < n; i++) {
 		char c = s[i];
-		int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
-			: c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+		int d = c >= '0' && c <= '9'   ? c - '0'
+			: c >= 'a' && c <= 'f' ? c - 'a' + 10
+			: c >= 'A' && c <= 'F' ? c - 'A' + 10
+					       : -1;
 		if (d < 0)
 			return -EINVAL;
 		v = v << 4 | (unsigned)d;
@@ -56,7 +61,7 @@ static int hex16(const char *s, size_t n, uint16_t *ret)
 
 int selector_parse(const char *s, struct selector *ret)
 {
-	struct selector sel = { 0 };
+	struct selector sel = {0};
 	const char *colon = strchr(s, ':');
 	if (colon && !strchr(colon + 1, ':') && !strchr(s, '.')) {
 		/* vendor:device */
@@ -89,8 +94,8 @@ const char *config_resource_alias(const struct config *c, const char *key)
 	return NULL;
 }
 
-__attribute__((format(printf, 5, 6)))
-static int bad(char *err, size_t size, const struct json_doc *d, int tok, const char *fmt, ...)
+__attribute__((format(printf, 5, 6))) static int bad(char *err, size_t size, const struct json_doc *d,
+						     int tok, const char *fmt, ...)
 {
 	char msg[256];
 	va_list ap;
@@ -120,20 +125,25 @@ static int parse_devices(struct config *c, const struct json_doc *d, int v, char
 	c->devices_all = false;
 	c->nsel = 0;
 	int idx = 0;
-	json_for_each(d, v, e, n) {
-		struct selector sel = { 0 };
+	json_for_each(d, v, e, n)
+	{
+		struct selector sel = {0};
 		if (c->nsel >= CONFIG_MAX_SELECTORS)
 			return bad(err, es, d, e, "devices: more than %d items", CONFIG_MAX_SELECTORS);
 		if (json_is(d, e, JSMN_PRIMITIVE)) {
 			long long i;
 			if (json_int(d, e, &i) < 0 || i < 0 || i > 4096)
-				return bad(err, es, d, e, "devices[%d]: expected a GPU index, PCI address or vendor:device", idx);
+				return bad(err, es, d, e,
+					   "devices[%d]: expected a GPU index, PCI address or vendor:device",
+					   idx);
 			sel.kind = SEL_INDEX;
 			sel.index = (unsigned)i;
 		} else {
 			char s[64];
 			if (json_str(d, e, s, sizeof(s)) < 0 || selector_parse(s, &sel) < 0)
-				return bad(err, es, d, e, "devices[%d]: expected a GPU index, PCI address or vendor:device", idx);
+				return bad(err, es, d, e,
+					   "devices[%d]: expected a GPU index, PCI address or vendor:device",
+					   idx);
 		}
 		c->sel[c->nsel++] = sel;
 		idx++;
@@ -148,7 +158,8 @@ static int parse_names(struct config *c, const struct json_doc *d, int v, char *
 	if (!json_is(d, v, JSMN_OBJECT))
 		return bad(err, es, d, v, "resource-names: expected an object");
 	c->nnames = 0;
-	json_for_each(d, v, k, n) {
+	json_for_each(d, v, k, n)
+	{
 		struct resource_alias *a;
 		if (c->nnames >= CONFIG_MAX_NAMES)
 			return bad(err, es, d, k, "resource-names: more than %d entries", CONFIG_MAX_NAMES);
@@ -158,12 +169,18 @@ static int parse_names(struct config *c, const struct json_doc *d, int v, char *
 		if (strchr(a->key, ':')) {
 			struct selector sel;
 			if (selector_parse(a->key, &sel) < 0 || sel.kind != SEL_ID || sel.device < 0)
-				return bad(err, es, d, k, "resource-names.%s: key must be vendor:device (hex) or a vGPU type", a->key);
+				return bad(
+				    err, es, d, k,
+				    "resource-names.%s: key must be vendor:device (hex) or a vGPU type",
+				    a->key);
 		}
 		if (json_str(d, k + 1, a->name, sizeof(a->name)) < 0)
 			return bad(err, es, d, k + 1, "resource-names.%s: expected a string", a->key);
 		if (!naming_valid_resource(a->name))
-			return bad(err, es, d, k + 1, "resource-names.%s: \"%s\" is not a valid resource name (domain/name, name up to 63 of [A-Za-z0-9_.-])", a->key, a->name);
+			return bad(err, es, d, k + 1,
+				   "resource-names.%s: \"%s\" is not a valid resource name (domain/name, "
+				   "name up to 63 of [A-Za-z0-9_.-])",
+				   a->key, a->name);
 		c->nnames++;
 	}
 	return 0;
@@ -175,34 +192,48 @@ static int parse_vgpu_configs(const struct json_doc *d, int v, char *err, size_t
 {
 	if (!json_is(d, v, JSMN_OBJECT))
 		return bad(err, es, d, v, "vgpu-configs: expected an object");
-	json_for_each(d, v, k, n) {
+	json_for_each(d, v, k, n)
+	{
 		char name[64];
 		if (json_str(d, k, name, sizeof(name)) < 0)
 			return bad(err, es, d, k, "vgpu-configs: bad name");
 		if (!json_is(d, k + 1, JSMN_ARRAY))
 			return bad(err, es, d, k + 1, "vgpu-configs.%s: expected a list", name);
 		int i = 0;
-		json_for_each(d, k + 1, e, m) {
+		json_for_each(d, k + 1, e, m)
+		{
 			if (!json_is(d, e, JSMN_OBJECT))
 				return bad(err, es, d, e, "vgpu-configs.%s[%d]: expected an object", name, i);
-			json_for_each(d, e, f, o) {
+			json_for_each(d, e, f, o)
+			{
 				if (json_eq(d, f, "devices")) {
 					struct config tmp;
 					config_init(&tmp);
 					if (parse_devices(&tmp, d, f + 1, err, es) < 0)
-						return bad(err, es, d, f + 1, "vgpu-configs.%s[%d].devices: expected \"all\" or a list", name, i);
+						return bad(
+						    err, es, d, f + 1,
+						    "vgpu-configs.%s[%d].devices: expected \"all\" or a list",
+						    name, i);
 				} else if (json_eq(d, f, "vgpu-devices")) {
 					if (!json_is(d, f + 1, JSMN_OBJECT))
-						return bad(err, es, d, f + 1, "vgpu-configs.%s[%d].vgpu-devices: expected an object", name, i);
-					json_for_each(d, f + 1, t, p) {
+						return bad(
+						    err, es, d, f + 1,
+						    "vgpu-configs.%s[%d].vgpu-devices: expected an object",
+						    name, i);
+					json_for_each(d, f + 1, t, p)
+					{
 						long long cnt;
 						if (json_int(d, t + 1, &cnt) < 0 || cnt < 0)
-							return bad(err, es, d, t + 1, "vgpu-configs.%s[%d].vgpu-devices: expected a count", name, i);
+							return bad(err, es, d, t + 1,
+								   "vgpu-configs.%s[%d].vgpu-devices: "
+								   "expected a count",
+								   name, i);
 					}
 				} else {
 					char key[64] = "";
 					json_str(d, f, key, sizeof(key));
-					return bad(err, es, d, f, "vgpu-configs.%s[%d].%s: unknown field", name, i, key);
+					return bad(err, es, d, f, "vgpu-configs.%s[%d].%s: unknown field",
+						   name, i, key);
 				}
 			}
 			i++;
@@ -227,12 +258,14 @@ int config_parse(struct config *c, const char *js, size_t len, char *err, size_t
 		r = bad(err, es, &d, 0, "expected a JSON object");
 		goto out;
 	}
-	json_for_each(&d, 0, k, n) {
+	json_for_each(&d, 0, k, n)
+	{
 		int v = k + 1;
 		if (json_eq(&d, k, "mode")) {
 			char s[32];
 			if (json_str(&d, v, s, sizeof(s)) < 0 || config_parse_mode(s, &c->mode) < 0) {
-				r = bad(err, es, &d, v, "mode: expected container, vm-passthrough or vm-vgpu");
+				r = bad(err, es, &d, v,
+					"mode: expected container, vm-passthrough or vm-vgpu");
 				goto out;
 			}
 		} else if (json_eq(&d, k, "devices")) {
@@ -242,7 +275,8 @@ int config_parse(struct config *c, const char *js, size_t len, char *err, size_t
 			if ((r = parse_names(c, &d, v, err, es)) < 0)
 				goto out;
 		} else if (json_eq(&d, k, "vgpu-config")) {
-			if (json_str(&d, v, c->vgpu_config, sizeof(c->vgpu_config)) < 0 || !c->vgpu_config[0]) {
+			if (json_str(&d, v, c->vgpu_config, sizeof(c->vgpu_config)) < 0 ||
+			    !c->vgpu_config[0]) {
 				r = bad(err, es, &d, v, "vgpu-config: expected a config name");
 				goto out;
 			}
@@ -281,7 +315,9 @@ int config_apply_cmdline(struct config *c, const struct kcmdline *k, char *err, 
 	enum mode m;
 	if (k->mode[0]) {
 		if (config_parse_mode(k->mode, &m) < 0)
-			return bad(err, es, NULL, -1, "gpu_initd.mode=%s: expected container, vm-passthrough or vm-vgpu", k->mode);
+			return bad(err, es, NULL, -1,
+				   "gpu_initd.mode=%s: expected container, vm-passthrough or vm-vgpu",
+				   k->mode);
 		c->mode = m;
 	}
 	if (k->vgpu_config[0])

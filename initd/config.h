@@ -22,7 +22,7 @@ struct selector {
 #define CONFIG_MAX_SELECTORS 64
 #define CONFIG_MAX_NAMES 64
 struct resource_alias {
-	char key[64];   /* "10de:2330" or a vGPU type name */
+	char key[64];	/* "10de:2330" or a vGPU type name */
 	char name[128]; /* "nvidia.com/gpu" */
 };
 

@@ -6,17 +6,20 @@
 const char *member_role_name(enum member_role r)
 {
 	switch (r) {
-	case ROLE_TARGET: return "target";
-	case ROLE_COMPANION: return "companion";
-	case ROLE_BRIDGE: return "bridge";
-	default: return "foreign";
+	case ROLE_TARGET:
+		return "target";
+	case ROLE_COMPANION:
+		return "companion";
+	case ROLE_BRIDGE:
+		return "bridge";
+	default:
+		return "foreign";
 	}
 }
 
-int group_assess(const struct pcidev *devs, size_t n, const bool *selected, int group,
-		 struct group_plan *ret)
+int group_assess(const struct pcidev *devs, size_t n, const bool *selected, int group, struct group_plan *ret)
 {
-	struct group_plan g = { .group = group, .foreign = -1 };
+	struct group_plan g = {.group = group, .foreign = -1};
 	if (group < 0)
 		return -ENOENT;
 	for (size_t i = 0; i < n; i++) {

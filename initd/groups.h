@@ -8,10 +8,10 @@
 #include "pcidev.h"
 
 enum member_role {
-	ROLE_TARGET,    /* a selected device */
+	ROLE_TARGET,	/* a selected device */
 	ROLE_COMPANION, /* another function of a selected card (HDMI audio) */
-	ROLE_BRIDGE,    /* header type 1: stays on its driver */
-	ROLE_FOREIGN,   /* anything else: binding would take it from the host */
+	ROLE_BRIDGE,	/* header type 1: stays on its driver */
+	ROLE_FOREIGN,	/* anything else: binding would take it from the host */
 };
 
 #define GROUP_MAX_MEMBERS 32
@@ -28,4 +28,7 @@ const char *member_role_name(enum member_role r);
  * -E2BIG beyond GROUP_MAX_MEMBERS. */
 int group_assess(const struct pcidev *devs, size_t n, const bool *selected, int group,
 		 struct group_plan *ret);
-static inline bool group_is_safe(const struct group_plan *g) { return g->foreign < 0; }
+static inline bool group_is_safe(const struct group_plan *g)
+{
+	return g->foreign < 0;
+}

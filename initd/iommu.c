@@ -12,21 +12,30 @@
 const char *iommu_vendor_name(enum iommu_vendor v)
 {
 	switch (v) {
-	case IOMMU_INTEL: return "intel";
-	case IOMMU_AMD: return "amd";
-	case IOMMU_OTHER: return "other";
-	default: return "none";
+	case IOMMU_INTEL:
+		return "intel";
+	case IOMMU_AMD:
+		return "amd";
+	case IOMMU_OTHER:
+		return "other";
+	default:
+		return "none";
 	}
 }
 
 const char *iommu_cause_code(enum iommu_cause c)
 {
 	switch (c) {
-	case IOMMU_OK: return "ok";
-	case IOMMU_NO_ACPI_TABLE: return "iommu-no-acpi-table";
-	case IOMMU_CMDLINE_OFF: return "iommu-disabled-cmdline";
-	case IOMMU_KERNEL_DEFAULT: return "iommu-kernel-default-off";
-	default: return "iommu-no-groups";
+	case IOMMU_OK:
+		return "ok";
+	case IOMMU_NO_ACPI_TABLE:
+		return "iommu-no-acpi-table";
+	case IOMMU_CMDLINE_OFF:
+		return "iommu-disabled-cmdline";
+	case IOMMU_KERNEL_DEFAULT:
+		return "iommu-kernel-default-off";
+	default:
+		return "iommu-no-groups";
 	}
 }
 
@@ -54,8 +63,10 @@ enum iommu_cause iommu_diagnose(const struct iommu_info *i, const char **ret_fix
 			   "(this kernel does not enable the Intel IOMMU by default)";
 		return IOMMU_KERNEL_DEFAULT;
 	}
-	*ret_fix = i->acpi_ivrs ? "check dmesg for AMD-Vi errors; add iommu=pt (amd_iommu=on is not a valid option)"
-				: "add intel_iommu=on iommu=pt to the kernel command line and check dmesg for DMAR errors";
+	*ret_fix =
+	    i->acpi_ivrs
+		? "check dmesg for AMD-Vi errors; add iommu=pt (amd_iommu=on is not a valid option)"
+		: "add intel_iommu=on iommu=pt to the kernel command line and check dmesg for DMAR errors";
 	return IOMMU_NO_GROUPS;
 }
 
@@ -79,14 +90,15 @@ static int count_dir(int rootfd, const char *path, char *first, size_t size)
 
 int iommu_probe(int rootfd, const char *kver, struct iommu_info *ret)
 {
-	struct iommu_info i = { .irq_remap = TRI_UNSET, .kconfig_intel_default = TRI_UNSET };
+	struct iommu_info i = {.irq_remap = TRI_UNSET, .kconfig_intel_default = TRI_UNSET};
 	char p[256], v[64], *cmd = NULL;
 	int r;
 
 	i.nunits = count_dir(rootfd, "sys/class/iommu", i.unit, sizeof(i.unit));
 	if (i.nunits > 0)
-		i.vendor = strncmp(i.unit, "dmar", 4) == 0 ? IOMMU_INTEL
-			 : strncmp(i.unit, "ivhd", 4) == 0 ? IOMMU_AMD : IOMMU_OTHER;
+		i.vendor = strncmp(i.unit, "dmar", 4) == 0   ? IOMMU_INTEL
+			   : strncmp(i.unit, "ivhd", 4) == 0 ? IOMMU_AMD
+							     : IOMMU_OTHER;
 	char first[32] = "";
 	i.ngroups = count_dir(rootfd, "sys/kernel/iommu_groups", NULL, 0);
 	/* the lowest-numbered group's type stands for the default domain */

@@ -8,23 +8,23 @@
 enum iommu_vendor { IOMMU_NONE, IOMMU_INTEL, IOMMU_AMD, IOMMU_OTHER };
 
 struct iommu_info {
-	enum iommu_vendor vendor;  /* from sys/class/iommu unit names */
+	enum iommu_vendor vendor; /* from sys/class/iommu unit names */
 	int nunits;
-	char unit[32];             /* first unit: dmar0, ivhd0 */
-	int ngroups;               /* sys/kernel/iommu_groups entries */
+	char unit[32]; /* first unit: dmar0, ivhd0 */
+	int ngroups;   /* sys/kernel/iommu_groups entries */
 	bool acpi_dmar, acpi_ivrs;
-	char default_domain[16];   /* type of the first group: identity, DMA, DMA-FQ */
-	enum tristate irq_remap;   /* Intel: ecap bit 3; unset when not visible */
+	char default_domain[16];	     /* type of the first group: identity, DMA, DMA-FQ */
+	enum tristate irq_remap;	     /* Intel: ecap bit 3; unset when not visible */
 	enum tristate kconfig_intel_default; /* CONFIG_INTEL_IOMMU_DEFAULT_ON from boot/config-KVER */
 	struct kcmdline cmdline;
 };
 
 enum iommu_cause {
 	IOMMU_OK,
-	IOMMU_NO_ACPI_TABLE,    /* firmware exposes no DMAR/IVRS: BIOS setting */
-	IOMMU_CMDLINE_OFF,      /* intel_iommu=off, amd_iommu=off, iommu=off */
-	IOMMU_KERNEL_DEFAULT,   /* built off by default and not asked for */
-	IOMMU_NO_GROUPS,        /* units but no groups: unknown */
+	IOMMU_NO_ACPI_TABLE,  /* firmware exposes no DMAR/IVRS: BIOS setting */
+	IOMMU_CMDLINE_OFF,    /* intel_iommu=off, amd_iommu=off, iommu=off */
+	IOMMU_KERNEL_DEFAULT, /* built off by default and not asked for */
+	IOMMU_NO_GROUPS,      /* units but no groups: unknown */
 };
 
 /* Reads sys/class/iommu, sys/kernel/iommu_groups, ACPI tables, the

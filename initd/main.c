@@ -49,21 +49,21 @@ static void usage(FILE *f)
 static int parse_args(int argc, char **argv, struct args *a)
 {
 	static const struct option opts[] = {
-		{ "root", required_argument, NULL, 'r' },
-		{ "config", required_argument, NULL, 'c' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "log", required_argument, NULL, 'l' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "config-only", no_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{},
+	    {"root", required_argument, NULL, 'r'},
+	    {"config", required_argument, NULL, 'c'},
+	    {"timeout", required_argument, NULL, 't'},
+	    {"log", required_argument, NULL, 'l'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"config-only", no_argument, NULL, 'o'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {},
 	};
 	int c;
 	char *end;
-	*a = (struct args){ .root = "/", .timeout = 60, .log = LOG_TARGET_STDERR };
+	*a = (struct args){.root = "/", .timeout = 60, .log = LOG_TARGET_STDERR};
 	while ((c = getopt_long(argc, argv, "+vqh", opts, NULL)) >= 0 || optind < argc) {
 		if (c < 0) {
 			/* the command, then its own options */
@@ -73,8 +73,12 @@ static int parse_args(int argc, char **argv, struct args *a)
 			continue;
 		}
 		switch (c) {
-		case 'r': a->root = optarg; break;
-		case 'c': a->config = optarg; break;
+		case 'r':
+			a->root = optarg;
+			break;
+		case 'c':
+			a->config = optarg;
+			break;
 		case 't':
 			a->timeout = strtod(optarg, &end);
 			if (*end || a->timeout <= 0 || a->timeout > 86400)
@@ -82,20 +86,34 @@ static int parse_args(int argc, char **argv, struct args *a)
 			break;
 		case 'l':
 			if (log_parse_target(optarg, &a->log) < 0)
-				return log_error("--log: expected stderr, kmsg or json, got '%s'", optarg), -EINVAL;
+				return log_error("--log: expected stderr, kmsg or json, got '%s'", optarg),
+				       -EINVAL;
 			break;
-		case 'v': a->verbosity++; break;
-		case 'q': a->verbosity--; break;
-		case 'j': a->json = true; break;
-		case 'o': a->config_only = true; break;
-		case 'h': usage(stdout); exit(0);
-		case 'V': printf("gpu-initd %s\n", VERSION); exit(0);
-		default: return -EINVAL;
+		case 'v':
+			a->verbosity++;
+			break;
+		case 'q':
+			a->verbosity--;
+			break;
+		case 'j':
+			a->json = true;
+			break;
+		case 'o':
+			a->config_only = true;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case 'V':
+			printf("gpu-initd %s\n", VERSION);
+			exit(0);
+		default:
+			return -EINVAL;
 		}
 	}
 	if (!a->command)
 		return log_error("no command given (try --help)"), -EINVAL;
-	static const char *const known[] = { "check", "apply", "serve", "run", "status", "kubevirt-config" };
+	static const char *const known[] = {"check", "apply", "serve", "run", "status", "kubevirt-config"};
 	bool ok = false;
 	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
 		ok |= strcmp(a->command, known[i]) == 0;
@@ -121,7 +139,7 @@ static void setup_log(const struct args *a, int rootfd)
 static int load_config(const struct args *a, int rootfd, struct config *c)
 {
 	char *cmd = NULL, *text = NULL, err[512], what[PATH_MAX + 32];
-	struct kcmdline k = { 0 };
+	struct kcmdline k = {0};
 	size_t len = 0;
 	int r;
 
@@ -147,7 +165,8 @@ static int load_config(const struct args *a, int rootfd, struct config *c)
 			text = NULL;
 		}
 	}
-	snprintf(what, sizeof(what), "%s%s", path, src == CONFIG_FROM_CMDLINE ? " (gpu_initd.config=, under the root)" : "");
+	snprintf(what, sizeof(what), "%s%s", path,
+		 src == CONFIG_FROM_CMDLINE ? " (gpu_initd.config=, under the root)" : "");
 	if (r < 0)
 		return log_error_errno(r, "config %s: %m", what), -EINVAL;
 	if (text) {
@@ -199,7 +218,8 @@ static void log_outcome(const struct report *r, const struct apply_stats *st)
 		const struct pcidev *p = &r->devs.dev[d->idx];
 		switch (d->state) {
 		case DEV_DONE:
-			log_info("%s: now on %s (group %d)", p->bdf, p->driver[0] ? p->driver : "no driver", p->group);
+			log_info("%s: now on %s (group %d)", p->bdf, p->driver[0] ? p->driver : "no driver",
+				 p->group);
 			break;
 		case DEV_UNCHANGED:
 			log_debug("%s: already on %s", p->bdf, p->driver[0] ? p->driver : "no driver");
@@ -207,10 +227,13 @@ static void log_outcome(const struct report *r, const struct apply_stats *st)
 		case DEV_REFUSED:
 			for (int x = 0; x < R__MAX; x++)
 				if (d->reasons & (1u << x))
-					log_error("%s: refused (%s%s%s), left untouched", p->bdf, reason_code((enum reason)x),
-						  d->in_use ? ": " : "", d->in_use ? d->in_use_by : "");
+					log_error("%s: refused (%s%s%s), left untouched", p->bdf,
+						  reason_code((enum reason)x), d->in_use ? ": " : "",
+						  d->in_use ? d->in_use_by : "");
 			if (!d->reasons)
-				log_notice("%s: left untouched (the configuration cannot be applied as a whole)", p->bdf);
+				log_notice(
+				    "%s: left untouched (the configuration cannot be applied as a whole)",
+				    p->bdf);
 			break;
 		case DEV_FAILED:
 			if (d->err == -ECANCELED)
@@ -226,14 +249,15 @@ static void log_outcome(const struct report *r, const struct apply_stats *st)
 		log_info("nothing to do: %d device(s) already in %s mode, no sysfs writes", st->unchanged,
 			 mode_name(r->mode));
 	else
-		log_info("%d changed, %d unchanged, %d refused, %d failed; %d sysfs writes, %d module(s) loaded",
-			 st->done, st->unchanged, st->refused, st->failed, st->writes, st->modules_loaded);
+		log_info(
+		    "%d changed, %d unchanged, %d refused, %d failed; %d sysfs writes, %d module(s) loaded",
+		    st->done, st->unchanged, st->refused, st->failed, st->writes, st->modules_loaded);
 }
 
 static int run_apply(const struct args *a, int rootfd, const struct config *c)
 {
 	struct report r;
-	struct apply_stats st = { 0 };
+	struct apply_stats st = {0};
 	int e = status_clear_ready(rootfd);
 	if (e < 0)
 		return log_error_errno(e, "run/gpu-initd under %s: %m", a->root), EXIT_INTERNAL;

@@ -29,8 +29,8 @@ int modules_kver(int rootfd, char *buf, size_t size)
 	return 0;
 }
 
-static void kmod_log_cb(void *data, int prio, const char *file, int line, const char *fn,
-			const char *fmt, va_list args)
+static void kmod_log_cb(void *data, int prio, const char *file, int line, const char *fn, const char *fmt,
+			va_list args)
 {
 	char msg[512];
 #pragma GCC diagnostic push
@@ -51,7 +51,7 @@ int modules_open(int rootfd, const char *rootdir, const char *kver, struct modul
 	snprintf(c1, sizeof(c1), "%s/etc/modprobe.d", rootdir);
 	snprintf(c2, sizeof(c2), "%s/run/modprobe.d", rootdir);
 	snprintf(c3, sizeof(c3), "%s/lib/modprobe.d", rootdir);
-	const char *const cfg[] = { c1, c2, c3, NULL };
+	const char *const cfg[] = {c1, c2, c3, NULL};
 	struct modules *m = calloc(1, sizeof(*m));
 	if (!m)
 		return -ENOMEM;
@@ -100,7 +100,8 @@ int modules_available(struct modules *m, const char *name)
 	if (r < 0)
 		return r;
 	int found = 0;
-	kmod_list_foreach(l, list) {
+	kmod_list_foreach(l, list)
+	{
 		struct kmod_module *mod = kmod_module_get_module(l);
 		if (kmod_module_get_path(mod) || kmod_module_get_initstate(mod) == KMOD_MODULE_BUILTIN)
 			found = 1;
@@ -108,6 +109,13 @@ int modules_available(struct modules *m, const char *name)
 	}
 	kmod_module_unref_list(list);
 	return found;
+}
+
+/* An initramfs has no shell to run modprobe.d `install` commands. */
+static int refuse_install(struct kmod_module *mod, const char *cmdline, void *data)
+{
+	log_debug("not running install command of %s: %s", kmod_module_get_name(mod), cmdline);
+	return -ENOTSUP;
 }
 
 int modules_load(struct modules *m, const char *name)
@@ -121,7 +129,9 @@ int modules_load(struct modules *m, const char *name)
 		kmod_module_unref(mod);
 		return 0;
 	}
-	r = kmod_module_probe_insert_module(mod, KMOD_PROBE_IGNORE_COMMAND, NULL, NULL, NULL, NULL);
+	/* Not KMOD_PROBE_IGNORE_COMMAND: it drops the module's softdeps too.
+	 * Install commands are refused by the callback instead. */
+	r = kmod_module_probe_insert_module(mod, 0, NULL, refuse_install, NULL, NULL);
 	kmod_module_unref(mod);
 	if (r > 0) /* blacklisted: the root's configuration said no */
 		return -EPERM;

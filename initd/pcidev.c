@@ -18,8 +18,7 @@
 static jmp_buf pci_jmp;
 static char pci_errmsg[256];
 
-__attribute__((noreturn, format(printf, 1, 2)))
-static void pci_error_cb(char *msg, ...)
+__attribute__((noreturn, format(printf, 1, 2))) static void pci_error_cb(char *msg, ...)
 {
 	va_list ap;
 	va_start(ap, msg);
@@ -28,8 +27,7 @@ static void pci_error_cb(char *msg, ...)
 	longjmp(pci_jmp, 1);
 }
 
-__attribute__((format(printf, 1, 2)))
-static void pci_quiet_cb(char *msg, ...)
+__attribute__((format(printf, 1, 2))) static void pci_quiet_cb(char *msg, ...)
 {
 	(void)msg;
 }
@@ -109,7 +107,8 @@ static int collect(struct pci_access *pacc, int rootfd, bool have_ids, struct pc
 		struct pcidev *d = &out.dev[out.n++];
 		memset(d, 0, sizeof(*d));
 		pci_fill_info(p, PCI_FILL_IDENT | PCI_FILL_CLASS);
-		d->addr = (struct pci_addr){ .domain = (uint16_t)p->domain, .bus = p->bus, .dev = p->dev, .fn = p->func };
+		d->addr = (struct pci_addr){
+		    .domain = (uint16_t)p->domain, .bus = p->bus, .dev = p->dev, .fn = p->func};
 		pci_addr_format(&d->addr, d->bdf);
 		d->vendor = p->vendor_id;
 		d->device = p->device_id;
@@ -117,9 +116,10 @@ static int collect(struct pci_access *pacc, int rootfd, bool have_ids, struct pc
 		d->header_type = pci_read_byte(p, PCI_HEADER_TYPE) & 0x7f;
 		if (have_ids) {
 			char nb[128];
-			const char *nm = pci_lookup_name(pacc, nb, sizeof(nb),
-							 PCI_LOOKUP_DEVICE | PCI_LOOKUP_NO_NUMBERS | PCI_LOOKUP_NO_HWDB,
-							 d->vendor, d->device);
+			const char *nm =
+			    pci_lookup_name(pacc, nb, sizeof(nb),
+					    PCI_LOOKUP_DEVICE | PCI_LOOKUP_NO_NUMBERS | PCI_LOOKUP_NO_HWDB,
+					    d->vendor, d->device);
 			if (nm)
 				snprintf(d->pciids, sizeof(d->pciids), "%s", nm);
 		}
@@ -133,7 +133,7 @@ int pcidev_scan(int rootfd, const char *rootdir, struct pcidevs *ret)
 {
 	char sysfs[PATH_MAX], ids[PATH_MAX];
 	struct pci_access *pacc;
-	struct pcidevs out = { 0 };
+	struct pcidevs out = {0};
 	int r;
 
 	r = rootfs_exists(rootfd, "sys/bus/pci/devices");

@@ -12,16 +12,16 @@ struct pcidev {
 	struct pci_addr addr;
 	char bdf[PCI_ADDR_STRLEN];
 	uint16_t vendor, device;
-	uint32_t class;     /* 0xCCSSPP */
-	int header_type;    /* 0 endpoint, 1 bridge */
-	int numa;           /* -1: none */
-	int group;          /* -1: no IOMMU group */
+	uint32_t class;	 /* 0xCCSSPP */
+	int header_type; /* 0 endpoint, 1 bridge */
+	int numa;	 /* -1: none */
+	int group;	 /* -1: no IOMMU group */
 	bool is_vf;
-	int numvfs;         /* -1: no sriov_numvfs */
-	char driver[64];    /* "" when unbound */
-	char override[64];  /* "" when unset */
+	int numvfs;	   /* -1: no sriov_numvfs */
+	char driver[64];   /* "" when unbound */
+	char override[64]; /* "" when unset */
 	char modalias[160];
-	char pciids[128];   /* device name from the root's pci.ids, or "" */
+	char pciids[128]; /* device name from the root's pci.ids, or "" */
 };
 
 struct pcidevs {
@@ -38,7 +38,10 @@ void pcidevs_free(struct pcidevs *p);
 int pcidev_refresh(int rootfd, struct pcidev *d);
 /* Current driver name ("" when unbound). */
 int pcidev_read_driver(int rootfd, const char *bdf, char *buf, size_t size);
-static inline bool pcidev_is_bridge(const struct pcidev *d) { return d->header_type == 1 || (d->class >> 8) == 0x0604; }
+static inline bool pcidev_is_bridge(const struct pcidev *d)
+{
+	return d->header_type == 1 || (d->class >> 8) == 0x0604;
+}
 static inline bool pcidev_is_gpu(const struct pcidev *d)
 {
 	return d->vendor == 0x10de && ((d->class >> 8) == 0x0300 || (d->class >> 8) == 0x0302);

@@ -33,8 +33,8 @@ static bool matches(const struct selector *s, const struct pcidev *devs, size_t 
 	return false;
 }
 
-size_t select_devices(const struct config *c, const struct pcidev *devs, size_t n,
-		      bool *selected, int *ret_unmatched)
+size_t select_devices(const struct config *c, const struct pcidev *devs, size_t n, bool *selected,
+		      int *ret_unmatched)
 {
 	size_t count = 0;
 	int unmatched = -1;

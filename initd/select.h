@@ -12,7 +12,7 @@
  * addresses and vendor:device ids may name any non-VF function.  Returns
  * the number selected; *ret_unmatched is the index of the first selector
  * that matched nothing (-1 if none). */
-size_t select_devices(const struct config *c, const struct pcidev *devs, size_t n,
-		      bool *selected, int *ret_unmatched);
+size_t select_devices(const struct config *c, const struct pcidev *devs, size_t n, bool *selected,
+		      int *ret_unmatched);
 /* The GPU index of devs[i] (its rank among "all" GPUs), or -1. */
 int select_gpu_index(const struct pcidev *devs, size_t n, size_t i);

@@ -51,7 +51,8 @@ static void write_json(FILE *f, const struct report *r, bool ready)
 	jsonw_arr_open(&w);
 	for (int x = 0; x < R__MAX; x++)
 		if (r->reasons & (1u << x))
-			jsonw_str(&w, x == R_IOMMU_OFF ? iommu_cause_code(r->cause) : reason_code((enum reason)x));
+			jsonw_str(&w, x == R_IOMMU_OFF ? iommu_cause_code(r->cause)
+						       : reason_code((enum reason)x));
 	jsonw_arr_close(&w);
 	jsonw_key(&w, "devices");
 	jsonw_arr_open(&w);

@@ -21,10 +21,16 @@
 const char *vfio_step_name(enum vfio_step s)
 {
 	static const char *const n[] = {
-		[STEP_NONE] = "none", [STEP_IN_USE] = "in-use", [STEP_UNBIND_LOCK] = "unbind-lock",
-		[STEP_SRIOV] = "disable-vfs", [STEP_OVERRIDE] = "driver_override",
-		[STEP_UNBIND] = "unbind", [STEP_PROBE] = "drivers_probe", [STEP_VERIFY] = "verify",
-		[STEP_GROUP_NODE] = "group-node", [STEP_MODULES] = "modules",
+	    [STEP_NONE] = "none",
+	    [STEP_IN_USE] = "in-use",
+	    [STEP_UNBIND_LOCK] = "unbind-lock",
+	    [STEP_SRIOV] = "disable-vfs",
+	    [STEP_OVERRIDE] = "driver_override",
+	    [STEP_UNBIND] = "unbind",
+	    [STEP_PROBE] = "drivers_probe",
+	    [STEP_VERIFY] = "verify",
+	    [STEP_GROUP_NODE] = "group-node",
+	    [STEP_MODULES] = "modules",
 	};
 	return n[s];
 }
@@ -45,15 +51,24 @@ int vfio_group_in_use(int rootfd, int group)
 {
 	char p[64];
 	snprintf(p, sizeof(p), "dev/vfio/%d", group);
-	int fd = rootfs_openat(rootfd, p, O_RDWR, 0);
-	if (fd == -ENOENT)
-		return 0;
-	if (fd == -EBUSY)
-		return 1;
-	if (fd < 0)
-		return fd;
-	close(fd);
-	return 0;
+	/* A holder that has just closed the node may still be releasing it
+	 * (deferred fput; FUSE sends RELEASE asynchronously, so our own
+	 * previous probe can be the holder): EBUSY must persist ~100 ms. */
+	for (int tries = 0;; tries++) {
+		int fd = rootfs_openat(rootfd, p, O_RDWR, 0);
+		if (fd == -ENOENT)
+			return 0;
+		if (fd >= 0) {
+			close(fd);
+			return 0;
+		}
+		if (fd != -EBUSY)
+			return fd;
+		if (tries == 5)
+			return 1;
+		struct timespec ts = {0, 20 * 1000000};
+		nanosleep(&ts, NULL);
+	}
 }
 
 int nvidia_gpu_user(int rootfd, const char *bdf)
@@ -91,7 +106,8 @@ int nvidia_gpu_user(int rootfd, const char *bdf)
 			if (f->d_name[0] == '.')
 				continue;
 			snprintf(lp, sizeof(lp), "proc/%ld/fd/%s", v, f->d_name);
-			if (rootfs_readlink(rootfd, lp, target, sizeof(target)) >= 0 && strcmp(target, want) == 0) {
+			if (rootfs_readlink(rootfd, lp, target, sizeof(target)) >= 0 &&
+			    strcmp(target, want) == 0) {
 				pid = (int)v;
 				break;
 			}
@@ -146,7 +162,8 @@ int sriov_disable(int rootfd, const char *bdf, int *writes)
 				continue;
 			char lp[400], g[32];
 			snprintf(lp, sizeof(lp), "%s/%s/iommu_group", dp, e->d_name);
-			if (rootfs_link_basename(rootfd, lp, g, sizeof(g)) >= 0 && vfio_group_in_use(rootfd, atoi(g)) > 0) {
+			if (rootfs_link_basename(rootfd, lp, g, sizeof(g)) >= 0 &&
+			    vfio_group_in_use(rootfd, atoi(g)) > 0) {
 				closedir(d);
 				return -EBUSY;
 			}
@@ -256,7 +273,7 @@ static int wait_group_node(int rootfd, int group, int timeout_ms)
 		long long left = deadline - now_ms();
 		if (left <= 0)
 			break;
-		struct pollfd pfd = { .fd = mfd, .events = POLLIN };
+		struct pollfd pfd = {.fd = mfd, .events = POLLIN};
 		if (poll(&pfd, mfd >= 0 ? 1 : 0, left < 10 ? (int)left : 10) > 0) {
 			struct udev_device *ev = udev_monitor_receive_device(mon);
 			if (ev)

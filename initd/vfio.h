@@ -8,15 +8,23 @@
 
 /* Steps, for "device X failed at STEP: errno". */
 enum vfio_step {
-	STEP_NONE, STEP_IN_USE, STEP_UNBIND_LOCK, STEP_SRIOV, STEP_OVERRIDE, STEP_UNBIND,
-	STEP_PROBE, STEP_VERIFY, STEP_GROUP_NODE, STEP_MODULES,
+	STEP_NONE,
+	STEP_IN_USE,
+	STEP_UNBIND_LOCK,
+	STEP_SRIOV,
+	STEP_OVERRIDE,
+	STEP_UNBIND,
+	STEP_PROBE,
+	STEP_VERIFY,
+	STEP_GROUP_NODE,
+	STEP_MODULES,
 };
 const char *vfio_step_name(enum vfio_step s);
 
 struct vfio_result {
 	enum vfio_step step; /* where it failed (STEP_NONE: success) */
-	int err;             /* -errno */
-	int writes;          /* sysfs writes made */
+	int err;	     /* -errno */
+	int writes;	     /* sysfs writes made */
 };
 
 /* 1 if dev/vfio/<group> is held open by someone (EBUSY), 0 if not or if

@@ -53,10 +53,22 @@ static void close_(struct jsonw *w, char c)
 	fputc(c, w->f);
 }
 
-void jsonw_obj_open(struct jsonw *w) { open_(w, '{'); }
-void jsonw_obj_close(struct jsonw *w) { close_(w, '}'); }
-void jsonw_arr_open(struct jsonw *w) { open_(w, '['); }
-void jsonw_arr_close(struct jsonw *w) { close_(w, ']'); }
+void jsonw_obj_open(struct jsonw *w)
+{
+	open_(w, '{');
+}
+void jsonw_obj_close(struct jsonw *w)
+{
+	close_(w, '}');
+}
+void jsonw_arr_open(struct jsonw *w)
+{
+	open_(w, '[');
+}
+void jsonw_arr_close(struct jsonw *w)
+{
+	close_(w, ']');
+}
 
 void jsonw_key(struct jsonw *w, const char *key)
 {
@@ -93,6 +105,18 @@ void jsonw_null(struct jsonw *w)
 	fputs("null", w->f);
 }
 
-void jsonw_kstr(struct jsonw *w, const char *key, const char *s) { jsonw_key(w, key); jsonw_str(w, s); }
-void jsonw_kint(struct jsonw *w, const char *key, long long v) { jsonw_key(w, key); jsonw_int(w, v); }
-void jsonw_kbool(struct jsonw *w, const char *key, bool v) { jsonw_key(w, key); jsonw_bool(w, v); }
+void jsonw_kstr(struct jsonw *w, const char *key, const char *s)
+{
+	jsonw_key(w, key);
+	jsonw_str(w, s);
+}
+void jsonw_kint(struct jsonw *w, const char *key, long long v)
+{
+	jsonw_key(w, key);
+	jsonw_int(w, v);
+}
+void jsonw_kbool(struct jsonw *w, const char *key, bool v)
+{
+	jsonw_key(w, key);
+	jsonw_bool(w, v);
+}

@@ -50,3 +50,7 @@ expect_rc() {
 	"$@" || rc=$?
 	[ "$rc" = "$want" ] || fail "'$*' exited $rc, expected $want"
 }
+
+# A command failing under set -e names itself.
+set -E
+trap 'echo "FAIL: \"$BASH_COMMAND\" exited $? (line $LINENO)" >&2' ERR

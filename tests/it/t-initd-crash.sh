@@ -37,8 +37,11 @@ one_run() {
 		if [ $stalled = 1 ]; then
 			child=$(pgrep -P $trap_pid -x gpu-initd) || fail "no gpu-initd under the trap"
 			kill -KILL $child
-			echo release >$SIMFS/.simfs/control
 			wait $trap_pid || true
+			echo release >$SIMFS/.simfs/control
+			# simfs drops the write of a killed writer once it sees the
+			# interrupt; wait until it is done with it either way
+			for ((i = 0; i < 500; i++)); do [ "$(stat_get stalled)" = 0 ] && break; sleep 0.01; done
 			echo "STALLED"
 		else
 			wait $trap_pid || true

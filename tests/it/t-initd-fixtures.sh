@@ -133,3 +133,16 @@ expect_rc 0 gi --log kmsg apply
 for g in 19 21 23 25 28 30 32; do [ -e $SIMROOT/dev/vfio/$g ] || fail "dev/vfio/$g"; done
 [ "$(stat_get writes)" = 24 ] || fail "writes $(stat_get writes)"
 '
+
+# libkmod reads the root's modprobe.d: a softdep there pulls mdev in
+# before vfio_pci (and /etc/modprobe.d of this host is not read).
+tests/simnode run fixtures/amd-iommu.json -- bash -c '
+source tests/it/lib.sh; source tests/it/initd-lib.sh
+initd_seam
+mkdir -p $SIMROOT/etc/modprobe.d
+echo "softdep vfio_pci pre: mdev" >$SIMROOT/etc/modprobe.d/gpu.conf
+expect_rc 0 gi apply 2>$SIMROOT/a.log
+grep -q "^mdev " $SIMROOT/proc/modules || fail "softdep from ROOT/etc/modprobe.d applied: $(cut -d" " -f1 $SIMROOT/proc/modules)"
+grep -q "^vfio_pci " $SIMROOT/proc/modules || fail "vfio_pci loaded"
+expect_drv 0000:01:00.0 vfio-pci
+'

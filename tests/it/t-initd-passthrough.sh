@@ -17,10 +17,10 @@ gi check --json >$SIMROOT/check.json
 python3 -c "
 import json,sys; d=json.load(open(sys.argv[1]))
 assert d[\"ok\"] and d[\"iommu\"][\"enabled\"] and d[\"iommu\"][\"vendor\"]==\"intel\", d[\"iommu\"]
-assert d[\"iommu\"][\"default_domain\"]==\"identity\"
-assert len(d[\"devices\"])==8 and all(x[\"resource\"]==\"nvidia.com/GH100_H100_SXM5_80GB\" for x in d[\"devices\"])
-assert [x[\"numa_node\"] for x in d[\"devices\"]]==[0,0,0,0,1,1,1,1]
-assert d[\"reasons\"]==[]
+assert d[\"iommu\"][\"default_domain\"]==\"identity\", d[\"iommu\"]
+assert len(d[\"devices\"])==8 and all(x[\"resource\"]==\"nvidia.com/GH100_H100_SXM5_80GB\" for x in d[\"devices\"]), d
+assert [x[\"numa_node\"] for x in d[\"devices\"]]==[0,0,0,0,1,1,1,1], d
+assert d[\"reasons\"]==[], d
 " $SIMROOT/check.json || fail "check --json"
 [ "$(stat_get writes)" = 0 ] || fail "check wrote to sysfs"
 
@@ -53,7 +53,7 @@ gi --log json apply 2>$SIMROOT/apply3.log
 python3 -c "
 import json,sys
 for l in open(sys.argv[1]): json.loads(l)
-" $SIMROOT/apply3.log || fail "--log json lines"
+" $SIMROOT/apply3.log || fail "--log json lines: $(cat $SIMROOT/apply3.log)"
 '
 
 # A VM holds group 28 open (0000:9a:00.0 already on vfio-pci): the whole
@@ -106,7 +106,7 @@ import json,sys; d=json.load(open(sys.argv[1]))
 s={x[\"bdf\"]:x for x in d[\"devices\"]}
 f=s[\"0000:18:00.0\"]
 assert not d[\"ready\"] and f[\"state\"]==\"failed\" and f[\"step\"]==\"drivers_probe\" and f[\"errno\"]==5, f
-assert all(s[b][\"state\"]==\"done\" for b in s if b!=\"0000:18:00.0\")
+assert all(s[b][\"state\"]==\"done\" for b in s if b!=\"0000:18:00.0\"), s
 " $SIMROOT/run/gpu-initd/status.json || fail "status.json names device, step, errno"
 for g in 0000:2a:00.0 0000:3a:00.0 0000:5d:00.0 0000:9a:00.0 0000:9b:00.0 0000:ba:00.0 0000:db:00.0; do expect_drv $g vfio-pci; done
 expect_rc 0 gi apply 2>/dev/null

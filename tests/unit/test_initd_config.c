@@ -32,10 +32,11 @@ static void full_config(void **state)
 {
 	struct config c;
 	char err[256];
-	const char *js = "{\"mode\": \"container\", \"devices\": [\"0000:18:00.0\", 3, \"10de:2330\", \"1234:*\"],"
-			 " \"resource-names\": {\"1234:11e8\": \"example.com/edu\", \"10de:2330\": \"nvidia.com/gpu\"},"
-			 " \"vgpu-config\": \"small\", \"vgpu-configs\": {\"small\": [{\"devices\": [0, 1],"
-			 " \"vgpu-devices\": {\"H100XM-4C\": 20}}, {\"devices\": \"all\", \"vgpu-devices\": {}}]}}";
+	const char *js =
+	    "{\"mode\": \"container\", \"devices\": [\"0000:18:00.0\", 3, \"10de:2330\", \"1234:*\"],"
+	    " \"resource-names\": {\"1234:11e8\": \"example.com/edu\", \"10de:2330\": \"nvidia.com/gpu\"},"
+	    " \"vgpu-config\": \"small\", \"vgpu-configs\": {\"small\": [{\"devices\": [0, 1],"
+	    " \"vgpu-devices\": {\"H100XM-4C\": 20}}, {\"devices\": \"all\", \"vgpu-devices\": {}}]}}";
 	assert_int_equal(parse(&c, js, err, sizeof(err)), 0);
 	assert_int_equal(c.mode, MODE_CONTAINER);
 	assert_false(c.devices_all);
@@ -59,22 +60,25 @@ static void errors_name_the_field(void **state)
 	static const struct {
 		const char *js, *want;
 	} cases[] = {
-		{ "{\"mode\": \"vm-passthru\"}", "1:10: mode: expected" },
-		{ "{\"mode\": 1}", "mode: expected" },
-		{ "{\"devices\": \"some\"}", "devices: expected" },
-		{ "{\"devices\": []}", "devices: empty list" },
-		{ "{\"devices\": [\"0000:18:00.0\", \"zz:1\"]}", "devices[1]:" },
-		{ "{\"devices\": [-1]}", "devices[0]:" },
-		{ "{\"devices\": [true]}", "devices[0]:" },
-		{ "{\"resource-names\": {\"10de:2330\": \"gpu\"}}", "resource-names.10de:2330: \"gpu\" is not a valid" },
-		{ "{\"resource-names\": {\"10de:2330\": \"kubernetes.io/gpu\"}}", "resource-names.10de:2330" },
-		{ "{\"resource-names\": {\"10de:zz\": \"nvidia.com/x\"}}", "resource-names.10de:zz: key" },
-		{ "{\"resource-names\": []}", "resource-names: expected an object" },
-		{ "{\"devcies\": \"all\"}", "devcies: unknown field" },
-		{ "{\"vgpu-configs\": {\"a\": [{\"devices\": \"all\", \"vgpu\": {}}]}}", "vgpu-configs.a[0].vgpu: unknown field" },
-		{ "{\"vgpu-configs\": {\"a\": [{\"vgpu-devices\": {\"T4-1Q\": -2}}]}}", "vgpu-configs.a[0].vgpu-devices" },
-		{ "{\"mode\": ", "not valid JSON" },
-		{ "[]", "expected a JSON object" },
+	    {"{\"mode\": \"vm-passthru\"}", "1:10: mode: expected"},
+	    {"{\"mode\": 1}", "mode: expected"},
+	    {"{\"devices\": \"some\"}", "devices: expected"},
+	    {"{\"devices\": []}", "devices: empty list"},
+	    {"{\"devices\": [\"0000:18:00.0\", \"zz:1\"]}", "devices[1]:"},
+	    {"{\"devices\": [-1]}", "devices[0]:"},
+	    {"{\"devices\": [true]}", "devices[0]:"},
+	    {"{\"resource-names\": {\"10de:2330\": \"gpu\"}}",
+	     "resource-names.10de:2330: \"gpu\" is not a valid"},
+	    {"{\"resource-names\": {\"10de:2330\": \"kubernetes.io/gpu\"}}", "resource-names.10de:2330"},
+	    {"{\"resource-names\": {\"10de:zz\": \"nvidia.com/x\"}}", "resource-names.10de:zz: key"},
+	    {"{\"resource-names\": []}", "resource-names: expected an object"},
+	    {"{\"devcies\": \"all\"}", "devcies: unknown field"},
+	    {"{\"vgpu-configs\": {\"a\": [{\"devices\": \"all\", \"vgpu\": {}}]}}",
+	     "vgpu-configs.a[0].vgpu: unknown field"},
+	    {"{\"vgpu-configs\": {\"a\": [{\"vgpu-devices\": {\"T4-1Q\": -2}}]}}",
+	     "vgpu-configs.a[0].vgpu-devices"},
+	    {"{\"mode\": ", "not valid JSON"},
+	    {"[]", "expected a JSON object"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct config c;
@@ -117,7 +121,9 @@ static void cmdline_values(void **state)
 	char buf[64];
 	assert_int_equal(cmdline_get("a=1 b=2 a=3", "a", buf, sizeof(buf)), 1);
 	assert_string_equal(buf, "3"); /* the last one wins, as in the kernel */
-	assert_int_equal(cmdline_get("x gpu_initd.config=\"/etc/my cfg.json\" y", "gpu_initd.config", buf, sizeof(buf)), 16);
+	assert_int_equal(
+	    cmdline_get("x gpu_initd.config=\"/etc/my cfg.json\" y", "gpu_initd.config", buf, sizeof(buf)),
+	    16);
 	assert_string_equal(buf, "/etc/my cfg.json");
 	assert_int_equal(cmdline_get("ab=1", "a", buf, sizeof(buf)), -ENOENT);
 	assert_int_equal(cmdline_get("a", "a", buf, sizeof(buf)), -ENOENT);
@@ -152,12 +158,12 @@ static void cmdline_iommu_flags(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(defaults),
-		cmocka_unit_test(full_config),
-		cmocka_unit_test(errors_name_the_field),
-		cmocka_unit_test(precedence),
-		cmocka_unit_test(cmdline_values),
-		cmocka_unit_test(cmdline_iommu_flags),
+	    cmocka_unit_test(defaults),
+	    cmocka_unit_test(full_config),
+	    cmocka_unit_test(errors_name_the_field),
+	    cmocka_unit_test(precedence),
+	    cmocka_unit_test(cmdline_values),
+	    cmocka_unit_test(cmdline_iommu_flags),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

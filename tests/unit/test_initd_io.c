@@ -74,22 +74,37 @@ static int teardown(void **state)
 static void status_files(void **state)
 {
 	static struct pcidev devs[] = {
-		{ .bdf = "0000:18:00.0", .vendor = 0x10de, .device = 0x2330, .group = 19, .numa = 0, .driver = "vfio-pci" },
-		{ .bdf = "0000:2a:00.0", .vendor = 0x10de, .device = 0x2330, .group = 21, .numa = 0, .driver = "nvidia" },
+	    {.bdf = "0000:18:00.0",
+	     .vendor = 0x10de,
+	     .device = 0x2330,
+	     .group = 19,
+	     .numa = 0,
+	     .driver = "vfio-pci"},
+	    {.bdf = "0000:2a:00.0",
+	     .vendor = 0x10de,
+	     .device = 0x2330,
+	     .group = 21,
+	     .numa = 0,
+	     .driver = "nvidia"},
 	};
 	struct dev_report dr[2] = {
-		{ .idx = 0, .target = true, .resource = "nvidia.com/GH100_H100_SXM5_80GB", .state = DEV_DONE },
-		{ .idx = 1, .target = true, .resource = "nvidia.com/GH100_H100_SXM5_80GB", .state = DEV_FAILED,
-		  .step = STEP_PROBE, .err = -EIO },
+	    {.idx = 0, .target = true, .resource = "nvidia.com/GH100_H100_SXM5_80GB", .state = DEV_DONE},
+	    {.idx = 1,
+	     .target = true,
+	     .resource = "nvidia.com/GH100_H100_SXM5_80GB",
+	     .state = DEV_FAILED,
+	     .step = STEP_PROBE,
+	     .err = -EIO},
 	};
-	struct report r = { .mode = MODE_PASSTHROUGH, .devs = { devs, 2 }, .dr = dr, .ndr = 2 };
+	struct report r = {.mode = MODE_PASSTHROUGH, .devs = {devs, 2}, .dr = dr, .ndr = 2};
 	char *s = NULL;
 
 	assert_int_equal(status_write(rootfd, &r, false), 0);
 	assert_int_equal(rootfs_read_file(rootfd, "run/gpu-initd/status.json", &s, NULL), 0);
 	assert_non_null(strstr(s, "\"ready\":false"));
 	assert_non_null(strstr(s, "\"bdf\":\"0000:2a:00.0\",\"id\":\"10de:2330\""));
-	assert_non_null(strstr(s, "\"state\":\"failed\",\"reasons\":[],\"step\":\"drivers_probe\",\"errno\":5"));
+	assert_non_null(
+	    strstr(s, "\"state\":\"failed\",\"reasons\":[],\"step\":\"drivers_probe\",\"errno\":5"));
 	free(s);
 	assert_int_equal(rootfs_exists(rootfd, "run/gpu-initd/ready"), 0);
 
@@ -122,7 +137,8 @@ static void vf_step(void **state)
 	link_("../../../../kernel/iommu_groups/40", "sys/bus/pci/devices/0000:9b:00.4/iommu_group");
 	assert_int_equal(sriov_disable(rootfd, "0000:9b:00.0", &writes), 0);
 	assert_int_equal(writes, 1);
-	assert_true(rootfs_read_attr(rootfd, "sys/bus/pci/devices/0000:9b:00.0/sriov_numvfs", v, sizeof(v)) >= 0);
+	assert_true(rootfs_read_attr(rootfd, "sys/bus/pci/devices/0000:9b:00.0/sriov_numvfs", v, sizeof(v)) >=
+		    0);
 	assert_string_equal(v, "0");
 }
 
@@ -131,7 +147,8 @@ static void nvidia_users(void **state)
 	int writes = 0;
 	char v[8];
 	put("proc/driver/nvidia/gpus/0000:18:00.0/information",
-	    "Model: \t\t NVIDIA H100 80GB HBM3\nIRQ:   \t\t 41\nDevice Minor: \t 3\nBus Location: \t 0000:18:00.0\n");
+	    "Model: \t\t NVIDIA H100 80GB HBM3\nIRQ:   \t\t 41\nDevice Minor: \t 3\nBus Location: \t "
+	    "0000:18:00.0\n");
 	assert_int_equal(nvidia_gpu_user(rootfd, "0000:18:00.0"), 0);
 	link_("/dev/nvidia2", "proc/4242/fd/3");
 	assert_int_equal(nvidia_gpu_user(rootfd, "0000:18:00.0"), 0); /* another GPU */
@@ -145,7 +162,8 @@ static void nvidia_users(void **state)
 	put("proc/driver/nvidia/gpus/0000:18:00.0/unbindLock", "0\n");
 	assert_int_equal(nvidia_take_unbind_lock(rootfd, "0000:18:00.0", &writes), 0);
 	assert_int_equal(writes, 1);
-	assert_true(rootfs_read_attr(rootfd, "proc/driver/nvidia/gpus/0000:18:00.0/unbindLock", v, sizeof(v)) >= 0);
+	assert_true(
+	    rootfs_read_attr(rootfd, "proc/driver/nvidia/gpus/0000:18:00.0/unbindLock", v, sizeof(v)) >= 0);
 	assert_string_equal(v, "1");
 	/* group nodes: absent = not in use; present and openable = not in use */
 	assert_int_equal(vfio_group_in_use(rootfd, 40), 0);
@@ -156,9 +174,9 @@ static void nvidia_users(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(status_files),
-		cmocka_unit_test(vf_step),
-		cmocka_unit_test(nvidia_users),
+	    cmocka_unit_test(status_files),
+	    cmocka_unit_test(vf_step),
+	    cmocka_unit_test(nvidia_users),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
