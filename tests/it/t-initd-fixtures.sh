@@ -146,3 +146,34 @@ grep -q "^mdev " $SIMROOT/proc/modules || fail "softdep from ROOT/etc/modprobe.d
 grep -q "^vfio_pci " $SIMROOT/proc/modules || fail "vfio_pci loaded"
 expect_drv 0000:01:00.0 vfio-pci
 '
+
+# The kernel command line: gpu_initd.config= picks a file under the root,
+# gpu_initd.mode= overrides its mode; --config still wins over both files.
+fxd=$(mktemp -d /tmp/initd-fixture.XXXXXX)
+trap 'rm -rf "$fxd"' EXIT
+ln -s "$TOP/fixtures/data" "$fxd/data"    # config files are relative to the fixture
+fx=$fxd/amd-cmdline.json
+python3 -c "
+import json,os,sys
+d=json.load(open(\"fixtures/amd-iommu.json\"))
+d[\"kernel\"][\"cmdline\"]+=\" gpu_initd.config=/etc/gi.json gpu_initd.mode=container\"
+json.dump(d, open(sys.argv[1], \"w\"))" "$fx"
+tests/simnode run "$fx" -- bash -c '
+source tests/it/lib.sh; source tests/it/initd-lib.sh
+initd_seam
+mkdir -p $SIMROOT/etc/gpu-initd
+echo "{\"mode\": \"vm-passthrough\", \"devices\": [\"0000:01:00.0\"]}" >$SIMROOT/etc/gi.json
+echo "{\"devcies\": 1}" >$SIMROOT/etc/gpu-initd/config.json   # not read
+gi check --json >$SIMROOT/c.json || fail "check: $(cat $SIMROOT/c.json)"
+grep -q "\"mode\":\"container\"" $SIMROOT/c.json || fail "gpu_initd.mode= wins: $(head -c 200 $SIMROOT/c.json)"
+python3 -c "
+import json,sys; d=json.load(open(sys.argv[1]))
+assert [x[\"bdf\"] for x in d[\"devices\"]]==[\"0000:01:00.0\"], d[\"devices\"]
+" $SIMROOT/c.json || fail "devices from gpu_initd.config="
+echo "{\"mode\": \"vm-passthrough\"" >$SIMROOT/etc/gi.json
+expect_rc 2 gi check 2>$SIMROOT/e.log
+grep -q "/etc/gi.json (gpu_initd.config=, under the root): .*not valid JSON" $SIMROOT/e.log || fail "bad gpu_initd.config file named: $(cat $SIMROOT/e.log)"
+rm $SIMROOT/etc/gi.json
+expect_rc 2 gi check 2>/dev/null          # named by the command line: must exist
+expect_rc 0 gi --config <(echo "{}") check >/dev/null
+'
