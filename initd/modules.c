@@ -17,6 +17,8 @@ struct modules {
 	struct kmod_ctx *ctx;
 	int rootfd;
 	char kver[128];
+	char *alias_text; /* modules.alias, read once */
+	bool alias_read;
 };
 
 int modules_kver(int rootfd, char *buf, size_t size)
@@ -79,6 +81,7 @@ void modules_close(struct modules *m)
 	if (!m)
 		return;
 	kmod_unref(m->ctx);
+	free(m->alias_text);
 	free(m);
 }
 
@@ -193,16 +196,18 @@ int vfio_pick_variant(const char *text, const char *modalias, char *buf, size_t 
 
 int modules_pick_vfio(struct modules *m, const char *modalias, char *buf, size_t size)
 {
-	char p[256], *text = NULL;
-	snprintf(p, sizeof(p), "lib/modules/%s/modules.alias", m->kver);
-	int r = rootfs_read_file(m->rootfd, p, &text, NULL);
-	if (r < 0) {
+	if (!m->alias_read) {
+		char p[256];
+		snprintf(p, sizeof(p), "lib/modules/%s/modules.alias", m->kver);
+		if (rootfs_read_file(m->rootfd, p, &m->alias_text, NULL) < 0)
+			m->alias_text = NULL;
+		m->alias_read = true;
+	}
+	if (!m->alias_text) {
 		snprintf(buf, size, "vfio_pci");
 		return 0;
 	}
-	r = vfio_pick_variant(text, modalias, buf, size);
-	free(text);
-	return r;
+	return vfio_pick_variant(m->alias_text, modalias, buf, size);
 }
 
 void vfio_driver_name(const char *module, char *buf, size_t size)
