@@ -85,6 +85,7 @@ int nvidia_gpu_user(int rootfd, const char *bdf)
 	free(info);
 	if (minor < 0)
 		return 0;
+	/* the link text procfs shows for the device node, not a path we open */
 	snprintf(want, sizeof(want), "/dev/nvidia%d", minor);
 	DIR *d = rootfs_opendir(rootfd, "proc");
 	if (!d)
