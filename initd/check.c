@@ -129,7 +129,8 @@ int check_build(int rootfd, const char *rootdir, const struct config *c, struct 
 		r.mods = NULL;
 
 	r.selected = calloc(r.devs.n ? r.devs.n : 1, sizeof(bool));
-	if (!r.selected) {
+	r.allowed = calloc(r.devs.n ? r.devs.n : 1, sizeof(bool));
+	if (!r.selected || !r.allowed) {
 		report_free(&r);
 		return -ENOMEM;
 	}
@@ -152,8 +153,15 @@ int check_build(int rootfd, const char *rootdir, const struct config *c, struct 
 	for (size_t i = 0; i < r.devs.n; i++) {
 		if (r.selected[i] || r.devs.dev[i].is_vf || pcidev_is_bridge(&r.devs.dev[i]))
 			continue;
+		const struct pcidev *q = &r.devs.dev[i];
+		for (size_t s = 0; s < c->ncomp; s++)
+			if (q->vendor == c->comp[s].vendor &&
+			    (c->comp[s].device < 0 || q->device == c->comp[s].device))
+				r.allowed[i] = true;
 		for (size_t j = 0; j < r.devs.n; j++)
-			if (r.selected[j] && pcidev_same_slot(&r.devs.dev[i], &r.devs.dev[j])) {
+			if (r.selected[j] &&
+			    (pcidev_same_slot(q, &r.devs.dev[j]) ||
+			     (r.allowed[i] && q->group >= 0 && q->group == r.devs.dev[j].group))) {
 				if ((e = add_dev(&r, i, false)) < 0)
 					goto fail;
 				break;
@@ -174,7 +182,8 @@ int check_build(int rootfd, const char *rootdir, const struct config *c, struct 
 		vfio_driver_name(d->vfio_module, d->vfio_driver, sizeof(d->vfio_driver));
 		if (r.mode == MODE_PASSTHROUGH && r.mods && modules_available(r.mods, d->vfio_module) <= 0)
 			d->reasons |= BIT(R_VFIO_MISSING);
-		d->group_err = group_assess(r.devs.dev, r.devs.n, r.selected, p->group, &d->grp);
+		d->group_err =
+		    group_assess_with(r.devs.dev, r.devs.n, r.selected, r.allowed, p->group, &d->grp);
 		if (r.mode == MODE_PASSTHROUGH) {
 			if (d->group_err == -E2BIG)
 				d->reasons |= BIT(R_GROUP_TOO_BIG);
@@ -215,6 +224,7 @@ void report_free(struct report *r)
 {
 	pcidevs_free(&r->devs);
 	free(r->selected);
+	free(r->allowed);
 	free(r->dr);
 	modules_close(r->mods);
 	memset(r, 0, sizeof(*r));

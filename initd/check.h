@@ -65,6 +65,7 @@ struct report {
 	const char *fix;
 	struct pcidevs devs;
 	bool *selected;
+	bool *allowed;	       /* "group-companions" matches */
 	struct dev_report *dr; /* selected devices and their companions */
 	size_t ndr;
 	unsigned reasons;     /* node-level bits */

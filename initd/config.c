@@ -186,6 +186,27 @@ static int parse_names(struct config *c, const struct json_doc *d, int v, char *
 	return 0;
 }
 
+static int parse_companions(struct config *c, const struct json_doc *d, int v, char *err, size_t es)
+{
+	if (!json_is(d, v, JSMN_ARRAY))
+		return bad(err, es, d, v, "group-companions: expected a list of vendor:device ids");
+	c->ncomp = 0;
+	int idx = 0;
+	json_for_each(d, v, e, n)
+	{
+		char s[32];
+		struct selector sel;
+		if (c->ncomp >= CONFIG_MAX_SELECTORS)
+			return bad(err, es, d, e, "group-companions: more than %d items",
+				   CONFIG_MAX_SELECTORS);
+		if (json_str(d, e, s, sizeof(s)) < 0 || selector_parse(s, &sel) < 0 || sel.kind != SEL_ID)
+			return bad(err, es, d, e, "group-companions[%d]: expected a vendor:device id", idx);
+		c->comp[c->ncomp++] = sel;
+		idx++;
+	}
+	return 0;
+}
+
 /* vGPU configs are applied by the vGPU issue; here their shape is checked
  * so a broken file fails at image build time. */
 static int parse_vgpu_configs(const struct json_doc *d, int v, char *err, size_t es)
@@ -273,6 +294,9 @@ int config_parse(struct config *c, const char *js, size_t len, char *err, size_t
 				goto out;
 		} else if (json_eq(&d, k, "resource-names")) {
 			if ((r = parse_names(c, &d, v, err, es)) < 0)
+				goto out;
+		} else if (json_eq(&d, k, "group-companions")) {
+			if ((r = parse_companions(c, &d, v, err, es)) < 0)
 				goto out;
 		} else if (json_eq(&d, k, "vgpu-config")) {
 			if (json_str(&d, v, c->vgpu_config, sizeof(c->vgpu_config)) < 0 ||

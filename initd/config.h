@@ -33,6 +33,10 @@ struct config {
 	struct selector sel[CONFIG_MAX_SELECTORS];
 	size_t nnames;
 	struct resource_alias names[CONFIG_MAX_NAMES];
+	/* "group-companions": vendor:device ids that may go to VFIO with a
+	 * selected GPU sharing their IOMMU group (e.g. an NVSwitch) */
+	size_t ncomp;
+	struct selector comp[CONFIG_MAX_SELECTORS];
 	char vgpu_config[64];
 };
 

@@ -19,6 +19,12 @@ const char *member_role_name(enum member_role r)
 
 int group_assess(const struct pcidev *devs, size_t n, const bool *selected, int group, struct group_plan *ret)
 {
+	return group_assess_with(devs, n, selected, NULL, group, ret);
+}
+
+int group_assess_with(const struct pcidev *devs, size_t n, const bool *selected, const bool *allowed,
+		      int group, struct group_plan *ret)
+{
 	struct group_plan g = {.group = group, .foreign = -1};
 	if (group < 0)
 		return -ENOENT;
@@ -32,6 +38,8 @@ int group_assess(const struct pcidev *devs, size_t n, const bool *selected, int 
 			role = ROLE_TARGET;
 		else if (pcidev_is_bridge(&devs[i]))
 			role = ROLE_BRIDGE;
+		else if (allowed && allowed[i])
+			role = ROLE_COMPANION;
 		else
 			for (size_t j = 0; j < n; j++)
 				if (selected[j] && j != i && pcidev_same_slot(&devs[i], &devs[j])) {

@@ -26,6 +26,10 @@ struct group_plan {
 const char *member_role_name(enum member_role r);
 /* Classifies the members of `group`.  -ENOENT if the group has no member,
  * -E2BIG beyond GROUP_MAX_MEMBERS. */
+/* allowed (may be NULL): devices the config lets go with a selected GPU
+ * that shares their group ("group-companions"). */
+int group_assess_with(const struct pcidev *devs, size_t n, const bool *selected, const bool *allowed,
+		      int group, struct group_plan *ret);
 int group_assess(const struct pcidev *devs, size_t n, const bool *selected, int group,
 		 struct group_plan *ret);
 static inline bool group_is_safe(const struct group_plan *g)

@@ -53,6 +53,10 @@ static void full_config(void **state)
 	assert_string_equal(config_resource_alias(&c, "10de:2330"), "nvidia.com/gpu");
 	assert_null(config_resource_alias(&c, "10de:2331"));
 	assert_string_equal(c.vgpu_config, "small");
+	assert_int_equal(parse(&c, "{\"group-companions\": [\"10de:22a3\", \"10de:*\"]}", err, sizeof(err)), 0);
+	assert_int_equal(c.ncomp, 2);
+	assert_int_equal(c.comp[0].device, 0x22a3);
+	assert_int_equal(c.comp[1].device, -1);
 }
 
 static void errors_name_the_field(void **state)
@@ -73,6 +77,8 @@ static void errors_name_the_field(void **state)
 	    {"{\"resource-names\": {\"10de:zz\": \"nvidia.com/x\"}}", "resource-names.10de:zz: key"},
 	    {"{\"resource-names\": []}", "resource-names: expected an object"},
 	    {"{\"devcies\": \"all\"}", "devcies: unknown field"},
+	    {"{\"group-companions\": [\"0000:05:00.0\"]}", "group-companions[0]: expected a vendor:device"},
+	    {"{\"group-companions\": \"10de:22a3\"}", "group-companions: expected a list"},
 	    {"{\"vgpu-configs\": {\"a\": [{\"devices\": \"all\", \"vgpu\": {}}]}}",
 	     "vgpu-configs.a[0].vgpu: unknown field"},
 	    {"{\"vgpu-configs\": {\"a\": [{\"vgpu-devices\": {\"T4-1Q\": -2}}]}}",

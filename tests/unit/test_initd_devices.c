@@ -179,6 +179,17 @@ static void group_rules(void **state)
 	assert_int_equal(group_assess(node, NN, s, 28, &g), 0);
 	assert_false(group_is_safe(&g));
 	assert_int_equal(g.foreign, 10);
+	/* "group-companions": an NVSwitch sharing the pair's group may go along */
+	node[0].group = 28;
+	sel("{}", s, &un);
+	assert_int_equal(group_assess(node, NN, s, 28, &g), 0);
+	assert_false(group_is_safe(&g));
+	assert_int_equal(g.foreign, 0);
+	bool allowed[NN] = { [0] = true };
+	assert_int_equal(group_assess_with(node, NN, s, allowed, 28, &g), 0);
+	assert_true(group_is_safe(&g));
+	assert_int_equal(g.role[0], ROLE_COMPANION);
+	node[0].group = 11;
 	/* no group */
 	assert_int_equal(group_assess(node, NN, s, -1, &g), -ENOENT);
 	assert_int_equal(group_assess(node, NN, s, 99, &g), -ENOENT);
