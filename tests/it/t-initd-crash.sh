@@ -17,13 +17,16 @@ fi
 # node), then STALL=N (0: no stall) and the apply; prints the node state
 # and the final exit status.
 one_run() {
-	local fixture=$1 mode=$2 n=$3
+	local fixture=$1 mode=$2 n=$3 extra=""
+	# the NIC fixture: its safe GPU alone (all GPUs are refused untouched)
+	[ $fixture = gpu-shares-group-with-nic ] && extra=", \"devices\": [\"0000:81:00.0\"]"
 	tests/simnode run fixtures/$fixture.json -- bash -c '
 	source tests/it/lib.sh; source tests/it/initd-lib.sh
 	initd_seam
-	mode=$1 n=$2
-	echo "{\"mode\": \"$mode\"}" >$SIMROOT/mode.json
-	if [ $mode = container ]; then gi apply 2>/dev/null || true; fi
+	mode=$1 n=$2 extra=$3
+	echo "{\"mode\": \"$mode\"$extra}" >$SIMROOT/mode.json
+	echo "{\"mode\": \"vm-passthrough\"$extra}" >$SIMROOT/start.json
+	if [ $mode = container ]; then gi --config $SIMROOT/start.json apply 2>/dev/null || true; fi
 	if [ $n -gt 0 ]; then
 		echo "stall-nth $n" >$SIMFS/.simfs/control
 		"$KMOD_TRAP" --control "$SIMFS/.simfs/control" -- "$GPU_INITD" --root "$SIMROOT" --config $SIMROOT/mode.json apply 2>/dev/null &
@@ -52,7 +55,7 @@ one_run() {
 	gi --config $SIMROOT/mode.json apply 2>/dev/null || rc=$?
 	echo "rc $rc"
 	node_state
-	' bash "$mode" "$n"
+	' bash "$mode" "$n" "$extra"
 }
 
 runs=0
