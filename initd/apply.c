@@ -186,12 +186,10 @@ int apply_run(int rootfd, struct report *r, int timeout_ms, struct apply_stats *
 	for (size_t k = 0; k < r->ndr; k++)
 		if (r->dr[k].reasons & ~BIT(R_IN_USE))
 			plan_ok = false;
-	if (!plan_ok) {
+	if (!plan_ok)
 		for (size_t k = 0; k < r->ndr; k++)
 			mark(&r->dr[k], DEV_REFUSED, STEP_NONE, 0);
-		return 1;
-	}
-	if (r->mode == MODE_PASSTHROUGH)
+	else if (r->mode == MODE_PASSTHROUGH)
 		apply_passthrough(rootfd, r, timeout_ms, st);
 	else if (r->mode == MODE_CONTAINER)
 		apply_container(rootfd, r, timeout_ms, st);
@@ -212,5 +210,5 @@ int apply_run(int rootfd, struct report *r, int timeout_ms, struct apply_stats *
 			st->failed++;
 			break;
 		}
-	return st->refused || st->failed ? 1 : 0;
+	return !plan_ok || st->refused || st->failed ? 1 : 0;
 }
