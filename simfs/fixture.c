@@ -164,7 +164,10 @@ static int module_list(struct ctx *c, int k, const char *key, bool load)
 static int read_config_file(struct ctx *c, int tok, const char *file, struct sim_dev *d)
 {
 	char path[4096];
-	snprintf(path, sizeof(path), "%s/%s", c->dir, file);
+	if (file[0] == '/')
+		snprintf(path, sizeof(path), "%s", file);
+	else
+		snprintf(path, sizeof(path), "%s/%s", c->dir, file);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return fail(c, tok, "config file %s: %s", path, strerror(errno));

@@ -70,6 +70,11 @@ static int op_open(const char *path, struct fuse_file_info *fi)
 	return r;
 }
 
+/* The kernel sends RELEASE once the last reference to the open file is
+ * gone, after the close() that dropped it has returned: a group closed by
+ * one process can look busy to another for a moment (FLUSH, which close()
+ * waits for, cannot stand in: it also comes when a child that inherited
+ * the descriptor exits while the parent keeps it). */
 static int op_release(const char *path, struct fuse_file_info *fi)
 {
 	simfs_release(sf_of(), path);

@@ -66,6 +66,38 @@ struct sim_module *model_find_module(struct model *m, const char *name)
 	return NULL;
 }
 
+/* dev/kmsg: a sink that keeps the last 64 KiB written (readable, so tests
+ * can see what early-boot logging said), one record per write. */
+static ssize_t kmsg_show(struct node *n, char *buf, size_t cap, const struct attr_io *io)
+{
+	size_t len = n->len < cap ? n->len : cap;
+	if (len)
+		memcpy(buf, n->data, len);
+	return (ssize_t)len;
+}
+
+static ssize_t kmsg_store(struct node *n, const char *buf, size_t len, const struct attr_io *io)
+{
+	size_t keep = 64 * 1024, add = len + (len && buf[len - 1] != '\n');
+	if (add > keep)
+		return -EINVAL;
+	size_t old = n->len + add > keep ? keep - add : n->len;
+	char *d = malloc(old + add);
+	if (!d)
+		return -ENOMEM;
+	if (old)
+		memcpy(d, n->data + (n->len - old), old);
+	memcpy(d + old, buf, len);
+	if (add > len)
+		d[old + len] = '\n';
+	free(n->data);
+	n->data = d;
+	n->len = old + add;
+	return (ssize_t)len;
+}
+
+static const struct attr_ops kmsg_ops = { .show = kmsg_show, .store = kmsg_store };
+
 struct model *model_new(const char *kver)
 {
 	struct model *m = calloc(1, sizeof(*m));
@@ -109,6 +141,7 @@ struct model *model_new(const char *kver)
 	snprintf(path, sizeof(path), "lib/modules/%s", kver);
 	m->modules_dir = tree_mkdir_p(r, path);
 	if (!m->sys_devices || !m->bus_drivers || !m->dev_vfio || !m->modules_dir ||
+	    !tree_add_attr(m->dev, "kmsg", 0644, &kmsg_ops, NULL, 0) ||
 	    !model_add_text(tree_mkdir_p(r, "proc/sys/kernel"), "osrelease", 0444, "%s\n", kver)) {
 		model_free(m);
 		return NULL;

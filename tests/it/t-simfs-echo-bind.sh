@@ -45,6 +45,9 @@ if out=$(cat $SIMROOT/dev/vfio/$g 2>&1); then fail "second open of a group succe
 case $out in *"Device or resource busy"*) ;; *) fail "second open: $out";; esac
 exec 3>&-
 cat $SIMROOT/dev/vfio/$g >/dev/null || fail "group can be opened again after close"
+# dev/kmsg takes early-boot log lines
+echo "<6>gpu-initd: hello" >$SIMROOT/dev/kmsg
+grep -q "^<6>gpu-initd: hello$" $SIMROOT/dev/kmsg || fail "dev/kmsg keeps what was written"
 
 # new_id binds every matching unbound device at once (the other seven GPUs
 # stay on nvidia: bound devices are not taken)

@@ -96,7 +96,7 @@ fi
 private_netns '
 set -eu
 ip link set lo up
-$B/uevent-listen --count 2 --timeout 5000 --ready "$tmp/ready" >"$tmp/events" 2>"$tmp/listen.err" &
+$B/uevent-listen --count 2 --timeout 5000 --subsystem pci --ready "$tmp/ready" >"$tmp/events" 2>"$tmp/listen.err" &
 lpid=$!
 for _ in $(seq 100); do [ -e "$tmp/ready" ] && break; sleep 0.05; done
 [ -e "$tmp/ready" ] || { echo "listener not ready"; exit 1; }

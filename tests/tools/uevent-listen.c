@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* uevent-listen [--count N] [--timeout MS] [--ready FILE]
+/* uevent-listen [--count N] [--timeout MS] [--ready FILE] [--subsystem S]
  *
  * A libudev kernel-uevent monitor for tests: what udev itself would see.
  * It listens with udev_monitor_new_from_netlink(udev, "kernel"), so an event
@@ -12,6 +12,10 @@
  *                 milliseconds (default 10000; 0 = wait forever)
  *   --ready FILE  create FILE once the socket is bound: events sent after
  *                 FILE exists are received
+ *   --subsystem S only events of subsystem S (repeatable).  Real kernel
+ *                 events of devices without a network namespace (bdi,
+ *                 block, ...) reach every namespace, private ones too:
+ *                 tests that count events filter.
  *
  * Output, one line per event, flushed at once:
  *
@@ -51,6 +55,8 @@ struct options {
 	unsigned long count;
 	long timeout_ms;
 	const char *ready;
+	const char *subsystems[8];
+	int nsubsystems;
 };
 
 static int parse_number(const char *s, unsigned long *ret)
@@ -70,6 +76,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	    {"count", required_argument, NULL, 'c'},
 	    {"timeout", required_argument, NULL, 't'},
 	    {"ready", required_argument, NULL, 'r'},
+	    {"subsystem", required_argument, NULL, 's'},
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
 	};
@@ -90,6 +97,11 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'r':
 			o->ready = optarg;
+			break;
+		case 's':
+			if (o->nsubsystems == 8)
+				return log_error_errno(EINVAL, "too many --subsystem");
+			o->subsystems[o->nsubsystems++] = optarg;
 			break;
 		default:
 			return -EINVAL;
@@ -209,7 +221,7 @@ int main(int argc, char **argv)
 
 	log_setup("uevent-listen", LOG_TARGET_STDERR, -1);
 	if (parse_options(argc, argv, &o) < 0) {
-		fprintf(stderr, "usage: uevent-listen [--count N] [--timeout MS] [--ready FILE]\n");
+		fprintf(stderr, "usage: uevent-listen [--count N] [--timeout MS] [--ready FILE] [--subsystem S]\n");
 		return EXIT_USAGE;
 	}
 
@@ -224,6 +236,9 @@ int main(int argc, char **argv)
 	}
 	/* simfs may emit bursts (all VFs of a GPU); do not drop them. */
 	(void)udev_monitor_set_receive_buffer_size(mon, 4 << 20);
+	for (int i = 0; i < o.nsubsystems; i++)
+		if (udev_monitor_filter_add_match_subsystem_devtype(mon, o.subsystems[i], NULL) < 0)
+			return log_error("bad --subsystem '%s'", o.subsystems[i]), EXIT_SOFTWARE;
 	r = udev_monitor_enable_receiving(mon);
 	if (r < 0) {
 		log_error_errno(r, "udev_monitor_enable_receiving: %m");

@@ -284,6 +284,20 @@ static void unplug_removes(void **state)
 	assert_int_equal(m->stats.unbinds, 1);
 }
 
+static void kmsg_sink(void **state)
+{
+	assert_int_equal(wr("/dev/kmsg", "<6>one"), 6);
+	assert_int_equal(wr("/dev/kmsg", "<3>two\n"), 7);
+	assert_string_equal(rd("/dev/kmsg"), "<6>one\n<3>two\n");
+	char rec[1001];
+	memset(rec, 'x', sizeof(rec) - 1);
+	rec[sizeof(rec) - 1] = '\0';
+	for (int i = 0; i < 100; i++)
+		assert_int_equal(wr("/dev/kmsg", rec), 1000);
+	assert_int_equal(tree_lookup(m->root, "dev/kmsg")->len, 64 * 1024); /* the last 64 KiB stay */
+	assert_int_equal(wr("/.simfs/stats", "x"), -EACCES);
+}
+
 static void read_only_and_write_only(void **state)
 {
 	assert_int_equal(simfs_open(&sf, canon("/sys/bus/pci/drivers/nvidia/bind"), O_RDONLY), -EACCES);
@@ -376,6 +390,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(faults_and_stats, setup_h100, teardown),
 		cmocka_unit_test_setup_teardown(unplug_removes, setup_h100, teardown),
 		cmocka_unit_test_setup_teardown(read_only_and_write_only, setup_h100, teardown),
+		cmocka_unit_test_setup_teardown(kmsg_sink, setup_h100, teardown),
 		cmocka_unit_test_setup_teardown(amd_iommu_layout, setup_amd, teardown),
 		cmocka_unit_test(bad_fixtures),
 	};
