@@ -34,7 +34,14 @@ int rootfs_openat(int rootfd, const char *path, int flags, mode_t mode)
 			.mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0,
 			.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
 		};
-		int fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+		/* RESOLVE_IN_ROOT fails with EAGAIN when a rename or mount
+		 * anywhere raced with a ".." step of the walk (openat2(2): the
+		 * caller retries); bounded, as a steady stream of renames
+		 * could otherwise keep us here */
+		int fd, tries = 0;
+		do
+			fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+		while (fd < 0 && errno == EAGAIN && ++tries < 64);
 		if (fd >= 0)
 			return fd;
 		if (errno != ENOSYS)
