@@ -805,12 +805,15 @@ static int setup(struct kserver *s)
 	remove_sockets(s);
 	if ((r = load_checkpoint(s)) < 0)
 		return r;
+	if ((r = serve_registration(s)) < 0)
+		return r;
+	/* last: once the control socket answers, kubelet.sock listens */
 	s->ctl_fd = rootfs_sock_listen(s->rundir, KSTUB_CONTROL_SOCKET, 0600);
 	if (s->ctl_fd < 0)
 		return log_error_errno(s->ctl_fd, "Failed to listen on %s/%s: %m", KSTUB_RUN_DIR, KSTUB_CONTROL_SOCKET);
 	if ((r = evloop_add_fd(s->loop, s->ctl_fd, EV_READ, ctl_accept, s)) < 0)
 		return log_error_errno(r, "evloop: %m");
-	return serve_registration(s);
+	return 0;
 }
 
 static void teardown(struct kserver *s)

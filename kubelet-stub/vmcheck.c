@@ -68,7 +68,10 @@ static int check_pci(int rootfd, const struct json_doc *d, int devs, const char 
 {
 	char dir[128], path[256], driver[64] = "", vgpu[32] = "";
 	snprintf(dir, sizeof(dir), "sys/bus/pci/devices/%s", bdf);
-	if (rootfs_exists(rootfd, dir) != 1)
+	int e = rootfs_exists(rootfd, dir);
+	if (e < 0)
+		return fail(why, size, "cannot look up PCI device %s: %s", bdf, strerror(-e));
+	if (e == 0)
 		return fail(why, size, "PCI device %s does not exist (hot-unplugged?)", bdf);
 	snprintf(path, sizeof(path), "%s/driver", dir);
 	rootfs_link_basename(rootfd, path, driver, sizeof(driver));
@@ -89,7 +92,10 @@ static int check_mdev(int rootfd, const struct json_doc *d, int devs, const char
 {
 	char dir[128];
 	snprintf(dir, sizeof(dir), "sys/bus/mdev/devices/%s", uuid);
-	if (rootfs_exists(rootfd, dir) != 1)
+	int e = rootfs_exists(rootfd, dir);
+	if (e < 0)
+		return fail(why, size, "cannot look up mdev %s: %s", uuid, strerror(-e));
+	if (e == 0)
 		return fail(why, size, "mdev %s does not exist (removed, or its parent unplugged?)", uuid);
 	return check_group(rootfd, d, devs, dir, uuid, why, size);
 }

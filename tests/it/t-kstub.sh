@@ -10,6 +10,6 @@ else
 	protoc -Iproto --python_out=$out --grpc_out=$out --plugin=protoc-gen-grpc=/usr/bin/grpc_python_plugin \
 		proto/deviceplugin.proto
 fi
-export PYTHONPATH=$TOP/$out KSTUB=$TOP/build/kubelet-stub
+export PYTHONPATH=$TOP/$out KSTUB=${KSTUB:-$TOP/build/kubelet-stub}
 tests/simnode run fixtures/h100-hgx-8x.json -- env KSTUB_FIXTURE=h100 timeout 300 /usr/bin/python3 tests/kstub/test_kstub.py
 tests/simnode run fixtures/t4-4x.json -- env KSTUB_FIXTURE=t4 timeout 120 /usr/bin/python3 tests/kstub/test_kstub.py LaunchVmT4

@@ -51,9 +51,9 @@ class Stub:
         if self.log.closed:
             self.log = open(self.log.name, "a")
         self.proc = subprocess.Popen([KSTUB, "--root", self.root, "serve"], stderr=self.log)
-        assert wait_for(lambda: os.path.exists(os.path.join(self.plugdir, "kubelet.sock"))
-                        and os.path.exists(os.path.join(self.root, "run/kubelet-stub/control.sock"))), \
-            "serve did not start"
+        # the control socket comes last: once it answers, kubelet.sock listens
+        assert wait_for(lambda: os.path.exists(os.path.join(self.root, "run/kubelet-stub/control.sock"))
+                        and self.run("status", "--json").returncode == 0), "serve did not start"
         return self
 
     def stop(self):
