@@ -134,10 +134,10 @@ class Conformance(unittest.TestCase):
     def test_list_and_watch_fails_at_once(self):
         p = self.plugin(law_error_after=0)
         self.assertIsNone(p.register())
-        # the first list arrives and the stream fails right after: capacity
-        # stays, nothing is allocatable
-        self.assertTrue(wait_for(lambda: self.stub.counts()[1] == "0"))
+        # the stream fails before any list: the resource is known, with
+        # nothing allocatable, and stays so
         self.assertTrue(wait_for(lambda: not self.stub.status()["resources"][0]["connected"]))
+        self.assertEqual(self.stub.counts(), ("0", "0"))
         time.sleep(0.3)
         self.assertEqual(p.law_calls, 1, "kubelet never redials ListAndWatch")
         self.assertEqual(self.stub.allocate(1).returncode, 1)
@@ -195,7 +195,13 @@ class Conformance(unittest.TestCase):
         self.assertEqual(self.stub.stop(), 0)
         self.assertFalse(os.path.exists(os.path.join(self.stub.plugdir, "kubelet.sock")))
         self.assertFalse(os.path.exists(os.path.join(self.root, "run/kubelet-stub/control.sock")))
+        # a stale socket left in the dir goes when serve starts, as with kubelet
+        import socket
+        stale = socket.socket(socket.AF_UNIX)
+        stale.bind(os.path.join(self.stub.plugdir, "stale.sock"))
+        stale.close()
         self.stub.start()
+        self.assertFalse(os.path.exists(os.path.join(self.stub.plugdir, "stale.sock")))
         st = self.stub.status()
         self.assertEqual(st["allocations"][0]["pod"], "vm-a")
         self.assertEqual(st["status"]["capacity"], {RES: "0"})
