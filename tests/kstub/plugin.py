@@ -25,7 +25,8 @@ def env_name(prefix, resource):
 
 class Plugin(pbg.DevicePluginServicer):
     def __init__(self, root, resource, ids, socket="test.sock", kind="pci", preferred=False,
-                 options_error=None, law_error_after=None, version="v1beta1", on_allocate=None):
+                 options_error=None, law_error_after=None, version="v1beta1", on_allocate=None,
+                 prestart=False, options_gate=None):
         self.root = root
         self.dir = os.path.join(root, "var/lib/kubelet/device-plugins")
         self.resource = resource
@@ -38,6 +39,9 @@ class Plugin(pbg.DevicePluginServicer):
         self.law_error_after = law_error_after  # end ListAndWatch with an error after N lists
         self.version = version
         self.on_allocate = on_allocate          # a hook run inside Allocate (hot-unplug)
+        self.prestart = prestart                # pre_start_required
+        self.options_gate = options_gate        # a threading.Event GetDevicePluginOptions waits for
+        self.prestart_calls = []
         self.lock = threading.Lock()
         self.watchers = []                      # one queue per ListAndWatch stream
         self.law_calls = 0
@@ -71,7 +75,7 @@ class Plugin(pbg.DevicePluginServicer):
             stub = pbg.RegistrationStub(ch)
             req = pb.RegisterRequest(version=version or self.version, endpoint=endpoint or self.socket,
                                      resource_name=resource or self.resource,
-                                     options=pb.DevicePluginOptions(get_preferred_allocation_available=self.preferred))
+                                     options=self._options())
             try:
                 stub.Register(req, timeout=15)
                 return None
@@ -99,10 +103,20 @@ class Plugin(pbg.DevicePluginServicer):
             q.put(self._devices())
 
     # --- the DevicePlugin service -------------------------------------------------
+    def _options(self):
+        return pb.DevicePluginOptions(get_preferred_allocation_available=self.preferred,
+                                      pre_start_required=self.prestart)
+
     def GetDevicePluginOptions(self, request, context):
+        if self.options_gate:
+            self.options_gate.wait(30)
         if self.options_error:
             context.abort(self.options_error, "options refused by the test plugin")
-        return pb.DevicePluginOptions(get_preferred_allocation_available=self.preferred)
+        return self._options()
+
+    def PreStartContainer(self, request, context):
+        self.prestart_calls.append(list(request.devices_ids))
+        return pb.PreStartContainerResponse()
 
     def ListAndWatch(self, request, context):
         q = queue.Queue()

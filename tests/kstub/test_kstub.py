@@ -265,6 +265,33 @@ class Conformance(unittest.TestCase):
         self.assertEqual(p.preferred_calls[1], IDS[:2])  # only unallocated ones offered
         self.assertEqual(p.allocations, [[IDS[3], IDS[2]], [IDS[1]]])
 
+    def test_register_waits_without_blocking(self):
+        # plugin A's GetDevicePluginOptions hangs: kubelet-stub keeps A's
+        # Register open, and meanwhile registers B and answers status
+        import threading
+        gate = threading.Event()
+        a = self.plugin(options_gate=gate, socket="a.sock")
+        result = []
+        t = threading.Thread(target=lambda: result.append(a.register()))
+        t.start()
+        try:
+            b = self.plugin(resource="example.com/other", socket="b.sock", ids=IDS[:1])
+            self.assertIsNone(b.register())
+            self.assertTrue(wait_for(lambda: self.stub.counts("example.com/other") == ("1", "1")))
+            self.assertEqual(self.stub.counts(), (None, None))  # A not answered yet, so not there
+            self.assertFalse(result)
+        finally:
+            gate.set()
+            t.join(20)
+        self.assertEqual(result, [None])
+        self.assertTrue(wait_for(lambda: self.stub.counts() == ("4", "4")))
+
+    def test_pre_start_container(self):
+        p = self.registered(prestart=True)
+        r = self.stub.allocate(2)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(p.prestart_calls, [json.loads(r.stdout)["devices"]])
+
     def test_allocate_refusals(self):
         self.registered()
         r = self.stub.allocate(5)
