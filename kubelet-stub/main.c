@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "json.h"
@@ -26,7 +27,10 @@ static const char usage[] =
 	"  serve                                 Registration server on DIR/" KSTUB_PLUGIN_DIR "/kubelet.sock\n"
 	"  status [--json]                       capacity/allocatable per resource, device health, allocations\n"
 	"  allocate RESOURCE COUNT [--pod NAME]  GetPreferredAllocation (if offered) + Allocate; prints JSON\n"
-	"  launch-vm RESOURCE COUNT [--pod NAME] allocate, then check it as KubeVirt's virt-launcher would\n"
+	"  launch-vm RESOURCE COUNT [--pod NAME] [--before-check CMD]\n"
+	"                                        allocate, then check it as KubeVirt's virt-launcher would\n"
+	"                                        (CMD: a shell command run in between, e.g. a hot-unplug;\n"
+	"                                        $KSTUB_DEVICES holds the allocated IDs, comma-separated)\n"
 	"  restart                               behave like a kubelet restart\n";
 
 /* Asks serve; on an {"error": ...} answer prints it and returns 1. */
@@ -143,12 +147,62 @@ static int cmd_allocate(int rootfd, const char *resource, const char *count, con
 	return 0;
 }
 
-static int cmd_launch_vm(int rootfd, const char *resource, const char *count, const char *pod)
+/* The allocation's device IDs, comma-separated (for the hook's env). */
+static char *allocated_ids(const char *doc)
+{
+	struct json_doc d;
+	if (json_parse(&d, doc, strlen(doc)) < 0)
+		return NULL;
+	size_t cap = strlen(doc) + 1, len = 0;
+	char *out = calloc(1, cap);
+	int devs = json_obj_get(&d, 0, "devices");
+	if (out && devs >= 0) {
+		json_for_each(&d, devs, c, n) {
+			if (len)
+				out[len++] = ',';
+			if (json_str(&d, c, out + len, cap - len) >= 0)
+				len += strlen(out + len);
+		}
+	}
+	json_free(&d);
+	return out;
+}
+
+/* Runs `sh -c cmd` with KSTUB_DEVICES=ids and waits; 0 if it exited 0. */
+static int run_shell(const char *cmd, const char *ids)
+{
+	pid_t pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		setenv("KSTUB_DEVICES", ids ? ids : "", 1);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	int st;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -ECHILD;
+}
+
+static int cmd_launch_vm(int rootfd, const char *resource, const char *count, const char *pod,
+			 const char *before_check)
 {
 	char *doc, why[700];
 	int r = allocate(rootfd, resource, count, pod, &doc);
 	if (r)
 		return r;
+	if (before_check) {
+		char *ids = allocated_ids(doc);
+		r = run_shell(before_check, ids);
+		free(ids);
+		if (r < 0) {
+			free(doc);
+			log_error("launch-vm: the --before-check command failed: %s", before_check);
+			return EXIT_INTERNAL;
+		}
+	}
 	r = kstub_vm_check(rootfd, doc, strlen(doc), why, sizeof(why));
 	free(doc);
 	if (r < 0) {
@@ -195,13 +249,15 @@ int main(int argc, char **argv)
 	const char *cmd = argv[optind];
 	/* subcommand options */
 	bool as_json = false;
-	const char *pod = NULL, *pos[3] = {};
+	const char *pod = NULL, *before_check = NULL, *pos[3] = {};
 	int npos = 0;
 	for (int i = optind + 1; i < argc; i++) {
 		if (strcmp(argv[i], "--json") == 0 && strcmp(cmd, "status") == 0)
 			as_json = true;
 		else if (strcmp(argv[i], "--pod") == 0 && i + 1 < argc)
 			pod = argv[++i];
+		else if (strcmp(argv[i], "--before-check") == 0 && i + 1 < argc && strcmp(cmd, "launch-vm") == 0)
+			before_check = argv[++i];
 		else if (argv[i][0] != '-' && npos < 3)
 			pos[npos++] = argv[i];
 		else {
@@ -227,7 +283,7 @@ int main(int argc, char **argv)
 	else if (strcmp(cmd, "allocate") == 0)
 		r = cmd_allocate(rootfd, pos[0], pos[1], pod);
 	else if (strcmp(cmd, "launch-vm") == 0)
-		r = cmd_launch_vm(rootfd, pos[0], pos[1], pod);
+		r = cmd_launch_vm(rootfd, pos[0], pos[1], pod, before_check);
 	else if (strcmp(cmd, "restart") == 0)
 		r = cmd_restart(rootfd);
 	else {

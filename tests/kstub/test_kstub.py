@@ -361,9 +361,9 @@ class LaunchVmH100(SimNode):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        # three GPUs to vfio-pci the way an admin would; 0000:2a:00.0 stays on nvidia
+        # five GPUs to vfio-pci the way an admin would; 0000:2a:00.0 stays on nvidia
         sh('''echo "modprobe vfio-pci" >$C
-for g in 0000:18:00.0 0000:9a:00.0 0000:3a:00.0; do
+for g in 0000:18:00.0 0000:9a:00.0 0000:3a:00.0 0000:5d:00.0 0000:db:00.0; do
   echo vfio-pci >$S/bus/pci/devices/$g/driver_override
   echo $g >$S/bus/pci/devices/$g/driver/unbind
   echo $g >$S/bus/pci/drivers_probe
@@ -421,6 +421,18 @@ for i in 0 1; do vf=$(basename $(readlink $D/virtfn$i))
         self.assertEqual(r.returncode, 1)
         self.assertIn("PCI device 0000:3a:00.0 does not exist (hot-unplugged?)", r.stderr)
         self.assertEqual(p.allocations, [["0000:3a:00.0"]])
+
+
+    def test_hot_unplug_before_check_hook(self):
+        # the same from the outside: launch-vm runs a command between its
+        # Allocate and its checks (how a test meets gpu-initd serve)
+        self.plugin(PASSTHROUGH, ["0000:5d:00.0", "0000:db:00.0"], socket="hook.sock")
+        r = self.stub.run("launch-vm", PASSTHROUGH, "1", "--before-check",
+                          'echo "unplug $KSTUB_DEVICES" >%s/.simfs/control' % os.environ["SIMFS"])
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("PCI device 0000:5d:00.0 does not exist (hot-unplugged?)", r.stderr)
+        r = self.stub.run("launch-vm", PASSTHROUGH, "1", "--before-check", "false")
+        self.assertEqual(r.returncode, 70)
 
 
 class LaunchVmT4(SimNode):
