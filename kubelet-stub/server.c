@@ -169,6 +169,20 @@ static int load_checkpoint(struct kserver *s)
 	return 0;
 }
 
+/* A failed call as kubelet's Go gRPC prints it ("rpc error: code =
+ * Internal desc = ..."): kubelet wraps these texts into its own errors. */
+static const char *rpc_error(char *buf, size_t size, int status, const char *message)
+{
+	static const char *const go_names[] = {
+		"OK",	     "Canceled",	"Unknown",	    "InvalidArgument", "DeadlineExceeded", "NotFound",
+		"AlreadyExists", "PermissionDenied", "ResourceExhausted", "FailedPrecondition", "Aborted", "OutOfRange",
+		"Unimplemented", "Internal",	     "Unavailable",	    "DataLoss",	       "Unauthenticated",
+	};
+	const char *name = status >= 0 && (size_t)status < sizeof(go_names) / sizeof(*go_names) ? go_names[status] : "Unknown";
+	snprintf(buf, size, "rpc error: code = %s desc = %s", name, message);
+	return buf;
+}
+
 /* --- plugins -------------------------------------------------------------------- */
 
 static void plugin_free_cb(struct evloop *loop, void *data)
@@ -312,8 +326,7 @@ static void options_done(void *data, int status, const char *message, const Prot
 		return;
 	if (status != GRPC_STATUS_OK) {
 		char err[300];
-		snprintf(err, sizeof(err), "rpc error: code = %s desc = %s", grpc_status_name(status), message);
-		reg_fail(p, "failed to get device plugin options: %s", err);
+		reg_fail(p, "failed to get device plugin options: %s", rpc_error(err, sizeof(err), status, message));
 		return;
 	}
 	const V1beta1__DevicePluginOptions *o = (const V1beta1__DevicePluginOptions *)resp;
@@ -340,7 +353,7 @@ static void on_register(struct grpc_call *call, const ProtobufCMessage *m, void 
 	char msg[600];
 	log_info("Got registration request from device plugin with resource %s", req->resource_name);
 	if (strcmp(req->version, DPAPI_VERSION) != 0) {
-		snprintf(msg, sizeof(msg), "requested API version \"%.100s\" is not supported by kubelet. Supported versions are [\"%s\"]",
+		snprintf(msg, sizeof(msg), "requested API version \"%.100s\" is not supported by kubelet. Supported version is [\"%s\"]",
 			 req->version, DPAPI_VERSION);
 		grpc_call_finish(call, GRPC_STATUS_UNKNOWN, msg);
 		return;
@@ -529,17 +542,18 @@ static void alloc_record(struct ctlconn *c)
 static void prestart_done(void *data, int status, const char *message, const ProtobufCMessage *resp)
 {
 	struct ctlconn *c = data;
+	char err[300];
 	if (status != GRPC_STATUS_OK)
-		return ctl_error(c, "PreStartContainer failed: rpc error: code = %s desc = %s", grpc_status_name(status),
-				 message);
+		return ctl_error(c, "PreStartContainer failed: %s", rpc_error(err, sizeof(err), status, message));
 	alloc_record(c);
 }
 
 static void allocate_done(void *data, int status, const char *message, const ProtobufCMessage *resp)
 {
 	struct ctlconn *c = data;
+	char err[300];
 	if (status != GRPC_STATUS_OK)
-		return ctl_error(c, "Allocate failed: rpc error: code = %s desc = %s", grpc_status_name(status), message);
+		return ctl_error(c, "Allocate failed: %s", rpc_error(err, sizeof(err), status, message));
 	const V1beta1__AllocateResponse *r = (const V1beta1__AllocateResponse *)resp;
 	if (r->n_container_responses != 1)
 		return ctl_error(c, "Allocate: the plugin answered %zu container responses for 1 container",
@@ -601,9 +615,9 @@ static int choose(struct ctlconn *c, const char *const *pref, size_t n_pref)
 static void preferred_done(void *data, int status, const char *message, const ProtobufCMessage *resp)
 {
 	struct ctlconn *c = data;
+	char err[300];
 	if (status != GRPC_STATUS_OK)
-		return ctl_error(c, "GetPreferredAllocation failed: rpc error: code = %s desc = %s",
-				 grpc_status_name(status), message);
+		return ctl_error(c, "GetPreferredAllocation failed: %s", rpc_error(err, sizeof(err), status, message));
 	const V1beta1__PreferredAllocationResponse *r = (const V1beta1__PreferredAllocationResponse *)resp;
 	const char *const *pref = NULL;
 	size_t n = 0;

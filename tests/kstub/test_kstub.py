@@ -210,8 +210,8 @@ class Conformance(unittest.TestCase):
         p = self.plugin(options_error=grpc.StatusCode.INTERNAL)
         e = p.register()
         self.assertIsNotNone(e)
-        self.assertIn("failed to get device plugin options", e.details())
-        self.assertIn("options refused by the test plugin", e.details())
+        self.assertEqual(e.details(), "failed to get device plugin options: "
+                         "rpc error: code = Internal desc = options refused by the test plugin")
         self.assertEqual(self.stub.status()["resources"], [])
         self.assertEqual(p.law_calls, 0)
 
@@ -226,7 +226,9 @@ class Conformance(unittest.TestCase):
         p = self.plugin()
         e = p.register(version="v1alpha")
         self.assertIsNotNone(e)
-        self.assertIn('requested API version "v1alpha" is not supported by kubelet', e.details())
+        self.assertEqual('requested API version "v1alpha" is not supported by kubelet. Supported version is ["v1beta1"]',
+                         e.details())
+        self.assertEqual(e.code(), grpc.StatusCode.UNKNOWN)  # a plain Go error from kubelet's handler
         self.assertEqual(self.stub.status()["resources"], [])
 
     def test_bad_resource_names(self):
@@ -291,6 +293,15 @@ class Conformance(unittest.TestCase):
         r = self.stub.allocate(2)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(p.prestart_calls, [json.loads(r.stdout)["devices"]])
+
+    def test_allocate_error_from_plugin(self):
+        p = self.registered()
+        p.health[IDS[0]] = "Unhealthy"  # the plugin refuses it, kubelet does not know yet
+        r = self.stub.allocate(1)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("Allocate failed: rpc error: code = InvalidArgument desc = device %s is unknown or unhealthy"
+                      % IDS[0], r.stderr)
+        self.assertEqual(self.stub.status()["allocations"], [])
 
     def test_allocate_refusals(self):
         self.registered()
