@@ -53,6 +53,7 @@ struct kplugin {
 
 /* One control connection; an allocation in progress keeps it. */
 struct ctlconn {
+	struct ctlconn *next;
 	struct kserver *srv;
 	int fd;
 	char *buf;
@@ -72,6 +73,7 @@ struct kserver {
 	struct grpc_server *reg;
 	struct kstate st;
 	struct kplugin *plugins;
+	struct ctlconn *ctls;
 	unsigned pod_seq;
 	int exit_code;
 };
@@ -410,6 +412,11 @@ static struct kplugin *active_plugin(struct kserver *s, const char *resource)
 
 static void ctl_free(struct ctlconn *c)
 {
+	for (struct ctlconn **pp = &c->srv->ctls; *pp; pp = &(*pp)->next)
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
 	if (c->fd >= 0) {
 		evloop_del_fd(c->srv->loop, c->fd);
 		close(c->fd);
@@ -773,6 +780,8 @@ static void ctl_accept(struct evloop *loop, int fd, unsigned events, void *data)
 	}
 	c->srv = s;
 	c->fd = cfd;
+	c->next = s->ctls;
+	s->ctls = c;
 }
 
 /* --- the process ---------------------------------------------------------------- */
@@ -832,8 +841,10 @@ static int setup(struct kserver *s)
 
 static void teardown(struct kserver *s)
 {
-	while (s->plugins)
+	while (s->plugins) /* pending allocations fail and answer */
 		plugin_drop(s->plugins);
+	while (s->ctls)
+		ctl_free(s->ctls);
 	if (s->reg) {
 		grpc_server_shutdown(s->reg);
 		for (int i = 0; i < 20 && grpc_server_connections(s->reg); i++)

@@ -206,6 +206,28 @@ class Conformance(unittest.TestCase):
         self.assertEqual(st["allocations"][0]["pod"], "vm-a")
         self.assertEqual(st["status"]["capacity"], {RES: "0"})
 
+    def test_stop_with_requests_in_flight(self):
+        # a half-sent control request and an Allocate the plugin has not
+        # answered: SIGTERM still ends serve cleanly (ASan run: no leak)
+        import socket
+        import threading
+        gate = threading.Event()
+        p = self.registered()
+        p.on_allocate = lambda req: gate.wait(20)
+        half = socket.socket(socket.AF_UNIX)
+        half.connect(os.path.join(self.root, "run/kubelet-stub/control.sock"))
+        half.send(b'{"cmd"')
+        pending = subprocess.Popen([KSTUB, "--root", self.root, "allocate", RES, "1"], stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True)
+        self.assertTrue(wait_for(lambda: p.allocations))
+        self.assertEqual(self.stub.stop(), 0)
+        out, err = pending.communicate(timeout=20)
+        self.assertEqual(pending.returncode, 1, err)
+        self.assertIn("Allocate failed", err)
+        gate.set()
+        half.close()
+        self.stub.start()  # for tearDown
+
     def test_options_fail(self):
         p = self.plugin(options_error=grpc.StatusCode.INTERNAL)
         e = p.register()
