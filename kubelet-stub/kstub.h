@@ -34,8 +34,8 @@ struct kdevice {
 
 struct kresource {
 	char *name;
-	char *endpoint;  /* "" when restored from a checkpoint */
-	bool connected;  /* a ListAndWatch stream is open */
+	char *endpoint; /* "" when restored from a checkpoint */
+	bool connected; /* a ListAndWatch stream is open */
 	struct kdevice *devs;
 	size_t n_devs;
 };

@@ -23,15 +23,15 @@
 #define EXIT_INTERNAL 70
 
 static const char usage[] =
-	"usage: kubelet-stub [--root DIR] [-v|-q] COMMAND\n"
-	"  serve                                 Registration server on DIR/" KSTUB_PLUGIN_DIR "/kubelet.sock\n"
-	"  status [--json]                       capacity/allocatable per resource, device health, allocations\n"
-	"  allocate RESOURCE COUNT [--pod NAME]  GetPreferredAllocation (if offered) + Allocate; prints JSON\n"
-	"  launch-vm RESOURCE COUNT [--pod NAME] [--before-check CMD]\n"
-	"                                        allocate, then check it as KubeVirt's virt-launcher would\n"
-	"                                        (CMD: a shell command run in between, e.g. a hot-unplug;\n"
-	"                                        $KSTUB_DEVICES holds the allocated IDs, comma-separated)\n"
-	"  restart                               behave like a kubelet restart\n";
+    "usage: kubelet-stub [--root DIR] [-v|-q] COMMAND\n"
+    "  serve                                 Registration server on DIR/" KSTUB_PLUGIN_DIR "/kubelet.sock\n"
+    "  status [--json]                       capacity/allocatable per resource, device health, allocations\n"
+    "  allocate RESOURCE COUNT [--pod NAME]  GetPreferredAllocation (if offered) + Allocate; prints JSON\n"
+    "  launch-vm RESOURCE COUNT [--pod NAME] [--before-check CMD]\n"
+    "                                        allocate, then check it as KubeVirt's virt-launcher would\n"
+    "                                        (CMD: a shell command run in between, e.g. a hot-unplug;\n"
+    "                                        $KSTUB_DEVICES holds the allocated IDs, comma-separated)\n"
+    "  restart                               behave like a kubelet restart\n";
 
 /* Asks serve; on an {"error": ...} answer prints it and returns 1. */
 static int ask(int rootfd, const char *request, char **ret)
@@ -74,7 +74,8 @@ static int print_status_table(const char *doc)
 	int st = json_obj_get(&d, 0, "status"), res = json_obj_get(&d, 0, "resources");
 	int cap = json_obj_get(&d, st, "capacity"), alloc = json_obj_get(&d, st, "allocatable");
 	printf("%-48s %8s %11s  %s\n", "RESOURCE", "CAPACITY", "ALLOCATABLE", "PLUGIN");
-	json_for_each(&d, res, r, n) {
+	json_for_each(&d, res, r, n)
+	{
 		char name[256], ep[256], c[32] = "?", a[32] = "?";
 		bool connected = false;
 		json_str(&d, json_obj_get(&d, r, "name"), name, sizeof(name));
@@ -84,7 +85,8 @@ static int print_status_table(const char *doc)
 		json_str(&d, json_obj_get(&d, alloc, name), a, sizeof(a));
 		printf("%-48s %8s %11s  %s%s\n", name, c, a, connected ? "connected " : "disconnected ", ep);
 		int devs = json_obj_get(&d, r, "devices");
-		json_for_each(&d, devs, dv, m) {
+		json_for_each(&d, devs, dv, m)
+		{
 			char id[128], health[32], pod[256] = "";
 			json_str(&d, json_obj_get(&d, dv, "id"), id, sizeof(id));
 			json_str(&d, json_obj_get(&d, dv, "health"), health, sizeof(health));
@@ -157,7 +159,8 @@ static char *allocated_ids(const char *doc)
 	char *out = calloc(1, cap);
 	int devs = json_obj_get(&d, 0, "devices");
 	if (out && devs >= 0) {
-		json_for_each(&d, devs, c, n) {
+		json_for_each(&d, devs, c, n)
+		{
 			if (len)
 				out[len++] = ',';
 			if (json_str(&d, c, out + len, cap - len) >= 0)
@@ -225,21 +228,35 @@ static int cmd_restart(int rootfd)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"root", required_argument, NULL, 'r'}, {"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},    {"verbose", no_argument, NULL, 'v'},
-		{"quiet", no_argument, NULL, 'q'},      {},
+	    {"root", required_argument, NULL, 'r'}, {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},    {"verbose", no_argument, NULL, 'v'},
+	    {"quiet", no_argument, NULL, 'q'},	    {},
 	};
 	const char *root = "/";
 	log_setup("kubelet-stub", LOG_TARGET_STDERR, -1);
 	int c;
 	while ((c = getopt_long(argc, argv, "+hvq", opts, NULL)) >= 0) {
 		switch (c) {
-		case 'r': root = optarg; break;
-		case 'h': fputs(usage, stdout); return 0;
-		case 'V': puts("kubelet-stub 0.1 (device plugin API " "v1beta1" ")"); return 0;
-		case 'v': log_set_level(LOG_DEBUG); break;
-		case 'q': log_set_level(LOG_WARNING); break;
-		default: fputs(usage, stderr); return EXIT_USAGE;
+		case 'r':
+			root = optarg;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return 0;
+		case 'V':
+			puts("kubelet-stub 0.1 (device plugin API "
+			     "v1beta1"
+			     ")");
+			return 0;
+		case 'v':
+			log_set_level(LOG_DEBUG);
+			break;
+		case 'q':
+			log_set_level(LOG_WARNING);
+			break;
+		default:
+			fputs(usage, stderr);
+			return EXIT_USAGE;
 		}
 	}
 	if (optind >= argc) {
@@ -256,7 +273,8 @@ int main(int argc, char **argv)
 			as_json = true;
 		else if (strcmp(argv[i], "--pod") == 0 && i + 1 < argc)
 			pod = argv[++i];
-		else if (strcmp(argv[i], "--before-check") == 0 && i + 1 < argc && strcmp(cmd, "launch-vm") == 0)
+		else if (strcmp(argv[i], "--before-check") == 0 && i + 1 < argc &&
+			 strcmp(cmd, "launch-vm") == 0)
 			before_check = argv[++i];
 		else if (argv[i][0] != '-' && npos < 3)
 			pos[npos++] = argv[i];

@@ -62,8 +62,8 @@ int kstub_check_resource_name(const char *name)
 
 int kstub_check_endpoint(const char *endpoint)
 {
-	if (!*endpoint || strchr(endpoint, '/') || strcmp(endpoint, ".") == 0 || strcmp(endpoint, "..") == 0 ||
-	    strlen(endpoint) > 255)
+	if (!*endpoint || strchr(endpoint, '/') || strcmp(endpoint, ".") == 0 ||
+	    strcmp(endpoint, "..") == 0 || strlen(endpoint) > 255)
 		return -EINVAL;
 	return 0;
 }

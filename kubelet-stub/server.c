@@ -176,11 +176,14 @@ static int load_checkpoint(struct kserver *s)
 static const char *rpc_error(char *buf, size_t size, int status, const char *message)
 {
 	static const char *const go_names[] = {
-		"OK",	     "Canceled",	"Unknown",	    "InvalidArgument", "DeadlineExceeded", "NotFound",
-		"AlreadyExists", "PermissionDenied", "ResourceExhausted", "FailedPrecondition", "Aborted", "OutOfRange",
-		"Unimplemented", "Internal",	     "Unavailable",	    "DataLoss",	       "Unauthenticated",
+	    "OK",	"Canceled",	   "Unknown",	       "InvalidArgument",   "DeadlineExceeded",
+	    "NotFound", "AlreadyExists",   "PermissionDenied", "ResourceExhausted", "FailedPrecondition",
+	    "Aborted",	"OutOfRange",	   "Unimplemented",    "Internal",	    "Unavailable",
+	    "DataLoss", "Unauthenticated",
 	};
-	const char *name = status >= 0 && (size_t)status < sizeof(go_names) / sizeof(*go_names) ? go_names[status] : "Unknown";
+	const char *name = status >= 0 && (size_t)status < sizeof(go_names) / sizeof(*go_names)
+			       ? go_names[status]
+			       : "Unknown";
 	snprintf(buf, size, "rpc error: code = %s desc = %s", name, message);
 	return buf;
 }
@@ -250,7 +253,8 @@ static void law_message(void *data, const ProtobufCMessage *msg)
 	if (kstate_set_devices(res, devs, r->n_devices) < 0)
 		log_error("out of memory");
 	free(devs);
-	log_info("%s: %zu devices, %zu healthy", p->resource, kresource_capacity(res), kresource_allocatable(res));
+	log_info("%s: %zu devices, %zu healthy", p->resource, kresource_capacity(res),
+		 kresource_allocatable(res));
 }
 
 static void law_done(void *data, int status, const char *message)
@@ -294,8 +298,9 @@ static void plugin_activate(struct kplugin *p)
 	free(res->endpoint);
 	res->endpoint = ep;
 	V1beta1__Empty empty = V1BETA1__EMPTY__INIT;
-	int r = grpc_call_stream(p->ch, DPAPI_LIST_AND_WATCH, &empty.base, &v1beta1__list_and_watch_response__descriptor,
-				 0, law_message, law_done, p, &p->law);
+	int r = grpc_call_stream(p->ch, DPAPI_LIST_AND_WATCH, &empty.base,
+				 &v1beta1__list_and_watch_response__descriptor, 0, law_message, law_done, p,
+				 &p->law);
 	if (r < 0) {
 		kstate_all_unhealthy(res);
 		log_error_errno(r, "%s: cannot start ListAndWatch: %m", p->resource);
@@ -328,7 +333,8 @@ static void options_done(void *data, int status, const char *message, const Prot
 		return;
 	if (status != GRPC_STATUS_OK) {
 		char err[300];
-		reg_fail(p, "failed to get device plugin options: %s", rpc_error(err, sizeof(err), status, message));
+		reg_fail(p, "failed to get device plugin options: %s",
+			 rpc_error(err, sizeof(err), status, message));
 		return;
 	}
 	const V1beta1__DevicePluginOptions *o = (const V1beta1__DevicePluginOptions *)resp;
@@ -337,7 +343,8 @@ static void options_done(void *data, int status, const char *message, const Prot
 	V1beta1__Empty empty = V1BETA1__EMPTY__INIT;
 	grpc_call_reply(p->reg_call, &empty.base);
 	p->reg_call = NULL;
-	log_info("registered %s at %s (preferred allocation %s)", p->resource, p->endpoint, p->preferred ? "yes" : "no");
+	log_info("registered %s at %s (preferred allocation %s)", p->resource, p->endpoint,
+		 p->preferred ? "yes" : "no");
 	plugin_activate(p);
 }
 
@@ -355,7 +362,9 @@ static void on_register(struct grpc_call *call, const ProtobufCMessage *m, void 
 	char msg[600];
 	log_info("Got registration request from device plugin with resource %s", req->resource_name);
 	if (strcmp(req->version, DPAPI_VERSION) != 0) {
-		snprintf(msg, sizeof(msg), "requested API version \"%.100s\" is not supported by kubelet. Supported version is [\"%s\"]",
+		snprintf(msg, sizeof(msg),
+			 "requested API version \"%.100s\" is not supported by kubelet. Supported version is "
+			 "[\"%s\"]",
 			 req->version, DPAPI_VERSION);
 		grpc_call_finish(call, GRPC_STATUS_UNKNOWN, msg);
 		return;
@@ -390,14 +399,14 @@ static void on_register(struct grpc_call *call, const ProtobufCMessage *m, void 
 		return;
 	}
 	V1beta1__Empty empty = V1BETA1__EMPTY__INIT;
-	r = grpc_call_unary(p->ch, DPAPI_GET_OPTIONS, &empty.base, &v1beta1__device_plugin_options__descriptor,
-			    OPTIONS_TIMEOUT_MS, options_done, p);
+	r = grpc_call_unary(p->ch, DPAPI_GET_OPTIONS, &empty.base,
+			    &v1beta1__device_plugin_options__descriptor, OPTIONS_TIMEOUT_MS, options_done, p);
 	if (r < 0)
 		reg_fail(p, "failed to get device plugin options: %s", strerror(-r));
 }
 
 static const struct grpc_method registration_methods[] = {
-	{DPAPI_REGISTER, &v1beta1__register_request__descriptor, on_register},
+    {DPAPI_REGISTER, &v1beta1__register_request__descriptor, on_register},
 };
 
 static struct kplugin *active_plugin(struct kserver *s, const char *resource)
@@ -530,8 +539,8 @@ static int response_json(const V1beta1__ContainerAllocateResponse *r, char **ret
 static void alloc_record(struct ctlconn *c)
 {
 	struct kserver *s = c->srv;
-	int r = kstate_add_alloc(&s->st, c->pod, "compute", c->resource, (const char *const *)c->ids, c->n_ids,
-				 c->response);
+	int r = kstate_add_alloc(&s->st, c->pod, "compute", c->resource, (const char *const *)c->ids,
+				 c->n_ids, c->response);
 	if (r < 0)
 		return ctl_error(c, "out of memory");
 	save_checkpoint(s);
@@ -551,7 +560,8 @@ static void prestart_done(void *data, int status, const char *message, const Pro
 	struct ctlconn *c = data;
 	char err[300];
 	if (status != GRPC_STATUS_OK)
-		return ctl_error(c, "PreStartContainer failed: %s", rpc_error(err, sizeof(err), status, message));
+		return ctl_error(c, "PreStartContainer failed: %s",
+				 rpc_error(err, sizeof(err), status, message));
 	alloc_record(c);
 }
 
@@ -571,8 +581,9 @@ static void allocate_done(void *data, int status, const char *message, const Pro
 		V1beta1__PreStartContainerRequest req = V1BETA1__PRE_START_CONTAINER_REQUEST__INIT;
 		req.n_devices_ids = c->n_ids;
 		req.devices_ids = c->ids;
-		int e = grpc_call_unary(c->p->ch, DPAPI_PRE_START, &req.base, &v1beta1__pre_start_container_response__descriptor,
-					CALL_TIMEOUT_MS, prestart_done, c);
+		int e = grpc_call_unary(c->p->ch, DPAPI_PRE_START, &req.base,
+					&v1beta1__pre_start_container_response__descriptor, CALL_TIMEOUT_MS,
+					prestart_done, c);
 		if (e < 0)
 			ctl_error(c, "PreStartContainer: %s", strerror(-e));
 		return;
@@ -624,7 +635,8 @@ static void preferred_done(void *data, int status, const char *message, const Pr
 	struct ctlconn *c = data;
 	char err[300];
 	if (status != GRPC_STATUS_OK)
-		return ctl_error(c, "GetPreferredAllocation failed: %s", rpc_error(err, sizeof(err), status, message));
+		return ctl_error(c, "GetPreferredAllocation failed: %s",
+				 rpc_error(err, sizeof(err), status, message));
 	const V1beta1__PreferredAllocationResponse *r = (const V1beta1__PreferredAllocationResponse *)resp;
 	const char *const *pref = NULL;
 	size_t n = 0;
@@ -634,7 +646,8 @@ static void preferred_done(void *data, int status, const char *message, const Pr
 	}
 	/* the state may have changed while we waited */
 	if (choose(c, pref, n) < 0)
-		return ctl_error(c, "requested number of devices unavailable for %s. Requested: %zu", c->resource, c->count);
+		return ctl_error(c, "requested number of devices unavailable for %s. Requested: %zu",
+				 c->resource, c->count);
 	allocate_call(c);
 }
 
@@ -642,9 +655,10 @@ static void ctl_allocate(struct ctlconn *c, const struct json_doc *d)
 {
 	struct kserver *s = c->srv;
 	long long count = 0;
-	int res = json_obj_get(d, 0, "resource"), cnt = json_obj_get(d, 0, "count"), pod = json_obj_get(d, 0, "pod");
-	if (res < 0 || cnt < 0 || !(c->resource = json_strdup(d, res)) || json_int(d, cnt, &count) < 0 || count < 1 ||
-	    count > 4096)
+	int res = json_obj_get(d, 0, "resource"), cnt = json_obj_get(d, 0, "count"),
+	    pod = json_obj_get(d, 0, "pod");
+	if (res < 0 || cnt < 0 || !(c->resource = json_strdup(d, res)) || json_int(d, cnt, &count) < 0 ||
+	    count < 1 || count > 4096)
 		return ctl_error(c, "bad allocate request");
 	c->count = (size_t)count;
 	if (pod >= 0 && !json_is_null(d, pod))
@@ -654,7 +668,8 @@ static void ctl_allocate(struct ctlconn *c, const struct json_doc *d)
 	if (!c->pod)
 		return ctl_error(c, "bad pod name");
 	for (size_t i = 0; i < s->st.n_allocs; i++)
-		if (strcmp(s->st.allocs[i].pod, c->pod) == 0 && strcmp(s->st.allocs[i].resource, c->resource) == 0)
+		if (strcmp(s->st.allocs[i].pod, c->pod) == 0 &&
+		    strcmp(s->st.allocs[i].resource, c->resource) == 0)
 			return ctl_error(c, "pod %s already has %s allocated", c->pod, c->resource);
 	struct kresource *r = kstate_find(&s->st, c->resource);
 	if (!r)
@@ -666,8 +681,9 @@ static void ctl_allocate(struct ctlconn *c, const struct json_doc *d)
 	if ((size_t)n < c->count) {
 		free(avail);
 		/* kubelet's admission error */
-		return ctl_error(c, "requested number of devices unavailable for %s. Requested: %zu, Available: %d",
-				 c->resource, c->count, n);
+		return ctl_error(
+		    c, "requested number of devices unavailable for %s. Requested: %zu, Available: %d",
+		    c->resource, c->count, n);
 	}
 	c->p = active_plugin(s, c->resource);
 	if (!c->p) {
@@ -675,7 +691,8 @@ static void ctl_allocate(struct ctlconn *c, const struct json_doc *d)
 		return ctl_error(c, "no device plugin is connected for %s", c->resource);
 	}
 	if (c->p->preferred) {
-		V1beta1__ContainerPreferredAllocationRequest creq = V1BETA1__CONTAINER_PREFERRED_ALLOCATION_REQUEST__INIT;
+		V1beta1__ContainerPreferredAllocationRequest creq =
+		    V1BETA1__CONTAINER_PREFERRED_ALLOCATION_REQUEST__INIT;
 		V1beta1__ContainerPreferredAllocationRequest *creqs[1] = {&creq};
 		V1beta1__PreferredAllocationRequest req = V1BETA1__PREFERRED_ALLOCATION_REQUEST__INIT;
 		creq.n_available_deviceids = (size_t)n;
@@ -684,7 +701,8 @@ static void ctl_allocate(struct ctlconn *c, const struct json_doc *d)
 		req.n_container_requests = 1;
 		req.container_requests = creqs;
 		int e = grpc_call_unary(c->p->ch, DPAPI_GET_PREFERRED, &req.base,
-					&v1beta1__preferred_allocation_response__descriptor, CALL_TIMEOUT_MS, preferred_done, c);
+					&v1beta1__preferred_allocation_response__descriptor, CALL_TIMEOUT_MS,
+					preferred_done, c);
 		free(avail);
 		if (e < 0)
 			ctl_error(c, "GetPreferredAllocation: %s", strerror(-e));
@@ -799,7 +817,8 @@ static int serve_registration(struct kserver *s)
 {
 	int r = grpc_server_listen(s->reg, s->plugdir, DPAPI_KUBELET_SOCKET);
 	if (r < 0)
-		return log_error_errno(r, "Failed to listen on %s/%s: %m", KSTUB_PLUGIN_DIR, DPAPI_KUBELET_SOCKET);
+		return log_error_errno(r, "Failed to listen on %s/%s: %m", KSTUB_PLUGIN_DIR,
+				       DPAPI_KUBELET_SOCKET);
 	return 0;
 }
 
@@ -822,7 +841,8 @@ static int setup(struct kserver *s)
 	s->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (s->sigfd < 0)
 		return log_error_errno(-errno, "signalfd: %m");
-	if ((r = evloop_new(&s->loop)) < 0 || (r = evloop_add_fd(s->loop, s->sigfd, EV_READ, on_signal, s)) < 0 ||
+	if ((r = evloop_new(&s->loop)) < 0 ||
+	    (r = evloop_add_fd(s->loop, s->sigfd, EV_READ, on_signal, s)) < 0 ||
 	    (r = grpc_server_new(s->loop, registration_methods, 1, s, &s->reg)) < 0)
 		return log_error_errno(r, "Failed to set up the loop: %m");
 	remove_sockets(s);
@@ -833,7 +853,8 @@ static int setup(struct kserver *s)
 	/* last: once the control socket answers, kubelet.sock listens */
 	s->ctl_fd = rootfs_sock_listen(s->rundir, KSTUB_CONTROL_SOCKET, 0600);
 	if (s->ctl_fd < 0)
-		return log_error_errno(s->ctl_fd, "Failed to listen on %s/%s: %m", KSTUB_RUN_DIR, KSTUB_CONTROL_SOCKET);
+		return log_error_errno(s->ctl_fd, "Failed to listen on %s/%s: %m", KSTUB_RUN_DIR,
+				       KSTUB_CONTROL_SOCKET);
 	if ((r = evloop_add_fd(s->loop, s->ctl_fd, EV_READ, ctl_accept, s)) < 0)
 		return log_error_errno(r, "evloop: %m");
 	return 0;

@@ -30,7 +30,8 @@ static int fail(char *why, size_t size, const char *fmt, ...)
 /* True if the DeviceSpecs (response.devices) hold host_path. */
 static bool has_devspec(const struct json_doc *d, int devs, const char *host_path)
 {
-	json_for_each(d, devs, c, n) {
+	json_for_each(d, devs, c, n)
+	{
 		int hp = json_obj_get(d, c, "host_path");
 		if (hp >= 0 && json_eq(d, hp, host_path))
 			return true;
@@ -40,7 +41,8 @@ static bool has_devspec(const struct json_doc *d, int devs, const char *host_pat
 
 static bool allocated(const struct json_doc *d, int ids, const char *id)
 {
-	json_for_each(d, ids, c, n) {
+	json_for_each(d, ids, c, n)
+	{
 		if (json_eq(d, c, id))
 			return true;
 	}
@@ -49,8 +51,8 @@ static bool allocated(const struct json_doc *d, int ids, const char *id)
 
 /* The VFIO group of sysfs device dir, checked against the DeviceSpecs and
  * the node's /dev. */
-static int check_group(int rootfd, const struct json_doc *d, int devs, const char *dir, const char *id, char *why,
-		       size_t size)
+static int check_group(int rootfd, const struct json_doc *d, int devs, const char *dir, const char *id,
+		       char *why, size_t size)
 {
 	char path[512], group[64], node[96];
 	snprintf(path, sizeof(path), "%s/iommu_group", dir);
@@ -58,7 +60,8 @@ static int check_group(int rootfd, const struct json_doc *d, int devs, const cha
 		return fail(why, size, "%s has no IOMMU group (%s/iommu_group)", id, dir);
 	snprintf(node, sizeof(node), "/dev/vfio/%s", group);
 	if (!has_devspec(d, devs, node))
-		return fail(why, size, "%s is in VFIO group %s but the allocation's DeviceSpecs lack %s", id, group, node);
+		return fail(why, size, "%s is in VFIO group %s but the allocation's DeviceSpecs lack %s", id,
+			    group, node);
 	if (rootfs_exists(rootfd, node) != 1)
 		return fail(why, size, "%s: %s does not exist on the node", id, node);
 	return 0;
@@ -82,13 +85,16 @@ static int check_pci(int rootfd, const struct json_doc *d, int devs, const char 
 		snprintf(physfn, sizeof(physfn), "%s/physfn", dir);
 		bool vf = rootfs_exists(rootfd, physfn) == 1;
 		if (!vf || rootfs_read_attr(rootfd, path, vgpu, sizeof(vgpu)) < 0 || strcmp(vgpu, "0") == 0)
-			return fail(why, size, "PCI device %s is bound to %s, not vfio-pci, and is no VF with a vGPU type", bdf,
-				    *driver ? driver : "no driver");
+			return fail(
+			    why, size,
+			    "PCI device %s is bound to %s, not vfio-pci, and is no VF with a vGPU type", bdf,
+			    *driver ? driver : "no driver");
 	}
 	return check_group(rootfd, d, devs, dir, bdf, why, size);
 }
 
-static int check_mdev(int rootfd, const struct json_doc *d, int devs, const char *uuid, char *why, size_t size)
+static int check_mdev(int rootfd, const struct json_doc *d, int devs, const char *uuid, char *why,
+		      size_t size)
 {
 	char dir[128];
 	snprintf(dir, sizeof(dir), "sys/bus/mdev/devices/%s", uuid);
@@ -109,7 +115,8 @@ int kstub_vm_check(int rootfd, const char *alloc_json, size_t len, char *why, si
 	char resource[256], pci_env[300], mdev_env[300];
 	int res = json_obj_get(&d, 0, "resource"), ids = json_obj_get(&d, 0, "devices"),
 	    resp = json_obj_get(&d, 0, "response");
-	int envs = resp >= 0 ? json_obj_get(&d, resp, "envs") : -1, devs = resp >= 0 ? json_obj_get(&d, resp, "devices") : -1;
+	int envs = resp >= 0 ? json_obj_get(&d, resp, "envs") : -1,
+	    devs = resp >= 0 ? json_obj_get(&d, resp, "devices") : -1;
 	if (res < 0 || ids < 0 || envs < 0 || devs < 0 || json_str(&d, res, resource, sizeof(resource)) < 0) {
 		fail(why, why_size, "the allocation lacks resource, devices or response");
 		goto out;
@@ -123,7 +130,8 @@ int kstub_vm_check(int rootfd, const char *alloc_json, size_t len, char *why, si
 		mdev = true;
 	}
 	if (v < 0) {
-		fail(why, why_size, "neither %s nor %s is in the allocation's environment", pci_env, mdev_env);
+		fail(why, why_size, "neither %s nor %s is in the allocation's environment", pci_env,
+		     mdev_env);
 		goto out;
 	}
 	char *value = json_strdup(&d, v);
@@ -181,7 +189,8 @@ int kstub_vm_check(int rootfd, const char *alloc_json, size_t len, char *why, si
 		}
 	}
 	if (n != (size_t)d.tok[ids].size) {
-		fail(why, why_size, "%s lists %zu devices, %d were allocated", mdev ? mdev_env : pci_env, n, d.tok[ids].size);
+		fail(why, why_size, "%s lists %zu devices, %d were allocated", mdev ? mdev_env : pci_env, n,
+		     d.tok[ids].size);
 		goto out_value;
 	}
 	fputs(out, stdout);

@@ -93,10 +93,22 @@ static void close_(struct jsonw *w, const char *c)
 	puts_(w, c);
 }
 
-void jsonw_obj_open(struct jsonw *w) { open_(w, "{"); }
-void jsonw_obj_close(struct jsonw *w) { close_(w, "}"); }
-void jsonw_arr_open(struct jsonw *w) { open_(w, "["); }
-void jsonw_arr_close(struct jsonw *w) { close_(w, "]"); }
+void jsonw_obj_open(struct jsonw *w)
+{
+	open_(w, "{");
+}
+void jsonw_obj_close(struct jsonw *w)
+{
+	close_(w, "}");
+}
+void jsonw_arr_open(struct jsonw *w)
+{
+	open_(w, "[");
+}
+void jsonw_arr_close(struct jsonw *w)
+{
+	close_(w, "]");
+}
 
 static void quoted(struct jsonw *w, const char *s)
 {
@@ -106,11 +118,21 @@ static void quoted(struct jsonw *w, const char *s)
 		const char *esc = NULL;
 		char hex[8];
 		switch (*p) {
-		case '"': esc = "\\\""; break;
-		case '\\': esc = "\\\\"; break;
-		case '\n': esc = "\\n"; break;
-		case '\r': esc = "\\r"; break;
-		case '\t': esc = "\\t"; break;
+		case '"':
+			esc = "\\\"";
+			break;
+		case '\\':
+			esc = "\\\\";
+			break;
+		case '\n':
+			esc = "\\n";
+			break;
+		case '\r':
+			esc = "\\r";
+			break;
+		case '\t':
+			esc = "\\t";
+			break;
 		default:
 			if (*p < 0x20) {
 				snprintf(hex, sizeof(hex), "\\u%04x", *p);

@@ -11,10 +11,10 @@
 struct jsonw {
 	char *buf;
 	size_t len, cap;
-	int err;         /* first error (-ENOMEM, -EINVAL), sticky */
+	int err; /* first error (-ENOMEM, -EINVAL), sticky */
 	int depth;
-	bool pretty;     /* two-space indentation, one member per line */
-	bool after_key;  /* the next value follows "key": */
+	bool pretty;		     /* two-space indentation, one member per line */
+	bool after_key;		     /* the next value follows "key": */
 	bool first[JSONW_MAX_DEPTH]; /* no member written yet at this depth */
 };
 

@@ -32,7 +32,8 @@ static void compact_nested(void **state)
 	jsonw_kstr(&w, "n", NULL);
 	jsonw_obj_close(&w);
 	assert_int_equal(jsonw_finish(&w, &s, NULL), 0);
-	assert_string_equal(s, "{\"a\":\"x\\\"y\\\\z\\n\\u0001\",\"l\":[-3,true,null,{},[]],\"r\":{\"k\":1},\"n\":null}");
+	assert_string_equal(
+	    s, "{\"a\":\"x\\\"y\\\\z\\n\\u0001\",\"l\":[-3,true,null,{},[]],\"r\":{\"k\":1},\"n\":null}");
 	/* and our reader reads it back */
 	struct json_doc d;
 	char buf[32];
@@ -83,9 +84,9 @@ static void misuse(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(compact_nested),
-		cmocka_unit_test(pretty),
-		cmocka_unit_test(misuse),
+	    cmocka_unit_test(compact_nested),
+	    cmocka_unit_test(pretty),
+	    cmocka_unit_test(misuse),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,11 +14,25 @@
 
 static void resource_names(void **state)
 {
-	const char *good[] = {"nvidia.com/gpu", "nvidia.com/GH100_H100_SXM5_80GB", "nvidia.com/NVIDIA_A100-1-5C",
-			      "example.com/a.b-c_d", "a/b", "x.example.com/Z9"};
-	const char *bad[] = {"gpu", "nvidia.com/", "/gpu", "kubernetes.io/gpu", "foo.kubernetes.io/gpu",
-			     "nvidia.com/-gpu", "nvidia.com/gpu-", "Nvidia.com/gpu", "nvidia.com/a/b",
-			     "requests.nvidia.com/gpu", "nvidia..com/gpu", "-nvidia.com/gpu", "nvidia.com/a b",
+	const char *good[] = {"nvidia.com/gpu",
+			      "nvidia.com/GH100_H100_SXM5_80GB",
+			      "nvidia.com/NVIDIA_A100-1-5C",
+			      "example.com/a.b-c_d",
+			      "a/b",
+			      "x.example.com/Z9"};
+	const char *bad[] = {"gpu",
+			     "nvidia.com/",
+			     "/gpu",
+			     "kubernetes.io/gpu",
+			     "foo.kubernetes.io/gpu",
+			     "nvidia.com/-gpu",
+			     "nvidia.com/gpu-",
+			     "Nvidia.com/gpu",
+			     "nvidia.com/a/b",
+			     "requests.nvidia.com/gpu",
+			     "nvidia..com/gpu",
+			     "-nvidia.com/gpu",
+			     "nvidia.com/a b",
 			     "nvidia.com/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"};
 	for (size_t i = 0; i < sizeof(good) / sizeof(*good); i++)
 		assert_int_equal(kstub_check_resource_name(good[i]), 0);
@@ -61,7 +75,8 @@ static void state_and_checkpoint(void **state)
 	struct kstate st = {0};
 	struct kresource *r = kstate_get(&st, "nvidia.com/gpu");
 	assert_non_null(r);
-	struct kdevice devs[] = {{"0000:18:00.0", true, 0}, {"0000:2a:00.0", false, -1}, {"0000:3a:00.0", true, 1}};
+	struct kdevice devs[] = {
+	    {"0000:18:00.0", true, 0}, {"0000:2a:00.0", false, -1}, {"0000:3a:00.0", true, 1}};
 	assert_int_equal(kstate_set_devices(r, devs, 3), 0);
 	assert_int_equal(kresource_capacity(r), 3);
 	assert_int_equal(kresource_allocatable(r), 2);
@@ -88,7 +103,8 @@ static void state_and_checkpoint(void **state)
 	assert_int_equal(back.n_allocs, 1);
 	assert_string_equal(back.allocs[0].pod, "vm-a");
 	assert_string_equal(back.allocs[0].ids[0], "0000:18:00.0");
-	assert_string_equal(back.allocs[0].response, "{\"envs\":{\"PCI_RESOURCE_NVIDIA_COM_GPU\":\"0000:18:00.0\"}}");
+	assert_string_equal(back.allocs[0].response,
+			    "{\"envs\":{\"PCI_RESOURCE_NVIDIA_COM_GPU\":\"0000:18:00.0\"}}");
 	char *doc2;
 	assert_int_equal(kstate_checkpoint(&back, &doc2), 0);
 	assert_string_equal(doc, doc2); /* a fixed point */
@@ -106,7 +122,8 @@ static void state_and_checkpoint(void **state)
 	jsonw_init(&w, false);
 	kstate_status_json(&st, &w);
 	assert_int_equal(jsonw_finish(&w, &doc, NULL), 0);
-	assert_non_null(strstr(doc, "\"capacity\":{\"nvidia.com/gpu\":\"3\"},\"allocatable\":{\"nvidia.com/gpu\":\"0\"}"));
+	assert_non_null(strstr(
+	    doc, "\"capacity\":{\"nvidia.com/gpu\":\"3\"},\"allocatable\":{\"nvidia.com/gpu\":\"0\"}"));
 	free(doc);
 	kstate_free(&st);
 }
@@ -114,10 +131,10 @@ static void state_and_checkpoint(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(resource_names),
-		cmocka_unit_test(env_names),
-		cmocka_unit_test(pick),
-		cmocka_unit_test(state_and_checkpoint),
+	    cmocka_unit_test(resource_names),
+	    cmocka_unit_test(env_names),
+	    cmocka_unit_test(pick),
+	    cmocka_unit_test(state_and_checkpoint),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
