@@ -5,6 +5,7 @@
  * each PCI address or mdev UUID to libvirt as a <hostdev>.  Here every
  * entry is also checked against the node under --root, so a broken
  * allocation fails with the reason instead of a VM that cannot start. */
+#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -54,7 +55,7 @@ static bool allocated(const struct json_doc *d, int ids, const char *id)
 static int check_group(int rootfd, const struct json_doc *d, int devs, const char *dir, const char *id,
 		       char *why, size_t size)
 {
-	char path[512], group[64], node[96];
+	char path[512], group[64], node[300];
 	snprintf(path, sizeof(path), "%s/iommu_group", dir);
 	if (rootfs_link_basename(rootfd, path, group, sizeof(group)) < 0)
 		return fail(why, size, "%s has no IOMMU group (%s/iommu_group)", id, dir);
@@ -64,7 +65,28 @@ static int check_group(int rootfd, const struct json_doc *d, int devs, const cha
 			    group, node);
 	if (rootfs_exists(rootfd, node) != 1)
 		return fail(why, size, "%s: %s does not exist on the node", id, node);
-	return 0;
+	/* iommufd: the device's own cdev, /dev/vfio/devices/vfioN */
+	if (rootfs_exists(rootfd, "dev/iommu") != 1)
+		return 0;
+	snprintf(path, sizeof(path), "%s/vfio-dev", dir);
+	DIR *vd = rootfs_opendir(rootfd, path);
+	if (!vd)
+		return 0; /* no cdev for this device: the group is how it is opened */
+	struct dirent *de;
+	int r = 0;
+	while (r == 0 && (de = readdir(vd))) {
+		if (strncmp(de->d_name, "vfio", 4) != 0)
+			continue;
+		snprintf(node, sizeof(node), "/dev/vfio/devices/%s", de->d_name);
+		if (!has_devspec(d, devs, node))
+			r = fail(why, size,
+				 "%s: the node has iommufd but the allocation's DeviceSpecs lack %s", id,
+				 node);
+		else if (rootfs_exists(rootfd, node) != 1)
+			r = fail(why, size, "%s: %s does not exist on the node", id, node);
+	}
+	closedir(vd);
+	return r;
 }
 
 static int check_pci(int rootfd, const struct json_doc *d, int devs, const char *bdf, char *why, size_t size)
@@ -145,6 +167,11 @@ int kstub_vm_check(int rootfd, const char *alloc_json, size_t len, char *why, si
 	}
 	if (rootfs_exists(rootfd, "dev/vfio/vfio") != 1) {
 		fail(why, why_size, "/dev/vfio/vfio does not exist on the node");
+		goto out_value;
+	}
+	if (rootfs_exists(rootfd, "dev/iommu") == 1 && !has_devspec(&d, devs, "/dev/iommu")) {
+		fail(why, why_size,
+		     "the node has iommufd (/dev/iommu) but the allocation's DeviceSpecs lack it");
 		goto out_value;
 	}
 	char *save = NULL, out[8192] = "";

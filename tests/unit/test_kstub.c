@@ -7,9 +7,14 @@
 #include <cmocka.h>
 #include <errno.h>
 #include <stdlib.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "jsonw.h"
+#include "rootfs.h"
 #include "../../kubelet-stub/kstub.h"
 
 static void resource_names(void **state)
@@ -128,13 +133,131 @@ static void state_and_checkpoint(void **state)
 	kstate_free(&st);
 }
 
+/* launch-vm's checks on a plain folder tree (no simfs): a PCI device on
+ * vfio-pci in group 7, with an iommufd cdev vfio3. */
+static void touch(const char *dir, const char *rel)
+{
+	char p[512];
+	snprintf(p, sizeof(p), "%s/%s", dir, rel);
+	int fd = open(p, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+	assert_true(fd >= 0);
+	close(fd);
+}
+
+static void mkdirs(const char *dir, const char *rel)
+{
+	char p[512];
+	snprintf(p, sizeof(p), "%s/%s", dir, rel);
+	for (char *c = p + strlen(dir) + 1; *c; c++)
+		if (*c == '/') {
+			*c = '\0';
+			mkdir(p, 0755);
+			*c = '/';
+		}
+	mkdir(p, 0755);
+}
+
+static int check(int rootfd, const char *alloc, char *why, size_t size)
+{
+	fflush(stdout);
+	int saved = dup(1), null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	dup2(null, 1); /* the <hostdev> elements */
+	int r = kstub_vm_check(rootfd, alloc, strlen(alloc), why, size);
+	fflush(stdout);
+	dup2(saved, 1);
+	close(saved);
+	close(null);
+	return r;
+}
+
+static void vm_check(void **state)
+{
+	char dir[] = "/tmp/kstub-vmcheck-XXXXXX", p[512], why[512];
+	assert_non_null(mkdtemp(dir));
+	const char *D = "sys/bus/pci/devices/0000:41:00.0";
+	mkdirs(dir, "sys/bus/pci/drivers/vfio-pci");
+	mkdirs(dir, "sys/bus/pci/drivers/nvidia");
+	mkdirs(dir, "sys/kernel/iommu_groups/7");
+	snprintf(p, sizeof(p), "%s/vfio-dev/vfio3", D);
+	mkdirs(dir, p);
+	mkdirs(dir, "dev/vfio/devices");
+	touch(dir, "dev/vfio/vfio");
+	touch(dir, "dev/vfio/7");
+	touch(dir, "dev/vfio/devices/vfio3");
+	snprintf(p, sizeof(p), "%s/%s/driver", dir, D);
+	assert_int_equal(symlink("../../drivers/vfio-pci", p), 0);
+	snprintf(p, sizeof(p), "%s/%s/iommu_group", dir, D);
+	assert_int_equal(symlink("../../../../kernel/iommu_groups/7", p), 0);
+	int rootfd = rootfs_open(dir);
+	assert_true(rootfd >= 0);
+
+#define ALLOC(ENV, SPECS)                                                                                    \
+	"{\"resource\":\"example.com/gpu\",\"devices\":[\"0000:41:00.0\"],\"response\":{\"envs\":{" ENV      \
+	"},\"devices\":[" SPECS "]}}"
+#define SPEC(P) "{\"host_path\":\"" P "\"}"
+	const char *good = ALLOC("\"PCI_RESOURCE_EXAMPLE_COM_GPU\":\"0000:41:00.0\"",
+				 SPEC("/dev/vfio/vfio") "," SPEC("/dev/vfio/7"));
+	assert_int_equal(check(rootfd, good, why, sizeof(why)), 0);
+	assert_int_equal(
+	    check(rootfd, ALLOC("\"PCI_RESOURCE_EXAMPLE_COM_GPU\":\"0000:41:00.0\"", SPEC("/dev/vfio/7")),
+		  why, sizeof(why)),
+	    -EINVAL);
+	assert_string_equal(why, "the allocation's DeviceSpecs lack /dev/vfio/vfio");
+	assert_int_equal(
+	    check(rootfd, ALLOC("\"PCI_RESOURCE_EXAMPLE_COM_GPU\":\"0000:41:00.0\"", SPEC("/dev/vfio/vfio")),
+		  why, sizeof(why)),
+	    -EINVAL);
+	assert_string_equal(
+	    why, "0000:41:00.0 is in VFIO group 7 but the allocation's DeviceSpecs lack /dev/vfio/7");
+	assert_int_equal(check(rootfd,
+			       ALLOC("\"PCI_RESOURCE_OTHER\":\"0000:41:00.0\"", SPEC("/dev/vfio/vfio")), why,
+			       sizeof(why)),
+			 -EINVAL);
+	assert_string_equal(
+	    why, "neither PCI_RESOURCE_EXAMPLE_COM_GPU nor MDEV_PCI_RESOURCE_EXAMPLE_COM_GPU is in "
+		 "the allocation's environment");
+	assert_int_equal(check(rootfd,
+			       ALLOC("\"PCI_RESOURCE_EXAMPLE_COM_GPU\":\"0000:41:00.0,0000:42:00.0\"",
+				     SPEC("/dev/vfio/vfio") "," SPEC("/dev/vfio/7")),
+			       why, sizeof(why)),
+			 -EINVAL);
+	assert_string_equal(
+	    why,
+	    "PCI_RESOURCE_EXAMPLE_COM_GPU names 0000:42:00.0, which was not allocated to this container");
+
+	/* iommufd: /dev/iommu and the device's cdev are needed too */
+	touch(dir, "dev/iommu");
+	assert_int_equal(check(rootfd, good, why, sizeof(why)), -EINVAL);
+	assert_string_equal(why,
+			    "the node has iommufd (/dev/iommu) but the allocation's DeviceSpecs lack it");
+	const char *no_cdev = ALLOC("\"PCI_RESOURCE_EXAMPLE_COM_GPU\":\"0000:41:00.0\"",
+				    SPEC("/dev/vfio/vfio") "," SPEC("/dev/vfio/7") "," SPEC("/dev/iommu"));
+	assert_int_equal(check(rootfd, no_cdev, why, sizeof(why)), -EINVAL);
+	assert_string_equal(why, "0000:41:00.0: the node has iommufd but the allocation's DeviceSpecs lack "
+				 "/dev/vfio/devices/vfio3");
+	const char *full = ALLOC("\"PCI_RESOURCE_EXAMPLE_COM_GPU\":\"0000:41:00.0\"",
+				 SPEC("/dev/vfio/vfio") "," SPEC("/dev/vfio/7") "," SPEC(
+				     "/dev/iommu") "," SPEC("/dev/vfio/devices/vfio3"));
+	assert_int_equal(check(rootfd, full, why, sizeof(why)), 0);
+
+	/* a device on another driver */
+	snprintf(p, sizeof(p), "%s/%s/driver", dir, D);
+	unlink(p);
+	assert_int_equal(symlink("../../drivers/nvidia", p), 0);
+	assert_int_equal(check(rootfd, full, why, sizeof(why)), -EINVAL);
+	assert_string_equal(
+	    why, "PCI device 0000:41:00.0 is bound to nvidia, not vfio-pci, and is no VF with a vGPU type");
+	close(rootfd);
+	char cmd[600];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(resource_names),
-	    cmocka_unit_test(env_names),
-	    cmocka_unit_test(pick),
-	    cmocka_unit_test(state_and_checkpoint),
+	    cmocka_unit_test(resource_names),	    cmocka_unit_test(env_names), cmocka_unit_test(pick),
+	    cmocka_unit_test(state_and_checkpoint), cmocka_unit_test(vm_check),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
