@@ -497,5 +497,27 @@ echo %s >$T/create; echo %s >$T/create''' % (cls.U1, cls.U2))
         self.assertIn("mdev %s does not exist" % self.U2, r.stderr)
 
 
+class LaunchVmA100(SimNode):
+    fixture = "a100"
+    U = "8e6f1c52-7d3a-4b7e-9c1d-2f3a4b5c6e01"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # an A100-10C mdev on a VF (vGPU up to 16: SR-IOV + mdev)
+        sh('''echo "modprobe vfio" >$C
+echo %s >$S/bus/pci/devices/0000:17:00.4/mdev_supported_types/nvidia-471/create''' % cls.U)
+
+    def test_mdev_on_vf(self):
+        res = "nvidia.com/NVIDIA_A100-10C"
+        p = self.plugin(res, [self.U], kind="mdev")
+        r = self.stub.run("launch-vm", res, "1")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("<address uuid='%s'/>" % self.U, r.stdout)
+        env = "MDEV_PCI_RESOURCE_NVIDIA_COM_NVIDIA_A100-10C"
+        self.assertEqual(self.stub.status()["allocations"][0]["response"]["envs"], {env: self.U})
+        self.assertEqual(p.allocations, [[self.U]])
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
