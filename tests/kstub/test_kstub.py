@@ -44,7 +44,9 @@ class Stub:
     def __init__(self, root):
         self.root = root
         self.plugdir = os.path.join(root, "var/lib/kubelet/device-plugins")
-        self.log = open(os.path.join(tempfile.gettempdir(), "kstub-serve-%d.log" % os.getpid()), "a")
+        # serve's log: build/it/kstub-serve.log under t-kstub.sh
+        logdir = os.environ.get("KSTUB_LOG_DIR", tempfile.gettempdir())
+        self.log = open(os.path.join(logdir, "kstub-serve-%d.log" % os.getpid()), "a")
         self.proc = None
 
     def start(self):
