@@ -389,7 +389,7 @@ void check_print_json(const struct report *r, FILE *f)
 	const struct iommu_info *i = &r->iommu;
 	struct jsonw w;
 	char msg[512], id[12];
-	jsonw_init(&w, f);
+	jsonw_init_file(&w, f, false);
 	jsonw_obj_open(&w);
 	jsonw_kint(&w, "schema", 1);
 	jsonw_kstr(&w, "mode", mode_name(r->mode));

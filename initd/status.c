@@ -42,7 +42,7 @@ static void write_json(FILE *f, const struct report *r, bool ready)
 {
 	struct jsonw w;
 	char id[12];
-	jsonw_init(&w, f);
+	jsonw_init_file(&w, f, false);
 	jsonw_obj_open(&w);
 	jsonw_kint(&w, "schema", 1);
 	jsonw_kstr(&w, "mode", mode_name(r->mode));

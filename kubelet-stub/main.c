@@ -1,17 +1,313 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* kubelet-stub: a fake kubelet speaking the device-plugin API (issue 6). */
+/* kubelet-stub: a fake kubelet device manager and a KubeVirt-style
+ * consumer (DESIGN.md section 1).  `serve` holds the state; the other
+ * subcommands ask it over ROOT/run/kubelet-stub/control.sock.
+ * Exit codes: 0 done; 1 refused or failed (reason on stderr); 2 bad usage;
+ * 70 internal error (no serve running, I/O). */
+#include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include "json.h"
+#include "jsonw.h"
+#include "kstub.h"
 #include "log.h"
+#include "rootfs.h"
+
+#define EXIT_REFUSED 1
+#define EXIT_USAGE 2
+#define EXIT_INTERNAL 70
+
+static const char usage[] =
+    "usage: kubelet-stub [--root DIR] [-v|-q] COMMAND\n"
+    "  serve                                 Registration server on DIR/" KSTUB_PLUGIN_DIR "/kubelet.sock\n"
+    "  status [--json]                       capacity/allocatable per resource, device health, allocations\n"
+    "  allocate RESOURCE COUNT [--pod NAME]  GetPreferredAllocation (if offered) + Allocate; prints JSON\n"
+    "  launch-vm RESOURCE COUNT [--pod NAME] [--before-check CMD]\n"
+    "                                        allocate, then check it as KubeVirt's virt-launcher would\n"
+    "                                        (CMD: a shell command run in between, e.g. a hot-unplug;\n"
+    "                                        $KSTUB_DEVICES holds the allocated IDs, comma-separated)\n"
+    "  restart                               behave like a kubelet restart\n";
+
+/* Asks serve; on an {"error": ...} answer prints it and returns 1. */
+static int ask(int rootfd, const char *request, char **ret)
+{
+	char *doc;
+	int r = kstub_ctl_call(rootfd, request, &doc);
+	if (r < 0) {
+		if (r == -ECONNREFUSED)
+			log_error("no kubelet-stub serve is running under this root (%s/%s)", KSTUB_RUN_DIR,
+				  KSTUB_CONTROL_SOCKET);
+		else
+			log_error_errno(r, "control socket: %m");
+		return EXIT_INTERNAL;
+	}
+	struct json_doc d;
+	if (json_parse(&d, doc, strlen(doc)) < 0) {
+		free(doc);
+		log_error("bad answer from serve");
+		return EXIT_INTERNAL;
+	}
+	int e = json_obj_get(&d, 0, "error");
+	if (e >= 0) {
+		char msg[700];
+		json_str(&d, e, msg, sizeof(msg));
+		log_error("%s", msg);
+		json_free(&d);
+		free(doc);
+		return EXIT_REFUSED;
+	}
+	json_free(&d);
+	*ret = doc;
+	return 0;
+}
+
+static int print_status_table(const char *doc)
+{
+	struct json_doc d;
+	if (json_parse(&d, doc, strlen(doc)) < 0)
+		return EXIT_INTERNAL;
+	int st = json_obj_get(&d, 0, "status"), res = json_obj_get(&d, 0, "resources");
+	int cap = json_obj_get(&d, st, "capacity"), alloc = json_obj_get(&d, st, "allocatable");
+	printf("%-48s %8s %11s  %s\n", "RESOURCE", "CAPACITY", "ALLOCATABLE", "PLUGIN");
+	json_for_each(&d, res, r, n)
+	{
+		char name[256], ep[256], c[32] = "?", a[32] = "?";
+		bool connected = false;
+		json_str(&d, json_obj_get(&d, r, "name"), name, sizeof(name));
+		json_str(&d, json_obj_get(&d, r, "endpoint"), ep, sizeof(ep));
+		json_bool(&d, json_obj_get(&d, r, "connected"), &connected);
+		json_str(&d, json_obj_get(&d, cap, name), c, sizeof(c));
+		json_str(&d, json_obj_get(&d, alloc, name), a, sizeof(a));
+		printf("%-48s %8s %11s  %s%s\n", name, c, a, connected ? "connected " : "disconnected ", ep);
+		int devs = json_obj_get(&d, r, "devices");
+		json_for_each(&d, devs, dv, m)
+		{
+			char id[128], health[32], pod[256] = "";
+			json_str(&d, json_obj_get(&d, dv, "id"), id, sizeof(id));
+			json_str(&d, json_obj_get(&d, dv, "health"), health, sizeof(health));
+			int p = json_obj_get(&d, dv, "pod");
+			if (p >= 0 && !json_is_null(&d, p))
+				json_str(&d, p, pod, sizeof(pod));
+			printf("  %-40s %-10s %s\n", id, health, pod);
+		}
+	}
+	json_free(&d);
+	return 0;
+}
+
+static int cmd_status(int rootfd, bool as_json)
+{
+	char *doc;
+	int r = ask(rootfd, "{\"cmd\":\"status\"}", &doc);
+	if (r)
+		return r;
+	if (as_json)
+		printf("%s\n", doc);
+	else
+		r = print_status_table(doc);
+	free(doc);
+	return r;
+}
+
+static int allocate(int rootfd, const char *resource, const char *count, const char *pod, char **ret)
+{
+	char *end;
+	long n = strtol(count, &end, 10);
+	if (*end || n < 1 || n > 4096) {
+		log_error("COUNT must be a number from 1 to 4096, not '%s'", count);
+		return EXIT_USAGE;
+	}
+	struct jsonw w;
+	char *req;
+	jsonw_init(&w, false);
+	jsonw_obj_open(&w);
+	jsonw_kstr(&w, "cmd", "allocate");
+	jsonw_kstr(&w, "resource", resource);
+	jsonw_kint(&w, "count", n);
+	jsonw_kstr(&w, "pod", pod);
+	jsonw_obj_close(&w);
+	if (jsonw_finish(&w, &req, NULL) < 0)
+		return EXIT_INTERNAL;
+	int r = ask(rootfd, req, ret);
+	free(req);
+	return r;
+}
+
+static int cmd_allocate(int rootfd, const char *resource, const char *count, const char *pod)
+{
+	char *doc;
+	int r = allocate(rootfd, resource, count, pod, &doc);
+	if (r)
+		return r;
+	printf("%s\n", doc);
+	free(doc);
+	return 0;
+}
+
+/* The allocation's device IDs, comma-separated (for the hook's env). */
+static char *allocated_ids(const char *doc)
+{
+	struct json_doc d;
+	if (json_parse(&d, doc, strlen(doc)) < 0)
+		return NULL;
+	size_t cap = strlen(doc) + 1, len = 0;
+	char *out = calloc(1, cap);
+	int devs = json_obj_get(&d, 0, "devices");
+	if (out && devs >= 0) {
+		json_for_each(&d, devs, c, n)
+		{
+			if (len)
+				out[len++] = ',';
+			if (json_str(&d, c, out + len, cap - len) >= 0)
+				len += strlen(out + len);
+		}
+	}
+	json_free(&d);
+	return out;
+}
+
+/* Runs `sh -c cmd` with KSTUB_DEVICES=ids and waits; 0 if it exited 0. */
+static int run_shell(const char *cmd, const char *ids)
+{
+	pid_t pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		setenv("KSTUB_DEVICES", ids ? ids : "", 1);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	int st;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -ECHILD;
+}
+
+static int cmd_launch_vm(int rootfd, const char *resource, const char *count, const char *pod,
+			 const char *before_check)
+{
+	char *doc, why[700];
+	int r = allocate(rootfd, resource, count, pod, &doc);
+	if (r)
+		return r;
+	if (before_check) {
+		char *ids = allocated_ids(doc);
+		r = run_shell(before_check, ids);
+		free(ids);
+		if (r < 0) {
+			free(doc);
+			log_error("launch-vm: the --before-check command failed: %s", before_check);
+			return EXIT_INTERNAL;
+		}
+	}
+	r = kstub_vm_check(rootfd, doc, strlen(doc), why, sizeof(why));
+	free(doc);
+	if (r < 0) {
+		log_error("launch-vm: %s", why);
+		return EXIT_REFUSED;
+	}
+	return 0;
+}
+
+static int cmd_restart(int rootfd)
+{
+	char *doc;
+	int r = ask(rootfd, "{\"cmd\":\"restart\"}", &doc);
+	if (r)
+		return r;
+	free(doc);
+	return 0;
+}
 
 int main(int argc, char **argv)
 {
-	if (argc > 1 && strcmp(argv[1], "--help") == 0) {
-		printf("usage: kubelet-stub [--root DIR] serve|status|allocate|launch-vm|restart\n");
-		return 0;
-	}
+	static const struct option opts[] = {
+	    {"root", required_argument, NULL, 'r'}, {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},    {"verbose", no_argument, NULL, 'v'},
+	    {"quiet", no_argument, NULL, 'q'},	    {},
+	};
+	const char *root = "/";
 	log_setup("kubelet-stub", LOG_TARGET_STDERR, -1);
-	log_error("not implemented in this build yet");
-	return 70;
+	int c;
+	while ((c = getopt_long(argc, argv, "+hvq", opts, NULL)) >= 0) {
+		switch (c) {
+		case 'r':
+			root = optarg;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return 0;
+		case 'V':
+			puts("kubelet-stub 0.1 (device plugin API "
+			     "v1beta1"
+			     ")");
+			return 0;
+		case 'v':
+			log_set_level(LOG_DEBUG);
+			break;
+		case 'q':
+			log_set_level(LOG_WARNING);
+			break;
+		default:
+			fputs(usage, stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		fputs(usage, stderr);
+		return EXIT_USAGE;
+	}
+	const char *cmd = argv[optind];
+	/* subcommand options */
+	bool as_json = false;
+	const char *pod = NULL, *before_check = NULL, *pos[3] = {};
+	int npos = 0;
+	for (int i = optind + 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0 && strcmp(cmd, "status") == 0)
+			as_json = true;
+		else if (strcmp(argv[i], "--pod") == 0 && i + 1 < argc)
+			pod = argv[++i];
+		else if (strcmp(argv[i], "--before-check") == 0 && i + 1 < argc &&
+			 strcmp(cmd, "launch-vm") == 0)
+			before_check = argv[++i];
+		else if (argv[i][0] != '-' && npos < 3)
+			pos[npos++] = argv[i];
+		else {
+			fprintf(stderr, "kubelet-stub: unexpected argument '%s'\n%s", argv[i], usage);
+			return EXIT_USAGE;
+		}
+	}
+	int want = strcmp(cmd, "allocate") == 0 || strcmp(cmd, "launch-vm") == 0 ? 2 : 0;
+	if (npos != want || (pod && want == 0)) {
+		fputs(usage, stderr);
+		return EXIT_USAGE;
+	}
+	int rootfd = rootfs_open(root);
+	if (rootfd < 0) {
+		log_error_errno(rootfd, "Failed to open root %s: %m", root);
+		return EXIT_INTERNAL;
+	}
+	int r;
+	if (strcmp(cmd, "serve") == 0)
+		r = kstub_serve(rootfd) < 0 ? EXIT_INTERNAL : 0;
+	else if (strcmp(cmd, "status") == 0)
+		r = cmd_status(rootfd, as_json);
+	else if (strcmp(cmd, "allocate") == 0)
+		r = cmd_allocate(rootfd, pos[0], pos[1], pod);
+	else if (strcmp(cmd, "launch-vm") == 0)
+		r = cmd_launch_vm(rootfd, pos[0], pos[1], pod, before_check);
+	else if (strcmp(cmd, "restart") == 0)
+		r = cmd_restart(rootfd);
+	else {
+		fputs(usage, stderr);
+		r = EXIT_USAGE;
+	}
+	close(rootfd);
+	return r;
 }

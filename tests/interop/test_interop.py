@@ -12,6 +12,7 @@ Run by tests/interop/run.sh, which generates the stubs and sets PYTHONPATH.
 """
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -38,6 +39,17 @@ def wait_for(pred, timeout=5.0):
     return pred()
 
 
+def connectable(path):
+    s = socket.socket(socket.AF_UNIX)
+    try:
+        s.connect(path)
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+
+
 class CServer(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -45,7 +57,9 @@ class CServer(unittest.TestCase):
         cls.sock = os.path.join(cls.dir, "plugin.sock")
         cls.log = open(os.path.join(cls.dir, "peer.log"), "w+")
         cls.proc = subprocess.Popen([PEER, "serve", cls.dir, "plugin.sock"], stdout=cls.log)
-        assert wait_for(lambda: os.path.exists(cls.sock)), "C server did not start"
+        # the file appears at bind(), connections work from listen(): wait
+        # for one to be accepted, or grpcio's first call may fail at once
+        assert wait_for(lambda: os.path.exists(cls.sock) and connectable(cls.sock)), "C server did not start"
         # the old-kubelet :authority: the socket path, with '/'
         cls.channel = grpc.insecure_channel("unix:" + cls.sock, options=[("grpc.default_authority", cls.sock)])
         cls.stub = pbg.DevicePluginStub(cls.channel)
