@@ -23,7 +23,7 @@ void jsonw_init_file(struct jsonw *w, FILE *f, bool pretty)
 void jsonw_reset(struct jsonw *w)
 {
 	FILE *f = w->f;
-	free(w->buf);
+	buf_free(&w->out);
 	jsonw_init(w, w->pretty);
 	w->f = f;
 }
@@ -37,21 +37,8 @@ static void put(struct jsonw *w, const char *s, size_t n)
 			w->err = -EIO;
 		return;
 	}
-	if (w->len + n + 1 > w->cap) {
-		size_t cap = w->cap ? w->cap : 256;
-		while (cap < w->len + n + 1)
-			cap *= 2;
-		char *b = realloc(w->buf, cap);
-		if (!b) {
-			w->err = -ENOMEM;
-			return;
-		}
-		w->buf = b;
-		w->cap = cap;
-	}
-	memcpy(w->buf + w->len, s, n);
-	w->len += n;
-	w->buf[w->len] = '\0';
+	buf_put(&w->out, s, n);
+	w->err = w->out.err;
 }
 
 static void puts_(struct jsonw *w, const char *s)
@@ -233,16 +220,16 @@ int jsonw_finish(struct jsonw *w, char **ret, size_t *ret_len)
 			*ret = NULL;
 		return r;
 	}
-	if (!r && !w->buf)
+	if (!r && !w->out.data)
 		put(w, "", 0), r = w->err;
 	if (r < 0) {
 		jsonw_reset(w);
 		return r;
 	}
-	*ret = w->buf;
+	*ret = w->out.data;
 	if (ret_len)
-		*ret_len = w->len;
-	w->buf = NULL;
+		*ret_len = w->out.len;
+	w->out = (struct buf){ 0 };
 	jsonw_reset(w);
 	return 0;
 }

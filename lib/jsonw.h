@@ -8,13 +8,14 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "buf.h"
+
 #define JSONW_MAX_DEPTH 32
 
 struct jsonw {
-	FILE *f; /* stream sink (jsonw_init_file); NULL: the buffer */
-	char *buf;
-	size_t len, cap;
-	int err; /* first error (-ENOMEM, -EINVAL), sticky */
+	FILE *f;	/* stream sink (jsonw_init_file); NULL: the buffer */
+	struct buf out; /* the text, when writing to the buffer */
+	int err;	/* first error (-EIO, -EINVAL), sticky */
 	int depth;
 	bool pretty;		     /* two-space indentation, one member per line */
 	bool after_key;		     /* the next value follows "key": */

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "kmod_index.h"
 
 #define INDEX_MAGIC 0xB007F457u
@@ -28,42 +29,15 @@
 #define INDEX_NODE_CHILDS 0x20000000u
 #define INDEX_NODE_MASK 0x0FFFFFFFu
 
-struct obuf {
-	char *data;
-	size_t len, cap;
-	int err;
-};
-
-static void obuf_put(struct obuf *b, const void *p, size_t n)
-{
-	if (b->err)
-		return;
-	if (b->len + n > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-		char *d;
-		while (cap < b->len + n)
-			cap *= 2;
-		d = realloc(b->data, cap);
-		if (!d) {
-			b->err = -ENOMEM;
-			return;
-		}
-		b->data = d;
-		b->cap = cap;
-	}
-	memcpy(b->data + b->len, p, n);
-	b->len += n;
-}
-
-static void obuf_put_u32(struct obuf *b, uint32_t v)
+static void put_be32(struct buf *b, uint32_t v)
 {
 	uint32_t be = htonl(v);
-	obuf_put(b, &be, sizeof(be));
+	buf_put(b, &be, sizeof(be));
 }
 
-static void obuf_put_u8(struct obuf *b, unsigned char c)
+static void put_u8(struct buf *b, unsigned char c)
 {
-	obuf_put(b, &c, 1);
+	buf_put(b, &c, 1);
 }
 
 static bool is_index_string(const char *s)
@@ -92,7 +66,7 @@ static int entry_cmp(const void *pa, const void *pb)
 
 /* Writes the node holding sorted entries e[lo..hi), whose keys all share
  * their first DEPTH chars, after its children; returns its reference. */
-static uint32_t write_node(struct obuf *b, const struct kmod_index_entry *const *e, size_t lo, size_t hi,
+static uint32_t write_node(struct buf *b, const struct kmod_index_entry *const *e, size_t lo, size_t hi,
 			   size_t depth, bool root)
 {
 	const char *first_key = e[lo]->key, *last_key = e[hi - 1]->key;
@@ -134,23 +108,23 @@ static uint32_t write_node(struct obuf *b, const struct kmod_index_entry *const 
 
 	ref = (uint32_t)b->len;
 	if (plen) {
-		obuf_put(b, first_key + depth, plen);
-		obuf_put_u8(b, 0);
+		buf_put(b, first_key + depth, plen);
+		put_u8(b, 0);
 		ref |= INDEX_NODE_PREFIX;
 	}
 	if (nchild) {
-		obuf_put_u8(b, cfirst);
-		obuf_put_u8(b, clast);
+		put_u8(b, cfirst);
+		put_u8(b, clast);
 		for (i = 0; i < nchild; i++)
-			obuf_put_u32(b, child[i]);
+			put_be32(b, child[i]);
 		ref |= INDEX_NODE_CHILDS;
 	}
 	free(child);
 	if (vend > lo) {
-		obuf_put_u32(b, (uint32_t)(vend - lo));
+		put_be32(b, (uint32_t)(vend - lo));
 		for (i = lo; i < vend; i++) {
-			obuf_put_u32(b, e[i]->priority);
-			obuf_put(b, e[i]->value, strlen(e[i]->value) + 1);
+			put_be32(b, e[i]->priority);
+			buf_put(b, e[i]->value, strlen(e[i]->value) + 1);
 		}
 		ref |= INDEX_NODE_VALUES;
 	}
@@ -160,7 +134,7 @@ static uint32_t write_node(struct obuf *b, const struct kmod_index_entry *const 
 int kmod_index_build(const struct kmod_index_entry *entries, size_t n, char **ret_buf, size_t *ret_len)
 {
 	const struct kmod_index_entry **sorted = NULL;
-	struct obuf b = {0};
+	struct buf b = {0};
 	uint32_t root;
 	size_t i;
 
@@ -179,9 +153,9 @@ int kmod_index_build(const struct kmod_index_entry *entries, size_t n, char **re
 		qsort(sorted, n, sizeof(*sorted), entry_cmp);
 	}
 
-	obuf_put_u32(&b, INDEX_MAGIC);
-	obuf_put_u32(&b, INDEX_VERSION);
-	obuf_put_u32(&b, 0); /* root reference, patched below */
+	put_be32(&b, INDEX_MAGIC);
+	put_be32(&b, INDEX_VERSION);
+	put_be32(&b, 0); /* root reference, patched below */
 	if (n) {
 		root = write_node(&b, sorted, 0, n, 0, true);
 	} else {

@@ -7,40 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "kmod_index.h"
-
-struct sbuf {
-	char *data;
-	size_t len, cap;
-	int err;
-};
-
-static void sbuf_put(struct sbuf *b, const char *p, size_t n)
-{
-	if (b->err)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-		char *d;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		d = realloc(b->data, cap);
-		if (!d) {
-			b->err = -ENOMEM;
-			return;
-		}
-		b->data = d;
-		b->cap = cap;
-	}
-	memcpy(b->data + b->len, p, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-}
-
-static void sbuf_puts(struct sbuf *b, const char *s)
-{
-	sbuf_put(b, s, strlen(s));
-}
 
 /* One module that has a .ko file, in depmod's terms. */
 struct lmod {
@@ -312,7 +280,7 @@ static int dep_cmp(const void *pa, const void *pb)
 
 /* "path: dep dep ..." — every transitive dependency, users before what
  * they use; libkmod loads them from the end. */
-static int dep_line(const struct meta *mt, const struct lmod *lm, struct sbuf *line)
+static int dep_line(const struct meta *mt, const struct lmod *lm, struct buf *line)
 {
 	const struct lmod **all = calloc(mt->nl ? mt->nl : 1, sizeof(*all));
 	size_t n = 0;
@@ -321,11 +289,11 @@ static int dep_line(const struct meta *mt, const struct lmod *lm, struct sbuf *l
 		return -ENOMEM;
 	fill_all_deps(lm, all, &n);
 	qsort(all, n, sizeof(*all), dep_cmp);
-	sbuf_puts(line, lm->m->path);
-	sbuf_puts(line, ":");
+	buf_puts(line, lm->m->path);
+	buf_puts(line, ":");
 	for (size_t i = 0; i < n; i++) {
-		sbuf_puts(line, " ");
-		sbuf_puts(line, all[i]->m->path);
+		buf_puts(line, " ");
+		buf_puts(line, all[i]->m->path);
 	}
 	free(all);
 	return line->err;
@@ -392,7 +360,7 @@ static int out_add(struct out *o, const char *name, char *data, size_t len)
 	return 0;
 }
 
-static int out_add_sbuf(struct out *o, const char *name, struct sbuf *b)
+static int out_add_buf(struct out *o, const char *name, struct buf *b)
 {
 	int r = b->err;
 	if (r < 0) {
@@ -415,16 +383,16 @@ static int out_add_index(struct out *o, const char *name, struct entries *es)
 
 static int gen_dep(const struct meta *mt, struct out *o)
 {
-	struct sbuf text = {0};
+	struct buf text = {0};
 	struct entries es = {0};
 	int r = 0;
 
 	for (size_t i = 0; i < mt->nl && r == 0; i++) {
-		struct sbuf line = {0};
+		struct buf line = {0};
 		r = dep_line(mt, &mt->l[i], &line);
 		if (r == 0) {
-			sbuf_put(&text, line.data, line.len);
-			sbuf_puts(&text, "\n");
+			buf_put(&text, line.data, line.len);
+			buf_puts(&text, "\n");
 			r = entries_add(&es, NULL, mt->l[i].m->name, line.data, line.data,
 					(uint32_t)mt->l[i].idx);
 		} else {
@@ -432,7 +400,7 @@ static int gen_dep(const struct meta *mt, struct out *o)
 		}
 	}
 	if (r == 0)
-		r = out_add_sbuf(o, "modules.dep", &text);
+		r = out_add_buf(o, "modules.dep", &text);
 	else
 		free(text.data);
 	if (r < 0) {
@@ -444,27 +412,27 @@ static int gen_dep(const struct meta *mt, struct out *o)
 
 static int gen_alias(const struct meta *mt, struct out *o)
 {
-	struct sbuf text = {0};
+	struct buf text = {0};
 	struct entries es = {0};
 	int r = 0;
 
-	sbuf_puts(&text, "# Aliases extracted from modules themselves.\n");
+	buf_puts(&text, "# Aliases extracted from modules themselves.\n");
 	for (size_t i = 0; i < mt->nl && r == 0; i++) {
 		const struct kmod_meta_module *m = mt->l[i].m;
 		for (size_t j = 0; m->aliases && m->aliases[j] && r == 0; j++) {
 			char *norm;
-			sbuf_puts(&text, "alias ");
-			sbuf_puts(&text, m->aliases[j]);
-			sbuf_puts(&text, " ");
-			sbuf_puts(&text, m->name);
-			sbuf_puts(&text, "\n");
+			buf_puts(&text, "alias ");
+			buf_puts(&text, m->aliases[j]);
+			buf_puts(&text, " ");
+			buf_puts(&text, m->name);
+			buf_puts(&text, "\n");
 			r = alias_normalize(m->aliases[j], &norm);
 			if (r == 0)
 				r = entries_add(&es, norm, norm, NULL, m->name, (uint32_t)mt->l[i].idx);
 		}
 	}
 	if (r == 0)
-		r = out_add_sbuf(o, "modules.alias", &text);
+		r = out_add_buf(o, "modules.alias", &text);
 	else
 		free(text.data);
 	if (r < 0) {
@@ -474,16 +442,16 @@ static int gen_alias(const struct meta *mt, struct out *o)
 	return out_add_index(o, "modules.alias.bin", &es);
 }
 
-static void put_list(struct sbuf *b, const char *tag, const char *const *v)
+static void put_list(struct buf *b, const char *tag, const char *const *v)
 {
 	if (!strv_len(v))
 		return;
 	if (b->len && b->data[b->len - 1] != ' ')
-		sbuf_puts(b, " ");
-	sbuf_puts(b, tag);
+		buf_puts(b, " ");
+	buf_puts(b, tag);
 	for (size_t i = 0; v[i]; i++) {
-		sbuf_puts(b, " ");
-		sbuf_puts(b, v[i]);
+		buf_puts(b, " ");
+		buf_puts(b, v[i]);
 	}
 }
 
@@ -492,33 +460,33 @@ static void put_list(struct sbuf *b, const char *tag, const char *const *v)
  * wins. */
 static int gen_softdep(const struct meta *mt, struct out *o)
 {
-	struct sbuf text = {0};
+	struct buf text = {0};
 
-	sbuf_puts(&text, "# Soft dependencies extracted from modules themselves.\n");
+	buf_puts(&text, "# Soft dependencies extracted from modules themselves.\n");
 	for (size_t i = 0; i < mt->nl; i++) {
 		const struct kmod_meta_module *m = mt->l[i].m;
 		if (!strv_len(m->softdep_pre) && !strv_len(m->softdep_post))
 			continue;
-		sbuf_puts(&text, "softdep ");
-		sbuf_puts(&text, m->name);
-		sbuf_puts(&text, " ");
+		buf_puts(&text, "softdep ");
+		buf_puts(&text, m->name);
+		buf_puts(&text, " ");
 		put_list(&text, "pre:", m->softdep_pre);
 		put_list(&text, "post:", m->softdep_post);
-		sbuf_puts(&text, "\n");
+		buf_puts(&text, "\n");
 	}
-	return out_add_sbuf(o, "modules.softdep", &text);
+	return out_add_buf(o, "modules.softdep", &text);
 }
 
 /* No exported symbols are simulated, but kmod_load_resources() fails
  * unless modules.symbols.bin exists. */
 static int gen_symbols(struct out *o)
 {
-	struct sbuf text = {0};
+	struct buf text = {0};
 	struct entries es = {0};
 	int r;
 
-	sbuf_puts(&text, "# Aliases for symbols, used by symbol_request().\n");
-	r = out_add_sbuf(o, "modules.symbols", &text);
+	buf_puts(&text, "# Aliases for symbols, used by symbol_request().\n");
+	r = out_add_buf(o, "modules.symbols", &text);
 	if (r < 0)
 		return r;
 	return out_add_index(o, "modules.symbols.bin", &es);
@@ -526,15 +494,15 @@ static int gen_symbols(struct out *o)
 
 /* KBUILD_MODFILE, the "file" modinfo of builtin code: the path without
  * "kernel/" and ".ko". */
-static void put_modfile(struct sbuf *b, const char *path)
+static void put_modfile(struct buf *b, const char *path)
 {
 	const char *s = path + 7;
-	sbuf_put(b, s, strlen(s) - 3);
+	buf_put(b, s, strlen(s) - 3);
 }
 
 static int gen_builtin(const struct meta *mt, struct out *o)
 {
-	struct sbuf text = {0}, modinfo = {0};
+	struct buf text = {0}, modinfo = {0};
 	struct entries names = {0}, aliases = {0};
 	int r = 0;
 
@@ -543,29 +511,29 @@ static int gen_builtin(const struct meta *mt, struct out *o)
 		if (!m->builtin)
 			continue;
 		if (m->path) {
-			sbuf_puts(&text, m->path);
-			sbuf_puts(&text, "\n");
+			buf_puts(&text, m->path);
+			buf_puts(&text, "\n");
 		}
 		if (m->path && strncmp(m->path, "kernel/", 7) == 0 && has_suffix(m->path, ".ko")) {
-			sbuf_puts(&modinfo, m->name);
-			sbuf_puts(&modinfo, ".file=");
+			buf_puts(&modinfo, m->name);
+			buf_puts(&modinfo, ".file=");
 			put_modfile(&modinfo, m->path);
-			sbuf_put(&modinfo, "", 1);
+			buf_put(&modinfo, "", 1);
 		}
 		r = entries_add(&names, NULL, m->name, NULL, "", 0);
 		for (size_t j = 0; m->aliases && m->aliases[j] && r == 0; j++) {
 			char *norm;
-			sbuf_puts(&modinfo, m->name);
-			sbuf_puts(&modinfo, ".alias=");
-			sbuf_puts(&modinfo, m->aliases[j]);
-			sbuf_put(&modinfo, "", 1);
+			buf_puts(&modinfo, m->name);
+			buf_puts(&modinfo, ".alias=");
+			buf_puts(&modinfo, m->aliases[j]);
+			buf_put(&modinfo, "", 1);
 			r = alias_normalize(m->aliases[j], &norm);
 			if (r == 0)
 				r = entries_add(&aliases, norm, norm, NULL, m->name, 0);
 		}
 	}
 	if (r == 0)
-		r = out_add_sbuf(o, "modules.builtin", &text);
+		r = out_add_buf(o, "modules.builtin", &text);
 	else
 		free(text.data);
 	if (r == 0)
@@ -577,7 +545,7 @@ static int gen_builtin(const struct meta *mt, struct out *o)
 	else
 		entries_free(&aliases);
 	if (r == 0)
-		r = out_add_sbuf(o, "modules.builtin.modinfo", &modinfo);
+		r = out_add_buf(o, "modules.builtin.modinfo", &modinfo);
 	else
 		free(modinfo.data);
 	return r;
@@ -585,14 +553,14 @@ static int gen_builtin(const struct meta *mt, struct out *o)
 
 static int gen_order(const struct meta *mt, struct out *o)
 {
-	struct sbuf text = {0};
+	struct buf text = {0};
 
 	for (size_t i = 0; i < mt->nl; i++)
 		if (strncmp(mt->l[i].m->path, "kernel/", 7) == 0) {
-			sbuf_puts(&text, mt->l[i].m->path);
-			sbuf_puts(&text, "\n");
+			buf_puts(&text, mt->l[i].m->path);
+			buf_puts(&text, "\n");
 		}
-	return out_add_sbuf(o, "modules.order", &text);
+	return out_add_buf(o, "modules.order", &text);
 }
 
 #define META_N_FILES 12
