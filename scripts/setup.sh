@@ -5,7 +5,7 @@ set -eu
 PKGS="build-essential pkg-config clang libfuse3-dev fuse3 libkmod-dev kmod
 libpci-dev pciutils libudev-dev libjsmn-dev libcmocka-dev libnghttp2-dev
 libprotobuf-c-dev protobuf-c-compiler protobuf-compiler protobuf-compiler-grpc
-python3-grpcio python3-protobuf util-linux iproute2"
+python3-grpcio python3-protobuf util-linux iproute2 mdevctl"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

@@ -56,10 +56,21 @@ int control_exec(struct simfs *sf, const char *cmd, size_t len)
 	struct model *m = sf->m;
 	const char *c = argv[0];
 	long n;
-	if (strcmp(c, "insmod") == 0 && argc == 2)
-		return module_load(m, argv[1], false);
-	if (strcmp(c, "modprobe") == 0 && argc == 2)
-		return module_load(m, argv[1], true);
+	if ((strcmp(c, "insmod") == 0 || strcmp(c, "modprobe") == 0) && (argc == 2 || argc == 3)) {
+		/* the one module parameter the model knows: vfio_pci enable_sriov */
+		bool sriov = false;
+		if (argc == 3) {
+			struct sim_module *mod = model_find_module(m, argv[1]);
+			if (!mod || strcmp(mod->desc->name, "vfio_pci") != 0 ||
+			    (strcmp(argv[2], "enable_sriov=1") != 0 && strcmp(argv[2], "enable_sriov=Y") != 0))
+				return -EINVAL;
+			sriov = true;
+		}
+		struct sim_module *vp = model_find_module(m, "vfio_pci");
+		if (vp && !vp->loaded)
+			m->vfio_enable_sriov = sriov;
+		return module_load(m, argv[1], c[0] == 'm');
+	}
 	if (strcmp(c, "rmmod") == 0 && argc == 2)
 		return module_unload(m, argv[1]);
 	if (strcmp(c, "unplug") == 0 && argc == 2) {

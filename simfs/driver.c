@@ -54,12 +54,17 @@ int driver_probe(struct sim_driver *drv, struct sim_dev *d)
 	struct model *m = d->m;
 	if (d->driver)
 		return -EBUSY;
+	/* pci_device_can_probe(): VFs wait for sriov_drivers_autoprobe or an override */
+	if (d->physfn && !d->physfn->vf_autoprobe && !d->driver_override)
+		return -ENODEV;
 	if (drv->desc->flags & DRV_VFIO) {
 		/* vfio-pci: normal header only, an IOMMU group, no PF with VFs */
 		if ((d->config[0x0e] & 0x7f) != 0)
 			return -EINVAL;
 		if (!d->group)
 			return -EINVAL;
+		if (d->num_vfs > 0)
+			return -EBUSY;
 		int r = vfio_group_get(m, d->group);
 		if (r < 0)
 			return r;
@@ -86,7 +91,7 @@ int driver_release(struct sim_dev *d)
 	/* Both drivers' remove() wait for their users to go away. */
 	if ((flags & DRV_VFIO) && d->group && vfio_group_busy(d->group))
 		return -SIM_EWAIT;
-	if ((flags & DRV_NVIDIA) && d->nv_users > 0)
+	if ((flags & DRV_NVIDIA) && (d->nv_users > 0 || vgpu_can_release(d) < 0))
 		return -SIM_EWAIT;
 	tree_remove_child(d->dir, "driver");
 	tree_remove_child(drv->dir, d->bdf);

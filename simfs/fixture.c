@@ -211,7 +211,7 @@ static int load_device(struct ctx *c, int obj, int idx, int *explicit_driver)
 	static const char *const keys[] = { "bdf",    "parent", "id",	  "subsystem", "class",    "revision",
 					    "numa_node", "irq",    "iommu_group", "driver",	 "driver_override",
 					    "config", "serial", "resource",    "link",	 "max_link", "label",
-					    "model",  "nvidia_users", "comment", NULL };
+					    "model",  "nvidia_users", "sriov",   "sriov_numvfs", "comment", NULL };
 	char what[32], buf[256];
 	snprintf(what, sizeof(what), "devices[%d]", idx);
 	int r = check_keys(c, obj, what, keys);
@@ -311,6 +311,36 @@ static int load_device(struct ctx *c, int obj, int idx, int *explicit_driver)
 		for (int i = 0; i < 8; i++)
 			d->config[found + 4 + (unsigned)i] = (uint8_t)(serial >> (8 * i));
 	}
+	int sr = json_obj_get(&c->d, obj, "sriov");
+	if (sr >= 0) {
+		/* {"total_vfs": 16, "offset": 4, "stride": 1} for a synthetic config */
+		static const char *const skeys[] = { "total_vfs", "offset", "stride", NULL };
+		long long total = 0, offset = 4, stride = 1;
+		char swhat[48];
+		snprintf(swhat, sizeof(swhat), "%s.sriov", what);
+		if ((r = check_keys(c, sr, swhat, skeys)) < 0 ||
+		    (r = get_int(c, sr, "total_vfs", swhat, 1, 256, &total)) < 0 ||
+		    (r = get_int(c, sr, "offset", swhat, 1, 255, &offset)) < 0 ||
+		    (r = get_int(c, sr, "stride", swhat, 1, 255, &stride)) < 0)
+			return r;
+		if (!total)
+			return fail(c, sr, "%s: missing \"total_vfs\"", swhat);
+		if (sriov_cap_add(d, (unsigned)total, (unsigned)offset, (unsigned)stride) < 0)
+			return fail(c, sr, "%s: the config space already has an SR-IOV capability (or only 256 bytes)",
+				    swhat);
+	}
+	d->sriov_cap = pci_find_ext_cap(d, 0x10);
+	d->vf_autoprobe = true;
+	if (d->vendor == 0x10de)
+		d->vgpu = vgpu_model_find(d->device);
+	int nvfs = json_obj_get(&c->d, obj, "sriov_numvfs");
+	if (nvfs >= 0) {
+		long long n;
+		unsigned total = d->sriov_cap ? (unsigned)(d->config[d->sriov_cap + 0x0e] | d->config[d->sriov_cap + 0x0f] << 8) : 0;
+		if (json_int(&c->d, nvfs, &n) < 0 || n < 0 || (unsigned long long)n > total)
+			return fail(c, nvfs, "%s.sriov_numvfs: expected 0..%u (the SR-IOV capability's total VFs)", what,
+				    total);
+	}
 	int g = json_obj_get(&c->d, obj, "iommu_group");
 	if (g >= 0 && !c->m->iommu_enabled)
 		return fail(c, g, "%s.iommu_group: the fixture's IOMMU is off: no groups exist", what);
@@ -376,6 +406,21 @@ static int attach_devices(struct ctx *c, int devs)
 		int r = driver_probe(drv, d);
 		if (r < 0)
 			return fail(c, dv, "%s.driver: probing %s fails: %s", what, name, strerror(-r));
+	}
+	/* VFs enabled at boot (as NVIDIA's host service leaves them) */
+	idx = 0;
+	json_for_each(&c->d, devs, obj, n)
+	{
+		char what[32];
+		snprintf(what, sizeof(what), "devices[%d]", idx++);
+		long long nvfs = 0;
+		int r = get_int(c, obj, "sriov_numvfs", what, 0, 256, &nvfs);
+		if (r < 0)
+			return r;
+		struct sim_dev *d = fixture_dev(c, obj);
+		if (nvfs > 0 && (r = sriov_enable(d, (int)nvfs)) < 0)
+			return fail(c, json_obj_get(&c->d, obj, "sriov_numvfs"), "%s.sriov_numvfs: cannot enable: %s",
+				    what, strerror(-r));
 	}
 	return 0;
 }
@@ -545,11 +590,28 @@ int fixture_load_buffer(const char *name, const char *js, size_t len, const char
 	int nv = json_obj_get(&c.d, 0, "nvidia");
 	snprintf(m->nv_version, sizeof(m->nv_version), "%s", "550.90.07");
 	if (nv >= 0) {
-		static const char *const nkeys[] = { "version", "unbind_lock", NULL };
+		static const char *const nkeys[] = { "version", "unbind_lock", "vgpu", "mdev_names", NULL };
+		char vgpu[16] = "none", names[16] = "NVIDIA";
 		if ((r = check_keys(&c, nv, "nvidia", nkeys)) < 0 ||
 		    (r = get_str(&c, nv, "version", "nvidia", m->nv_version, sizeof(m->nv_version), false)) < 0 ||
-		    (r = get_bool(&c, nv, "unbind_lock", "nvidia", &m->nv_unbind_lock)) < 0)
+		    (r = get_bool(&c, nv, "unbind_lock", "nvidia", &m->nv_unbind_lock)) < 0 ||
+		    (r = get_str(&c, nv, "vgpu", "nvidia", vgpu, sizeof(vgpu), false)) < 0 ||
+		    (r = get_str(&c, nv, "mdev_names", "nvidia", names, sizeof(names), false)) < 0)
 			goto out;
+		if (strcmp(vgpu, "mdev") == 0)
+			m->nv_vgpu = VGPU_MDEV;
+		else if (strcmp(vgpu, "vendor-vfio") == 0)
+			m->nv_vgpu = VGPU_VENDOR_VFIO;
+		else if (strcmp(vgpu, "none") != 0) {
+			r = fail(&c, json_obj_get(&c.d, nv, "vgpu"), "nvidia.vgpu: expected \"mdev\", \"vendor-vfio\" or \"none\"");
+			goto out;
+		}
+		if (strcmp(names, "GRID") == 0)
+			m->nv_grid_names = true;
+		else if (strcmp(names, "NVIDIA") != 0) {
+			r = fail(&c, json_obj_get(&c.d, nv, "mdev_names"), "nvidia.mdev_names: expected \"NVIDIA\" or \"GRID\"");
+			goto out;
+		}
 	}
 	if ((r = module_list(&c, k, "modules_loaded", true)) < 0)
 		goto out;

@@ -185,3 +185,12 @@ bool vfio_group_busy(const struct sim_group *g)
 {
 	return g->devnode && g->devnode->nopen > 0;
 }
+
+int iommu_group_alloc_id(struct model *m)
+{
+	for (int id = 0;; id++) {
+		struct sim_group *g = model_group(m, id, false);
+		if (!g || (!g->dir && g->ndevs == 0))
+			return id;
+	}
+}

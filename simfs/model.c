@@ -127,6 +127,11 @@ void model_free(struct model *m)
 		free(m->devs[i]);
 	}
 	free(m->devs);
+	while (m->mdevs) {
+		struct sim_mdev *n = m->mdevs->next;
+		free(m->mdevs);
+		m->mdevs = n;
+	}
 	for (int i = 0; i < m->ndrivers; i++)
 		while (m->drivers[i].dynids) {
 			struct dynid *n = m->drivers[i].dynids->next;

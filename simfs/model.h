@@ -10,6 +10,7 @@
 
 #include "pciaddr.h"
 #include "tree.h"
+#include "vgpu.h"
 
 #define SIM_MAX_RES 13 /* BARs 0-5, ROM, SR-IOV BARs 0-5 */
 
@@ -111,7 +112,29 @@ struct sim_dev {
 	int nv_users;   /* open /dev/nvidiaN handles; unbind waits for 0 */
 	int nv_pids[8]; /* proc/<pid> of the (simulated) processes holding them */
 	bool nv_locked; /* unbindLock taken */
+	/* SR-IOV: a PF's capability and VFs; a VF's PF */
+	unsigned sriov_cap;     /* config offset of the SR-IOV capability; 0 none */
+	int num_vfs;
+	bool vf_autoprobe;      /* sriov_drivers_autoprobe */
+	struct sim_dev *physfn; /* set on VFs */
+	int vf_index;
+	/* vGPU */
+	const struct vgpu_model *vgpu;	   /* types this GPU offers, if any */
+	const struct vgpu_type *vgpu_type; /* vendor VFIO: the VF's vGPU */
+	bool mdev_parent;
 };
+
+struct sim_mdev {
+	char uuid[37];
+	struct sim_dev *parent;
+	const struct vgpu_type *type;
+	struct sim_group *group;
+	struct node *dir;
+	char devpath[600];
+	struct sim_mdev *next;
+};
+
+enum vgpu_kind { VGPU_NONE, VGPU_MDEV, VGPU_VENDOR_VFIO };
 
 enum iommu_kind { IOMMU_NONE, IOMMU_INTEL, IOMMU_AMD };
 
@@ -131,6 +154,10 @@ struct model {
 	enum iommu_kind iommu;
 	bool iommu_enabled;       /* groups populated */
 	bool nv_unbind_lock;      /* this nvidia build offers unbindLock */
+	enum vgpu_kind nv_vgpu;   /* the vGPU host driver's interface, if any */
+	bool nv_grid_names;       /* mdev type names "GRID ..." (older drivers) */
+	bool vfio_enable_sriov;   /* vfio_pci's enable_sriov parameter */
+	struct sim_mdev *mdevs;
 	char nv_version[32];
 	struct sim_dev **devs;    /* address order */
 	int ndevs;
@@ -202,7 +229,25 @@ int module_load(struct model *m, const char *name, bool with_deps);
 int module_unload(struct model *m, const char *name);
 int modules_init(struct model *m);
 
+/* sriov.c */
+/* Adds the SR-IOV attributes to a PF that has the capability. */
+int sriov_add_attrs(struct sim_dev *pf);
+/* Enables n VFs (as sriov_configure would); 0 or -errno. */
+int sriov_enable(struct sim_dev *pf, int n);
+/* -SIM_EWAIT while a VF is in use. */
+int sriov_disable(struct sim_dev *pf);
+/* Places an SR-IOV capability in a config space that has none. */
+int sriov_cap_add(struct sim_dev *d, unsigned total, unsigned offset, unsigned stride);
+
+/* mdev.c */
+int mdev_parent_register(struct sim_dev *d);
+void mdev_parent_unregister(struct sim_dev *d);
+bool mdev_parent_busy(const struct sim_dev *d);
+unsigned mdev_count_on_gpu(struct model *m, const struct sim_dev *gpu, unsigned *fb_gb);
+
 /* iommu.c */
+/* The lowest free group number, as the kernel's ida allocates it. */
+int iommu_group_alloc_id(struct model *m);
 int iommu_init(struct model *m, enum iommu_kind kind, bool enabled);
 int iommu_group_add_dev(struct model *m, struct sim_group *g, struct sim_dev *d);
 void iommu_group_del_dev(struct model *m, struct sim_dev *d);

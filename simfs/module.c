@@ -58,6 +58,12 @@ static int module_on_load(struct model *m, struct sim_module *mod)
 	}
 	if (strcmp(name, "nvidia") == 0)
 		return nvidia_init(m);
+	if (strcmp(name, "vfio_pci") == 0) {
+		struct node *p = tree_lookup(m->sys_module, "vfio_pci/parameters");
+		if (!model_add_text(p, "enable_sriov", 0444, "%c\n", m->vfio_enable_sriov ? 'Y' : 'N') ||
+		    !model_add_text(p, "disable_idle_d3", 0444, "N\n"))
+			return -ENOMEM;
+	}
 	return 0;
 }
 

@@ -108,13 +108,14 @@ int nvidia_bind(struct sim_dev *d)
 	for (int i = 0; i < d->nv_users && i < 8; i++)
 		if (add_process(d, i) < 0)
 			return -ENOMEM;
-	return 0;
+	return vgpu_on_bind(d);
 }
 
 void nvidia_unbind(struct sim_dev *d)
 {
 	struct model *m = d->m;
 	char dev[32];
+	vgpu_on_release(d);
 	snprintf(dev, sizeof(dev), "nvidia%d", d->nv_minor);
 	tree_remove_child(m->dev, dev);
 	tree_remove_child(m->nv_gpus, d->bdf);

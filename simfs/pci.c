@@ -416,6 +416,8 @@ int pci_dev_add(struct sim_dev *d)
 		ok &= tree_add_attr(dir, "secondary_bus_number", 0444, &bus_number_ops, d, 0x19) != NULL;
 		ok &= tree_add_attr(dir, "subordinate_bus_number", 0444, &bus_number_ops, d, 0x1a) != NULL;
 	}
+	if (d->sriov_cap)
+		ok &= sriov_add_attrs(d) == 0;
 	ok &= tree_add_dir(dir, "power", 0755) != NULL;
 	ok &= tree_add_dir(dir, "msi_irqs", 0755) != NULL;
 	ok &= tree_add_rel_link(dir, "subsystem", m->bus_pci) != NULL;
@@ -442,6 +444,11 @@ int pci_dev_remove(struct sim_dev *d)
 			if (r < 0)
 				return r;
 		}
+	if (d->num_vfs) {
+		int r = sriov_disable(d);
+		if (r < 0)
+			return r;
+	}
 	if (d->driver) {
 		int r = driver_release(d);
 		if (r < 0)

@@ -2,12 +2,14 @@
 # Real lspci cannot tell simfs from a kernel: through sysfs.path and with
 # the simulated sys bind-mounted over /sys, it lists every device of
 # h100-hgx-8x with its IDs and decodes the capability chains.
+# lspci runs with hwdb.disable=1: names come from pci.ids only, not from
+# whatever udev hwdb the machine happens to have.
 source "$(dirname "$0")/lib.sh"
 
 tests/simnode run fixtures/h100-hgx-8x.json -- bash -c '
 source tests/it/lib.sh
 out=$(mktemp -d)
-lspci -A linux-sysfs -O sysfs.path=$SIMROOT/sys/bus/pci -nnvvv >$out/path.txt 2>/dev/null
+lspci -O hwdb.disable=1 -A linux-sysfs -O sysfs.path=$SIMROOT/sys/bus/pci -nnvvv >$out/path.txt 2>/dev/null
 # every fixture device, by address and IDs
 /usr/bin/python3 -c "
 import json, sys
@@ -29,10 +31,10 @@ grep -q "Bus: primary=99, secondary=9a, subordinate=9a" $out/path.txt || fail "b
 grep -q "Express (v2) Downstream Port" $out/path.txt || fail "switch downstream port type"
 # plain lspci with the simulated sys over /sys (private mount namespace)
 mount --bind "$SIMFS/sys" /sys
-lspci -nnvvv >$out/plain.txt 2>/dev/null
+lspci -O hwdb.disable=1 -nnvvv >$out/plain.txt 2>/dev/null
 umount /sys
 diff -u $out/path.txt $out/plain.txt || fail "plain lspci differs from lspci -O sysfs.path"
-lspci -A linux-sysfs -O sysfs.path=$SIMROOT/sys/bus/pci -O hwdb.disable=1 -nn 2>/dev/null >$out/nn.txt
+lspci -O hwdb.disable=1 -A linux-sysfs -O sysfs.path=$SIMROOT/sys/bus/pci -nn 2>/dev/null >$out/nn.txt
 diff -u tests/it/golden/h100-hgx-8x.lspci-nn $out/nn.txt || fail "lspci -nn differs from the golden listing"
 rm -rf $out
 '
@@ -41,7 +43,7 @@ rm -rf $out
 for fx in fixtures/*.json; do
 	tests/simnode run "$fx" -- bash -c '
 	source tests/it/lib.sh
-	out=$(lspci -A linux-sysfs -O sysfs.path=$SIMROOT/sys/bus/pci -nn 2>/dev/null)
+	out=$(lspci -O hwdb.disable=1 -A linux-sysfs -O sysfs.path=$SIMROOT/sys/bus/pci -nn 2>/dev/null)
 	/usr/bin/python3 -c "
 import json, sys
 for d in json.load(open(sys.argv[1]))[\"devices\"]:
