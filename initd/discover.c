@@ -1,0 +1,441 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Discovery for serve: one readlink per PCI function to find the driver,
+ * details only for the candidates, so a rescan stays cheap enough to run
+ * on every uevent. */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <pci/pci.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "discover.h"
+#include "log.h"
+#include "rootfs.h"
+
+static void scopy(char *dst, size_t size, const char *src)
+{
+	size_t n = strnlen(src, size - 1);
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+bool discover_valid_bdf(const char *s)
+{
+	struct pci_addr a;
+	char canon[PCI_ADDR_STRLEN];
+	if (!s || strlen(s) != PCI_ADDR_STRLEN - 1 || pci_addr_parse(s, &a) < 0)
+		return false;
+	return strcmp(pci_addr_format(&a, canon), s) == 0;
+}
+
+bool discover_valid_uuid(const char *s)
+{
+	if (!s || strlen(s) != 36)
+		return false;
+	for (int i = 0; i < 36; i++) {
+		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+		if (dash ? s[i] != '-' : !isxdigit((unsigned char)s[i]))
+			return false;
+	}
+	return true;
+}
+
+/* fixtures/README.md "vGPU types": H100XM vendor-VFIO type IDs. */
+static const struct {
+	unsigned id;
+	const char *name;
+} builtin_vgpu[] = {
+	{ 1001, "NVIDIA H100XM-1-10C" }, { 1002, "NVIDIA H100XM-1-20C" }, { 1003, "NVIDIA H100XM-2-20C" },
+	{ 1004, "NVIDIA H100XM-3-40C" }, { 1005, "NVIDIA H100XM-4-40C" }, { 1006, "NVIDIA H100XM-7-80C" },
+	{ 1010, "NVIDIA H100XM-4C" },    { 1011, "NVIDIA H100XM-5C" },    { 1012, "NVIDIA H100XM-8C" },
+	{ 1013, "NVIDIA H100XM-10C" },   { 1014, "NVIDIA H100XM-20C" },   { 1015, "NVIDIA H100XM-40C" },
+	{ 1016, "NVIDIA H100XM-80C" },
+};
+
+const char *discover_builtin_vgpu_name(unsigned id)
+{
+	for (size_t i = 0; i < sizeof(builtin_vgpu) / sizeof(builtin_vgpu[0]); i++)
+		if (builtin_vgpu[i].id == id)
+			return builtin_vgpu[i].name;
+	return NULL;
+}
+
+static int link_int(int rootfd, const char *path)
+{
+	char v[32], *end;
+	if (rootfs_link_basename(rootfd, path, v, sizeof(v)) < 0)
+		return -1;
+	long g = strtol(v, &end, 10);
+	return *end == '\0' && g >= 0 && g < INT_MAX ? (int)g : -1;
+}
+
+static void read_driver(int rootfd, const char *devdir, char *buf, size_t size)
+{
+	char p[PATH_MAX];
+	snprintf(p, sizeof(p), "%s/driver", devdir);
+	if (rootfs_link_basename(rootfd, p, buf, size) < 0)
+		buf[0] = '\0';
+}
+
+static void read_group(int rootfd, const char *devdir, struct sdev *d)
+{
+	char p[PATH_MAX];
+	snprintf(p, sizeof(p), "%s/iommu_group", devdir);
+	d->group = link_int(rootfd, p);
+	d->group_node = false;
+	if (d->group >= 0) {
+		snprintf(p, sizeof(p), "dev/vfio/%d", d->group);
+		d->group_node = rootfs_exists(rootfd, p) > 0;
+	}
+}
+
+/* iommufd: <dev>/vfio-dev/vfioN names the cdev /dev/vfio/devices/vfioN. */
+static void read_vfio_dev(int rootfd, const char *devdir, struct sdev *d)
+{
+	char p[PATH_MAX];
+	d->vfio_dev[0] = '\0';
+	snprintf(p, sizeof(p), "%s/vfio-dev", devdir);
+	DIR *dir = rootfs_opendir(rootfd, p);
+	if (!dir)
+		return;
+	struct dirent *e;
+	while ((e = readdir(dir)))
+		if (strncmp(e->d_name, "vfio", 4) == 0 && e->d_name[4] && strspn(e->d_name + 4, "0123456789") == strlen(e->d_name + 4) &&
+		    strlen(e->d_name) < sizeof(d->vfio_dev)) {
+			scopy(d->vfio_dev, sizeof(d->vfio_dev), e->d_name);
+			break;
+		}
+	closedir(dir);
+}
+
+/* The switch above a function: its sysfs path minus the function and the
+ * port it hangs off ("../../devices/pci0000:97/0000:97:01.0/0000:98:00.0"). */
+static void read_locality(int rootfd, const char *bdf, char *buf, size_t size)
+{
+	char p[64], l[PATH_MAX];
+	snprintf(p, sizeof(p), "sys/bus/pci/devices/%s", bdf);
+	buf[0] = '\0';
+	if (rootfs_readlink(rootfd, p, l, sizeof(l)) < 0)
+		return;
+	for (int k = 0; k < 2; k++) {
+		char *s = strrchr(l, '/');
+		if (!s)
+			return;
+		*s = '\0';
+	}
+	const char *start = strstr(l, "devices/");
+	scopy(buf, size, start ? start + 8 : l);
+}
+
+static int read_hex(int rootfd, const char *bdf, const char *attr, uint32_t *ret)
+{
+	char p[96];
+	uint64_t v;
+	snprintf(p, sizeof(p), "sys/bus/pci/devices/%s/%s", bdf, attr);
+	int r = rootfs_read_u64(rootfd, p, &v);
+	if (r >= 0)
+		*ret = (uint32_t)v;
+	return r;
+}
+
+static int read_numa(int rootfd, const char *bdf)
+{
+	char p[96];
+	int n;
+	snprintf(p, sizeof(p), "sys/bus/pci/devices/%s/numa_node", bdf);
+	return rootfs_read_int(rootfd, p, &n) < 0 || n < 0 ? -1 : n;
+}
+
+/* pci.ids names, loaded once per process (parsing pci.ids costs more than
+ * a whole rescan). */
+static struct pci_access *ids_pacc;
+static bool ids_tried;
+
+static void pciids_name(int rootfd, const char *rootdir, uint16_t vendor, uint16_t device, char *buf, size_t size)
+{
+	buf[0] = '\0';
+	if (!ids_tried) {
+		char ids[PATH_MAX];
+		ids_tried = true;
+		if (!rootdir || rootfs_exists(rootfd, "usr/share/misc/pci.ids") <= 0)
+			return;
+		if (snprintf(ids, sizeof(ids), "%s/usr/share/misc/pci.ids", rootdir) >= (int)sizeof(ids))
+			return;
+		ids_pacc = pci_alloc();
+		if (!ids_pacc)
+			return;
+		pci_set_name_list_path(ids_pacc, ids, 0);
+	}
+	if (!ids_pacc)
+		return;
+	char nb[128];
+	const char *nm = pci_lookup_name(ids_pacc, nb, sizeof(nb), PCI_LOOKUP_DEVICE | PCI_LOOKUP_NO_NUMBERS | PCI_LOOKUP_NO_HWDB,
+					 vendor, device);
+	if (nm)
+		scopy(buf, size, nm);
+}
+
+struct vgpu_names {
+	unsigned id[128];
+	char name[128][64];
+	size_t n;
+};
+
+static void vgpu_names_add_list(struct vgpu_names *m, const char *text)
+{
+	/* lines "1013 : NVIDIA H100XM-10C" */
+	for (const char *l = text; l && *l;) {
+		const char *nl = strchr(l, '\n');
+		size_t len = nl ? (size_t)(nl - l) : strlen(l);
+		char line[128], *end;
+		if (len < sizeof(line)) {
+			memcpy(line, l, len);
+			line[len] = '\0';
+			unsigned long id = strtoul(line, &end, 10);
+			char *colon = strchr(line, ':');
+			if (end != line && colon && id > 0 && m->n < 128) {
+				char *nm = colon + 1;
+				while (*nm == ' ')
+					nm++;
+				size_t k = strlen(nm);
+				while (k && isspace((unsigned char)nm[k - 1]))
+					nm[--k] = '\0';
+				bool dup = false;
+				for (size_t i = 0; i < m->n; i++)
+					dup |= m->id[i] == id;
+				if (*nm && !dup && k < 64) {
+					m->id[m->n] = (unsigned)id;
+					scopy(m->name[m->n++], 64, nm);
+				}
+			}
+		}
+		l = nl ? nl + 1 : NULL;
+	}
+}
+
+static const char *vgpu_names_get(const struct vgpu_names *m, unsigned id)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (m->id[i] == id)
+			return m->name[i];
+	return discover_builtin_vgpu_name(id);
+}
+
+static int push(struct sdevs *s, size_t *cap, struct sdev **ret)
+{
+	if (s->n == *cap) {
+		size_t nc = *cap ? *cap * 2 : 32;
+		struct sdev *nd = realloc(s->d, nc * sizeof(*nd));
+		if (!nd)
+			return -ENOMEM;
+		s->d = nd;
+		*cap = nc;
+	}
+	*ret = &s->d[s->n++];
+	memset(*ret, 0, sizeof(**ret));
+	return 0;
+}
+
+static bool is_vfio_driver(const char *drv)
+{
+	return strstr(drv, "vfio") != NULL;
+}
+
+/* A VFIO-bound function is advertised when it is an NVIDIA display
+ * controller or the config names its vendor:device. */
+static bool passthrough_wanted(const struct config *cfg, const struct sdev *d)
+{
+	char key[16];
+	if (d->vendor == 0x10de && ((d->class >> 8) == 0x0300 || (d->class >> 8) == 0x0302))
+		return true;
+	snprintf(key, sizeof(key), "%04x:%04x", d->vendor, d->device);
+	return cfg && config_resource_alias(cfg, key);
+}
+
+static int scan_pci(int rootfd, const char *rootdir, const struct config *cfg, struct sdevs *out, size_t *cap)
+{
+	DIR *dir = rootfs_opendir(rootfd, "sys/bus/pci/devices");
+	struct vgpu_names names = { 0 };
+	size_t first_vf = SIZE_MAX;
+	struct dirent *e;
+	int r = 0;
+
+	if (!dir)
+		return errno == ENOENT ? 0 : -errno;
+	while ((e = readdir(dir))) {
+		char devdir[300], drv[64], p[400];
+		if (!discover_valid_bdf(e->d_name))
+			continue;
+		snprintf(devdir, sizeof(devdir), "sys/bus/pci/devices/%s", e->d_name);
+		read_driver(rootfd, devdir, drv, sizeof(drv));
+		bool vfio = is_vfio_driver(drv);
+		bool vf_vgpu = false;
+		unsigned vid = 0;
+		if (!vfio && strcmp(drv, "nvidia") == 0) {
+			snprintf(p, sizeof(p), "%s/physfn", devdir);
+			if (rootfs_exists(rootfd, p) > 0) {
+				char *txt = NULL;
+				snprintf(p, sizeof(p), "%s/nvidia/creatable_vgpu_types", devdir);
+				if (rootfs_read_file(rootfd, p, &txt, NULL) >= 0) {
+					vgpu_names_add_list(&names, txt);
+					free(txt);
+				}
+				uint64_t v;
+				snprintf(p, sizeof(p), "%s/nvidia/current_vgpu_type", devdir);
+				if (rootfs_read_u64(rootfd, p, &v) >= 0 && v > 0 && v < UINT32_MAX) {
+					vf_vgpu = true;
+					vid = (unsigned)v;
+				}
+			}
+		}
+		if (!vfio && !vf_vgpu)
+			continue;
+		struct sdev *d;
+		if ((r = push(out, cap, &d)) < 0)
+			break;
+		d->kind = vfio ? SDEV_PASSTHROUGH : SDEV_VF_VGPU;
+		scopy(d->id, sizeof(d->id), e->d_name);
+		scopy(d->driver, sizeof(d->driver), drv);
+		uint32_t v = 0;
+		read_hex(rootfd, d->id, "vendor", &v);
+		d->vendor = (uint16_t)v;
+		v = 0;
+		read_hex(rootfd, d->id, "device", &v);
+		d->device = (uint16_t)v;
+		read_hex(rootfd, d->id, "class", &d->class);
+		if (vfio && !passthrough_wanted(cfg, d)) {
+			out->n--;
+			continue;
+		}
+		d->vgpu_id = vid;
+		d->numa = read_numa(rootfd, d->id);
+		read_group(rootfd, devdir, d);
+		read_vfio_dev(rootfd, devdir, d);
+		scopy(d->parent, sizeof(d->parent), d->id);
+		if (vf_vgpu) {
+			snprintf(p, sizeof(p), "%s/physfn", devdir);
+			char pf[32];
+			if (rootfs_link_basename(rootfd, p, pf, sizeof(pf)) >= 0 && discover_valid_bdf(pf))
+				scopy(d->parent, sizeof(d->parent), pf);
+			if (first_vf == SIZE_MAX)
+				first_vf = out->n - 1;
+		} else {
+			pciids_name(rootfd, rootdir, d->vendor, d->device, d->pciids, sizeof(d->pciids));
+		}
+		read_locality(rootfd, d->parent, d->locality, sizeof(d->locality));
+	}
+	closedir(dir);
+	/* a VF hosting a vGPU lists nothing creatable: name it from a sibling's list */
+	for (size_t i = first_vf; r == 0 && i < out->n; i++)
+		if (out->d[i].kind == SDEV_VF_VGPU) {
+			const char *nm = vgpu_names_get(&names, out->d[i].vgpu_id);
+			if (nm)
+				scopy(out->d[i].vgpu_type, sizeof(out->d[i].vgpu_type), nm);
+		}
+	return r;
+}
+
+static int scan_mdev(int rootfd, struct sdevs *out, size_t *cap)
+{
+	DIR *dir = rootfs_opendir(rootfd, "sys/bus/mdev/devices");
+	struct dirent *e;
+	int r = 0;
+	if (!dir)
+		return errno == ENOENT ? 0 : -errno;
+	while ((e = readdir(dir))) {
+		char devdir[300], p[400], l[PATH_MAX];
+		if (!discover_valid_uuid(e->d_name))
+			continue;
+		snprintf(devdir, sizeof(devdir), "sys/bus/mdev/devices/%s", e->d_name);
+		if (rootfs_readlink(rootfd, devdir, l, sizeof(l)) < 0)
+			continue;
+		/* ../../../devices/pci0000:16/.../0000:17:00.4/<uuid>: the parent is the component before */
+		char *s = strrchr(l, '/');
+		if (!s)
+			continue;
+		*s = '\0';
+		s = strrchr(l, '/');
+		const char *parent = s ? s + 1 : l;
+		if (!discover_valid_bdf(parent))
+			continue;
+		struct sdev *d;
+		if ((r = push(out, cap, &d)) < 0)
+			break;
+		d->kind = SDEV_MDEV;
+		scopy(d->id, sizeof(d->id), e->d_name);
+		scopy(d->parent, sizeof(d->parent), parent);
+		read_driver(rootfd, devdir, d->driver, sizeof(d->driver));
+		snprintf(p, sizeof(p), "%s/mdev_type/name", devdir);
+		if (rootfs_read_attr(rootfd, p, d->vgpu_type, sizeof(d->vgpu_type)) < 0)
+			d->vgpu_type[0] = '\0';
+		uint32_t v = 0;
+		read_hex(rootfd, d->parent, "vendor", &v);
+		d->vendor = (uint16_t)v;
+		v = 0;
+		read_hex(rootfd, d->parent, "device", &v);
+		d->device = (uint16_t)v;
+		d->numa = read_numa(rootfd, d->parent);
+		read_group(rootfd, devdir, d);
+		read_vfio_dev(rootfd, devdir, d);
+		read_locality(rootfd, d->parent, d->locality, sizeof(d->locality));
+	}
+	closedir(dir);
+	return r;
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+	return strcmp(((const struct sdev *)a)->id, ((const struct sdev *)b)->id);
+}
+
+int discover_scan(int rootfd, const char *rootdir, const struct config *cfg, struct sdevs *ret)
+{
+	struct sdevs out = { 0 };
+	size_t cap = 0;
+	int r = scan_pci(rootfd, rootdir, cfg, &out, &cap);
+	if (r >= 0)
+		r = scan_mdev(rootfd, &out, &cap);
+	if (r < 0) {
+		free(out.d);
+		return r;
+	}
+	if (out.n)
+		qsort(out.d, out.n, sizeof(*out.d), cmp_id);
+	*ret = out;
+	return 0;
+}
+
+void sdevs_free(struct sdevs *s)
+{
+	free(s->d);
+	s->d = NULL;
+	s->n = 0;
+}
+
+int discover_recheck(int rootfd, const struct sdev *seen, struct sdev *now)
+{
+	char devdir[96];
+	/* ids in the table were validated when discovered; check again anyway:
+	 * nothing reaches a path unvalidated */
+	if (seen->kind == SDEV_MDEV ? !discover_valid_uuid(seen->id) : !discover_valid_bdf(seen->id))
+		return -EINVAL;
+	snprintf(devdir, sizeof(devdir), "%s/%s", seen->kind == SDEV_MDEV ? "sys/bus/mdev/devices" : "sys/bus/pci/devices",
+		 seen->id);
+	if (rootfs_exists(rootfd, devdir) <= 0)
+		return -ENODEV;
+	*now = *seen;
+	read_driver(rootfd, devdir, now->driver, sizeof(now->driver));
+	read_group(rootfd, devdir, now);
+	read_vfio_dev(rootfd, devdir, now);
+	if (seen->kind == SDEV_VF_VGPU) {
+		char p[160];
+		uint64_t v = 0;
+		snprintf(p, sizeof(p), "%s/nvidia/current_vgpu_type", devdir);
+		now->vgpu_id = rootfs_read_u64(rootfd, p, &v) >= 0 && v < UINT32_MAX ? (unsigned)v : 0;
+	}
+	return 0;
+}

@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
+#include <libudev.h>
+#include <stdlib.h>
+
+#include "health.h"
+#include "log.h"
+
+struct health {
+	struct evloop *loop;
+	struct udev *udev;
+	struct udev_monitor *mon;
+	int fd;
+	health_cb cb;
+	void *data;
+};
+
+static void on_event(struct evloop *loop, int fd, unsigned events, void *data)
+{
+	struct health *h = data;
+	struct udev_device *d;
+	bool any = false;
+	/* drain everything queued: one rescan for a burst */
+	while ((d = udev_monitor_receive_device(h->mon))) {
+		log_debug("uevent %s %s", udev_device_get_action(d) ?: "?", udev_device_get_devpath(d) ?: "?");
+		udev_device_unref(d);
+		any = true;
+	}
+	if (any)
+		h->cb(h->data);
+}
+
+int health_start(struct evloop *loop, health_cb cb, void *data, struct health **ret)
+{
+	struct health *h = calloc(1, sizeof(*h));
+	int r = -ENOMEM;
+	if (!h)
+		return -ENOMEM;
+	*h = (struct health){ .loop = loop, .cb = cb, .data = data, .fd = -1 };
+	h->udev = udev_new();
+	if (!h->udev)
+		goto fail;
+	h->mon = udev_monitor_new_from_netlink(h->udev, "kernel");
+	if (!h->mon) {
+		r = -EPROTONOSUPPORT;
+		goto fail;
+	}
+	if (udev_monitor_filter_add_match_subsystem_devtype(h->mon, "pci", NULL) < 0 ||
+	    udev_monitor_filter_add_match_subsystem_devtype(h->mon, "mdev", NULL) < 0 ||
+	    udev_monitor_filter_add_match_subsystem_devtype(h->mon, "vfio", NULL) < 0)
+		goto fail;
+	r = udev_monitor_enable_receiving(h->mon);
+	if (r < 0)
+		goto fail;
+	h->fd = udev_monitor_get_fd(h->mon);
+	r = evloop_add_fd(loop, h->fd, EV_READ, on_event, h);
+	if (r < 0)
+		goto fail;
+	*ret = h;
+	return 0;
+fail:
+	if (h->mon)
+		udev_monitor_unref(h->mon);
+	if (h->udev)
+		udev_unref(h->udev);
+	free(h);
+	return r;
+}
+
+void health_stop(struct health *h)
+{
+	if (!h)
+		return;
+	evloop_del_fd(h->loop, h->fd);
+	udev_monitor_unref(h->mon);
+	udev_unref(h->udev);
+	free(h);
+}
