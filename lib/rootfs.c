@@ -34,7 +34,14 @@ int rootfs_openat(int rootfd, const char *path, int flags, mode_t mode)
 			.mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0,
 			.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
 		};
-		int fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+		int fd;
+		/* RESOLVE_IN_ROOT fails with EAGAIN when a rename or mount happens
+		 * anywhere on the system during the lookup: try again */
+		for (int tries = 0; tries < 64; tries++) {
+			fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+			if (fd >= 0 || errno != EAGAIN)
+				break;
+		}
 		if (fd >= 0)
 			return fd;
 		if (errno != ENOSYS)
