@@ -5,11 +5,13 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pci/pci.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "discover.h"
@@ -81,16 +83,28 @@ static void read_driver(int rootfd, const char *devdir, char *buf, size_t size)
 		buf[0] = '\0';
 }
 
-static void read_group(int rootfd, const char *devdir, struct sdev *d)
+/* devdir is relative to dirfd (the root, or the device's own directory:
+ * "."); vfiofd is dev/vfio (or -1: looked up from rootfd). */
+static void read_group_at(int rootfd, int dirfd, const char *devdir, int vfiofd, struct sdev *d)
 {
 	char p[PATH_MAX];
 	snprintf(p, sizeof(p), "%s/iommu_group", devdir);
-	d->group = link_int(rootfd, p);
+	d->group = link_int(dirfd, p);
 	d->group_node = false;
 	if (d->group >= 0) {
-		snprintf(p, sizeof(p), "dev/vfio/%d", d->group);
-		d->group_node = rootfs_exists(rootfd, p) > 0;
+		if (vfiofd >= 0) {
+			snprintf(p, sizeof(p), "%d", d->group);
+			d->group_node = rootfs_exists(vfiofd, p) > 0;
+		} else {
+			snprintf(p, sizeof(p), "dev/vfio/%d", d->group);
+			d->group_node = rootfs_exists(rootfd, p) > 0;
+		}
 	}
+}
+
+static void read_group(int rootfd, const char *devdir, struct sdev *d)
+{
+	read_group_at(rootfd, rootfd, devdir, -1, d);
 }
 
 /* iommufd: <dev>/vfio-dev/vfioN names the cdev /dev/vfio/devices/vfioN. */
@@ -256,87 +270,133 @@ static bool passthrough_wanted(const struct config *cfg, const struct sdev *d)
 	return cfg && config_resource_alias(cfg, key);
 }
 
-static int scan_pci(int rootfd, const char *rootdir, const struct config *cfg, struct sdevs *out, size_t *cap)
+static int read_hex_at(int devfd, const char *attr, uint32_t *ret)
+{
+	uint64_t v;
+	int r = rootfs_read_u64(devfd, attr, &v);
+	if (r >= 0)
+		*ret = (uint32_t)v;
+	return r;
+}
+
+static const struct sdev *prev_find(const struct sdevs *prev, const char *id)
+{
+	for (size_t lo = 0, hi = prev ? prev->n : 0; lo < hi;) {
+		size_t mid = (lo + hi) / 2;
+		int c = strcmp(id, prev->d[mid].id);
+		if (!c)
+			return &prev->d[mid];
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}
+
+/* One PCI function: everything relative to its own directory (sysfs
+ * lookups through a deep root cost more than the reads), the attributes
+ * that never change (ids, class, NUMA node, place in the tree) copied from
+ * the previous scan when it knew the device. */
+static int scan_one_pci(int rootfd, const char *rootdir, const struct config *cfg, const struct sdevs *prev, int vfiofd,
+			const char *bdf, struct vgpu_names *names, struct sdevs *out, size_t *cap)
+{
+	char devdir[300], drv[64];
+	uint64_t v64;
+	snprintf(devdir, sizeof(devdir), "sys/bus/pci/devices/%s", bdf);
+	int devfd = rootfs_openat(rootfd, devdir, O_PATH | O_DIRECTORY, 0);
+	if (devfd < 0)
+		return 0; /* gone meanwhile */
+	read_driver(devfd, ".", drv, sizeof(drv));
+	bool vfio = is_vfio_driver(drv), vf_vgpu = false;
+	unsigned vid = 0;
+	char pf[64] = "";
+	if (!vfio && strcmp(drv, "nvidia") == 0 && rootfs_link_basename(devfd, "physfn", pf, sizeof(pf)) >= 0) {
+		char *txt = NULL;
+		if (rootfs_read_file(devfd, "nvidia/creatable_vgpu_types", &txt, NULL) >= 0) {
+			vgpu_names_add_list(names, txt);
+			free(txt);
+		}
+		if (rootfs_read_u64(devfd, "nvidia/current_vgpu_type", &v64) >= 0 && v64 > 0 && v64 < UINT32_MAX) {
+			vf_vgpu = true;
+			vid = (unsigned)v64;
+		}
+	}
+	if (!vfio && !vf_vgpu) {
+		close(devfd);
+		return 0;
+	}
+	struct sdev *d;
+	int r = push(out, cap, &d);
+	if (r < 0) {
+		close(devfd);
+		return r;
+	}
+	d->kind = vfio ? SDEV_PASSTHROUGH : SDEV_VF_VGPU;
+	scopy(d->id, sizeof(d->id), bdf);
+	scopy(d->driver, sizeof(d->driver), drv);
+	d->vgpu_id = vid;
+	const struct sdev *old = prev_find(prev, bdf);
+	if (old && old->kind == d->kind) {
+		d->vendor = old->vendor;
+		d->device = old->device;
+		d->class = old->class;
+		d->numa = old->numa;
+		scopy(d->pciids, sizeof(d->pciids), old->pciids);
+		scopy(d->parent, sizeof(d->parent), old->parent);
+		scopy(d->locality, sizeof(d->locality), old->locality);
+	} else {
+		uint32_t v = 0;
+		read_hex_at(devfd, "vendor", &v);
+		d->vendor = (uint16_t)v;
+		v = 0;
+		read_hex_at(devfd, "device", &v);
+		d->device = (uint16_t)v;
+		read_hex_at(devfd, "class", &d->class);
+		int n;
+		d->numa = rootfs_read_int(devfd, "numa_node", &n) < 0 || n < 0 ? -1 : n;
+		scopy(d->parent, sizeof(d->parent), vf_vgpu && discover_valid_bdf(pf) ? pf : bdf);
+		read_locality(rootfd, d->parent, d->locality, sizeof(d->locality));
+		if (vfio)
+			pciids_name(rootfd, rootdir, d->vendor, d->device, d->pciids, sizeof(d->pciids));
+	}
+	if (vfio && !passthrough_wanted(cfg, d)) {
+		out->n--;
+		close(devfd);
+		return 0;
+	}
+	read_group_at(rootfd, devfd, ".", vfiofd, d);
+	read_vfio_dev(devfd, ".", d);
+	close(devfd);
+	return 0;
+}
+
+static int scan_pci(int rootfd, const char *rootdir, const struct config *cfg, const struct sdevs *prev,
+		    struct sdevs *out, size_t *cap)
 {
 	DIR *dir = rootfs_opendir(rootfd, "sys/bus/pci/devices");
 	struct vgpu_names names = { 0 };
-	size_t first_vf = SIZE_MAX;
+	size_t first = out->n;
 	struct dirent *e;
 	int r = 0;
 
 	if (!dir)
 		return errno == ENOENT ? 0 : -errno;
-	while ((e = readdir(dir))) {
-		char devdir[300], drv[64], p[400];
-		if (!discover_valid_bdf(e->d_name))
-			continue;
-		snprintf(devdir, sizeof(devdir), "sys/bus/pci/devices/%s", e->d_name);
-		read_driver(rootfd, devdir, drv, sizeof(drv));
-		bool vfio = is_vfio_driver(drv);
-		bool vf_vgpu = false;
-		unsigned vid = 0;
-		if (!vfio && strcmp(drv, "nvidia") == 0) {
-			snprintf(p, sizeof(p), "%s/physfn", devdir);
-			if (rootfs_exists(rootfd, p) > 0) {
-				char *txt = NULL;
-				snprintf(p, sizeof(p), "%s/nvidia/creatable_vgpu_types", devdir);
-				if (rootfs_read_file(rootfd, p, &txt, NULL) >= 0) {
-					vgpu_names_add_list(&names, txt);
-					free(txt);
-				}
-				uint64_t v;
-				snprintf(p, sizeof(p), "%s/nvidia/current_vgpu_type", devdir);
-				if (rootfs_read_u64(rootfd, p, &v) >= 0 && v > 0 && v < UINT32_MAX) {
-					vf_vgpu = true;
-					vid = (unsigned)v;
-				}
-			}
-		}
-		if (!vfio && !vf_vgpu)
-			continue;
-		struct sdev *d;
-		if ((r = push(out, cap, &d)) < 0)
-			break;
-		d->kind = vfio ? SDEV_PASSTHROUGH : SDEV_VF_VGPU;
-		scopy(d->id, sizeof(d->id), e->d_name);
-		scopy(d->driver, sizeof(d->driver), drv);
-		uint32_t v = 0;
-		read_hex(rootfd, d->id, "vendor", &v);
-		d->vendor = (uint16_t)v;
-		v = 0;
-		read_hex(rootfd, d->id, "device", &v);
-		d->device = (uint16_t)v;
-		read_hex(rootfd, d->id, "class", &d->class);
-		if (vfio && !passthrough_wanted(cfg, d)) {
-			out->n--;
-			continue;
-		}
-		d->vgpu_id = vid;
-		d->numa = read_numa(rootfd, d->id);
-		read_group(rootfd, devdir, d);
-		read_vfio_dev(rootfd, devdir, d);
-		scopy(d->parent, sizeof(d->parent), d->id);
-		if (vf_vgpu) {
-			snprintf(p, sizeof(p), "%s/physfn", devdir);
-			char pf[32];
-			if (rootfs_link_basename(rootfd, p, pf, sizeof(pf)) >= 0 && discover_valid_bdf(pf))
-				scopy(d->parent, sizeof(d->parent), pf);
-			if (first_vf == SIZE_MAX)
-				first_vf = out->n - 1;
-		} else {
-			pciids_name(rootfd, rootdir, d->vendor, d->device, d->pciids, sizeof(d->pciids));
-		}
-		read_locality(rootfd, d->parent, d->locality, sizeof(d->locality));
-	}
+	int vfiofd = rootfs_openat(rootfd, "dev/vfio", O_PATH | O_DIRECTORY, 0);
+	while (r >= 0 && (e = readdir(dir)))
+		if (discover_valid_bdf(e->d_name))
+			r = scan_one_pci(rootfd, rootdir, cfg, prev, vfiofd, e->d_name, &names, out, cap);
 	closedir(dir);
+	if (vfiofd >= 0)
+		close(vfiofd);
 	/* a VF hosting a vGPU lists nothing creatable: name it from a sibling's list */
-	for (size_t i = first_vf; r == 0 && i < out->n; i++)
+	for (size_t i = first; r >= 0 && i < out->n; i++)
 		if (out->d[i].kind == SDEV_VF_VGPU) {
 			const char *nm = vgpu_names_get(&names, out->d[i].vgpu_id);
 			if (nm)
 				scopy(out->d[i].vgpu_type, sizeof(out->d[i].vgpu_type), nm);
 		}
-	return r;
+	return r < 0 ? r : 0;
 }
 
 static int scan_mdev(int rootfd, struct sdevs *out, size_t *cap)
@@ -392,11 +452,12 @@ static int cmp_id(const void *a, const void *b)
 	return strcmp(((const struct sdev *)a)->id, ((const struct sdev *)b)->id);
 }
 
-int discover_scan(int rootfd, const char *rootdir, const struct config *cfg, struct sdevs *ret)
+int discover_scan(int rootfd, const char *rootdir, const struct config *cfg, const struct sdevs *prev,
+		  struct sdevs *ret)
 {
 	struct sdevs out = { 0 };
 	size_t cap = 0;
-	int r = scan_pci(rootfd, rootdir, cfg, &out, &cap);
+	int r = scan_pci(rootfd, rootdir, cfg, prev, &out, &cap);
 	if (r >= 0)
 		r = scan_mdev(rootfd, &out, &cap);
 	if (r < 0) {

@@ -39,8 +39,12 @@ struct sdevs {
 };
 
 /* Scans the node; devices come sorted by id.  cfg selects which
- * non-NVIDIA VFIO functions count (a resource-names alias).  0 or -errno. */
-int discover_scan(int rootfd, const char *rootdir, const struct config *cfg, struct sdevs *ret);
+ * non-NVIDIA VFIO functions count (a resource-names alias).  prev (may be
+ * NULL) is the previous scan: attributes that never change are taken
+ * from it for devices it knew, so a rescan reads only driver, group and
+ * group node per device.  0 or -errno. */
+int discover_scan(int rootfd, const char *rootdir, const struct config *cfg, const struct sdevs *prev,
+		  struct sdevs *ret);
 void sdevs_free(struct sdevs *s);
 /* Re-reads one device's driver, group and group node in place (for
  * Allocate: is it still where it was?).  0, or -ENODEV when gone. */

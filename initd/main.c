@@ -309,7 +309,7 @@ static int run_run(const struct args *a, int rootfd, const struct config *c)
 static int run_kubevirt_config(const struct args *a, int rootfd, const struct config *c)
 {
 	struct sdevs d;
-	int r = serve_discover(rootfd, a->root, c, &d);
+	int r = serve_discover(rootfd, a->root, c, NULL, &d);
 	if (r < 0)
 		return log_error_errno(r, "cannot read the node's devices under %s: %m", a->root), EXIT_INTERNAL;
 	kubevirt_print(&d, stdout);
@@ -329,7 +329,7 @@ static int run_status(const struct args *a, int rootfd, const struct config *c)
 {
 	struct sdevs d;
 	char *served = NULL;
-	int r = serve_discover(rootfd, a->root, c, &d);
+	int r = serve_discover(rootfd, a->root, c, NULL, &d);
 	if (r < 0)
 		return log_error_errno(r, "cannot read the node's devices under %s: %m", a->root), EXIT_INTERNAL;
 	if (rootfs_read_file(rootfd, SERVE_STATUS, &served, NULL) < 0)

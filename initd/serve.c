@@ -30,12 +30,14 @@ struct serve {
 	int64_t rescan_timer, resync_timer, status_timer;
 	bool stopping;
 	unsigned rescans;
+	struct sdevs last; /* the previous scan (its static attributes are reused) */
 };
 
-int serve_discover(int rootfd, const char *rootdir, const struct config *cfg, struct sdevs *ret)
+int serve_discover(int rootfd, const char *rootdir, const struct config *cfg, const struct sdevs *prev,
+		   struct sdevs *ret)
 {
 	struct sdevs s;
-	int r = discover_scan(rootfd, rootdir, cfg, &s);
+	int r = discover_scan(rootfd, rootdir, cfg, prev, &s);
 	if (r < 0)
 		return r;
 	size_t k = 0;
@@ -84,7 +86,7 @@ static int add_plugin(struct serve *s, const char *resource, const struct sdevs 
 static void rescan(struct serve *s)
 {
 	struct sdevs all;
-	int r = serve_discover(s->ctx.rootfd, s->o->rootdir, s->o->cfg, &all);
+	int r = serve_discover(s->ctx.rootfd, s->o->rootdir, s->o->cfg, &s->last, &all);
 	s->rescans++;
 	if (r < 0) {
 		log_warning_errno(r, "rescan failed: %m");
@@ -99,7 +101,8 @@ static void rescan(struct serve *s)
 			add_plugin(s, all.d[i].resource, &all);
 			changed = true;
 		}
-	sdevs_free(&all);
+	sdevs_free(&s->last);
+	s->last = all;
 	if (changed)
 		s->ctx.changed(&s->ctx);
 }
@@ -270,7 +273,7 @@ int serve_run(const struct serve_opts *o)
 	r = health_start(s.ctx.loop, on_device_event, &s, &s.health);
 	if (r < 0)
 		log_warning_errno(r, "no uevent monitor (%m): health from the periodic rescan only");
-	r = serve_discover(o->rootfd, o->rootdir, o->cfg, &all);
+	r = serve_discover(o->rootfd, o->rootdir, o->cfg, NULL, &all);
 	if (r < 0) {
 		log_error_errno(r, "cannot read the node's devices: %m");
 		goto out;
@@ -282,7 +285,8 @@ int serve_run(const struct serve_opts *o)
 		log_notice("no VFIO-bound GPU, VF vGPU or mdev found yet: waiting for devices");
 	else
 		log_info("%zu device(s) in %zu resource(s)", all.n, s.nplugins);
-	sdevs_free(&all);
+	s.last = all;
+	all = (struct sdevs){ 0 };
 	s.rescan_timer = evloop_add_timer(s.ctx.loop, o->rescan_ms, on_rescan_timer, &s);
 	changed(&s.ctx);
 	r = evloop_run(s.ctx.loop);
@@ -301,6 +305,7 @@ int serve_run(const struct serve_opts *o)
 	unlinkat(o->rootfd, SERVE_STATUS, 0);
 out:
 	sdevs_free(&all);
+	sdevs_free(&s.last);
 	for (size_t i = 0; i < s.nplugins; i++)
 		plugin_free(s.plugins[i]);
 	free(s.plugins);

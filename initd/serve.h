@@ -24,4 +24,5 @@ struct serve_opts {
  * -errno when it cannot start. */
 int serve_run(const struct serve_opts *o);
 /* Discovery plus resource names: only devices that have a name. */
-int serve_discover(int rootfd, const char *rootdir, const struct config *cfg, struct sdevs *ret);
+int serve_discover(int rootfd, const char *rootdir, const struct config *cfg, const struct sdevs *prev,
+		   struct sdevs *ret);

@@ -355,7 +355,7 @@ static void discovery(void **state)
 	int rootfd = rootfs_open(root);
 	assert_true(rootfd >= 0);
 	struct sdevs s;
-	assert_int_equal(discover_scan(rootfd, root, NULL, &s), 0);
+	assert_int_equal(discover_scan(rootfd, root, NULL, NULL, &s), 0);
 	assert_int_equal(s.n, 3);
 	assert_string_equal(s.d[0].id, "0000:01:00.0");
 	assert_int_equal(s.d[0].kind, SDEV_PASSTHROUGH);
