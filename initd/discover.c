@@ -399,6 +399,58 @@ static int scan_pci(int rootfd, const char *rootdir, const struct config *cfg, c
 	return r < 0 ? r : 0;
 }
 
+static int cmp_id(const void *a, const void *b)
+{
+	return strcmp(((const struct sdev *)a)->id, ((const struct sdev *)b)->id);
+}
+
+int discover_rescan_pci(int rootfd, const char *rootdir, const struct config *cfg, const struct sdevs *prev,
+			const char *const *bdfs, size_t n, struct sdevs *ret)
+{
+	struct sdevs out = { 0 };
+	struct vgpu_names names = { 0 };
+	size_t cap = 0;
+	int r = 0;
+	for (size_t i = 0; i < prev->n && r >= 0; i++) {
+		bool named = false;
+		for (size_t k = 0; k < n && !named; k++)
+			named = strcmp(prev->d[i].id, bdfs[k]) == 0;
+		struct sdev *d;
+		if (!named && (r = push(&out, &cap, &d)) >= 0)
+			*d = prev->d[i];
+	}
+	size_t first = out.n;
+	int vfiofd = rootfs_openat(rootfd, "dev/vfio", O_PATH | O_DIRECTORY, 0);
+	for (size_t k = 0; k < n && r >= 0; k++) {
+		bool dup = false;
+		for (size_t j = 0; j < k; j++)
+			dup |= strcmp(bdfs[j], bdfs[k]) == 0;
+		if (!dup && discover_valid_bdf(bdfs[k]))
+			r = scan_one_pci(rootfd, rootdir, cfg, prev, vfiofd, bdfs[k], &names, &out, &cap);
+	}
+	if (vfiofd >= 0)
+		close(vfiofd);
+	for (size_t i = first; r >= 0 && i < out.n; i++) {
+		struct sdev *d = &out.d[i];
+		if (d->kind != SDEV_VF_VGPU)
+			continue;
+		const struct sdev *old = prev_find(prev, d->id);
+		const char *nm = vgpu_names_get(&names, d->vgpu_id);
+		if (!nm && old && old->kind == SDEV_VF_VGPU && old->vgpu_id == d->vgpu_id)
+			nm = old->vgpu_type;
+		if (nm)
+			scopy(d->vgpu_type, sizeof(d->vgpu_type), nm);
+	}
+	if (r < 0) {
+		free(out.d);
+		return r;
+	}
+	if (out.n)
+		qsort(out.d, out.n, sizeof(*out.d), cmp_id);
+	*ret = out;
+	return 0;
+}
+
 static int scan_mdev(int rootfd, struct sdevs *out, size_t *cap)
 {
 	DIR *dir = rootfs_opendir(rootfd, "sys/bus/mdev/devices");
@@ -447,11 +499,6 @@ static int scan_mdev(int rootfd, struct sdevs *out, size_t *cap)
 	return r;
 }
 
-static int cmp_id(const void *a, const void *b)
-{
-	return strcmp(((const struct sdev *)a)->id, ((const struct sdev *)b)->id);
-}
-
 int discover_scan(int rootfd, const char *rootdir, const struct config *cfg, const struct sdevs *prev,
 		  struct sdevs *ret)
 {
@@ -477,7 +524,7 @@ void sdevs_free(struct sdevs *s)
 	s->n = 0;
 }
 
-int discover_recheck(int rootfd, const struct sdev *seen, struct sdev *now)
+int discover_recheck(int rootfd, const struct sdev *seen, bool iommufd, struct sdev *now)
 {
 	char devdir[96];
 	/* ids in the table were validated when discovered; check again anyway:
@@ -486,17 +533,20 @@ int discover_recheck(int rootfd, const struct sdev *seen, struct sdev *now)
 		return -EINVAL;
 	snprintf(devdir, sizeof(devdir), "%s/%s", seen->kind == SDEV_MDEV ? "sys/bus/mdev/devices" : "sys/bus/pci/devices",
 		 seen->id);
-	if (rootfs_exists(rootfd, devdir) <= 0)
-		return -ENODEV;
+	/* one lookup of the device's directory, the rest relative to it */
+	int devfd = rootfs_openat(rootfd, devdir, O_PATH | O_DIRECTORY, 0);
+	if (devfd < 0)
+		return devfd == -ENOENT ? -ENODEV : devfd;
 	*now = *seen;
-	read_driver(rootfd, devdir, now->driver, sizeof(now->driver));
-	read_group(rootfd, devdir, now);
-	read_vfio_dev(rootfd, devdir, now);
+	read_driver(devfd, ".", now->driver, sizeof(now->driver));
+	read_group_at(rootfd, devfd, ".", -1, now);
+	now->vfio_dev[0] = '\0';
+	if (iommufd)
+		read_vfio_dev(devfd, ".", now);
 	if (seen->kind == SDEV_VF_VGPU) {
-		char p[160];
 		uint64_t v = 0;
-		snprintf(p, sizeof(p), "%s/nvidia/current_vgpu_type", devdir);
-		now->vgpu_id = rootfs_read_u64(rootfd, p, &v) >= 0 && v < UINT32_MAX ? (unsigned)v : 0;
+		now->vgpu_id = rootfs_read_u64(devfd, "nvidia/current_vgpu_type", &v) >= 0 && v < UINT32_MAX ? (unsigned)v : 0;
 	}
+	close(devfd);
 	return 0;
 }

@@ -45,10 +45,15 @@ struct sdevs {
  * group node per device.  0 or -errno. */
 int discover_scan(int rootfd, const char *rootdir, const struct config *cfg, const struct sdevs *prev,
 		  struct sdevs *ret);
+/* prev with only the named PCI functions read again (added, changed or
+ * gone): what a burst of PCI uevents needs, without a full scan. */
+int discover_rescan_pci(int rootfd, const char *rootdir, const struct config *cfg, const struct sdevs *prev,
+			const char *const *bdfs, size_t n, struct sdevs *ret);
 void sdevs_free(struct sdevs *s);
-/* Re-reads one device's driver, group and group node in place (for
- * Allocate: is it still where it was?).  0, or -ENODEV when gone. */
-int discover_recheck(int rootfd, const struct sdev *seen, struct sdev *now);
+/* Re-reads one device's driver, group and group node (and with iommufd
+ * its vfio-dev node) into *now (for Allocate: is it still where it
+ * was?).  0, -ENODEV when gone, -EINVAL for an id that is no BDF/UUID. */
+int discover_recheck(int rootfd, const struct sdev *seen, bool iommufd, struct sdev *now);
 /* True for "0000:17:00.4" in canonical form. */
 bool discover_valid_bdf(const char *s);
 /* True for a lower/upper-case 8-4-4-4-12 UUID. */

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <errno.h>
 #include <libudev.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "health.h"
 #include "log.h"
@@ -19,15 +21,28 @@ static void on_event(struct evloop *loop, int fd, unsigned events, void *data)
 {
 	struct health *h = data;
 	struct udev_device *d;
+	struct health_burst b = { .npci = 0 };
+	char names[HEALTH_MAX_NAMES][32];
 	bool any = false;
 	/* drain everything queued: one rescan for a burst */
 	while ((d = udev_monitor_receive_device(h->mon))) {
+		const char *sub = udev_device_get_subsystem(d), *name = udev_device_get_sysname(d);
 		log_debug("uevent %s %s", udev_device_get_action(d) ?: "?", udev_device_get_devpath(d) ?: "?");
-		udev_device_unref(d);
 		any = true;
+		if (sub && name && strcmp(sub, "pci") == 0 && strlen(name) < sizeof(names[0]) && b.npci < HEALTH_MAX_NAMES) {
+			snprintf(names[b.npci], sizeof(names[0]), "%s", name);
+			b.pci[b.npci] = names[b.npci];
+			b.npci++;
+		} else if (sub && name && strcmp(sub, "vfio") == 0 && strspn(name, "0123456789") == strlen(name) && *name &&
+			   strlen(name) < 9 && b.nvfio < HEALTH_MAX_NAMES) {
+			b.vfio_groups[b.nvfio++] = atoi(name);
+		} else {
+			b.full = true;
+		}
+		udev_device_unref(d);
 	}
 	if (any)
-		h->cb(h->data);
+		h->cb(h->data, &b);
 }
 
 int health_start(struct evloop *loop, health_cb cb, void *data, struct health **ret)

@@ -4,11 +4,25 @@
  * back from sysfs, so a lost or reordered event costs nothing but time
  * (a periodic rescan catches up). */
 #pragma once
+#include <stdbool.h>
+#include <stddef.h>
+
 #include "evloop.h"
 
 struct health;
 
-typedef void (*health_cb)(void *data);
+#define HEALTH_MAX_NAMES 32
+/* One burst of events: the PCI functions they name (sysnames, at most
+ * HEALTH_MAX_NAMES) and whether anything else happened (mdev, vfio, more
+ * than that many functions) that needs a full rescan. */
+struct health_burst {
+	const char *pci[HEALTH_MAX_NAMES];
+	size_t npci;
+	int vfio_groups[HEALTH_MAX_NAMES]; /* vfio group nodes that came or went */
+	size_t nvfio;
+	bool full;
+};
+typedef void (*health_cb)(void *data, const struct health_burst *b);
 
 /* 0 or -errno (no netlink socket: serve goes on with the periodic rescan). */
 int health_start(struct evloop *loop, health_cb cb, void *data, struct health **ret);

@@ -129,7 +129,7 @@ static void on_allocate(struct grpc_call *call, const ProtobufCMessage *req, voi
 		/* still where it was? (driver, group, group node) */
 		for (size_t k = 0; k < c->n_devices_ids; k++) {
 			const struct pdev *pd = ptable_find(&p->table, ids[k]);
-			int r = discover_recheck(p->ctx->rootfd, &pd->d, &now[k]);
+			int r = discover_recheck(p->ctx->rootfd, &pd->d, iommufd, &now[k]);
 			if (r < 0 || !resource_dev_healthy(&pd->d, &now[k])) {
 				snprintf(msg, sizeof(msg), "device \"%s\" of %s is no longer %s (driver %s, IOMMU group %d)", pd->d.id,
 					 p->resource, r < 0 ? "present" : "where it was", pd->d.driver, pd->d.group);

@@ -83,10 +83,28 @@ static int add_plugin(struct serve *s, const char *resource, const struct sdevs 
 	return 0;
 }
 
-static void rescan(struct serve *s)
+/* Names and filters a scan like serve_discover(). */
+static void name_all(const struct config *cfg, struct sdevs *s)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < s->n; i++)
+		if (resources_name(cfg, &s->d[i]) >= 0)
+			s->d[k++] = s->d[i];
+	s->n = k;
+}
+
+/* Full scan, or (bdfs given) only those PCI functions read again. */
+static void rescan_some(struct serve *s, const char *const *bdfs, size_t n)
 {
 	struct sdevs all;
-	int r = serve_discover(s->ctx.rootfd, s->o->rootdir, s->o->cfg, &s->last, &all);
+	int r;
+	if (bdfs) {
+		r = discover_rescan_pci(s->ctx.rootfd, s->o->rootdir, s->o->cfg, &s->last, bdfs, n, &all);
+		if (r >= 0)
+			name_all(s->o->cfg, &all);
+	} else {
+		r = serve_discover(s->ctx.rootfd, s->o->rootdir, s->o->cfg, &s->last, &all);
+	}
 	s->rescans++;
 	if (r < 0) {
 		log_warning_errno(r, "rescan failed: %m");
@@ -111,12 +129,39 @@ static void on_rescan_timer(struct evloop *loop, void *data)
 {
 	struct serve *s = data;
 	s->rescan_timer = evloop_add_timer(loop, s->o->rescan_ms, on_rescan_timer, s);
-	rescan(s);
+	rescan_some(s, NULL, 0);
 }
 
-static void on_device_event(void *data)
+/* PCI events name their function: read only those again; anything else
+ * (mdev, vfio group nodes) rescans everything. */
+static void on_device_event(void *data, const struct health_burst *b)
 {
-	rescan(data);
+	struct serve *s = data;
+	const char *ids[2 * HEALTH_MAX_NAMES];
+	size_t n = 0;
+	bool full = b->full;
+	for (size_t i = 0; i < b->npci; i++)
+		ids[n++] = b->pci[i];
+	/* a vfio group node: the PCI functions we know in that group */
+	for (size_t g = 0; g < b->nvfio && !full; g++) {
+		bool known = false;
+		for (size_t i = 0; i < s->nplugins && !full; i++)
+			for (size_t k = 0; k < s->plugins[i]->table.n && !full; k++) {
+				const struct sdev *d = &s->plugins[i]->table.v[k].d;
+				if (d->group != b->vfio_groups[g])
+					continue;
+				known = true;
+				if (d->kind == SDEV_MDEV || n == sizeof(ids) / sizeof(ids[0]))
+					full = true;
+				else
+					ids[n++] = d->id;
+			}
+		full |= !known;
+	}
+	if (full)
+		rescan_some(s, NULL, 0);
+	else
+		rescan_some(s, ids, n);
 }
 
 static void write_status(struct evloop *loop, void *data)
@@ -157,7 +202,7 @@ static void changed(struct serve_ctx *ctx)
 {
 	struct serve *s = (struct serve *)ctx;
 	if (!s->status_timer && !s->stopping)
-		s->status_timer = evloop_add_timer(ctx->loop, 20, write_status, s);
+		s->status_timer = evloop_add_timer(ctx->loop, 100, write_status, s);
 }
 
 /* Our socket vanished (kubelet restart, or someone removed it): serve

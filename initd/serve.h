@@ -11,7 +11,7 @@ struct config;
 
 #define SERVE_PLUGIN_DIR "var/lib/kubelet/device-plugins"
 #define SERVE_STATUS "run/gpu-initd/serve.json"
-#define SERVE_RESCAN_MS 10000
+#define SERVE_RESCAN_MS 30000
 
 struct serve_opts {
 	const char *rootdir;

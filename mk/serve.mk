@@ -15,3 +15,14 @@ check-serve-asan: all
 	  ASAN_OPTIONS=log_path=$(CURDIR)/build/asan/serve-logs/asan \
 	  UBSAN_OPTIONS=log_path=$(CURDIR)/build/asan/serve-logs/ubsan:print_stacktrace=1 \
 	  tests/it/run.sh 't-serve-*'
+
+# Benchmark (not part of make check): `make bench-plugin`, figures for
+# bench/RESULTS.md.  BENCH_IDLE=seconds of the idle-CPU point (60).
+BENCH_IDLE ?= 60
+$(call obj,$(wildcard bench/plugin/*.c)): | $(GRPC_GEN)/deviceplugin.pb-c.h
+$(BUILD)/bench/plugin-bench: $(BUILD)/obj/bench/plugin/plugin_bench.o $(BUILD)/libcommon.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+.PHONY: bench-plugin
+bench-plugin: all $(BUILD)/bench/plugin-bench
+	@bench/plugin/run.sh $(BUILD) $(BENCH_SECS) $(BENCH_IDLE)

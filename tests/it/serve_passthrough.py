@@ -110,11 +110,16 @@ def registration_and_allocate():
         fail("empty preferred request")
     k.stub(R).PreStartContainer(pb.PreStartContainerRequest(devices_ids=GPUS), timeout=5)
     # status and kubevirt-config agree with what is served
-    out = subprocess.run([GPU_INITD, "--root", ROOT, "status", "--json"], capture_output=True, text=True, check=True).stdout
     import json
-    j = json.loads(out)
-    sv = j["serve"]["resources"][0]
-    if sv["resource"] != R or not sv["registered"] or sv["allocatable"] != 8 or sv["allocations"] < 3:
+
+    def served():
+        out = subprocess.run([GPU_INITD, "--root", ROOT, "status", "--json"], capture_output=True, text=True,
+                             check=True).stdout
+        j = json.loads(out)["serve"]
+        sv = j["resources"][0] if j else None
+        return sv if sv and sv["allocations"] >= 3 else None
+    sv = wait_for(served, 5, "status.json to count the allocations")
+    if sv["resource"] != R or not sv["registered"] or sv["allocatable"] != 8 or sv["streams"] != 1:
         fail("status --json: %s" % sv)
     out = subprocess.run([GPU_INITD, "--root", ROOT, "kubevirt-config"], capture_output=True, text=True, check=True).stdout
     want = ('permittedHostDevices:\n  pciHostDevices:\n  - pciVendorSelector: "10DE:2330"\n'
