@@ -15,3 +15,20 @@ echo "# alloc: concurrency calls calls/s p50_us p99_us max_us errors ($secs s af
 echo "# health: rounds, unbind->Unhealthy p50_ms max_ms, re-probe->Healthy p50_ms max_ms"
 tests/simnode run --uevents fixtures/h100-hgx-8x.json -- bash bench/plugin/inside.sh $build $secs $idle 8
 tests/simnode run --uevents $build/bench/plugin-512.json -- bash bench/plugin/inside.sh $build $secs $idle 512
+# serve's own cost: the same 512 GPUs as a plain directory tree (no FUSE;
+# no uevents: a private network namespace, no kubelet)
+tree=$(mktemp -d /tmp/plugin-tree.XXXXXX)
+trap 'rm -rf "$tree"' EXIT
+/usr/bin/python3 bench/plugin/gen-tree.py 512 $tree
+unshare -n bash -c '
+B=$1 tree=$2 secs=$3
+$B/gpu-initd --root $tree -q serve 2>/dev/null &
+pid=$!
+D=$tree/var/lib/kubelet/device-plugins
+until [ -S $D/gpu-initd-nvidia.com_GH100_H100_SXM5_80GB.sock ]; do sleep 0.01; done
+ids=$(ls $tree/sys/bus/pci/devices)
+for c in 1 32; do
+	echo "alloc devices=512-plain-tree $($B/bench/plugin-bench alloc $D gpu-initd-nvidia.com_GH100_H100_SXM5_80GB.sock $c $secs $ids)"
+done
+grep -E "^(VmRSS|VmHWM)" /proc/$pid/status | tr -s " \t" " " | sed "s/^/rss devices=512-plain-tree /"
+kill -TERM $pid; wait $pid' _ $TOP/$build $tree $secs
