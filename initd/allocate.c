@@ -173,10 +173,12 @@ size_t preferred_choose(const struct ptable *t, const char *const *avail, size_t
 		return n;
 	for (size_t i = 0; i < navail; i++) {
 		const struct pdev *p = avail[i] ? ptable_find(t, avail[i]) : NULL;
+		if (!p || !p->healthy)
+			continue;
 		bool dup = false;
 		for (size_t k = 0; k < nc; k++)
 			dup |= c[k].d == &p->d;
-		if (p && p->healthy && !dup)
+		if (!dup)
 			c[nc++] = (struct cand){ .d = &p->d, .taken = chosen_has(out, n, p->d.id) };
 	}
 	/* siblings of must-include devices come along */
