@@ -180,6 +180,12 @@ def kubelet_restarts():
     if k.errors:
         fail("kubelet saw %s" % k.errors)
     k.allocate(R, ["0000:18:00.0"])
+    # our socket removed behind our back (kubelet still there): served again, registered again
+    os.unlink(os.path.join(PLUGDIR, k.resources[R].endpoint))
+    wait_for(lambda: k.registrations.get(R) == 2, 10, "re-registration after our socket was removed")
+    k.wait_list(R, lambda l: len(l) == 8)
+    k.allocate(R, ["0000:18:00.0"])
+    k.registrations[R] = 1
     # our own restart: the new process registers again with the same kubelet
     if s.stop() != 0:
         fail("serve exit status")

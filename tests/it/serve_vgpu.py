@@ -6,6 +6,7 @@ t4-4x (on PFs), aliases.  Run by t-serve-vgpu.sh."""
 import json
 import os
 import sys
+import time
 
 import grpc
 
@@ -57,6 +58,13 @@ def h100_mixed():
     k.wait_list(VG, lambda l: l[vfs[3]][0] == "Unhealthy", what="deleted vGPU unhealthy")
     write(sysp("bus/pci/devices/%s/nvidia/current_vgpu_type" % vfs[3]), "1013")
     k.wait_list(VG, lambda l: l[vfs[3]][0] == "Healthy", what="re-created vGPU healthy")
+    # kubelet restarts with three resources: each registered once per kubelet
+    for i in range(20):
+        k.restart()
+        k.wait_resources([PT, VG, VG20])
+    time.sleep(1.5)  # a stray duplicate would show up here (not a timing assertion)
+    if k.registrations != {PT: 1, VG: 1, VG20: 1}:
+        fail("after 20 restarts: %s" % k.registrations)
     out = subprocess.run([GPU_INITD, "--root", ROOT, "kubevirt-config"], capture_output=True, text=True, check=True).stdout
     for r in (PT, VG, VG20):
         if 'resourceName: "%s"' % r not in out:
