@@ -212,6 +212,24 @@ def kubelet_late():
     k.stop()
 
 
+def rescan_without_uevents():
+    """No uevents (simfs without --uevents): the periodic rescan (1 s here) finds hot-added and removed devices."""
+    bind_all(GPUS[1:])
+    k = FakeKubelet()
+    k.start()
+    s = Serve(log="serve-passthrough-rescan")
+    k.wait_resources([R])
+    k.wait_list(R, lambda l: len(l) == 7)
+    bind_vfio("0000:18:00.0")
+    k.wait_list(R, lambda l: l.get("0000:18:00.0") == ("Healthy", [0]), what="hot-added 18:00.0 by rescan")
+    ctl("unplug 0000:ba:00.0")
+    k.wait_list(R, lambda l: l["0000:ba:00.0"][0] == "Unhealthy", what="unplugged ba:00.0 by rescan")
+    if s.stop() != 0:
+        fail("serve exit status")
+    k.stop()
+
+
 if __name__ == "__main__":
     main({"registration_and_allocate": registration_and_allocate, "health_and_hotplug": health_and_hotplug,
-          "kubelet_restarts": kubelet_restarts, "kubelet_late": kubelet_late})
+          "kubelet_restarts": kubelet_restarts, "kubelet_late": kubelet_late,
+          "rescan_without_uevents": rescan_without_uevents})
