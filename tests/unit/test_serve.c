@@ -374,15 +374,15 @@ static void discovery(void **state)
 	assert_string_equal(s.d[0].locality, s.d[1].locality);
 	/* recheck: same place; then the driver changes */
 	struct sdev now;
-	assert_int_equal(discover_recheck(rootfd, &s.d[0], &now), 0);
+	assert_int_equal(discover_recheck(rootfd, &s.d[0], false, &now), 0);
 	assert_true(resource_dev_healthy(&s.d[0], &now));
 	snprintf(p, sizeof(p), "%s/sys/devices/pci0000:00/0000:00:01.0/0000:01:00.0/driver", root);
 	unlink(p);
-	assert_int_equal(discover_recheck(rootfd, &s.d[0], &now), 0);
+	assert_int_equal(discover_recheck(rootfd, &s.d[0], false, &now), 0);
 	assert_false(resource_dev_healthy(&s.d[0], &now));
 	struct sdev bad = s.d[0];
 	snprintf(bad.id, sizeof(bad.id), "../../../etc");
-	assert_int_equal(discover_recheck(rootfd, &bad, &now), -EINVAL);
+	assert_int_equal(discover_recheck(rootfd, &bad, false, &now), -EINVAL);
 	sdevs_free(&s);
 	close(rootfd);
 	char cmd[300];
