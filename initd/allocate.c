@@ -41,7 +41,8 @@ static bool in_list(const char *const *ids, size_t n, const char *id)
 /* Group siblings matter for PCI functions; an mdev has its own group. */
 static bool same_group(const struct sdev *a, const struct sdev *b)
 {
-	return a != b && a->kind != SDEV_MDEV && b->kind != SDEV_MDEV && a->group >= 0 && a->group == b->group;
+	return a != b && a->kind != SDEV_MDEV && b->kind != SDEV_MDEV && a->group >= 0 &&
+	       a->group == b->group;
 }
 
 int allocate_validate(const struct ptable *t, const char *const *ids, size_t n, char *msg, size_t msize)
@@ -53,18 +54,22 @@ int allocate_validate(const struct ptable *t, const char *const *ids, size_t n, 
 		const struct pdev *p = ptable_find(t, ids[i]);
 		allocate_quote_id(ids[i], q, sizeof(q));
 		if (!p)
-			return snprintf(msg, msize, "device \"%s\" is not a device of %s", q, t->resource), -EINVAL;
+			return snprintf(msg, msize, "device \"%s\" is not a device of %s", q, t->resource),
+			       -EINVAL;
 		if (!p->healthy)
-			return snprintf(msg, msize, "device \"%s\" of %s is not healthy", q, t->resource), -EINVAL;
+			return snprintf(msg, msize, "device \"%s\" of %s is not healthy", q, t->resource),
+			       -EINVAL;
 		if (in_list(ids, i, ids[i]))
 			return snprintf(msg, msize, "device \"%s\" is requested twice", q), -EINVAL;
 	}
 	for (size_t i = 0; i < n; i++) {
 		const struct pdev *p = ptable_find(t, ids[i]);
 		for (size_t k = 0; k < t->n; k++)
-			if (t->v[k].healthy && same_group(&t->v[k].d, &p->d) && !in_list(ids, n, t->v[k].d.id))
+			if (t->v[k].healthy && same_group(&t->v[k].d, &p->d) &&
+			    !in_list(ids, n, t->v[k].d.id))
 				return snprintf(msg, msize,
-						"device \"%s\" shares IOMMU group %d with \"%s\": they can only be allocated together",
+						"device \"%s\" shares IOMMU group %d with \"%s\": they can "
+						"only be allocated together",
 						p->d.id, p->d.group, t->v[k].d.id),
 				       -EINVAL;
 	}
@@ -158,8 +163,8 @@ static void take_unit(struct cand *c, size_t nc, size_t i, const char **out, siz
 		}
 }
 
-size_t preferred_choose(const struct ptable *t, const char *const *avail, size_t navail, const char *const *must,
-			size_t nmust, long size, const char **out)
+size_t preferred_choose(const struct ptable *t, const char *const *avail, size_t navail,
+			const char *const *must, size_t nmust, long size, const char **out)
 {
 	size_t n = 0, nc = 0;
 	if (size <= 0)
@@ -179,13 +184,14 @@ size_t preferred_choose(const struct ptable *t, const char *const *avail, size_t
 		for (size_t k = 0; k < nc; k++)
 			dup |= c[k].d == &p->d;
 		if (!dup)
-			c[nc++] = (struct cand){ .d = &p->d, .taken = chosen_has(out, n, p->d.id) };
+			c[nc++] = (struct cand){.d = &p->d, .taken = chosen_has(out, n, p->d.id)};
 	}
 	/* siblings of must-include devices come along */
 	for (size_t i = 0; i < nc && (long)n < size; i++)
 		if (!c[i].taken)
 			for (size_t j = 0; j < nc; j++)
-				if (c[j].taken && same_group(c[i].d, c[j].d) && chosen_has(out, n, c[j].d->id)) {
+				if (c[j].taken && same_group(c[i].d, c[j].d) &&
+				    chosen_has(out, n, c[j].d->id)) {
 					c[i].taken = true;
 					out[n++] = c[i].d->id;
 					break;
@@ -204,7 +210,8 @@ size_t preferred_choose(const struct ptable *t, const char *const *avail, size_t
 			for (size_t j = 0; j < nc; j++)
 				cnt += !c[j].taken && c[j].d->numa == c[i].d->numa;
 			/* best fit: the smallest node that holds the request, else the largest */
-			bool better = best < 0 || (cnt >= left && (best < left || cnt < best)) || (best < left && cnt > best);
+			bool better = best < 0 || (cnt >= left && (best < left || cnt < best)) ||
+				      (best < left && cnt > best);
 			if (better) {
 				best = cnt;
 				numa = c[i].d->numa;

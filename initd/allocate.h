@@ -39,8 +39,8 @@ int allocate_fill(const char *resource, const struct sdev *const *devs, size_t n
  * node, preferring the same upstream switch as what is already chosen.
  * Unknown or unhealthy available IDs are skipped; any size is accepted.
  * out must hold navail + nmust entries; returns the count chosen. */
-size_t preferred_choose(const struct ptable *t, const char *const *avail, size_t navail, const char *const *must,
-			size_t nmust, long size, const char **out);
+size_t preferred_choose(const struct ptable *t, const char *const *avail, size_t navail,
+			const char *const *must, size_t nmust, long size, const char **out);
 /* Copies id for an error message: at most 64 characters, non-printable
  * bytes as '?'. */
 void allocate_quote_id(const char *id, char *buf, size_t size);

@@ -51,11 +51,11 @@ static const struct {
 	unsigned id;
 	const char *name;
 } builtin_vgpu[] = {
-	{ 1001, "NVIDIA H100XM-1-10C" }, { 1002, "NVIDIA H100XM-1-20C" }, { 1003, "NVIDIA H100XM-2-20C" },
-	{ 1004, "NVIDIA H100XM-3-40C" }, { 1005, "NVIDIA H100XM-4-40C" }, { 1006, "NVIDIA H100XM-7-80C" },
-	{ 1010, "NVIDIA H100XM-4C" },    { 1011, "NVIDIA H100XM-5C" },    { 1012, "NVIDIA H100XM-8C" },
-	{ 1013, "NVIDIA H100XM-10C" },   { 1014, "NVIDIA H100XM-20C" },   { 1015, "NVIDIA H100XM-40C" },
-	{ 1016, "NVIDIA H100XM-80C" },
+    {1001, "NVIDIA H100XM-1-10C"}, {1002, "NVIDIA H100XM-1-20C"}, {1003, "NVIDIA H100XM-2-20C"},
+    {1004, "NVIDIA H100XM-3-40C"}, {1005, "NVIDIA H100XM-4-40C"}, {1006, "NVIDIA H100XM-7-80C"},
+    {1010, "NVIDIA H100XM-4C"},	   {1011, "NVIDIA H100XM-5C"},	  {1012, "NVIDIA H100XM-8C"},
+    {1013, "NVIDIA H100XM-10C"},   {1014, "NVIDIA H100XM-20C"},	  {1015, "NVIDIA H100XM-40C"},
+    {1016, "NVIDIA H100XM-80C"},
 };
 
 const char *discover_builtin_vgpu_name(unsigned id)
@@ -118,7 +118,8 @@ static void read_vfio_dev(int rootfd, const char *devdir, struct sdev *d)
 		return;
 	struct dirent *e;
 	while ((e = readdir(dir)))
-		if (strncmp(e->d_name, "vfio", 4) == 0 && e->d_name[4] && strspn(e->d_name + 4, "0123456789") == strlen(e->d_name + 4) &&
+		if (strncmp(e->d_name, "vfio", 4) == 0 && e->d_name[4] &&
+		    strspn(e->d_name + 4, "0123456789") == strlen(e->d_name + 4) &&
 		    strlen(e->d_name) < sizeof(d->vfio_dev)) {
 			scopy(d->vfio_dev, sizeof(d->vfio_dev), e->d_name);
 			break;
@@ -169,7 +170,8 @@ static int read_numa(int rootfd, const char *bdf)
 static struct pci_access *ids_pacc;
 static bool ids_tried;
 
-static void pciids_name(int rootfd, const char *rootdir, uint16_t vendor, uint16_t device, char *buf, size_t size)
+static void pciids_name(int rootfd, const char *rootdir, uint16_t vendor, uint16_t device, char *buf,
+			size_t size)
 {
 	buf[0] = '\0';
 	if (!ids_tried) {
@@ -187,8 +189,9 @@ static void pciids_name(int rootfd, const char *rootdir, uint16_t vendor, uint16
 	if (!ids_pacc)
 		return;
 	char nb[128];
-	const char *nm = pci_lookup_name(ids_pacc, nb, sizeof(nb), PCI_LOOKUP_DEVICE | PCI_LOOKUP_NO_NUMBERS | PCI_LOOKUP_NO_HWDB,
-					 vendor, device);
+	const char *nm =
+	    pci_lookup_name(ids_pacc, nb, sizeof(nb),
+			    PCI_LOOKUP_DEVICE | PCI_LOOKUP_NO_NUMBERS | PCI_LOOKUP_NO_HWDB, vendor, device);
 	if (nm)
 		scopy(buf, size, nm);
 }
@@ -298,8 +301,8 @@ static const struct sdev *prev_find(const struct sdevs *prev, const char *id)
  * lookups through a deep root cost more than the reads), the attributes
  * that never change (ids, class, NUMA node, place in the tree) copied from
  * the previous scan when it knew the device. */
-static int scan_one_pci(int rootfd, const char *rootdir, const struct config *cfg, const struct sdevs *prev, int vfiofd,
-			const char *bdf, struct vgpu_names *names, struct sdevs *out, size_t *cap)
+static int scan_one_pci(int rootfd, const char *rootdir, const struct config *cfg, const struct sdevs *prev,
+			int vfiofd, const char *bdf, struct vgpu_names *names, struct sdevs *out, size_t *cap)
 {
 	char devdir[300], drv[64];
 	uint64_t v64;
@@ -311,13 +314,15 @@ static int scan_one_pci(int rootfd, const char *rootdir, const struct config *cf
 	bool vfio = is_vfio_driver(drv), vf_vgpu = false;
 	unsigned vid = 0;
 	char pf[64] = "";
-	if (!vfio && strcmp(drv, "nvidia") == 0 && rootfs_link_basename(devfd, "physfn", pf, sizeof(pf)) >= 0) {
+	if (!vfio && strcmp(drv, "nvidia") == 0 &&
+	    rootfs_link_basename(devfd, "physfn", pf, sizeof(pf)) >= 0) {
 		char *txt = NULL;
 		if (rootfs_read_file(devfd, "nvidia/creatable_vgpu_types", &txt, NULL) >= 0) {
 			vgpu_names_add_list(names, txt);
 			free(txt);
 		}
-		if (rootfs_read_u64(devfd, "nvidia/current_vgpu_type", &v64) >= 0 && v64 > 0 && v64 < UINT32_MAX) {
+		if (rootfs_read_u64(devfd, "nvidia/current_vgpu_type", &v64) >= 0 && v64 > 0 &&
+		    v64 < UINT32_MAX) {
 			vf_vgpu = true;
 			vid = (unsigned)v64;
 		}
@@ -375,7 +380,7 @@ static int scan_pci(int rootfd, const char *rootdir, const struct config *cfg, c
 		    struct sdevs *out, size_t *cap)
 {
 	DIR *dir = rootfs_opendir(rootfd, "sys/bus/pci/devices");
-	struct vgpu_names names = { 0 };
+	struct vgpu_names names = {0};
 	size_t first = out->n;
 	struct dirent *e;
 	int r = 0;
@@ -407,8 +412,8 @@ static int cmp_id(const void *a, const void *b)
 int discover_rescan_pci(int rootfd, const char *rootdir, const struct config *cfg, const struct sdevs *prev,
 			const char *const *bdfs, size_t n, struct sdevs *ret)
 {
-	struct sdevs out = { 0 };
-	struct vgpu_names names = { 0 };
+	struct sdevs out = {0};
+	struct vgpu_names names = {0};
 	size_t cap = 0;
 	int r = 0;
 	for (size_t i = 0; i < prev->n && r >= 0; i++) {
@@ -502,7 +507,7 @@ static int scan_mdev(int rootfd, struct sdevs *out, size_t *cap)
 int discover_scan(int rootfd, const char *rootdir, const struct config *cfg, const struct sdevs *prev,
 		  struct sdevs *ret)
 {
-	struct sdevs out = { 0 };
+	struct sdevs out = {0};
 	size_t cap = 0;
 	int r = scan_pci(rootfd, rootdir, cfg, prev, &out, &cap);
 	if (r >= 0)
@@ -531,8 +536,8 @@ int discover_recheck(int rootfd, const struct sdev *seen, bool iommufd, struct s
 	 * nothing reaches a path unvalidated */
 	if (seen->kind == SDEV_MDEV ? !discover_valid_uuid(seen->id) : !discover_valid_bdf(seen->id))
 		return -EINVAL;
-	snprintf(devdir, sizeof(devdir), "%s/%s", seen->kind == SDEV_MDEV ? "sys/bus/mdev/devices" : "sys/bus/pci/devices",
-		 seen->id);
+	snprintf(devdir, sizeof(devdir), "%s/%s",
+		 seen->kind == SDEV_MDEV ? "sys/bus/mdev/devices" : "sys/bus/pci/devices", seen->id);
 	/* one lookup of the device's directory, the rest relative to it */
 	int devfd = rootfs_openat(rootfd, devdir, O_PATH | O_DIRECTORY, 0);
 	if (devfd < 0)
@@ -545,7 +550,9 @@ int discover_recheck(int rootfd, const struct sdev *seen, bool iommufd, struct s
 		read_vfio_dev(devfd, ".", now);
 	if (seen->kind == SDEV_VF_VGPU) {
 		uint64_t v = 0;
-		now->vgpu_id = rootfs_read_u64(devfd, "nvidia/current_vgpu_type", &v) >= 0 && v < UINT32_MAX ? (unsigned)v : 0;
+		now->vgpu_id = rootfs_read_u64(devfd, "nvidia/current_vgpu_type", &v) >= 0 && v < UINT32_MAX
+				   ? (unsigned)v
+				   : 0;
 	}
 	close(devfd);
 	return 0;

@@ -17,20 +17,20 @@ enum sdev_kind { SDEV_PASSTHROUGH, SDEV_VF_VGPU, SDEV_MDEV };
 
 struct sdev {
 	enum sdev_kind kind;
-	char id[SDEV_ID_MAX];         /* BDF, or the mdev's UUID */
+	char id[SDEV_ID_MAX];	      /* BDF, or the mdev's UUID */
 	char parent[PCI_ADDR_STRLEN]; /* PCI function whose locality counts: own BDF, VF's PF, mdev parent */
 	uint16_t vendor, device;
 	uint32_t class;
-	char pciids[128];     /* pci.ids device name or "" */
-	char vgpu_type[64];   /* mdev type name / VF vGPU type name ("NVIDIA A100-1-5C") */
-	unsigned vgpu_id;     /* VF: current_vgpu_type */
+	char pciids[128];   /* pci.ids device name or "" */
+	char vgpu_type[64]; /* mdev type name / VF vGPU type name ("NVIDIA A100-1-5C") */
+	unsigned vgpu_id;   /* VF: current_vgpu_type */
 	char driver[64];
-	int group;            /* IOMMU group, -1 none */
-	int numa;             /* -1 none */
-	bool group_node;      /* dev/vfio/<group> exists */
-	char vfio_dev[32];    /* "vfio3" from vfio-dev/ (iommufd), or "" */
-	char locality[192];   /* sysfs path of the upstream switch (PCI locality) */
-	char resource[128];   /* filled by resources_name() */
+	int group;	    /* IOMMU group, -1 none */
+	int numa;	    /* -1 none */
+	bool group_node;    /* dev/vfio/<group> exists */
+	char vfio_dev[32];  /* "vfio3" from vfio-dev/ (iommufd), or "" */
+	char locality[192]; /* sysfs path of the upstream switch (PCI locality) */
+	char resource[128]; /* filled by resources_name() */
 };
 
 struct sdevs {

@@ -21,20 +21,23 @@ static void on_event(struct evloop *loop, int fd, unsigned events, void *data)
 {
 	struct health *h = data;
 	struct udev_device *d;
-	struct health_burst b = { .npci = 0 };
+	struct health_burst b = {.npci = 0};
 	char names[HEALTH_MAX_NAMES][32];
 	bool any = false;
 	/* drain everything queued: one rescan for a burst */
 	while ((d = udev_monitor_receive_device(h->mon))) {
 		const char *sub = udev_device_get_subsystem(d), *name = udev_device_get_sysname(d);
-		log_debug("uevent %s %s", udev_device_get_action(d) ?: "?", udev_device_get_devpath(d) ?: "?");
+		log_debug("uevent %s %s", udev_device_get_action(d) ?: "?",
+			  udev_device_get_devpath(d) ?: "?");
 		any = true;
-		if (sub && name && strcmp(sub, "pci") == 0 && strlen(name) < sizeof(names[0]) && b.npci < HEALTH_MAX_NAMES) {
+		if (sub && name && strcmp(sub, "pci") == 0 && strlen(name) < sizeof(names[0]) &&
+		    b.npci < HEALTH_MAX_NAMES) {
 			snprintf(names[b.npci], sizeof(names[0]), "%s", name);
 			b.pci[b.npci] = names[b.npci];
 			b.npci++;
-		} else if (sub && name && strcmp(sub, "vfio") == 0 && strspn(name, "0123456789") == strlen(name) && *name &&
-			   strlen(name) < 9 && b.nvfio < HEALTH_MAX_NAMES) {
+		} else if (sub && name && strcmp(sub, "vfio") == 0 &&
+			   strspn(name, "0123456789") == strlen(name) && *name && strlen(name) < 9 &&
+			   b.nvfio < HEALTH_MAX_NAMES) {
 			b.vfio_groups[b.nvfio++] = atoi(name);
 		} else {
 			b.full = true;
@@ -51,7 +54,7 @@ int health_start(struct evloop *loop, health_cb cb, void *data, struct health **
 	int r = -ENOMEM;
 	if (!h)
 		return -ENOMEM;
-	*h = (struct health){ .loop = loop, .cb = cb, .data = data, .fd = -1 };
+	*h = (struct health){.loop = loop, .cb = cb, .data = data, .fd = -1};
 	h->udev = udev_new();
 	if (!h->udev)
 		goto fail;

@@ -11,7 +11,8 @@ static bool seen_before(const struct sdevs *s, size_t i, bool mdev)
 		const struct sdev *e = &s->d[k];
 		if ((e->kind == SDEV_MDEV) != mdev || strcmp(e->resource, d->resource) != 0)
 			continue;
-		if (mdev ? strcmp(e->vgpu_type, d->vgpu_type) == 0 : (e->vendor == d->vendor && e->device == d->device))
+		if (mdev ? strcmp(e->vgpu_type, d->vgpu_type) == 0
+			 : (e->vendor == d->vendor && e->device == d->device))
 			return true;
 	}
 	return false;

@@ -69,12 +69,14 @@ static void on_preferred(struct grpc_call *call, const ProtobufCMessage *req, vo
 		goto oom;
 	for (size_t i = 0; i < q->n_container_requests; i++) {
 		const V1beta1__ContainerPreferredAllocationRequest *c = q->container_requests[i];
-		const char **out = malloc((c->n_available_deviceids + c->n_must_include_deviceids + 1) * sizeof(*out));
+		const char **out =
+		    malloc((c->n_available_deviceids + c->n_must_include_deviceids + 1) * sizeof(*out));
 		if (!out)
 			goto oom;
-		size_t n = preferred_choose(&p->table, (const char *const *)c->available_deviceids, c->n_available_deviceids,
-					    (const char *const *)c->must_include_deviceids, c->n_must_include_deviceids,
-					    c->allocation_size, out);
+		size_t n =
+		    preferred_choose(&p->table, (const char *const *)c->available_deviceids,
+				     c->n_available_deviceids, (const char *const *)c->must_include_deviceids,
+				     c->n_must_include_deviceids, c->allocation_size, out);
 		int r = dpapi_preferred_add(resp, out, n);
 		free(out);
 		if (r < 0)
@@ -131,8 +133,10 @@ static void on_allocate(struct grpc_call *call, const ProtobufCMessage *req, voi
 			const struct pdev *pd = ptable_find(&p->table, ids[k]);
 			int r = discover_recheck(p->ctx->rootfd, &pd->d, iommufd, &now[k]);
 			if (r < 0 || !resource_dev_healthy(&pd->d, &now[k])) {
-				snprintf(msg, sizeof(msg), "device \"%s\" of %s is no longer %s (driver %s, IOMMU group %d)", pd->d.id,
-					 p->resource, r < 0 ? "present" : "where it was", pd->d.driver, pd->d.group);
+				snprintf(msg, sizeof(msg),
+					 "device \"%s\" of %s is no longer %s (driver %s, IOMMU group %d)",
+					 pd->d.id, p->resource, r < 0 ? "present" : "where it was",
+					 pd->d.driver, pd->d.group);
 				mark_unhealthy(p, pd->d.id);
 				status = GRPC_STATUS_INVALID_ARGUMENT;
 				goto fail;
@@ -147,7 +151,8 @@ static void on_allocate(struct grpc_call *call, const ProtobufCMessage *req, voi
 			goto fail;
 		size_t o = 0;
 		for (size_t k = 0; k < c->n_devices_ids && o + 40 < sizeof(p->last_allocation); k++)
-			o += (size_t)snprintf(p->last_allocation + o, sizeof(p->last_allocation) - o, "%s%s", k ? "," : "", ids[k]);
+			o += (size_t)snprintf(p->last_allocation + o, sizeof(p->last_allocation) - o, "%s%s",
+					      k ? "," : "", ids[k]);
 		p->allocations++;
 	}
 	free(now);
@@ -166,11 +171,11 @@ fail:
 }
 
 static const struct grpc_method methods[] = {
-	{ DPAPI_GET_OPTIONS, &v1beta1__empty__descriptor, on_options },
-	{ DPAPI_LIST_AND_WATCH, &v1beta1__empty__descriptor, on_list_and_watch },
-	{ DPAPI_GET_PREFERRED, &v1beta1__preferred_allocation_request__descriptor, on_preferred },
-	{ DPAPI_ALLOCATE, &v1beta1__allocate_request__descriptor, on_allocate },
-	{ DPAPI_PRE_START, &v1beta1__pre_start_container_request__descriptor, on_pre_start },
+    {DPAPI_GET_OPTIONS, &v1beta1__empty__descriptor, on_options},
+    {DPAPI_LIST_AND_WATCH, &v1beta1__empty__descriptor, on_list_and_watch},
+    {DPAPI_GET_PREFERRED, &v1beta1__preferred_allocation_request__descriptor, on_preferred},
+    {DPAPI_ALLOCATE, &v1beta1__allocate_request__descriptor, on_allocate},
+    {DPAPI_PRE_START, &v1beta1__pre_start_container_request__descriptor, on_pre_start},
 };
 
 int plugin_new(struct serve_ctx *ctx, const char *resource, struct plugin **ret)
@@ -211,9 +216,9 @@ static void send_list_to(struct plugin *p, struct grpc_call *only)
 	if (!dv)
 		return;
 	for (size_t i = 0; i < p->table.n; i++)
-		dv[i] = (struct dpapi_device){ .id = p->table.v[i].d.id,
-					       .healthy = p->table.v[i].healthy,
-					       .numa_node = p->table.v[i].d.numa };
+		dv[i] = (struct dpapi_device){.id = p->table.v[i].d.id,
+					      .healthy = p->table.v[i].healthy,
+					      .numa_node = p->table.v[i].d.numa};
 	int r = dpapi_device_list(dv, p->table.n, &l);
 	free(dv);
 	if (r < 0)
@@ -241,7 +246,8 @@ int plugin_update(struct plugin *p, const struct sdevs *all)
 		const struct sdev *now = NULL;
 		while (k < all->n && strcmp(all->d[k].id, pd->d.id) < 0)
 			k++;
-		if (k < all->n && strcmp(all->d[k].id, pd->d.id) == 0 && strcmp(all->d[k].resource, p->resource) == 0)
+		if (k < all->n && strcmp(all->d[k].id, pd->d.id) == 0 &&
+		    strcmp(all->d[k].resource, p->resource) == 0)
 			now = &all->d[k];
 		bool h = resource_dev_healthy(&pd->d, now);
 		if (h != pd->healthy) {
@@ -253,7 +259,7 @@ int plugin_update(struct plugin *p, const struct sdevs *all)
 	for (size_t i = 0; i < all->n; i++) {
 		if (strcmp(all->d[i].resource, p->resource) != 0)
 			continue;
-		struct ptable old = { .resource = p->resource, .v = p->table.v, .n = n0 };
+		struct ptable old = {.resource = p->resource, .v = p->table.v, .n = n0};
 		if (ptable_find(&old, all->d[i].id))
 			continue;
 		if (p->table.n == p->cap) {
@@ -264,9 +270,10 @@ int plugin_update(struct plugin *p, const struct sdevs *all)
 			p->table.v = nv;
 			p->cap = nc;
 		}
-		p->table.v[p->table.n++] = (struct pdev){ .d = all->d[i], .healthy = resource_dev_healthy(&all->d[i], &all->d[i]) };
-		log_info("%s: %s (IOMMU group %d, NUMA %d) %s", p->resource, all->d[i].id, all->d[i].group, all->d[i].numa,
-			 n0 ? "added" : "found");
+		p->table.v[p->table.n++] =
+		    (struct pdev){.d = all->d[i], .healthy = resource_dev_healthy(&all->d[i], &all->d[i])};
+		log_info("%s: %s (IOMMU group %d, NUMA %d) %s", p->resource, all->d[i].id, all->d[i].group,
+			 all->d[i].numa, n0 ? "added" : "found");
 		added = changed = true;
 	}
 	if (added)
@@ -321,7 +328,10 @@ void plugin_print_json(const struct plugin *p, struct jsonw *w)
 		const struct sdev *d = &p->table.v[i].d;
 		jsonw_obj_open(w);
 		jsonw_kstr(w, "id", d->id);
-		jsonw_kstr(w, "kind", d->kind == SDEV_MDEV ? "mdev" : d->kind == SDEV_VF_VGPU ? "vf-vgpu" : "passthrough");
+		jsonw_kstr(w, "kind",
+			   d->kind == SDEV_MDEV	     ? "mdev"
+			   : d->kind == SDEV_VF_VGPU ? "vf-vgpu"
+						     : "passthrough");
 		jsonw_kstr(w, "health", p->table.v[i].healthy ? DPAPI_HEALTHY : DPAPI_UNHEALTHY);
 		jsonw_kstr(w, "parent", d->parent);
 		jsonw_kstr(w, "driver", d->driver);

@@ -16,8 +16,8 @@
 struct serve_ctx {
 	struct evloop *loop;
 	int rootfd;
-	int plugdir;           /* var/lib/kubelet/device-plugins */
-	unsigned kubelet_gen;  /* bumped each time kubelet.sock is created */
+	int plugdir;				/* var/lib/kubelet/device-plugins */
+	unsigned kubelet_gen;			/* bumped each time kubelet.sock is created */
 	void (*changed)(struct serve_ctx *ctx); /* state worth a status update */
 };
 

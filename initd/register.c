@@ -43,8 +43,8 @@ static void on_registered(void *data, int status, const char *message, const Pro
 		p->ch = NULL;
 	}
 	if (status != GRPC_STATUS_OK) {
-		log_warning("%s: Register failed (status %d: %s), retrying in %u ms", p->resource, status, message,
-			    p->backoff_ms);
+		log_warning("%s: Register failed (status %d: %s), retrying in %u ms", p->resource, status,
+			    message, p->backoff_ms);
 		schedule_retry(p);
 		return;
 	}
@@ -63,7 +63,8 @@ static void try_register(struct evloop *loop, void *data)
 	p->retry_timer = 0;
 	if (p->registering || (p->registered && p->reg_gen == p->ctx->kubelet_gen))
 		return;
-	int r = grpc_channel_dial(p->ctx->loop, p->ctx->plugdir, DPAPI_KUBELET_SOCKET, NULL, on_channel_closed, p, &p->ch);
+	int r = grpc_channel_dial(p->ctx->loop, p->ctx->plugdir, DPAPI_KUBELET_SOCKET, NULL,
+				  on_channel_closed, p, &p->ch);
 	if (r < 0) {
 		log_debug("%s: kubelet not there (%d), retrying in %u ms", p->resource, r, p->backoff_ms);
 		p->ch = NULL;
@@ -72,8 +73,8 @@ static void try_register(struct evloop *loop, void *data)
 	}
 	r = dpapi_register_request(p->sock, p->resource, false, true, &req);
 	if (r >= 0)
-		r = grpc_call_unary(p->ch, DPAPI_REGISTER, &req->base, &v1beta1__empty__descriptor, REGISTER_TIMEOUT_MS,
-				    on_registered, p);
+		r = grpc_call_unary(p->ch, DPAPI_REGISTER, &req->base, &v1beta1__empty__descriptor,
+				    REGISTER_TIMEOUT_MS, on_registered, p);
 	dpapi_free(req);
 	if (r < 0) {
 		grpc_channel_close(p->ch);

@@ -50,8 +50,8 @@ int resources_name(const struct config *cfg, struct sdev *d)
 		return vgpu_default_name(d->vgpu_type, d->resource, sizeof(d->resource));
 	return naming_resolve(NULL, d->vendor, d->device, d->pciids[0] ? d->pciids : NULL, d->resource,
 			      sizeof(d->resource)) == NAME_NONE
-		       ? -ENOENT
-		       : 0;
+		   ? -ENOENT
+		   : 0;
 }
 
 const char *resource_env_prefix(enum sdev_kind k)
@@ -82,8 +82,8 @@ int resource_socket_name(const char *resource, char *buf, size_t size)
 
 bool resource_dev_healthy(const struct sdev *seen, const struct sdev *now)
 {
-	if (!now || now->kind != seen->kind || strcmp(now->driver, seen->driver) != 0 || now->group != seen->group ||
-	    !now->group_node)
+	if (!now || now->kind != seen->kind || strcmp(now->driver, seen->driver) != 0 ||
+	    now->group != seen->group || !now->group_node)
 		return false;
 	if (seen->kind == SDEV_VF_VGPU && now->vgpu_id != seen->vgpu_id)
 		return false;

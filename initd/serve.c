@@ -45,7 +45,8 @@ int serve_discover(int rootfd, const char *rootdir, const struct config *cfg, co
 		if (resources_name(cfg, &s.d[i]) >= 0)
 			s.d[k++] = s.d[i];
 		else
-			log_debug("%s: no valid resource name (type \"%s\"), not advertised", s.d[i].id, s.d[i].vgpu_type);
+			log_debug("%s: no valid resource name (type \"%s\"), not advertised", s.d[i].id,
+				  s.d[i].vgpu_type);
 	s.n = k;
 	*ret = s;
 	return 0;
@@ -172,7 +173,8 @@ static void write_status(struct evloop *loop, void *data)
 		return;
 	if (mkdirat(s->ctx.rootfd, "run/gpu-initd", 0755) < 0 && errno != EEXIST)
 		return;
-	int fd = rootfs_openat(s->ctx.rootfd, "run/gpu-initd/.serve.json.tmp", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	int fd =
+	    rootfs_openat(s->ctx.rootfd, "run/gpu-initd/.serve.json.tmp", O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	if (fd < 0)
 		return;
 	FILE *f = fdopen(fd, "w");
@@ -249,7 +251,8 @@ static void on_inotify(struct evloop *loop, int fd, unsigned events, void *data)
 	}
 	if (kubelet_new) {
 		s->ctx.kubelet_gen++;
-		log_info("kubelet.sock created (kubelet generation %u): registering again", s->ctx.kubelet_gen);
+		log_info("kubelet.sock created (kubelet generation %u): registering again",
+			 s->ctx.kubelet_gen);
 		resync(loop, s);
 		for (size_t i = 0; i < s->nplugins; i++)
 			plugin_register(s->plugins[i]);
@@ -272,7 +275,7 @@ static void on_signal(struct evloop *loop, int fd, unsigned events, void *data)
 
 static int open_plugin_dir(int rootfd)
 {
-	static const char *const parts[] = { "var", "var/lib", "var/lib/kubelet", SERVE_PLUGIN_DIR };
+	static const char *const parts[] = {"var", "var/lib", "var/lib/kubelet", SERVE_PLUGIN_DIR};
 	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
 		if (mkdirat(rootfd, parts[i], 0755) < 0 && errno != EEXIST)
 			return -errno;
@@ -281,8 +284,8 @@ static int open_plugin_dir(int rootfd)
 
 int serve_run(const struct serve_opts *o)
 {
-	struct serve s = { .o = o, .inotify_fd = -1, .signal_fd = -1 };
-	struct sdevs all = { 0 };
+	struct serve s = {.o = o, .inotify_fd = -1, .signal_fd = -1};
+	struct sdevs all = {0};
 	sigset_t mask;
 	char watch[64];
 	int r;
@@ -310,7 +313,8 @@ int serve_run(const struct serve_opts *o)
 	/* watch the plugin dir before anything else: no kubelet.sock creation is missed */
 	s.inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	snprintf(watch, sizeof(watch), "/proc/self/fd/%d", s.ctx.plugdir);
-	if (s.inotify_fd < 0 || inotify_add_watch(s.inotify_fd, watch, IN_CREATE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM) < 0 ||
+	if (s.inotify_fd < 0 ||
+	    inotify_add_watch(s.inotify_fd, watch, IN_CREATE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM) < 0 ||
 	    evloop_add_fd(s.ctx.loop, s.inotify_fd, EV_READ, on_inotify, &s) < 0) {
 		r = log_error_errno(errno, "inotify on %s: %m", SERVE_PLUGIN_DIR);
 		goto out;
@@ -331,7 +335,7 @@ int serve_run(const struct serve_opts *o)
 	else
 		log_info("%zu device(s) in %zu resource(s)", all.n, s.nplugins);
 	s.last = all;
-	all = (struct sdevs){ 0 };
+	all = (struct sdevs){0};
 	s.rescan_timer = evloop_add_timer(s.ctx.loop, o->rescan_ms, on_rescan_timer, &s);
 	changed(&s.ctx);
 	r = evloop_run(s.ctx.loop);

@@ -61,7 +61,8 @@ static void done(void *data, int status, const char *message, const ProtobufCMes
 	uint64_t t = now_ns();
 	if (stopping)
 		return;
-	if (status != GRPC_STATUS_OK || ((const V1beta1__AllocateResponse *)resp)->n_container_responses != 1) {
+	if (status != GRPC_STATUS_OK ||
+	    ((const V1beta1__AllocateResponse *)resp)->n_container_responses != 1) {
 		if (errors++ < 3)
 			fprintf(stderr, "plugin-bench: status %d %s\n", status, message);
 	} else if (s->start >= measure_from && t <= measure_until) {
@@ -90,7 +91,8 @@ static void issue(struct slot *s)
 	s->r.n_container_requests = 1;
 	s->r.container_requests = &s->pc;
 	s->start = now_ns();
-	if (grpc_call_unary(ch, DPAPI_ALLOCATE, &s->r.base, &v1beta1__allocate_response__descriptor, 5000, done, s) < 0) {
+	if (grpc_call_unary(ch, DPAPI_ALLOCATE, &s->r.base, &v1beta1__allocate_response__descriptor, 5000,
+			    done, s) < 0) {
 		errors++;
 		evloop_stop(loop);
 	}
@@ -109,7 +111,8 @@ static int run_alloc(int conc, double secs)
 	double p50 = n_samples ? (double)samples[n_samples / 2] / 1000.0 : 0;
 	double p99 = n_samples ? (double)samples[(size_t)((double)n_samples * 0.99)] / 1000.0 : 0;
 	double mx = n_samples ? (double)samples[n_samples - 1] / 1000.0 : 0;
-	printf("%d %zu %.0f %.1f %.1f %.1f %u\n", conc, n_samples, (double)n_samples / secs, p50, p99, mx, errors);
+	printf("%d %zu %.0f %.1f %.1f %.1f %u\n", conc, n_samples, (double)n_samples / secs, p50, p99, mx,
+	       errors);
 	grpc_channel_close(ch);
 	free(slots);
 	free(samples);
@@ -169,8 +172,8 @@ static int run_health(const char *root, int rounds)
 	char unbind[512], probe[512];
 	snprintf(unbind, sizeof(unbind), "%s/sys/bus/pci/devices/%s/driver/unbind", root, target);
 	snprintf(probe, sizeof(probe), "%s/sys/bus/pci/drivers_probe", root);
-	if (grpc_call_stream(ch, DPAPI_LIST_AND_WATCH, &e.base, &v1beta1__list_and_watch_response__descriptor, 0, on_list,
-			     on_done, NULL, &call) < 0)
+	if (grpc_call_stream(ch, DPAPI_LIST_AND_WATCH, &e.base, &v1beta1__list_and_watch_response__descriptor,
+			     0, on_list, on_done, NULL, &call) < 0)
 		return 1;
 	t_trigger = now_ns();
 	if (wait_health(-1) < 0)
@@ -194,8 +197,8 @@ static int run_health(const char *root, int rounds)
 	}
 	qsort(down, (size_t)rounds, sizeof(*down), cmp);
 	qsort(up, (size_t)rounds, sizeof(*up), cmp);
-	printf("%d %.2f %.2f %.2f %.2f\n", rounds, down[rounds / 2] / 1000.0, down[rounds - 1] / 1000.0, up[rounds / 2] / 1000.0,
-	       up[rounds - 1] / 1000.0);
+	printf("%d %.2f %.2f %.2f %.2f\n", rounds, down[rounds / 2] / 1000.0, down[rounds - 1] / 1000.0,
+	       up[rounds / 2] / 1000.0, up[rounds - 1] / 1000.0);
 	grpc_client_call_cancel(call);
 	grpc_channel_close(ch);
 	free(down);
@@ -212,7 +215,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	int dirfd = open(argv[2], O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (dirfd < 0 || evloop_new(&loop) < 0 || grpc_channel_dial(loop, dirfd, argv[3], NULL, NULL, NULL, &ch) < 0) {
+	if (dirfd < 0 || evloop_new(&loop) < 0 ||
+	    grpc_channel_dial(loop, dirfd, argv[3], NULL, NULL, NULL, &ch) < 0) {
 		fprintf(stderr, "plugin-bench: cannot connect to %s/%s\n", argv[2], argv[3]);
 		return 1;
 	}

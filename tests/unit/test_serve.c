@@ -23,7 +23,8 @@
 
 static struct sdev mkdev(enum sdev_kind k, const char *id, int group, int numa, const char *loc)
 {
-	struct sdev d = { .kind = k, .group = group, .numa = numa, .group_node = true, .vendor = 0x10de, .device = 0x2330 };
+	struct sdev d = {
+	    .kind = k, .group = group, .numa = numa, .group_node = true, .vendor = 0x10de, .device = 0x2330};
 	snprintf(d.id, sizeof(d.id), "%s", id);
 	snprintf(d.driver, sizeof(d.driver), "%s", k == SDEV_PASSTHROUGH ? "vfio-pci" : "nvidia");
 	snprintf(d.locality, sizeof(d.locality), "%s", loc);
@@ -50,8 +51,9 @@ static void names(void **state)
 	snprintf(m.vgpu_type, sizeof(m.vgpu_type), "NVIDIA A100-");
 	assert_int_equal(resources_name(NULL, &m), -ENOENT);
 	/* aliases: vendor:device, the short vGPU type name, "*" */
-	const char *js = "{\"resource-names\": {\"10de:2330\": \"example.com/h100\", \"A100-1-5C\": \"nvidia.com/mig-1g\","
-			 " \"*\": \"nvidia.com/gpu\"}}";
+	const char *js =
+	    "{\"resource-names\": {\"10de:2330\": \"example.com/h100\", \"A100-1-5C\": \"nvidia.com/mig-1g\","
+	    " \"*\": \"nvidia.com/gpu\"}}";
 	config_init(&c);
 	assert_int_equal(config_parse(&c, js, strlen(js), err, sizeof(err)), 0);
 	assert_int_equal(resources_name(&c, &d), 0);
@@ -105,42 +107,44 @@ static void health(void **state)
 
 /* 8 GPUs: 4 on NUMA 0 behind two switches, 4 on NUMA 1 with 9a/9b in one group. */
 static struct pdev table8[8];
-static struct ptable T = { .resource = "nvidia.com/GH100_H100_SXM5_80GB", .v = table8, .n = 8 };
-static const char *ids8[8] = { "0000:18:00.0", "0000:2a:00.0", "0000:3a:00.0", "0000:5d:00.0",
-			       "0000:9a:00.0", "0000:9b:00.0", "0000:ba:00.0", "0000:db:00.0" };
+static struct ptable T = {.resource = "nvidia.com/GH100_H100_SXM5_80GB", .v = table8, .n = 8};
+static const char *ids8[8] = {"0000:18:00.0", "0000:2a:00.0", "0000:3a:00.0", "0000:5d:00.0",
+			      "0000:9a:00.0", "0000:9b:00.0", "0000:ba:00.0", "0000:db:00.0"};
 
 static int setup8(void **state)
 {
-	static const int groups[8] = { 19, 21, 23, 25, 28, 28, 30, 32 };
-	static const char *loc[8] = { "sw0", "sw0", "sw1", "sw1", "sw2", "sw2", "sw3", "sw2" };
+	static const int groups[8] = {19, 21, 23, 25, 28, 28, 30, 32};
+	static const char *loc[8] = {"sw0", "sw0", "sw1", "sw1", "sw2", "sw2", "sw3", "sw2"};
 	for (int i = 0; i < 8; i++)
-		table8[i] = (struct pdev){ .d = mkdev(SDEV_PASSTHROUGH, ids8[i], groups[i], i < 4 ? 0 : 1, loc[i]), .healthy = true };
+		table8[i] = (struct pdev){
+		    .d = mkdev(SDEV_PASSTHROUGH, ids8[i], groups[i], i < 4 ? 0 : 1, loc[i]), .healthy = true};
 	return 0;
 }
 
 static void validate(void **state)
 {
 	char msg[256];
-	const char *one[] = { "0000:2a:00.0" };
+	const char *one[] = {"0000:2a:00.0"};
 	assert_int_equal(allocate_validate(&T, one, 1, msg, sizeof(msg)), 0);
-	const char *unknown[] = { "0000:2a:00.0", "../../etc/passwd" };
+	const char *unknown[] = {"0000:2a:00.0", "../../etc/passwd"};
 	assert_int_equal(allocate_validate(&T, unknown, 2, msg, sizeof(msg)), -EINVAL);
-	assert_non_null(strstr(msg, "\"../../etc/passwd\" is not a device of nvidia.com/GH100_H100_SXM5_80GB"));
-	const char *split[] = { "0000:9b:00.0" };
+	assert_non_null(
+	    strstr(msg, "\"../../etc/passwd\" is not a device of nvidia.com/GH100_H100_SXM5_80GB"));
+	const char *split[] = {"0000:9b:00.0"};
 	assert_int_equal(allocate_validate(&T, split, 1, msg, sizeof(msg)), -EINVAL);
 	assert_non_null(strstr(msg, "shares IOMMU group 28 with \"0000:9a:00.0\""));
-	const char *pair[] = { "0000:9b:00.0", "0000:9a:00.0" };
+	const char *pair[] = {"0000:9b:00.0", "0000:9a:00.0"};
 	assert_int_equal(allocate_validate(&T, pair, 2, msg, sizeof(msg)), 0);
-	const char *dup[] = { "0000:2a:00.0", "0000:2a:00.0" };
+	const char *dup[] = {"0000:2a:00.0", "0000:2a:00.0"};
 	assert_int_equal(allocate_validate(&T, dup, 2, msg, sizeof(msg)), -EINVAL);
 	assert_int_equal(allocate_validate(&T, NULL, 0, msg, sizeof(msg)), -EINVAL);
 	table8[6].healthy = false;
-	const char *sick[] = { "0000:ba:00.0" };
+	const char *sick[] = {"0000:ba:00.0"};
 	assert_int_equal(allocate_validate(&T, sick, 1, msg, sizeof(msg)), -EINVAL);
 	assert_non_null(strstr(msg, "is not healthy"));
 	/* an unhealthy sibling does not block its healthy partner */
 	table8[5].healthy = false;
-	const char *alone[] = { "0000:9a:00.0" };
+	const char *alone[] = {"0000:9a:00.0"};
 	assert_int_equal(allocate_validate(&T, alone, 1, msg, sizeof(msg)), 0);
 	char q[80], junk[200];
 	memset(junk, 'x', sizeof(junk) - 1);
@@ -155,16 +159,19 @@ static void fill(void **state)
 {
 	V1beta1__AllocateResponse *r;
 	V1beta1__ContainerAllocateResponse *c;
-	struct sdev a = mkdev(SDEV_PASSTHROUGH, "0000:9a:00.0", 28, 1, ""), b = mkdev(SDEV_PASSTHROUGH, "0000:9b:00.0", 28, 1, "");
+	struct sdev a = mkdev(SDEV_PASSTHROUGH, "0000:9a:00.0", 28, 1, ""),
+		    b = mkdev(SDEV_PASSTHROUGH, "0000:9b:00.0", 28, 1, "");
 	snprintf(a.vfio_dev, sizeof(a.vfio_dev), "vfio0");
 	snprintf(b.vfio_dev, sizeof(b.vfio_dev), "vfio1");
-	const struct sdev *devs[] = { &b, &a };
+	const struct sdev *devs[] = {&b, &a};
 	assert_int_equal(dpapi_allocate_response(&r), 0);
 	assert_int_equal(dpapi_allocate_add_container(r, &c), 0);
 	assert_int_equal(allocate_fill("nvidia.com/GH100_H100_SXM5_80GB", devs, 2, true, c), 0);
-	assert_string_equal(dpapi_container_env(c, "PCI_RESOURCE_NVIDIA_COM_GH100_H100_SXM5_80GB"), "0000:9b:00.0,0000:9a:00.0");
+	assert_string_equal(dpapi_container_env(c, "PCI_RESOURCE_NVIDIA_COM_GH100_H100_SXM5_80GB"),
+			    "0000:9b:00.0,0000:9a:00.0");
 	assert_int_equal(c->n_envs, 1);
-	const char *want[] = { "/dev/vfio/vfio", "/dev/vfio/28", "/dev/iommu", "/dev/vfio/devices/vfio1", "/dev/vfio/devices/vfio0" };
+	const char *want[] = {"/dev/vfio/vfio", "/dev/vfio/28", "/dev/iommu", "/dev/vfio/devices/vfio1",
+			      "/dev/vfio/devices/vfio0"};
 	assert_int_equal(c->n_devices, 5);
 	for (int i = 0; i < 5; i++) {
 		assert_string_equal(c->devices[i]->container_path, want[i]);
@@ -174,7 +181,7 @@ static void fill(void **state)
 	dpapi_free(r);
 	/* an alias mixing kinds: one env per prefix */
 	struct sdev m = mkdev(SDEV_MDEV, "8e6f1c52-7d3a-4b7e-9c1d-2f3a4b5c6d01", 40, 0, "");
-	const struct sdev *mixed[] = { &a, &m };
+	const struct sdev *mixed[] = {&a, &m};
 	assert_int_equal(dpapi_allocate_response(&r), 0);
 	assert_int_equal(dpapi_allocate_add_container(r, &c), 0);
 	assert_int_equal(allocate_fill("nvidia.com/gpu", mixed, 2, false, c), 0);
@@ -184,7 +191,8 @@ static void fill(void **state)
 	dpapi_free(r);
 }
 
-static size_t pref(const char *const *avail, size_t na, const char *const *must, size_t nm, long size, const char **out)
+static size_t pref(const char *const *avail, size_t na, const char *const *must, size_t nm, long size,
+		   const char **out)
 {
 	return preferred_choose(&T, avail, na, must, nm, size, out);
 }
@@ -208,18 +216,18 @@ static void preferred(void **state)
 	assert_int_equal(p0->d.numa, p1->d.numa);
 	assert_string_equal(p0->d.locality, p1->d.locality);
 	/* must-include on NUMA 1: the rest from NUMA 1, groups whole, same switch first */
-	const char *must[] = { "0000:db:00.0" };
+	const char *must[] = {"0000:db:00.0"};
 	n = pref(ids8, 8, must, 1, 3, out);
 	assert_int_equal(n, 3);
 	assert_string_equal(out[0], "0000:db:00.0");
 	assert_true(has(out, n, "0000:9a:00.0") && has(out, n, "0000:9b:00.0")); /* sw2, with db */
 	/* a lone sibling in must-include brings its partner */
-	const char *must9a[] = { "0000:9a:00.0" };
+	const char *must9a[] = {"0000:9a:00.0"};
 	n = pref(ids8, 8, must9a, 1, 2, out);
 	assert_int_equal(n, 2);
 	assert_true(has(out, n, "0000:9b:00.0"));
 	/* size 1 from a group and a single: never split the group */
-	const char *av[] = { "0000:9a:00.0", "0000:9b:00.0", "0000:ba:00.0" };
+	const char *av[] = {"0000:9a:00.0", "0000:9b:00.0", "0000:ba:00.0"};
 	n = pref(av, 3, NULL, 0, 1, out);
 	assert_int_equal(n, 1);
 	assert_string_equal(out[0], "0000:ba:00.0");
@@ -230,13 +238,13 @@ static void preferred(void **state)
 	assert_int_equal(pref(ids8, 8, NULL, 0, 0, out), 0);
 	assert_int_equal(pref(ids8, 8, NULL, 0, -1, out), 0);
 	assert_int_equal(pref(ids8, 8, NULL, 0, 1000, out), 8);
-	const char *junk[] = { "", "nope", NULL, "0000:18:00.0", "0000:18:00.0" };
+	const char *junk[] = {"", "nope", NULL, "0000:18:00.0", "0000:18:00.0"};
 	n = pref(junk, 5, NULL, 0, 4, out);
 	assert_int_equal(n, 1);
 	assert_int_equal(pref(NULL, 0, must, 1, 4, out), 1);
 	/* unhealthy devices are not preferred */
 	table8[0].healthy = false;
-	const char *two[] = { "0000:18:00.0", "0000:2a:00.0" };
+	const char *two[] = {"0000:18:00.0", "0000:2a:00.0"};
 	n = pref(two, 2, NULL, 0, 2, out);
 	assert_int_equal(n, 1);
 	assert_string_equal(out[0], "0000:2a:00.0");
@@ -244,12 +252,13 @@ static void preferred(void **state)
 
 static void kubevirt(void **state)
 {
-	struct sdev d[3] = { mkdev(SDEV_PASSTHROUGH, "0000:18:00.0", 19, 0, ""), mkdev(SDEV_PASSTHROUGH, "0000:2a:00.0", 21, 0, ""),
-			     mkdev(SDEV_MDEV, "8e6f1c52-7d3a-4b7e-9c1d-2f3a4b5c6d01", 40, 0, "") };
+	struct sdev d[3] = {mkdev(SDEV_PASSTHROUGH, "0000:18:00.0", 19, 0, ""),
+			    mkdev(SDEV_PASSTHROUGH, "0000:2a:00.0", 21, 0, ""),
+			    mkdev(SDEV_MDEV, "8e6f1c52-7d3a-4b7e-9c1d-2f3a4b5c6d01", 40, 0, "")};
 	snprintf(d[2].vgpu_type, sizeof(d[2].vgpu_type), "NVIDIA A100-1-5C");
 	for (int i = 0; i < 3; i++)
 		assert_int_equal(resources_name(NULL, &d[i]), 0);
-	struct sdevs s = { .d = d, .n = 3 };
+	struct sdevs s = {.d = d, .n = 3};
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
@@ -293,7 +302,8 @@ static void ln(const char *root, const char *target, const char *path)
 	assert_int_equal(symlink(target, p), 0);
 }
 
-static void pcidev(const char *root, const char *bdf, const char *id, const char *cls, const char *drv, int group, int numa)
+static void pcidev(const char *root, const char *bdf, const char *id, const char *cls, const char *drv,
+		   int group, int numa)
 {
 	char p[256], v[32];
 	snprintf(p, sizeof(p), "sys/devices/pci0000:00/0000:00:01.0/%s", bdf);
@@ -330,8 +340,10 @@ static void discovery(void **state)
 	char *root = mkdtemp(tmpl);
 	assert_non_null(root);
 	pcidev(root, "0000:01:00.0", "10de:2330", "0x030200\n", "vfio-pci", 19, 0);
-	pcidev(root, "0000:01:00.1", "10de:22bc", "0x040300\n", "vfio-pci", 19, 0); /* audio companion: not advertised */
-	pcidev(root, "0000:02:00.0", "10de:2330", "0x030200\n", "nvidia", 20, 1);   /* PF on nvidia: not advertised */
+	pcidev(root, "0000:01:00.1", "10de:22bc", "0x040300\n", "vfio-pci", 19,
+	       0); /* audio companion: not advertised */
+	pcidev(root, "0000:02:00.0", "10de:2330", "0x030200\n", "nvidia", 20,
+	       1); /* PF on nvidia: not advertised */
 	pcidev(root, "0000:02:00.4", "10de:2330", "0x030200\n", "nvidia", 21, 1);
 	pcidev(root, "0000:02:00.5", "10de:2330", "0x030200\n", "nvidia", 22, 1);
 	ln(root, "../0000:02:00.0", "sys/devices/pci0000:00/0000:00:01.0/0000:02:00.4/physfn");
@@ -398,14 +410,10 @@ static void discovery(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(names),
-		cmocka_unit_test(env_and_socket_names),
-		cmocka_unit_test(health),
-		cmocka_unit_test_setup(validate, setup8),
-		cmocka_unit_test(fill),
-		cmocka_unit_test_setup(preferred, setup8),
-		cmocka_unit_test(kubevirt),
-		cmocka_unit_test(discovery),
+	    cmocka_unit_test(names),	cmocka_unit_test(env_and_socket_names),
+	    cmocka_unit_test(health),	cmocka_unit_test_setup(validate, setup8),
+	    cmocka_unit_test(fill),	cmocka_unit_test_setup(preferred, setup8),
+	    cmocka_unit_test(kubevirt), cmocka_unit_test(discovery),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
