@@ -137,6 +137,9 @@ int allocate_fill(const char *resource, const struct sdev *const *devs, size_t n
 struct cand {
 	const struct sdev *d;
 	bool taken;
+	bool near;    /* same upstream switch as something chosen */
+	size_t usize; /* untaken members of its IOMMU group */
+	size_t loc;   /* index of the first candidate with its locality */
 };
 
 static bool chosen_has(const char **out, size_t n, const char *id)
@@ -218,19 +221,30 @@ size_t preferred_choose(const struct ptable *t, const char *const *avail, size_t
 			}
 		}
 	}
+	/* O(candidates) per pick: unit sizes, locality classes and "near what
+	 * is chosen" are computed once and updated as units are taken (a
+	 * 512-device request must not stall the loop) */
+	for (size_t i = 0; i < nc; i++) {
+		c[i].usize = c[i].taken ? 0 : unit_size(c, nc, i);
+		c[i].loc = i;
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(c[j].d->locality, c[i].d->locality) == 0) {
+				c[i].loc = c[j].loc;
+				break;
+			}
+	}
+	for (size_t k = 0; k < n; k++) {
+		const struct pdev *p = ptable_find(t, out[k]);
+		for (size_t i = 0; p && i < nc; i++)
+			c[i].near |= strcmp(p->d.locality, c[i].d->locality) == 0;
+	}
 	while ((long)n < size) {
 		size_t pick = SIZE_MAX;
 		int pick_score = 0;
-		for (size_t i = 0; i < nc; i++) {
-			if (c[i].taken || (long)unit_size(c, nc, i) > size - (long)n)
+		for (size_t i = 0; i < nc && !(pick != SIZE_MAX && pick_score == 0); i++) {
+			if (c[i].taken || (long)c[i].usize > size - (long)n)
 				continue;
-			int score = (c[i].d->numa == numa ? 0 : 2);
-			bool local = false;
-			for (size_t k = 0; k < n && !local; k++) {
-				const struct pdev *p = ptable_find(t, out[k]);
-				local = p && strcmp(p->d.locality, c[i].d->locality) == 0;
-			}
-			score += local ? 0 : 1;
+			int score = (c[i].d->numa == numa ? 0 : 2) + (c[i].near ? 0 : 1);
 			if (pick == SIZE_MAX || score < pick_score) {
 				pick = i;
 				pick_score = score;
@@ -238,7 +252,10 @@ size_t preferred_choose(const struct ptable *t, const char *const *avail, size_t
 		}
 		if (pick == SIZE_MAX)
 			break;
+		size_t loc = c[pick].loc;
 		take_unit(c, nc, pick, out, &n);
+		for (size_t i = 0; i < nc; i++)
+			c[i].near |= c[i].loc == loc;
 	}
 	free(c);
 	return n;
