@@ -50,6 +50,9 @@ int allocate_validate(const struct ptable *t, const char *const *ids, size_t n, 
 	char q[80];
 	if (n == 0)
 		return snprintf(msg, msize, "no device IDs requested for %s", t->resource), -EINVAL;
+	/* more IDs than devices cannot be valid; this also bounds the checks below */
+	if (n > t->n)
+		return snprintf(msg, msize, "%zu device IDs requested, %s has %zu", n, t->resource, t->n), -EINVAL;
 	for (size_t i = 0; i < n; i++) {
 		const struct pdev *p = ptable_find(t, ids[i]);
 		allocate_quote_id(ids[i], q, sizeof(q));
@@ -172,10 +175,14 @@ size_t preferred_choose(const struct ptable *t, const char *const *avail, size_t
 	size_t n = 0, nc = 0;
 	if (size <= 0)
 		return 0;
-	/* must-include first, as given (kubelet guarantees they are available) */
-	for (size_t i = 0; i < nmust && (long)n < size; i++)
-		if (must[i] && !chosen_has(out, n, must[i]))
-			out[n++] = must[i];
+	/* must-include first, as given (kubelet guarantees they are available);
+	 * IDs this resource does not have cannot be allocated and are dropped,
+	 * which also bounds the work by the table's size */
+	for (size_t i = 0; i < nmust && (long)n < size; i++) {
+		const struct pdev *p = must[i] ? ptable_find(t, must[i]) : NULL;
+		if (p && !chosen_has(out, n, p->d.id))
+			out[n++] = p->d.id;
+	}
 	struct cand *c = calloc(navail ? navail : 1, sizeof(*c));
 	if (!c)
 		return n;

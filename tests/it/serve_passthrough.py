@@ -82,7 +82,8 @@ def registration_and_allocate():
                       ([""], '"" is not a device'),
                       (["x" * 5000], '"' + "x" * 64 + '..." is not a device'),
                       (["0000:18:00.0\n/dev/sda"], '"0000:18:00.0?/dev/sda" is not a device'),
-                      ([], "no device IDs")]:
+                      ([], "no device IDs"),
+                      (["0000:18:00.0"] * 100000, "100000 device IDs requested, %s has 8" % R)]:
         code, msg = k.allocate_error(R, ids)
         if code != grpc.StatusCode.INVALID_ARGUMENT or want not in msg:
             fail("Allocate %r: %s %r, want INVALID_ARGUMENT with %r" % (ids[:2], code, msg, want))
@@ -105,6 +106,11 @@ def registration_and_allocate():
         p = k.preferred(R, avail, must, size)
         if len(p) > max(size, 0) or len(set(p)) != len(p):
             fail("preferred(%d avail, %d must, %d) = %s" % (len(avail), len(must), size, p))
+    # a huge request (3 MB of IDs) is answered at once
+    many = ["0000:%02x:%02x.%d" % (b, d, f) for b in range(256) for d in range(32) for f in range(8)][:200000]
+    p = k.preferred(R, many + GPUS, many, 2**31 - 1)
+    if sorted(p) != GPUS:
+        fail("huge preferred request: %s" % p)
     r = k.stub(R).GetPreferredAllocation(pb.PreferredAllocationRequest(), timeout=5)
     if len(r.container_responses):
         fail("empty preferred request")
