@@ -19,6 +19,8 @@ struct serve_ctx {
 	int plugdir;				/* var/lib/kubelet/device-plugins */
 	unsigned kubelet_gen;			/* bumped each time kubelet.sock is created */
 	void (*changed)(struct serve_ctx *ctx); /* state worth a status update */
+	/* reads pending plugin-dir events (so kubelet_gen is current) */
+	void (*sync_kubelet)(struct serve_ctx *ctx);
 };
 
 struct plugin {
@@ -35,7 +37,8 @@ struct plugin {
 	int64_t retry_timer;
 	unsigned backoff_ms;
 	bool registering, registered;
-	unsigned reg_gen;
+	unsigned reg_gen;     /* kubelet generation registered with */
+	unsigned pending_gen; /* generation when the pending Register started */
 	unsigned registrations;
 	/* for status */
 	unsigned allocations;

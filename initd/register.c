@@ -49,11 +49,15 @@ static void on_registered(void *data, int status, const char *message, const Pro
 		return;
 	}
 	p->registered = true;
-	p->reg_gen = p->ctx->kubelet_gen;
+	p->reg_gen = p->pending_gen;
 	p->registrations++;
 	p->backoff_ms = BACKOFF_MIN_MS;
 	log_info("%s: registered with kubelet (endpoint %s)", p->resource, p->sock);
 	p->ctx->changed(p->ctx);
+	/* kubelet.sock was created again while this Register was pending: the
+	 * answer may have come from the old kubelet */
+	if (p->reg_gen != p->ctx->kubelet_gen)
+		plugin_register(p);
 }
 
 static void try_register(struct evloop *loop, void *data)
@@ -61,6 +65,12 @@ static void try_register(struct evloop *loop, void *data)
 	struct plugin *p = data;
 	V1beta1__RegisterRequest *req = NULL;
 	p->retry_timer = 0;
+	if (p->registering || (p->registered && p->reg_gen == p->ctx->kubelet_gen))
+		return;
+	/* a kubelet.sock created since we last looked bumps the generation
+	 * first (and may register us from there) */
+	if (p->ctx->sync_kubelet)
+		p->ctx->sync_kubelet(p->ctx);
 	if (p->registering || (p->registered && p->reg_gen == p->ctx->kubelet_gen))
 		return;
 	int r = grpc_channel_dial(p->ctx->loop, p->ctx->plugdir, DPAPI_KUBELET_SOCKET, NULL,
@@ -71,6 +81,7 @@ static void try_register(struct evloop *loop, void *data)
 		schedule_retry(p);
 		return;
 	}
+	p->pending_gen = p->ctx->kubelet_gen;
 	r = dpapi_register_request(p->sock, p->resource, false, true, &req);
 	if (r >= 0)
 		r = grpc_call_unary(p->ch, DPAPI_REGISTER, &req->base, &v1beta1__empty__descriptor,

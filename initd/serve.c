@@ -28,7 +28,7 @@ struct serve {
 	struct health *health;
 	int inotify_fd, signal_fd;
 	int64_t rescan_timer, resync_timer, status_timer;
-	bool stopping;
+	bool stopping, in_inotify;
 	unsigned rescans;
 	struct sdevs last; /* the previous scan (its static attributes are reused) */
 };
@@ -233,6 +233,9 @@ static void on_inotify(struct evloop *loop, int fd, unsigned events, void *data)
 	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
 	bool kubelet_new = false, ours_gone = false;
 	ssize_t n;
+	if (s->in_inotify)
+		return;
+	s->in_inotify = true;
 	while ((n = read(fd, buf, sizeof(buf))) > 0) {
 		for (char *q = buf; q < buf + n;) {
 			const struct inotify_event *e = (const void *)q;
@@ -260,6 +263,14 @@ static void on_inotify(struct evloop *loop, int fd, unsigned events, void *data)
 	}
 	if (ours_gone && !s->resync_timer)
 		s->resync_timer = evloop_add_timer(loop, 200, resync, s);
+	s->in_inotify = false;
+}
+
+static void sync_kubelet(struct serve_ctx *ctx)
+{
+	struct serve *s = (struct serve *)ctx;
+	if (s->inotify_fd >= 0 && !s->in_inotify)
+		on_inotify(ctx->loop, s->inotify_fd, EV_READ, s);
 }
 
 static void on_signal(struct evloop *loop, int fd, unsigned events, void *data)
@@ -292,6 +303,7 @@ int serve_run(const struct serve_opts *o)
 
 	s.ctx.rootfd = o->rootfd;
 	s.ctx.changed = changed;
+	s.ctx.sync_kubelet = sync_kubelet;
 	r = evloop_new(&s.ctx.loop);
 	if (r < 0)
 		return r;
