@@ -20,6 +20,7 @@
 #include "log.h"
 #include "rootfs.h"
 #include "serve.h"
+#include "serve_report.h"
 #include "status.h"
 
 #define VERSION "0.1.0"
@@ -345,14 +346,7 @@ static int run_status(const struct args *a, int rootfd, const struct config *c)
 		printf("],\"serve\":%s}\n", served ? served : "null");
 	} else {
 		printf("mode %s\n", mode_name(c->mode));
-		printf("%-38s %-12s %-40s %-14s %5s %4s\n", "DEVICE", "KIND", "RESOURCE", "DRIVER", "GROUP", "NUMA");
-		for (size_t i = 0; i < d.n; i++)
-			printf("%-38s %-12s %-40s %-14s %5d %4d\n", d.d[i].id, kind_name(d.d[i].kind), d.d[i].resource, d.d[i].driver,
-			       d.d[i].group, d.d[i].numa);
-		if (served)
-			printf("serve: %s", served);
-		else
-			printf("serve: not running\n");
+		serve_report_print(&d, served, stdout);
 	}
 	free(served);
 	sdevs_free(&d);

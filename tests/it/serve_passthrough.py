@@ -5,6 +5,7 @@ grpcio kubelet: registration, the device list with NUMA, Allocate field by
 field, refused IDs, preferred allocation, health from uevents, hot-add,
 kubelet restarts, a late kubelet, SIGTERM.  Run by t-serve-passthrough.sh."""
 import os
+import re
 import signal
 import sys
 import time
@@ -157,6 +158,12 @@ def health_and_hotplug():
     l = k.wait_list(R, lambda l: l["0000:ba:00.0"][0] == "Unhealthy", what="unplugged ba:00.0 unhealthy")
     if sum(h == "Healthy" for h, _ in l.values()) != 7:
         fail("only ba:00.0 unhealthy: %s" % l)
+    def status_shows_gone():
+        out = subprocess.run([GPU_INITD, "--root", ROOT, "status"], capture_output=True, text=True, check=True).stdout
+        return out if re.search(r"0000:ba:00.0 +passthrough +%s +\(gone\) .* Unhealthy" % R, out) else None
+    out = wait_for(status_shows_gone, 5, "status to show ba:00.0 gone")
+    if not re.search(r"%s +yes +1 +8 +7 " % R, out):
+        fail("status resource line:\n" + out)
     code, msg = k.allocate_error(R, ["0000:ba:00.0"])
     if code != grpc.StatusCode.INVALID_ARGUMENT or '"0000:ba:00.0" of %s is not healthy' % R not in msg:
         fail("unhealthy refused: %s %s" % (code, msg))

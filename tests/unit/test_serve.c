@@ -20,6 +20,7 @@
 #include "kubevirt.h"
 #include "resources.h"
 #include "rootfs.h"
+#include "serve_report.h"
 
 static struct sdev mkdev(enum sdev_kind k, const char *id, int group, int numa, const char *loc)
 {
@@ -407,13 +408,47 @@ static void discovery(void **state)
 	assert_string_equal(discover_builtin_vgpu_name(1013), "NVIDIA H100XM-10C");
 }
 
+static void report(void **state)
+{
+	struct sdev d[1] = {mkdev(SDEV_PASSTHROUGH, "0000:18:00.0", 19, 0, "")};
+	assert_int_equal(resources_name(NULL, &d[0]), 0);
+	struct sdevs s = {.d = d, .n = 1};
+	const char *js =
+	    "{\"pid\":7,\"kubelet_present\":true,\"resources\":[{\"resource\":"
+	    "\"nvidia.com/GH100_H100_SXM5_80GB\",\"registered\":true,\"streams\":1,\"capacity\":2,"
+	    "\"allocatable\":1,\"allocations\":3,\"last_allocation\":\"0000:18:00.0\",\"devices\":["
+	    "{\"id\":\"0000:18:00.0\",\"kind\":\"passthrough\",\"health\":\"Healthy\"},"
+	    "{\"id\":\"0000:ba:00.0\",\"kind\":\"passthrough\",\"health\":\"Unhealthy\"}]}]}";
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	assert_int_equal(serve_report_print(&s, js, f), 0);
+	fclose(f);
+	assert_non_null(strstr(buf, "vfio-pci          19    0 Healthy\n"));
+	assert_non_null(strstr(buf, "0000:ba:00.0"));
+	assert_non_null(strstr(buf, "(gone)"));
+	assert_non_null(strstr(buf, "serve: pid 7, kubelet.sock present\n"));
+	assert_non_null(strstr(buf, "yes              1        2           1           3 0000:18:00.0\n"));
+	free(buf);
+	f = open_memstream(&buf, &len);
+	assert_int_equal(serve_report_print(&s, "{not json", f), -EINVAL);
+	fclose(f);
+	assert_non_null(strstr(buf, "unreadable"));
+	free(buf);
+	f = open_memstream(&buf, &len);
+	assert_int_equal(serve_report_print(&s, NULL, f), 0);
+	fclose(f);
+	assert_non_null(strstr(buf, "serve: not running"));
+	free(buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(names),	cmocka_unit_test(env_and_socket_names),
 	    cmocka_unit_test(health),	cmocka_unit_test_setup(validate, setup8),
 	    cmocka_unit_test(fill),	cmocka_unit_test_setup(preferred, setup8),
-	    cmocka_unit_test(kubevirt), cmocka_unit_test(discovery),
+	    cmocka_unit_test(kubevirt), cmocka_unit_test(discovery), cmocka_unit_test(report),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
