@@ -364,6 +364,8 @@ static void discovery(void **state)
 	snprintf(p, sizeof(p), "sys/devices/pci0000:00/0000:00:01.0/0000:02:00.5/%s/iommu_group", u);
 	ln(root, "../../../../../kernel/iommu_groups/40", p);
 	ln(root, "x", "sys/bus/mdev/devices/not-a-uuid");
+	/* iommufd: the vfio cdev of the passthrough GPU */
+	mk(root, "sys/devices/pci0000:00/0000:00:01.0/0000:01:00.0/vfio-dev/vfio3/dev", "511:3\n");
 
 	int rootfd = rootfs_open(root);
 	assert_true(rootfd >= 0);
@@ -386,9 +388,13 @@ static void discovery(void **state)
 	assert_false(s.d[2].group_node);
 	assert_string_equal(s.d[0].locality, s.d[1].locality);
 	/* recheck: same place; then the driver changes */
+	assert_string_equal(s.d[0].vfio_dev, "vfio3");
 	struct sdev now;
 	assert_int_equal(discover_recheck(rootfd, &s.d[0], false, &now), 0);
 	assert_true(resource_dev_healthy(&s.d[0], &now));
+	assert_string_equal(now.vfio_dev, "");
+	assert_int_equal(discover_recheck(rootfd, &s.d[0], true, &now), 0);
+	assert_string_equal(now.vfio_dev, "vfio3");
 	snprintf(p, sizeof(p), "%s/sys/devices/pci0000:00/0000:00:01.0/0000:01:00.0/driver", root);
 	unlink(p);
 	assert_int_equal(discover_recheck(rootfd, &s.d[0], false, &now), 0);
