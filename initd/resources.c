@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <ctype.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -71,6 +72,18 @@ int resource_env_name(const char *prefix, const char *resource, char *buf, size_
 
 int resource_socket_name(const char *resource, char *buf, size_t size)
 {
+	/* sun_path holds 108 bytes and the socket is reached through
+	 * "/proc/self/fd/N/": long names keep a prefix plus a hash of the
+	 * whole name */
+	char name[64];
+	size_t len = strlen(resource);
+	if (len > 48) {
+		uint32_t h = 2166136261u; /* FNV-1a */
+		for (const char *c = resource; *c; c++)
+			h = (h ^ (uint8_t)*c) * 16777619u;
+		snprintf(name, sizeof(name), "%.40s-%08x", resource, h);
+		resource = name;
+	}
 	int n = snprintf(buf, size, "gpu-initd-%s.sock", resource);
 	if (n < 0 || (size_t)n >= size)
 		return -ENAMETOOLONG;

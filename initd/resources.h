@@ -21,7 +21,9 @@ const char *resource_env_prefix(enum sdev_kind k);
 /* prefix + "_" + resource upper-cased, '/' and '.' -> '_' (KubeVirt).
  * Returns the length or -ENAMETOOLONG. */
 int resource_env_name(const char *prefix, const char *resource, char *buf, size_t size);
-/* Socket file name for a resource: "gpu-initd-nvidia.com_NAME.sock". */
+/* Socket file name for a resource: "gpu-initd-nvidia.com_NAME.sock";
+ * a resource over 48 characters keeps 40 and adds a hash (at most 64
+ * characters in all, so /proc/self/fd/N/<name> fits sun_path). */
 int resource_socket_name(const char *resource, char *buf, size_t size);
 /* A device first seen as `seen` is healthy now if it is still there
  * (now != NULL), on the same driver, in the same IOMMU group, its group

@@ -339,8 +339,9 @@ int serve_run(const struct serve_opts *o)
 		log_error_errno(r, "cannot read the node's devices: %m");
 		goto out;
 	}
+	/* a resource that cannot be served is logged; the others go on */
 	for (size_t i = 0; i < all.n; i++)
-		if (!find_plugin(&s, all.d[i].resource) && (r = add_plugin(&s, all.d[i].resource, &all)) < 0)
+		if (!find_plugin(&s, all.d[i].resource) && (r = add_plugin(&s, all.d[i].resource, &all)) == -ENOMEM)
 			goto out;
 	if (!all.n)
 		log_notice("no VFIO-bound GPU, VF vGPU or mdev found yet: waiting for devices");

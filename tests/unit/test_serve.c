@@ -81,6 +81,17 @@ static void env_and_socket_names(void **state)
 	assert_int_equal(resource_env_name("PCI_RESOURCE", "nvidia.com/x", b, 10), -ENAMETOOLONG);
 	assert_true(resource_socket_name("nvidia.com/gpu", b, sizeof(b)) > 0);
 	assert_string_equal(b, "gpu-initd-nvidia.com_gpu.sock");
+	char b2[192];
+	assert_int_equal(
+	    resource_socket_name("example.example.example.com/NVIDIA_H100XM-1-10C_with_a_long_tail", b,
+				 sizeof(b)),
+	    64);
+	assert_int_equal(
+	    resource_socket_name("example.example.example.com/NVIDIA_H100XM-1-10C_with_a_long_tall", b2,
+				 sizeof(b2)),
+	    64);
+	assert_string_not_equal(b, b2);
+	assert_int_equal(strncmp(b, "gpu-initd-example.example.example.com_NVIDIA_H", 46), 0);
 	assert_string_equal(resource_env_prefix(SDEV_VF_VGPU), "PCI_RESOURCE");
 	assert_string_equal(resource_env_prefix(SDEV_MDEV), "MDEV_PCI_RESOURCE");
 }
@@ -454,7 +465,8 @@ int main(void)
 	    cmocka_unit_test(names),	cmocka_unit_test(env_and_socket_names),
 	    cmocka_unit_test(health),	cmocka_unit_test_setup(validate, setup8),
 	    cmocka_unit_test(fill),	cmocka_unit_test_setup(preferred, setup8),
-	    cmocka_unit_test(kubevirt), cmocka_unit_test(discovery), cmocka_unit_test(report),
+	    cmocka_unit_test(kubevirt), cmocka_unit_test(discovery),
+	    cmocka_unit_test(report),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
