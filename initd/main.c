@@ -16,8 +16,11 @@
 #include "check.h"
 #include "cmdline.h"
 #include "config.h"
+#include "kubevirt.h"
 #include "log.h"
 #include "rootfs.h"
+#include "serve.h"
+#include "serve_report.h"
 #include "status.h"
 
 #define VERSION "0.1.0"
@@ -32,7 +35,8 @@ struct args {
 	int verbosity;
 	enum log_target log;
 	const char *command;
-	bool json, config_only;
+	bool json, config_only, labels;
+	unsigned rescan_ms;
 };
 
 static void usage(FILE *f)
@@ -41,7 +45,10 @@ static void usage(FILE *f)
 		   "                 [--log stderr|kmsg|json] COMMAND\n"
 		   "  check [--json] [--config-only]  read-only diagnosis (exit 0 ok, 1 not)\n"
 		   "  apply                           converge the node to the configured mode\n"
-		   "  serve | run | status | kubevirt-config   (not in this build yet)\n"
+		   "  serve [--rescan MS]             device-plugin servers until SIGTERM/SIGINT\n"
+		   "  run [--rescan MS]               apply, then serve (the boot entry point)\n"
+		   "  status [--json|--labels]        what is bound and served now, per device\n"
+		   "  kubevirt-config                 the KubeVirt CR permittedHostDevices (YAML)\n"
 		   "exit codes: 0 done, 1 node not in the configured state, 2 bad usage or\n"
 		   "config (nothing touched), 70 internal error\n");
 }
@@ -49,21 +56,23 @@ static void usage(FILE *f)
 static int parse_args(int argc, char **argv, struct args *a)
 {
 	static const struct option opts[] = {
-	    {"root", required_argument, NULL, 'r'},
-	    {"config", required_argument, NULL, 'c'},
-	    {"timeout", required_argument, NULL, 't'},
-	    {"log", required_argument, NULL, 'l'},
-	    {"verbose", no_argument, NULL, 'v'},
-	    {"quiet", no_argument, NULL, 'q'},
-	    {"json", no_argument, NULL, 'j'},
-	    {"config-only", no_argument, NULL, 'o'},
-	    {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, 'V'},
-	    {},
+		{ "root", required_argument, NULL, 'r' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "log", required_argument, NULL, 'l' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "config-only", no_argument, NULL, 'o' },
+		{ "labels", no_argument, NULL, 'L' },
+		{ "rescan", required_argument, NULL, 'R' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{},
 	};
 	int c;
 	char *end;
-	*a = (struct args){.root = "/", .timeout = 60, .log = LOG_TARGET_STDERR};
+	*a = (struct args){ .root = "/", .timeout = 60, .log = LOG_TARGET_STDERR, .rescan_ms = SERVE_RESCAN_MS };
 	while ((c = getopt_long(argc, argv, "+vqh", opts, NULL)) >= 0 || optind < argc) {
 		if (c < 0) {
 			/* the command, then its own options */
@@ -73,12 +82,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 			continue;
 		}
 		switch (c) {
-		case 'r':
-			a->root = optarg;
-			break;
-		case 'c':
-			a->config = optarg;
-			break;
+		case 'r': a->root = optarg; break;
+		case 'c': a->config = optarg; break;
 		case 't':
 			a->timeout = strtod(optarg, &end);
 			if (*end || a->timeout <= 0 || a->timeout > 86400)
@@ -86,41 +91,40 @@ static int parse_args(int argc, char **argv, struct args *a)
 			break;
 		case 'l':
 			if (log_parse_target(optarg, &a->log) < 0)
-				return log_error("--log: expected stderr, kmsg or json, got '%s'", optarg),
-				       -EINVAL;
+				return log_error("--log: expected stderr, kmsg or json, got '%s'", optarg), -EINVAL;
 			break;
-		case 'v':
-			a->verbosity++;
+		case 'v': a->verbosity++; break;
+		case 'q': a->verbosity--; break;
+		case 'j': a->json = true; break;
+		case 'o': a->config_only = true; break;
+		case 'L': a->labels = true; break;
+		case 'R': {
+			unsigned long v = strtoul(optarg, &end, 10);
+			if (*end || v < 10 || v > 3600000)
+				return log_error("--rescan: expected milliseconds (10..3600000), got '%s'", optarg), -EINVAL;
+			a->rescan_ms = (unsigned)v;
 			break;
-		case 'q':
-			a->verbosity--;
-			break;
-		case 'j':
-			a->json = true;
-			break;
-		case 'o':
-			a->config_only = true;
-			break;
-		case 'h':
-			usage(stdout);
-			exit(0);
-		case 'V':
-			printf("gpu-initd %s\n", VERSION);
-			exit(0);
-		default:
-			return -EINVAL;
+		}
+		case 'h': usage(stdout); exit(0);
+		case 'V': printf("gpu-initd %s\n", VERSION); exit(0);
+		default: return -EINVAL;
 		}
 	}
 	if (!a->command)
 		return log_error("no command given (try --help)"), -EINVAL;
-	static const char *const known[] = {"check", "apply", "serve", "run", "status", "kubevirt-config"};
+	static const char *const known[] = { "check", "apply", "serve", "run", "status", "kubevirt-config" };
 	bool ok = false;
 	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
 		ok |= strcmp(a->command, known[i]) == 0;
 	if (!ok)
 		return log_error("unknown command '%s' (try --help)", a->command), -EINVAL;
-	if ((a->json || a->config_only) && strcmp(a->command, "check") != 0)
-		return log_error("--json and --config-only belong to check"), -EINVAL;
+	bool is_status = strcmp(a->command, "status") == 0;
+	if (a->config_only && strcmp(a->command, "check") != 0)
+		return log_error("--config-only belongs to check"), -EINVAL;
+	if (a->json && strcmp(a->command, "check") != 0 && !is_status)
+		return log_error("--json belongs to check and status"), -EINVAL;
+	if (a->labels && (!is_status || a->json))
+		return log_error("--labels belongs to status (without --json)"), -EINVAL;
 	return 0;
 }
 
@@ -139,7 +143,7 @@ static void setup_log(const struct args *a, int rootfd)
 static int load_config(const struct args *a, int rootfd, struct config *c)
 {
 	char *cmd = NULL, *text = NULL, err[512], what[PATH_MAX + 32];
-	struct kcmdline k = {0};
+	struct kcmdline k = { 0 };
 	size_t len = 0;
 	int r;
 
@@ -165,8 +169,7 @@ static int load_config(const struct args *a, int rootfd, struct config *c)
 			text = NULL;
 		}
 	}
-	snprintf(what, sizeof(what), "%s%s", path,
-		 src == CONFIG_FROM_CMDLINE ? " (gpu_initd.config=, under the root)" : "");
+	snprintf(what, sizeof(what), "%s%s", path, src == CONFIG_FROM_CMDLINE ? " (gpu_initd.config=, under the root)" : "");
 	if (r < 0)
 		return log_error_errno(r, "config %s: %m", what), -EINVAL;
 	if (text) {
@@ -218,8 +221,7 @@ static void log_outcome(const struct report *r, const struct apply_stats *st)
 		const struct pcidev *p = &r->devs.dev[d->idx];
 		switch (d->state) {
 		case DEV_DONE:
-			log_info("%s: now on %s (group %d)", p->bdf, p->driver[0] ? p->driver : "no driver",
-				 p->group);
+			log_info("%s: now on %s (group %d)", p->bdf, p->driver[0] ? p->driver : "no driver", p->group);
 			break;
 		case DEV_UNCHANGED:
 			log_debug("%s: already on %s", p->bdf, p->driver[0] ? p->driver : "no driver");
@@ -227,13 +229,10 @@ static void log_outcome(const struct report *r, const struct apply_stats *st)
 		case DEV_REFUSED:
 			for (int x = 0; x < R__MAX; x++)
 				if (d->reasons & (1u << x))
-					log_error("%s: refused (%s%s%s), left untouched", p->bdf,
-						  reason_code((enum reason)x), d->in_use ? ": " : "",
-						  d->in_use ? d->in_use_by : "");
+					log_error("%s: refused (%s%s%s), left untouched", p->bdf, reason_code((enum reason)x),
+						  d->in_use ? ": " : "", d->in_use ? d->in_use_by : "");
 			if (!d->reasons)
-				log_notice(
-				    "%s: left untouched (the configuration cannot be applied as a whole)",
-				    p->bdf);
+				log_notice("%s: left untouched (the configuration cannot be applied as a whole)", p->bdf);
 			break;
 		case DEV_FAILED:
 			if (d->err == -ECANCELED)
@@ -249,15 +248,14 @@ static void log_outcome(const struct report *r, const struct apply_stats *st)
 		log_info("nothing to do: %d device(s) already in %s mode, no sysfs writes", st->unchanged,
 			 mode_name(r->mode));
 	else
-		log_info(
-		    "%d changed, %d unchanged, %d refused, %d failed; %d sysfs writes, %d module(s) loaded",
-		    st->done, st->unchanged, st->refused, st->failed, st->writes, st->modules_loaded);
+		log_info("%d changed, %d unchanged, %d refused, %d failed; %d sysfs writes, %d module(s) loaded",
+			 st->done, st->unchanged, st->refused, st->failed, st->writes, st->modules_loaded);
 }
 
 static int run_apply(const struct args *a, int rootfd, const struct config *c)
 {
 	struct report r;
-	struct apply_stats st = {0};
+	struct apply_stats st = { 0 };
 	int e = status_clear_ready(rootfd);
 	if (e < 0)
 		return log_error_errno(e, "run/gpu-initd under %s: %m", a->root), EXIT_INTERNAL;
@@ -282,6 +280,79 @@ static int run_apply(const struct args *a, int rootfd, const struct config *c)
 	return res < 0 ? EXIT_INTERNAL : res == 0 ? 0 : EXIT_NOT_OK;
 }
 
+/* In container mode NVIDIA's container device plugin advertises the GPUs. */
+static int run_serve(const struct args *a, int rootfd, const struct config *c)
+{
+	if (c->mode == MODE_CONTAINER) {
+		log_info("mode container: nothing to advertise (NVIDIA's container device plugin does that)");
+		return 0;
+	}
+	struct serve_opts o = { .rootdir = a->root, .rootfd = rootfd, .cfg = c, .rescan_ms = a->rescan_ms };
+	int r = serve_run(&o);
+	return r < 0 ? EXIT_INTERNAL : 0;
+}
+
+/* run = apply, then serve.  A failed apply is reported (exit code kept
+ * for the end) but serve still starts: whatever is ready (bound, in its
+ * own intact group) is advertised, the rest is not, and devices fixed
+ * later appear through uevents/rescans.  Bad usage/config stops here. */
+static int run_run(const struct args *a, int rootfd, const struct config *c)
+{
+	int r = run_apply(a, rootfd, c);
+	if (r == EXIT_USAGE || c->mode == MODE_CONTAINER)
+		return r;
+	if (r != 0)
+		log_warning("apply did not complete (exit %d): serving what is ready", r);
+	int s = run_serve(a, rootfd, c);
+	return s != 0 ? s : r;
+}
+
+static int run_kubevirt_config(const struct args *a, int rootfd, const struct config *c)
+{
+	struct sdevs d;
+	int r = serve_discover(rootfd, a->root, c, NULL, &d);
+	if (r < 0)
+		return log_error_errno(r, "cannot read the node's devices under %s: %m", a->root), EXIT_INTERNAL;
+	kubevirt_print(&d, stdout);
+	sdevs_free(&d);
+	return 0;
+}
+
+static const char *kind_name(enum sdev_kind k)
+{
+	return k == SDEV_MDEV ? "mdev" : k == SDEV_VF_VGPU ? "vf-vgpu" : "passthrough";
+}
+
+/* status: what is on the node now (live discovery) and, when serve runs,
+ * its own view (run/gpu-initd/serve.json: health, registration, streams,
+ * allocations). */
+static int run_status(const struct args *a, int rootfd, const struct config *c)
+{
+	struct sdevs d;
+	char *served = NULL;
+	int r = serve_discover(rootfd, a->root, c, NULL, &d);
+	if (r < 0)
+		return log_error_errno(r, "cannot read the node's devices under %s: %m", a->root), EXIT_INTERNAL;
+	if (rootfs_read_file(rootfd, SERVE_STATUS, &served, NULL) < 0)
+		served = NULL;
+	if (a->labels) {
+		printf("nvidia.com/gpu.workload.config=%s\n", mode_name(c->mode));
+		printf("gpu-initd/ready=%s\n", rootfs_exists(rootfd, "run/gpu-initd/ready") > 0 ? "true" : "false");
+	} else if (a->json) {
+		printf("{\"mode\":\"%s\",\"devices\":[", mode_name(c->mode));
+		for (size_t i = 0; i < d.n; i++)
+			printf("%s{\"id\":\"%s\",\"kind\":\"%s\",\"resource\":\"%s\",\"driver\":\"%s\",\"iommu_group\":%d,\"numa_node\":%d}",
+			       i ? "," : "", d.d[i].id, kind_name(d.d[i].kind), d.d[i].resource, d.d[i].driver, d.d[i].group, d.d[i].numa);
+		printf("],\"serve\":%s}\n", served ? served : "null");
+	} else {
+		printf("mode %s\n", mode_name(c->mode));
+		serve_report_print(&d, served, stdout);
+	}
+	free(served);
+	sdevs_free(&d);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct args a;
@@ -303,10 +374,14 @@ int main(int argc, char **argv)
 		r = run_check(&a, rootfd, &cfg);
 	else if (strcmp(a.command, "apply") == 0)
 		r = run_apply(&a, rootfd, &cfg);
-	else {
-		log_error("%s is not implemented by this build yet", a.command);
-		r = EXIT_INTERNAL;
-	}
+	else if (strcmp(a.command, "serve") == 0)
+		r = run_serve(&a, rootfd, &cfg);
+	else if (strcmp(a.command, "run") == 0)
+		r = run_run(&a, rootfd, &cfg);
+	else if (strcmp(a.command, "status") == 0)
+		r = run_status(&a, rootfd, &cfg);
+	else
+		r = run_kubevirt_config(&a, rootfd, &cfg);
 	close(rootfd);
 	return r;
 }

@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
+#include <libudev.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "health.h"
+#include "log.h"
+
+struct health {
+	struct evloop *loop;
+	struct udev *udev;
+	struct udev_monitor *mon;
+	int fd;
+	health_cb cb;
+	void *data;
+};
+
+static void on_event(struct evloop *loop, int fd, unsigned events, void *data)
+{
+	struct health *h = data;
+	struct udev_device *d;
+	struct health_burst b = {.npci = 0};
+	char names[HEALTH_MAX_NAMES][32];
+	bool any = false;
+	/* drain everything queued: one rescan for a burst */
+	while ((d = udev_monitor_receive_device(h->mon))) {
+		const char *sub = udev_device_get_subsystem(d), *name = udev_device_get_sysname(d);
+		log_debug("uevent %s %s", udev_device_get_action(d) ?: "?",
+			  udev_device_get_devpath(d) ?: "?");
+		any = true;
+		if (sub && name && strcmp(sub, "pci") == 0 && strlen(name) < sizeof(names[0]) &&
+		    b.npci < HEALTH_MAX_NAMES) {
+			snprintf(names[b.npci], sizeof(names[0]), "%s", name);
+			b.pci[b.npci] = names[b.npci];
+			b.npci++;
+		} else if (sub && name && strcmp(sub, "vfio") == 0 &&
+			   strspn(name, "0123456789") == strlen(name) && *name && strlen(name) < 9 &&
+			   b.nvfio < HEALTH_MAX_NAMES) {
+			b.vfio_groups[b.nvfio++] = atoi(name);
+		} else {
+			b.full = true;
+		}
+		udev_device_unref(d);
+	}
+	if (any)
+		h->cb(h->data, &b);
+}
+
+int health_start(struct evloop *loop, health_cb cb, void *data, struct health **ret)
+{
+	struct health *h = calloc(1, sizeof(*h));
+	int r = -ENOMEM;
+	if (!h)
+		return -ENOMEM;
+	*h = (struct health){.loop = loop, .cb = cb, .data = data, .fd = -1};
+	h->udev = udev_new();
+	if (!h->udev)
+		goto fail;
+	h->mon = udev_monitor_new_from_netlink(h->udev, "kernel");
+	if (!h->mon) {
+		r = -EPROTONOSUPPORT;
+		goto fail;
+	}
+	if (udev_monitor_filter_add_match_subsystem_devtype(h->mon, "pci", NULL) < 0 ||
+	    udev_monitor_filter_add_match_subsystem_devtype(h->mon, "mdev", NULL) < 0 ||
+	    udev_monitor_filter_add_match_subsystem_devtype(h->mon, "vfio", NULL) < 0)
+		goto fail;
+	r = udev_monitor_enable_receiving(h->mon);
+	if (r < 0)
+		goto fail;
+	h->fd = udev_monitor_get_fd(h->mon);
+	r = evloop_add_fd(loop, h->fd, EV_READ, on_event, h);
+	if (r < 0)
+		goto fail;
+	*ret = h;
+	return 0;
+fail:
+	if (h->mon)
+		udev_monitor_unref(h->mon);
+	if (h->udev)
+		udev_unref(h->udev);
+	free(h);
+	return r;
+}
+
+void health_stop(struct health *h)
+{
+	if (!h)
+		return;
+	evloop_del_fd(h->loop, h->fd);
+	udev_monitor_unref(h->mon);
+	udev_unref(h->udev);
+	free(h);
+}

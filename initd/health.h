@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Device events: a libudev kernel monitor (pci, mdev, vfio subsystems)
+ * on the loop.  Every event only asks for a rescan: the truth is read
+ * back from sysfs, so a lost or reordered event costs nothing but time
+ * (a periodic rescan catches up). */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "evloop.h"
+
+struct health;
+
+#define HEALTH_MAX_NAMES 32
+/* One burst of events: the PCI functions they name (sysnames, at most
+ * HEALTH_MAX_NAMES) and whether anything else happened (mdev, vfio, more
+ * than that many functions) that needs a full rescan. */
+struct health_burst {
+	const char *pci[HEALTH_MAX_NAMES];
+	size_t npci;
+	int vfio_groups[HEALTH_MAX_NAMES]; /* vfio group nodes that came or went */
+	size_t nvfio;
+	bool full;
+};
+typedef void (*health_cb)(void *data, const struct health_burst *b);
+
+/* 0 or -errno (no netlink socket: serve goes on with the periodic rescan). */
+int health_start(struct evloop *loop, health_cb cb, void *data, struct health **ret);
+void health_stop(struct health *h);

@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <ctype.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "config.h"
+#include "naming.h"
+#include "resources.h"
+#include "vgpu_type.h"
+
+static int vgpu_default_name(const char *type, char *buf, size_t size)
+{
+	size_t o = (size_t)snprintf(buf, size, "nvidia.com/");
+	for (const char *s = type; *s && o + 1 < size; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (isspace(c)) {
+			if (o && buf[o - 1] != '_')
+				buf[o++] = '_';
+		} else if (isalnum(c) || c == '-' || c == '_' || c == '.') {
+			buf[o++] = (char)c;
+		}
+	}
+	buf[o] = '\0';
+	return naming_valid_resource(buf) ? 0 : -ENOENT;
+}
+
+int resources_name(const struct config *cfg, struct sdev *d)
+{
+	char key[80];
+	const char *alias = NULL;
+	d->resource[0] = '\0';
+	if (d->kind == SDEV_PASSTHROUGH) {
+		snprintf(key, sizeof(key), "%04x:%04x", d->vendor, d->device);
+		alias = cfg ? config_resource_alias(cfg, key) : NULL;
+	} else {
+		if (!d->vgpu_type[0])
+			return -ENOENT;
+		alias = cfg ? config_resource_alias(cfg, vgpu_type_short(d->vgpu_type)) : NULL;
+		if (!alias && cfg)
+			alias = config_resource_alias(cfg, d->vgpu_type);
+	}
+	if (!alias && cfg)
+		alias = config_resource_alias(cfg, "*");
+	if (alias) {
+		snprintf(d->resource, sizeof(d->resource), "%s", alias);
+		return naming_valid_resource(d->resource) ? 0 : -ENOENT;
+	}
+	if (d->kind != SDEV_PASSTHROUGH)
+		return vgpu_default_name(d->vgpu_type, d->resource, sizeof(d->resource));
+	return naming_resolve(NULL, d->vendor, d->device, d->pciids[0] ? d->pciids : NULL, d->resource,
+			      sizeof(d->resource)) == NAME_NONE
+		   ? -ENOENT
+		   : 0;
+}
+
+const char *resource_env_prefix(enum sdev_kind k)
+{
+	return k == SDEV_MDEV ? "MDEV_PCI_RESOURCE" : "PCI_RESOURCE";
+}
+
+int resource_env_name(const char *prefix, const char *resource, char *buf, size_t size)
+{
+	int n = snprintf(buf, size, "%s_%s", prefix, resource);
+	if (n < 0 || (size_t)n >= size)
+		return -ENAMETOOLONG;
+	for (char *s = buf + strlen(prefix); *s; s++)
+		*s = *s == '/' || *s == '.' ? '_' : (char)toupper((unsigned char)*s);
+	return n;
+}
+
+int resource_socket_name(const char *resource, char *buf, size_t size)
+{
+	/* sun_path holds 108 bytes and the socket is reached through
+	 * "/proc/self/fd/N/": long names keep a prefix plus a hash of the
+	 * whole name */
+	char name[64];
+	size_t len = strlen(resource);
+	if (len > 48) {
+		uint32_t h = 2166136261u; /* FNV-1a */
+		for (const char *c = resource; *c; c++)
+			h = (h ^ (uint8_t)*c) * 16777619u;
+		snprintf(name, sizeof(name), "%.40s-%08x", resource, h);
+		resource = name;
+	}
+	int n = snprintf(buf, size, "gpu-initd-%s.sock", resource);
+	if (n < 0 || (size_t)n >= size)
+		return -ENAMETOOLONG;
+	for (char *s = buf; *s; s++)
+		if (*s == '/')
+			*s = '_';
+	return n;
+}
+
+bool resource_dev_healthy(const struct sdev *seen, const struct sdev *now)
+{
+	if (!now || now->kind != seen->kind || strcmp(now->driver, seen->driver) != 0 ||
+	    now->group != seen->group || !now->group_node)
+		return false;
+	if (seen->kind == SDEV_VF_VGPU && now->vgpu_id != seen->vgpu_id)
+		return false;
+	return true;
+}

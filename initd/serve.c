@@ -1,0 +1,387 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "grpc_server.h"
+#include "health.h"
+#include "jsonw.h"
+#include "log.h"
+#include "plugin.h"
+#include "resources.h"
+#include "rootfs.h"
+#include "serve.h"
+
+struct serve {
+	struct serve_ctx ctx;
+	const struct serve_opts *o;
+	struct plugin **plugins;
+	size_t nplugins;
+	struct health *health;
+	int inotify_fd, signal_fd;
+	int64_t rescan_timer, resync_timer, status_timer;
+	bool stopping, in_inotify;
+	unsigned rescans;
+	struct sdevs last; /* the previous scan (its static attributes are reused) */
+};
+
+int serve_discover(int rootfd, const char *rootdir, const struct config *cfg, const struct sdevs *prev,
+		   struct sdevs *ret)
+{
+	struct sdevs s;
+	int r = discover_scan(rootfd, rootdir, cfg, prev, &s);
+	if (r < 0)
+		return r;
+	size_t k = 0;
+	for (size_t i = 0; i < s.n; i++)
+		if (resources_name(cfg, &s.d[i]) >= 0)
+			s.d[k++] = s.d[i];
+		else
+			log_debug("%s: no valid resource name (type \"%s\"), not advertised", s.d[i].id,
+				  s.d[i].vgpu_type);
+	s.n = k;
+	*ret = s;
+	return 0;
+}
+
+static struct plugin *find_plugin(struct serve *s, const char *resource)
+{
+	for (size_t i = 0; i < s->nplugins; i++)
+		if (strcmp(s->plugins[i]->resource, resource) == 0)
+			return s->plugins[i];
+	return NULL;
+}
+
+static bool kubelet_present(struct serve *s)
+{
+	struct stat st;
+	return fstatat(s->ctx.plugdir, "kubelet.sock", &st, 0) == 0;
+}
+
+static int add_plugin(struct serve *s, const char *resource, const struct sdevs *all)
+{
+	struct plugin *p, **np = realloc(s->plugins, (s->nplugins + 1) * sizeof(*np));
+	if (!np)
+		return -ENOMEM;
+	s->plugins = np;
+	int r = plugin_new(&s->ctx, resource, &p);
+	if (r < 0)
+		return log_error_errno(r, "%s: %m", resource);
+	s->plugins[s->nplugins++] = p;
+	plugin_update(p, all);
+	r = plugin_listen(p);
+	if (r < 0)
+		return r;
+	plugin_register(p);
+	return 0;
+}
+
+/* Names and filters a scan like serve_discover(). */
+static void name_all(const struct config *cfg, struct sdevs *s)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < s->n; i++)
+		if (resources_name(cfg, &s->d[i]) >= 0)
+			s->d[k++] = s->d[i];
+	s->n = k;
+}
+
+/* Full scan, or (bdfs given) only those PCI functions read again. */
+static void rescan_some(struct serve *s, const char *const *bdfs, size_t n)
+{
+	struct sdevs all;
+	int r;
+	if (bdfs) {
+		r = discover_rescan_pci(s->ctx.rootfd, s->o->rootdir, s->o->cfg, &s->last, bdfs, n, &all);
+		if (r >= 0)
+			name_all(s->o->cfg, &all);
+	} else {
+		r = serve_discover(s->ctx.rootfd, s->o->rootdir, s->o->cfg, &s->last, &all);
+	}
+	s->rescans++;
+	if (r < 0) {
+		log_warning_errno(r, "rescan failed: %m");
+		return;
+	}
+	bool changed = false;
+	for (size_t i = 0; i < s->nplugins; i++)
+		changed |= plugin_update(s->plugins[i], &all) > 0;
+	for (size_t i = 0; i < all.n; i++)
+		if (!find_plugin(s, all.d[i].resource)) {
+			log_info("new resource %s", all.d[i].resource);
+			add_plugin(s, all.d[i].resource, &all);
+			changed = true;
+		}
+	sdevs_free(&s->last);
+	s->last = all;
+	if (changed)
+		s->ctx.changed(&s->ctx);
+}
+
+static void on_rescan_timer(struct evloop *loop, void *data)
+{
+	struct serve *s = data;
+	s->rescan_timer = evloop_add_timer(loop, s->o->rescan_ms, on_rescan_timer, s);
+	rescan_some(s, NULL, 0);
+}
+
+/* PCI events name their function: read only those again; anything else
+ * (mdev, vfio group nodes) rescans everything. */
+static void on_device_event(void *data, const struct health_burst *b)
+{
+	struct serve *s = data;
+	const char *ids[2 * HEALTH_MAX_NAMES];
+	size_t n = 0;
+	bool full = b->full;
+	for (size_t i = 0; i < b->npci; i++)
+		ids[n++] = b->pci[i];
+	/* a vfio group node: the PCI functions we know in that group */
+	for (size_t g = 0; g < b->nvfio && !full; g++) {
+		bool known = false;
+		for (size_t i = 0; i < s->nplugins && !full; i++)
+			for (size_t k = 0; k < s->plugins[i]->table.n && !full; k++) {
+				const struct sdev *d = &s->plugins[i]->table.v[k].d;
+				if (d->group != b->vfio_groups[g])
+					continue;
+				known = true;
+				if (d->kind == SDEV_MDEV || n == sizeof(ids) / sizeof(ids[0]))
+					full = true;
+				else
+					ids[n++] = d->id;
+			}
+		full |= !known;
+	}
+	if (full)
+		rescan_some(s, NULL, 0);
+	else
+		rescan_some(s, ids, n);
+}
+
+static void write_status(struct evloop *loop, void *data)
+{
+	struct serve *s = data;
+	s->status_timer = 0;
+	if (mkdirat(s->ctx.rootfd, "run", 0755) < 0 && errno != EEXIST)
+		return;
+	if (mkdirat(s->ctx.rootfd, "run/gpu-initd", 0755) < 0 && errno != EEXIST)
+		return;
+	int fd =
+	    rootfs_openat(s->ctx.rootfd, "run/gpu-initd/.serve.json.tmp", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0)
+		return;
+	FILE *f = fdopen(fd, "w");
+	if (!f) {
+		close(fd);
+		return;
+	}
+	struct jsonw w;
+	jsonw_init(&w, f);
+	jsonw_obj_open(&w);
+	jsonw_kint(&w, "pid", getpid());
+	jsonw_kint(&w, "kubelet_generation", s->ctx.kubelet_gen);
+	jsonw_kbool(&w, "kubelet_present", kubelet_present(s));
+	jsonw_kint(&w, "rescans", s->rescans);
+	jsonw_key(&w, "resources");
+	jsonw_arr_open(&w);
+	for (size_t i = 0; i < s->nplugins; i++)
+		plugin_print_json(s->plugins[i], &w);
+	jsonw_arr_close(&w);
+	jsonw_obj_close(&w);
+	fputc('\n', f);
+	if (fclose(f) == 0)
+		renameat(s->ctx.rootfd, "run/gpu-initd/.serve.json.tmp", s->ctx.rootfd, SERVE_STATUS);
+}
+
+static void changed(struct serve_ctx *ctx)
+{
+	struct serve *s = (struct serve *)ctx;
+	if (!s->status_timer && !s->stopping)
+		s->status_timer = evloop_add_timer(ctx->loop, 100, write_status, s);
+}
+
+/* Our socket vanished (kubelet restart, or someone removed it): serve
+ * again; register again when kubelet is there. */
+static void resync(struct evloop *loop, void *data)
+{
+	struct serve *s = data;
+	struct stat st;
+	s->resync_timer = 0;
+	for (size_t i = 0; i < s->nplugins; i++) {
+		struct plugin *p = s->plugins[i];
+		if (fstatat(s->ctx.plugdir, p->sock, &st, 0) == 0)
+			continue;
+		log_info("%s: socket %s gone, serving again", p->resource, p->sock);
+		plugin_listen(p);
+		plugin_unregistered(p);
+		if (kubelet_present(s))
+			plugin_register(p);
+		s->ctx.changed(&s->ctx);
+	}
+}
+
+static void on_inotify(struct evloop *loop, int fd, unsigned events, void *data)
+{
+	struct serve *s = data;
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	bool kubelet_new = false, ours_gone = false;
+	ssize_t n;
+	if (s->in_inotify)
+		return;
+	s->in_inotify = true;
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		for (char *q = buf; q < buf + n;) {
+			const struct inotify_event *e = (const void *)q;
+			q += sizeof(*e) + e->len;
+			if (e->mask & IN_Q_OVERFLOW) {
+				ours_gone = true;
+				continue;
+			}
+			if (!e->len)
+				continue;
+			if (strcmp(e->name, "kubelet.sock") == 0 && (e->mask & (IN_CREATE | IN_MOVED_TO)))
+				kubelet_new = true;
+			else if (e->mask & (IN_DELETE | IN_MOVED_FROM))
+				ours_gone = true;
+		}
+	}
+	if (kubelet_new) {
+		s->ctx.kubelet_gen++;
+		log_info("kubelet.sock created (kubelet generation %u): registering again",
+			 s->ctx.kubelet_gen);
+		resync(loop, s);
+		for (size_t i = 0; i < s->nplugins; i++)
+			plugin_register(s->plugins[i]);
+		s->ctx.changed(&s->ctx);
+	}
+	if (ours_gone && !s->resync_timer)
+		s->resync_timer = evloop_add_timer(loop, 200, resync, s);
+	s->in_inotify = false;
+}
+
+static void sync_kubelet(struct serve_ctx *ctx)
+{
+	struct serve *s = (struct serve *)ctx;
+	if (s->inotify_fd >= 0 && !s->in_inotify)
+		on_inotify(ctx->loop, s->inotify_fd, EV_READ, s);
+}
+
+static void on_signal(struct evloop *loop, int fd, unsigned events, void *data)
+{
+	struct serve *s = data;
+	struct signalfd_siginfo si;
+	if (read(fd, &si, sizeof(si)) == sizeof(si)) {
+		log_info("signal %u: stopping", si.ssi_signo);
+		s->stopping = true;
+		evloop_stop(loop);
+	}
+}
+
+static int open_plugin_dir(int rootfd)
+{
+	static const char *const parts[] = {"var", "var/lib", "var/lib/kubelet", SERVE_PLUGIN_DIR};
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
+		if (mkdirat(rootfd, parts[i], 0755) < 0 && errno != EEXIST)
+			return -errno;
+	return rootfs_openat(rootfd, SERVE_PLUGIN_DIR, O_RDONLY | O_DIRECTORY, 0);
+}
+
+int serve_run(const struct serve_opts *o)
+{
+	struct serve s = {.o = o, .inotify_fd = -1, .signal_fd = -1};
+	struct sdevs all = {0};
+	sigset_t mask;
+	char watch[64];
+	int r;
+
+	s.ctx.rootfd = o->rootfd;
+	s.ctx.changed = changed;
+	s.ctx.sync_kubelet = sync_kubelet;
+	r = evloop_new(&s.ctx.loop);
+	if (r < 0)
+		return r;
+	s.ctx.plugdir = open_plugin_dir(o->rootfd);
+	if (s.ctx.plugdir < 0) {
+		r = log_error_errno(s.ctx.plugdir, "%s under the root: %m", SERVE_PLUGIN_DIR);
+		goto out;
+	}
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	s.signal_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (s.signal_fd < 0 || evloop_add_fd(s.ctx.loop, s.signal_fd, EV_READ, on_signal, &s) < 0) {
+		r = log_error_errno(errno, "signalfd: %m");
+		goto out;
+	}
+	/* watch the plugin dir before anything else: no kubelet.sock creation is missed */
+	s.inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	snprintf(watch, sizeof(watch), "/proc/self/fd/%d", s.ctx.plugdir);
+	if (s.inotify_fd < 0 ||
+	    inotify_add_watch(s.inotify_fd, watch, IN_CREATE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM) < 0 ||
+	    evloop_add_fd(s.ctx.loop, s.inotify_fd, EV_READ, on_inotify, &s) < 0) {
+		r = log_error_errno(errno, "inotify on %s: %m", SERVE_PLUGIN_DIR);
+		goto out;
+	}
+	r = health_start(s.ctx.loop, on_device_event, &s, &s.health);
+	if (r < 0)
+		log_warning_errno(r, "no uevent monitor (%m): health from the periodic rescan only");
+	r = serve_discover(o->rootfd, o->rootdir, o->cfg, NULL, &all);
+	if (r < 0) {
+		log_error_errno(r, "cannot read the node's devices: %m");
+		goto out;
+	}
+	/* a resource that cannot be served is logged; the others go on */
+	for (size_t i = 0; i < all.n; i++)
+		if (!find_plugin(&s, all.d[i].resource) && (r = add_plugin(&s, all.d[i].resource, &all)) == -ENOMEM)
+			goto out;
+	if (!all.n)
+		log_notice("no VFIO-bound GPU, VF vGPU or mdev found yet: waiting for devices");
+	else
+		log_info("%zu device(s) in %zu resource(s)", all.n, s.nplugins);
+	s.last = all;
+	all = (struct sdevs){0};
+	s.rescan_timer = evloop_add_timer(s.ctx.loop, o->rescan_ms, on_rescan_timer, &s);
+	changed(&s.ctx);
+	r = evloop_run(s.ctx.loop);
+	/* SIGTERM: end streams, GOAWAY, remove sockets, then let the bytes out */
+	for (size_t i = 0; i < s.nplugins; i++)
+		plugin_stop(s.plugins[i]);
+	uint64_t end = evloop_now_ms() + 500;
+	for (;;) {
+		unsigned conns = 0;
+		for (size_t i = 0; i < s.nplugins; i++)
+			conns += grpc_server_connections(s.plugins[i]->srv);
+		if (!conns || evloop_now_ms() >= end)
+			break;
+		evloop_run_once(s.ctx.loop, 50);
+	}
+	unlinkat(o->rootfd, SERVE_STATUS, 0);
+out:
+	sdevs_free(&all);
+	sdevs_free(&s.last);
+	for (size_t i = 0; i < s.nplugins; i++)
+		plugin_free(s.plugins[i]);
+	free(s.plugins);
+	health_stop(s.health);
+	if (s.inotify_fd >= 0) {
+		evloop_del_fd(s.ctx.loop, s.inotify_fd);
+		close(s.inotify_fd);
+	}
+	if (s.signal_fd >= 0) {
+		evloop_del_fd(s.ctx.loop, s.signal_fd);
+		close(s.signal_fd);
+	}
+	if (s.ctx.plugdir >= 0)
+		close(s.ctx.plugdir);
+	evloop_free(s.ctx.loop);
+	return r < 0 ? r : 0;
+}

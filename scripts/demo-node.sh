@@ -1,0 +1,80 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The demo's steps, run by scripts/demo.sh inside the simulated node's
+# namespaces ($SIMROOT: the node root, $SIMFS: the simfs mount).
+set -euo pipefail
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+cd "$TOP"
+source tests/it/lib.sh
+source tests/it/initd-lib.sh
+B=$TOP/build
+PIDS=()
+cleanup() {
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+ks() { "$B/kubelet-stub" --root "$SIMROOT" "$@"; }
+# wait_resources N: until kubelet-stub lists N resources with devices
+wait_resources() {
+	local i
+	for ((i = 0; i < 500; i++)); do
+		[ "$(ks status --json 2>/dev/null | /usr/bin/python3 -c '
+import json,sys
+d=json.load(sys.stdin)
+print(sum(1 for v in d["status"]["allocatable"].values() if int(v) > 0))' 2>/dev/null)" = "$1" ] && return 0
+		sleep 0.02
+	done
+	fail "the resources did not register"
+}
+
+initd_seam   # libkmod sees simfs's modules; finit_module is trapped (build/tests/kmod-trap)
+
+step "gpu-initd check (read-only diagnosis of the node)"
+gi check || true
+
+step "kubelet-stub serve (the node's kubelet)"
+ks serve >"$SIMROOT/kubelet.log" 2>&1 &
+PIDS+=($!)
+wait_for "$SIMROOT/var/lib/kubelet/device-plugins/kubelet.sock"
+
+step "gpu-initd run: apply (vm-passthrough), then serve the device plugins"
+start=$(date +%s%N)
+gi run >"$SIMROOT/gpu-initd.log" 2>&1 &
+GI=$!
+PIDS+=($GI)
+wait_resources 1
+echo "all 8 GPUs bound to vfio-pci and registered in $((($(date +%s%N) - start) / 1000000)) ms"
+grep -E "changed|now on" "$SIMROOT/gpu-initd.log" | tail -3
+
+step "the node as kubectl get node would show it (kubelet-stub status)"
+ks status
+
+step "kubelet-stub launch-vm nvidia.com/GH100_H100_SXM5_80GB 1 (as KubeVirt's virt-launcher checks it)"
+ks launch-vm nvidia.com/GH100_H100_SXM5_80GB 1
+
+step "gpu-initd kubevirt-config (permittedHostDevices for the KubeVirt CR)"
+"$B/gpu-initd" --root "$SIMROOT" kubevirt-config
+
+step "gpu-initd status --labels (kubelet --node-labels)"
+"$B/gpu-initd" --root "$SIMROOT" status --labels
+
+step "switch the node to vm-vgpu: 8 x H100XM-10C per GPU"
+kill -TERM "$GI"; wait "$GI" 2>/dev/null || true
+mkdir -p "$SIMROOT/etc/gpu-initd"
+cat >"$SIMROOT/etc/gpu-initd/config.json" <<'JSON'
+{ "mode": "vm-vgpu",
+  "vgpu-config": "default",
+  "vgpu-configs": { "default": [ { "devices": "all", "vgpu-devices": { "H100XM-10C": 8 } } ] } }
+JSON
+cat "$SIMROOT/etc/gpu-initd/config.json"
+gi run >"$SIMROOT/gpu-initd-vgpu.log" 2>&1 &
+GI=$!
+PIDS+=($GI)
+wait_resources 1
+ks status
+
+step "done: tearing the simulated node down"
