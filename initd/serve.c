@@ -183,7 +183,7 @@ static void write_status(struct evloop *loop, void *data)
 		return;
 	}
 	struct jsonw w;
-	jsonw_init(&w, f);
+	jsonw_init_file(&w, f, false);
 	jsonw_obj_open(&w);
 	jsonw_kint(&w, "pid", getpid());
 	jsonw_kint(&w, "kubelet_generation", s->ctx.kubelet_gen);
