@@ -95,8 +95,9 @@ check: setup
 check-full: setup
 	@$(MAKE) --no-print-directory check FULL=1
 
-demo: setup all
-	@echo "make demo: not yet — the end-to-end demo lands with issue 9"
+demo: setup
+	@$(MAKE) --no-print-directory all
+	@scripts/demo.sh
 
 clean:
 	rm -rf build
