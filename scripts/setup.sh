@@ -6,7 +6,8 @@
 # `apt-get source` can fetch kmod, pciutils and systemd, plus what building
 # them takes (dpkg-dev unpacks source packages; meson, ninja, gperf, jinja2,
 # libmount/libcap/libcrypt headers for systemd's configure; liblzma-dev and
-# libzstd-dev for static xz/zstd module support in libkmod).
+# libzstd-dev for static xz/zstd module support in libkmod; xz-utils and
+# zstd compress a real module for the test of that support).
 # For the packaging tests: dracut-core and initramfs-tools-core (the pieces
 # of dracut and initramfs-tools that co-install: the full packages conflict),
 # cpio, and systemd for systemd-analyze.
@@ -16,7 +17,7 @@ libpci-dev pciutils libudev-dev libjsmn-dev libcmocka-dev libnghttp2-dev
 libprotobuf-c-dev protobuf-c-compiler protobuf-compiler protobuf-compiler-grpc
 python3-grpcio python3-protobuf util-linux iproute2 mdevctl
 file binutils dpkg-dev meson ninja-build gperf python3-jinja2 libmount-dev
-libcap-dev libcrypt-dev liblzma-dev libzstd-dev
+libcap-dev libcrypt-dev liblzma-dev libzstd-dev xz-utils zstd
 dracut-core initramfs-tools-core cpio systemd"
 missing=""
 for p in $PKGS; do
