@@ -20,17 +20,16 @@ STATIC_LDFLAGS ?= -static -s -Wl,--gc-sections -Wl,--fatal-warnings
 STATIC_PROGS   := $(STATIC_BUILD)/gpu-initd $(STATIC_BUILD)/tests/static-probe
 
 .PHONY: static static-deps
-static-deps: $(STATIC_DEPS)/.done
-
-$(STATIC_DEPS)/.done: scripts/static-deps.sh
+# The script is a no-op (a few stat calls) when every archive is up to date
+# with its recipe, so it runs every time: a deleted archive is rebuilt.
+static-deps:
 	@scripts/static-deps.sh $(STATIC_DEPS)
-	@touch $@
 
-# Relink when the archives were rebuilt (the shared link rule does not list
-# them as prerequisites).
-static: $(STATIC_DEPS)/.done
-	@for p in $(STATIC_PROGS); do \
-		[ $(STATIC_DEPS)/.done -nt $$p ] && rm -f $$p; true; done
+# Relink when an archive is newer than a binary (the shared link rule does
+# not list the archives as prerequisites).
+static: static-deps
+	@for p in $(STATIC_PROGS); do for a in $(STATIC_DEPS)/lib/*.a; do \
+		[ $$a -nt $$p ] && rm -f $$p; done; done; true
 	@env PKG_CONFIG_PATH=$(CURDIR)/$(STATIC_DEPS)/lib/pkgconfig \
 		CFLAGS="$(STATIC_CFLAGS)" LDFLAGS="$(STATIC_LDFLAGS)" \
 		$(MAKE) --no-print-directory BUILD=$(STATIC_BUILD) $(STATIC_PROGS)

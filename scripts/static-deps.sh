@@ -13,7 +13,8 @@
 # exported API global (objcopy --keep-global-symbols): libkmod's and systemd's
 # internal helpers share names (mkdir_p, memdup, ...) and would otherwise
 # clash in one static link.  A library is rebuilt only when its recipe line
-# (source version + flags, kept in OUT/lib/.NAME.stamp) changes.
+# (source version, flags and this script's checksum, kept in
+# OUT/lib/.NAME.stamp) changes.
 #
 # Usage: scripts/static-deps.sh [OUT]   (default build/static-deps)
 set -eu
@@ -24,6 +25,7 @@ CC=${CC:-cc}
 JOBS=$(nproc 2>/dev/null || echo 2)
 # Section-per-function, so the partial links below can drop unused code.
 DEP_CFLAGS="-O2 -g0 -ffunction-sections -fdata-sections"
+SCRIPT_SUM=$(cksum <"$0" | cut -d' ' -f1)
 
 log() { echo "static-deps: $*"; }
 
@@ -42,7 +44,7 @@ srcdir() {
 # fresh NAME RECIPE: true when NAME's archive is missing or was built with
 # another recipe.
 fresh() {
-	[ -f "$OUT/lib/lib$1.a" ] && [ "$(cat "$OUT/lib/.$1.stamp" 2>/dev/null)" = "$2" ]
+	[ -f "$OUT/lib/lib$1.a" ] && [ "$(cat "$OUT/lib/.$1.stamp" 2>/dev/null)" = "$2 $SCRIPT_SUM" ]
 }
 
 # partial_link NAME SYMFILE INPUT...: OUT/lib/libNAME.a from the INPUTs
@@ -114,7 +116,7 @@ build_kmod() {
 	partial_link kmod "$w/syms" $objs
 	cp "$src/libkmod/libkmod.h" "$OUT/include/"
 	pcfile libkmod "$ver" "-lkmod -llzma -lzstd"
-	echo "$recipe" >"$OUT/lib/.kmod.stamp"
+	echo "$recipe $SCRIPT_SUM" >"$OUT/lib/.kmod.stamp"
 }
 
 # --- libpci -------------------------------------------------------------------
@@ -140,7 +142,7 @@ build_pci() {
 	cp "$src"/lib/config.h "$src"/lib/header.h "$src"/lib/pci.h "$src"/lib/types.h \
 		"$OUT/include/pci/"
 	pcfile libpci "$ver" "-lpci"
-	echo "$recipe" >"$OUT/lib/.pci.stamp"
+	echo "$recipe $SCRIPT_SUM" >"$OUT/lib/.pci.stamp"
 }
 
 # --- libudev ------------------------------------------------------------------
@@ -191,7 +193,7 @@ build_udev() {
 	fi
 	cp "$src/src/libudev/libudev.h" "$OUT/include/"
 	pcfile libudev "$ver" "-ludev"
-	echo "$recipe" >"$OUT/lib/.udev.stamp"
+	echo "$recipe $SCRIPT_SUM" >"$OUT/lib/.udev.stamp"
 	rm -rf "$w/b" # 300 MB of objects; the archive is all we keep
 }
 

@@ -28,6 +28,9 @@ pkg_check_tree() {
 	local d=$1 m f variants
 	cmp "$d/usr/sbin/gpu-initd" build/static/gpu-initd || fail "binary differs"
 	[ -x "$d/usr/sbin/gpu-initd" ] || fail "binary not executable"
+	# it runs in the image as is (nothing else from the host needed)
+	env -i "$(PATH=$PATH:/usr/sbin:/sbin command -v chroot)" "$d" /usr/sbin/gpu-initd --version |
+		grep -q '^gpu-initd ' || fail "gpu-initd --version inside the image"
 	cmp "$d/etc/gpu-initd/config.json" packaging/examples/vm-passthrough.json || fail "config"
 	grep -qx 'softdep nvidia pre: vfio-pci' "$d/etc/modprobe.d/gpu-initd.conf" || fail "nvidia softdep"
 	grep -qx 'softdep nouveau pre: vfio-pci' "$d/etc/modprobe.d/gpu-initd.conf" || fail "nouveau softdep"

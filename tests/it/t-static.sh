@@ -12,6 +12,8 @@ for b in $S/gpu-initd $S/tests/static-probe; do
 	file -L "$b" | grep -q 'statically linked' || fail "$b: $(file -L "$b")"
 	! readelf -d "$b" 2>/dev/null | grep -q NEEDED || fail "$b has NEEDED entries"
 	! readelf -l "$b" | grep -q INTERP || fail "$b asks for a program interpreter"
+	# no NSS: nothing linked would ever read nsswitch.conf or load libnss_*
+	! strings "$b" | grep -qE 'nsswitch\.conf|libnss_' || fail "$b links glibc's NSS"
 done
 # the same source, built by plain `make`, is dynamic
 readelf -d build/tests/static-probe | grep -q 'NEEDED.*libkmod' || fail "dynamic probe is not dynamic"
