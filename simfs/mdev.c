@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "model.h"
+#include "uuid.h"
 
 #define MDEV_DRIVER "nvidia-vgpu-vfio"
 
@@ -50,19 +51,6 @@ static ssize_t available_show(struct node *n, char *buf, size_t cap, const struc
 	if (d->physfn && avail > 0) /* a VF parent hosts one mdev */
 		avail = parent_mdevs(d) ? 0 : 1;
 	return snprintf(buf, cap, "%u\n", avail);
-}
-
-static bool uuid_valid(const char *s)
-{
-	for (int i = 0; i < 36; i++) {
-		if (i == 8 || i == 13 || i == 18 || i == 23) {
-			if (s[i] != '-')
-				return false;
-		} else if (!isxdigit((unsigned char)s[i])) {
-			return false;
-		}
-	}
-	return true;
 }
 
 static struct sim_mdev *find_mdev(struct model *m, const char *uuid)
@@ -187,11 +175,14 @@ static ssize_t create_store(struct node *n, const char *buf, size_t len, const s
 	struct sim_dev *d = n->obj;
 	const struct vgpu_type *t = type_of(n);
 	/* a UUID string, optionally followed by one newline */
-	if (len < 36 || len > 37 || (len == 37 && buf[36] != '\n') || !uuid_valid(buf))
+	char uuid[UUID_STRLEN];
+	uint8_t bin[16];
+	if (len < 36 || len > 37 || (len == 37 && buf[36] != '\n'))
 		return -EINVAL;
-	char uuid[37];
 	memcpy(uuid, buf, 36);
 	uuid[36] = '\0';
+	if (uuid_parse(uuid, bin) < 0)
+		return -EINVAL;
 	if (find_mdev(d->m, uuid))
 		return -EEXIST;
 	char avail[16];

@@ -59,23 +59,32 @@ struct node *tree_child(struct node *dir, const char *name)
 	return NULL;
 }
 
+/* Copies the next '/'-separated component of *p into comp and advances;
+ * 1 if there was one, 0 at the end, -1 if it is too long. */
+static int next_component(const char **p, char comp[256])
+{
+	while (**p == '/')
+		(*p)++;
+	if (!**p)
+		return 0;
+	size_t len = strcspn(*p, "/");
+	if (len >= 256)
+		return -1;
+	memcpy(comp, *p, len);
+	comp[len] = '\0';
+	*p += len;
+	return 1;
+}
+
 /* Walks path down from dir; with create, makes missing directories. */
 static struct node *walk(struct node *dir, const char *path, bool create)
 {
 	char comp[256];
-	const char *p = path;
 	struct node *n = dir;
-	while (n && *p) {
-		while (*p == '/')
-			p++;
-		if (!*p)
-			break;
-		size_t len = strcspn(p, "/");
-		if (len >= sizeof(comp))
+	int r;
+	while (n && (r = next_component(&path, comp)) != 0) {
+		if (r < 0)
 			return NULL;
-		memcpy(comp, p, len);
-		comp[len] = '\0';
-		p += len;
 		if (strcmp(comp, ".") == 0)
 			continue;
 		struct node *c = tree_child(n, comp);
@@ -94,19 +103,11 @@ struct node *tree_lookup(struct node *dir, const char *path)
 static struct node *resolve(struct node *root, struct node *dir, const char *path, int *links)
 {
 	char comp[256];
-	const char *p = path;
-	struct node *n = *p == '/' ? root : dir;
-	while (n && *p) {
-		while (*p == '/')
-			p++;
-		if (!*p)
-			break;
-		size_t len = strcspn(p, "/");
-		if (len >= sizeof(comp))
+	struct node *n = *path == '/' ? root : dir;
+	int r;
+	while (n && (r = next_component(&path, comp)) != 0) {
+		if (r < 0)
 			return NULL;
-		memcpy(comp, p, len);
-		comp[len] = '\0';
-		p += len;
 		if (strcmp(comp, ".") == 0)
 			continue;
 		if (strcmp(comp, "..") == 0) {
