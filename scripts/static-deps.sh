@@ -41,8 +41,8 @@ srcdir() {
 	echo "${d%/}"
 }
 
-# fresh NAME RECIPE: true when NAME's archive is missing or was built with
-# another recipe.
+# fresh NAME RECIPE: true when NAME's archive exists and was built with
+# RECIPE by this very script.
 fresh() {
 	[ -f "$OUT/lib/lib$1.a" ] && [ "$(cat "$OUT/lib/.$1.stamp" 2>/dev/null)" = "$2 $SCRIPT_SUM" ]
 }
@@ -101,8 +101,8 @@ build_kmod() {
 	#define HAVE___BUILTIN_UADDL_OVERFLOW 1
 	#define KMOD_FEATURES "+ZSTD +XZ -ZLIB -LIBCRYPTO"
 	#define PACKAGE "kmod"
-	#define VERSION "30"
 	EOF
+	echo "#define VERSION \"${ver%%+*}\"" >>"$w/config.h"
 	objs=""
 	for c in "$src"/libkmod/libkmod*.c "$src"/shared/*.c; do
 		o=$w/$(basename "$c" .c).o
