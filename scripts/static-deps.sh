@@ -183,6 +183,7 @@ build_udev() {
 		return ENOENT;
 	}
 	EOF
+	# shellcheck disable=SC2086
 	$CC $DEP_CFLAGS -c -o "$w/nss-stub.o" "$w/nss-stub.c"
 	grep -oE '\budev_[a-z0-9_]+' "$src/src/libudev/libudev.sym" | sort -u >"$w/syms"
 	partial_link udev "$w/syms" "$w/nss-stub.o" "$w/b/libudev.a"

@@ -24,7 +24,8 @@ for p in usr/sbin/gpu-initd etc/gpu-initd/config.json etc/modprobe.d/gpu-initd.c
 	"usr/lib/modules/$KVER/kernel/drivers/vfio/pci/vfio-pci.ko"; do
 	grep -q " $p$" "$PKG/list" || fail "lsinitrd does not list $p"
 done
-mkdir -p "$PKG/x" && (cd "$PKG/x" && lsinitrd --unpack "$img") || fail "unpack"
+mkdir -p "$PKG/x"
+(cd "$PKG/x" && lsinitrd --unpack "$img") || fail "unpack"
 pkg_check_tree "$PKG/x"
 grep -q '^/usr/lib/gpu-initd/gpu-initd-boot' "$PKG/x/usr/lib/dracut/hooks/pre-udev/10-gpu-initd-pre-udev.sh" ||
 	fail "pre-udev hook does not run gpu-initd-boot"

@@ -8,6 +8,8 @@
 #   GPU_INITD_CONFIG    /etc/gpu-initd/config.json  (optional)
 #   GPU_INITD_BOOT      /usr/lib/gpu-initd/gpu-initd-boot
 #   GPU_INITD_MODPROBE  /usr/lib/modprobe.d/gpu-initd.conf
+# srcmods, moddir and the inst* helpers come from dracut.
+# shellcheck disable=SC2154
 
 check() {
 	[[ -x ${GPU_INITD_BIN:-/usr/sbin/gpu-initd} ]] || return 1
@@ -24,6 +26,7 @@ installkernel() {
 	variants=$(while read -r kw alias mod; do
 		[[ $kw == alias && $alias == vfio_pci:* ]] && echo "$mod"
 	done <"$srcmods/modules.alias" | sort -u)
+	# shellcheck disable=SC2086 # one word per module
 	hostonly='' instmods vfio vfio_iommu_type1 vfio_pci vfio_pci_core irqbypass $variants
 }
 
