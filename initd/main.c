@@ -1,26 +1,312 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* gpu-initd: prepares a Kubernetes node's GPUs for KubeVirt.  The commands
- * land issue by issue; until then this entry point knows only its options. */
+/* gpu-initd: prepares a Kubernetes node's GPUs for KubeVirt.
+ *
+ * Exit codes: 0 done; 1 the node is not (or cannot be) in the configured
+ * state; 2 bad usage or invalid config, nothing touched; 70 internal error. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "apply.h"
+#include "check.h"
+#include "cmdline.h"
+#include "config.h"
 #include "log.h"
+#include "rootfs.h"
+#include "status.h"
 
 #define VERSION "0.1.0"
+#define EXIT_NOT_OK 1
+#define EXIT_USAGE 2
+#define EXIT_INTERNAL 70
+
+struct args {
+	const char *root;
+	const char *config;
+	double timeout;
+	int verbosity;
+	enum log_target log;
+	const char *command;
+	bool json, config_only;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: gpu-initd [--root DIR] [--config FILE] [--timeout S] [-v|-q]\n"
+		   "                 [--log stderr|kmsg|json] COMMAND\n"
+		   "  check [--json] [--config-only]  read-only diagnosis (exit 0 ok, 1 not)\n"
+		   "  apply                           converge the node to the configured mode\n"
+		   "  serve | run | status | kubevirt-config   (not in this build yet)\n"
+		   "exit codes: 0 done, 1 node not in the configured state, 2 bad usage or\n"
+		   "config (nothing touched), 70 internal error\n");
+}
+
+static int parse_args(int argc, char **argv, struct args *a)
+{
+	static const struct option opts[] = {
+	    {"root", required_argument, NULL, 'r'},
+	    {"config", required_argument, NULL, 'c'},
+	    {"timeout", required_argument, NULL, 't'},
+	    {"log", required_argument, NULL, 'l'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"config-only", no_argument, NULL, 'o'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {},
+	};
+	int c;
+	char *end;
+	*a = (struct args){.root = "/", .timeout = 60, .log = LOG_TARGET_STDERR};
+	while ((c = getopt_long(argc, argv, "+vqh", opts, NULL)) >= 0 || optind < argc) {
+		if (c < 0) {
+			/* the command, then its own options */
+			if (a->command)
+				return log_error("unexpected argument '%s'", argv[optind]), -EINVAL;
+			a->command = argv[optind++];
+			continue;
+		}
+		switch (c) {
+		case 'r':
+			a->root = optarg;
+			break;
+		case 'c':
+			a->config = optarg;
+			break;
+		case 't':
+			a->timeout = strtod(optarg, &end);
+			if (*end || a->timeout <= 0 || a->timeout > 86400)
+				return log_error("--timeout: expected seconds, got '%s'", optarg), -EINVAL;
+			break;
+		case 'l':
+			if (log_parse_target(optarg, &a->log) < 0)
+				return log_error("--log: expected stderr, kmsg or json, got '%s'", optarg),
+				       -EINVAL;
+			break;
+		case 'v':
+			a->verbosity++;
+			break;
+		case 'q':
+			a->verbosity--;
+			break;
+		case 'j':
+			a->json = true;
+			break;
+		case 'o':
+			a->config_only = true;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case 'V':
+			printf("gpu-initd %s\n", VERSION);
+			exit(0);
+		default:
+			return -EINVAL;
+		}
+	}
+	if (!a->command)
+		return log_error("no command given (try --help)"), -EINVAL;
+	static const char *const known[] = {"check", "apply", "serve", "run", "status", "kubevirt-config"};
+	bool ok = false;
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		ok |= strcmp(a->command, known[i]) == 0;
+	if (!ok)
+		return log_error("unknown command '%s' (try --help)", a->command), -EINVAL;
+	if ((a->json || a->config_only) && strcmp(a->command, "check") != 0)
+		return log_error("--json and --config-only belong to check"), -EINVAL;
+	return 0;
+}
+
+static void setup_log(const struct args *a, int rootfd)
+{
+	int kfd = -1;
+	if (a->log == LOG_TARGET_KMSG && rootfd >= 0)
+		kfd = rootfs_openat(rootfd, "dev/kmsg", O_WRONLY, 0);
+	log_setup("gpu-initd", a->log, kfd);
+	log_set_level(a->verbosity > 0 ? LOG_DEBUG : a->verbosity < 0 ? LOG_WARNING : LOG_INFO);
+}
+
+/* Config precedence: --config FILE, gpu_initd.config= (under the root),
+ * DIR/etc/gpu-initd/config.json (absent: defaults); then
+ * gpu_initd.mode= overrides the mode. */
+static int load_config(const struct args *a, int rootfd, struct config *c)
+{
+	char *cmd = NULL, *text = NULL, err[512], what[PATH_MAX + 32];
+	struct kcmdline k = {0};
+	size_t len = 0;
+	int r;
+
+	config_init(c);
+	if (!a->config_only && rootfs_read_file(rootfd, "proc/cmdline", &cmd, NULL) >= 0) {
+		r = cmdline_parse(cmd, &k);
+		free(cmd);
+		if (r < 0)
+			return log_error("kernel command line: a gpu_initd.* value is too long"), -EINVAL;
+	}
+	const char *path;
+	enum config_source src = config_pick_source(a->config, &k, &path);
+	if (src == CONFIG_FROM_CLI) {
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return log_error_errno(errno, "config %s: %m", path), -EINVAL;
+		r = read_fd_all(fd, &text, &len);
+		close(fd);
+	} else {
+		r = rootfs_read_file(rootfd, path, &text, &len);
+		if (r == -ENOENT && src == CONFIG_FROM_ROOT) {
+			r = 0;
+			text = NULL;
+		}
+	}
+	snprintf(what, sizeof(what), "%s%s", path,
+		 src == CONFIG_FROM_CMDLINE ? " (gpu_initd.config=, under the root)" : "");
+	if (r < 0)
+		return log_error_errno(r, "config %s: %m", what), -EINVAL;
+	if (text) {
+		r = config_parse(c, text, len, err, sizeof(err));
+		free(text);
+		if (r < 0)
+			return log_error("config %s: %s", what, r == -EINVAL ? err : strerror(-r)), -EINVAL;
+	}
+	if (config_apply_cmdline(c, &k, err, sizeof(err)) < 0)
+		return log_error("kernel command line: %s", err), -EINVAL;
+	log_debug("mode %s", mode_name(c->mode));
+	return 0;
+}
+
+static int run_check(const struct args *a, int rootfd, const struct config *c)
+{
+	struct report r;
+	if (a->config_only) {
+		printf("config ok: mode %s\n", mode_name(c->mode));
+		return 0;
+	}
+	int e = check_build(rootfd, a->root, c, &r);
+	if (e < 0) {
+		log_error_errno(e, "cannot read the node under %s: %m", a->root);
+		return e == -ENOENT ? EXIT_NOT_OK : EXIT_INTERNAL;
+	}
+	if (a->json)
+		check_print_json(&r, stdout);
+	else
+		check_print_table(&r, stdout);
+	bool ok = report_ok(&r);
+	report_free(&r);
+	return ok ? 0 : EXIT_NOT_OK;
+}
+
+static void log_outcome(const struct report *r, const struct apply_stats *st)
+{
+	for (int x = 0; x < R__MAX; x++)
+		if (r->reasons & (1u << x)) {
+			if (x == R_IOMMU_OFF)
+				log_error("%s: %s", iommu_cause_code(r->cause), r->fix);
+			else
+				log_error("%s: nothing was changed", reason_code((enum reason)x));
+		}
+	if (st->modules_err)
+		log_error_errno(st->modules_err, "loading %s with libkmod failed: %m", st->modules_failed);
+	for (size_t k = 0; k < r->ndr; k++) {
+		const struct dev_report *d = &r->dr[k];
+		const struct pcidev *p = &r->devs.dev[d->idx];
+		switch (d->state) {
+		case DEV_DONE:
+			log_info("%s: now on %s (group %d)", p->bdf, p->driver[0] ? p->driver : "no driver",
+				 p->group);
+			break;
+		case DEV_UNCHANGED:
+			log_debug("%s: already on %s", p->bdf, p->driver[0] ? p->driver : "no driver");
+			break;
+		case DEV_REFUSED:
+			for (int x = 0; x < R__MAX; x++)
+				if (d->reasons & (1u << x))
+					log_error("%s: refused (%s%s%s), left untouched", p->bdf,
+						  reason_code((enum reason)x), d->in_use ? ": " : "",
+						  d->in_use ? d->in_use_by : "");
+			if (!d->reasons)
+				log_notice(
+				    "%s: left untouched (the configuration cannot be applied as a whole)",
+				    p->bdf);
+			break;
+		case DEV_FAILED:
+			if (d->err == -ECANCELED)
+				log_error("%s: not attempted after a failure in its group", p->bdf);
+			else
+				log_error_errno(d->err, "%s: %s failed: %m", p->bdf, vfio_step_name(d->step));
+			break;
+		default:
+			break;
+		}
+	}
+	if (st->writes == 0 && st->failed == 0 && st->refused == 0 && !r->reasons)
+		log_info("nothing to do: %d device(s) already in %s mode, no sysfs writes", st->unchanged,
+			 mode_name(r->mode));
+	else
+		log_info(
+		    "%d changed, %d unchanged, %d refused, %d failed; %d sysfs writes, %d module(s) loaded",
+		    st->done, st->unchanged, st->refused, st->failed, st->writes, st->modules_loaded);
+}
+
+static int run_apply(const struct args *a, int rootfd, const struct config *c)
+{
+	struct report r;
+	struct apply_stats st = {0};
+	int e = status_clear_ready(rootfd);
+	if (e < 0)
+		return log_error_errno(e, "run/gpu-initd under %s: %m", a->root), EXIT_INTERNAL;
+	e = check_build(rootfd, a->root, c, &r);
+	if (e < 0) {
+		log_error_errno(e, "cannot read the node under %s: %m", a->root);
+		return e == -ENOENT ? EXIT_NOT_OK : EXIT_INTERNAL;
+	}
+	if (r.mode == MODE_VGPU) {
+		log_error("mode vm-vgpu is not implemented by this build");
+		report_free(&r);
+		return EXIT_NOT_OK;
+	}
+	int res = apply_run(rootfd, &r, (int)(a->timeout * 1000), &st);
+	log_outcome(&r, &st);
+	e = status_write(rootfd, &r, res == 0);
+	report_free(&r);
+	if (e < 0) {
+		log_error_errno(e, "writing run/gpu-initd/status.json: %m");
+		return EXIT_INTERNAL;
+	}
+	return res < 0 ? EXIT_INTERNAL : res == 0 ? 0 : EXIT_NOT_OK;
+}
 
 int main(int argc, char **argv)
 {
-	if (argc > 1 && strcmp(argv[1], "--version") == 0) {
-		printf("gpu-initd %s\n", VERSION);
-		return 0;
-	}
-	if (argc > 1 && strcmp(argv[1], "--help") == 0) {
-		printf("usage: gpu-initd [--root DIR] [--config FILE] [--timeout S] [-v|-q]\n"
-		       "                 [--log stderr|kmsg|json] COMMAND\n"
-		       "commands: check apply serve run status kubevirt-config\n");
-		return 0;
-	}
+	struct args a;
+	struct config cfg;
+	int rootfd, r;
+
 	log_setup("gpu-initd", LOG_TARGET_STDERR, -1);
-	log_error("commands are not implemented in this build yet");
-	return 70;
+	if (parse_args(argc, argv, &a) < 0)
+		return EXIT_USAGE;
+	rootfd = rootfs_open(a.root);
+	setup_log(&a, rootfd);
+	if (rootfd < 0) {
+		log_error_errno(rootfd, "--root %s: %m", a.root);
+		return EXIT_USAGE;
+	}
+	if (load_config(&a, rootfd, &cfg) < 0)
+		return EXIT_USAGE;
+	if (strcmp(a.command, "check") == 0)
+		r = run_check(&a, rootfd, &cfg);
+	else if (strcmp(a.command, "apply") == 0)
+		r = run_apply(&a, rootfd, &cfg);
+	else {
+		log_error("%s is not implemented by this build yet", a.command);
+		r = EXIT_INTERNAL;
+	}
+	close(rootfd);
+	return r;
 }

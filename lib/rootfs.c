@@ -34,11 +34,19 @@ int rootfs_openat(int rootfd, const char *path, int flags, mode_t mode)
 			.mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0,
 			.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
 		};
-		int fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
-		if (fd >= 0)
-			return fd;
-		if (errno != ENOSYS)
-			return -errno;
+		/* RESOLVE_IN_ROOT fails with EAGAIN when any rename or mount
+		 * anywhere on the system raced a ".." walk (openat2(2): the
+		 * caller may retry).  Busy hosts see it; retry a while. */
+		for (int tries = 0;; tries++) {
+			int fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+			if (fd >= 0)
+				return fd;
+			if (errno == EAGAIN && tries < 1000)
+				continue;
+			if (errno != ENOSYS)
+				return -errno;
+			break;
+		}
 		have_openat2 = 0;
 	}
 	int fd = openat(rootfd, path, flags, mode);

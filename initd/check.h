@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The node assessment `check` prints and `apply` acts on: IOMMU, selected
+ * devices, their groups, names, use, and one reason code per problem. */
+#pragma once
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "config.h"
+#include "groups.h"
+#include "iommu.h"
+#include "naming.h"
+#include "pcidev.h"
+#include "vfio.h"
+
+/* Reason codes (documented in initd/CHECK-JSON.md). */
+enum reason {
+	R_IOMMU_OFF,	      /* node: see iommu cause for the code */
+	R_NO_DEVICES,	      /* node: nothing selected */
+	R_SELECTOR_UNMATCHED, /* node: a "devices" item matched nothing */
+	R_MODE_UNSUPPORTED,   /* node: vm-vgpu lands with its own issue */
+	R_NO_MODULES,	      /* node: no lib/modules/<kver> for libkmod */
+	R_NO_GROUP,	      /* device: no iommu_group link */
+	R_GROUP_FOREIGN,      /* device: group holds a device that is not the GPU's */
+	R_IN_USE,	      /* device: group node open or nvidia handle open */
+	R_NO_NAME,	      /* device: no resource name */
+	R_VFIO_MISSING,	      /* device: its VFIO driver module is not shipped */
+	R_GROUP_TOO_BIG,
+	R__MAX,
+};
+const char *reason_code(enum reason r);
+
+enum dev_state {
+	DEV_PENDING,   /* not acted on */
+	DEV_DONE,      /* changed by this run */
+	DEV_UNCHANGED, /* already as configured */
+	DEV_REFUSED,   /* a reason forbade touching it */
+	DEV_FAILED,    /* a step failed: step + err */
+};
+const char *dev_state_name(enum dev_state s);
+
+struct dev_report {
+	size_t idx;    /* into report.devs */
+	int gpu_index; /* -1 if not an "all" GPU */
+	bool target;   /* selected (false: a companion function) */
+	char resource[128];
+	enum name_source name_src;
+	int group_err; /* <0: no usable group plan */
+	struct group_plan grp;
+	bool in_use;
+	char in_use_by[64];
+	bool group_probed, group_busy; /* dev/vfio/<group> probe, once per group */
+	char vfio_module[64], vfio_driver[64];
+	unsigned reasons; /* bit per enum reason */
+	/* filled by apply */
+	enum dev_state state;
+	enum vfio_step step;
+	int err;
+};
+
+struct report {
+	enum mode mode;
+	char kver[128];
+	struct iommu_info iommu;
+	enum iommu_cause cause;
+	const char *fix;
+	struct pcidevs devs;
+	bool *selected;
+	bool *allowed;	       /* "group-companions" matches */
+	struct dev_report *dr; /* selected devices and their companions */
+	size_t ndr;
+	unsigned reasons;     /* node-level bits */
+	int unmatched;	      /* selector index, -1 */
+	struct modules *mods; /* NULL when lib/modules is missing */
+};
+
+/* Reads everything check needs (read-only).  -errno only for failures that
+ * make an assessment impossible (no sys/bus/pci); problems become reasons. */
+int check_build(int rootfd, const char *rootdir, const struct config *c, struct report *ret);
+void report_free(struct report *r);
+/* True when the configured mode can be applied. */
+bool report_ok(const struct report *r);
+/* Whether device report d blocks the mode (its reasons that matter). */
+bool dev_blocked(const struct report *r, const struct dev_report *d);
+/* Whether the device is not yet as the mode wants it. */
+bool dev_needs_action(const struct report *r, const struct dev_report *d);
+void check_print_table(const struct report *r, FILE *f);
+void check_print_json(const struct report *r, FILE *f);

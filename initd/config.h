@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* gpu-initd's JSON configuration (pure): parsing, validation and the
+ * command-line overrides, in DESIGN.md section 1's precedence. */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pciaddr.h"
+
+enum mode { MODE_CONTAINER, MODE_PASSTHROUGH, MODE_VGPU };
+
+enum selector_kind { SEL_ADDR, SEL_INDEX, SEL_ID };
+struct selector {
+	enum selector_kind kind;
+	struct pci_addr addr;
+	unsigned index;
+	uint16_t vendor;
+	int device; /* -1: any ("10de:*") */
+};
+
+#define CONFIG_MAX_SELECTORS 64
+#define CONFIG_MAX_NAMES 64
+struct resource_alias {
+	char key[64];	/* "10de:2330" or a vGPU type name */
+	char name[128]; /* "nvidia.com/gpu" */
+};
+
+struct config {
+	enum mode mode;
+	bool devices_all;
+	size_t nsel;
+	struct selector sel[CONFIG_MAX_SELECTORS];
+	size_t nnames;
+	struct resource_alias names[CONFIG_MAX_NAMES];
+	/* "group-companions": vendor:device ids that may go to VFIO with a
+	 * selected GPU sharing their IOMMU group (e.g. an NVSwitch) */
+	size_t ncomp;
+	struct selector comp[CONFIG_MAX_SELECTORS];
+	char vgpu_config[64];
+};
+
+void config_init(struct config *c);
+/* Parses a JSON config over *c (which config_init set up).  On -EINVAL,
+ * err holds "FIELD: what is wrong" (with line:col when known). */
+int config_parse(struct config *c, const char *js, size_t len, char *err, size_t errsize);
+int config_parse_mode(const char *s, enum mode *ret);
+const char *mode_name(enum mode m);
+/* Parses a device selector as written in "devices" ("0000:18:00.0",
+ * "10de:2330", "10de:*"); indices come as JSON numbers. */
+int selector_parse(const char *s, struct selector *ret);
+struct kcmdline;
+/* Where the config comes from, in DESIGN.md's precedence: --config FILE
+ * (a host path), else gpu_initd.config=PATH (under the root), else
+ * etc/gpu-initd/config.json under the root (absent: defaults). */
+enum config_source { CONFIG_FROM_CLI, CONFIG_FROM_CMDLINE, CONFIG_FROM_ROOT };
+enum config_source config_pick_source(const char *cli_path, const struct kcmdline *k, const char **ret_path);
+/* The command line's overrides after the file: gpu_initd.mode= wins over
+ * "mode", gpu_initd.vgpu_config= over "vgpu-config".  -EINVAL with err
+ * naming the bad key. */
+int config_apply_cmdline(struct config *c, const struct kcmdline *k, char *err, size_t errsize);
+/* The alias the config maps key to, or NULL. */
+const char *config_resource_alias(const struct config *c, const char *key);

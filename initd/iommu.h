@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* IOMMU state under the root and, when it is off, why (pure diagnosis). */
+#pragma once
+#include <stdbool.h>
+
+#include "cmdline.h"
+
+enum iommu_vendor { IOMMU_NONE, IOMMU_INTEL, IOMMU_AMD, IOMMU_OTHER };
+
+struct iommu_info {
+	enum iommu_vendor vendor; /* from sys/class/iommu unit names */
+	int nunits;
+	char unit[32]; /* first unit: dmar0, ivhd0 */
+	int ngroups;   /* sys/kernel/iommu_groups entries */
+	bool acpi_dmar, acpi_ivrs;
+	char default_domain[16];	     /* type of the first group: identity, DMA, DMA-FQ */
+	enum tristate irq_remap;	     /* Intel: ecap bit 3; unset when not visible */
+	enum tristate kconfig_intel_default; /* CONFIG_INTEL_IOMMU_DEFAULT_ON from boot/config-KVER */
+	struct kcmdline cmdline;
+};
+
+enum iommu_cause {
+	IOMMU_OK,
+	IOMMU_NO_ACPI_TABLE,  /* firmware exposes no DMAR/IVRS: BIOS setting */
+	IOMMU_CMDLINE_OFF,    /* intel_iommu=off, amd_iommu=off, iommu=off */
+	IOMMU_KERNEL_DEFAULT, /* built off by default and not asked for */
+	IOMMU_NO_GROUPS,      /* units but no groups: unknown */
+};
+
+/* Reads sys/class/iommu, sys/kernel/iommu_groups, ACPI tables, the
+ * command line and boot/config-<kver>.  0 or -errno. */
+int iommu_probe(int rootfd, const char *kver, struct iommu_info *ret);
+/* Why the IOMMU is off (IOMMU_OK when it works); *ret_fix gets what to
+ * change, a static string. */
+enum iommu_cause iommu_diagnose(const struct iommu_info *i, const char **ret_fix);
+const char *iommu_cause_code(enum iommu_cause c);
+const char *iommu_vendor_name(enum iommu_vendor v);

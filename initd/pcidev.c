@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "pcidev.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <pci/pci.h>
+
+#include "log.h"
+#include "rootfs.h"
+
+/* libpci's error callback must not return: jump back to the scan. */
+static jmp_buf pci_jmp;
+static char pci_errmsg[256];
+
+__attribute__((noreturn, format(printf, 1, 2))) static void pci_error_cb(char *msg, ...)
+{
+	va_list ap;
+	va_start(ap, msg);
+	vsnprintf(pci_errmsg, sizeof(pci_errmsg), msg, ap);
+	va_end(ap);
+	longjmp(pci_jmp, 1);
+}
+
+__attribute__((format(printf, 1, 2))) static void pci_quiet_cb(char *msg, ...)
+{
+	(void)msg;
+}
+
+int pcidev_read_driver(int rootfd, const char *bdf, char *buf, size_t size)
+{
+	char p[96];
+	snprintf(p, sizeof(p), "sys/bus/pci/devices/%s/driver", bdf);
+	int r = rootfs_link_basename(rootfd, p, buf, size);
+	if (r == -ENOENT) {
+		buf[0] = '\0';
+		return 0;
+	}
+	return r < 0 ? r : 0;
+}
+
+int pcidev_refresh(int rootfd, struct pcidev *d)
+{
+	char p[96], v[64];
+	int r = pcidev_read_driver(rootfd, d->bdf, d->driver, sizeof(d->driver));
+	if (r < 0)
+		return r;
+	snprintf(p, sizeof(p), "sys/bus/pci/devices/%s/driver_override", d->bdf);
+	r = rootfs_read_attr(rootfd, p, v, sizeof(v));
+	if (r < 0 || strcmp(v, "(null)") == 0)
+		v[0] = '\0';
+	snprintf(d->override, sizeof(d->override), "%s", v);
+	snprintf(p, sizeof(p), "sys/bus/pci/devices/%s/sriov_numvfs", d->bdf);
+	if (rootfs_read_int(rootfd, p, &d->numvfs) < 0)
+		d->numvfs = -1;
+	return 0;
+}
+
+static void fill_from_root(int rootfd, struct pcidev *d)
+{
+	char p[96], v[64];
+	snprintf(p, sizeof(p), "sys/bus/pci/devices/%s/iommu_group", d->bdf);
+	d->group = -1;
+	if (rootfs_link_basename(rootfd, p, v, sizeof(v)) >= 0) {
+		char *end;
+		long g = strtol(v, &end, 10);
+		if (*end == '\0' && g >= 0)
+			d->group = (int)g;
+	}
+	snprintf(p, sizeof(p), "sys/bus/pci/devices/%s/numa_node", d->bdf);
+	if (rootfs_read_int(rootfd, p, &d->numa) < 0)
+		d->numa = -1;
+	snprintf(p, sizeof(p), "sys/bus/pci/devices/%s/physfn", d->bdf);
+	d->is_vf = rootfs_exists(rootfd, p) > 0;
+	snprintf(p, sizeof(p), "sys/bus/pci/devices/%s/modalias", d->bdf);
+	if (rootfs_read_attr(rootfd, p, d->modalias, sizeof(d->modalias)) < 0)
+		d->modalias[0] = '\0';
+	pcidev_refresh(rootfd, d);
+}
+
+static int cmp_dev(const void *a, const void *b)
+{
+	return pci_addr_cmp(&((const struct pcidev *)a)->addr, &((const struct pcidev *)b)->addr);
+}
+
+static int collect(struct pci_access *pacc, int rootfd, bool have_ids, struct pcidevs *outp)
+{
+	struct pcidevs out = *outp;
+	size_t cap = 0;
+	int r = 0;
+	for (struct pci_dev *p = pacc->devices; p; p = p->next) {
+		if (out.n == cap) {
+			size_t nc = cap ? cap * 2 : 64;
+			struct pcidev *nd = realloc(out.dev, nc * sizeof(*nd));
+			if (!nd) {
+				r = -ENOMEM;
+				break;
+			}
+			out.dev = nd;
+			cap = nc;
+		}
+		struct pcidev *d = &out.dev[out.n++];
+		memset(d, 0, sizeof(*d));
+		pci_fill_info(p, PCI_FILL_IDENT | PCI_FILL_CLASS);
+		d->addr = (struct pci_addr){
+		    .domain = (uint16_t)p->domain, .bus = p->bus, .dev = p->dev, .fn = p->func};
+		pci_addr_format(&d->addr, d->bdf);
+		d->vendor = p->vendor_id;
+		d->device = p->device_id;
+		d->class = (uint32_t)p->device_class << 8 | pci_read_byte(p, PCI_CLASS_PROG);
+		d->header_type = pci_read_byte(p, PCI_HEADER_TYPE) & 0x7f;
+		if (have_ids) {
+			char nb[128];
+			const char *nm =
+			    pci_lookup_name(pacc, nb, sizeof(nb),
+					    PCI_LOOKUP_DEVICE | PCI_LOOKUP_NO_NUMBERS | PCI_LOOKUP_NO_HWDB,
+					    d->vendor, d->device);
+			if (nm)
+				snprintf(d->pciids, sizeof(d->pciids), "%s", nm);
+		}
+		fill_from_root(rootfd, d);
+	}
+	*outp = out;
+	return r;
+}
+
+int pcidev_scan(int rootfd, const char *rootdir, struct pcidevs *ret)
+{
+	char sysfs[PATH_MAX], ids[PATH_MAX];
+	struct pci_access *pacc;
+	struct pcidevs out = {0};
+	int r;
+
+	r = rootfs_exists(rootfd, "sys/bus/pci/devices");
+	if (r <= 0)
+		return r < 0 ? r : -ENOENT;
+	if (snprintf(sysfs, sizeof(sysfs), "%s/sys/bus/pci", rootdir) >= (int)sizeof(sysfs))
+		return -ENAMETOOLONG;
+	bool have_ids = rootfs_exists(rootfd, "usr/share/misc/pci.ids") > 0;
+	snprintf(ids, sizeof(ids), "%s/usr/share/misc/pci.ids", rootdir);
+
+	pacc = pci_alloc();
+	if (!pacc)
+		return -ENOMEM;
+	pacc->error = pci_error_cb;
+	pacc->warning = pci_quiet_cb;
+	pacc->debug = pci_quiet_cb;
+	pacc->method = PCI_ACCESS_SYS_BUS_PCI;
+	if (setjmp(pci_jmp)) {
+		log_debug("libpci: %s", pci_errmsg);
+		free(out.dev);
+		/* pci_cleanup after a longjmp out of libpci is not safe to call */
+		return -EIO;
+	}
+	pci_set_param(pacc, "sysfs.path", sysfs);
+	pci_set_name_list_path(pacc, ids, 0);
+	pci_init(pacc);
+	pci_scan_bus(pacc);
+	r = collect(pacc, rootfd, have_ids, &out);
+	if (r < 0)
+		goto fail;
+	pci_cleanup(pacc);
+	qsort(out.dev, out.n, sizeof(*out.dev), cmp_dev);
+	*ret = out;
+	return 0;
+fail:
+	pci_cleanup(pacc);
+	free(out.dev);
+	return r;
+}
+
+void pcidevs_free(struct pcidevs *p)
+{
+	free(p->dev);
+	p->dev = NULL;
+	p->n = 0;
+}

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* PCI devices under the root: enumeration with libpci (sysfs.path under
+ * --root), attributes and links read through the root fd. */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pciaddr.h"
+
+struct pcidev {
+	struct pci_addr addr;
+	char bdf[PCI_ADDR_STRLEN];
+	uint16_t vendor, device;
+	uint32_t class;	 /* 0xCCSSPP */
+	int header_type; /* 0 endpoint, 1 bridge */
+	int numa;	 /* -1: none */
+	int group;	 /* -1: no IOMMU group */
+	bool is_vf;
+	int numvfs;	   /* -1: no sriov_numvfs */
+	char driver[64];   /* "" when unbound */
+	char override[64]; /* "" when unset */
+	char modalias[160];
+	char pciids[128]; /* device name from the root's pci.ids, or "" */
+};
+
+struct pcidevs {
+	struct pcidev *dev;
+	size_t n;
+};
+
+/* Enumerates every PCI function, sorted by address.  rootdir is the
+ * --root string (libpci opens files itself); everything else goes
+ * through rootfd.  -ENOENT when the root has no sys/bus/pci. */
+int pcidev_scan(int rootfd, const char *rootdir, struct pcidevs *ret);
+void pcidevs_free(struct pcidevs *p);
+/* Re-reads what a bind changes: driver, driver_override, numvfs. */
+int pcidev_refresh(int rootfd, struct pcidev *d);
+/* Current driver name ("" when unbound). */
+int pcidev_read_driver(int rootfd, const char *bdf, char *buf, size_t size);
+static inline bool pcidev_is_bridge(const struct pcidev *d)
+{
+	return d->header_type == 1 || (d->class >> 8) == 0x0604;
+}
+static inline bool pcidev_is_gpu(const struct pcidev *d)
+{
+	return d->vendor == 0x10de && ((d->class >> 8) == 0x0300 || (d->class >> 8) == 0x0302);
+}
+/* Same domain/bus/device: functions of one card (GPU + its audio). */
+static inline bool pcidev_same_slot(const struct pcidev *a, const struct pcidev *b)
+{
+	return a->addr.domain == b->addr.domain && a->addr.bus == b->addr.bus && a->addr.dev == b->addr.dev;
+}

@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "status.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "jsonw.h"
+#include "rootfs.h"
+
+static int open_status_dir(int rootfd)
+{
+	int run = rootfs_openat(rootfd, "run", O_RDONLY | O_DIRECTORY, 0);
+	if (run < 0)
+		return run;
+	if (mkdirat(run, "gpu-initd", 0755) < 0 && errno != EEXIST) {
+		int e = -errno;
+		close(run);
+		return e;
+	}
+	int fd = openat(run, "gpu-initd", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int e = fd < 0 ? -errno : fd;
+	close(run);
+	return e;
+}
+
+int status_clear_ready(int rootfd)
+{
+	int d = open_status_dir(rootfd);
+	if (d < 0)
+		return d;
+	int r = unlinkat(d, "ready", 0) < 0 && errno != ENOENT ? -errno : 0;
+	close(d);
+	return r;
+}
+
+static void write_json(FILE *f, const struct report *r, bool ready)
+{
+	struct jsonw w;
+	char id[12];
+	jsonw_init(&w, f);
+	jsonw_obj_open(&w);
+	jsonw_kint(&w, "schema", 1);
+	jsonw_kstr(&w, "mode", mode_name(r->mode));
+	jsonw_kbool(&w, "ready", ready);
+	jsonw_key(&w, "reasons");
+	jsonw_arr_open(&w);
+	for (int x = 0; x < R__MAX; x++)
+		if (r->reasons & (1u << x))
+			jsonw_str(&w, x == R_IOMMU_OFF ? iommu_cause_code(r->cause)
+						       : reason_code((enum reason)x));
+	jsonw_arr_close(&w);
+	jsonw_key(&w, "devices");
+	jsonw_arr_open(&w);
+	for (size_t k = 0; k < r->ndr; k++) {
+		const struct dev_report *d = &r->dr[k];
+		const struct pcidev *p = &r->devs.dev[d->idx];
+		jsonw_obj_open(&w);
+		jsonw_kstr(&w, "bdf", p->bdf);
+		snprintf(id, sizeof(id), "%04x:%04x", p->vendor, p->device);
+		jsonw_kstr(&w, "id", id);
+		jsonw_kbool(&w, "selected", d->target);
+		jsonw_kstr(&w, "resource", d->target && d->resource[0] ? d->resource : NULL);
+		jsonw_key(&w, "iommu_group");
+		if (p->group >= 0)
+			jsonw_int(&w, p->group);
+		else
+			jsonw_null(&w);
+		jsonw_kint(&w, "numa_node", p->numa);
+		jsonw_kstr(&w, "driver", p->driver[0] ? p->driver : NULL);
+		jsonw_kstr(&w, "state", dev_state_name(d->state));
+		jsonw_key(&w, "reasons");
+		jsonw_arr_open(&w);
+		for (int x = 0; x < R__MAX; x++)
+			if (d->reasons & (1u << x))
+				jsonw_str(&w, reason_code((enum reason)x));
+		jsonw_arr_close(&w);
+		if (d->state == DEV_FAILED) {
+			jsonw_kstr(&w, "step", vfio_step_name(d->step));
+			jsonw_kint(&w, "errno", -d->err);
+			jsonw_kstr(&w, "error", strerror(-d->err));
+		}
+		jsonw_obj_close(&w);
+	}
+	jsonw_arr_close(&w);
+	jsonw_obj_close(&w);
+	fputc('\n', f);
+}
+
+int status_write(int rootfd, const struct report *r, bool ready)
+{
+	char tmp[64];
+	int d = open_status_dir(rootfd), r_;
+	if (d < 0)
+		return d;
+	snprintf(tmp, sizeof(tmp), ".status.json.%d", (int)getpid());
+	int fd = openat(d, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		r_ = -errno;
+		close(d);
+		return r_;
+	}
+	FILE *f = fdopen(fd, "w");
+	if (!f) {
+		r_ = -errno;
+		close(fd);
+		goto fail;
+	}
+	write_json(f, r, ready);
+	if (fflush(f) != 0 || fsync(fileno(f)) < 0) {
+		r_ = -errno;
+		fclose(f);
+		goto fail;
+	}
+	if (fclose(f) != 0) {
+		r_ = -errno;
+		goto fail;
+	}
+	if (renameat(d, tmp, d, "status.json") < 0) {
+		r_ = -errno;
+		goto fail;
+	}
+	if (ready) {
+		int rf = openat(d, "ready", O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (rf < 0) {
+			r_ = -errno;
+			close(d);
+			return r_;
+		}
+		close(rf);
+	} else if (unlinkat(d, "ready", 0) < 0 && errno != ENOENT) {
+		r_ = -errno;
+		close(d);
+		return r_;
+	}
+	close(d);
+	return 0;
+fail:
+	unlinkat(d, tmp, 0);
+	close(d);
+	return r_;
+}

@@ -1,0 +1,386 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "vfio.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libudev.h>
+
+#include "log.h"
+#include "pcidev.h"
+#include "rootfs.h"
+
+const char *vfio_step_name(enum vfio_step s)
+{
+	static const char *const n[] = {
+	    [STEP_NONE] = "none",
+	    [STEP_IN_USE] = "in-use",
+	    [STEP_UNBIND_LOCK] = "unbind-lock",
+	    [STEP_SRIOV] = "disable-vfs",
+	    [STEP_OVERRIDE] = "driver_override",
+	    [STEP_UNBIND] = "unbind",
+	    [STEP_PROBE] = "drivers_probe",
+	    [STEP_VERIFY] = "verify",
+	    [STEP_GROUP_NODE] = "group-node",
+	    [STEP_MODULES] = "modules",
+	};
+	return n[s];
+}
+
+bool driver_is_vfio(const char *driver)
+{
+	return strcmp(driver, "vfio-pci") == 0 || strstr(driver, "vfio_pci") != NULL;
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int vfio_group_in_use(int rootfd, int group)
+{
+	char p[64];
+	snprintf(p, sizeof(p), "dev/vfio/%d", group);
+	/* A holder that has just closed the node may still be releasing it
+	 * (deferred fput; FUSE sends RELEASE asynchronously, so our own
+	 * previous probe can be the holder): EBUSY must persist ~100 ms. */
+	for (int tries = 0;; tries++) {
+		int fd = rootfs_openat(rootfd, p, O_RDWR, 0);
+		if (fd == -ENOENT)
+			return 0;
+		if (fd >= 0) {
+			close(fd);
+			return 0;
+		}
+		if (fd != -EBUSY)
+			return fd;
+		if (tries == 5)
+			return 1;
+		struct timespec ts = {0, 20 * 1000000};
+		nanosleep(&ts, NULL);
+	}
+}
+
+int nvidia_gpu_user(int rootfd, const char *bdf)
+{
+	char p[128], *info = NULL, want[32];
+	snprintf(p, sizeof(p), "proc/driver/nvidia/gpus/%s/information", bdf);
+	int r = rootfs_read_file(rootfd, p, &info, NULL);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	const char *m = strstr(info, "Device Minor:");
+	int minor = m ? atoi(m + 13) : -1;
+	free(info);
+	if (minor < 0)
+		return 0;
+	/* the link text procfs shows for the device node, not a path we open */
+	snprintf(want, sizeof(want), "/dev/nvidia%d", minor);
+	DIR *d = rootfs_opendir(rootfd, "proc");
+	if (!d)
+		return -errno;
+	struct dirent *e;
+	int pid = 0;
+	while (!pid && (e = readdir(d))) {
+		char *end;
+		long v = strtol(e->d_name, &end, 10);
+		if (*end || v <= 0)
+			continue;
+		snprintf(p, sizeof(p), "proc/%ld/fd", v);
+		DIR *fdd = rootfs_opendir(rootfd, p);
+		if (!fdd)
+			continue;
+		struct dirent *f;
+		while ((f = readdir(fdd))) {
+			char lp[300], target[128];
+			if (f->d_name[0] == '.')
+				continue;
+			snprintf(lp, sizeof(lp), "proc/%ld/fd/%s", v, f->d_name);
+			if (rootfs_readlink(rootfd, lp, target, sizeof(target)) >= 0 &&
+			    strcmp(target, want) == 0) {
+				pid = (int)v;
+				break;
+			}
+		}
+		closedir(fdd);
+	}
+	closedir(d);
+	return pid;
+}
+
+int nvidia_take_unbind_lock(int rootfd, const char *bdf, int *writes)
+{
+	char p[128], v[16];
+	snprintf(p, sizeof(p), "proc/driver/nvidia/gpus/%s/unbindLock", bdf);
+	int r = rootfs_exists(rootfd, p);
+	if (r <= 0)
+		return r;
+	r = rootfs_write(rootfd, p, "1");
+	(*writes)++;
+	if (r < 0)
+		return r == -EBUSY ? -EBUSY : r;
+	r = rootfs_read_attr(rootfd, p, v, sizeof(v));
+	if (r < 0)
+		return r;
+	return strcmp(v, "1") == 0 ? 0 : -EBUSY;
+}
+
+bool sriov_needs_disable(int r, const char *v)
+{
+	if (r < 0)
+		return false; /* no SR-IOV capability: nothing to do */
+	char *end;
+	long n = strtol(v, &end, 10);
+	return end != v && n > 0;
+}
+
+int sriov_disable(int rootfd, const char *bdf, int *writes)
+{
+	char p[128], v[32];
+	snprintf(p, sizeof(p), "sys/bus/pci/devices/%s/sriov_numvfs", bdf);
+	int r = rootfs_read_attr(rootfd, p, v, sizeof(v));
+	if (!sriov_needs_disable(r, v))
+		return 0;
+	/* refuse if a VF is in use: its group node is held open */
+	char dp[96];
+	snprintf(dp, sizeof(dp), "sys/bus/pci/devices/%s", bdf);
+	DIR *d = rootfs_opendir(rootfd, dp);
+	if (d) {
+		struct dirent *e;
+		while ((e = readdir(d))) {
+			if (strncmp(e->d_name, "virtfn", 6) != 0)
+				continue;
+			char lp[400], g[32];
+			snprintf(lp, sizeof(lp), "%s/%s/iommu_group", dp, e->d_name);
+			if (rootfs_link_basename(rootfd, lp, g, sizeof(g)) >= 0 &&
+			    vfio_group_in_use(rootfd, atoi(g)) > 0) {
+				closedir(d);
+				return -EBUSY;
+			}
+		}
+		closedir(d);
+	}
+	(*writes)++;
+	return rootfs_write(rootfd, p, "0");
+}
+
+/* A write that may block in the driver (nvidia's unbind waits for its
+ * users): done on a thread so the caller can give up after timeout_ms.
+ * A write still blocked then is left behind; the process exits soon. */
+struct bounded_write {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int rootfd;
+	char path[128], value[64];
+	int result;
+	bool done, abandoned;
+};
+
+static void *bounded_write_thread(void *arg)
+{
+	struct bounded_write *w = arg;
+	int r = rootfs_write(w->rootfd, w->path, w->value);
+	pthread_mutex_lock(&w->lock);
+	w->result = r;
+	w->done = true;
+	bool abandoned = w->abandoned;
+	pthread_cond_signal(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+	if (abandoned)
+		free(w);
+	return NULL;
+}
+
+static int write_bounded(int rootfd, const char *path, const char *value, int timeout_ms)
+{
+	struct bounded_write *w = calloc(1, sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&w->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	w->rootfd = rootfd;
+	snprintf(w->path, sizeof(w->path), "%s", path);
+	snprintf(w->value, sizeof(w->value), "%s", value);
+	pthread_t t;
+	int r = pthread_create(&t, NULL, bounded_write_thread, w);
+	if (r) {
+		free(w);
+		return -r;
+	}
+	pthread_detach(t);
+	struct timespec dl;
+	clock_gettime(CLOCK_MONOTONIC, &dl);
+	dl.tv_sec += timeout_ms / 1000;
+	dl.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+	if (dl.tv_nsec >= 1000000000) {
+		dl.tv_sec++;
+		dl.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&w->lock);
+	while (!w->done)
+		if (pthread_cond_timedwait(&w->cond, &w->lock, &dl) == ETIMEDOUT)
+			break;
+	if (!w->done) {
+		w->abandoned = true;
+		pthread_mutex_unlock(&w->lock);
+		return -ETIMEDOUT;
+	}
+	r = w->result;
+	pthread_mutex_unlock(&w->lock);
+	free(w);
+	return r;
+}
+
+/* Waits for dev/vfio/<group>: a libudev kernel monitor wakes us on vfio
+ * events; a 10 ms poll covers kernels (and simulated nodes) that send
+ * none.  inotify cannot see FUSE-side changes. */
+static int wait_group_node(int rootfd, int group, int timeout_ms)
+{
+	char p[64];
+	snprintf(p, sizeof(p), "dev/vfio/%d", group);
+	if (rootfs_exists(rootfd, p) > 0)
+		return 0;
+	struct udev *udev = udev_new();
+	struct udev_monitor *mon = NULL;
+	int mfd = -1;
+	if (udev) {
+		mon = udev_monitor_new_from_netlink(udev, "kernel");
+		if (mon && udev_monitor_filter_add_match_subsystem_devtype(mon, "vfio", NULL) >= 0 &&
+		    udev_monitor_enable_receiving(mon) >= 0)
+			mfd = udev_monitor_get_fd(mon);
+	}
+	long long deadline = now_ms() + timeout_ms;
+	int r = -ETIMEDOUT;
+	for (;;) {
+		if (rootfs_exists(rootfd, p) > 0) {
+			r = 0;
+			break;
+		}
+		long long left = deadline - now_ms();
+		if (left <= 0)
+			break;
+		struct pollfd pfd = {.fd = mfd, .events = POLLIN};
+		if (poll(&pfd, mfd >= 0 ? 1 : 0, left < 10 ? (int)left : 10) > 0) {
+			struct udev_device *ev = udev_monitor_receive_device(mon);
+			if (ev)
+				udev_device_unref(ev);
+		}
+	}
+	if (mon)
+		udev_monitor_unref(mon);
+	if (udev)
+		udev_unref(udev);
+	return r;
+}
+
+static int fail(struct vfio_result *res, enum vfio_step s, int err)
+{
+	res->step = s;
+	res->err = err;
+	return err;
+}
+
+int vfio_bind(int rootfd, const char *bdf, const char *driver, int group, int timeout_ms,
+	      struct vfio_result *res)
+{
+	char p[128], cur[64], ov[64];
+	int r;
+	res->step = STEP_NONE;
+	res->err = 0;
+
+	r = pcidev_read_driver(rootfd, bdf, cur, sizeof(cur));
+	if (r < 0)
+		return fail(res, STEP_VERIFY, r);
+	snprintf(p, sizeof(p), "sys/bus/pci/devices/%s/driver_override", bdf);
+	r = rootfs_read_attr(rootfd, p, ov, sizeof(ov));
+	if (r < 0)
+		return fail(res, STEP_OVERRIDE, r);
+	if (strcmp(cur, driver) != 0) {
+		if (strcmp(ov, driver) != 0) {
+			res->writes++;
+			r = rootfs_write(rootfd, p, driver);
+			if (r < 0)
+				return fail(res, STEP_OVERRIDE, r);
+		}
+		if (cur[0]) {
+			snprintf(p, sizeof(p), "sys/bus/pci/drivers/%s/unbind", cur);
+			res->writes++;
+			r = write_bounded(rootfd, p, bdf, timeout_ms);
+			if (r < 0)
+				return fail(res, STEP_UNBIND, r);
+		}
+		res->writes++;
+		r = rootfs_write(rootfd, "sys/bus/pci/drivers_probe", bdf);
+		if (r < 0)
+			return fail(res, STEP_PROBE, r);
+		r = pcidev_read_driver(rootfd, bdf, cur, sizeof(cur));
+		if (r < 0)
+			return fail(res, STEP_VERIFY, r);
+		if (strcmp(cur, driver) != 0)
+			return fail(res, STEP_VERIFY, -ENXIO);
+	}
+	r = wait_group_node(rootfd, group, timeout_ms);
+	if (r < 0)
+		return fail(res, STEP_GROUP_NODE, r);
+	return 0;
+}
+
+int vfio_release(int rootfd, const char *bdf, int timeout_ms, char *ret_driver, size_t size,
+		 struct vfio_result *res)
+{
+	char p[128], cur[64], ov[64];
+	int r;
+	res->step = STEP_NONE;
+	res->err = 0;
+
+	r = pcidev_read_driver(rootfd, bdf, cur, sizeof(cur));
+	if (r < 0)
+		return fail(res, STEP_VERIFY, r);
+	snprintf(p, sizeof(p), "sys/bus/pci/devices/%s/driver_override", bdf);
+	r = rootfs_read_attr(rootfd, p, ov, sizeof(ov));
+	if (r < 0)
+		return fail(res, STEP_OVERRIDE, r);
+	bool on_vfio = driver_is_vfio(cur);
+	if (strcmp(ov, "(null)") != 0 && ov[0]) {
+		res->writes++;
+		r = rootfs_write(rootfd, p, "\n");
+		if (r < 0)
+			return fail(res, STEP_OVERRIDE, r);
+	}
+	if (on_vfio) {
+		snprintf(p, sizeof(p), "sys/bus/pci/drivers/%s/unbind", cur);
+		res->writes++;
+		r = write_bounded(rootfd, p, bdf, timeout_ms);
+		if (r < 0)
+			return fail(res, STEP_UNBIND, r);
+		cur[0] = '\0';
+	}
+	if (!cur[0]) {
+		res->writes++;
+		r = rootfs_write(rootfd, "sys/bus/pci/drivers_probe", bdf);
+		if (r < 0)
+			return fail(res, STEP_PROBE, r);
+		r = pcidev_read_driver(rootfd, bdf, cur, sizeof(cur));
+		if (r < 0)
+			return fail(res, STEP_VERIFY, r);
+		if (driver_is_vfio(cur))
+			return fail(res, STEP_VERIFY, -EBUSY);
+	}
+	snprintf(ret_driver, size, "%s", cur);
+	return 0;
+}

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Moving PCI functions between drivers under the root: to a VFIO driver
+ * (override, unbind, probe, verify, wait for the group node) and back to
+ * the default driver; the "in use" tests that guard every unbind. */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Steps, for "device X failed at STEP: errno". */
+enum vfio_step {
+	STEP_NONE,
+	STEP_IN_USE,
+	STEP_UNBIND_LOCK,
+	STEP_SRIOV,
+	STEP_OVERRIDE,
+	STEP_UNBIND,
+	STEP_PROBE,
+	STEP_VERIFY,
+	STEP_GROUP_NODE,
+	STEP_MODULES,
+};
+const char *vfio_step_name(enum vfio_step s);
+
+struct vfio_result {
+	enum vfio_step step; /* where it failed (STEP_NONE: success) */
+	int err;	     /* -errno */
+	int writes;	     /* sysfs writes made */
+};
+
+/* 1 if dev/vfio/<group> is held open by someone (EBUSY), 0 if not or if
+ * there is no node, -errno otherwise. */
+int vfio_group_in_use(int rootfd, int group);
+/* The pid of a process under proc/ with /dev/nvidia<minor> of this GPU
+ * open (minor from proc/driver/nvidia/gpus/<bdf>/information), 0 if none,
+ * -errno. */
+int nvidia_gpu_user(int rootfd, const char *bdf);
+/* Takes nvidia's unbind lock where the driver has one: 0 taken or no lock
+ * file, -EBUSY in use (reads back 0), -errno. */
+int nvidia_take_unbind_lock(int rootfd, const char *bdf, int *writes);
+/* Pure: does sriov_numvfs (read result r, text v) ask for disabling? */
+bool sriov_needs_disable(int r, const char *v);
+/* Disables the PF's VFs if enabled; -EBUSY if a VF's group is open. */
+int sriov_disable(int rootfd, const char *bdf, int *writes);
+/* Binds bdf to `driver` (a VFIO driver), waiting at most timeout_ms for
+ * each blocking step and for dev/vfio/<group>.  Writes nothing for what
+ * is already in place. */
+int vfio_bind(int rootfd, const char *bdf, const char *driver, int group, int timeout_ms,
+	      struct vfio_result *res);
+/* Gives bdf back to its default driver: clear driver_override, unbind
+ * from the VFIO driver, re-probe.  ret_driver: the driver it ended on. */
+int vfio_release(int rootfd, const char *bdf, int timeout_ms, char *ret_driver, size_t size,
+		 struct vfio_result *res);
+bool driver_is_vfio(const char *driver);
