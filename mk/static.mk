@@ -36,3 +36,12 @@ static: static-deps
 
 # The simulated-node tests include the static binary and the packaging.
 check-it: static
+
+# The gpu-initd flows again with the static binary: DESIGN.md's module seam
+# (seccomp-trapped finit_module, simfs's sys/module bind-mounted) must work
+# for it too, and the static libraries must behave like the shared ones.
+CHECK_EXTRA += check-initd-static
+.PHONY: check-initd-static
+check-initd-static: static all
+	@GPU_INITD=$(CURDIR)/$(STATIC_BUILD)/gpu-initd \
+	  sh -c "tests/it/run.sh 't-initd-co*' && tests/it/run.sh 't-initd-[fp]*'"

@@ -3,7 +3,9 @@
 # static (no interpreter, no NEEDED), and the probe works in a chroot that
 # holds nothing but a simulated node's files (no /etc content, no /usr, no
 # pci.ids, no shared libraries, empty environment), giving exactly the
-# answers the dynamic build of the same source gives from outside.
+# answers the dynamic build of the same source gives from outside; so does
+# the static gpu-initd's read-only `check`.  (tests/it/t-initd-* run again
+# with the static binary in `make check-initd-static`, part of make check.)
 source "$(dirname "$0")/lib.sh"
 
 S=build/static
@@ -40,5 +42,15 @@ grep -q "^udev: kernel monitor created (fd open)$" $out/static.txt || fail "udev
 grep -q "^nghttp2: .* server session, SETTINGS frame of 15 bytes$" $out/static.txt || fail "nghttp2"
 grep -q "^protobuf-c: .*, 14 bytes packed and unpacked$" $out/static.txt || fail "protobuf-c"
 env -i "$chroot" "$SIMROOT" /bin/gpu-initd --version | grep -q "^gpu-initd " || fail "gpu-initd --version in the chroot"
+# the real read-only diagnosis: same report, resource names included
+# (no pci.ids in the chroot), same exit status
+for args in check "check --json"; do
+	rs=0 rd=0
+	env -i "$chroot" "$SIMROOT" /bin/gpu-initd $args >$out/static.txt 2>&1 || rs=$?
+	build/gpu-initd --root "$SIMROOT" $args >$out/dynamic.txt 2>&1 || rd=$?
+	[ "$rs" = "$rd" ] || fail "gpu-initd $args: static exit $rs, dynamic $rd"
+	diff -u $out/dynamic.txt $out/static.txt || fail "gpu-initd $args: static and dynamic differ"
+done
+grep -q "nvidia.com/GH100_H100_SXM5_80GB" $out/static.txt || fail "no resource name in the static check"
 rm -rf $out
 '
