@@ -22,7 +22,8 @@ STATIC_PROGS   := $(STATIC_BUILD)/gpu-initd $(STATIC_BUILD)/tests/static-probe
 .PHONY: static static-deps
 # The script is a no-op (a few stat calls) when every archive is up to date
 # with its recipe, so it runs every time: a deleted archive is rebuilt.
-static-deps:
+# setup first: on a fresh machine it enables deb-src and installs the tools.
+static-deps: setup
 	@scripts/static-deps.sh $(STATIC_DEPS)
 
 # Relink when an archive is newer than a binary (the shared link rule does
