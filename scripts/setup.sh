@@ -1,19 +1,49 @@
 #!/bin/sh
 # Install the Debian packages the build and the tests need, only when one is
 # missing (a fresh machine).  We run as root; `apt-get update` goes first.
+#
+# For `make static` (scripts/static-deps.sh): deb-src entries, so that
+# `apt-get source` can fetch kmod, pciutils and systemd, plus what building
+# them takes (dpkg-dev unpacks source packages; meson, ninja, gperf, jinja2,
+# libmount/libcap/libcrypt headers for systemd's configure; liblzma-dev and
+# libzstd-dev for static xz/zstd module support in libkmod; xz-utils and
+# zstd compress a real module for the test of that support).
+# For the packaging tests: dracut-core and initramfs-tools-core (the pieces
+# of dracut and initramfs-tools that co-install: the full packages conflict),
+# cpio, and systemd for systemd-analyze.
 set -eu
 PKGS="build-essential pkg-config clang libfuse3-dev fuse3 libkmod-dev kmod
 libpci-dev pciutils libudev-dev libjsmn-dev libcmocka-dev libnghttp2-dev
 libprotobuf-c-dev protobuf-c-compiler protobuf-compiler protobuf-compiler-grpc
-python3-grpcio python3-protobuf util-linux iproute2 mdevctl"
+python3-grpcio python3-protobuf util-linux iproute2 mdevctl
+file binutils dpkg-dev meson ninja-build gperf python3-jinja2 libmount-dev
+libcap-dev libcrypt-dev liblzma-dev libzstd-dev xz-utils zstd
+dracut-core initramfs-tools-core cpio systemd"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
 		missing="$missing $p"
 done
-[ -z "$missing" ] && exit 0
-echo "setup: installing$missing"
+
+# deb-src: mirror the machine's own deb entries (same mirror, suites and
+# snapshot), so sources match the installed binaries.
+update=""
+src=/etc/apt/sources.list.d/gpu-initd-src.sources
+if ! grep -rqsE '^(Types:.*deb-src|deb-src )' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+	if [ -f /etc/apt/sources.list.d/debian.sources ]; then
+		sed 's/^Types: deb$/Types: deb-src/' /etc/apt/sources.list.d/debian.sources >"$src"
+	else
+		grep -hE '^deb ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
+			sed 's/^deb /deb-src /' >/etc/apt/sources.list.d/gpu-initd-src.list
+	fi
+	echo "setup: enabled deb-src entries (for make static)"
+	update=1
+fi
+
+[ -z "$missing" ] && [ -z "$update" ] && exit 0
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
+[ -z "$missing" ] && exit 0
+echo "setup: installing$missing"
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing >/dev/null
