@@ -19,6 +19,7 @@
 #include "log.h"
 #include "rootfs.h"
 #include "status.h"
+#include "vgpu_apply.h"
 
 #define VERSION "0.1.0"
 #define EXIT_NOT_OK 1
@@ -208,6 +209,8 @@ static void log_outcome(const struct report *r, const struct apply_stats *st)
 		if (r->reasons & (1u << x)) {
 			if (x == R_IOMMU_OFF)
 				log_error("%s: %s", iommu_cause_code(r->cause), r->fix);
+			else if (x == R_VGPU_PLAN)
+				log_error("vgpu-plan: %s: nothing was changed", r->vgpu_err);
 			else
 				log_error("%s: nothing was changed", reason_code((enum reason)x));
 		}
@@ -245,6 +248,9 @@ static void log_outcome(const struct report *r, const struct apply_stats *st)
 			break;
 		}
 	}
+	if (r->mode == MODE_VGPU && r->vgpu)
+		log_info("vGPUs: %d created, %d kept, %d removed, %d in use, %d failed", r->vgpu->created,
+			 r->vgpu->kept, r->vgpu->removed, r->vgpu->in_use, r->vgpu->failed);
 	if (st->writes == 0 && st->failed == 0 && st->refused == 0 && !r->reasons)
 		log_info("nothing to do: %d device(s) already in %s mode, no sysfs writes", st->unchanged,
 			 mode_name(r->mode));
@@ -266,12 +272,16 @@ static int run_apply(const struct args *a, int rootfd, const struct config *c)
 		log_error_errno(e, "cannot read the node under %s: %m", a->root);
 		return e == -ENOENT ? EXIT_NOT_OK : EXIT_INTERNAL;
 	}
+	int res;
 	if (r.mode == MODE_VGPU) {
-		log_error("mode vm-vgpu is not implemented by this build");
-		report_free(&r);
-		return EXIT_NOT_OK;
+		/* the plan is checked before any write */
+		res = report_ok(&r) ? vgpu_apply_run(rootfd, r.vgpu, &st) : 1;
+	} else {
+		/* leaving vm-vgpu: the vGPUs we manage go first */
+		res = vgpu_undo(rootfd, &r.devs, &st);
+		if (res == 0)
+			res = apply_run(rootfd, &r, (int)(a->timeout * 1000), &st);
 	}
-	int res = apply_run(rootfd, &r, (int)(a->timeout * 1000), &st);
 	log_outcome(&r, &st);
 	e = status_write(rootfd, &r, res == 0);
 	report_free(&r);
