@@ -260,6 +260,36 @@ static void log_outcome(const struct report *r, const struct apply_stats *st)
 		    st->done, st->unchanged, st->refused, st->failed, st->writes, st->modules_loaded);
 }
 
+/* Entering vm-vgpu from vm-passthrough: GPUs on a VFIO driver go back to
+ * their default driver first (container mode's apply), then the node is
+ * read again.  0, or the container apply's result. */
+static int vgpu_release_vfio(const struct args *a, int rootfd, const struct config *c, struct report *r,
+			     struct apply_stats *st)
+{
+	bool any = false;
+	for (size_t i = 0; i < r->devs.n; i++)
+		any |= pcidev_is_gpu(&r->devs.dev[i]) && driver_is_vfio(r->devs.dev[i].driver);
+	if (!any)
+		return 0;
+	struct config *cc = malloc(sizeof(*cc));
+	struct report r2;
+	if (!cc)
+		return -ENOMEM;
+	*cc = *c;
+	cc->mode = MODE_CONTAINER;
+	int e = check_build(rootfd, a->root, cc, &r2);
+	free(cc);
+	if (e < 0)
+		return e;
+	log_info("vm-vgpu: giving the GPUs on VFIO back to their driver first");
+	int res = apply_run(rootfd, &r2, (int)(a->timeout * 1000), st);
+	report_free(&r2);
+	if (res != 0)
+		return res;
+	report_free(r);
+	return check_build(rootfd, a->root, c, r);
+}
+
 static int run_apply(const struct args *a, int rootfd, const struct config *c)
 {
 	struct report r;
@@ -274,8 +304,14 @@ static int run_apply(const struct args *a, int rootfd, const struct config *c)
 	}
 	int res;
 	if (r.mode == MODE_VGPU) {
-		/* the plan is checked before any write */
-		res = report_ok(&r) ? vgpu_apply_run(rootfd, r.vgpu, &st) : 1;
+		/* the plan is checked before any write (after a release from VFIO) */
+		res = vgpu_release_vfio(a, rootfd, c, &r, &st);
+		if (res < 0 && !r.devs.dev) {
+			log_error_errno(res, "reading the node again: %m");
+			return EXIT_INTERNAL;
+		}
+		if (res == 0)
+			res = report_ok(&r) ? vgpu_apply_run(rootfd, r.vgpu, &st) : 1;
 	} else {
 		/* leaving vm-vgpu: the vGPUs we manage go first */
 		res = vgpu_undo(rootfd, &r.devs, &st);

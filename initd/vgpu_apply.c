@@ -337,10 +337,10 @@ int vgpu_apply_run(int rootfd, struct vgpu_node *n, struct apply_stats *st)
 			res |= converge_gpu(rootfd, n, &n->gpus[g], m, nm, st);
 	}
 	free(m);
-	st->done = n->created + n->removed;
-	st->unchanged = n->kept;
-	st->failed = n->failed;
-	st->refused = n->in_use;
+	st->done += n->created + n->removed;
+	st->unchanged += n->kept;
+	st->failed += n->failed;
+	st->refused += n->in_use;
 	return res;
 }
 

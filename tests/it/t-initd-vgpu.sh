@@ -74,6 +74,18 @@ expect_rc 0 gi --config $SIMROOT/ct.json apply 2>$SIMROOT/ct.log
 echo 1 >$SIMROOT/sys/bus/mdev/devices/11111111-2222-4333-8444-555555555555/remove
 expect_rc 0 gi --config $C apply 2>/dev/null
 ls $SIMROOT/sys/bus/mdev/devices | cmp -s - $SIMROOT/u1 || fail "UUIDs after the round trip"
+# vm-vgpu -> vm-passthrough: our vGPUs go, the GPUs go to vfio-pci
+echo "{\"mode\":\"vm-passthrough\"}" >$SIMROOT/pt.json
+expect_rc 0 gi --config $SIMROOT/pt.json apply 2>$SIMROOT/pt.log
+[ -z "$(ls $SIMROOT/sys/bus/mdev/devices)" ] || fail "vGPUs left after passthrough"
+for g in 0000:3b:00.0 0000:5e:00.0 0000:af:00.0 0000:d8:00.0; do expect_drv $g vfio-pci; done
+# and back: GPUs to nvidia first, then the same vGPUs as before
+expect_rc 0 gi --config $C apply 2>$SIMROOT/back.log
+for g in 0000:3b:00.0 0000:5e:00.0 0000:af:00.0 0000:d8:00.0; do expect_drv $g nvidia; done
+ls $SIMROOT/sys/bus/mdev/devices | cmp -s - $SIMROOT/u1 || fail "UUIDs after passthrough and back: $(cat $SIMROOT/back.log)"
+w=$(stat_get writes)
+expect_rc 0 gi --config $C apply 2>/dev/null
+[ "$(stat_get writes)" = $w ] || fail "apply after the switch back wrote"
 '
 
 # A100: one mdev per VF, 4 x A100-10C per GPU = 32
