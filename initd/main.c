@@ -315,6 +315,17 @@ static int run_apply(const struct args *a, int rootfd, const struct config *c)
 	} else {
 		/* leaving vm-vgpu: the vGPUs we manage go first */
 		res = vgpu_undo(rootfd, &r.devs, &st);
+		/* passthrough needs SR-IOV off; nvidia cannot do it alone */
+		for (size_t i = 0; res == 0 && r.mode == MODE_PASSTHROUGH && report_ok(&r) && i < r.devs.n; i++)
+			if (r.selected[i] && pcidev_is_gpu(&r.devs.dev[i]) && r.devs.dev[i].numvfs > 0 &&
+			    vgpu_sriov_off(rootfd, r.mods, r.devs.dev[i].bdf, &st) < 0)
+				res = 1;
+		if (res == 0 && st.writes) {
+			report_free(&r);
+			e = check_build(rootfd, a->root, c, &r);
+			if (e < 0)
+				return log_error_errno(e, "reading the node again: %m"), EXIT_INTERNAL;
+		}
 		if (res == 0)
 			res = apply_run(rootfd, &r, (int)(a->timeout * 1000), &st);
 	}

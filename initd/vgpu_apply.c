@@ -9,6 +9,7 @@
 
 #include "apply.h"
 #include "log.h"
+#include "modules.h"
 #include "pcidev.h"
 #include "rootfs.h"
 #include "select.h"
@@ -342,6 +343,78 @@ int vgpu_apply_run(int rootfd, struct vgpu_node *n, struct apply_stats *st)
 	st->failed += n->failed;
 	st->refused += n->in_use;
 	return res;
+}
+
+/* NVIDIA's sequence to turn SR-IOV off on a PF bound to nvidia (which
+ * cannot change sriov_numvfs itself): VFs off their driver, unbind lock,
+ * PF to pci-pf-stub through driver_override, numvfs 0, PF back to its
+ * default driver with autoprobe on.  0 or -errno. */
+static int w(int rootfd, struct apply_stats *st, const char *bdf, const char *attr, const char *val)
+{
+	char p[256];
+	if (bdf)
+		snprintf(p, sizeof(p), DEV "%s/%s", bdf, attr);
+	else
+		snprintf(p, sizeof(p), "sys/bus/pci/%s", attr);
+	st->writes++;
+	int e = rootfs_write(rootfd, p, val);
+	if (e < 0)
+		log_error_errno(e, "%s%s%s <- %s: %m", bdf ? bdf : "", bdf ? "/" : "", attr, val);
+	return e;
+}
+
+int vgpu_sriov_off(int rootfd, struct modules *mods, const char *pf, struct apply_stats *st)
+{
+	char v[32], drv[64], vf[PCI_ADDR_STRLEN], p[160];
+	snprintf(p, sizeof(p), DEV "%s/sriov_numvfs", pf);
+	if (rootfs_read_attr(rootfd, p, v, sizeof(v)) < 0 || strcmp(v, "0") == 0)
+		return 0;
+	char pfdrv[64];
+	if (pcidev_read_driver(rootfd, pf, pfdrv, sizeof(pfdrv)) < 0 ||
+	    (strcmp(pfdrv, "nvidia") != 0 && strcmp(pfdrv, "pci-pf-stub") != 0 && pfdrv[0]))
+		return 0; /* a driver that configures SR-IOV itself: passthrough does it */
+	for (int i = 0; vf_addr(rootfd, pf, i, vf, sizeof(vf)) >= 0; i++) {
+		snprintf(p, sizeof(p), DEV "%s/iommu_group", vf);
+		char g[16];
+		if (rootfs_link_basename(rootfd, p, g, sizeof(g)) >= 0 && vfio_group_in_use(rootfd, atoi(g)) == 1)
+			return log_error("%s: VF %s is in use: SR-IOV left on", pf, vf), -EBUSY;
+	}
+	int e, wr = 0;
+	if (strcmp(pfdrv, "nvidia") == 0 && (e = nvidia_take_unbind_lock(rootfd, pf, &wr)) < 0)
+		return log_error_errno(e, "%s: nvidia unbind lock: %m", pf), e;
+	st->writes += wr;
+	if (mods && (e = modules_load(mods, "pci-pf-stub")) < 0)
+		return log_error_errno(e, "loading pci-pf-stub: %m"), e;
+	for (int i = 0; vf_addr(rootfd, pf, i, vf, sizeof(vf)) >= 0; i++) {
+		if (pcidev_read_driver(rootfd, vf, drv, sizeof(drv)) >= 0 && drv[0]) {
+			snprintf(p, sizeof(p), "drivers/%s/unbind", drv);
+			if ((e = w(rootfd, st, NULL, p, vf)) < 0)
+				return e;
+		}
+		snprintf(p, sizeof(p), DEV "%s/driver_override", vf);
+		if (rootfs_read_attr(rootfd, p, drv, sizeof(drv)) >= 0 && drv[0] && strcmp(drv, "(null)") != 0 &&
+		    (e = w(rootfd, st, vf, "driver_override", "\n")) < 0)
+			return e;
+	}
+	if ((e = w(rootfd, st, pf, "driver_override", "pci-pf-stub")) < 0)
+		return e;
+	if (strcmp(pfdrv, "pci-pf-stub") != 0) {
+		if (pfdrv[0]) {
+			snprintf(p, sizeof(p), "drivers/%s/unbind", pfdrv);
+			if ((e = w(rootfd, st, NULL, p, pf)) < 0)
+				return e;
+		}
+		if ((e = w(rootfd, st, NULL, "drivers_probe", pf)) < 0)
+			return e;
+	}
+	if ((e = w(rootfd, st, pf, "sriov_numvfs", "0")) < 0 ||
+	    (e = w(rootfd, st, pf, "driver_override", "\n")) < 0 ||
+	    (e = w(rootfd, st, NULL, "drivers/pci-pf-stub/unbind", pf)) < 0 ||
+	    (e = w(rootfd, st, pf, "sriov_drivers_autoprobe", "1")) < 0 ||
+	    (e = w(rootfd, st, NULL, "drivers_probe", pf)) < 0)
+		return e;
+	log_info("%s: SR-IOV off (NVIDIA's sequence), back on its driver", pf);
+	return 0;
 }
 
 int vgpu_undo(int rootfd, const struct pcidevs *devs, struct apply_stats *st)

@@ -43,3 +43,8 @@ int vgpu_apply_run(int rootfd, struct vgpu_node *n, struct apply_stats *st);
 /* Removes every vGPU gpu-initd manages (leaving vm-vgpu).  0, 1 (some in
  * use, left), -errno. */
 int vgpu_undo(int rootfd, const struct pcidevs *devs, struct apply_stats *st);
+struct modules;
+/* Turns SR-IOV off on a PF that nvidia (or a crashed earlier run's
+ * pci-pf-stub) holds, by NVIDIA's sequence; nothing when no VFs or when
+ * the driver configures SR-IOV itself.  -EBUSY when a VF is in use. */
+int vgpu_sriov_off(int rootfd, struct modules *mods, const char *pf, struct apply_stats *st);

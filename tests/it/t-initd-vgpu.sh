@@ -110,4 +110,18 @@ ls $SIMROOT/sys/bus/mdev/devices | cmp -s - $SIMROOT/u1 || fail "UUIDs changed"
 echo "{\"mode\":\"vm-vgpu\",\"vgpu-config\":\"mig\",\"vgpu-configs\":{\"mig\":[{\"vgpu-devices\":{\"A100-1-5C\":2}}]}}" >$SIMROOT/mig.json
 expect_rc 1 gi --config $SIMROOT/mig.json check >$SIMROOT/mig.txt
 grep -q "needs MIG configuration" $SIMROOT/mig.txt || fail "MIG-backed: $(cat $SIMROOT/mig.txt)"
+# vm-vgpu -> vm-passthrough: mdevs removed, SR-IOV off by NVIDIA sequence
+# (pci-pf-stub through driver_override), then the GPUs to vfio-pci
+echo "{\"mode\":\"vm-passthrough\"}" >$SIMROOT/pt.json
+expect_rc 0 gi --config $SIMROOT/pt.json apply 2>$SIMROOT/pt.log
+[ -z "$(ls $SIMROOT/sys/bus/mdev/devices)" ] || fail "vGPUs left"
+for g in $(ls $SIMROOT/sys/bus/pci/devices); do
+	[ -e $SIMROOT/sys/bus/pci/devices/$g/sriov_numvfs ] || continue
+	[ "$(cat $SIMROOT/sys/bus/pci/devices/$g/sriov_numvfs)" = 0 ] || fail "$g: VFs left"
+	expect_drv $g vfio-pci
+done
+grep -q "SR-IOV off" $SIMROOT/pt.log || fail "sequence logged: $(cat $SIMROOT/pt.log)"
+w=$(stat_get writes)
+expect_rc 0 gi --config $SIMROOT/pt.json apply 2>/dev/null
+[ "$(stat_get writes)" = $w ] || fail "second passthrough apply wrote"
 '
