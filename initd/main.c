@@ -326,8 +326,11 @@ static int run_apply(const struct args *a, int rootfd, const struct config *c)
 			if (e < 0)
 				return log_error_errno(e, "reading the node again: %m"), EXIT_INTERNAL;
 		}
-		if (res == 0)
+		if (res == 0) {
+			struct apply_stats pre = st; /* apply_run starts its own count */
 			res = apply_run(rootfd, &r, (int)(a->timeout * 1000), &st);
+			st.writes += pre.writes;
+		}
 	}
 	log_outcome(&r, &st);
 	e = status_write(rootfd, &r, res == 0);
