@@ -9,6 +9,7 @@
 #include "log.h"
 #include "modules.h"
 #include "select.h"
+#include "vgpu_apply.h"
 
 static const char *const reason_codes[R__MAX] = {
     [R_IOMMU_OFF] = "iommu-off",
@@ -22,6 +23,7 @@ static const char *const reason_codes[R__MAX] = {
     [R_NO_NAME] = "no-resource-name",
     [R_VFIO_MISSING] = "vfio-driver-missing",
     [R_GROUP_TOO_BIG] = "group-too-big",
+    [R_VGPU_PLAN] = "vgpu-plan",
 };
 
 const char *reason_code(enum reason r)
@@ -139,8 +141,8 @@ int check_build(int rootfd, const char *rootdir, const struct config *c, struct 
 		r.reasons |= BIT(R_NO_DEVICES);
 	if (r.unmatched >= 0)
 		r.reasons |= BIT(R_SELECTOR_UNMATCHED);
-	if (r.mode == MODE_VGPU)
-		r.reasons |= BIT(R_MODE_UNSUPPORTED);
+	if (r.mode == MODE_VGPU && vgpu_check(rootfd, c, &r.devs, &r.vgpu, r.vgpu_err, sizeof(r.vgpu_err)) < 0)
+		r.reasons |= BIT(R_VGPU_PLAN);
 	if (r.mode == MODE_PASSTHROUGH && r.cause != IOMMU_OK)
 		r.reasons |= BIT(R_IOMMU_OFF);
 	if (r.mode == MODE_PASSTHROUGH && !r.mods)
@@ -227,13 +229,14 @@ void report_free(struct report *r)
 	free(r->allowed);
 	free(r->dr);
 	modules_close(r->mods);
+	vgpu_node_free(r->vgpu);
 	memset(r, 0, sizeof(*r));
 }
 
 bool dev_blocked(const struct report *r, const struct dev_report *d)
 {
-	(void)r;
-	return d->reasons != 0;
+	/* vm-vgpu: GPUs stay on nvidia; the passthrough reasons do not apply */
+	return r->mode != MODE_VGPU && d->reasons != 0;
 }
 
 bool report_ok(const struct report *r)
@@ -269,6 +272,9 @@ static void node_reason_text(const struct report *r, enum reason x, char *buf, s
 		break;
 	case R_NO_MODULES:
 		snprintf(buf, size, "no usable lib/modules/%s for libkmod", r->kver);
+		break;
+	case R_VGPU_PLAN:
+		snprintf(buf, size, "%s", r->vgpu_err);
 		break;
 	default:
 		snprintf(buf, size, "%s", reason_code(x));

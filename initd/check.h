@@ -25,6 +25,7 @@ enum reason {
 	R_NO_NAME,	      /* device: no resource name */
 	R_VFIO_MISSING,	      /* device: its VFIO driver module is not shipped */
 	R_GROUP_TOO_BIG,
+	R_VGPU_PLAN, /* node: the vm-vgpu plan cannot work (vgpu_err says why) */
 	R__MAX,
 };
 const char *reason_code(enum reason r);
@@ -71,6 +72,8 @@ struct report {
 	unsigned reasons;     /* node-level bits */
 	int unmatched;	      /* selector index, -1 */
 	struct modules *mods; /* NULL when lib/modules is missing */
+	struct vgpu_node *vgpu; /* vm-vgpu: GPUs, plan, vGPUs (vgpu_apply.h) */
+	char vgpu_err[256];
 };
 
 /* Reads everything check needs (read-only).  -errno only for failures that

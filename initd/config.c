@@ -207,12 +207,13 @@ static int parse_companions(struct config *c, const struct json_doc *d, int v, c
 	return 0;
 }
 
-/* vGPU configs are applied by the vGPU issue; here their shape is checked
- * so a broken file fails at image build time. */
-static int parse_vgpu_configs(const struct json_doc *d, int v, char *err, size_t es)
+/* vGPU configs: their shape is checked here (a broken file fails at image
+ * build time) and every item is stored; vgpu_plan.c reads them. */
+static int parse_vgpu_configs(struct config *c, const struct json_doc *d, int v, char *err, size_t es)
 {
 	if (!json_is(d, v, JSMN_OBJECT))
 		return bad(err, es, d, v, "vgpu-configs: expected an object");
+	c->nvrules = 0;
 	json_for_each(d, v, k, n)
 	{
 		char name[64];
@@ -225,6 +226,13 @@ static int parse_vgpu_configs(const struct json_doc *d, int v, char *err, size_t
 		{
 			if (!json_is(d, e, JSMN_OBJECT))
 				return bad(err, es, d, e, "vgpu-configs.%s[%d]: expected an object", name, i);
+			if (c->nvrules == CONFIG_MAX_VGPU_RULES)
+				return bad(err, es, d, e, "vgpu-configs: more than %d items in all",
+					   CONFIG_MAX_VGPU_RULES);
+			struct vgpu_rule *rule = &c->vrules[c->nvrules++];
+			memset(rule, 0, sizeof(*rule));
+			snprintf(rule->config, sizeof(rule->config), "%s", name);
+			rule->devices_all = true;
 			json_for_each(d, e, f, o)
 			{
 				if (json_eq(d, f, "devices")) {
@@ -235,6 +243,13 @@ static int parse_vgpu_configs(const struct json_doc *d, int v, char *err, size_t
 						    err, es, d, f + 1,
 						    "vgpu-configs.%s[%d].devices: expected \"all\" or a list",
 						    name, i);
+					if (!tmp.devices_all && tmp.nsel > CONFIG_MAX_VGPU_SEL)
+						return bad(err, es, d, f + 1,
+							   "vgpu-configs.%s[%d].devices: more than %d items", name,
+							   i, CONFIG_MAX_VGPU_SEL);
+					rule->devices_all = tmp.devices_all;
+					rule->nsel = tmp.devices_all ? 0 : tmp.nsel;
+					memcpy(rule->sel, tmp.sel, rule->nsel * sizeof(rule->sel[0]));
 				} else if (json_eq(d, f, "vgpu-devices")) {
 					if (!json_is(d, f + 1, JSMN_OBJECT))
 						return bad(
@@ -244,11 +259,22 @@ static int parse_vgpu_configs(const struct json_doc *d, int v, char *err, size_t
 					json_for_each(d, f + 1, t, p)
 					{
 						long long cnt;
-						if (json_int(d, t + 1, &cnt) < 0 || cnt < 0)
+						if (json_int(d, t + 1, &cnt) < 0 || cnt < 0 || cnt > 1024)
 							return bad(err, es, d, t + 1,
 								   "vgpu-configs.%s[%d].vgpu-devices: "
 								   "expected a count",
 								   name, i);
+						if (rule->ntypes == CONFIG_MAX_VGPU_TYPES)
+							return bad(err, es, d, t,
+								   "vgpu-configs.%s[%d].vgpu-devices: more "
+								   "than %d types",
+								   name, i, CONFIG_MAX_VGPU_TYPES);
+						char *tn = rule->types[rule->ntypes].type;
+						if (json_str(d, t, tn, sizeof(rule->types[0].type)) < 0 || !tn[0])
+							return bad(err, es, d, t,
+								   "vgpu-configs.%s[%d].vgpu-devices: bad type name",
+								   name, i);
+						rule->types[rule->ntypes++].count = (unsigned)cnt;
 					}
 				} else {
 					char key[64] = "";
@@ -305,7 +331,7 @@ int config_parse(struct config *c, const char *js, size_t len, char *err, size_t
 				goto out;
 			}
 		} else if (json_eq(&d, k, "vgpu-configs")) {
-			if ((r = parse_vgpu_configs(&d, v, err, es)) < 0)
+			if ((r = parse_vgpu_configs(c, &d, v, err, es)) < 0)
 				goto out;
 		} else {
 			char key[64] = "?";

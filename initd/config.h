@@ -26,6 +26,22 @@ struct resource_alias {
 	char name[128]; /* "nvidia.com/gpu" */
 };
 
+/* One item of a "vgpu-configs" list: which GPUs get which vGPU types. */
+#define CONFIG_MAX_VGPU_RULES 32
+#define CONFIG_MAX_VGPU_SEL 16
+#define CONFIG_MAX_VGPU_TYPES 8
+struct vgpu_rule {
+	char config[64]; /* the vgpu-configs name it belongs to */
+	bool devices_all;
+	size_t nsel;
+	struct selector sel[CONFIG_MAX_VGPU_SEL];
+	size_t ntypes;
+	struct {
+		char type[48]; /* short name as written: "A100-10C" */
+		unsigned count;
+	} types[CONFIG_MAX_VGPU_TYPES];
+};
+
 struct config {
 	enum mode mode;
 	bool devices_all;
@@ -38,6 +54,8 @@ struct config {
 	size_t ncomp;
 	struct selector comp[CONFIG_MAX_SELECTORS];
 	char vgpu_config[64];
+	size_t nvrules;
+	struct vgpu_rule vrules[CONFIG_MAX_VGPU_RULES];
 };
 
 void config_init(struct config *c);

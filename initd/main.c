@@ -22,6 +22,7 @@
 #include "serve.h"
 #include "serve_report.h"
 #include "status.h"
+#include "vgpu_apply.h"
 
 #define VERSION "0.1.0"
 #define EXIT_NOT_OK 1
@@ -211,6 +212,8 @@ static void log_outcome(const struct report *r, const struct apply_stats *st)
 		if (r->reasons & (1u << x)) {
 			if (x == R_IOMMU_OFF)
 				log_error("%s: %s", iommu_cause_code(r->cause), r->fix);
+			else if (x == R_VGPU_PLAN)
+				log_error("vgpu-plan: %s: nothing was changed", r->vgpu_err);
 			else
 				log_error("%s: nothing was changed", reason_code((enum reason)x));
 		}
@@ -244,12 +247,45 @@ static void log_outcome(const struct report *r, const struct apply_stats *st)
 			break;
 		}
 	}
+	if (r->mode == MODE_VGPU && r->vgpu)
+		log_info("vGPUs: %d created, %d kept, %d removed, %d in use, %d failed", r->vgpu->created,
+			 r->vgpu->kept, r->vgpu->removed, r->vgpu->in_use, r->vgpu->failed);
 	if (st->writes == 0 && st->failed == 0 && st->refused == 0 && !r->reasons)
 		log_info("nothing to do: %d device(s) already in %s mode, no sysfs writes", st->unchanged,
 			 mode_name(r->mode));
 	else
 		log_info("%d changed, %d unchanged, %d refused, %d failed; %d sysfs writes, %d module(s) loaded",
 			 st->done, st->unchanged, st->refused, st->failed, st->writes, st->modules_loaded);
+}
+
+/* Entering vm-vgpu from vm-passthrough: GPUs on a VFIO driver go back to
+ * their default driver first (container mode's apply), then the node is
+ * read again.  0, or the container apply's result. */
+static int vgpu_release_vfio(const struct args *a, int rootfd, const struct config *c, struct report *r,
+			     struct apply_stats *st)
+{
+	bool any = false;
+	for (size_t i = 0; i < r->devs.n; i++)
+		any |= pcidev_is_gpu(&r->devs.dev[i]) && driver_is_vfio(r->devs.dev[i].driver);
+	if (!any)
+		return 0;
+	struct config *cc = malloc(sizeof(*cc));
+	struct report r2;
+	if (!cc)
+		return -ENOMEM;
+	*cc = *c;
+	cc->mode = MODE_CONTAINER;
+	int e = check_build(rootfd, a->root, cc, &r2);
+	free(cc);
+	if (e < 0)
+		return e;
+	log_info("vm-vgpu: giving the GPUs on VFIO back to their driver first");
+	int res = apply_run(rootfd, &r2, (int)(a->timeout * 1000), st);
+	report_free(&r2);
+	if (res != 0)
+		return res;
+	report_free(r);
+	return check_build(rootfd, a->root, c, r);
 }
 
 static int run_apply(const struct args *a, int rootfd, const struct config *c)
@@ -264,12 +300,36 @@ static int run_apply(const struct args *a, int rootfd, const struct config *c)
 		log_error_errno(e, "cannot read the node under %s: %m", a->root);
 		return e == -ENOENT ? EXIT_NOT_OK : EXIT_INTERNAL;
 	}
+	int res;
 	if (r.mode == MODE_VGPU) {
-		log_error("mode vm-vgpu is not implemented by this build");
-		report_free(&r);
-		return EXIT_NOT_OK;
+		/* the plan is checked before any write (after a release from VFIO) */
+		res = vgpu_release_vfio(a, rootfd, c, &r, &st);
+		if (res < 0 && !r.devs.dev) {
+			log_error_errno(res, "reading the node again: %m");
+			return EXIT_INTERNAL;
+		}
+		if (res == 0)
+			res = report_ok(&r) ? vgpu_apply_run(rootfd, r.vgpu, &st) : 1;
+	} else {
+		/* leaving vm-vgpu: the vGPUs we manage go first */
+		res = vgpu_undo(rootfd, &r.devs, &st);
+		/* passthrough needs SR-IOV off; nvidia cannot do it alone */
+		for (size_t i = 0; res == 0 && r.mode == MODE_PASSTHROUGH && report_ok(&r) && i < r.devs.n; i++)
+			if (r.selected[i] && pcidev_is_gpu(&r.devs.dev[i]) && r.devs.dev[i].numvfs > 0 &&
+			    vgpu_sriov_off(rootfd, r.mods, r.devs.dev[i].bdf, &st) < 0)
+				res = 1;
+		if (res == 0 && st.writes) {
+			report_free(&r);
+			e = check_build(rootfd, a->root, c, &r);
+			if (e < 0)
+				return log_error_errno(e, "reading the node again: %m"), EXIT_INTERNAL;
+		}
+		if (res == 0) {
+			struct apply_stats pre = st; /* apply_run starts its own count */
+			res = apply_run(rootfd, &r, (int)(a->timeout * 1000), &st);
+			st.writes += pre.writes;
+		}
 	}
-	int res = apply_run(rootfd, &r, (int)(a->timeout * 1000), &st);
 	log_outcome(&r, &st);
 	e = status_write(rootfd, &r, res == 0);
 	report_free(&r);

@@ -10,6 +10,7 @@
 
 #include "check.h"
 #include "jsonw.h"
+#include "vgpu_apply.h"
 #include "rootfs.h"
 
 static int open_status_dir(int rootfd)
@@ -87,6 +88,22 @@ static void write_json(FILE *f, const struct report *r, bool ready)
 		jsonw_obj_close(&w);
 	}
 	jsonw_arr_close(&w);
+	if (r->mode == MODE_VGPU) {
+		static const char *const st[] = {"planned", "kept", "created", "failed"};
+		jsonw_key(&w, "vgpus");
+		jsonw_arr_open(&w);
+		for (size_t k = 0; r->vgpu && k < r->vgpu->nv; k++) {
+			const struct vgpu_entry *v = &r->vgpu->v[k];
+			jsonw_obj_open(&w);
+			jsonw_kstr(&w, "gpu", v->gpu);
+			jsonw_kstr(&w, "parent", v->parent);
+			jsonw_kstr(&w, "type", v->type);
+			jsonw_kstr(&w, "uuid", v->uuid);
+			jsonw_kstr(&w, "state", st[v->state]);
+			jsonw_obj_close(&w);
+		}
+		jsonw_arr_close(&w);
+	}
 	jsonw_obj_close(&w);
 	fputc('\n', f);
 }

@@ -11,4 +11,4 @@ check-initd-asan: all
 	@GPU_INITD=$(CURDIR)/build/asan/gpu-initd SANITIZER_LOGS=$(CURDIR)/build/asan/initd-logs \
 	  ASAN_OPTIONS=log_path=$(CURDIR)/build/asan/initd-logs/asan \
 	  UBSAN_OPTIONS=log_path=$(CURDIR)/build/asan/initd-logs/ubsan:print_stacktrace=1 \
-	  sh -c "tests/it/run.sh 't-initd-co*' && tests/it/run.sh 't-initd-[fp]*'"
+	  sh -c "tests/it/run.sh 't-initd-co*' && tests/it/run.sh 't-initd-[fpv]*'"

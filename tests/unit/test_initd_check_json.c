@@ -205,6 +205,7 @@ static void codes_are_stable(void **state)
 	    "no-resource-name",
 	    "vfio-driver-missing",
 	    "group-too-big",
+	    "vgpu-plan",
 	};
 	for (int i = 0; i < R__MAX; i++)
 		assert_string_equal(reason_code((enum reason)i), want[i]);

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* vm-vgpu on a node: discover each GPU's vGPU path and types, plan (pure,
+ * vgpu_plan.h), then converge: keep matching vGPUs, remove managed ones
+ * that do not match (never one in use), create the missing ones. */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "uuid.h"
+#include "vgpu_plan.h"
+
+struct config;
+struct pcidevs;
+struct apply_stats;
+
+enum vgpu_state { VGPU_PLANNED, VGPU_KEPT, VGPU_CREATED, VGPU_FAILED };
+
+struct vgpu_entry {
+	char gpu[PCI_ADDR_STRLEN];
+	char parent[PCI_ADDR_STRLEN]; /* PF or VF address */
+	char type[48];
+	char uuid[UUID_STRLEN];
+	enum vgpu_state state;
+	int err;
+};
+
+struct vgpu_node {
+	struct vgpu_gpu *gpus;
+	size_t ngpus;
+	struct vgpu_plan plan;
+	struct vgpu_entry *v;
+	size_t nv;
+	int removed, kept, created, failed, in_use;
+};
+
+/* Reads every GPU's vGPU path and offers, then plans.  *ret is set even on
+ * -EINVAL (a plan that cannot work: err says why). */
+int vgpu_check(int rootfd, const struct config *c, const struct pcidevs *devs, struct vgpu_node **ret, char *err,
+	       size_t es);
+void vgpu_node_free(struct vgpu_node *n);
+/* Converges the node to n's plan.  0 all in place, 1 some not, -errno. */
+int vgpu_apply_run(int rootfd, struct vgpu_node *n, struct apply_stats *st);
+/* Removes every vGPU gpu-initd manages (leaving vm-vgpu).  0, 1 (some in
+ * use, left), -errno. */
+int vgpu_undo(int rootfd, const struct pcidevs *devs, struct apply_stats *st);
+struct modules;
+/* Turns SR-IOV off on a PF that nvidia (or a crashed earlier run's
+ * pci-pf-stub) holds, by NVIDIA's sequence; nothing when no VFs or when
+ * the driver configures SR-IOV itself.  -EBUSY when a VF is in use. */
+int vgpu_sriov_off(int rootfd, struct modules *mods, const char *pf, struct apply_stats *st);

@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "vgpu_plan.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "vgpu_type.h"
+
+const char *vgpu_path_name(enum vgpu_path p)
+{
+	switch (p) {
+	case VGPU_PATH_MDEV_PF:
+		return "mdev";
+	case VGPU_PATH_MDEV_VF:
+		return "sriov-mdev";
+	case VGPU_PATH_VENDOR_VFIO:
+		return "sriov-vendor-vfio";
+	default:
+		return "none";
+	}
+}
+
+int vgpu_offer_find(const struct vgpu_gpu *g, const char *name)
+{
+	const char *want = vgpu_type_short(name);
+	for (size_t i = 0; i < g->ntypes; i++)
+		if (strcmp(vgpu_type_short(g->types[i].name), want) == 0)
+			return (int)i;
+	return -1;
+}
+
+__attribute__((format(printf, 3, 4))) static int fail(char *err, size_t es, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, es, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+static bool sel_matches(const struct selector *s, const struct vgpu_gpu *g)
+{
+	switch (s->kind) {
+	case SEL_ADDR:
+		return pci_addr_cmp(&s->addr, &g->addr) == 0;
+	case SEL_INDEX:
+		return g->index >= 0 && (unsigned)g->index == s->index;
+	case SEL_ID:
+		return s->vendor == g->vendor && (s->device < 0 || s->device == g->device);
+	}
+	return false;
+}
+
+/* Every assignment of one GPU: one size, within capacity and slots. */
+static int check_gpu(const struct vgpu_gpu *g, const struct vgpu_plan *p, size_t gi, char *err, size_t es)
+{
+	const struct vgpu_offer *first = NULL;
+	unsigned total = 0, cap = 0;
+	for (size_t k = 0; k < p->n; k++) {
+		if (p->a[k].gpu != gi)
+			continue;
+		const struct vgpu_offer *o = &g->types[p->a[k].type];
+		if (first && o->fb_gb != first->fb_gb)
+			return fail(err, es,
+				    "GPU %s: mixed sizes on one GPU (%s and %s): NVIDIA's time-sliced vGPUs on a "
+				    "GPU are all of one size",
+				    g->bdf, first->name, o->name);
+		if (!first || o->max < cap)
+			cap = o->max;
+		if (!first)
+			first = o;
+		total += p->a[k].count;
+	}
+	if (!first)
+		return 0;
+	if (total > cap)
+		return fail(err, es, "GPU %s: %u x %s exceeds its capacity of %u", g->bdf, total, first->name, cap);
+	if (g->slots && total > g->slots)
+		return fail(err, es, "GPU %s: %u vGPUs need %u VFs, it has %u", g->bdf, total, total, g->slots);
+	return 0;
+}
+
+int vgpu_plan_make(const struct config *c, const struct vgpu_gpu *gpus, size_t ngpus, struct vgpu_plan *p,
+		   char *err, size_t es)
+{
+	int claimed[256];
+	bool any = false;
+	p->n = 0;
+	if (ngpus > 256)
+		return fail(err, es, "more than 256 GPUs");
+	for (size_t g = 0; g < ngpus; g++)
+		claimed[g] = -1;
+	for (size_t ri = 0, item = 0; ri < c->nvrules; ri++) {
+		const struct vgpu_rule *r = &c->vrules[ri];
+		if (strcmp(r->config, c->vgpu_config) != 0)
+			continue;
+		any = true;
+		for (size_t s = 0; s < r->nsel; s++) {
+			bool hit = false;
+			for (size_t g = 0; g < ngpus; g++)
+				hit |= sel_matches(&r->sel[s], &gpus[g]);
+			if (!hit)
+				return fail(err, es, "vgpu-configs.%s[%zu].devices[%zu] matches no GPU", r->config,
+					    item, s);
+		}
+		for (size_t g = 0; g < ngpus; g++) {
+			bool m = r->devices_all && gpus[g].index >= 0;
+			for (size_t s = 0; s < r->nsel && !m; s++)
+				m = sel_matches(&r->sel[s], &gpus[g]);
+			if (!m)
+				continue;
+			if (claimed[g] >= 0)
+				return fail(err, es, "GPU %s is named by vgpu-configs.%s[%d] and [%zu]", gpus[g].bdf,
+					    r->config, claimed[g], item);
+			claimed[g] = (int)item;
+			for (size_t t = 0; t < r->ntypes; t++) {
+				if (r->types[t].count == 0)
+					continue;
+				if (gpus[g].path == VGPU_PATH_NONE)
+					return fail(err, es,
+						    "GPU %s: no vGPU host driver (no mdev types, no SR-IOV vGPU "
+						    "types)",
+						    gpus[g].bdf);
+				int o = vgpu_offer_find(&gpus[g], r->types[t].type);
+				if (o < 0) {
+					struct vgpu_type_name tn;
+					return fail(err, es, "GPU %s: unknown vGPU type %s%s", gpus[g].bdf,
+						    r->types[t].type,
+						    vgpu_type_parse(r->types[t].type, &tn) < 0
+							? " (not a vGPU type name)"
+							: " (this GPU does not offer it)");
+				}
+				if (gpus[g].types[o].mig)
+					return fail(err, es, "GPU %s: %s is MIG-backed: needs MIG configuration",
+						    gpus[g].bdf, r->types[t].type);
+				if (p->n == VGPU_MAX_ASSIGN)
+					return fail(err, es, "more than %d (GPU, type) pairs", VGPU_MAX_ASSIGN);
+				p->a[p->n++] = (struct vgpu_assign){
+				    .gpu = g, .type = (size_t)o, .count = r->types[t].count};
+			}
+		}
+		item++;
+	}
+	if (!any)
+		return fail(err, es, "vgpu-config \"%s\": no such entry in vgpu-configs", c->vgpu_config);
+	for (size_t g = 0; g < ngpus; g++) {
+		int e = check_gpu(&gpus[g], p, g, err, es);
+		if (e < 0)
+			return e;
+		unsigned next = 0;
+		for (size_t k = 0; k < p->n; k++)
+			if (p->a[k].gpu == g) {
+				p->a[k].first = next;
+				next += p->a[k].count;
+			}
+	}
+	return 0;
+}

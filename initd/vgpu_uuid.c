@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "vgpu_uuid.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "uuid.h"
+#include "vgpu_type.h"
+
+/* gpu-initd's vGPU namespace (a fixed random UUID). */
+static const uint8_t ns_vgpu[16] = {0x5b, 0x0e, 0x8c, 0x2a, 0x93, 0x41, 0x4d, 0x6f,
+				    0xa1, 0x7c, 0x3e, 0x52, 0x08, 0xd4, 0x6b, 0x19};
+
+void vgpu_identity(char *buf, size_t size, int dsn_ok, uint64_t dsn, const char *product_uuid, const char *bdf)
+{
+	if (dsn_ok)
+		snprintf(buf, size, "dsn:%016" PRIx64, dsn);
+	else
+		snprintf(buf, size, "dmi:%s/pci:%s", product_uuid, bdf);
+}
+
+void vgpu_uuid(const char *identity, const char *type, unsigned slot, uint8_t out[16])
+{
+	char name[256];
+	int n = snprintf(name, sizeof(name), "%s/%s/%u", identity, vgpu_type_short(type), slot);
+	if (n < 0 || (size_t)n >= sizeof(name))
+		n = (int)sizeof(name) - 1;
+	uuid_v5(ns_vgpu, name, (size_t)n, out);
+}
+
+static uint32_t le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+int vgpu_dsn_from_config(const uint8_t *cfg, size_t len, uint64_t *ret)
+{
+	size_t off = 0x100;
+	for (int hops = 0; off >= 0x100 && off + 12 <= len && hops < 64; hops++) {
+		uint32_t h = le32(cfg + off);
+		if (h == 0 || h == 0xffffffffu)
+			break;
+		if ((h & 0xffff) == 0x0003) {
+			*ret = (uint64_t)le32(cfg + off + 4) | (uint64_t)le32(cfg + off + 8) << 32;
+			return 0;
+		}
+		off = (h >> 20) & 0xffc;
+	}
+	return -ENOENT;
+}
+
+static ssize_t read_at(int rootfd, const char *path, void *buf, size_t size)
+{
+	int fd = openat(rootfd, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	size_t got = 0;
+	while (got < size) {
+		ssize_t n = read(fd, (char *)buf + got, size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fd);
+	return (ssize_t)got;
+}
+
+int vgpu_identity_read(int rootfd, const char *bdf, char *buf, size_t size)
+{
+	uint8_t cfg[4096];
+	char path[128], pu[64] = "";
+	uint64_t dsn;
+	snprintf(path, sizeof(path), "sys/bus/pci/devices/%s/config", bdf);
+	ssize_t n = read_at(rootfd, path, cfg, sizeof(cfg));
+	if (n > 0 && vgpu_dsn_from_config(cfg, (size_t)n, &dsn) == 0) {
+		vgpu_identity(buf, size, 1, dsn, NULL, bdf);
+		return 0;
+	}
+	n = read_at(rootfd, "sys/class/dmi/id/product_uuid", pu, sizeof(pu) - 1);
+	if (n <= 0)
+		return n < 0 ? (int)n : -ENOENT;
+	pu[n] = 0;
+	pu[strcspn(pu, "\n")] = 0;
+	for (char *q = pu; *q; q++)
+		if (*q >= 'A' && *q <= 'F')
+			*q = (char)(*q - 'A' + 'a');
+	vgpu_identity(buf, size, 0, 0, pu, bdf);
+	return 0;
+}

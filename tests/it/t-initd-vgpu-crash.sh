@@ -1,0 +1,82 @@
+#!/bin/bash
+# Crash convergence in vm-vgpu: stall the Nth sysfs write of an apply
+# (simfs stall-nth), kill gpu-initd there, apply again: the node must end
+# with the same vGPUs (UUID, type, parent) and exit status as after a clean
+# apply.  make check: t4-4x going from one vGPU config to another (removals
+# and creations); FULL=1 also a100-pcie-8x from nothing to 4 x A100-10C
+# per GPU, and t4-4x from vm-vgpu to container.
+source "$(dirname "$0")/lib.sh"
+
+CASES="t4-4x:t4-from:t4-to"
+[ "${FULL:-}" = 1 ] && CASES+=" a100-pcie-8x:none:a100 t4-4x:t4-from:container"
+
+cfg() {
+	case $1 in
+	none) echo '{"mode": "container"}' ;;
+	container) echo '{"mode": "container"}' ;;
+	t4-from) echo '{"mode": "vm-vgpu", "vgpu-configs": {"default": [{"devices": [0, 1], "vgpu-devices": {"T4-4Q": 2}}]}}' ;;
+	t4-to) echo '{"mode": "vm-vgpu", "vgpu-configs": {"default": [{"devices": [0], "vgpu-devices": {"T4-8Q": 1}}, {"devices": [1, 2], "vgpu-devices": {"T4-4Q": 2}}]}}' ;;
+	a100) echo '{"mode": "vm-vgpu", "vgpu-configs": {"default": [{"devices": "all", "vgpu-devices": {"A100-10C": 4}}]}}' ;;
+	esac
+}
+
+# one_run FIXTURE FROM TO N: apply FROM, then TO with its Nth write stalled
+# and killed (0: none), then TO again; prints the vGPUs and the status.
+one_run() {
+	tests/simnode run fixtures/$1.json -- bash -c '
+	source tests/it/lib.sh; source tests/it/initd-lib.sh
+	initd_seam
+	n=$3
+	echo "$1" >$SIMROOT/from.json
+	echo "$2" >$SIMROOT/to.json
+	gi --config $SIMROOT/from.json apply 2>/dev/null || true
+	if [ $n -gt 0 ]; then
+		echo "stall-nth $n" >$SIMFS/.simfs/control
+		"$KMOD_TRAP" --control "$SIMFS/.simfs/control" -- "$GPU_INITD" --root "$SIMROOT" --config $SIMROOT/to.json apply 2>/dev/null &
+		trap_pid=$!
+		stalled=0
+		for ((i = 0; i < 1000; i++)); do
+			[ "$(stat_get stalled)" = 1 ] && { stalled=1; break; }
+			kill -0 $trap_pid 2>/dev/null || break
+			sleep 0.01
+		done
+		if [ $stalled = 1 ]; then
+			child=$(pgrep -P $trap_pid -x gpu-initd) || fail "no gpu-initd under the trap"
+			kill -KILL $child
+			wait $trap_pid || true
+			echo release >$SIMFS/.simfs/control
+			for ((i = 0; i < 500; i++)); do [ "$(stat_get stalled)" = 0 ] && break; sleep 0.01; done
+			echo "STALLED"
+		else
+			wait $trap_pid || true
+			echo release >$SIMFS/.simfs/control
+		fi
+	fi
+	rc=0
+	gi --config $SIMROOT/to.json apply 2>/dev/null || rc=$?
+	echo "rc $rc"
+	for m in $(ls $SIMROOT/sys/bus/mdev/devices 2>/dev/null); do
+		l=$(readlink $SIMROOT/sys/bus/mdev/devices/$m)
+		echo "$m $(basename $(dirname $l)) $(basename $(readlink $SIMROOT/sys/bus/mdev/devices/$m/mdev_type))"
+	done
+	' bash "$(cfg $2)" "$(cfg $3)" "$4"
+}
+
+runs=0
+for c in $CASES; do
+	IFS=: read -r fixture from to <<<"$c"
+	ref=$(one_run $fixture $from $to 0) || fail "$c: clean run"
+	grep -q "^rc 0$" <<<"$ref" || fail "$c: clean run: $ref"
+	for ((n = 1; n < 200; n++)); do
+		out=$(one_run $fixture $from $to $n) || fail "$c: run with stall at write $n"
+		runs=$((runs + 1))
+		got=$(grep -v '^STALLED$' <<<"$out")
+		if [ "$got" != "$ref" ]; then
+			diff <(echo "$ref") <(echo "$got") || true
+			fail "$c: killed at write $n, the next apply did not converge"
+		fi
+		grep -q '^STALLED$' <<<"$out" || break
+	done
+	echo "$c: converged after a kill at each of writes 1..$((n - 1))"
+done
+echo "$runs crash runs"
