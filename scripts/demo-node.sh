@@ -62,19 +62,15 @@ step "gpu-initd kubevirt-config (permittedHostDevices for the KubeVirt CR)"
 step "gpu-initd status --labels (kubelet --node-labels)"
 "$B/gpu-initd" --root "$SIMROOT" status --labels
 
-step "switch the node to vm-vgpu: 8 x H100XM-10C per GPU"
+step "vm-vgpu on this H100 node: what gpu-initd check says"
 kill -TERM "$GI"; wait "$GI" 2>/dev/null || true
 mkdir -p "$SIMROOT/etc/gpu-initd"
 cat >"$SIMROOT/etc/gpu-initd/config.json" <<'JSON'
 { "mode": "vm-vgpu",
-  "vgpu-config": "default",
   "vgpu-configs": { "default": [ { "devices": "all", "vgpu-devices": { "H100XM-10C": 8 } } ] } }
 JSON
 cat "$SIMROOT/etc/gpu-initd/config.json"
-gi run >"$SIMROOT/gpu-initd-vgpu.log" 2>&1 &
-GI=$!
-PIDS+=($GI)
-wait_resources 1
-ks status
+gi check 2>&1 | grep -E "^problem|OK" || true
+echo "(Hopper vGPU through NVIDIA's vendor-specific VFIO is not in this build yet; the A100 node next shows vm-vgpu)"
 
-step "done: tearing the simulated node down"
+step "done with the H100 node: tearing it down"
