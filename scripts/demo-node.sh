@@ -2,22 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # The demo's steps, run by scripts/demo.sh inside the simulated node's
 # namespaces ($SIMROOT: the node root, $SIMFS: the simfs mount).
-set -euo pipefail
-TOP=$(cd "$(dirname "$0")/.." && pwd)
-cd "$TOP"
-source tests/it/lib.sh
-source tests/it/initd-lib.sh
-B=$TOP/build
-PIDS=()
-cleanup() {
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+source "$(dirname "$0")/demo-lib.sh"
 
-step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
-ks() { "$B/kubelet-stub" --root "$SIMROOT" "$@"; }
 # wait_resources N: until kubelet-stub lists N resources with devices
 wait_resources() {
 	local i
@@ -30,8 +16,6 @@ print(sum(1 for v in d["status"]["allocatable"].values() if int(v) > 0))' 2>/dev
 	done
 	fail "the resources did not register"
 }
-
-initd_seam   # libkmod sees simfs's modules; finit_module is trapped (build/tests/kmod-trap)
 
 step "gpu-initd check (read-only diagnosis of the node)"
 gi check || true

@@ -2,23 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # The demo's vm-vgpu part, on a simulated 8x A100 PCIe node (vGPU host
 # driver, mdev on SR-IOV VFs): 4 x A100-10C per GPU, served to kubelet-stub.
-set -euo pipefail
-TOP=$(cd "$(dirname "$0")/.." && pwd)
-cd "$TOP"
-source tests/it/lib.sh
-source tests/it/initd-lib.sh
-B=$TOP/build
-PIDS=()
-cleanup() {
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
-ks() { "$B/kubelet-stub" --root "$SIMROOT" "$@"; }
-
-initd_seam
+source "$(dirname "$0")/demo-lib.sh"
 step "vm-vgpu on an 8x A100 node: 4 x A100-10C per GPU (mdevs on SR-IOV VFs)"
 mkdir -p "$SIMROOT/etc/gpu-initd"
 cat >"$SIMROOT/etc/gpu-initd/config.json" <<'JSON'
