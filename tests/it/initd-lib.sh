@@ -54,3 +54,32 @@ expect_rc() {
 # A command failing under set -e names itself.
 set -E
 trap 'echo "FAIL: \"$BASH_COMMAND\" exited $? (line $LINENO)" >&2' ERR
+
+# crash_at N CONFIG: run `apply` with CONFIG, stall its Nth sysfs write and
+# SIGKILL gpu-initd there (prints STALLED); if it finishes before N writes,
+# just let it.  N 0 does nothing.  The caller then re-runs apply.
+crash_at() {
+	local n=$1 cfg=$2 trap_pid stalled=0 child i
+	[ "$n" -gt 0 ] || return 0
+	echo "stall-nth $n" >"$SIMFS/.simfs/control"
+	"$KMOD_TRAP" --control "$SIMFS/.simfs/control" -- "$GPU_INITD" --root "$SIMROOT" --config "$cfg" apply 2>/dev/null &
+	trap_pid=$!
+	for ((i = 0; i < 1000; i++)); do
+		[ "$(stat_get stalled)" = 1 ] && { stalled=1; break; }
+		kill -0 $trap_pid 2>/dev/null || break
+		sleep 0.01
+	done
+	if [ $stalled = 1 ]; then
+		child=$(pgrep -P $trap_pid -x gpu-initd) || fail "no gpu-initd under the trap"
+		kill -KILL "$child"
+		wait $trap_pid || true
+		echo release >"$SIMFS/.simfs/control"
+		# simfs drops the write of a killed writer once it sees the
+		# interrupt; wait until it is done with it either way
+		for ((i = 0; i < 500; i++)); do [ "$(stat_get stalled)" = 0 ] && break; sleep 0.01; done
+		echo "STALLED"
+	else
+		wait $trap_pid || true
+		echo release >"$SIMFS/.simfs/control"
+	fi
+}

@@ -30,28 +30,7 @@ one_run() {
 	echo "$1" >$SIMROOT/from.json
 	echo "$2" >$SIMROOT/to.json
 	gi --config $SIMROOT/from.json apply 2>/dev/null || true
-	if [ $n -gt 0 ]; then
-		echo "stall-nth $n" >$SIMFS/.simfs/control
-		"$KMOD_TRAP" --control "$SIMFS/.simfs/control" -- "$GPU_INITD" --root "$SIMROOT" --config $SIMROOT/to.json apply 2>/dev/null &
-		trap_pid=$!
-		stalled=0
-		for ((i = 0; i < 1000; i++)); do
-			[ "$(stat_get stalled)" = 1 ] && { stalled=1; break; }
-			kill -0 $trap_pid 2>/dev/null || break
-			sleep 0.01
-		done
-		if [ $stalled = 1 ]; then
-			child=$(pgrep -P $trap_pid -x gpu-initd) || fail "no gpu-initd under the trap"
-			kill -KILL $child
-			wait $trap_pid || true
-			echo release >$SIMFS/.simfs/control
-			for ((i = 0; i < 500; i++)); do [ "$(stat_get stalled)" = 0 ] && break; sleep 0.01; done
-			echo "STALLED"
-		else
-			wait $trap_pid || true
-			echo release >$SIMFS/.simfs/control
-		fi
-	fi
+	crash_at $n $SIMROOT/to.json
 	rc=0
 	gi --config $SIMROOT/to.json apply 2>/dev/null || rc=$?
 	echo "rc $rc"
