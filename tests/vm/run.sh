@@ -1,0 +1,90 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The real-kernel suite: each tests/vm/s-*.sh scenario boots Debian's kernel
+# (scripts/kernel-pkg.sh) under QEMU/TCG, q35 with an emulated Intel IOMMU,
+# from an initramfs holding busybox, the static gpu-initd and kubelet-stub,
+# vmtool, the vfio/stub modules with their modules.dep, tests/vm/init and the
+# scenario.  The scenario's header names its extra QEMU arguments
+# (`# qemu: ...`) and kernel command line (`# append: ...`).  Pass = QEMU
+# exit status 1 (the guest wrote 0 to isa-debug-exit) and "VM-RESULT: PASS"
+# on the serial console; a failed scenario's serial log stays in build/vm/.
+# TCG only: KVM on these machines hangs rather than fails.
+#
+# Usage: tests/vm/run.sh [GLOB]   (default s-*)
+set -u
+cd "$(dirname "$0")/../.."
+OUT=build/vm
+S=build/static
+for b in $S/gpu-initd $S/kubelet-stub $OUT/vmtool; do
+	[ -x "$b" ] || { echo "vm: $b missing (make check-vm builds it)" >&2; exit 1; }
+done
+read -r KVER KROOT < <(scripts/kernel-pkg.sh build/kernel) || exit 1
+BUSYBOX=/bin/busybox
+file -L "$BUSYBOX" | grep -q 'statically linked' || { echo "vm: $BUSYBOX is not static (busybox-static)" >&2; exit 1; }
+
+# The modules gpu-initd may load, with their dependencies (modules.dep) and
+# softdeps (vfio's "post: vfio_iommu_type1") resolved by depmod from the
+# copied files; modules.builtin so libkmod knows what needs no file.
+MODULES="vfio vfio_iommu_type1 vfio_virqfd vfio-pci-core vfio-pci irqbypass pci-stub pci-pf-stub"
+
+# base: everything but the scenario, rebuilt only when an input is newer
+base=$OUT/base
+stamp=$base/.stamp
+if [ ! -f $stamp ] || [ -n "$(find $S/gpu-initd $S/kubelet-stub $OUT/vmtool tests/vm/init \
+	tests/vm/lib.sh "$0" -newer $stamp 2>/dev/null)" ]; then
+	rm -rf $base && mkdir -p $base/bin $base/lib/modules/$KVER $base/boot
+	for d in dev proc sys run tmp etc var; do mkdir -p $base/$d; done
+	cp $BUSYBOX $base/bin/busybox
+	ln -s busybox $base/bin/sh
+	cp $S/gpu-initd $S/kubelet-stub $OUT/vmtool $base/bin/
+	install -m 755 tests/vm/init $base/init
+	cp tests/vm/lib.sh $base/lib.sh
+	cp "$KROOT/boot/config-$KVER" $base/boot/
+	km=$KROOT/lib/modules/$KVER
+	for m in $MODULES; do
+		f=$(grep -E "(^|/)$m\.ko:" "$km/modules.dep" | cut -d: -f1)
+		[ -n "$f" ] || { echo "vm: module $m not in $km/modules.dep" >&2; exit 1; }
+		mkdir -p "$base/lib/modules/$KVER/$(dirname "$f")"
+		cp "$km/$f" "$base/lib/modules/$KVER/$f"
+	done
+	cp "$km"/modules.builtin "$km"/modules.builtin.modinfo "$km"/modules.order $base/lib/modules/$KVER/
+	PATH=$PATH:/usr/sbin:/sbin depmod -b $base "$KVER" || exit 1
+	touch $stamp
+fi
+
+pass=0 failed=()
+for t in tests/vm/${1:-s-*}.sh; do
+	[ -e "$t" ] || continue
+	name=$(basename "$t" .sh)
+	root=$OUT/$name.root
+	rm -rf "$root" && cp -a $base "$root"
+	cp "$t" "$root/scenario.sh"
+	echo "$name" >"$root/scenario.name"
+	(cd "$root" && find . ! -name .stamp | cpio -o -H newc --quiet) >"$OUT/$name.cpio"
+	rm -rf "$root"
+	qemu_args=$(sed -n 's/^# qemu: //p' "$t" | tr '\n' ' ')
+	append=$(sed -n 's/^# append: //p' "$t" | tr '\n' ' ')
+	log=$OUT/$name.log
+	start=$(date +%s%N)
+	rc=0
+	# shellcheck disable=SC2086
+	timeout 120 qemu-system-x86_64 -accel tcg -machine q35,kernel-irqchip=split \
+		-device intel-iommu,intremap=on,caching-mode=on -nographic -no-reboot \
+		-m 512 -nic none -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+		-kernel "$KROOT/boot/vmlinuz-$KVER" -initrd "$OUT/$name.cpio" \
+		-append "console=ttyS0 panic=-1 loglevel=4 $append" $qemu_args \
+		</dev/null >"$log" 2>&1 || rc=$?
+	ms=$((($(date +%s%N) - start) / 1000000))
+	rm -f "$OUT/$name.cpio"
+	if [ "$rc" = 1 ] && grep -q '^VM-RESULT: PASS' "$log"; then
+		pass=$((pass + 1)) res=ok
+		[ -n "${VM_KEEP_LOGS:-}" ] || rm -f "$log"
+	else
+		res="FAIL (qemu exit $rc, serial log $log)"
+		failed+=("$name")
+		tail -n 40 "$log" | sed "s/^/  $name| /"
+	fi
+	printf '%-32s %s (%d.%03ds)\n' "$name" "$res" $((ms / 1000)) $((ms % 1000))
+done
+echo "vm: $pass passed, ${#failed[@]} failed"
+[ ${#failed[@]} -eq 0 ]
