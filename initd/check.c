@@ -162,7 +162,7 @@ int check_build(int rootfd, const char *rootdir, const struct config *c, struct 
 				r.allowed[i] = true;
 		for (size_t j = 0; j < r.devs.n; j++)
 			if (r.selected[j] &&
-			    (pcidev_same_slot(q, &r.devs.dev[j]) ||
+			    ((pcidev_same_slot(q, &r.devs.dev[j]) && pcidev_is_card_function(q)) ||
 			     (r.allowed[i] && q->group >= 0 && q->group == r.devs.dev[j].group))) {
 				if ((e = add_dev(&r, i, false)) < 0)
 					goto fail;

@@ -174,6 +174,16 @@ static void group_rules(void **state)
 	assert_int_equal(group_assess(node, NN, s, 2, &g), 0);
 	assert_true(group_is_safe(&g));
 	assert_int_equal(g.role[1], ROLE_COMPANION);
+	/* another kind of function in the slot (not audio/USB) is a device of
+	 * its own: the group is unsafe (QEMU's two-function edu, tests/vm) */
+	node[2].class = 0x00ff00;
+	assert_int_equal(group_assess(node, NN, s, 2, &g), 0);
+	assert_false(group_is_safe(&g));
+	assert_int_equal(g.role[1], ROLE_FOREIGN);
+	node[2].class = 0x0c0330; /* USB-C's USB controller goes along */
+	assert_int_equal(group_assess(node, NN, s, 2, &g), 0);
+	assert_true(group_is_safe(&g));
+	node[2].class = 0x040300;
 	/* selecting only 9a: 9b (another card) is foreign */
 	sel("{\"devices\": [\"0000:9a:00.0\"]}", s, &un);
 	assert_int_equal(group_assess(node, NN, s, 28, &g), 0);

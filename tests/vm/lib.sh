@@ -1,6 +1,6 @@
 # Helpers for the guest side of tests/vm scenarios (busybox sh, sourced).
 fail() {
-	echo "FAIL: $*"
+	echo "FAIL: $*" >/dev/console
 	exit 1
 }
 
