@@ -28,3 +28,8 @@ expect_exit() {
 	"$@" || rc=$?
 	[ "$rc" = "$want" ] || fail "$*: exit $rc, expected $want"
 }
+
+# flat FILE: FILE's JSON without whitespace, for grep (no JSON tool in busybox)
+flat() {
+	tr -d ' \t\n' <"$1"
+}
