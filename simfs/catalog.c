@@ -18,6 +18,8 @@ const struct driver_desc sim_driver_catalog[] = {
 	{ .name = "vfio-pci", .module = "vfio_pci", .flags = DRV_VFIO | DRV_OVERRIDE_ONLY },
 	{ .name = "nvgrace_gpu_vfio_pci", .module = "nvgrace_gpu_vfio_pci", .flags = DRV_VFIO | DRV_OVERRIDE_ONLY },
 	{ .name = "pci-pf-stub", .module = "pci_pf_stub", .flags = DRV_SRIOV | DRV_OVERRIDE_ONLY },
+	/* no ids unless its ids= parameter gives some: binds through driver_override */
+	{ .name = "pci-stub", .module = "pci_stub", .flags = DRV_OVERRIDE_ONLY },
 	{ .name = "snd_hda_intel", .module = "snd_hda_intel", .ids = { { CLASS(0x040300, 0xffff00) } }, .nids = 1 },
 	{ .name = "nvme", .module = "nvme", .flags = DRV_SRIOV, .ids = { { CLASS(0x010802, 0xffffff) } }, .nids = 1 },
 	{ .name = "mlx5_core", .module = "mlx5_core", .flags = DRV_SRIOV,
@@ -44,6 +46,7 @@ const struct module_desc sim_module_catalog[] = {
 		       "vfio_pci:v000010DEd00002348sv*sd*bc*sc*i*" } },
 	{ .name = "mdev", .path = VFIO_DIR "mdev/mdev.ko", .deps = { "vfio" } },
 	{ .name = "pci_pf_stub", .path = "kernel/drivers/pci/pci-pf-stub.ko" },
+	{ .name = "pci_stub", .path = "kernel/drivers/pci/pci-stub.ko" },
 	{ .name = "nvidia", .path = "updates/dkms/nvidia.ko",
 	  .aliases = { "pci:v000010DEd*sv*sd*bc03sc00i00", "pci:v000010DEd*sv*sd*bc03sc02i00",
 		       "pci:v000010DEd*sv*sd*bc06sc80i00" } },
