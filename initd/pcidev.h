@@ -17,6 +17,7 @@ struct pcidev {
 	int numa;	 /* -1: none */
 	int group;	 /* -1: no IOMMU group */
 	bool is_vf;
+	struct pci_addr pf; /* a VF's physfn */
 	int numvfs;	   /* -1: no sriov_numvfs */
 	char driver[64];   /* "" when unbound */
 	char override[64]; /* "" when unset */
