@@ -41,3 +41,21 @@ for cfg in "{ \"sriov-vfs\": { \"0000:00:06.0\": 1 } }" "{ \"sriov-vfs\": { \"00
 	[ "$(stat_get writes)" = "$w" ] || fail "$cfg: apply wrote to sysfs"
 done
 '
+
+# a PF on its own driver (nvme configures SR-IOV itself) keeps it: no
+# pci-pf-stub, the VFs still go to vfio-pci (simfs only: the guest's
+# initramfs carries no nvme driver)
+tests/simnode run fixtures/qemu-nvme-sriov.json -- bash -c '
+source tests/it/lib.sh; source tests/it/initd-lib.sh
+initd_seam
+pf=0000:00:06.0; P=$SIMROOT/sys/bus/pci/devices/$pf
+echo "modprobe nvme" >$SIMFS/.simfs/control
+[ -L $P/driver ] || echo $pf >$SIMROOT/sys/bus/pci/drivers_probe
+expect_drv $pf nvme
+expect_rc 0 gi --config <(echo "{ \"sriov-vfs\": { \"0000:00:06.0\": 2 }, \"resource-names\": { \"1b36:0010\": \"example.com/nvme-vf\" } }") apply
+expect_drv $pf nvme
+[ "$(cat $P/sriov_drivers_autoprobe)" = 0 ] || fail "VF autoprobe still on"
+expect_drv 0000:00:06.1 vfio-pci
+expect_drv 0000:00:06.2 vfio-pci
+! grep -q "^pci_pf_stub " $SIMROOT/proc/modules || fail "pci-pf-stub loaded for a PF on its driver"
+'

@@ -119,6 +119,7 @@ static int setup_node(void **state)
 		pci_addr_format(&node[i].addr, node[i].bdf);
 	}
 	node[11].is_vf = true;
+	node[11].pf = node[10].addr;
 	return 0;
 }
 
@@ -150,6 +151,31 @@ static void selection(void **state)
 	assert_int_equal(sel("{\"devices\": [\"10b5:*\"]}", s, &un), 3);
 	assert_int_equal(sel("{\"devices\": [\"0000:18:00.0\", 7, \"1234:11e8\"]}", s, &un), 1);
 	assert_int_equal(un, 1);
+}
+
+/* "sriov-vfs": the PF's VFs are selected, the PF never */
+static void sriov_selection(void **state)
+{
+	bool s[NN];
+	int un;
+	assert_int_equal(sel("{\"sriov-vfs\": {\"0000:9b:00.0\": 4}}", s, &un), 5);
+	assert_false(s[10]);
+	assert_true(s[11]);
+	assert_true(s[9]);
+	assert_int_equal(sel("{\"devices\": [\"10de:2330\"], \"sriov-vfs\": {\"10de:2330\": 1}}", s, &un), 1);
+	assert_false(s[3]);
+	assert_false(s[9]);
+	assert_false(s[10]);
+	assert_true(s[11]);
+	assert_int_equal(un, -1);
+	struct config c;
+	char err[128];
+	const char *js = "{\"sriov-vfs\": {\"10de:2330\": 3}}";
+	config_init(&c);
+	assert_int_equal(config_parse(&c, js, strlen(js), err, sizeof(err)), 0);
+	assert_int_equal(select_sriov_want(&c, &node[10]), 3);
+	assert_int_equal(select_sriov_want(&c, &node[11]), 0); /* a VF has the PF's id: not a PF */
+	assert_int_equal(select_sriov_want(&c, &node[5]), 0);
 }
 
 static void group_rules(void **state)
@@ -288,6 +314,7 @@ int main(void)
 	    cmocka_unit_test(naming_transform_cases),
 	    cmocka_unit_test(naming_builtin_and_precedence),
 	    cmocka_unit_test(selection),
+	    cmocka_unit_test(sriov_selection),
 	    cmocka_unit_test(group_rules),
 	    cmocka_unit_test(vfio_variant),
 	    cmocka_unit_test(sriov_step),
