@@ -27,4 +27,8 @@ for m in vfio vfio_pci vfio_iommu_type1; do
 	! grep -q "^$m " $SIMROOT/proc/modules || fail "apply loaded $m with the IOMMU off"
 done
 [ ! -e $SIMROOT/run/gpu-initd/ready ] || fail "readiness file with the IOMMU off"
+# the end state the real kernel left (tests/vm/golden, from the guest)
+source tests/vm/state.sh
+diff -u tests/vm/golden/s-iommu-off.state <(state_dump $SIMROOT) || fail "simfs and the real kernel disagree"
+
 '

@@ -31,4 +31,8 @@ w=$(stat_get writes)
 expect_rc 0 gi apply
 [ "$(stat_get writes)" = "$w" ] || fail "second apply wrote to sysfs"
 expect_drv $bdf vfio-pci
+# the end state the real kernel left (tests/vm/golden, from the guest)
+source tests/vm/state.sh
+diff -u tests/vm/golden/s-passthrough.state <(state_dump $SIMROOT) || fail "simfs and the real kernel disagree"
+
 '

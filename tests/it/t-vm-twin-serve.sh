@@ -35,4 +35,8 @@ $K restart
 for i in $(seq 1000); do [ "$(grep -c "registered with kubelet" $SIMROOT/serve.log)" = 2 ] && break; sleep 0.01; done
 [ "$(grep -c "registered with kubelet" $SIMROOT/serve.log)" = 2 ] || fail "no second registration: $(cat $SIMROOT/serve.log)"
 kill $gs $ks; wait $gs $ks 2>/dev/null || true
+# the end state the real kernel left (tests/vm/golden, from the guest)
+source tests/vm/state.sh
+diff -u tests/vm/golden/s-serve.state <(state_dump $SIMROOT) || fail "simfs and the real kernel disagree"
+
 '

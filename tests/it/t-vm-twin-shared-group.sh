@@ -23,4 +23,8 @@ expect_rc 1 gi apply
 expect_drv $b pci-stub
 expect_drv $a none
 [ "$(cat $S/$a/driver_override)" = "(null)" ] || fail "05.0 driver_override written"
+# the end state the real kernel left (tests/vm/golden, from the guest)
+source tests/vm/state.sh
+diff -u tests/vm/golden/s-shared-group.state <(state_dump $SIMROOT) || fail "simfs and the real kernel disagree"
+
 '

@@ -40,6 +40,10 @@ for cfg in "{ \"sriov-vfs\": { \"0000:00:06.0\": 1 } }" "{ \"sriov-vfs\": { \"00
 	expect_rc 1 gi --config <(echo "$cfg") apply 2>/dev/null
 	[ "$(stat_get writes)" = "$w" ] || fail "$cfg: apply wrote to sysfs"
 done
+# the end state the real kernel left (tests/vm/golden, from the guest)
+source tests/vm/state.sh
+diff -u tests/vm/golden/s-sriov.state <(state_dump $SIMROOT) || fail "simfs and the real kernel disagree"
+
 '
 
 # a PF on its own driver (nvme configures SR-IOV itself) keeps it: no

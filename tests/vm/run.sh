@@ -7,7 +7,9 @@
 # scenario.  The scenario's header names its extra QEMU arguments
 # (`# qemu: ...`) and kernel command line (`# append: ...`).  Pass = QEMU
 # exit status 1 (the guest wrote 0 to isa-debug-exit) and "VM-RESULT: PASS"
-# on the serial console; a failed scenario's serial log stays in build/vm/.
+# on the serial console, and the guest's end state (tests/vm/state.sh) equal
+# to tests/vm/golden/<scenario>.state (VM_UPDATE_GOLDEN=1 rewrites them);
+# a failed scenario's serial log stays in build/vm/.
 # TCG only: KVM on these machines hangs rather than fails.
 #
 # Usage: tests/vm/run.sh [GLOB]   (default s-*)
@@ -31,14 +33,14 @@ MODULES="vfio vfio_iommu_type1 vfio_virqfd vfio-pci-core vfio-pci irqbypass pci-
 base=$OUT/base
 stamp=$base/.stamp
 if [ ! -f $stamp ] || [ -n "$(find $S/gpu-initd $S/kubelet-stub $OUT/vmtool tests/vm/init \
-	tests/vm/lib.sh "$0" -newer $stamp 2>/dev/null)" ]; then
+	tests/vm/lib.sh tests/vm/state.sh "$0" -newer $stamp 2>/dev/null)" ]; then
 	rm -rf $base && mkdir -p $base/bin $base/lib/modules/$KVER $base/boot
 	for d in dev proc sys run tmp etc var; do mkdir -p $base/$d; done
 	cp $BUSYBOX $base/bin/busybox
 	ln -s busybox $base/bin/sh
 	cp $S/gpu-initd $S/kubelet-stub $OUT/vmtool $base/bin/
 	install -m 755 tests/vm/init $base/init
-	cp tests/vm/lib.sh $base/lib.sh
+	cp tests/vm/lib.sh tests/vm/state.sh $base/
 	cp "$KROOT/boot/config-$KVER" $base/boot/
 	km=$KROOT/lib/modules/$KVER
 	for m in $MODULES; do
@@ -76,13 +78,25 @@ for t in tests/vm/${1:-s-*}.sh; do
 		</dev/null >"$log" 2>&1 || rc=$?
 	ms=$((($(date +%s%N) - start) / 1000000))
 	rm -f "$OUT/$name.cpio"
-	if [ "$rc" = 1 ] && grep -q '^VM-RESULT: PASS' "$log"; then
+	# the guest's end state must be the golden one (the simfs twin
+	# compares its own against the same file)
+	golden=tests/vm/golden/$name.state
+	state_ok=1
+	sed -n 's/^STATE| //p' "$log" | tr -d '\r' >"$OUT/$name.state"
+	if [ -n "${VM_UPDATE_GOLDEN:-}" ]; then
+		mkdir -p tests/vm/golden && cp "$OUT/$name.state" "$golden"
+	elif ! diff -u "$golden" "$OUT/$name.state" >"$OUT/$name.state.diff"; then
+		state_ok=
+	fi
+	if [ "$rc" = 1 ] && grep -q '^VM-RESULT: PASS' "$log" && [ -n "$state_ok" ]; then
 		pass=$((pass + 1)) res=ok
+		rm -f "$OUT/$name.state" "$OUT/$name.state.diff"
 		[ -n "${VM_KEEP_LOGS:-}" ] || rm -f "$log"
 	else
 		res="FAIL (qemu exit $rc, serial log $log)"
 		failed+=("$name")
-		tail -n 40 "$log" | sed "s/^/  $name| /"
+		grep -v '^STATE| ' "$log" | tail -n 40 | sed "s/^/  $name| /"
+		[ -n "$state_ok" ] || { echo "  $name| end state differs from $golden:"; sed "s/^/  $name| /" "$OUT/$name.state.diff"; }
 	fi
 	printf '%-32s %s (%d.%03ds)\n' "$name" "$res" $((ms / 1000)) $((ms % 1000))
 done
