@@ -4,7 +4,7 @@
 #
 # The initramfs holds the static gpu-initd and kubelet-stub (`make static`
 # builds both) and vmtool, a static guest helper (VFIO group status,
-# isa-debug-exit).
+# isa-debug-exit, single sysfs writes reporting the errno by name).
 
 STATIC_PROGS += $(STATIC_BUILD)/kubelet-stub
 VM_TOOL := build/vm/vmtool
@@ -16,5 +16,8 @@ $(VM_TOOL): tests/vm/vmtool.c
 .PHONY: check-vm
 check-vm: setup static $(VM_TOOL)
 	@tests/vm/run.sh
+
+# the simfs twins (tests/it/t-vm-twin-*) ask simfs through vmtool too
+check-it: $(VM_TOOL)
 
 CHECK_EXTRA += check-vm

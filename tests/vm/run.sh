@@ -33,14 +33,14 @@ MODULES="vfio vfio_iommu_type1 vfio_virqfd vfio-pci-core vfio-pci irqbypass pci-
 base=$OUT/base
 stamp=$base/.stamp
 if [ ! -f $stamp ] || [ -n "$(find $S/gpu-initd $S/kubelet-stub $OUT/vmtool tests/vm/init \
-	tests/vm/lib.sh tests/vm/state.sh "$0" -newer $stamp 2>/dev/null)" ]; then
+	tests/vm/lib.sh tests/vm/state.sh tests/vm/behaviour.sh "$0" -newer $stamp 2>/dev/null)" ]; then
 	rm -rf $base && mkdir -p $base/bin $base/lib/modules/$KVER $base/boot
 	for d in dev proc sys run tmp etc var; do mkdir -p $base/$d; done
 	cp $BUSYBOX $base/bin/busybox
 	ln -s busybox $base/bin/sh
 	cp $S/gpu-initd $S/kubelet-stub $OUT/vmtool $base/bin/
 	install -m 755 tests/vm/init $base/init
-	cp tests/vm/lib.sh tests/vm/state.sh $base/
+	cp tests/vm/lib.sh tests/vm/state.sh tests/vm/behaviour.sh $base/
 	cp "$KROOT/boot/config-$KVER" $base/boot/
 	km=$KROOT/lib/modules/$KVER
 	for m in $MODULES; do
