@@ -210,14 +210,18 @@ static int parse_sriov(struct config *c, const struct json_doc *d, int v, char *
 	return 0;
 }
 
+bool sriov_want_matches(const struct sriov_want *w, uint16_t vendor, uint16_t device, const struct pci_addr *pf)
+{
+	const struct selector *s = &w->pf;
+	return s->kind == SEL_ADDR ? pci_addr_cmp(&s->addr, pf) == 0
+				   : s->vendor == vendor && (s->device < 0 || s->device == device);
+}
+
 unsigned config_sriov_vfs(const struct config *c, uint16_t vendor, uint16_t device, const struct pci_addr *pf)
 {
-	for (size_t i = 0; i < c->nsriov; i++) {
-		const struct selector *s = &c->sriov[i].pf;
-		if (s->kind == SEL_ADDR ? pci_addr_cmp(&s->addr, pf) == 0
-					: s->vendor == vendor && (s->device < 0 || s->device == device))
+	for (size_t i = 0; i < c->nsriov; i++)
+		if (sriov_want_matches(&c->sriov[i], vendor, device, pf))
 			return c->sriov[i].numvfs;
-	}
 	return 0;
 }
 

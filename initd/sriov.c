@@ -19,10 +19,9 @@ int sriov_assess(int rootfd, const struct config *c, const struct pcidevs *devs,
 		bool any = false;
 		for (size_t i = 0; i < devs->n; i++) {
 			const struct pcidev *p = &devs->dev[i];
-			struct config one = { .nsriov = 1, .sriov = { c->sriov[s] } };
-			unsigned want = select_sriov_want(&one, p);
-			if (want == 0)
+			if (p->is_vf || !sriov_want_matches(&c->sriov[s], p->vendor, p->device, &p->addr))
 				continue;
+			unsigned want = select_sriov_want(c, p); /* the first entry naming it wins */
 			any = true;
 			char path[96];
 			int total = -1;
