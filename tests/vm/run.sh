@@ -5,7 +5,8 @@
 # from an initramfs holding busybox, the static gpu-initd and kubelet-stub,
 # vmtool, the vfio/stub modules with their modules.dep, tests/vm/init and the
 # scenario.  The scenario's header names its extra QEMU arguments
-# (`# qemu: ...`) and kernel command line (`# append: ...`).  Pass = QEMU
+# (`# qemu: ...`), kernel command line (`# append: ...`) and, with
+# `# iommu: none`, a machine without the emulated IOMMU.  Pass = QEMU
 # exit status 1 (the guest wrote 0 to isa-debug-exit) and "VM-RESULT: PASS"
 # on the serial console, and the guest's end state (tests/vm/state.sh) equal
 # to tests/vm/golden/<scenario>.state (VM_UPDATE_GOLDEN=1 rewrites them);
@@ -65,13 +66,15 @@ for t in tests/vm/${1:-s-*}.sh; do
 	(cd "$root" && find . ! -name .stamp | cpio -o -H newc --quiet) >"$OUT/$name.cpio"
 	rm -rf "$root"
 	qemu_args=$(sed -n 's/^# qemu: //p' "$t" | tr '\n' ' ')
+	iommu="-device intel-iommu,intremap=on,caching-mode=on"
+	! grep -q '^# iommu: none$' "$t" || iommu=
 	append=$(sed -n 's/^# append: //p' "$t" | tr '\n' ' ')
 	log=$OUT/$name.log
 	start=$(date +%s%N)
 	rc=0
 	# shellcheck disable=SC2086
 	timeout 120 qemu-system-x86_64 -accel tcg -machine q35,kernel-irqchip=split \
-		-device intel-iommu,intremap=on,caching-mode=on -nographic -no-reboot \
+		$iommu -nographic -no-reboot \
 		-m 512 -nic none -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
 		-kernel "$KROOT/boot/vmlinuz-$KVER" -initrd "$OUT/$name.cpio" \
 		-append "console=ttyS0 panic=-1 loglevel=4 $append" $qemu_args \
