@@ -3,7 +3,7 @@
 # guest): QEMU's edu selected by vendor:device and named by resource-names;
 # check passes, apply loads vfio-pci with its dependencies and
 # vfio_iommu_type1 (vfio's softdep), binds it, the group node appears, a
-# second apply writes nothing.
+# second apply writes nothing; container mode gives it back.
 source "$(dirname "$0")/lib.sh"
 
 tests/simnode run fixtures/qemu-edu.json -- bash -c '
@@ -31,6 +31,11 @@ w=$(stat_get writes)
 expect_rc 0 gi apply
 [ "$(stat_get writes)" = "$w" ] || fail "second apply wrote to sysfs"
 expect_drv $bdf vfio-pci
+# and back: container mode gives the device to its default driver (none)
+expect_rc 0 gi --config <(echo "{ \"mode\": \"container\", \"devices\": [\"1234:11e8\"], \"resource-names\": { \"1234:11e8\": \"example.com/edu\" } }") apply
+expect_drv $bdf none
+[ "$(cat $SIMROOT/sys/bus/pci/devices/$bdf/driver_override)" = "(null)" ] || fail "driver_override left set"
+[ ! -e $SIMROOT/dev/vfio/$g ] || fail "/dev/vfio/$g left behind"
 # the end state the real kernel left (tests/vm/golden, from the guest)
 source tests/vm/state.sh
 diff -u tests/vm/golden/s-passthrough.state <(state_dump $SIMROOT) || fail "simfs and the real kernel disagree"

@@ -3,7 +3,7 @@
 # passes, apply loads vfio-pci with libkmod (its dependencies from
 # modules.dep, vfio_iommu_type1 through vfio's softdep), binds the device,
 # /dev/vfio/<group> appears and the group is viable.  A second apply changes
-# nothing.  Twin on simfs: tests/it/t-vm-twin-passthrough.sh.
+# nothing; container mode then gives the device back (no driver).  Twin on simfs: tests/it/t-vm-twin-passthrough.sh.
 # qemu: -device edu,addr=05.0
 . /lib.sh
 bdf=0000:00:05.0
@@ -27,3 +27,9 @@ grep -q '"1234:11e8"\|0000:00:05.0' /run/gpu-initd/status.json || fail "status.j
 [ -e /run/gpu-initd/ready ] || fail "no readiness file"
 expect_exit 0 gpu-initd apply
 [ "$(driver_of $bdf)" = vfio-pci ] || fail "second apply changed the binding"
+# and back: container mode gives the device to its default driver (none)
+echo '{ "mode": "container", "devices": ["1234:11e8"], "resource-names": { "1234:11e8": "example.com/edu" } }' >/tmp/container.json
+expect_exit 0 gpu-initd --config /tmp/container.json apply
+[ -z "$(driver_of $bdf)" ] || fail "still on $(driver_of $bdf) after container apply"
+[ "$(cat /sys/bus/pci/devices/$bdf/driver_override)" = "(null)" ] || fail "driver_override left set"
+[ ! -e /dev/vfio/$g ] || fail "/dev/vfio/$g left behind"
