@@ -46,9 +46,9 @@ diff -u tests/vm/golden/s-sriov.state <(state_dump $SIMROOT) || fail "simfs and 
 
 '
 
-# a PF on its own driver (nvme configures SR-IOV itself) keeps it: no
-# pci-pf-stub, the VFs still go to vfio-pci (simfs only: the guest's
-# initramfs carries no nvme driver)
+# twin of tests/vm/s-sriov-pf-driver.sh: a PF on its own driver (nvme
+# configures SR-IOV itself) keeps it: no pci-pf-stub, the VFs still go to
+# vfio-pci
 tests/simnode run fixtures/qemu-nvme-sriov.json -- bash -c '
 source tests/it/lib.sh; source tests/it/initd-lib.sh
 initd_seam
@@ -62,4 +62,6 @@ expect_drv $pf nvme
 expect_drv 0000:00:06.1 vfio-pci
 expect_drv 0000:00:06.2 vfio-pci
 ! grep -q "^pci_pf_stub " $SIMROOT/proc/modules || fail "pci-pf-stub loaded for a PF on its driver"
+source tests/vm/state.sh
+diff -u tests/vm/golden/s-sriov-pf-driver.state <(state_dump $SIMROOT) || fail "simfs and the real kernel disagree"
 '

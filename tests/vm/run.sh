@@ -28,7 +28,11 @@ file -L "$BUSYBOX" | grep -q 'statically linked' || { echo "vm: $BUSYBOX is not 
 # The modules gpu-initd may load, with their dependencies (modules.dep) and
 # softdeps (vfio's "post: vfio_iommu_type1") resolved by depmod from the
 # copied files; modules.builtin so libkmod knows what needs no file.
-MODULES="vfio vfio_iommu_type1 vfio_virqfd vfio-pci-core vfio-pci irqbypass pci-stub pci-pf-stub"
+# nvme and its dependencies (with the crc algorithms its softdeps name) give
+# s-sriov-pf-driver a PF driver that configures SR-IOV itself.
+MODULES="vfio vfio_iommu_type1 vfio_virqfd vfio-pci-core vfio-pci irqbypass pci-stub pci-pf-stub
+nvme nvme-core t10-pi crc64-rocksoft crc-t10dif crc64 crct10dif_common crct10dif_generic
+crc64_rocksoft_generic"
 
 # base: everything but the scenario, rebuilt only when an input is newer
 base=$OUT/base
