@@ -35,9 +35,10 @@ nvme nvme-core t10-pi crc64-rocksoft crc-t10dif crc64 crct10dif_common crct10dif
 crc64_rocksoft_generic"
 
 # base: everything but the scenario, rebuilt only when an input is newer
+# (or Debian's kernel package changed)
 base=$OUT/base
 stamp=$base/.stamp
-if [ ! -f $stamp ] || [ -n "$(find $S/gpu-initd $S/kubelet-stub $OUT/vmtool tests/vm/init \
+if [ ! -f $stamp ] || [ ! -d $base/lib/modules/$KVER ] || [ -n "$(find $S/gpu-initd $S/kubelet-stub $OUT/vmtool tests/vm/init \
 	tests/vm/lib.sh tests/vm/state.sh tests/vm/behaviour.sh "$0" -newer $stamp 2>/dev/null)" ]; then
 	rm -rf $base && mkdir -p $base/bin $base/lib/modules/$KVER $base/boot
 	for d in dev proc sys run tmp etc var; do mkdir -p $base/$d; done
