@@ -76,7 +76,7 @@ static void fill_from_root(int rootfd, struct pcidev *d)
 	if (rootfs_read_int(rootfd, p, &d->numa) < 0)
 		d->numa = -1;
 	snprintf(p, sizeof(p), "sys/bus/pci/devices/%s/physfn", d->bdf);
-	d->is_vf = rootfs_exists(rootfd, p) > 0;
+	d->is_vf = rootfs_link_basename(rootfd, p, v, sizeof(v)) >= 0 && pci_addr_parse(v, &d->pf) == 0;
 	snprintf(p, sizeof(p), "sys/bus/pci/devices/%s/modalias", d->bdf);
 	if (rootfs_read_attr(rootfd, p, d->modalias, sizeof(d->modalias)) < 0)
 		d->modalias[0] = '\0';
