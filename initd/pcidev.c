@@ -32,6 +32,20 @@ __attribute__((format(printf, 1, 2))) static void pci_quiet_cb(char *msg, ...)
 	(void)msg;
 }
 
+int pcidev_write(int rootfd, int *writes, const char *bdf, const char *attr, const char *val)
+{
+	char p[256];
+	if (bdf)
+		snprintf(p, sizeof(p), "sys/bus/pci/devices/%s/%s", bdf, attr);
+	else
+		snprintf(p, sizeof(p), "sys/bus/pci/%s", attr);
+	(*writes)++;
+	int e = rootfs_write(rootfd, p, val);
+	if (e < 0)
+		log_error_errno(e, "%s%s%s <- %s: %m", bdf ? bdf : "", bdf ? "/" : "", attr, val);
+	return e;
+}
+
 int pcidev_read_driver(int rootfd, const char *bdf, char *buf, size_t size)
 {
 	char p[96];

@@ -39,6 +39,10 @@ void pcidevs_free(struct pcidevs *p);
 int pcidev_refresh(int rootfd, struct pcidev *d);
 /* Current driver name ("" when unbound). */
 int pcidev_read_driver(int rootfd, const char *bdf, char *buf, size_t size);
+/* One counted sysfs write, logged when it fails: sys/bus/pci/devices/
+ * <bdf>/<attr>, or sys/bus/pci/<attr> when bdf is NULL ("drivers_probe",
+ * "drivers/<name>/unbind").  0 or -errno. */
+int pcidev_write(int rootfd, int *writes, const char *bdf, const char *attr, const char *val);
 static inline bool pcidev_is_bridge(const struct pcidev *d)
 {
 	return d->header_type == 1 || (d->class >> 8) == 0x0604;

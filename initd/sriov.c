@@ -48,20 +48,6 @@ int sriov_assess(int rootfd, const struct config *c, const struct pcidevs *devs,
 	return 0;
 }
 
-static int w(int rootfd, int *writes, const char *bdf, const char *attr, const char *val)
-{
-	char p[256];
-	if (bdf)
-		snprintf(p, sizeof(p), DEV "%s/%s", bdf, attr);
-	else
-		snprintf(p, sizeof(p), "sys/bus/pci/%s", attr);
-	(*writes)++;
-	int e = rootfs_write(rootfd, p, val);
-	if (e < 0)
-		log_error_errno(e, "%s%s%s <- %s: %m", bdf ? bdf : "", bdf ? "/" : "", attr, val);
-	return e;
-}
-
 static int enable(int rootfd, struct modules *mods, const struct pcidev *pf, unsigned want, int *writes)
 {
 	char drv[64], n[16];
@@ -71,15 +57,15 @@ static int enable(int rootfd, struct modules *mods, const struct pcidev *pf, uns
 	if (!drv[0]) {
 		if (mods && (e = modules_load(mods, "pci-pf-stub")) < 0)
 			return log_error_errno(e, "loading pci-pf-stub: %m"), e;
-		if ((e = w(rootfd, writes, pf->bdf, "driver_override", "pci-pf-stub")) < 0 ||
-		    (e = w(rootfd, writes, NULL, "drivers_probe", pf->bdf)) < 0)
+		if ((e = pcidev_write(rootfd, writes, pf->bdf, "driver_override", "pci-pf-stub")) < 0 ||
+		    (e = pcidev_write(rootfd, writes, NULL, "drivers_probe", pf->bdf)) < 0)
 			return e;
 		if (pcidev_read_driver(rootfd, pf->bdf, drv, sizeof(drv)) < 0 || strcmp(drv, "pci-pf-stub") != 0)
 			return log_error("%s: pci-pf-stub did not bind", pf->bdf), -ENXIO;
 	}
 	snprintf(n, sizeof(n), "%u", want);
-	if ((e = w(rootfd, writes, pf->bdf, "sriov_drivers_autoprobe", "0")) < 0 ||
-	    (e = w(rootfd, writes, pf->bdf, "sriov_numvfs", n)) < 0)
+	if ((e = pcidev_write(rootfd, writes, pf->bdf, "sriov_drivers_autoprobe", "0")) < 0 ||
+	    (e = pcidev_write(rootfd, writes, pf->bdf, "sriov_numvfs", n)) < 0)
 		return e;
 	log_info("%s: %u VFs enabled (PF on %s, VF autoprobe off)", pf->bdf, want, drv);
 	return 0;
