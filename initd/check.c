@@ -114,6 +114,18 @@ static int cmp_dr(const void *a, const void *b)
 	return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
+int check_vgpu(int rootfd, const struct config *c, struct report *r)
+{
+	vgpu_node_free(r->vgpu);
+	r->vgpu = NULL;
+	r->vgpu_err[0] = '\0';
+	r->reasons &= ~BIT(R_VGPU_PLAN);
+	int e = vgpu_check(rootfd, c, &r->devs, &r->vgpu, r->vgpu_err, sizeof(r->vgpu_err));
+	if (e == -EINVAL)
+		r->reasons |= BIT(R_VGPU_PLAN);
+	return e;
+}
+
 int check_build(int rootfd, const char *rootdir, const struct config *c, struct report *ret)
 {
 	struct report r = {.mode = c->mode, .unmatched = -1};
@@ -146,8 +158,8 @@ int check_build(int rootfd, const char *rootdir, const struct config *c, struct 
 		r.reasons |= BIT(R_NO_DEVICES);
 	if (r.unmatched >= 0)
 		r.reasons |= BIT(R_SELECTOR_UNMATCHED);
-	if (r.mode == MODE_VGPU && vgpu_check(rootfd, c, &r.devs, &r.vgpu, r.vgpu_err, sizeof(r.vgpu_err)) < 0)
-		r.reasons |= BIT(R_VGPU_PLAN);
+	if (r.mode == MODE_VGPU && (e = check_vgpu(rootfd, c, &r)) < 0 && e != -EINVAL)
+		goto fail;
 	if (r.mode == MODE_PASSTHROUGH && r.cause != IOMMU_OK)
 		r.reasons |= BIT(R_IOMMU_OFF);
 	if (r.mode == MODE_PASSTHROUGH && !r.mods)

@@ -79,6 +79,11 @@ struct report {
 	char sriov_err[256];
 };
 
+/* vm-vgpu: (re)reads every GPU's vGPU path and offers and plans, into r
+ * (after VFs were turned on, without reading every PCI function again).
+ * 0, -EINVAL (the plan cannot work: R_VGPU_PLAN, r->vgpu_err), -errno. */
+int check_vgpu(int rootfd, const struct config *c, struct report *r);
+
 /* Reads everything check needs (read-only).  -errno only for failures that
  * make an assessment impossible (no sys/bus/pci); problems become reasons. */
 int check_build(int rootfd, const char *rootdir, const struct config *c, struct report *ret);

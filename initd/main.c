@@ -313,10 +313,10 @@ static int run_apply(const struct args *a, int rootfd, const struct config *c)
 		if (res == 0 && report_ok(&r) && r.vgpu->prepare) {
 			/* VFs to turn on or bind: then the VFs' own types decide */
 			res = vgpu_prepare(rootfd, r.mods, r.vgpu, &st) < 0 ? 1 : 0;
-			if (res == 0) {
+			if (res == 0 && (e = check_vgpu(rootfd, c, &r)) < 0 && e != -EINVAL) {
+				log_error_errno(e, "reading the vGPUs again: %m");
 				report_free(&r);
-				if ((e = check_build(rootfd, a->root, c, &r)) < 0)
-					return log_error_errno(e, "reading the node again: %m"), EXIT_INTERNAL;
+				return EXIT_INTERNAL;
 			}
 		}
 		if (res == 0)

@@ -140,7 +140,7 @@ int vgpu_vf_bind(int rootfd, const char *vf, struct apply_stats *st)
 
 int vgpu_sriov_off(int rootfd, struct modules *mods, const char *pf, struct apply_stats *st)
 {
-	char v[32], drv[64], vf[32], p[160];
+	char v[32], vf[32], p[160];
 	if (read_attr(rootfd, pf, "sriov_numvfs", v, sizeof(v)) < 0 || strcmp(v, "0") == 0)
 		return 0;
 	char pfdrv[64];
@@ -148,10 +148,10 @@ int vgpu_sriov_off(int rootfd, struct modules *mods, const char *pf, struct appl
 	    (strcmp(pfdrv, "nvidia") != 0 && strcmp(pfdrv, "pci-pf-stub") != 0 && pfdrv[0]))
 		return 0; /* a driver that configures SR-IOV itself: passthrough does it */
 	for (int i = 0; vgpu_vf_addr(rootfd, pf, i, vf, sizeof(vf)) >= 0; i++) {
-		snprintf(p, sizeof(p), DEV "%s/iommu_group", vf);
-		char g[16];
-		if (rootfs_link_basename(rootfd, p, g, sizeof(g)) >= 0 && vfio_group_in_use(rootfd, atoi(g)) == 1)
-			return log_error("%s: VF %s is in use: SR-IOV left on", pf, vf), -EBUSY;
+		int grp = -1;
+		snprintf(p, sizeof(p), DEV "%s", vf);
+		if (vfio_dev_in_use(rootfd, p, &grp) == 1)
+			return log_error("%s: VF %s is in use (dev/vfio/%d open): SR-IOV left on", pf, vf, grp), -EBUSY;
 	}
 	int e, wr = 0;
 	if (strcmp(pfdrv, "nvidia") == 0 && (e = nvidia_take_unbind_lock(rootfd, pf, &wr)) < 0)
@@ -159,21 +159,14 @@ int vgpu_sriov_off(int rootfd, struct modules *mods, const char *pf, struct appl
 	st->writes += wr;
 	if ((e = load_stub(mods, st)) < 0)
 		return e;
-	for (int i = 0; vgpu_vf_addr(rootfd, pf, i, vf, sizeof(vf)) >= 0; i++) {
-		if (pcidev_read_driver(rootfd, vf, drv, sizeof(drv)) >= 0 && drv[0]) {
-			snprintf(p, sizeof(p), "drivers/%s/unbind", drv);
-			if ((e = pcidev_write(rootfd, &st->writes, NULL, p, vf)) < 0)
-				return e;
-		}
-		if (read_attr(rootfd, vf, "driver_override", drv, sizeof(drv)) >= 0 && drv[0] &&
-		    strcmp(drv, "(null)") != 0 && (e = pcidev_write(rootfd, &st->writes, vf, "driver_override", "\n")) < 0)
-			return e;
-	}
+	/* the VFs' drivers let go of them when sriov_numvfs goes to 0 */
 	if (strcmp(pfdrv, "pci-pf-stub") != 0 && (e = pf_to_stub(rootfd, pf, pfdrv, st)) < 0)
 		return e;
-	if ((e = pcidev_write(rootfd, &st->writes, pf, "sriov_numvfs", "0")) < 0 || (e = pf_from_stub(rootfd, pf, st)) < 0 ||
+	if (read_attr(rootfd, pf, "sriov_drivers_autoprobe", v, sizeof(v)) >= 0 && strcmp(v, "0") == 0 &&
 	    (e = pcidev_write(rootfd, &st->writes, pf, "sriov_drivers_autoprobe", "1")) < 0)
 		return e;
-	log_info("%s: SR-IOV off (NVIDIA's sequence), back on its driver", pf);
+	if ((e = pcidev_write(rootfd, &st->writes, pf, "sriov_numvfs", "0")) < 0)
+		return e;
+	log_info("%s: SR-IOV off (NVIDIA's sequence), PF on pci-pf-stub for its VFIO driver", pf);
 	return 0;
 }

@@ -19,8 +19,11 @@ int vgpu_vf_count(int rootfd, const char *pf);
  * left on pci-pf-stub).  -EBUSY when the GPU is in use. */
 int vgpu_sriov_on(int rootfd, struct modules *mods, const char *pf, struct apply_stats *st);
 /* Turns SR-IOV off on a PF that nvidia (or a crashed earlier run's
- * pci-pf-stub) holds, by NVIDIA's sequence; nothing when no VFs or when
- * the driver configures SR-IOV itself.  -EBUSY when a VF is in use. */
+ * pci-pf-stub) holds, for vm-passthrough: PF to pci-pf-stub through
+ * driver_override (nvidia cannot change sriov_numvfs), autoprobe back on,
+ * sriov_numvfs 0; the PF stays on pci-pf-stub for the VFIO bind that
+ * follows.  Nothing when no VFs or when the PF's driver configures SR-IOV
+ * itself.  -EBUSY when a VF is in use. */
 int vgpu_sriov_off(int rootfd, struct modules *mods, const char *pf, struct apply_stats *st);
 /* Binds VF vf to nvidia (driver_override, drivers_probe) unless it is
  * there already.  0 or -errno. */
