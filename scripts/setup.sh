@@ -11,6 +11,9 @@
 # For the packaging tests: dracut-core and initramfs-tools-core (the pieces
 # of dracut and initramfs-tools that co-install: the full packages conflict),
 # cpio, and systemd for systemd-analyze.
+# `setup.sh bench` (make bench) adds valgrind (callgrind instruction
+# counts) and GNU time (peak RSS): benchmarks only, so make check's set
+# stays as it is.
 set -eu
 PKGS="build-essential pkg-config clang libfuse3-dev fuse3 libkmod-dev kmod
 libpci-dev pciutils libudev-dev libjsmn-dev libcmocka-dev libnghttp2-dev
@@ -19,6 +22,7 @@ python3-grpcio python3-protobuf util-linux iproute2 mdevctl
 file binutils dpkg-dev meson ninja-build gperf python3-jinja2 libmount-dev
 libcap-dev libcrypt-dev liblzma-dev libzstd-dev xz-utils zstd
 dracut-core initramfs-tools-core cpio systemd"
+[ "${1:-}" = bench ] && PKGS="$PKGS valgrind time"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
