@@ -73,21 +73,25 @@ passthrough() {
 }
 
 mdev() {
-	local type=$1 per=$2 bdf t parents k
+	local type=$1 per=$2 bdf t tdir parents k
 	for d in "$S"/devices/*; do
 		bdf=${d##*/}
 		is_gpu "$bdf" || continue
 		# the mdev parents: the GPU's VFs in order, else the GPU itself
 		parents=$(for v in "$d"/virtfn*; do [ -e "$v" ] && basename "$(readlink "$v")"; done | sort)
 		[ -n "$parents" ] || parents=$bdf
+		# the type's folder (nvidia-N), looked up once per GPU
+		tdir=""
+		for t in "$S/devices/${parents%%$'\n'*}/mdev_supported_types/"*; do
+			case $(cat "$t/name") in "$type" | "NVIDIA $type" | "GRID $type") tdir=${t##*/} && break ;; esac
+		done
+		[ -n "$tdir" ] || { echo "incumbent: $bdf: no type $type" >&2; exit 1; }
 		k=0
 		for p in $parents; do
-			for t in "$S/devices/$p/mdev_supported_types/"*; do
-				[ "$(cat "$t/name")" = "$type" ] || [ "$(cat "$t/name")" = "NVIDIA $type" ] || continue
-				while [ $k -lt "$per" ] && [ "$(cat "$t/available_instances")" -gt 0 ]; do
-					cat /proc/sys/kernel/random/uuid >"$t/create"
-					k=$((k + 1))
-				done
+			t=$S/devices/$p/mdev_supported_types/$tdir
+			while [ $k -lt "$per" ] && [ "$(cat "$t/available_instances")" -gt 0 ]; do
+				cat /proc/sys/kernel/random/uuid >"$t/create"
+				k=$((k + 1))
 			done
 			[ $k -lt "$per" ] || break
 		done

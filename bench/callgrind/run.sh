@@ -3,9 +3,9 @@
 # bench/callgrind: instruction counts (valgrind --tool=callgrind; stable on
 # a noisy shared machine, unlike wall time) of the hot paths, next to their
 # wall times measured without valgrind on the same kind of node:
-#   - `gpu-initd apply` on h100-hgx-8x passthrough (whole process: start,
-#     discovery, module loading, 24 writes, status), dynamic and static
-#     binary
+#   - `gpu-initd apply` (whole process: start, discovery, module loading,
+#     the writes, status) on the bench/boot nodes; h100-hgx-8x passthrough
+#     also with the static binary
 #   - Allocate in `gpu-initd serve` (h100-hgx-8x, GPUs on vfio-pci, one
 #     caller): counters zeroed once serve is up, then N Allocate calls;
 #     Ir per call for the whole process and inside the handler
@@ -42,25 +42,34 @@ print(inc, calls)
 EOF
 }
 
-apply_ir() { # BINARY LABEL
-	tests/simnode run fixtures/h100-hgx-8x.json -- bash -c '
-	source tests/it/lib.sh; source tests/it/initd-lib.sh; initd_seam
-	t0=$(date +%s%N)
-	"$KMOD_TRAP" --control $SIMFS/.simfs/control -- "$1" --root $SIMROOT -q apply 2>/dev/null
-	t1=$(date +%s%N)
-	echo $(((t1 - t0) / 1000))' _ "$1" >"$out/wall" </dev/null
-	tests/simnode run fixtures/h100-hgx-8x.json -- bash -c '
+apply_ir() { # FIXTURE CONFIG BINARY LABEL
+	local fx=fixtures/$1.json cfg=$2 bin=$3 i
+	for i in 1 2 3; do
+		tests/simnode run "$fx" -- bash -c '
+		source tests/it/lib.sh; source tests/it/initd-lib.sh; initd_seam
+		t0=$(date +%s%N)
+		"$KMOD_TRAP" --control $SIMFS/.simfs/control -- "$1" --root $SIMROOT -q --config "$2" apply 2>/dev/null
+		t1=$(date +%s%N)
+		echo $(((t1 - t0) / 1000))' _ "$bin" "$cfg" </dev/null
+	done | sort -n | sed -n 2p >"$out/wall"
+	tests/simnode run "$fx" -- bash -c '
 	source tests/it/lib.sh; source tests/it/initd-lib.sh; initd_seam
 	"$KMOD_TRAP" --control $SIMFS/.simfs/control -- valgrind -q --tool=callgrind \
-		--callgrind-out-file="$2" "$1" --root $SIMROOT -q apply 2>/dev/null' _ "$1" "$out/apply.out"
-	printf "%-34s %14s %10.1f\n" "apply h100-hgx-8x passthrough ($2)" "$(cg_total "$out/apply.out")" \
-		"$(awk '{ print $1 / 1000 }' "$out/wall")"
+		--callgrind-out-file="$3" "$1" --root $SIMROOT -q --config "$2" apply 2>/dev/null' _ "$bin" "$cfg" "$out/apply.out"
+	printf "%-44s %14s %10.1f\n" "apply $4" "$(cg_total "$out/apply.out")" "$(awk '{ print $1 / 1000 }' "$out/wall")"
 }
 
-echo "# bench/callgrind: valgrind --tool=callgrind instruction counts (Ir); wall time without valgrind"
-printf "%-34s %14s %10s\n" "path" "Ir" "wall_ms"
-apply_ir "$TOP/$build/gpu-initd" dynamic
-[ -x build/static/gpu-initd ] && apply_ir "$TOP/build/static/gpu-initd" static
+echo '{"mode": "vm-passthrough"}' >"$out/pt.json"
+echo '{"mode": "vm-vgpu", "vgpu-configs": {"default": [{"devices": "all", "vgpu-devices": {"A100-10C": 4}}]}}' \
+	>"$out/a100-vgpu.json"
+echo "# bench/callgrind: valgrind --tool=callgrind instruction counts (Ir); wall time without valgrind (apply: median of 3)"
+printf "%-44s %14s %10s\n" "path" "Ir" "wall_ms"
+apply_ir h100-hgx-8x "$out/pt.json" "$TOP/$build/gpu-initd" "h100-hgx-8x passthrough (dynamic)"
+if [ -x build/static/gpu-initd ]; then
+	apply_ir h100-hgx-8x "$out/pt.json" "$TOP/build/static/gpu-initd" "h100-hgx-8x passthrough (static)"
+fi
+apply_ir a100-pcie-8x "$out/a100-vgpu.json" "$TOP/$build/gpu-initd" "a100-pcie-8x vGPU 4x A100-10C (dynamic)"
+apply_ir h100-16x-vfs "$out/pt.json" "$TOP/$build/gpu-initd" "h100-16x-vfs passthrough (dynamic)"
 
 tests/simnode run fixtures/h100-hgx-8x.json -- bash -c '
 source tests/it/lib.sh; source tests/it/initd-lib.sh; initd_seam
@@ -88,6 +97,6 @@ read -r inc calls < <(cg_fn "$out/serve.out" on_allocate)
 total=$(cg_total "$out/serve.out")
 # plugin-bench: concurrency calls calls/s p50_us p99_us max_us errors
 p50=$(awk '{ print $4 / 1000 }' "$out/alloc")
-printf "%-34s %14d %10.3f  (p50 on simfs, one caller; %d calls under callgrind)\n" \
-	"Allocate, whole serve process/call" $((total / calls)) "$p50" "$calls"
-printf "%-34s %14d\n" "Allocate, in on_allocate/call" $((inc / calls))
+printf "%-44s %14d %10.3f  (p50 on simfs, one caller; %d calls under callgrind)\n" \
+	"Allocate h100-hgx-8x, whole serve process/call" $((total / calls)) "$p50" "$calls"
+printf "%-44s %14d\n" "Allocate h100-hgx-8x, in on_allocate/call" $((inc / calls))
