@@ -5,10 +5,10 @@
 # line of `key=value` figures.
 #
 #   inside.sh LATENCY apply CONFIG
-#     gpu-initd apply: wall time, sysfs writes, peak RSS (kmod-trap and
+#     gpu-initd apply: wall time, sysfs writes and reads, peak RSS (kmod-trap and
 #     gpu-initd, the larger: wait4 folds the reaped child's maximum in)
 #   inside.sh LATENCY incumbent ARGS...
-#     bench/boot/incumbent.sh ARGS: wall time, sysfs writes
+#     bench/boot/incumbent.sh ARGS: wall time, sysfs writes and reads
 #   inside.sh LATENCY run CONFIG RESOURCE=COUNT...
 #     kubelet-stub serve first; then exec of `gpu-initd run` to every
 #     RESOURCE showing COUNT allocatable and its plugin connected in
@@ -23,21 +23,27 @@ initd_seam
 echo "latency $latency" >"$SIMFS/.simfs/control"
 now() { date +%s%N; }
 ms() { awk -v d=$(($2 - $1)) 'BEGIN { printf "%.1f", d / 1e6 }'; }
-w0=$(stat_get writes)
+w0=$(stat_get writes) r0=$(stat_get reads)
 case $what in
 apply)
+	# GNU time comes with `make bench` (scripts/setup.sh bench); make
+	# check's smoke run may not have it: no RSS then
+	timer=()
+	[ -x /usr/bin/time ] && timer=(/usr/bin/time -o "$SIMROOT/time" -f %M)
+	echo nan >"$SIMROOT/time"
 	t0=$(now)
-	/usr/bin/time -o "$SIMROOT/time" -f %M "$KMOD_TRAP" --control "$SIMFS/.simfs/control" -- \
+	"${timer[@]}" "$KMOD_TRAP" --control "$SIMFS/.simfs/control" -- \
 		"$GPU_INITD" --root "$SIMROOT" -q --config "$1" apply 2>"$SIMROOT/apply.log" ||
 		fail "apply: $(cat "$SIMROOT/apply.log")"
 	t1=$(now)
-	echo "wall_ms=$(ms $t0 $t1) writes=$(($(stat_get writes) - w0)) peak_rss_kb=$(tail -n 1 "$SIMROOT/time")"
+	echo "wall_ms=$(ms $t0 $t1) writes=$(($(stat_get writes) - w0)) reads=$(($(stat_get reads) - r0))" \
+		"peak_rss_kb=$(tail -n 1 "$SIMROOT/time")"
 	;;
 incumbent)
 	t0=$(now)
 	bash "$TOP/bench/boot/incumbent.sh" "$SIMROOT" "$SIMFS" "$@"
 	t1=$(now)
-	echo "wall_ms=$(ms $t0 $t1) writes=$(($(stat_get writes) - w0))"
+	echo "wall_ms=$(ms $t0 $t1) writes=$(($(stat_get writes) - w0)) reads=$(($(stat_get reads) - r0))"
 	;;
 run)
 	cfg=$1

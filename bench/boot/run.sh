@@ -10,8 +10,9 @@
 #   BENCH_NODES=GLOB: only the nodes whose label matches (make check's smoke run)
 #
 # Columns: bound functions (vfio-pci binds or vGPUs made), the fewest sysfs
-# writes that reach the same state, then per tool wall time and writes per
-# bound function; ratio = incumbent / gpu-initd wall time; run = exec of
+# writes that reach the same state, then per tool wall time, writes per
+# bound function and sysfs reads (simfs's `reads`: file reads, not path
+# lookups; every FUSE round trip costs ~0.1-0.5 ms here); ratio = incumbent / gpu-initd wall time; run = exec of
 # `gpu-initd run` to every resource allocatable in kubelet-stub; rss = peak
 # RSS of apply.
 set -euo pipefail
@@ -70,16 +71,17 @@ node() {
 		r=$(reps_of --uevents "$fx" "$lat" run "$cfg" $res)
 		awk -v l="$label" -v lat="$lat" -v f="$funcs" -v min="$min" \
 			-v am="$(median wall_ms "$a")" -v aw="$(median writes "$a")" -v rss="$(median peak_rss_kb "$a")" \
+			-v ar="$(median reads "$a")" -v br="$(median reads "$b")" \
 			-v bm="$(median wall_ms "$b")" -v bw="$(median writes "$b")" \
 			-v rm="$(median exec_to_registered_ms "$r")" 'BEGIN {
-			printf "%-26s %-7s %5d %8.1f %9.1f %8.1f %9.1f %8.1f %6.2f %9.1f %7d\n",
-				l, lat, f, min / f, am, aw / f, bm, bw / f, bm / am, rm, rss }'
+			printf "%-26s %-7s %5d %7.1f %9.1f %9.1f %7d %9.1f %9.1f %7d %6.2f %9.1f %7s\n",
+				l, lat, f, min / f, am, aw / f, ar, bm, bw / f, br, bm / am, rm, rss }'
 	done
 }
 
 echo "# bench/boot: $reps trial(s) per figure (median), fresh simulated node per trial"
-printf "%-26s %-7s %5s %8s %9s %8s %9s %8s %6s %9s %7s\n" node latency funcs min_w/f \
-	initd_ms initd_w/f shell_ms shell_w/f ratio run_ms rss_kB
+printf "%-26s %-7s %5s %7s %9s %9s %7s %9s %9s %7s %6s %9s %7s\n" node latency funcs min_w/f \
+	initd_ms initd_w/f reads shell_ms shell_w/f reads ratio run_ms rss_kB
 node h100-hgx-8x-passthrough h100-hgx-8x 8 24 "$cfgdir/pt.json" nvidia.com/GH100_H100_SXM5_80GB=8 passthrough
 node a100-pcie-8x-vgpu-4x10C a100-pcie-8x 32 32 "$cfgdir/a100-vgpu.json" nvidia.com/NVIDIA_A100-10C=32 \
 	"mdev A100-10C 4"

@@ -62,6 +62,8 @@ apply_ir() { # FIXTURE CONFIG BINARY LABEL
 echo '{"mode": "vm-passthrough"}' >"$out/pt.json"
 echo '{"mode": "vm-vgpu", "vgpu-configs": {"default": [{"devices": "all", "vgpu-devices": {"A100-10C": 4}}]}}' \
 	>"$out/a100-vgpu.json"
+echo '{"mode": "vm-vgpu", "vgpu-configs": {"default": [{"devices": "all", "vgpu-devices": {"H100XM-10C": 8}}]}}' \
+	>"$out/h100-vgpu.json"
 echo "# bench/callgrind: valgrind --tool=callgrind instruction counts (Ir); wall time without valgrind (apply: median of 3)"
 printf "%-44s %14s %10s\n" "path" "Ir" "wall_ms"
 apply_ir h100-hgx-8x "$out/pt.json" "$TOP/$build/gpu-initd" "h100-hgx-8x passthrough (dynamic)"
@@ -69,6 +71,7 @@ if [ -x build/static/gpu-initd ]; then
 	apply_ir h100-hgx-8x "$out/pt.json" "$TOP/build/static/gpu-initd" "h100-hgx-8x passthrough (static)"
 fi
 apply_ir a100-pcie-8x "$out/a100-vgpu.json" "$TOP/$build/gpu-initd" "a100-pcie-8x vGPU 4x A100-10C (dynamic)"
+apply_ir h100-hgx-8x "$out/h100-vgpu.json" "$TOP/$build/gpu-initd" "h100-hgx-8x vGPU 8x H100XM-10C (dynamic)"
 apply_ir h100-16x-vfs "$out/pt.json" "$TOP/$build/gpu-initd" "h100-16x-vfs passthrough (dynamic)"
 
 tests/simnode run fixtures/h100-hgx-8x.json -- bash -c '
