@@ -11,8 +11,8 @@
 #
 # Columns: bound functions (vfio-pci binds or vGPUs made), the fewest sysfs
 # writes that reach the same state, then per tool wall time, writes per
-# bound function and sysfs reads (simfs's `reads`: file reads, not path
-# lookups; every FUSE round trip costs ~0.1-0.5 ms here); ratio = incumbent / gpu-initd wall time; run = exec of
+# bound function and sysfs reads (simfs's `reads` counter: file reads, not
+# path lookups); ratio = incumbent / gpu-initd wall time; run = exec of
 # `gpu-initd run` to every resource allocatable in kubelet-stub; rss = peak
 # RSS of apply.
 set -euo pipefail
