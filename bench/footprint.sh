@@ -29,11 +29,8 @@ printf "%-44s %10d\n" "  + its $(wc -w <<<"$libs") shared libraries (ldd, w/o th
 printf "%-44s %10s\n" "apply, peak RSS" kB
 for fx in h100-hgx-8x h100-16x-vfs; do
 	for b in "$dyn" "$st"; do
-		kb=$(tests/simnode run "fixtures/$fx.json" -- bash -c '
-			source tests/it/lib.sh; source tests/it/initd-lib.sh; initd_seam
-			/usr/bin/time -o $SIMROOT/t -f %M "$KMOD_TRAP" --control $SIMFS/.simfs/control -- \
-				"$1" --root $SIMROOT -q apply 2>/dev/null
-			tail -n 1 $SIMROOT/t' _ "$TOP/$b")
+		kb=$(GPU_INITD=$TOP/$b tests/simnode run "fixtures/$fx.json" -- \
+			bash bench/boot/inside.sh 0 apply bench/boot/passthrough.json | sed 's/.*peak_rss_kb=//')
 		printf "%-44s %10d\n" "$fx passthrough, $([ "$b" = "$st" ] && echo static || echo dynamic)" "$kb"
 	done
 done

@@ -22,13 +22,7 @@ build=${1:-build} reps=${2:-3}
 shift 2 || true
 latencies=${*:-0 200us}
 export GPU_INITD=$TOP/$build/gpu-initd
-cfgdir=$(mktemp -d /tmp/bench-boot.XXXXXX)
-trap 'rm -rf "$cfgdir"' EXIT
-echo '{"mode": "vm-passthrough"}' >"$cfgdir/pt.json"
-echo '{"mode": "vm-vgpu", "vgpu-configs": {"default": [{"devices": "all", "vgpu-devices": {"A100-10C": 4}}]}}' \
-	>"$cfgdir/a100-vgpu.json"
-echo '{"mode": "vm-vgpu", "vgpu-configs": {"default": [{"devices": "all", "vgpu-devices": {"H100XM-10C": 8}}]}}' \
-	>"$cfgdir/h100-vgpu.json"
+C=$TOP/bench/boot
 
 # trial [--uevents] FIXTURE LATENCY WHAT ARGS...: one line of key=value
 trial() {
@@ -82,14 +76,14 @@ node() {
 echo "# bench/boot: $reps trial(s) per figure (median), fresh simulated node per trial"
 printf "%-26s %-7s %5s %7s %9s %9s %7s %9s %9s %7s %6s %9s %7s\n" node latency funcs min_w/f \
 	initd_ms initd_w/f reads shell_ms shell_w/f reads ratio run_ms rss_kB
-node h100-hgx-8x-passthrough h100-hgx-8x 8 24 "$cfgdir/pt.json" nvidia.com/GH100_H100_SXM5_80GB=8 passthrough
-node a100-pcie-8x-vgpu-4x10C a100-pcie-8x 32 32 "$cfgdir/a100-vgpu.json" nvidia.com/NVIDIA_A100-10C=32 \
+node h100-hgx-8x-passthrough h100-hgx-8x 8 24 "$C/passthrough.json" nvidia.com/GH100_H100_SXM5_80GB=8 passthrough
+node a100-pcie-8x-vgpu-4x10C a100-pcie-8x 32 32 "$C/a100-vgpu.json" nvidia.com/NVIDIA_A100-10C=32 \
 	"mdev A100-10C 4"
 # H100 vendor-VFIO vGPU (vGPU 17+): NVIDIA's sequence per GPU (8 writes:
 # PF to pci-pf-stub, autoprobe 0, numvfs, PF back) + per VF override,
 # probe, current_vgpu_type (3)
-node h100-hgx-8x-vgpu-8x10C h100-hgx-8x 64 256 "$cfgdir/h100-vgpu.json" nvidia.com/NVIDIA_H100XM-10C=64 \
+node h100-hgx-8x-vgpu-8x10C h100-hgx-8x 64 256 "$C/h100-vgpu.json" nvidia.com/NVIDIA_H100XM-10C=64 \
 	"vendor-vfio H100XM-10C 8"
 # 16 GPUs with 32 VFs each on nvidia: SR-IOV off through pci-pf-stub
 # (override, unbind, probe, numvfs 0) then override, unbind, probe
-node h100-16x-vfs-passthrough h100-16x-vfs 16 112 "$cfgdir/pt.json" nvidia.com/GH100_H100_SXM5_80GB=16 passthrough
+node h100-16x-vfs-passthrough h100-16x-vfs 16 112 "$C/passthrough.json" nvidia.com/GH100_H100_SXM5_80GB=16 passthrough

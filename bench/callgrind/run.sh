@@ -43,36 +43,26 @@ EOF
 }
 
 apply_ir() { # FIXTURE CONFIG BINARY LABEL
-	local fx=fixtures/$1.json cfg=$2 bin=$3 i
+	local fx=fixtures/$1.json cfg=$TOP/bench/boot/$2.json bin=$3 i
 	for i in 1 2 3; do
-		tests/simnode run "$fx" -- bash -c '
-		source tests/it/lib.sh; source tests/it/initd-lib.sh; initd_seam
-		t0=$(date +%s%N)
-		"$KMOD_TRAP" --control $SIMFS/.simfs/control -- "$1" --root $SIMROOT -q --config "$2" apply 2>/dev/null
-		t1=$(date +%s%N)
-		echo $(((t1 - t0) / 1000))' _ "$bin" "$cfg" </dev/null
-	done | sort -n | sed -n 2p >"$out/wall"
+		GPU_INITD=$bin tests/simnode run "$fx" -- bash bench/boot/inside.sh 0 apply "$cfg" </dev/null
+	done | sed 's/.*wall_ms=\([^ ]*\).*/\1/' | sort -g | sed -n 2p >"$out/wall"
 	tests/simnode run "$fx" -- bash -c '
 	source tests/it/lib.sh; source tests/it/initd-lib.sh; initd_seam
 	"$KMOD_TRAP" --control $SIMFS/.simfs/control -- valgrind -q --tool=callgrind \
 		--callgrind-out-file="$3" "$1" --root $SIMROOT -q --config "$2" apply 2>/dev/null' _ "$bin" "$cfg" "$out/apply.out"
-	printf "%-44s %14s %10.1f\n" "apply $4" "$(cg_total "$out/apply.out")" "$(awk '{ print $1 / 1000 }' "$out/wall")"
+	printf "%-44s %14s %10.1f\n" "apply $4" "$(cg_total "$out/apply.out")" "$(cat "$out/wall")"
 }
 
-echo '{"mode": "vm-passthrough"}' >"$out/pt.json"
-echo '{"mode": "vm-vgpu", "vgpu-configs": {"default": [{"devices": "all", "vgpu-devices": {"A100-10C": 4}}]}}' \
-	>"$out/a100-vgpu.json"
-echo '{"mode": "vm-vgpu", "vgpu-configs": {"default": [{"devices": "all", "vgpu-devices": {"H100XM-10C": 8}}]}}' \
-	>"$out/h100-vgpu.json"
 echo "# bench/callgrind: valgrind --tool=callgrind instruction counts (Ir); wall time without valgrind (apply: median of 3)"
 printf "%-44s %14s %10s\n" "path" "Ir" "wall_ms"
-apply_ir h100-hgx-8x "$out/pt.json" "$TOP/$build/gpu-initd" "h100-hgx-8x passthrough (dynamic)"
+apply_ir h100-hgx-8x passthrough "$TOP/$build/gpu-initd" "h100-hgx-8x passthrough (dynamic)"
 if [ -x build/static/gpu-initd ]; then
-	apply_ir h100-hgx-8x "$out/pt.json" "$TOP/build/static/gpu-initd" "h100-hgx-8x passthrough (static)"
+	apply_ir h100-hgx-8x passthrough "$TOP/build/static/gpu-initd" "h100-hgx-8x passthrough (static)"
 fi
-apply_ir a100-pcie-8x "$out/a100-vgpu.json" "$TOP/$build/gpu-initd" "a100-pcie-8x vGPU 4x A100-10C (dynamic)"
-apply_ir h100-hgx-8x "$out/h100-vgpu.json" "$TOP/$build/gpu-initd" "h100-hgx-8x vGPU 8x H100XM-10C (dynamic)"
-apply_ir h100-16x-vfs "$out/pt.json" "$TOP/$build/gpu-initd" "h100-16x-vfs passthrough (dynamic)"
+apply_ir a100-pcie-8x a100-vgpu "$TOP/$build/gpu-initd" "a100-pcie-8x vGPU 4x A100-10C (dynamic)"
+apply_ir h100-hgx-8x h100-vgpu "$TOP/$build/gpu-initd" "h100-hgx-8x vGPU 8x H100XM-10C (dynamic)"
+apply_ir h100-16x-vfs passthrough "$TOP/$build/gpu-initd" "h100-16x-vfs passthrough (dynamic)"
 
 tests/simnode run fixtures/h100-hgx-8x.json -- bash -c '
 source tests/it/lib.sh; source tests/it/initd-lib.sh; initd_seam
