@@ -7,6 +7,11 @@
 # REPS trials.
 #
 #   run.sh BUILD REPS [LATENCY...]     (default latencies: 0 200us)
+#
+# 200 µs per sysfs write stands for a real kernel's mix on this path:
+# attribute writes (driver_override, sriov_drivers_autoprobe) take
+# microseconds, unbind/probe/sriov_numvfs/vGPU creation run driver code
+# that takes from a fraction of a millisecond to several.
 #   BENCH_NODES=GLOB: only the nodes whose label matches (make check's smoke run)
 #
 # Columns: bound functions (vfio-pci binds or vGPUs made), the fewest sysfs
