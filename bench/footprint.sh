@@ -27,10 +27,10 @@ printf "%-44s %10d\n" "dynamic, stripped" "$(stat -c %s "$tmp/dyn")"
 printf "%-44s %10d\n" "  + its $(wc -w <<<"$libs") shared libraries (ldd, w/o the loader)" "$libsz"
 
 printf "%-44s %10s\n" "apply, peak RSS" kB
-for fx in h100-hgx-8x h100-16x-vfs; do
+for fx in h100-hgx-8x bench/h100-16x-vfs; do
 	for b in "$dyn" "$st"; do
 		kb=$(GPU_INITD=$TOP/$b tests/simnode run "fixtures/$fx.json" -- \
 			bash bench/boot/inside.sh 0 apply bench/boot/passthrough.json | sed 's/.*peak_rss_kb=//')
-		printf "%-44s %10d\n" "$fx passthrough, $([ "$b" = "$st" ] && echo static || echo dynamic)" "$kb"
+		printf "%-44s %10d\n" "${fx#bench/} passthrough, $([ "$b" = "$st" ] && echo static || echo dynamic)" "$kb"
 	done
 done

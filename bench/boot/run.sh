@@ -91,4 +91,4 @@ node h100-hgx-8x-vgpu-8x10C h100-hgx-8x 64 256 "$C/h100-vgpu.json" nvidia.com/NV
 	"vendor-vfio H100XM-10C 8"
 # 16 GPUs with 32 VFs each on nvidia: SR-IOV off through pci-pf-stub
 # (override, unbind, probe, numvfs 0) then override, unbind, probe
-node h100-16x-vfs-passthrough h100-16x-vfs 16 112 "$C/passthrough.json" nvidia.com/GH100_H100_SXM5_80GB=16 passthrough
+node h100-16x-vfs-passthrough bench/h100-16x-vfs 16 112 "$C/passthrough.json" nvidia.com/GH100_H100_SXM5_80GB=16 passthrough

@@ -62,7 +62,7 @@ if [ -x build/static/gpu-initd ]; then
 fi
 apply_ir a100-pcie-8x a100-vgpu "$TOP/$build/gpu-initd" "a100-pcie-8x vGPU 4x A100-10C (dynamic)"
 apply_ir h100-hgx-8x h100-vgpu "$TOP/$build/gpu-initd" "h100-hgx-8x vGPU 8x H100XM-10C (dynamic)"
-apply_ir h100-16x-vfs passthrough "$TOP/$build/gpu-initd" "h100-16x-vfs passthrough (dynamic)"
+apply_ir bench/h100-16x-vfs passthrough "$TOP/$build/gpu-initd" "h100-16x-vfs passthrough (dynamic)"
 
 tests/simnode run fixtures/h100-hgx-8x.json -- bash -c '
 source tests/it/lib.sh; source tests/it/initd-lib.sh; initd_seam
