@@ -38,6 +38,19 @@ static int parse_long(const char *s, long lo, long hi, long *ret)
 	return 0;
 }
 
+int latency_parse(const char *s, unsigned *ret_us)
+{
+	char *end;
+	if (!s || !isdigit((unsigned char)*s))
+		return -EINVAL;
+	unsigned long v = strtoul(s, &end, 10);
+	unsigned long scale = strcmp(end, "us") == 0 ? 1 : *end ? 0 : 1000;
+	if (!scale || v > 60000000ul / scale)
+		return -EINVAL;
+	*ret_us = (unsigned)(v * scale);
+	return 0;
+}
+
 int control_exec(struct simfs *sf, const char *cmd, size_t len)
 {
 	char line[512], *argv[5] = { 0 };
@@ -127,10 +140,7 @@ int control_exec(struct simfs *sf, const char *cmd, size_t len)
 		return 0;
 	}
 	if (strcmp(c, "latency") == 0 && argc == 2) {
-		if (parse_long(argv[1], 0, 60000, &n) < 0)
-			return -EINVAL;
-		sf->latency_ms = (unsigned)n;
-		return 0;
+		return latency_parse(argv[1], &sf->latency_us);
 	}
 	return -EINVAL;
 }

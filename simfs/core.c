@@ -237,8 +237,8 @@ ssize_t simfs_write(struct simfs *sf, const char *path, const char *buf, size_t 
 		    interrupted_fn interrupted, void *ctx)
 {
 	bool sys = is_sys(path);
-	if (sys && sf->latency_ms)
-		usleep(sf->latency_ms * 1000u);
+	if (sys && sf->latency_us)
+		usleep(sf->latency_us);
 	ssize_t r;
 	pthread_mutex_lock(&sf->lock);
 	struct node *n = tree_lookup(sf->m->root, path);

@@ -27,7 +27,7 @@ struct simfs {
 	int fail_nth_err;
 	unsigned long release_gen; /* bumped by "release" */
 	unsigned stalled;          /* writers blocked by stall-nth now */
-	unsigned latency_ms;
+	unsigned latency_us; /* added to every sys/ write */
 	time_t start;
 };
 
@@ -53,3 +53,6 @@ int control_exec(struct simfs *sf, const char *cmd, size_t len);
 int control_init(struct simfs *sf);
 /* "EIO" or "5" */
 int errno_parse(const char *s);
+/* A write latency: "MS" (milliseconds) or "USus" (microseconds), at most
+ * 60 s; 0 or -EINVAL. */
+int latency_parse(const char *s, unsigned *ret_us);

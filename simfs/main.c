@@ -2,7 +2,7 @@
 /* simfs: a FUSE file system that behaves like the sysfs (and the bits of
  * procfs and devtmpfs around it) of a GPU host described by a fixture.
  *
- *   simfs [-f] [--uevents] [--latency MS] --fixture FILE MOUNTPOINT
+ *   simfs [-f] [--uevents] [--latency MS|USus] --fixture FILE MOUNTPOINT
  *
  * Exit codes: 0 unmounted cleanly, 1 mount or runtime failure, 2 bad usage
  * or a fixture that does not load (nothing is mounted). */
@@ -34,7 +34,7 @@ static void send_uevent(void *ctx, const char *action, const char *devpath, cons
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: simfs [-f] [--uevents] [--latency MS] --fixture FILE MOUNTPOINT\n");
+	fprintf(f, "usage: simfs [-f] [--uevents] [--latency MS|USus] --fixture FILE MOUNTPOINT\n");
 }
 
 int main(int argc, char **argv)
@@ -45,7 +45,7 @@ int main(int argc, char **argv)
 		{ "debug", no_argument, NULL, 'd' },	     { 0 } };
 	const char *fixture = NULL;
 	bool foreground = false, uevents = false, debug = false;
-	long latency = 0;
+	unsigned latency_us = 0;
 	int c;
 	log_setup("simfs", LOG_TARGET_STDERR, -1);
 	while ((c = getopt_long(argc, argv, "fh", opts, NULL)) != -1) {
@@ -54,15 +54,13 @@ int main(int argc, char **argv)
 		case 'x': fixture = optarg; break;
 		case 'u': uevents = true; break;
 		case 'd': debug = true; break;
-		case 'l': {
-			char *end;
-			latency = strtol(optarg, &end, 10);
-			if (*end || latency < 0 || latency > 60000) {
-				log_error("--latency: expected milliseconds 0..60000, got '%s'", optarg);
+		case 'l':
+			if (latency_parse(optarg, &latency_us) < 0) {
+				log_error("--latency: expected milliseconds 0..60000 or microseconds NNNus, got '%s'",
+					  optarg);
 				return 2;
 			}
 			break;
-		}
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -102,7 +100,7 @@ int main(int argc, char **argv)
 		log_error_errno(r, "cannot set up: %m");
 		return 1;
 	}
-	sf.latency_ms = (unsigned)latency;
+	sf.latency_us = latency_us;
 
 	char *fargv[] = { argv[0], "-o", "fsname=simfs,subtype=simfs,allow_other,nodev,nosuid", NULL, NULL };
 	int fargc = 3;

@@ -1,7 +1,8 @@
 #!/bin/bash
 # bench/plugin, one node (run by run.sh inside tests/simnode): serve with
-# the Python kubelet, then Allocate at 1 and 32 callers, health latency,
-# RSS, idle CPU.  Prints one line per figure.
+# the Python kubelet, then Allocate at 1, 8 and 32 callers, health
+# latency, RSS, CPU and RSS over an idle period and over an Allocate storm
+# (32 callers) of the same length.  Prints one line per figure.
 set -euo pipefail
 build=$1 secs=$2 idle=$3 label=$4
 B=$TOP/$build
@@ -24,7 +25,7 @@ sock=$(cd $D && ls gpu-initd-*.sock)
 # IDs alone in their IOMMU group (a shared group must be allocated whole)
 ids=$($B/gpu-initd --root $SIMROOT status | awk '$2 == "passthrough" {print $1, $5}' |
 	awk '{id[NR]=$1; g[NR]=$2; c[$2]++} END {for (i = 1; i <= NR; i++) if (c[g[i]] == 1) print id[i]}')
-for c in 1 32; do
+for c in 1 8 32; do
 	echo "alloc devices=$label $($B/bench/plugin-bench alloc $D $sock $c $secs $ids)"
 done
 first=$(echo $ids | cut -d' ' -f1)
@@ -37,6 +38,12 @@ sleep $idle
 c1=$(cpu)
 echo "idle devices=$label seconds=$idle cpu_ticks=$((c1 - c0)) (CLK_TCK $ticks) cpu_pct=$(awk -v d=$((c1 - c0)) -v t=$ticks -v s=$idle 'BEGIN {printf "%.3f", 100 * d / t / s}')"
 grep -o '"rescans":[0-9]*' $SIMROOT/run/gpu-initd/serve.json | sed "s/^/idle devices=$label /"
+grep -E '^(VmRSS|VmHWM)' /proc/$spid/status | tr -s ' \t' ' ' | sed "s/^/idle devices=$label /"
+c0=$(cpu)
+storm=$($B/bench/plugin-bench alloc $D $sock 32 $idle $ids)
+c1=$(cpu)
+echo "storm devices=$label seconds=$idle alloc=[$storm] cpu_ticks=$((c1 - c0)) cpu_pct=$(awk -v d=$((c1 - c0)) -v t=$ticks -v s=$idle 'BEGIN {printf "%.1f", 100 * d / t / (s + 0.5)}')"
+grep -E '^(VmRSS|VmHWM)' /proc/$spid/status | tr -s ' \t' ' ' | sed "s/^/storm devices=$label /"
 kill -TERM $spid
 wait $spid
 kill -TERM $kpid

@@ -271,6 +271,17 @@ static void faults_and_stats(void **state)
 	assert_string_equal(rd(DEV18 "driver_override"), "vfio-pci\n");
 	/* stats count sys/ traffic only */
 	assert_string_equal(rd("/.simfs/stats"), "reads 3\nwrites 6\nbinds 0\nunbinds 0\ncreates 0\nremoves 0\nstalled 0\n");
+	/* latency: milliseconds, or microseconds with "us" */
+	assert_int_equal(wr("/.simfs/control", "latency 250us"), 13);
+	assert_int_equal(sf.latency_us, 250);
+	assert_int_equal(wr("/.simfs/control", "latency 2"), 9);
+	assert_int_equal(sf.latency_us, 2000);
+	assert_int_equal(wr("/.simfs/control", "latency 2ms"), -EINVAL);
+	assert_int_equal(wr("/.simfs/control", "latency -1"), -EINVAL);
+	assert_int_equal(wr("/.simfs/control", "latency 60001"), -EINVAL);
+	assert_int_equal(wr("/.simfs/control", "latency 60000000us"), 18);
+	assert_int_equal(wr("/.simfs/control", "latency 0"), 9);
+	assert_int_equal(sf.latency_us, 0);
 }
 
 static void unplug_removes(void **state)
