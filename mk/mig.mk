@@ -6,4 +6,7 @@ all: $(FAKENVML)
 $(FAKENVML): tests/fakenvml/fakenvml.c
 	@mkdir -p $(@D)
 	$(CC) -O2 -g -std=gnu11 $(WARN) -D_GNU_SOURCE -fPIC -shared -Wl,-soname,libnvidia-ml.so.1 -o $@ $<
-STATIC_CFLAGS += -DGPU_INITD_STATIC
+# A statically linked gpu-initd has no dlopen: NVML reports itself absent.
+ifneq ($(filter -static,$(LDFLAGS)),)
+CFLAGS += -DGPU_INITD_STATIC
+endif
