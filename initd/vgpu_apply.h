@@ -24,10 +24,13 @@ struct vgpu_entry {
 	int err;
 };
 
+struct vgpu_mig;
+
 struct vgpu_node {
 	struct vgpu_gpu *gpus;
 	size_t ngpus;
 	struct vgpu_plan plan;
+	struct vgpu_mig *mig; /* GPU instances for MIG-backed types (vgpu_mig.h) */
 	struct vgpu_entry *v;
 	size_t nv;
 	int removed, kept, created, failed, in_use;
