@@ -10,3 +10,15 @@ $(FAKENVML): tests/fakenvml/fakenvml.c
 ifneq ($(filter -static,$(LDFLAGS)),)
 CFLAGS += -DGPU_INITD_STATIC
 endif
+
+# make check runs the MIG flow once more with gpu-initd built with
+# ASan+UBSan (loading the fake NVML); any sanitizer report fails the run.
+CHECK_EXTRA += check-mig-asan
+.PHONY: check-mig-asan
+check-mig-asan: all
+	@$(MAKE) --no-print-directory BUILD=build/asan SAN=1 build/asan/gpu-initd
+	@rm -rf build/asan/mig-logs && mkdir -p build/asan/mig-logs
+	@GPU_INITD=$(CURDIR)/build/asan/gpu-initd SANITIZER_LOGS=$(CURDIR)/build/asan/mig-logs \
+	  ASAN_OPTIONS=log_path=$(CURDIR)/build/asan/mig-logs/asan \
+	  UBSAN_OPTIONS=log_path=$(CURDIR)/build/asan/mig-logs/ubsan:print_stacktrace=1 \
+	  tests/it/run.sh 't-initd-mig*'

@@ -29,6 +29,11 @@ expect_rc 0 gi --config $SIMROOT/ts.json apply 2>$SIMROOT/ts0.log
 [ "$(ls $SIMROOT/sys/bus/mdev/devices | wc -l)" = 32 ] || fail "32 time-sliced vGPUs without NVML"
 
 export LD_LIBRARY_PATH=$NVML
+# the static gpu-initd has no NVML (no dlopen): it says so
+if [ -x $TOP/build/static/gpu-initd ]; then
+	expect_rc 1 $TOP/build/static/gpu-initd --root $SIMROOT --config $SIMROOT/mig.json check >$SIMROOT/cs.txt
+	grep -q "MIG-backed types unavailable: the static gpu-initd cannot load NVML" $SIMROOT/cs.txt || fail "static: $(cat $SIMROOT/cs.txt)"
+fi
 # impossible MIG plans: check names the reason
 for bad in "\"A100-1-5C\":8|exceeds its capacity of 7" "\"A100-3-20C\":2,\"A100-1-5C\":2|need 8 compute slices" \
 	   "\"A100-1-5C\":1,\"A100-10C\":1|MIG-backed, A100-10C time-sliced"; do
