@@ -220,6 +220,15 @@ int nvml_mig_read(struct nvml *n, const char *bdf, struct mig_state *ret)
 					   .slices = info.sliceCount,
 					   .max = info.instanceCount,
 					   .mem_mb = info.memorySizeMB };
+		/* NVML fills as many as the profile has: ask how many first */
+		if ((e = check(n, "nvmlDeviceGetGpuInstancePossiblePlacements_v2", bdf,
+			       n->placements(d, id, NULL, &np))) < 0)
+			return e;
+		if (np > 8 || info.instanceCount > MIG_MAX_GI) {
+			log_debug("NVML profile %u on %s: %u placements, %u instances: beyond this model", id, bdf, np,
+				  info.instanceCount);
+			continue;
+		}
 		if ((e = check(n, "nvmlDeviceGetGpuInstancePossiblePlacements_v2", bdf, n->placements(d, id, pl, &np))) < 0)
 			return e;
 		for (unsigned i = 0; i < np && i < 8; i++)
@@ -271,8 +280,11 @@ int nvml_gi_destroy(struct nvml *n, const char *bdf, unsigned id)
 		return e;
 	for (unsigned p = 0; p < NVML_GPU_INSTANCE_PROFILE_COUNT; p++) {
 		nvmlGpuInstance_t gis[MIG_MAX_GI];
+		nvmlGpuInstanceProfileInfo_t pinfo;
 		unsigned count = MIG_MAX_GI;
-		if (n->get_gis(d, p, gis, &count) != NVML_SUCCESS)
+		/* the buffer must hold every instance the profile allows */
+		if (n->profile_info(d, p, &pinfo) != NVML_SUCCESS || pinfo.instanceCount > MIG_MAX_GI ||
+		    n->get_gis(d, p, gis, &count) != NVML_SUCCESS)
 			continue;
 		for (unsigned i = 0; i < count; i++) {
 			nvmlGpuInstanceInfo_t info;
