@@ -37,50 +37,24 @@ int nvml_gi_destroy(struct nvml *n, const char *bdf, unsigned id)
 #else
 #include <dlfcn.h>
 
-/* ---- the part of NVML's API used here (nvml.h, NVIDIA's documentation) -- */
-typedef int nvmlReturn_t;
-enum {
-	NVML_SUCCESS = 0,
-	NVML_ERROR_INVALID_ARGUMENT = 2,
-	NVML_ERROR_NOT_SUPPORTED = 3,
-	NVML_ERROR_NO_PERMISSION = 4,
-	NVML_ERROR_NOT_FOUND = 6,
-	NVML_ERROR_INSUFFICIENT_SIZE = 7,
-	NVML_ERROR_RESET_REQUIRED = 16,
-	NVML_ERROR_IN_USE = 19,
-	NVML_ERROR_INSUFFICIENT_RESOURCES = 23,
-};
-typedef struct nvmlDevice_st *nvmlDevice_t;
-typedef struct nvmlGpuInstance_st *nvmlGpuInstance_t;
-typedef struct {
-	unsigned int start, size;
-} nvmlGpuInstancePlacement_t;
-typedef struct {
-	unsigned int id, isP2pSupported, sliceCount, instanceCount, multiprocessorCount, copyEngineCount,
-		decoderCount, encoderCount, jpegCount, ofaCount;
-	unsigned long long memorySizeMB;
-} nvmlGpuInstanceProfileInfo_t;
-typedef struct {
-	nvmlDevice_t device;
-	unsigned int id, profileId;
-	nvmlGpuInstancePlacement_t placement;
-} nvmlGpuInstanceInfo_t;
+#include "nvml_api.h"
+
 #define NVML_GPU_INSTANCE_PROFILE_COUNT 16 /* ids probed: 0 .. 15 */
 
 struct nvml {
 	void *lib;
-	nvmlReturn_t (*init)(void);
-	nvmlReturn_t (*shutdown)(void);
-	const char *(*error_string)(nvmlReturn_t);
-	nvmlReturn_t (*by_bus_id)(const char *, nvmlDevice_t *);
-	nvmlReturn_t (*get_mig_mode)(nvmlDevice_t, unsigned int *, unsigned int *);
-	nvmlReturn_t (*set_mig_mode)(nvmlDevice_t, unsigned int, nvmlReturn_t *);
-	nvmlReturn_t (*profile_info)(nvmlDevice_t, unsigned int, nvmlGpuInstanceProfileInfo_t *);
-	nvmlReturn_t (*placements)(nvmlDevice_t, unsigned int, nvmlGpuInstancePlacement_t *, unsigned int *);
-	nvmlReturn_t (*create_gi)(nvmlDevice_t, unsigned int, const nvmlGpuInstancePlacement_t *, nvmlGpuInstance_t *);
-	nvmlReturn_t (*get_gis)(nvmlDevice_t, unsigned int, nvmlGpuInstance_t *, unsigned int *);
-	nvmlReturn_t (*gi_info)(nvmlGpuInstance_t, nvmlGpuInstanceInfo_t *);
-	nvmlReturn_t (*gi_destroy)(nvmlGpuInstance_t);
+	__typeof__(nvmlInit_v2) *init;
+	__typeof__(nvmlShutdown) *shutdown;
+	__typeof__(nvmlErrorString) *error_string;
+	__typeof__(nvmlDeviceGetHandleByPciBusId_v2) *by_bus_id;
+	__typeof__(nvmlDeviceGetMigMode) *get_mig_mode;
+	__typeof__(nvmlDeviceSetMigMode) *set_mig_mode;
+	__typeof__(nvmlDeviceGetGpuInstanceProfileInfo) *profile_info;
+	__typeof__(nvmlDeviceGetGpuInstancePossiblePlacements_v2) *placements;
+	__typeof__(nvmlDeviceCreateGpuInstanceWithPlacement) *create_gi;
+	__typeof__(nvmlDeviceGetGpuInstances) *get_gis;
+	__typeof__(nvmlGpuInstanceGetInfo) *gi_info;
+	__typeof__(nvmlGpuInstanceDestroy) *gi_destroy;
 };
 
 static int to_errno(nvmlReturn_t r)
@@ -207,8 +181,8 @@ int nvml_mig_read(struct nvml *n, const char *bdf, struct mig_state *ret)
 	int e = device(n, bdf, &d);
 	if (e < 0 || (e = check(n, "nvmlDeviceGetMigMode", bdf, n->get_mig_mode(d, &cur, &pend))) < 0)
 		return e;
-	s.mode = cur == 1;
-	s.pending = pend == 1;
+	s.mode = cur == NVML_DEVICE_MIG_ENABLE;
+	s.pending = pend == NVML_DEVICE_MIG_ENABLE;
 	for (unsigned id = 0; id < NVML_GPU_INSTANCE_PROFILE_COUNT && s.nprof < MIG_MAX_PROFILES; id++) {
 		nvmlGpuInstanceProfileInfo_t info;
 		nvmlGpuInstancePlacement_t pl[8];
@@ -249,7 +223,7 @@ int nvml_mig_set_mode(struct nvml *n, const char *bdf, bool on, bool *ret_pendin
 	nvmlDevice_t d;
 	nvmlReturn_t act = NVML_SUCCESS;
 	int e = device(n, bdf, &d);
-	if (e < 0 || (e = check(n, "nvmlDeviceSetMigMode", bdf, n->set_mig_mode(d, on ? 1 : 0, &act))) < 0)
+	if (e < 0 || (e = check(n, "nvmlDeviceSetMigMode", bdf, n->set_mig_mode(d, on ? NVML_DEVICE_MIG_ENABLE : NVML_DEVICE_MIG_DISABLE, &act))) < 0)
 		return e;
 	*ret_pending = act != NVML_SUCCESS;
 	if (act != NVML_SUCCESS)

@@ -3,9 +3,9 @@
 # NVML (initd/nvml.c: a static glibc binary cannot dlopen reliably).
 FAKENVML := $(BUILD)/tests/fakenvml/libnvidia-ml.so.1
 all: $(FAKENVML)
-$(FAKENVML): tests/fakenvml/fakenvml.c
+$(FAKENVML): tests/fakenvml/fakenvml.c initd/nvml_api.h
 	@mkdir -p $(@D)
-	$(CC) -O2 -g -std=gnu11 $(WARN) -D_GNU_SOURCE -fPIC -shared -Wl,-soname,libnvidia-ml.so.1 -o $@ $<
+	$(CC) -O2 -g -std=gnu11 $(WARN) -D_GNU_SOURCE -Iinitd -fPIC -shared -Wl,-soname,libnvidia-ml.so.1 -o $@ tests/fakenvml/fakenvml.c
 # A statically linked gpu-initd has no dlopen: NVML reports itself absent.
 ifneq ($(filter -static,$(LDFLAGS)),)
 CFLAGS += -DGPU_INITD_STATIC

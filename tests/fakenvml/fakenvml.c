@@ -17,28 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
-typedef int nvmlReturn_t;
-enum {
-	NVML_SUCCESS = 0,
-	NVML_ERROR_UNINITIALIZED = 1,
-	NVML_ERROR_INVALID_ARGUMENT = 2,
-	NVML_ERROR_NOT_SUPPORTED = 3,
-	NVML_ERROR_NOT_FOUND = 6,
-	NVML_ERROR_INSUFFICIENT_SIZE = 7,
-	NVML_ERROR_DRIVER_NOT_LOADED = 9,
-	NVML_ERROR_RESET_REQUIRED = 16,
-	NVML_ERROR_IN_USE = 19,
-	NVML_ERROR_INSUFFICIENT_RESOURCES = 23,
-	NVML_ERROR_UNKNOWN = 999,
-};
-typedef struct {
-	unsigned int start, size;
-} nvmlGpuInstancePlacement_t;
-typedef struct {
-	unsigned int id, isP2pSupported, sliceCount, instanceCount, multiprocessorCount, copyEngineCount,
-		decoderCount, encoderCount, jpegCount, ofaCount;
-	unsigned long long memorySizeMB;
-} nvmlGpuInstanceProfileInfo_t;
+#include "nvml_api.h" /* gpu-initd's declarations of NVIDIA's API */
 
 struct nvmlDevice_st {
 	char bdf[16];
@@ -47,31 +26,6 @@ struct nvmlGpuInstance_st {
 	struct nvmlDevice_st *dev;
 	unsigned id;
 };
-typedef struct nvmlDevice_st *nvmlDevice_t;
-typedef struct nvmlGpuInstance_st *nvmlGpuInstance_t;
-typedef struct {
-	nvmlDevice_t device;
-	unsigned int id, profileId;
-	nvmlGpuInstancePlacement_t placement;
-} nvmlGpuInstanceInfo_t;
-
-/* the exported API (NVIDIA's signatures) */
-nvmlReturn_t nvmlInit_v2(void);
-nvmlReturn_t nvmlShutdown(void);
-const char *nvmlErrorString(nvmlReturn_t r);
-nvmlReturn_t nvmlDeviceGetHandleByPciBusId_v2(const char *busid, nvmlDevice_t *ret);
-nvmlReturn_t nvmlDeviceGetMigMode(nvmlDevice_t d, unsigned int *cur, unsigned int *pending);
-nvmlReturn_t nvmlDeviceSetMigMode(nvmlDevice_t d, unsigned int mode, nvmlReturn_t *activation);
-nvmlReturn_t nvmlDeviceGetGpuInstanceProfileInfo(nvmlDevice_t d, unsigned int profile,
-						 nvmlGpuInstanceProfileInfo_t *info);
-nvmlReturn_t nvmlDeviceGetGpuInstancePossiblePlacements_v2(nvmlDevice_t d, unsigned int profile,
-							   nvmlGpuInstancePlacement_t *pl, unsigned int *count);
-nvmlReturn_t nvmlDeviceCreateGpuInstanceWithPlacement(nvmlDevice_t d, unsigned int profile,
-						      const nvmlGpuInstancePlacement_t *pl, nvmlGpuInstance_t *ret);
-nvmlReturn_t nvmlDeviceGetGpuInstances(nvmlDevice_t d, unsigned int profile, nvmlGpuInstance_t *out,
-				       unsigned int *count);
-nvmlReturn_t nvmlGpuInstanceGetInfo(nvmlGpuInstance_t gi, nvmlGpuInstanceInfo_t *info);
-nvmlReturn_t nvmlGpuInstanceDestroy(nvmlGpuInstance_t gi);
 
 #define MAX_DEVS 64
 #define MAX_GIS 512
