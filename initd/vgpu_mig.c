@@ -61,24 +61,86 @@ static int wants(const struct vgpu_gpu *g, const struct vgpu_plan *p, size_t gi,
 	return 0;
 }
 
-/* Plans GPU instances when NVML knows the profiles (MIG mode on). */
+/* NVIDIA's layout of the 7-slice parts (A100, H100: 8 memory slices),
+ * from the GPU's MIG-backed types, for checking a plan while MIG mode is
+ * off and NVML shows no profiles.  false: not such a part. */
+static bool guess_profiles(const struct vgpu_gpu *g, struct mig_state *s)
+{
+	unsigned small = 0, compute = 0;
+	struct vgpu_type_name tn;
+	for (size_t t = 0; t < g->ntypes; t++)
+		if (g->types[t].mig && vgpu_type_parse(g->types[t].name, &tn) == 0) {
+			if (tn.slices == 1 && (!small || tn.fb_gb < small))
+				small = tn.fb_gb;
+			if (tn.slices > compute)
+				compute = tn.slices;
+		}
+	if (compute != 7)
+		return false;
+	memset(s, 0, sizeof(*s));
+	for (size_t t = 0; t < g->ntypes && s->nprof < MIG_MAX_PROFILES; t++) {
+		if (!g->types[t].mig || vgpu_type_parse(g->types[t].name, &tn) < 0)
+			continue;
+		struct mig_profile *p = &s->prof[s->nprof];
+		bool me = tn.suffix == VGPU_SUFFIX_ME;
+		*p = (struct mig_profile){ .id = me ? MIG_PROFILE_1_SLICE_REV1 : 100 + (unsigned)t,
+					   .slices = tn.slices,
+					   .max = g->types[t].max,
+					   .mem_mb = tn.fb_gb * 1024ull };
+		switch (tn.slices) {
+		case 1:
+			p->size = tn.fb_gb > small ? 2 : 1;
+			p->starts = tn.fb_gb > small ? 0x55 : 0x7f;
+			break;
+		case 2:
+			p->size = 2, p->starts = 0x15;
+			break;
+		case 3:
+			p->size = 4, p->starts = 0x11;
+			break;
+		case 4:
+			p->size = 4, p->starts = 0x01;
+			break;
+		case 7:
+			p->size = 8, p->starts = 0x01;
+			break;
+		default:
+			continue;
+		}
+		s->nprof++;
+	}
+	return true;
+}
+
+/* Plans GPU instances with the profiles NVML shows (MIG mode on); while
+ * MIG mode is off, checks the plan against NVIDIA's layout only (apply
+ * plans again once it has turned MIG mode on). */
 static int plan_gpu(struct mig_gpu *mg, const struct vgpu_gpu *g, const struct vgpu_plan *p, size_t gi, char *err,
 		    size_t es)
 {
-	struct mig_want w[MIG_MAX_GI];
+	struct mig_want w[MIG_MAX_GI] = { 0 };
+	struct mig_state guess;
+	const struct mig_state *st = &mg->st;
 	size_t nw = 0;
 	mg->planned = false;
-	if (mg->want == WANT_MIG && mg->st.nprof == 0)
-		return 0; /* MIG mode off: planned once apply turned it on */
-	int e = mg->want == WANT_MIG ? wants(g, p, gi, &mg->st, w, &nw, err, es) : 0;
+	if (mg->want == WANT_MIG && mg->st.nprof == 0) {
+		if (!guess_profiles(g, &guess))
+			return 0;
+		st = &guess;
+	}
+	int e = mg->want == WANT_MIG ? wants(g, p, gi, st, w, &nw, err, es) : 0;
 	if (e < 0)
 		return e;
 	char why[256];
-	if ((e = mig_plan(&mg->st, w, nw, &mg->ch, why, sizeof(why))) < 0) {
+	struct mig_change ch;
+	if ((e = mig_plan(st, w, nw, &ch, why, sizeof(why))) < 0) {
 		snprintf(err, es, "GPU %s: %s", g->bdf, why);
 		return e;
 	}
-	mg->planned = true;
+	if (st == &mg->st) {
+		mg->ch = ch;
+		mg->planned = true;
+	}
 	return 0;
 }
 

@@ -35,12 +35,19 @@ if [ -x $TOP/build/static/gpu-initd ]; then
 	grep -q "MIG-backed types unavailable: the static gpu-initd cannot load NVML" $SIMROOT/cs.txt || fail "static: $(cat $SIMROOT/cs.txt)"
 fi
 # impossible MIG plans: check names the reason
+# (MIG mode is off here: placements as NVIDIA lays out A100/H100)
 for bad in "\"A100-1-5C\":8|exceeds its capacity of 7" "\"A100-3-20C\":2,\"A100-1-5C\":2|need 8 compute slices" \
-	   "\"A100-1-5C\":1,\"A100-10C\":1|MIG-backed, A100-10C time-sliced"; do
+	   "\"A100-1-5C\":1,\"A100-10C\":1|MIG-backed, A100-10C time-sliced" \
+	   "\"A100-3-20C\":2,\"A100-1-5C\":1|no MIG placement fits A100-3-20C x2 + A100-1-5C x1"; do
 	cfg "${bad%%|*}" $SIMROOT/bad.json
 	expect_rc 1 gi --config $SIMROOT/bad.json check >$SIMROOT/bad.txt
 	grep -q "${bad#*|}" $SIMROOT/bad.txt || fail "check ${bad%%|*}: $(cat $SIMROOT/bad.txt)"
 done
+
+w=$(stat_get writes)
+expect_rc 1 gi --config $SIMROOT/bad.json apply 2>/dev/null
+[ "$(stat_get writes)" = $w ] || fail "apply of an impossible MIG plan wrote"
+! grep -q "^mode 1" $SIMFS/.simfs/mig/* || fail "apply of an impossible MIG plan turned MIG mode on"
 
 # time-sliced -> MIG-backed: vGPUs go, MIG mode on, 7 GPU instances, 7 vGPUs per GPU
 expect_rc 0 gi --config $SIMROOT/mig.json check >/dev/null
