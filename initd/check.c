@@ -362,6 +362,18 @@ void check_print_table(const struct report *r, FILE *f)
 			fprintf(f, "\n");
 		}
 	}
+	const struct vgpu_node *n = r->mode == MODE_VGPU && !r->vgpu_err[0] ? r->vgpu : NULL;
+	for (size_t k = 0; n && k < n->plan.n; k++) {
+		const struct vgpu_assign *a = &n->plan.a[k];
+		const struct vgpu_gpu *g = &n->gpus[a->gpu];
+		if (k == 0)
+			fprintf(f, "\n%-4s %-13s %-18s %s\n", "GPU", "BDF", "vGPU PATH", "PLAN");
+		fprintf(f, "%-4d %-13s %-18s %u x %s", g->index, g->bdf, vgpu_path_name(g->path), a->count,
+			g->types[a->type].name);
+		if (g->path != VGPU_PATH_MDEV_PF)
+			fprintf(f, " on VFs %u-%u", a->first, a->first + a->count - 1);
+		fprintf(f, "%s\n", g->path == VGPU_PATH_SRIOV_OFF ? " (apply turns SR-IOV on, NVIDIA's sequence)" : "");
+	}
 	bool any = false;
 	for (int x = 0; x < R__MAX; x++)
 		if (r->reasons & BIT(x)) {
@@ -464,6 +476,27 @@ void check_print_json(const struct report *r, FILE *f)
 		jsonw_obj_close(&w);
 	}
 	jsonw_arr_close(&w);
+	if (r->mode == MODE_VGPU) {
+		const struct vgpu_node *n = !r->vgpu_err[0] ? r->vgpu : NULL;
+		jsonw_key(&w, "vgpu_plan");
+		jsonw_arr_open(&w);
+		for (size_t k = 0; n && k < n->plan.n; k++) {
+			const struct vgpu_assign *a = &n->plan.a[k];
+			const struct vgpu_gpu *g = &n->gpus[a->gpu];
+			jsonw_obj_open(&w);
+			jsonw_kstr(&w, "gpu", g->bdf);
+			jsonw_kstr(&w, "path", vgpu_path_name(g->path));
+			jsonw_kstr(&w, "type", g->types[a->type].name);
+			jsonw_kint(&w, "count", a->count);
+			jsonw_key(&w, "first_vf");
+			if (g->path == VGPU_PATH_MDEV_PF)
+				jsonw_null(&w);
+			else
+				jsonw_int(&w, a->first);
+			jsonw_obj_close(&w);
+		}
+		jsonw_arr_close(&w);
+	}
 	jsonw_key(&w, "reasons");
 	jsonw_arr_open(&w);
 	for (int x = 0; x < R__MAX; x++)

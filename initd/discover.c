@@ -17,6 +17,7 @@
 #include "discover.h"
 #include "log.h"
 #include "rootfs.h"
+#include "vgpu_catalog.h"
 
 static void scopy(char *dst, size_t size, const char *src)
 {
@@ -44,26 +45,6 @@ bool discover_valid_uuid(const char *s)
 			return false;
 	}
 	return true;
-}
-
-/* fixtures/README.md "vGPU types": H100XM vendor-VFIO type IDs. */
-static const struct {
-	unsigned id;
-	const char *name;
-} builtin_vgpu[] = {
-    {1001, "NVIDIA H100XM-1-10C"}, {1002, "NVIDIA H100XM-1-20C"}, {1003, "NVIDIA H100XM-2-20C"},
-    {1004, "NVIDIA H100XM-3-40C"}, {1005, "NVIDIA H100XM-4-40C"}, {1006, "NVIDIA H100XM-7-80C"},
-    {1010, "NVIDIA H100XM-4C"},	   {1011, "NVIDIA H100XM-5C"},	  {1012, "NVIDIA H100XM-8C"},
-    {1013, "NVIDIA H100XM-10C"},   {1014, "NVIDIA H100XM-20C"},	  {1015, "NVIDIA H100XM-40C"},
-    {1016, "NVIDIA H100XM-80C"},
-};
-
-const char *discover_builtin_vgpu_name(unsigned id)
-{
-	for (size_t i = 0; i < sizeof(builtin_vgpu) / sizeof(builtin_vgpu[0]); i++)
-		if (builtin_vgpu[i].id == id)
-			return builtin_vgpu[i].name;
-	return NULL;
 }
 
 static int link_int(int rootfd, const char *path)
@@ -196,50 +177,28 @@ static void pciids_name(int rootfd, const char *rootdir, uint16_t vendor, uint16
 		scopy(buf, size, nm);
 }
 
+/* Names of vendor-VFIO type IDs: the VFs' creatable lists first (what
+ * this driver offers), the catalog file only when an ID is not there
+ * (once no VF lists a type: capacity used up). */
 struct vgpu_names {
-	unsigned id[128];
-	char name[128][64];
-	size_t n;
+	struct vgpu_catalog lists, file;
+	bool loaded;
 };
 
-static void vgpu_names_add_list(struct vgpu_names *m, const char *text)
+static const char *vgpu_names_get(int rootfd, struct vgpu_names *m, unsigned id)
 {
-	/* lines "1013 : NVIDIA H100XM-10C" */
-	for (const char *l = text; l && *l;) {
-		const char *nl = strchr(l, '\n');
-		size_t len = nl ? (size_t)(nl - l) : strlen(l);
-		char line[128], *end;
-		if (len < sizeof(line)) {
-			memcpy(line, l, len);
-			line[len] = '\0';
-			unsigned long id = strtoul(line, &end, 10);
-			char *colon = strchr(line, ':');
-			if (end != line && colon && id > 0 && m->n < 128) {
-				char *nm = colon + 1;
-				while (*nm == ' ')
-					nm++;
-				size_t k = strlen(nm);
-				while (k && isspace((unsigned char)nm[k - 1]))
-					nm[--k] = '\0';
-				bool dup = false;
-				for (size_t i = 0; i < m->n; i++)
-					dup |= m->id[i] == id;
-				if (*nm && !dup && k < 64) {
-					m->id[m->n] = (unsigned)id;
-					scopy(m->name[m->n++], 64, nm);
-				}
-			}
-		}
-		l = nl ? nl + 1 : NULL;
+	const char *nm = vgpu_catalog_name(&m->lists, id);
+	if (!nm && !m->loaded) {
+		m->loaded = true;
+		vgpu_catalog_load(rootfd, &m->file);
 	}
+	return nm ? nm : vgpu_catalog_name(&m->file, id);
 }
 
-static const char *vgpu_names_get(const struct vgpu_names *m, unsigned id)
+static void vgpu_names_free(struct vgpu_names *m)
 {
-	for (size_t i = 0; i < m->n; i++)
-		if (m->id[i] == id)
-			return m->name[i];
-	return discover_builtin_vgpu_name(id);
+	vgpu_catalog_free(&m->lists);
+	vgpu_catalog_free(&m->file);
 }
 
 static int push(struct sdevs *s, size_t *cap, struct sdev **ret)
@@ -318,7 +277,11 @@ static int scan_one_pci(int rootfd, const char *rootdir, const struct config *cf
 	    rootfs_link_basename(devfd, "physfn", pf, sizeof(pf)) >= 0) {
 		char *txt = NULL;
 		if (rootfs_read_file(devfd, "nvidia/creatable_vgpu_types", &txt, NULL) >= 0) {
-			vgpu_names_add_list(names, txt);
+			if (vgpu_catalog_add_creatable(&names->lists, txt) < 0) {
+				free(txt);
+				close(devfd);
+				return -ENOMEM;
+			}
 			free(txt);
 		}
 		if (rootfs_read_u64(devfd, "nvidia/current_vgpu_type", &v64) >= 0 && v64 > 0 &&
@@ -397,10 +360,11 @@ static int scan_pci(int rootfd, const char *rootdir, const struct config *cfg, c
 	/* a VF hosting a vGPU lists nothing creatable: name it from a sibling's list */
 	for (size_t i = first; r >= 0 && i < out->n; i++)
 		if (out->d[i].kind == SDEV_VF_VGPU) {
-			const char *nm = vgpu_names_get(&names, out->d[i].vgpu_id);
+			const char *nm = vgpu_names_get(rootfd, &names, out->d[i].vgpu_id);
 			if (nm)
 				scopy(out->d[i].vgpu_type, sizeof(out->d[i].vgpu_type), nm);
 		}
+	vgpu_names_free(&names);
 	return r < 0 ? r : 0;
 }
 
@@ -440,12 +404,13 @@ int discover_rescan_pci(int rootfd, const char *rootdir, const struct config *cf
 		if (d->kind != SDEV_VF_VGPU)
 			continue;
 		const struct sdev *old = prev_find(prev, d->id);
-		const char *nm = vgpu_names_get(&names, d->vgpu_id);
+		const char *nm = vgpu_names_get(rootfd, &names, d->vgpu_id);
 		if (!nm && old && old->kind == SDEV_VF_VGPU && old->vgpu_id == d->vgpu_id)
 			nm = old->vgpu_type;
 		if (nm)
 			scopy(d->vgpu_type, sizeof(d->vgpu_type), nm);
 	}
+	vgpu_names_free(&names);
 	if (r < 0) {
 		free(out.d);
 		return r;

@@ -58,6 +58,3 @@ int discover_recheck(int rootfd, const struct sdev *seen, bool iommufd, struct s
 bool discover_valid_bdf(const char *s);
 /* True for a lower/upper-case 8-4-4-4-12 UUID. */
 bool discover_valid_uuid(const char *s);
-/* The vGPU type name for a vendor-VFIO type ID from the built-in table
- * (the IDs fixtures/README.md documents), or NULL. */
-const char *discover_builtin_vgpu_name(unsigned id);

@@ -23,6 +23,7 @@
 #include "serve_report.h"
 #include "status.h"
 #include "vgpu_apply.h"
+#include "vgpu_sriov.h"
 
 #define VERSION "0.1.0"
 #define EXIT_NOT_OK 1
@@ -307,6 +308,15 @@ static int run_apply(const struct args *a, int rootfd, const struct config *c)
 		if (res < 0 && !r.devs.dev) {
 			log_error_errno(res, "reading the node again: %m");
 			return EXIT_INTERNAL;
+		}
+		if (res == 0 && report_ok(&r) && r.vgpu->prepare) {
+			/* VFs to turn on or bind: then the VFs' own types decide */
+			res = vgpu_prepare(rootfd, r.mods, r.vgpu, &st) < 0 ? 1 : 0;
+			if (res == 0) {
+				report_free(&r);
+				if ((e = check_build(rootfd, a->root, c, &r)) < 0)
+					return log_error_errno(e, "reading the node again: %m"), EXIT_INTERNAL;
+			}
 		}
 		if (res == 0)
 			res = report_ok(&r) ? vgpu_apply_run(rootfd, r.vgpu, &st) : 1;

@@ -71,6 +71,20 @@ int vfio_group_in_use(int rootfd, int group)
 	}
 }
 
+int vfio_dev_in_use(int rootfd, const char *sysdev, int *group)
+{
+	char p[256], g[16], *end;
+	snprintf(p, sizeof(p), "%s/iommu_group", sysdev);
+	if (rootfs_link_basename(rootfd, p, g, sizeof(g)) < 0)
+		return 0;
+	long n = strtol(g, &end, 10);
+	if (*end || n < 0 || n > 1 << 20)
+		return 0;
+	if (group)
+		*group = (int)n;
+	return vfio_group_in_use(rootfd, (int)n);
+}
+
 int nvidia_gpu_user(int rootfd, const char *bdf)
 {
 	char p[128], *info = NULL, want[32];

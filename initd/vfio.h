@@ -30,6 +30,10 @@ struct vfio_result {
 /* 1 if dev/vfio/<group> is held open by someone (EBUSY), 0 if not or if
  * there is no node, -errno otherwise. */
 int vfio_group_in_use(int rootfd, int group);
+/* The same for the group of a device directory (sysdev: "sys/bus/pci/
+ * devices/<bdf>", "sys/bus/mdev/devices/<uuid>"); *group is set when it
+ * has one.  0 also when it has no group. */
+int vfio_dev_in_use(int rootfd, const char *sysdev, int *group);
 /* The pid of a process under proc/ with /dev/nvidia<minor> of this GPU
  * open (minor from proc/driver/nvidia/gpus/<bdf>/information), 0 if none,
  * -errno. */

@@ -15,10 +15,11 @@
 #include "select.h"
 #include "vfio.h"
 #include "vgpu_mig.h"
+#include "vgpu_sriov.h"
 #include "vgpu_type.h"
 #include "vgpu_uuid.h"
+#include "vgpu_vendor.h"
 
-#define MAX_VFS 64
 #define DEV "sys/bus/pci/devices/"
 
 /* One mdev as sysfs shows it. */
@@ -29,11 +30,15 @@ struct mdev {
 	bool matched;
 };
 
-static int vf_addr(int rootfd, const char *pf, int i, char *buf, size_t size)
+/* Offers in a stable order: by id. */
+static void sort_offers(struct vgpu_gpu *g)
 {
-	char p[128];
-	snprintf(p, sizeof(p), DEV "%s/virtfn%d", pf, i);
-	return rootfs_link_basename(rootfd, p, buf, size);
+	for (size_t i = 1; i < g->ntypes; i++)
+		for (size_t j = i; j > 0 && strcmp(g->types[j - 1].id, g->types[j].id) > 0; j--) {
+			struct vgpu_offer t = g->types[j];
+			g->types[j] = g->types[j - 1];
+			g->types[j - 1] = t;
+		}
 }
 
 static void read_offers(int rootfd, const char *dir, struct vgpu_gpu *g)
@@ -71,16 +76,29 @@ static void read_offers(int rootfd, const char *dir, struct vgpu_gpu *g)
 		g->ntypes++;
 	}
 	closedir(d);
-	/* stable order: by id */
-	for (size_t i = 1; i < g->ntypes; i++)
-		for (size_t j = i; j > 0 && strcmp(g->types[j - 1].id, g->types[j].id) > 0; j--) {
-			struct vgpu_offer t = g->types[j];
-			g->types[j] = g->types[j - 1];
-			g->types[j - 1] = t;
-		}
 }
 
-static void discover(int rootfd, const struct pcidev *p, int index, struct vgpu_gpu *g)
+/* A PF that can turn SR-IOV on for vGPUs: nvidia holds it (or, after a
+ * crash in NVIDIA's sequence, pci-pf-stub or nothing; or VFIO) and the catalog
+ * names types for it.  Its VF count once on, or 0. */
+static unsigned sriov_capable(int rootfd, const struct vgpu_catalog *cat, const struct pcidev *p)
+{
+	char path[160], drv[64];
+	int total = 0;
+	struct vgpu_offer o;
+	snprintf(path, sizeof(path), DEV "%s/sriov_totalvfs", p->bdf);
+	if (rootfs_read_int(rootfd, path, &total) < 0 || total <= 0 ||
+	    vgpu_catalog_offers(cat, p->device, &o, 1) == 0)
+		return 0;
+	if (pcidev_read_driver(rootfd, p->bdf, drv, sizeof(drv)) < 0)
+		drv[0] = '\0';
+	/* on VFIO (vm-passthrough before): apply gives it back to nvidia first */
+	return !drv[0] || strcmp(drv, "nvidia") == 0 || strcmp(drv, "pci-pf-stub") == 0 || driver_is_vfio(drv)
+		       ? (unsigned)total
+		       : 0;
+}
+
+static void discover(int rootfd, struct vgpu_catalog *cat, const struct pcidev *p, int index, struct vgpu_gpu *g)
 {
 	char path[256], vf[PCI_ADDR_STRLEN];
 	memset(g, 0, sizeof(*g));
@@ -93,20 +111,36 @@ static void discover(int rootfd, const struct pcidev *p, int index, struct vgpu_
 	if (rootfs_exists(rootfd, path) == 1) {
 		g->path = VGPU_PATH_MDEV_PF;
 		read_offers(rootfd, path, g);
+		sort_offers(g);
 		return;
 	}
-	int nvf = 0;
-	while (nvf < MAX_VFS && vf_addr(rootfd, p->bdf, nvf, vf, sizeof(vf)) >= 0)
-		nvf++;
-	if (nvf == 0 || vf_addr(rootfd, p->bdf, 0, vf, sizeof(vf)) < 0)
-		return;
-	snprintf(path, sizeof(path), DEV "%s/mdev_supported_types", vf);
-	if (rootfs_exists(rootfd, path) == 1) {
-		g->path = VGPU_PATH_MDEV_VF;
-		g->slots = (unsigned)nvf;
-		read_offers(rootfd, path, g);
-		/* a VF's max_instance is the GPU's; one per VF */
+	int nvf = vgpu_vf_count(rootfd, p->bdf);
+	g->slots = (unsigned)nvf;
+	for (int i = 0; i < nvf && g->path == VGPU_PATH_NONE; i++) {
+		if (vgpu_vf_addr(rootfd, p->bdf, i, vf, sizeof(vf)) < 0)
+			continue;
+		snprintf(path, sizeof(path), DEV "%s/mdev_supported_types", vf);
+		if (rootfs_exists(rootfd, path) == 1) {
+			g->path = VGPU_PATH_MDEV_VF; /* a VF's max_instance is the GPU's; one per VF */
+			read_offers(rootfd, path, g);
+			sort_offers(g);
+			return;
+		}
+		snprintf(path, sizeof(path), DEV "%s/nvidia/current_vgpu_type", vf);
+		if (rootfs_exists(rootfd, path) == 1)
+			g->path = VGPU_PATH_VENDOR_VFIO;
 	}
+	if (g->path == VGPU_PATH_NONE) {
+		unsigned total = sriov_capable(rootfd, cat, p);
+		if (!total)
+			return;
+		g->path = VGPU_PATH_SRIOV_OFF;
+		g->slots = nvf ? (unsigned)nvf : total;
+	}
+	g->ntypes = vgpu_catalog_offers(cat, g->device, g->types, VGPU_MAX_GPU_TYPES);
+	if (g->path == VGPU_PATH_VENDOR_VFIO)
+		vgpu_vendor_offers(rootfd, cat, g);
+	sort_offers(g);
 }
 
 void vgpu_node_free(struct vgpu_node *n)
@@ -116,6 +150,7 @@ void vgpu_node_free(struct vgpu_node *n)
 	free(n->gpus);
 	free(n->v);
 	vgpu_mig_free(n->mig);
+	vgpu_catalog_free(&n->cat);
 	free(n);
 }
 
@@ -131,7 +166,7 @@ static int expand(int rootfd, struct vgpu_node *n)
 	for (size_t k = 0; k < n->plan.n; k++) {
 		const struct vgpu_assign *a = &n->plan.a[k];
 		const struct vgpu_gpu *g = &n->gpus[a->gpu];
-		char ident[160];
+		char ident[160], drv[64];
 		int e = vgpu_identity_read(rootfd, g->bdf, ident, sizeof(ident));
 		if (e < 0)
 			return e;
@@ -142,10 +177,14 @@ static int expand(int rootfd, struct vgpu_node *n)
 			snprintf(v->type, sizeof(v->type), "%s", g->types[a->type].name);
 			vgpu_uuid(ident, g->types[a->type].name, i, u);
 			uuid_format(u, v->uuid);
+			v->slot = (int)(a->first + i);
 			if (g->path == VGPU_PATH_MDEV_PF)
 				snprintf(v->parent, sizeof(v->parent), "%s", g->bdf);
-			else if (vf_addr(rootfd, g->bdf, (int)(a->first + i), v->parent, sizeof(v->parent)) < 0)
-				return -ENOENT;
+			else if (vgpu_vf_addr(rootfd, g->bdf, v->slot, v->parent, sizeof(v->parent)) < 0)
+				n->prepare = true; /* VFs off: parent known once on */
+			else if (pcidev_read_driver(rootfd, v->parent, drv, sizeof(drv)) < 0 ||
+				 strcmp(drv, "nvidia") != 0)
+				n->prepare = true;
 		}
 	}
 	return 0;
@@ -161,11 +200,12 @@ int vgpu_check(int rootfd, const struct config *c, const struct pcidevs *devs, s
 	n->gpus = calloc(devs->n ? devs->n : 1, sizeof(*n->gpus));
 	if (!n->gpus)
 		return -ENOMEM;
+	vgpu_catalog_load(rootfd, &n->cat);
 	for (size_t i = 0; i < devs->n; i++) {
 		const struct pcidev *p = &devs->dev[i];
 		if (!pcidev_is_gpu(p) || p->is_vf)
 			continue;
-		discover(rootfd, p, select_gpu_index(devs->dev, devs->n, i), &n->gpus[n->ngpus++]);
+		discover(rootfd, &n->cat, p, select_gpu_index(devs->dev, devs->n, i), &n->gpus[n->ngpus++]);
 	}
 	int e = vgpu_plan_make(c, n->gpus, n->ngpus, &n->plan, err, es);
 	if (e < 0 || (e = vgpu_mig_check(n->gpus, n->ngpus, &n->plan, &n->mig, err, es)) < 0)
@@ -247,7 +287,7 @@ static bool parent_of(int rootfd, const struct vgpu_gpu *g, const char *parent)
 		return true;
 	char vf[PCI_ADDR_STRLEN];
 	for (unsigned i = 0; i < g->slots; i++)
-		if (vf_addr(rootfd, g->bdf, (int)i, vf, sizeof(vf)) >= 0 && strcmp(vf, parent) == 0)
+		if (vgpu_vf_addr(rootfd, g->bdf, (int)i, vf, sizeof(vf)) >= 0 && strcmp(vf, parent) == 0)
 			return true;
 	return false;
 }
@@ -255,10 +295,11 @@ static bool parent_of(int rootfd, const struct vgpu_gpu *g, const char *parent)
 /* Removes mdev x unless its VFIO group is open.  0, 1 in use, -errno. */
 static int remove_mdev(int rootfd, const struct mdev *x, struct apply_stats *st)
 {
-	char p[160], grp[16];
-	snprintf(p, sizeof(p), "sys/bus/mdev/devices/%s/iommu_group", x->uuid);
-	if (rootfs_link_basename(rootfd, p, grp, sizeof(grp)) >= 0 && vfio_group_in_use(rootfd, atoi(grp)) == 1) {
-		log_error("vGPU %s on %s is in use (dev/vfio/%s open): left in place", x->uuid, x->parent, grp);
+	char p[160];
+	int grp = -1;
+	snprintf(p, sizeof(p), "sys/bus/mdev/devices/%s", x->uuid);
+	if (vfio_dev_in_use(rootfd, p, &grp) == 1) {
+		log_error("vGPU %s on %s is in use (dev/vfio/%d open): left in place", x->uuid, x->parent, grp);
 		return 1;
 	}
 	snprintf(p, sizeof(p), "sys/bus/mdev/devices/%s/remove", x->uuid);
@@ -348,8 +389,19 @@ int vgpu_apply_run(int rootfd, struct vgpu_node *n, struct apply_stats *st)
 	if (e < 0)
 		return e;
 	for (size_t g = 0; g < n->ngpus; g++) {
-		if (n->gpus[g].path == VGPU_PATH_MDEV_PF || n->gpus[g].path == VGPU_PATH_MDEV_VF)
-			res |= converge_gpu(rootfd, n, &n->gpus[g], m, nm, st);
+		const struct vgpu_gpu *gp = &n->gpus[g];
+		if (gp->path == VGPU_PATH_MDEV_PF || gp->path == VGPU_PATH_MDEV_VF)
+			res |= converge_gpu(rootfd, n, gp, m, nm, st);
+		else if (gp->path == VGPU_PATH_VENDOR_VFIO)
+			res |= vgpu_vendor_converge(rootfd, n, gp, st);
+		else /* VFs still off: vgpu_prepare() did not run or failed */
+			for (size_t k = 0; k < n->nv; k++)
+				if (strcmp(n->v[k].gpu, gp->bdf) == 0) {
+					n->v[k].state = VGPU_FAILED;
+					n->v[k].err = -ENODEV;
+					n->failed++;
+					res = 1;
+				}
 	}
 	free(m);
 	st->done += n->created + n->removed;
@@ -359,75 +411,30 @@ int vgpu_apply_run(int rootfd, struct vgpu_node *n, struct apply_stats *st)
 	return res;
 }
 
-/* NVIDIA's sequence to turn SR-IOV off on a PF bound to nvidia (which
- * cannot change sriov_numvfs itself): VFs off their driver, unbind lock,
- * PF to pci-pf-stub through driver_override, numvfs 0, PF back to its
- * default driver with autoprobe on.  0 or -errno. */
-static int w(int rootfd, struct apply_stats *st, const char *bdf, const char *attr, const char *val)
+int vgpu_prepare(int rootfd, struct modules *mods, const struct vgpu_node *n, struct apply_stats *st)
 {
-	char p[256];
-	if (bdf)
-		snprintf(p, sizeof(p), DEV "%s/%s", bdf, attr);
-	else
-		snprintf(p, sizeof(p), "sys/bus/pci/%s", attr);
-	st->writes++;
-	int e = rootfs_write(rootfd, p, val);
-	if (e < 0)
-		log_error_errno(e, "%s%s%s <- %s: %m", bdf ? bdf : "", bdf ? "/" : "", attr, val);
-	return e;
-}
-
-int vgpu_sriov_off(int rootfd, struct modules *mods, const char *pf, struct apply_stats *st)
-{
-	char v[32], drv[64], vf[PCI_ADDR_STRLEN], p[160];
-	snprintf(p, sizeof(p), DEV "%s/sriov_numvfs", pf);
-	if (rootfs_read_attr(rootfd, p, v, sizeof(v)) < 0 || strcmp(v, "0") == 0)
-		return 0;
-	char pfdrv[64];
-	if (pcidev_read_driver(rootfd, pf, pfdrv, sizeof(pfdrv)) < 0 ||
-	    (strcmp(pfdrv, "nvidia") != 0 && strcmp(pfdrv, "pci-pf-stub") != 0 && pfdrv[0]))
-		return 0; /* a driver that configures SR-IOV itself: passthrough does it */
-	for (int i = 0; vf_addr(rootfd, pf, i, vf, sizeof(vf)) >= 0; i++) {
-		snprintf(p, sizeof(p), DEV "%s/iommu_group", vf);
-		char g[16];
-		if (rootfs_link_basename(rootfd, p, g, sizeof(g)) >= 0 && vfio_group_in_use(rootfd, atoi(g)) == 1)
-			return log_error("%s: VF %s is in use: SR-IOV left on", pf, vf), -EBUSY;
-	}
-	int e, wr = 0;
-	if (strcmp(pfdrv, "nvidia") == 0 && (e = nvidia_take_unbind_lock(rootfd, pf, &wr)) < 0)
-		return log_error_errno(e, "%s: nvidia unbind lock: %m", pf), e;
-	st->writes += wr;
-	if (mods && (e = modules_load(mods, "pci-pf-stub")) < 0)
-		return log_error_errno(e, "loading pci-pf-stub: %m"), e;
-	for (int i = 0; vf_addr(rootfd, pf, i, vf, sizeof(vf)) >= 0; i++) {
-		if (pcidev_read_driver(rootfd, vf, drv, sizeof(drv)) >= 0 && drv[0]) {
-			snprintf(p, sizeof(p), "drivers/%s/unbind", drv);
-			if ((e = w(rootfd, st, NULL, p, vf)) < 0)
+	for (size_t g = 0; g < n->ngpus; g++) {
+		const struct vgpu_gpu *gp = &n->gpus[g];
+		bool planned = false;
+		for (size_t k = 0; k < n->nv; k++)
+			planned |= strcmp(n->v[k].gpu, gp->bdf) == 0;
+		if (!planned || gp->path == VGPU_PATH_MDEV_PF)
+			continue;
+		int e = vgpu_sriov_on(rootfd, mods, gp->bdf, st);
+		if (e < 0)
+			return e;
+		for (size_t k = 0; k < n->nv; k++) {
+			char vf[PCI_ADDR_STRLEN];
+			if (strcmp(n->v[k].gpu, gp->bdf) != 0)
+				continue;
+			if ((e = vgpu_vf_addr(rootfd, gp->bdf, n->v[k].slot, vf, sizeof(vf))) < 0)
+				return log_error_errno(e, "%s: VF %d missing after enabling SR-IOV: %m", gp->bdf,
+						       n->v[k].slot),
+				       e;
+			if ((e = vgpu_vf_bind(rootfd, vf, st)) < 0)
 				return e;
 		}
-		snprintf(p, sizeof(p), DEV "%s/driver_override", vf);
-		if (rootfs_read_attr(rootfd, p, drv, sizeof(drv)) >= 0 && drv[0] && strcmp(drv, "(null)") != 0 &&
-		    (e = w(rootfd, st, vf, "driver_override", "\n")) < 0)
-			return e;
 	}
-	if ((e = w(rootfd, st, pf, "driver_override", "pci-pf-stub")) < 0)
-		return e;
-	if (strcmp(pfdrv, "pci-pf-stub") != 0) {
-		if (pfdrv[0]) {
-			snprintf(p, sizeof(p), "drivers/%s/unbind", pfdrv);
-			if ((e = w(rootfd, st, NULL, p, pf)) < 0)
-				return e;
-		}
-		if ((e = w(rootfd, st, NULL, "drivers_probe", pf)) < 0)
-			return e;
-	}
-	if ((e = w(rootfd, st, pf, "sriov_numvfs", "0")) < 0 ||
-	    (e = w(rootfd, st, pf, "driver_override", "\n")) < 0 ||
-	    (e = w(rootfd, st, NULL, "drivers/pci-pf-stub/unbind", pf)) < 0 ||
-	    (e = w(rootfd, st, pf, "sriov_drivers_autoprobe", "1")) < 0 ||
-	    (e = w(rootfd, st, NULL, "drivers_probe", pf)) < 0)
-		return e;
-	log_info("%s: SR-IOV off (NVIDIA's sequence), back on its driver", pf);
 	return 0;
 }
 
@@ -435,23 +442,30 @@ int vgpu_undo(int rootfd, const struct pcidevs *devs, struct apply_stats *st)
 {
 	struct mdev *m;
 	size_t nm;
+	struct vgpu_catalog none = { 0 };
 	int e = list_mdevs(rootfd, &m, &nm), res = 0;
 	if (e < 0)
 		return e;
-	for (size_t i = 0; i < devs->n && nm; i++) {
+	for (size_t i = 0; i < devs->n; i++) {
 		const struct pcidev *p = &devs->dev[i];
 		struct vgpu_gpu g;
 		char ident[160];
 		if (!pcidev_is_gpu(p) || p->is_vf)
 			continue;
-		discover(rootfd, p, -1, &g);
-		if (g.path == VGPU_PATH_NONE || vgpu_identity_read(rootfd, g.bdf, ident, sizeof(ident)) < 0)
+		discover(rootfd, &none, p, -1, &g);
+		if (g.path == VGPU_PATH_VENDOR_VFIO) {
+			if (vgpu_vendor_undo(rootfd, g.bdf, st) != 0)
+				res = 1;
+			continue;
+		}
+		if (g.path == VGPU_PATH_NONE || !nm || vgpu_identity_read(rootfd, g.bdf, ident, sizeof(ident)) < 0)
 			continue;
 		for (size_t j = 0; j < nm; j++)
 			if (parent_of(rootfd, &g, m[j].parent) && managed(&g, ident, m[j].uuid) &&
 			    remove_mdev(rootfd, &m[j], st) != 0)
 				res = 1;
 	}
+	vgpu_catalog_free(&none);
 	free(m);
 	return res;
 }

@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "uuid.h"
+#include "vgpu_catalog.h"
 #include "vgpu_plan.h"
 
 struct config;
@@ -17,7 +18,8 @@ enum vgpu_state { VGPU_PLANNED, VGPU_KEPT, VGPU_CREATED, VGPU_FAILED };
 
 struct vgpu_entry {
 	char gpu[PCI_ADDR_STRLEN];
-	char parent[PCI_ADDR_STRLEN]; /* PF or VF address */
+	char parent[PCI_ADDR_STRLEN]; /* PF or VF address; "" while VFs are off */
+	int slot;		       /* VF number on the SR-IOV paths */
 	char type[48];
 	char uuid[UUID_STRLEN];
 	enum vgpu_state state;
@@ -31,6 +33,8 @@ struct vgpu_node {
 	size_t ngpus;
 	struct vgpu_plan plan;
 	struct vgpu_mig *mig; /* GPU instances for MIG-backed types (vgpu_mig.h) */
+	struct vgpu_catalog cat; /* VGPU_CATALOG_PATH + VFs' creatable lists */
+	bool prepare;		 /* VFs to turn on or bind first: vgpu_prepare() */
 	struct vgpu_entry *v;
 	size_t nv;
 	int removed, kept, created, failed, in_use;
@@ -41,13 +45,13 @@ struct vgpu_node {
 int vgpu_check(int rootfd, const struct config *c, const struct pcidevs *devs, struct vgpu_node **ret, char *err,
 	       size_t es);
 void vgpu_node_free(struct vgpu_node *n);
+struct modules;
+/* Makes the planned VFs ready: SR-IOV on by NVIDIA's sequence where it is
+ * off, each planned VF on nvidia.  The node must then be read and planned
+ * again (the VFs' own types replace the catalog's).  0 or -errno. */
+int vgpu_prepare(int rootfd, struct modules *mods, const struct vgpu_node *n, struct apply_stats *st);
 /* Converges the node to n's plan.  0 all in place, 1 some not, -errno. */
 int vgpu_apply_run(int rootfd, struct vgpu_node *n, struct apply_stats *st);
 /* Removes every vGPU gpu-initd manages (leaving vm-vgpu).  0, 1 (some in
  * use, left), -errno. */
 int vgpu_undo(int rootfd, const struct pcidevs *devs, struct apply_stats *st);
-struct modules;
-/* Turns SR-IOV off on a PF that nvidia (or a crashed earlier run's
- * pci-pf-stub) holds, by NVIDIA's sequence; nothing when no VFs or when
- * the driver configures SR-IOV itself.  -EBUSY when a VF is in use. */
-int vgpu_sriov_off(int rootfd, struct modules *mods, const char *pf, struct apply_stats *st);

@@ -17,6 +17,8 @@ const char *vgpu_path_name(enum vgpu_path p)
 		return "sriov-mdev";
 	case VGPU_PATH_VENDOR_VFIO:
 		return "sriov-vendor-vfio";
+	case VGPU_PATH_SRIOV_OFF:
+		return "sriov-off";
 	default:
 		return "none";
 	}

@@ -15,6 +15,8 @@ enum vgpu_path {
 	VGPU_PATH_MDEV_PF,     /* mdev types on the PF (T4, V100) */
 	VGPU_PATH_MDEV_VF,     /* SR-IOV, one mdev per VF (A100) */
 	VGPU_PATH_VENDOR_VFIO, /* SR-IOV, VF nvidia/current_vgpu_type (Hopper) */
+	VGPU_PATH_SRIOV_OFF,   /* SR-IOV capable, VFs off or not on nvidia yet:
+				* types from the catalog until apply enables them */
 };
 const char *vgpu_path_name(enum vgpu_path p);
 

@@ -642,7 +642,7 @@ int fixture_load_buffer(const char *name, const char *js, size_t len, const char
 		goto out;
 	for (int i = 0; i < m->ngroups; i++)
 		snprintf(m->groups[i]->type, sizeof(m->groups[i]->type), "%s", domain);
-	if ((r = add_static_files(&c, 0)) < 0)
+	if ((r = add_static_files(&c, 0)) < 0 || (r = vgpu_config_init(m)) < 0)
 		goto out;
 	m->stats = (struct sim_stats){ 0 };
 	*ret = m;

@@ -265,6 +265,9 @@ bool vfio_group_busy(const struct sim_group *g);
 int nvidia_bind(struct sim_dev *d);
 void nvidia_unbind(struct sim_dev *d);
 int nvidia_init(struct model *m);
+/* usr/share/nvidia/vgpu/vgpuConfig.xml when the fixture has a vGPU host
+ * driver (vgpu_config.c). */
+int vgpu_config_init(struct model *m);
 /* A process opens / closes /dev/nvidiaN: proc/<pid>/fd/3 points there. */
 int nvidia_open(struct sim_dev *d);
 int nvidia_close(struct sim_dev *d);

@@ -3,12 +3,16 @@
 # (simfs stall-nth), kill gpu-initd there, apply again: the node must end
 # with the same vGPUs (UUID, type, parent) and exit status as after a clean
 # apply.  make check: t4-4x going from one vGPU config to another (removals
-# and creations); FULL=1 also a100-pcie-8x from nothing to 4 x A100-10C
-# per GPU, and t4-4x from vm-vgpu to container.
+# and creations), h100-hgx-8x from nothing to 2 x H100XM-20C on one GPU
+# (NVIDIA's SR-IOV sequence, VF binding, current_vgpu_type); FULL=1 also
+# a100-pcie-8x from nothing to 4 x A100-10C per GPU, t4-4x from vm-vgpu to
+# container, h100-hgx-8x from one vGPU size to another and from vm-vgpu to
+# vm-passthrough (SR-IOV off).
 source "$(dirname "$0")/lib.sh"
 
-CASES="t4-4x:t4-from:t4-to"
-[ "${FULL:-}" = 1 ] && CASES+=" a100-pcie-8x:none:a100 t4-4x:t4-from:container"
+CASES="t4-4x:t4-from:t4-to h100-hgx-8x:none:h100-from"
+[ "${FULL:-}" = 1 ] && CASES+=" a100-pcie-8x:none:a100 t4-4x:t4-from:container h100-hgx-8x:h100-from:h100-to
+	h100-hgx-8x:h100-from:passthrough"
 
 cfg() {
 	case $1 in
@@ -17,6 +21,9 @@ cfg() {
 	t4-from) echo '{"mode": "vm-vgpu", "vgpu-configs": {"default": [{"devices": [0, 1], "vgpu-devices": {"T4-4Q": 2}}]}}' ;;
 	t4-to) echo '{"mode": "vm-vgpu", "vgpu-configs": {"default": [{"devices": [0], "vgpu-devices": {"T4-8Q": 1}}, {"devices": [1, 2], "vgpu-devices": {"T4-4Q": 2}}]}}' ;;
 	a100) echo '{"mode": "vm-vgpu", "vgpu-configs": {"default": [{"devices": "all", "vgpu-devices": {"A100-10C": 4}}]}}' ;;
+	h100-from) echo '{"mode": "vm-vgpu", "vgpu-configs": {"default": [{"devices": [0], "vgpu-devices": {"H100XM-20C": 2}}]}}' ;;
+	h100-to) echo '{"mode": "vm-vgpu", "vgpu-configs": {"default": [{"devices": [0], "vgpu-devices": {"H100XM-10C": 3}}]}}' ;;
+	passthrough) echo '{"mode": "vm-passthrough", "devices": [0]}' ;;
 	esac
 }
 
@@ -38,6 +45,12 @@ one_run() {
 		l=$(readlink $SIMROOT/sys/bus/mdev/devices/$m)
 		echo "$m $(basename $(dirname $l)) $(basename $(readlink $SIMROOT/sys/bus/mdev/devices/$m/mdev_type))"
 	done
+	for d in $(ls $SIMROOT/sys/bus/pci/devices); do
+		p=$SIMROOT/sys/bus/pci/devices/$d
+		[ -e $p/sriov_numvfs ] && [ "$(cat $p/sriov_numvfs)" != 0 ] && echo "$d numvfs $(cat $p/sriov_numvfs) $(drv $d)"
+		[ -e $p/nvidia/current_vgpu_type ] && echo "$d $(drv $d) type $(cat $p/nvidia/current_vgpu_type)"
+	done
+	true
 	' bash "$(cfg $2)" "$(cfg $3)" "$4"
 }
 

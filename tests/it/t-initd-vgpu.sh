@@ -1,5 +1,6 @@
 #!/bin/bash
-# gpu-initd apply in vm-vgpu mode: mdev on T4 PFs, mdev on A100 VFs;
+# gpu-initd apply in vm-vgpu mode: mdev on T4 PFs, mdev on A100 VFs (also
+# back from passthrough, VFs turned on again);
 # stable UUIDs (a second apply writes nothing, same UUIDs); a mixed config;
 # impossible configs fail in check and in apply before any write; leaving
 # vm-vgpu removes the vGPUs gpu-initd made.
@@ -125,4 +126,14 @@ grep -q "SR-IOV off" $SIMROOT/pt.log || fail "sequence logged: $(cat $SIMROOT/pt
 w=$(stat_get writes)
 expect_rc 0 gi --config $SIMROOT/pt.json apply 2>/dev/null
 [ "$(stat_get writes)" = $w ] || fail "second passthrough apply wrote"
+# and back to vm-vgpu: GPUs to nvidia, VFs on again by NVIDIA sequence
+# (types from vgpuConfig.xml until then), the same 32 mdevs
+expect_rc 0 gi --config $C check >$SIMROOT/c3.txt
+grep -q "sriov-off .*4 x A100-10C on VFs 0-3" $SIMROOT/c3.txt || fail "plan with VFs off: $(cat $SIMROOT/c3.txt)"
+expect_rc 0 gi --config $C apply 2>$SIMROOT/back.log
+ls $SIMROOT/sys/bus/mdev/devices | cmp -s - $SIMROOT/u1 || fail "UUIDs after passthrough and back: $(cat $SIMROOT/back.log)"
+grep -q "VFs on (NVIDIA" $SIMROOT/back.log || fail "VFs on logged: $(cat $SIMROOT/back.log)"
+w=$(stat_get writes)
+expect_rc 0 gi --config $C apply 2>/dev/null
+[ "$(stat_get writes)" = $w ] || fail "apply after the switch back wrote"
 '

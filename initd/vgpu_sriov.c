@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "vgpu_sriov.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "apply.h"
+#include "log.h"
+#include "modules.h"
+#include "pcidev.h"
+#include "rootfs.h"
+#include "vfio.h"
+
+#define DEV "sys/bus/pci/devices/"
+#define MAX_VFS 256
+
+int vgpu_vf_addr(int rootfd, const char *pf, int i, char *buf, size_t size)
+{
+	char p[128];
+	snprintf(p, sizeof(p), DEV "%s/virtfn%d", pf, i);
+	return rootfs_link_basename(rootfd, p, buf, size);
+}
+
+int vgpu_vf_count(int rootfd, const char *pf)
+{
+	char vf[32];
+	int n = 0;
+	while (n < MAX_VFS && vgpu_vf_addr(rootfd, pf, n, vf, sizeof(vf)) >= 0)
+		n++;
+	return n;
+}
+
+/* One counted write: DEV<bdf>/<attr>, or sys/bus/pci/<attr> without bdf. */
+static int w(int rootfd, struct apply_stats *st, const char *bdf, const char *attr, const char *val)
+{
+	char p[256];
+	if (bdf)
+		snprintf(p, sizeof(p), DEV "%s/%s", bdf, attr);
+	else
+		snprintf(p, sizeof(p), "sys/bus/pci/%s", attr);
+	st->writes++;
+	int e = rootfs_write(rootfd, p, val);
+	if (e < 0)
+		log_error_errno(e, "%s%s%s <- %s: %m", bdf ? bdf : "", bdf ? "/" : "", attr, val);
+	return e;
+}
+
+static int read_attr(int rootfd, const char *bdf, const char *attr, char *buf, size_t size)
+{
+	char p[160];
+	snprintf(p, sizeof(p), DEV "%s/%s", bdf, attr);
+	return rootfs_read_attr(rootfd, p, buf, size);
+}
+
+static int load_stub(struct modules *mods, struct apply_stats *st)
+{
+	int e = mods ? modules_load(mods, "pci-pf-stub") : 0;
+	if (e < 0)
+		return log_error_errno(e, "loading pci-pf-stub: %m"), e;
+	st->modules_loaded += e;
+	return 0;
+}
+
+/* PF to pci-pf-stub through driver_override (from nvidia, or from no
+ * driver after a crash). */
+static int pf_to_stub(int rootfd, const char *pf, const char *pfdrv, struct apply_stats *st)
+{
+	char p[96];
+	int e = w(rootfd, st, pf, "driver_override", "pci-pf-stub");
+	if (e == 0 && pfdrv[0]) {
+		snprintf(p, sizeof(p), "drivers/%s/unbind", pfdrv);
+		e = w(rootfd, st, NULL, p, pf);
+	}
+	return e < 0 ? e : w(rootfd, st, NULL, "drivers_probe", pf);
+}
+
+/* PF from pci-pf-stub back to its default driver (nvidia). */
+static int pf_from_stub(int rootfd, const char *pf, struct apply_stats *st)
+{
+	int e = w(rootfd, st, pf, "driver_override", "\n");
+	if (e == 0)
+		e = w(rootfd, st, NULL, "drivers/pci-pf-stub/unbind", pf);
+	return e < 0 ? e : w(rootfd, st, NULL, "drivers_probe", pf);
+}
+
+int vgpu_sriov_on(int rootfd, struct modules *mods, const char *pf, struct apply_stats *st)
+{
+	char v[32], pfdrv[64];
+	if (read_attr(rootfd, pf, "sriov_totalvfs", v, sizeof(v)) < 0 || atoi(v) <= 0)
+		return log_error("%s: no SR-IOV capability: cannot host vGPUs on VFs", pf), -EOPNOTSUPP;
+	int total = atoi(v);
+	if (pcidev_read_driver(rootfd, pf, pfdrv, sizeof(pfdrv)) < 0)
+		pfdrv[0] = '\0';
+	bool on_stub = strcmp(pfdrv, "pci-pf-stub") == 0;
+	int e, wr = 0;
+	if (vgpu_vf_count(rootfd, pf) == 0) {
+		if (strcmp(pfdrv, "nvidia") != 0 && !on_stub && pfdrv[0])
+			return log_error("%s: on %s, not nvidia: no vGPUs", pf, pfdrv), -EOPNOTSUPP;
+		if (strcmp(pfdrv, "nvidia") == 0) {
+			int pid = nvidia_gpu_user(rootfd, pf);
+			if (pid > 0)
+				return log_error("%s: in use (process %d has it open): SR-IOV left off", pf, pid),
+				       -EBUSY;
+			if ((e = nvidia_take_unbind_lock(rootfd, pf, &wr)) < 0) {
+				st->writes += wr;
+				return log_error_errno(e, "%s: nvidia unbind lock: %m", pf), e;
+			}
+			st->writes += wr;
+		}
+		if ((e = load_stub(mods, st)) < 0)
+			return e;
+		if ((!on_stub && (e = pf_to_stub(rootfd, pf, pfdrv, st)) < 0) ||
+		    (e = w(rootfd, st, pf, "sriov_drivers_autoprobe", "0")) < 0)
+			return e;
+		snprintf(v, sizeof(v), "%d", total);
+		if ((e = w(rootfd, st, pf, "sriov_numvfs", v)) < 0)
+			return e;
+		on_stub = true;
+	}
+	if (on_stub) { /* also a crash after sriov_numvfs */
+		if ((e = pf_from_stub(rootfd, pf, st)) < 0)
+			return e;
+		log_info("%s: %d VFs on (NVIDIA's sequence), PF back on nvidia", pf, total);
+	} else if (!pfdrv[0]) { /* a crash between pci-pf-stub and nvidia */
+		if (read_attr(rootfd, pf, "driver_override", v, sizeof(v)) >= 0 && v[0] && strcmp(v, "(null)") != 0 &&
+		    (e = w(rootfd, st, pf, "driver_override", "\n")) < 0)
+			return e;
+		if ((e = w(rootfd, st, NULL, "drivers_probe", pf)) < 0)
+			return e;
+	}
+	return 0;
+}
+
+int vgpu_vf_bind(int rootfd, const char *vf, struct apply_stats *st)
+{
+	char drv[64];
+	int e;
+	if (pcidev_read_driver(rootfd, vf, drv, sizeof(drv)) < 0)
+		drv[0] = '\0';
+	if (strcmp(drv, "nvidia") == 0)
+		return 0;
+	if (drv[0]) {
+		char p[96];
+		snprintf(p, sizeof(p), "drivers/%s/unbind", drv);
+		if ((e = w(rootfd, st, NULL, p, vf)) < 0)
+			return e;
+	}
+	if (read_attr(rootfd, vf, "driver_override", drv, sizeof(drv)) < 0 || strcmp(drv, "nvidia") != 0)
+		if ((e = w(rootfd, st, vf, "driver_override", "nvidia")) < 0)
+			return e;
+	return w(rootfd, st, NULL, "drivers_probe", vf);
+}
+
+int vgpu_sriov_off(int rootfd, struct modules *mods, const char *pf, struct apply_stats *st)
+{
+	char v[32], drv[64], vf[32], p[160];
+	if (read_attr(rootfd, pf, "sriov_numvfs", v, sizeof(v)) < 0 || strcmp(v, "0") == 0)
+		return 0;
+	char pfdrv[64];
+	if (pcidev_read_driver(rootfd, pf, pfdrv, sizeof(pfdrv)) < 0 ||
+	    (strcmp(pfdrv, "nvidia") != 0 && strcmp(pfdrv, "pci-pf-stub") != 0 && pfdrv[0]))
+		return 0; /* a driver that configures SR-IOV itself: passthrough does it */
+	for (int i = 0; vgpu_vf_addr(rootfd, pf, i, vf, sizeof(vf)) >= 0; i++) {
+		snprintf(p, sizeof(p), DEV "%s/iommu_group", vf);
+		char g[16];
+		if (rootfs_link_basename(rootfd, p, g, sizeof(g)) >= 0 && vfio_group_in_use(rootfd, atoi(g)) == 1)
+			return log_error("%s: VF %s is in use: SR-IOV left on", pf, vf), -EBUSY;
+	}
+	int e, wr = 0;
+	if (strcmp(pfdrv, "nvidia") == 0 && (e = nvidia_take_unbind_lock(rootfd, pf, &wr)) < 0)
+		return log_error_errno(e, "%s: nvidia unbind lock: %m", pf), e;
+	st->writes += wr;
+	if ((e = load_stub(mods, st)) < 0)
+		return e;
+	for (int i = 0; vgpu_vf_addr(rootfd, pf, i, vf, sizeof(vf)) >= 0; i++) {
+		if (pcidev_read_driver(rootfd, vf, drv, sizeof(drv)) >= 0 && drv[0]) {
+			snprintf(p, sizeof(p), "drivers/%s/unbind", drv);
+			if ((e = w(rootfd, st, NULL, p, vf)) < 0)
+				return e;
+		}
+		if (read_attr(rootfd, vf, "driver_override", drv, sizeof(drv)) >= 0 && drv[0] &&
+		    strcmp(drv, "(null)") != 0 && (e = w(rootfd, st, vf, "driver_override", "\n")) < 0)
+			return e;
+	}
+	if (strcmp(pfdrv, "pci-pf-stub") != 0 && (e = pf_to_stub(rootfd, pf, pfdrv, st)) < 0)
+		return e;
+	if ((e = w(rootfd, st, pf, "sriov_numvfs", "0")) < 0 || (e = pf_from_stub(rootfd, pf, st)) < 0 ||
+	    (e = w(rootfd, st, pf, "sriov_drivers_autoprobe", "1")) < 0)
+		return e;
+	log_info("%s: SR-IOV off (NVIDIA's sequence), back on its driver", pf);
+	return 0;
+}
