@@ -200,6 +200,23 @@ int vgpu_mig_check(const struct vgpu_gpu *gpus, size_t ngpus, const struct vgpu_
 	return 0;
 }
 
+bool vgpu_mig_describe(const struct vgpu_mig *m, size_t gpu, char *buf, size_t size)
+{
+	if (!m || gpu >= m->ngpus || !m->g[gpu].known)
+		return false;
+	const struct mig_gpu *mg = &m->g[gpu];
+	if (mg->want == WANT_MIG && !mg->planned)
+		snprintf(buf, size, "MIG mode off: apply turns it on, then creates the GPU instances");
+	else if (mg->want == WANT_MIG)
+		snprintf(buf, size, "MIG mode on: %zu GPU instances kept, %zu to create, %zu to destroy", mg->ch.nkeep,
+			 mg->ch.ncreate, mg->ch.ndestroy);
+	else if (mg->st.mode || mg->st.pending)
+		snprintf(buf, size, "MIG mode on: apply destroys its %zu GPU instances and turns it off", mg->st.ngi);
+	else
+		return false;
+	return true;
+}
+
 bool vgpu_mig_rebuilds(const struct vgpu_mig *m, size_t gpu)
 {
 	return m && gpu < m->ngpus && m->g[gpu].planned && m->g[gpu].ch.ndestroy > 0;

@@ -22,6 +22,9 @@ struct apply_stats;
 int vgpu_mig_check(const struct vgpu_gpu *gpus, size_t ngpus, const struct vgpu_plan *p, struct vgpu_mig **ret,
 		   char *err, size_t es);
 void vgpu_mig_free(struct vgpu_mig *m);
+/* What apply will do to GPU `gpu`'s MIG state, for check ("MIG mode on:
+ * 7 GPU instances to create"); false when nothing MIG-related. */
+bool vgpu_mig_describe(const struct vgpu_mig *m, size_t gpu, char *buf, size_t size);
 /* Whether GPU `gpu` loses GPU instances: its vGPUs are all recreated. */
 bool vgpu_mig_rebuilds(const struct vgpu_mig *m, size_t gpu);
 /* Brings GPU `gpu`'s MIG mode and GPU instances to the plan; its vGPUs

@@ -50,7 +50,8 @@ expect_rc 1 gi --config $SIMROOT/bad.json apply 2>/dev/null
 ! grep -q "^mode 1" $SIMFS/.simfs/mig/* || fail "apply of an impossible MIG plan turned MIG mode on"
 
 # time-sliced -> MIG-backed: vGPUs go, MIG mode on, 7 GPU instances, 7 vGPUs per GPU
-expect_rc 0 gi --config $SIMROOT/mig.json check >/dev/null
+expect_rc 0 gi --config $SIMROOT/mig.json check >$SIMROOT/c1.txt
+[ "$(grep -c "MIG mode off: apply turns it on" $SIMROOT/c1.txt)" = 8 ] || fail "check: $(cat $SIMROOT/c1.txt)"
 expect_rc 0 gi --config $SIMROOT/mig.json apply 2>$SIMROOT/a1.log
 [ "$(mig_state | grep -c "^mode 1")" = 8 ] || fail "MIG mode on on 8 GPUs: $(mig_state | grep mode)"
 [ "$(mig_state | grep -c "^gi .* 0 .* 1 1$")" = 56 ] || fail "56 busy 1g.5gb GPU instances: $(mig_state | grep ^gi | head)"
@@ -62,6 +63,14 @@ done
 [ -e $SIMROOT/run/gpu-initd/ready ] || fail ready
 ls $SIMROOT/sys/bus/mdev/devices >$SIMROOT/u1
 mig_state >$SIMROOT/m1
+
+expect_rc 0 gi --config $SIMROOT/mig.json check --json >$SIMROOT/c2.json
+python3 -c "
+import json,sys; p=json.load(open(sys.argv[1]))[\"vgpu_plan\"]
+assert len(p)==8 and all(x[\"mig\"]==\"MIG mode on: 7 GPU instances kept, 0 to create, 0 to destroy\" for x in p), p
+" $SIMROOT/c2.json || fail "check --json: MIG plan"
+expect_rc 0 gi --config $SIMROOT/ts.json check >$SIMROOT/c3.txt
+[ "$(grep -c "MIG mode on: apply destroys its 7 GPU instances and turns it off" $SIMROOT/c3.txt)" = 8 ] || fail "check ts: $(cat $SIMROOT/c3.txt)"
 
 # a re-run changes nothing
 w=$(stat_get writes)
