@@ -138,7 +138,7 @@ static void discover(int rootfd, struct vgpu_catalog *cat, const struct pcidev *
 		g->slots = nvf ? (unsigned)nvf : total;
 	}
 	g->ntypes = vgpu_catalog_offers(cat, g->device, g->types, VGPU_MAX_GPU_TYPES);
-	if (g->path == VGPU_PATH_VENDOR_VFIO)
+	if (g->path == VGPU_PATH_VENDOR_VFIO && g->ntypes == 0) /* no catalog: what the VFs list */
 		vgpu_vendor_offers(rootfd, cat, g);
 	sort_offers(g);
 }

@@ -167,7 +167,8 @@ int vgpu_plan_make(const struct config *c, const struct vgpu_gpu *gpus, size_t n
 				if (gpus[g].path == VGPU_PATH_NONE)
 					return fail(err, es,
 						    "GPU %s: no vGPU host driver (no mdev types, no SR-IOV vGPU "
-						    "types)",
+						    "types; with VFs off they come from "
+						    "usr/share/nvidia/vgpu/vgpuConfig.xml)",
 						    gpus[g].bdf);
 				int o = vgpu_offer_find(&gpus[g], r->types[t].type);
 				if (o < 0) {

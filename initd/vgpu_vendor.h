@@ -9,9 +9,9 @@
 
 struct vgpu_catalog;
 
-/* The types the GPU's VFs list as creatable now, added to cat (names)
- * and, when the catalog file knows none for this GPU, to g's offers
- * (count limited by the VFs only: the driver enforces capacity). */
+/* Without a catalog entry for the GPU: the types its VFs list as
+ * creatable now become g's offers (count limited by the VFs only: the
+ * driver enforces capacity), their names added to cat. */
 void vgpu_vendor_offers(int rootfd, struct vgpu_catalog *cat, struct vgpu_gpu *g);
 /* Converges g's VFs to n's plan: deletes vGPUs that do not match (never
  * one in use) before creating the missing ones (NVIDIA's equal-size rule

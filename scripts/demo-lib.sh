@@ -18,3 +18,11 @@ trap 'exit 130' INT TERM
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 ks() { "$B/kubelet-stub" --root "$SIMROOT" "$@"; }
 initd_seam   # libkmod sees simfs's modules; finit_module is trapped (build/tests/kmod-trap)
+# gi_bg LOG ARGS...: gpu-initd (under the module trap) in the background,
+# $! its own pid (a shell function put in the background would leave the
+# process running when killed)
+gi_bg() {
+	local log=$1
+	shift
+	"$KMOD_TRAP" --control "$SIMFS/.simfs/control" -- "$GPU_INITD" --root "$SIMROOT" "$@" >"$log" 2>&1 &
+}

@@ -27,7 +27,7 @@ wait_for "$SIMROOT/var/lib/kubelet/device-plugins/kubelet.sock"
 
 step "gpu-initd run: apply (vm-passthrough), then serve the device plugins"
 start=$(date +%s%N)
-gi run >"$SIMROOT/gpu-initd.log" 2>&1 &
+gi_bg "$SIMROOT/gpu-initd.log" run
 GI=$!
 PIDS+=($GI)
 wait_resources 1
@@ -46,7 +46,7 @@ step "gpu-initd kubevirt-config (permittedHostDevices for the KubeVirt CR)"
 step "gpu-initd status --labels (kubelet --node-labels)"
 "$B/gpu-initd" --root "$SIMROOT" status --labels
 
-step "vm-vgpu on this H100 node: what gpu-initd check says"
+step "switch the node to vm-vgpu: 8 x H100XM-10C per GPU (config change + gpu-initd run again)"
 kill -TERM "$GI"; wait "$GI" 2>/dev/null || true
 mkdir -p "$SIMROOT/etc/gpu-initd"
 cat >"$SIMROOT/etc/gpu-initd/config.json" <<'JSON'
@@ -54,7 +54,24 @@ cat >"$SIMROOT/etc/gpu-initd/config.json" <<'JSON'
   "vgpu-configs": { "default": [ { "devices": "all", "vgpu-devices": { "H100XM-10C": 8 } } ] } }
 JSON
 cat "$SIMROOT/etc/gpu-initd/config.json"
-gi check 2>&1 | grep -E "^problem|OK" || true
-echo "(Hopper vGPU through NVIDIA's vendor-specific VFIO is not in this build yet; the A100 node next shows vm-vgpu)"
+gi check 2>&1 | sed -n '/vGPU PATH/,$p' | sed -n '1,3p;$p'
+start=$(date +%s%N)
+gi_bg "$SIMROOT/gpu-initd-vgpu.log" run
+GI=$!
+PIDS+=($GI)
+for ((i = 0; i < 1000; i++)); do
+	ks status 2>/dev/null | grep -q "NVIDIA_H100XM-10C  *64  *64" && break
+	sleep 0.02
+done
+echo "GPUs back to nvidia, SR-IOV on (NVIDIA's sequence), 64 vGPUs created and registered in $((($(date +%s%N) - start) / 1000000)) ms"
+grep -E "vGPUs:|sysfs writes" "$SIMROOT/gpu-initd-vgpu.log" | tail -2
+ks status | grep -v "^  " # capacity and allocatable; per-device lines with ks status
+echo "(the passthrough resource stays until the kubelet's grace period ends, with nothing allocatable)"
 
-step "done with the H100 node: tearing it down"
+step "kubelet-stub launch-vm nvidia.com/NVIDIA_H100XM-10C 1 (a VF hosting the vGPU)"
+ks launch-vm nvidia.com/NVIDIA_H100XM-10C 1
+
+step "gpu-initd status --labels"
+"$B/gpu-initd" --root "$SIMROOT" status --labels
+
+step "done: tearing the simulated node down"

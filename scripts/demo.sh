@@ -6,8 +6,8 @@
 # 2. kubelet-stub serve, then gpu-initd run (apply in vm-passthrough, serve)
 # 3. the node's capacity/allocatable, one launch-vm, the KubeVirt CR block,
 #    the node labels
-# 4. vm-vgpu: what check says on the H100 node, then an A100 node
-#    (mdev vGPUs on SR-IOV VFs) in vm-vgpu with its vGPU resources
+# 4. the same node switched to vm-vgpu (H100XM-10C x 8 per GPU through
+#    NVIDIA's vendor-specific VFIO): the vGPU resources and one launch-vm
 # Everything runs inside private mount/PID/network namespaces around a
 # simfs mount (tests/simnode); nothing touches this machine's /sys, and
 # everything is torn down at the end, on Ctrl-C or on failure.
@@ -17,5 +17,4 @@ cd "$TOP"
 FIXTURE=${DEMO_FIXTURE:-fixtures/h100-hgx-8x.json}
 start=$(date +%s)
 tests/simnode run --uevents "$FIXTURE" -- bash "$TOP/scripts/demo-node.sh"
-tests/simnode run --uevents fixtures/a100-pcie-8x.json -- bash "$TOP/scripts/demo-vgpu.sh"
 echo "demo finished in $(($(date +%s) - start)) s; everything it mounted and started is gone"

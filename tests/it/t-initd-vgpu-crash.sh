@@ -6,13 +6,13 @@
 # and creations), h100-hgx-8x from nothing to 2 x H100XM-20C on one GPU
 # (NVIDIA's SR-IOV sequence, VF binding, current_vgpu_type); FULL=1 also
 # a100-pcie-8x from nothing to 4 x A100-10C per GPU, t4-4x from vm-vgpu to
-# container, h100-hgx-8x from one vGPU size to another and from vm-vgpu to
-# vm-passthrough (SR-IOV off).
+# container, h100-hgx-8x from one vGPU size to another, from vm-vgpu to
+# vm-passthrough (SR-IOV off) and back (GPU off vfio-pci, SR-IOV on).
 source "$(dirname "$0")/lib.sh"
 
 CASES="t4-4x:t4-from:t4-to h100-hgx-8x:none:h100-from"
 [ "${FULL:-}" = 1 ] && CASES+=" a100-pcie-8x:none:a100 t4-4x:t4-from:container h100-hgx-8x:h100-from:h100-to
-	h100-hgx-8x:h100-from:passthrough"
+	h100-hgx-8x:h100-from:passthrough h100-hgx-8x:passthrough:h100-from"
 
 cfg() {
 	case $1 in

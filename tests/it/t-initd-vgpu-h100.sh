@@ -95,4 +95,13 @@ expect_rc 0 gi --config $C apply 2>/dev/null
 echo "{\"mode\":\"container\"}" >$SIMROOT/ct.json
 expect_rc 0 gi --config $SIMROOT/ct.json apply 2>$SIMROOT/ct.log
 for g in $GPUS; do expect_drv $g nvidia; [ "$(cur $g 0)" = 0 ] || fail "$g: vGPU left"; done
+# without the vGPU manager's catalog: the VFs' creatable lists name the types
+# (VFs still on after container mode); with VFs off nothing can, and check says where to look
+rm $SIMROOT/usr/share/nvidia
+cfg "{\"devices\":[7],\"vgpu-devices\":{\"H100XM-20C\":2}}" one.json
+expect_rc 0 gi --config $SIMROOT/one.json apply 2>$SIMROOT/nocat.log
+[ "$(cur 0000:db:00.0 1)" = 1014 ] || fail "no catalog: $(cat $SIMROOT/nocat.log)"
+expect_rc 0 gi --config $SIMROOT/pt.json apply 2>/dev/null
+expect_rc 1 gi --config $SIMROOT/one.json check >$SIMROOT/nocat.txt
+grep -q "vgpuConfig.xml" $SIMROOT/nocat.txt || fail "no catalog, VFs off: $(cat $SIMROOT/nocat.txt)"
 '

@@ -27,7 +27,9 @@ S=build/static
 mkdir -p "$SIMROOT/bin"
 cp $S/tests/static-probe $S/gpu-initd "$SIMROOT/bin/"
 [ -z "$(ls -A "$SIMROOT/etc")" ] || fail "the chroot has an /etc"
-[ ! -e "$SIMROOT/usr" ] || fail "the chroot has a /usr"
+# /usr holds the vGPU catalog only (usr/share/nvidia, no libraries)
+[ "$(cd "$SIMROOT/usr" && find . -mindepth 1 -maxdepth 2 | sort | tr "\n" " ")" = "./share ./share/nvidia " ] ||
+	fail "the chroot has a /usr beyond share/nvidia"
 chroot=$(PATH=$PATH:/usr/sbin:/sbin command -v chroot)
 out=$(mktemp -d)
 env -i "$chroot" "$SIMROOT" /bin/static-probe >$out/static.txt 2>&1 || { cat $out/static.txt; fail "static probe in the chroot"; }

@@ -131,6 +131,14 @@ static int answer(const char *control, int listener, struct seccomp_notif *req)
 	return 0;
 }
 
+static volatile pid_t child;
+
+static void forward(int sig)
+{
+	if (child > 0)
+		kill(child, sig);
+}
+
 int main(int argc, char **argv)
 {
 	const char *control = NULL;
@@ -170,6 +178,11 @@ int main(int argc, char **argv)
 	int listener = recv_fd(sp[0]);
 	close(sp[0]);
 	/* Forward termination to the child so `kill` of the trap kills both. */
+	child = pid;
+	struct sigaction sa = { .sa_handler = forward };
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	if (listener >= 0) {
 		struct seccomp_notif *req = calloc(1, 4096);
