@@ -186,6 +186,14 @@ int vgpu_mig_check(const struct vgpu_gpu *gpus, size_t ngpus, const struct vgpu_
 		if (mg->want == WANT_NONE)
 			continue;
 		e = nvml_mig_read(m->nvml, gpus[i].bdf, &mg->st);
+		if (e == -ENODEV && mg->want == WANT_MIG) {
+			/* not on nvidia now (VFs to turn on, or a crashed run's
+			 * pci-pf-stub): apply reads it again once it is back */
+			memset(&mg->st, 0, sizeof(mg->st));
+			if ((e = plan_gpu(mg, &gpus[i], p, i, err, es)) < 0)
+				return e;
+			continue;
+		}
 		if (e < 0 && mg->want == WANT_MIG) {
 			snprintf(err, es, "GPU %s: MIG-backed types unavailable: %s", gpus[i].bdf,
 				 e == -ENOTSUP ? "the GPU has no MIG" : strerror(-e));
@@ -240,9 +248,13 @@ static int set_mode(struct vgpu_mig *m, const char *bdf, bool on)
 
 int vgpu_mig_apply(struct vgpu_mig *m, size_t gpu, const struct vgpu_gpu *g)
 {
-	if (!m || !m->nvml || gpu >= m->ngpus || !m->g[gpu].known)
+	if (!m || !m->nvml || gpu >= m->ngpus)
 		return 0;
 	struct mig_gpu *mg = &m->g[gpu];
+	if (!mg->known && mg->want == WANT_MIG)
+		return log_error("GPU %s: NVML does not see it (not on nvidia): no GPU instances", g->bdf), -ENODEV;
+	if (!mg->known)
+		return 0;
 	bool on = mg->want == WANT_MIG;
 	int e;
 	if (on && (!mg->st.mode || !mg->st.pending)) {

@@ -4,12 +4,11 @@
 # instances were made), apply again: the same vGPUs, GPU instances and exit
 # status as after a clean apply.  make check: a100-pcie-8x going from
 # time-sliced to MIG-backed vGPUs on GPU 0, and an interrupted GPU instance
-# layout (some made, some of another profile); FULL=1 also h100-hgx-8x
-# from nothing (VFs off) to MIG-backed vGPUs on GPU 0.
+# layout (some made, some of another profile); h100-hgx-8x from nothing
+# (VFs off: NVIDIA's SR-IOV sequence first) to MIG-backed vGPUs on GPU 0.
 source "$(dirname "$0")/lib.sh"
 
-CASES="a100-pcie-8x,a100-ts,a100-mig,0000:17:00.0"
-[ "${FULL:-}" = 1 ] && CASES+=" h100-hgx-8x,none,h100-mig,0000:18:00.0"
+CASES="a100-pcie-8x,a100-ts,a100-mig,0000:17:00.0 h100-hgx-8x,none,h100-mig,0000:18:00.0"
 
 cfg() {
 	case $1 in
@@ -46,7 +45,7 @@ one_run() {
 		echo "$m $(basename $(dirname $l)) $(basename $(readlink $SIMROOT/sys/bus/mdev/devices/$m/mdev_type))"
 	done
 	for t in $SIMROOT/sys/bus/pci/devices/*/nvidia/current_vgpu_type; do
-		[ -e "$t" ] && [ "$(cat $t)" != 0 ] && echo "$t $(cat $t) gi $(cat $(dirname $t)/gpu_instance_id)"
+		[ -e "$t" ] && [ "$(cat $t)" != 0 ] && echo "${t#$SIMROOT/} $(cat $t) gi $(cat $(dirname $t)/gpu_instance_id)"
 	done
 	grep -E "^(mode|gi) " $SIMFS/.simfs/mig/$3 | cut -d" " -f1,3- | sort
 	' bash "$(cfg $2)" "$(cfg $3)" "$4" "$5" "${6:-}"
