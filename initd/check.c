@@ -9,6 +9,7 @@
 #include "log.h"
 #include "modules.h"
 #include "select.h"
+#include "sriov.h"
 #include "vgpu_apply.h"
 #include "vgpu_mig.h"
 
@@ -25,6 +26,7 @@ static const char *const reason_codes[R__MAX] = {
     [R_VFIO_MISSING] = "vfio-driver-missing",
     [R_GROUP_TOO_BIG] = "group-too-big",
     [R_VGPU_PLAN] = "vgpu-plan",
+    [R_SRIOV] = "sriov-vfs",
 };
 
 const char *reason_code(enum reason r)
@@ -138,7 +140,10 @@ int check_build(int rootfd, const char *rootdir, const struct config *c, struct 
 		return -ENOMEM;
 	}
 	size_t nsel = select_devices(c, r.devs.dev, r.devs.n, r.selected, &r.unmatched);
-	if (nsel == 0)
+	if (r.mode == MODE_PASSTHROUGH &&
+	    sriov_assess(rootfd, c, &r.devs, &r.sriov_pending, r.sriov_err, sizeof(r.sriov_err)) < 0)
+		r.reasons |= BIT(R_SRIOV);
+	if (nsel + r.sriov_pending == 0)
 		r.reasons |= BIT(R_NO_DEVICES);
 	if (r.unmatched >= 0)
 		r.reasons |= BIT(R_SELECTOR_UNMATCHED);
@@ -163,7 +168,7 @@ int check_build(int rootfd, const char *rootdir, const struct config *c, struct 
 				r.allowed[i] = true;
 		for (size_t j = 0; j < r.devs.n; j++)
 			if (r.selected[j] &&
-			    (pcidev_same_slot(q, &r.devs.dev[j]) ||
+			    ((pcidev_same_slot(q, &r.devs.dev[j]) && pcidev_is_card_function(q)) ||
 			     (r.allowed[i] && q->group >= 0 && q->group == r.devs.dev[j].group))) {
 				if ((e = add_dev(&r, i, false)) < 0)
 					goto fail;
@@ -277,6 +282,9 @@ static void node_reason_text(const struct report *r, enum reason x, char *buf, s
 	case R_VGPU_PLAN:
 		snprintf(buf, size, "%s", r->vgpu_err);
 		break;
+	case R_SRIOV:
+		snprintf(buf, size, "%s", r->sriov_err);
+		break;
 	default:
 		snprintf(buf, size, "%s", reason_code(x));
 	}
@@ -338,6 +346,8 @@ void check_print_table(const struct report *r, FILE *f)
 	fprintf(f, "cmdline  %s\n", i->cmdline.flags[0] ? i->cmdline.flags : "(no IOMMU flags)");
 	if (i->cmdline.amd_iommu_on_given)
 		fprintf(f, "         note: amd_iommu=on is not a valid option (AMD-Vi is on by default)\n");
+	if (r->sriov_pending)
+		fprintf(f, "sriov    %u VF(s) to enable for passthrough (\"sriov-vfs\")\n", r->sriov_pending);
 	fprintf(f, "\n%-4s %-13s %-10s %-4s %-5s %-16s %-34s %s\n", "GPU", "BDF", "ID", "NUMA", "GROUP",
 		"DRIVER", "RESOURCE", "STATUS");
 	for (size_t k = 0; k < r->ndr; k++) {

@@ -26,6 +26,7 @@ enum reason {
 	R_VFIO_MISSING,	      /* device: its VFIO driver module is not shipped */
 	R_GROUP_TOO_BIG,
 	R_VGPU_PLAN, /* node: the vm-vgpu plan cannot work (vgpu_err says why) */
+	R_SRIOV,     /* node: a "sriov-vfs" entry cannot be honoured (sriov_err) */
 	R__MAX,
 };
 const char *reason_code(enum reason r);
@@ -74,6 +75,8 @@ struct report {
 	struct modules *mods; /* NULL when lib/modules is missing */
 	struct vgpu_node *vgpu; /* vm-vgpu: GPUs, plan, vGPUs (vgpu_apply.h) */
 	char vgpu_err[256];
+	unsigned sriov_pending; /* VFs "sriov-vfs" still has to enable */
+	char sriov_err[256];
 };
 
 /* Reads everything check needs (read-only).  -errno only for failures that

@@ -186,6 +186,45 @@ static int parse_names(struct config *c, const struct json_doc *d, int v, char *
 	return 0;
 }
 
+/* "sriov-vfs": { "0000:00:06.0": 2, "1b36:0010": 2 } */
+static int parse_sriov(struct config *c, const struct json_doc *d, int v, char *err, size_t es)
+{
+	if (!json_is(d, v, JSMN_OBJECT))
+		return bad(err, es, d, v, "sriov-vfs: expected an object of PF -> number of VFs");
+	c->nsriov = 0;
+	json_for_each(d, v, k, n)
+	{
+		char key[32];
+		long long cnt;
+		struct sriov_want *w = &c->sriov[c->nsriov];
+		if (c->nsriov >= CONFIG_MAX_SRIOV)
+			return bad(err, es, d, k, "sriov-vfs: more than %d entries", CONFIG_MAX_SRIOV);
+		if (json_str(d, k, key, sizeof(key)) < 0 || selector_parse(key, &w->pf) < 0 ||
+		    w->pf.kind == SEL_INDEX)
+			return bad(err, es, d, k, "sriov-vfs: key must be a PCI address or vendor:device");
+		if (json_int(d, k + 1, &cnt) < 0 || cnt < 1 || cnt > 4096)
+			return bad(err, es, d, k + 1, "sriov-vfs.%s: expected a number of VFs (1..4096)", key);
+		w->numvfs = (unsigned)cnt;
+		c->nsriov++;
+	}
+	return 0;
+}
+
+bool sriov_want_matches(const struct sriov_want *w, uint16_t vendor, uint16_t device, const struct pci_addr *pf)
+{
+	const struct selector *s = &w->pf;
+	return s->kind == SEL_ADDR ? pci_addr_cmp(&s->addr, pf) == 0
+				   : s->vendor == vendor && (s->device < 0 || s->device == device);
+}
+
+unsigned config_sriov_vfs(const struct config *c, uint16_t vendor, uint16_t device, const struct pci_addr *pf)
+{
+	for (size_t i = 0; i < c->nsriov; i++)
+		if (sriov_want_matches(&c->sriov[i], vendor, device, pf))
+			return c->sriov[i].numvfs;
+	return 0;
+}
+
 static int parse_companions(struct config *c, const struct json_doc *d, int v, char *err, size_t es)
 {
 	if (!json_is(d, v, JSMN_ARRAY))
@@ -320,6 +359,9 @@ int config_parse(struct config *c, const char *js, size_t len, char *err, size_t
 				goto out;
 		} else if (json_eq(&d, k, "resource-names")) {
 			if ((r = parse_names(c, &d, v, err, es)) < 0)
+				goto out;
+		} else if (json_eq(&d, k, "sriov-vfs")) {
+			if ((r = parse_sriov(c, &d, v, err, es)) < 0)
 				goto out;
 		} else if (json_eq(&d, k, "group-companions")) {
 			if ((r = parse_companions(c, &d, v, err, es)) < 0)

@@ -42,6 +42,14 @@ struct vgpu_rule {
 	} types[CONFIG_MAX_VGPU_TYPES];
 };
 
+/* One "sriov-vfs" entry: enable numvfs VFs on each PF the selector
+ * (PCI address or vendor:device) names and pass the VFs through. */
+#define CONFIG_MAX_SRIOV 16
+struct sriov_want {
+	struct selector pf;
+	unsigned numvfs;
+};
+
 struct config {
 	enum mode mode;
 	bool devices_all;
@@ -53,6 +61,10 @@ struct config {
 	 * selected GPU sharing their IOMMU group (e.g. an NVSwitch) */
 	size_t ncomp;
 	struct selector comp[CONFIG_MAX_SELECTORS];
+	/* "sriov-vfs": in vm-passthrough the VFs of these PFs are the targets
+	 * (enabled through pci-pf-stub when absent), never the PFs */
+	size_t nsriov;
+	struct sriov_want sriov[CONFIG_MAX_SRIOV];
 	char vgpu_config[64];
 	size_t nvrules;
 	struct vgpu_rule vrules[CONFIG_MAX_VGPU_RULES];
@@ -77,5 +89,10 @@ enum config_source config_pick_source(const char *cli_path, const struct kcmdlin
  * "mode", gpu_initd.vgpu_config= over "vgpu-config".  -EINVAL with err
  * naming the bad key. */
 int config_apply_cmdline(struct config *c, const struct kcmdline *k, char *err, size_t errsize);
+/* Does the "sriov-vfs" entry name this PF (vendor, device, address)? */
+bool sriov_want_matches(const struct sriov_want *w, uint16_t vendor, uint16_t device, const struct pci_addr *pf);
+/* How many VFs "sriov-vfs" asks for on PF (vendor, device, address):
+ * the first matching entry's count, 0 when none. */
+unsigned config_sriov_vfs(const struct config *c, uint16_t vendor, uint16_t device, const struct pci_addr *pf);
 /* The alias the config maps key to, or NULL. */
 const char *config_resource_alias(const struct config *c, const char *key);

@@ -42,7 +42,8 @@ int group_assess_with(const struct pcidev *devs, size_t n, const bool *selected,
 			role = ROLE_COMPANION;
 		else
 			for (size_t j = 0; j < n; j++)
-				if (selected[j] && j != i && pcidev_same_slot(&devs[i], &devs[j])) {
+				if (selected[j] && j != i && pcidev_same_slot(&devs[i], &devs[j]) &&
+				    pcidev_is_card_function(&devs[i])) {
 					role = ROLE_COMPANION;
 					break;
 				}

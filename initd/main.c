@@ -21,6 +21,7 @@
 #include "rootfs.h"
 #include "serve.h"
 #include "serve_report.h"
+#include "sriov.h"
 #include "status.h"
 #include "vgpu_apply.h"
 #include "vgpu_sriov.h"
@@ -323,6 +324,10 @@ static int run_apply(const struct args *a, int rootfd, const struct config *c)
 	} else {
 		/* leaving vm-vgpu: the vGPUs we manage go first */
 		res = vgpu_undo(rootfd, &r.devs, &st);
+		/* "sriov-vfs": the VFs to pass through are made first */
+		if (res == 0 && r.mode == MODE_PASSTHROUGH && report_ok(&r) && r.sriov_pending &&
+		    sriov_enable_all(rootfd, r.mods, c, &r.devs, &st.writes) < 0)
+			res = 1;
 		/* passthrough needs SR-IOV off; nvidia cannot do it alone */
 		for (size_t i = 0; res == 0 && r.mode == MODE_PASSTHROUGH && report_ok(&r) && i < r.devs.n; i++)
 			if (r.selected[i] && pcidev_is_gpu(&r.devs.dev[i]) && r.devs.dev[i].numvfs > 0 &&

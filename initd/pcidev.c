@@ -32,6 +32,20 @@ __attribute__((format(printf, 1, 2))) static void pci_quiet_cb(char *msg, ...)
 	(void)msg;
 }
 
+int pcidev_write(int rootfd, int *writes, const char *bdf, const char *attr, const char *val)
+{
+	char p[256];
+	if (bdf)
+		snprintf(p, sizeof(p), "sys/bus/pci/devices/%s/%s", bdf, attr);
+	else
+		snprintf(p, sizeof(p), "sys/bus/pci/%s", attr);
+	(*writes)++;
+	int e = rootfs_write(rootfd, p, val);
+	if (e < 0)
+		log_error_errno(e, "%s%s%s <- %s: %m", bdf ? bdf : "", bdf ? "/" : "", attr, val);
+	return e;
+}
+
 int pcidev_read_driver(int rootfd, const char *bdf, char *buf, size_t size)
 {
 	char p[96];
@@ -76,7 +90,7 @@ static void fill_from_root(int rootfd, struct pcidev *d)
 	if (rootfs_read_int(rootfd, p, &d->numa) < 0)
 		d->numa = -1;
 	snprintf(p, sizeof(p), "sys/bus/pci/devices/%s/physfn", d->bdf);
-	d->is_vf = rootfs_exists(rootfd, p) > 0;
+	d->is_vf = rootfs_link_basename(rootfd, p, v, sizeof(v)) >= 0 && pci_addr_parse(v, &d->pf) == 0;
 	snprintf(p, sizeof(p), "sys/bus/pci/devices/%s/modalias", d->bdf);
 	if (rootfs_read_attr(rootfd, p, d->modalias, sizeof(d->modalias)) < 0)
 		d->modalias[0] = '\0';

@@ -17,6 +17,7 @@ struct pcidev {
 	int numa;	 /* -1: none */
 	int group;	 /* -1: no IOMMU group */
 	bool is_vf;
+	struct pci_addr pf; /* a VF's physfn */
 	int numvfs;	   /* -1: no sriov_numvfs */
 	char driver[64];   /* "" when unbound */
 	char override[64]; /* "" when unset */
@@ -38,6 +39,10 @@ void pcidevs_free(struct pcidevs *p);
 int pcidev_refresh(int rootfd, struct pcidev *d);
 /* Current driver name ("" when unbound). */
 int pcidev_read_driver(int rootfd, const char *bdf, char *buf, size_t size);
+/* One counted sysfs write, logged when it fails: sys/bus/pci/devices/
+ * <bdf>/<attr>, or sys/bus/pci/<attr> when bdf is NULL ("drivers_probe",
+ * "drivers/<name>/unbind").  0 or -errno. */
+int pcidev_write(int rootfd, int *writes, const char *bdf, const char *attr, const char *val);
 static inline bool pcidev_is_bridge(const struct pcidev *d)
 {
 	return d->header_type == 1 || (d->class >> 8) == 0x0604;
@@ -45,6 +50,17 @@ static inline bool pcidev_is_bridge(const struct pcidev *d)
 static inline bool pcidev_is_gpu(const struct pcidev *d)
 {
 	return d->vendor == 0x10de && ((d->class >> 8) == 0x0300 || (d->class >> 8) == 0x0302);
+}
+/* The extra functions a GPU card carries next to the GPU (HDMI/DP audio,
+ * USB-C's USB and UCSI serial-bus controllers): only these ride along to
+ * VFIO with a selected function of their slot.  Anything else sharing the
+ * slot (a multifunction device of another kind, e.g. two QEMU edu
+ * functions) is a device of its own, foreign unless selected or listed in
+ * "group-companions". */
+static inline bool pcidev_is_card_function(const struct pcidev *d)
+{
+	unsigned cls = d->class >> 8;
+	return (cls >> 8) == 0x04 || cls == 0x0c03 || cls == 0x0c80;
 }
 /* Same domain/bus/device: functions of one card (GPU + its audio). */
 static inline bool pcidev_same_slot(const struct pcidev *a, const struct pcidev *b)

@@ -46,7 +46,7 @@ size_t select_devices(const struct config *c, const struct pcidev *devs, size_t 
 				count++;
 			}
 		*ret_unmatched = -1;
-		return count;
+		return count + select_sriov(c, devs, n, selected);
 	}
 	for (size_t s = 0; s < c->nsel; s++) {
 		bool any = false;
@@ -62,5 +62,33 @@ size_t select_devices(const struct config *c, const struct pcidev *devs, size_t 
 			unmatched = (int)s;
 	}
 	*ret_unmatched = unmatched;
-	return count;
+	return count + select_sriov(c, devs, n, selected);
+}
+
+static const struct pcidev *find(const struct pcidev *devs, size_t n, const struct pci_addr *a)
+{
+	for (size_t i = 0; i < n; i++)
+		if (pci_addr_cmp(&devs[i].addr, a) == 0)
+			return &devs[i];
+	return NULL;
+}
+
+unsigned select_sriov_want(const struct config *c, const struct pcidev *d)
+{
+	return d->is_vf ? 0 : config_sriov_vfs(c, d->vendor, d->device, &d->addr);
+}
+
+long select_sriov(const struct config *c, const struct pcidev *devs, size_t n, bool *selected)
+{
+	long delta = 0;
+	for (size_t i = 0; i < n && c->nsriov; i++) {
+		const struct pcidev *pf = devs[i].is_vf ? find(devs, n, &devs[i].pf) : NULL;
+		bool want = devs[i].is_vf ? pf && select_sriov_want(c, pf) > 0 : false;
+		if (!devs[i].is_vf && select_sriov_want(c, &devs[i]) == 0)
+			continue;
+		if (want != selected[i])
+			delta += want ? 1 : -1;
+		selected[i] = want;
+	}
+	return delta;
 }

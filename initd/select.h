@@ -14,5 +14,10 @@
  * that matched nothing (-1 if none). */
 size_t select_devices(const struct config *c, const struct pcidev *devs, size_t n, bool *selected,
 		      int *ret_unmatched);
+/* "sriov-vfs" (part of select_devices): the VFs of the PFs it names are
+ * selected, those PFs never.  Returns the change in the count. */
+long select_sriov(const struct config *c, const struct pcidev *devs, size_t n, bool *selected);
+/* How many VFs "sriov-vfs" wants on d (0: d is not such a PF). */
+unsigned select_sriov_want(const struct config *c, const struct pcidev *d);
 /* The GPU index of devs[i] (its rank among "all" GPUs), or -1. */
 int select_gpu_index(const struct pcidev *devs, size_t n, size_t i);

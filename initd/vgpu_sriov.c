@@ -32,21 +32,6 @@ int vgpu_vf_count(int rootfd, const char *pf)
 	return n;
 }
 
-/* One counted write: DEV<bdf>/<attr>, or sys/bus/pci/<attr> without bdf. */
-static int w(int rootfd, struct apply_stats *st, const char *bdf, const char *attr, const char *val)
-{
-	char p[256];
-	if (bdf)
-		snprintf(p, sizeof(p), DEV "%s/%s", bdf, attr);
-	else
-		snprintf(p, sizeof(p), "sys/bus/pci/%s", attr);
-	st->writes++;
-	int e = rootfs_write(rootfd, p, val);
-	if (e < 0)
-		log_error_errno(e, "%s%s%s <- %s: %m", bdf ? bdf : "", bdf ? "/" : "", attr, val);
-	return e;
-}
-
 static int read_attr(int rootfd, const char *bdf, const char *attr, char *buf, size_t size)
 {
 	char p[160];
@@ -68,21 +53,21 @@ static int load_stub(struct modules *mods, struct apply_stats *st)
 static int pf_to_stub(int rootfd, const char *pf, const char *pfdrv, struct apply_stats *st)
 {
 	char p[96];
-	int e = w(rootfd, st, pf, "driver_override", "pci-pf-stub");
+	int e = pcidev_write(rootfd, &st->writes, pf, "driver_override", "pci-pf-stub");
 	if (e == 0 && pfdrv[0]) {
 		snprintf(p, sizeof(p), "drivers/%s/unbind", pfdrv);
-		e = w(rootfd, st, NULL, p, pf);
+		e = pcidev_write(rootfd, &st->writes, NULL, p, pf);
 	}
-	return e < 0 ? e : w(rootfd, st, NULL, "drivers_probe", pf);
+	return e < 0 ? e : pcidev_write(rootfd, &st->writes, NULL, "drivers_probe", pf);
 }
 
 /* PF from pci-pf-stub back to its default driver (nvidia). */
 static int pf_from_stub(int rootfd, const char *pf, struct apply_stats *st)
 {
-	int e = w(rootfd, st, pf, "driver_override", "\n");
+	int e = pcidev_write(rootfd, &st->writes, pf, "driver_override", "\n");
 	if (e == 0)
-		e = w(rootfd, st, NULL, "drivers/pci-pf-stub/unbind", pf);
-	return e < 0 ? e : w(rootfd, st, NULL, "drivers_probe", pf);
+		e = pcidev_write(rootfd, &st->writes, NULL, "drivers/pci-pf-stub/unbind", pf);
+	return e < 0 ? e : pcidev_write(rootfd, &st->writes, NULL, "drivers_probe", pf);
 }
 
 int vgpu_sriov_on(int rootfd, struct modules *mods, const char *pf, struct apply_stats *st)
@@ -112,10 +97,10 @@ int vgpu_sriov_on(int rootfd, struct modules *mods, const char *pf, struct apply
 		if ((e = load_stub(mods, st)) < 0)
 			return e;
 		if ((!on_stub && (e = pf_to_stub(rootfd, pf, pfdrv, st)) < 0) ||
-		    (e = w(rootfd, st, pf, "sriov_drivers_autoprobe", "0")) < 0)
+		    (e = pcidev_write(rootfd, &st->writes, pf, "sriov_drivers_autoprobe", "0")) < 0)
 			return e;
 		snprintf(v, sizeof(v), "%d", total);
-		if ((e = w(rootfd, st, pf, "sriov_numvfs", v)) < 0)
+		if ((e = pcidev_write(rootfd, &st->writes, pf, "sriov_numvfs", v)) < 0)
 			return e;
 		on_stub = true;
 	}
@@ -125,9 +110,9 @@ int vgpu_sriov_on(int rootfd, struct modules *mods, const char *pf, struct apply
 		log_info("%s: %d VFs on (NVIDIA's sequence), PF back on nvidia", pf, total);
 	} else if (!pfdrv[0]) { /* a crash between pci-pf-stub and nvidia */
 		if (read_attr(rootfd, pf, "driver_override", v, sizeof(v)) >= 0 && v[0] && strcmp(v, "(null)") != 0 &&
-		    (e = w(rootfd, st, pf, "driver_override", "\n")) < 0)
+		    (e = pcidev_write(rootfd, &st->writes, pf, "driver_override", "\n")) < 0)
 			return e;
-		if ((e = w(rootfd, st, NULL, "drivers_probe", pf)) < 0)
+		if ((e = pcidev_write(rootfd, &st->writes, NULL, "drivers_probe", pf)) < 0)
 			return e;
 	}
 	return 0;
@@ -144,13 +129,13 @@ int vgpu_vf_bind(int rootfd, const char *vf, struct apply_stats *st)
 	if (drv[0]) {
 		char p[96];
 		snprintf(p, sizeof(p), "drivers/%s/unbind", drv);
-		if ((e = w(rootfd, st, NULL, p, vf)) < 0)
+		if ((e = pcidev_write(rootfd, &st->writes, NULL, p, vf)) < 0)
 			return e;
 	}
 	if (read_attr(rootfd, vf, "driver_override", drv, sizeof(drv)) < 0 || strcmp(drv, "nvidia") != 0)
-		if ((e = w(rootfd, st, vf, "driver_override", "nvidia")) < 0)
+		if ((e = pcidev_write(rootfd, &st->writes, vf, "driver_override", "nvidia")) < 0)
 			return e;
-	return w(rootfd, st, NULL, "drivers_probe", vf);
+	return pcidev_write(rootfd, &st->writes, NULL, "drivers_probe", vf);
 }
 
 int vgpu_sriov_off(int rootfd, struct modules *mods, const char *pf, struct apply_stats *st)
@@ -177,17 +162,17 @@ int vgpu_sriov_off(int rootfd, struct modules *mods, const char *pf, struct appl
 	for (int i = 0; vgpu_vf_addr(rootfd, pf, i, vf, sizeof(vf)) >= 0; i++) {
 		if (pcidev_read_driver(rootfd, vf, drv, sizeof(drv)) >= 0 && drv[0]) {
 			snprintf(p, sizeof(p), "drivers/%s/unbind", drv);
-			if ((e = w(rootfd, st, NULL, p, vf)) < 0)
+			if ((e = pcidev_write(rootfd, &st->writes, NULL, p, vf)) < 0)
 				return e;
 		}
 		if (read_attr(rootfd, vf, "driver_override", drv, sizeof(drv)) >= 0 && drv[0] &&
-		    strcmp(drv, "(null)") != 0 && (e = w(rootfd, st, vf, "driver_override", "\n")) < 0)
+		    strcmp(drv, "(null)") != 0 && (e = pcidev_write(rootfd, &st->writes, vf, "driver_override", "\n")) < 0)
 			return e;
 	}
 	if (strcmp(pfdrv, "pci-pf-stub") != 0 && (e = pf_to_stub(rootfd, pf, pfdrv, st)) < 0)
 		return e;
-	if ((e = w(rootfd, st, pf, "sriov_numvfs", "0")) < 0 || (e = pf_from_stub(rootfd, pf, st)) < 0 ||
-	    (e = w(rootfd, st, pf, "sriov_drivers_autoprobe", "1")) < 0)
+	if ((e = pcidev_write(rootfd, &st->writes, pf, "sriov_numvfs", "0")) < 0 || (e = pf_from_stub(rootfd, pf, st)) < 0 ||
+	    (e = pcidev_write(rootfd, &st->writes, pf, "sriov_drivers_autoprobe", "1")) < 0)
 		return e;
 	log_info("%s: SR-IOV off (NVIDIA's sequence), back on its driver", pf);
 	return 0;

@@ -11,6 +11,9 @@
 # For the packaging tests: dracut-core and initramfs-tools-core (the pieces
 # of dracut and initramfs-tools that co-install: the full packages conflict),
 # cpio, and systemd for systemd-analyze.
+# For tests/vm (make check-vm): qemu-system-x86 and busybox-static (the
+# guest's shell); cpio packs the initramfs; the kernel comes from
+# scripts/kernel-pkg.sh (apt-get download, no install).
 set -eu
 PKGS="build-essential pkg-config clang libfuse3-dev fuse3 libkmod-dev kmod
 libpci-dev pciutils libudev-dev libjsmn-dev libcmocka-dev libnghttp2-dev
@@ -18,7 +21,8 @@ libprotobuf-c-dev protobuf-c-compiler protobuf-compiler protobuf-compiler-grpc
 python3-grpcio python3-protobuf util-linux iproute2 mdevctl
 file binutils dpkg-dev meson ninja-build gperf python3-jinja2 libmount-dev
 libcap-dev libcrypt-dev liblzma-dev libzstd-dev xz-utils zstd
-dracut-core initramfs-tools-core cpio systemd"
+dracut-core initramfs-tools-core cpio systemd
+qemu-system-x86 busybox-static"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

@@ -1,5 +1,6 @@
 #!/bin/bash
-# `make static`: build/static/gpu-initd and the five-library probe are fully
+# `make static`: build/static/gpu-initd, kubelet-stub (for tests/vm) and the
+# five-library probe are fully
 # static (no interpreter, no NEEDED), and the probe works in a chroot that
 # holds nothing but a simulated node's files (no /etc content, no /usr, no
 # pci.ids, no shared libraries, empty environment), giving exactly the
@@ -9,7 +10,7 @@
 source "$(dirname "$0")/lib.sh"
 
 S=build/static
-for b in $S/gpu-initd $S/tests/static-probe; do
+for b in $S/gpu-initd $S/kubelet-stub $S/tests/static-probe; do
 	[ -x "$b" ] || fail "$b missing (make static)"
 	file -L "$b" | grep -q 'statically linked' || fail "$b: $(file -L "$b")"
 	! readelf -d "$b" 2>/dev/null | grep -q NEEDED || fail "$b has NEEDED entries"

@@ -206,6 +206,7 @@ static void codes_are_stable(void **state)
 	    "vfio-driver-missing",
 	    "group-too-big",
 	    "vgpu-plan",
+	    "sriov-vfs",
 	};
 	for (int i = 0; i < R__MAX; i++)
 		assert_string_equal(reason_code((enum reason)i), want[i]);

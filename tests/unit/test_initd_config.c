@@ -57,6 +57,12 @@ static void full_config(void **state)
 	assert_int_equal(c.ncomp, 2);
 	assert_int_equal(c.comp[0].device, 0x22a3);
 	assert_int_equal(c.comp[1].device, -1);
+	assert_int_equal(parse(&c, "{\"sriov-vfs\": {\"0000:00:06.0\": 2, \"15b3:*\": 8}}", err, sizeof(err)), 0);
+	assert_int_equal(c.nsriov, 2);
+	struct pci_addr a = {0, 0, 6, 0}, b = {0, 0x41, 0, 0};
+	assert_int_equal(config_sriov_vfs(&c, 0x1b36, 0x0010, &a), 2);
+	assert_int_equal(config_sriov_vfs(&c, 0x15b3, 0x101d, &b), 8);
+	assert_int_equal(config_sriov_vfs(&c, 0x1b36, 0x0010, &b), 0);
 }
 
 static void errors_name_the_field(void **state)
@@ -83,6 +89,10 @@ static void errors_name_the_field(void **state)
 	     "vgpu-configs.a[0].vgpu: unknown field"},
 	    {"{\"vgpu-configs\": {\"a\": [{\"vgpu-devices\": {\"T4-1Q\": -2}}]}}",
 	     "vgpu-configs.a[0].vgpu-devices"},
+	    {"{\"sriov-vfs\": [\"0000:00:06.0\"]}", "sriov-vfs: expected an object"},
+	    {"{\"sriov-vfs\": {\"0000:00:06.0\": 0}}", "sriov-vfs.0000:00:06.0: expected a number of VFs"},
+	    {"{\"sriov-vfs\": {\"1b36:0010\": \"2\"}}", "sriov-vfs.1b36:0010: expected a number"},
+	    {"{\"sriov-vfs\": {\"nvme\": 2}}", "sriov-vfs: key must be"},
 	    {"{\"mode\": ", "not valid JSON"},
 	    {"[]", "expected a JSON object"},
 	};

@@ -119,6 +119,7 @@ static int setup_node(void **state)
 		pci_addr_format(&node[i].addr, node[i].bdf);
 	}
 	node[11].is_vf = true;
+	node[11].pf = node[10].addr;
 	return 0;
 }
 
@@ -152,6 +153,31 @@ static void selection(void **state)
 	assert_int_equal(un, 1);
 }
 
+/* "sriov-vfs": the PF's VFs are selected, the PF never */
+static void sriov_selection(void **state)
+{
+	bool s[NN];
+	int un;
+	assert_int_equal(sel("{\"sriov-vfs\": {\"0000:9b:00.0\": 4}}", s, &un), 5);
+	assert_false(s[10]);
+	assert_true(s[11]);
+	assert_true(s[9]);
+	assert_int_equal(sel("{\"devices\": [\"10de:2330\"], \"sriov-vfs\": {\"10de:2330\": 1}}", s, &un), 1);
+	assert_false(s[3]);
+	assert_false(s[9]);
+	assert_false(s[10]);
+	assert_true(s[11]);
+	assert_int_equal(un, -1);
+	struct config c;
+	char err[128];
+	const char *js = "{\"sriov-vfs\": {\"10de:2330\": 3}}";
+	config_init(&c);
+	assert_int_equal(config_parse(&c, js, strlen(js), err, sizeof(err)), 0);
+	assert_int_equal(select_sriov_want(&c, &node[10]), 3);
+	assert_int_equal(select_sriov_want(&c, &node[11]), 0); /* a VF has the PF's id: not a PF */
+	assert_int_equal(select_sriov_want(&c, &node[5]), 0);
+}
+
 static void group_rules(void **state)
 {
 	bool s[NN];
@@ -174,6 +200,16 @@ static void group_rules(void **state)
 	assert_int_equal(group_assess(node, NN, s, 2, &g), 0);
 	assert_true(group_is_safe(&g));
 	assert_int_equal(g.role[1], ROLE_COMPANION);
+	/* another kind of function in the slot (not audio/USB) is a device of
+	 * its own: the group is unsafe (QEMU's two-function edu, tests/vm) */
+	node[2].class = 0x00ff00;
+	assert_int_equal(group_assess(node, NN, s, 2, &g), 0);
+	assert_false(group_is_safe(&g));
+	assert_int_equal(g.role[1], ROLE_FOREIGN);
+	node[2].class = 0x0c0330; /* USB-C's USB controller goes along */
+	assert_int_equal(group_assess(node, NN, s, 2, &g), 0);
+	assert_true(group_is_safe(&g));
+	node[2].class = 0x040300;
 	/* selecting only 9a: 9b (another card) is foreign */
 	sel("{\"devices\": [\"0000:9a:00.0\"]}", s, &un);
 	assert_int_equal(group_assess(node, NN, s, 28, &g), 0);
@@ -278,6 +314,7 @@ int main(void)
 	    cmocka_unit_test(naming_transform_cases),
 	    cmocka_unit_test(naming_builtin_and_precedence),
 	    cmocka_unit_test(selection),
+	    cmocka_unit_test(sriov_selection),
 	    cmocka_unit_test(group_rules),
 	    cmocka_unit_test(vfio_variant),
 	    cmocka_unit_test(sriov_step),

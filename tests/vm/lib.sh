@@ -1,0 +1,35 @@
+# Helpers for the guest side of tests/vm scenarios (busybox sh, sourced).
+fail() {
+	echo "FAIL: $*" >/dev/console
+	exit 1
+}
+
+# driver_of BDF: the name of the driver bound to BDF, empty if none
+driver_of() {
+	l=$(readlink "/sys/bus/pci/devices/$1/driver" 2>/dev/null) || return 0
+	basename "$l"
+}
+
+# group_of BDF: the device's IOMMU group number
+group_of() {
+	basename "$(readlink "/sys/bus/pci/devices/$1/iommu_group")"
+}
+
+# loaded MODULE: MODULE is in /proc/modules
+loaded() {
+	grep -q "^$1 " /proc/modules
+}
+
+# expect_exit CODE CMD...: run CMD (output shown), its exit status must be CODE
+expect_exit() {
+	want=$1
+	shift
+	rc=0
+	"$@" || rc=$?
+	[ "$rc" = "$want" ] || fail "$*: exit $rc, expected $want"
+}
+
+# flat FILE: FILE's JSON without whitespace, for grep (no JSON tool in busybox)
+flat() {
+	tr -d ' \t\n' <"$1"
+}
