@@ -11,6 +11,7 @@
 #include "select.h"
 #include "sriov.h"
 #include "vgpu_apply.h"
+#include "vgpu_mig.h"
 
 static const char *const reason_codes[R__MAX] = {
     [R_IOMMU_OFF] = "iommu-off",
@@ -395,6 +396,8 @@ void check_print_table(const struct report *r, FILE *f)
 		if (g->path != VGPU_PATH_MDEV_PF)
 			fprintf(f, " on VFs %u-%u", a->first, a->first + a->count - 1);
 		fprintf(f, "%s\n", g->path == VGPU_PATH_SRIOV_OFF ? " (apply turns SR-IOV on, NVIDIA's sequence)" : "");
+		if ((k + 1 == n->plan.n || n->plan.a[k + 1].gpu != a->gpu) && vgpu_mig_describe(n->mig, a->gpu, msg, sizeof(msg)))
+			fprintf(f, "%-4s %-13s %-18s %s\n", "", "", "", msg);
 	}
 	bool any = false;
 	for (int x = 0; x < R__MAX; x++)
@@ -515,6 +518,11 @@ void check_print_json(const struct report *r, FILE *f)
 				jsonw_null(&w);
 			else
 				jsonw_int(&w, a->first);
+			jsonw_key(&w, "mig");
+			if (vgpu_mig_describe(n->mig, a->gpu, msg, sizeof(msg)))
+				jsonw_str(&w, msg);
+			else
+				jsonw_null(&w);
 			jsonw_obj_close(&w);
 		}
 		jsonw_arr_close(&w);

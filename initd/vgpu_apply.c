@@ -14,6 +14,7 @@
 #include "rootfs.h"
 #include "select.h"
 #include "vfio.h"
+#include "vgpu_mig.h"
 #include "vgpu_sriov.h"
 #include "vgpu_type.h"
 #include "vgpu_uuid.h"
@@ -148,6 +149,7 @@ void vgpu_node_free(struct vgpu_node *n)
 		return;
 	free(n->gpus);
 	free(n->v);
+	vgpu_mig_free(n->mig);
 	vgpu_catalog_free(&n->cat);
 	free(n);
 }
@@ -206,7 +208,7 @@ int vgpu_check(int rootfd, const struct config *c, const struct pcidevs *devs, s
 		discover(rootfd, &n->cat, p, select_gpu_index(devs->dev, devs->n, i), &n->gpus[n->ngpus++]);
 	}
 	int e = vgpu_plan_make(c, n->gpus, n->ngpus, &n->plan, err, es);
-	if (e < 0)
+	if (e < 0 || (e = vgpu_mig_check(n->gpus, n->ngpus, &n->plan, &n->mig, err, es)) < 0)
 		return e;
 	e = expand(rootfd, n);
 	if (e < 0)
@@ -314,13 +316,16 @@ static int converge_gpu(int rootfd, struct vgpu_node *n, const struct vgpu_gpu *
 {
 	char ident[160];
 	int res = 0;
+	size_t gi = (size_t)(g - n->gpus);
+	/* a GPU losing GPU instances gets all its vGPUs anew */
+	bool rebuild = vgpu_mig_rebuilds(n->mig, gi);
 	if (vgpu_identity_read(rootfd, g->bdf, ident, sizeof(ident)) < 0)
 		return 0; /* expand() already failed for planned GPUs */
 	for (size_t j = 0; j < nm; j++) {
 		struct mdev *x = &m[j];
 		if (!parent_of(rootfd, g, x->parent))
 			continue;
-		for (size_t k = 0; k < n->nv; k++) {
+		for (size_t k = 0; k < n->nv && !rebuild; k++) {
 			struct vgpu_entry *v = &n->v[k];
 			int o = vgpu_offer_find(g, v->type);
 			if (strcmp(v->uuid, x->uuid) == 0 && strcmp(v->parent, x->parent) == 0 && o >= 0 &&
@@ -339,12 +344,21 @@ static int converge_gpu(int rootfd, struct vgpu_node *n, const struct vgpu_gpu *
 		if (e)
 			res = 1;
 	}
+	/* GPU instances between the vGPUs that went and the ones to create */
+	int mig = vgpu_mig_apply(n->mig, gi, g);
 	for (size_t k = 0; k < n->nv; k++) {
 		struct vgpu_entry *v = &n->v[k];
 		if (strcmp(v->gpu, g->bdf) != 0)
 			continue;
 		if (v->state == VGPU_KEPT) {
 			n->kept++;
+			continue;
+		}
+		if (mig < 0) {
+			v->state = VGPU_FAILED;
+			v->err = mig;
+			n->failed++;
+			res = 1;
 			continue;
 		}
 		char p[256];

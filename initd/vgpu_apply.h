@@ -26,10 +26,13 @@ struct vgpu_entry {
 	int err;
 };
 
+struct vgpu_mig;
+
 struct vgpu_node {
 	struct vgpu_gpu *gpus;
 	size_t ngpus;
 	struct vgpu_plan plan;
+	struct vgpu_mig *mig; /* GPU instances for MIG-backed types (vgpu_mig.h) */
 	struct vgpu_catalog cat; /* VGPU_CATALOG_PATH + VFs' creatable lists */
 	bool prepare;		 /* VFs to turn on or bind first: vgpu_prepare() */
 	struct vgpu_entry *v;

@@ -55,15 +55,53 @@ static bool sel_matches(const struct selector *s, const struct vgpu_gpu *g)
 	return false;
 }
 
-/* Every assignment of one GPU: one size, within capacity and slots. */
+static unsigned mig_slices(const struct vgpu_offer *o)
+{
+	struct vgpu_type_name tn;
+	return o->mig && vgpu_type_parse(o->name, &tn) == 0 ? tn.slices : 0;
+}
+
+/* MIG-backed assignments of one GPU: each type within its count, the
+ * compute slices within the GPU's (its largest MIG-backed type's), one VF
+ * each.  GPU instance placement needs NVML: vgpu_mig.c. */
+static int check_gpu_mig(const struct vgpu_gpu *g, const struct vgpu_plan *p, size_t gi, char *err, size_t es)
+{
+	unsigned total = 0, slices = 0, compute = 0;
+	for (size_t t = 0; t < g->ntypes; t++)
+		if (mig_slices(&g->types[t]) > compute)
+			compute = mig_slices(&g->types[t]);
+	for (size_t k = 0; k < p->n; k++) {
+		if (p->a[k].gpu != gi)
+			continue;
+		const struct vgpu_offer *o = &g->types[p->a[k].type];
+		if (p->a[k].count > o->max)
+			return fail(err, es, "GPU %s: %u x %s exceeds its capacity of %u", g->bdf, p->a[k].count,
+				    vgpu_type_short(o->name), o->max);
+		slices += p->a[k].count * mig_slices(o);
+		total += p->a[k].count;
+	}
+	if (slices > compute)
+		return fail(err, es, "GPU %s: the MIG-backed vGPUs need %u compute slices, the GPU has %u", g->bdf,
+			    slices, compute);
+	if (g->slots && total > g->slots)
+		return fail(err, es, "GPU %s: %u vGPUs need %u VFs, it has %u", g->bdf, total, total, g->slots);
+	return 0;
+}
+
+/* Every assignment of one GPU: one size, within capacity and slots; or
+ * all MIG-backed (a GPU is in MIG mode or not). */
 static int check_gpu(const struct vgpu_gpu *g, const struct vgpu_plan *p, size_t gi, char *err, size_t es)
 {
-	const struct vgpu_offer *first = NULL;
+	const struct vgpu_offer *first = NULL, *mig = NULL;
 	unsigned total = 0, cap = 0;
 	for (size_t k = 0; k < p->n; k++) {
 		if (p->a[k].gpu != gi)
 			continue;
 		const struct vgpu_offer *o = &g->types[p->a[k].type];
+		if (o->mig) {
+			mig = mig ? mig : o;
+			continue;
+		}
 		if (first && o->fb_gb != first->fb_gb)
 			return fail(err, es,
 				    "GPU %s: mixed sizes on one GPU (%s and %s): NVIDIA's time-sliced vGPUs on a "
@@ -75,6 +113,12 @@ static int check_gpu(const struct vgpu_gpu *g, const struct vgpu_plan *p, size_t
 			first = o;
 		total += p->a[k].count;
 	}
+	if (mig && first)
+		return fail(err, es,
+			    "GPU %s: %s is MIG-backed, %s time-sliced: a GPU hosts one kind (MIG mode is on or off)",
+			    g->bdf, vgpu_type_short(mig->name), vgpu_type_short(first->name));
+	if (mig)
+		return check_gpu_mig(g, p, gi, err, es);
 	if (!first)
 		return 0;
 	if (total > cap)
@@ -135,9 +179,6 @@ int vgpu_plan_make(const struct config *c, const struct vgpu_gpu *gpus, size_t n
 							? " (not a vGPU type name)"
 							: " (this GPU does not offer it)");
 				}
-				if (gpus[g].types[o].mig)
-					return fail(err, es, "GPU %s: %s is MIG-backed: needs MIG configuration",
-						    gpus[g].bdf, r->types[t].type);
 				if (p->n == VGPU_MAX_ASSIGN)
 					return fail(err, es, "more than %d (GPU, type) pairs", VGPU_MAX_ASSIGN);
 				p->a[p->n++] = (struct vgpu_assign){

@@ -58,7 +58,9 @@ struct vgpu_plan {
 int vgpu_offer_find(const struct vgpu_gpu *g, const char *name);
 
 /* Builds the plan for c->vgpu_config.  0, or -EINVAL with err saying why
- * ("GPU 0000:17:00.0: A100-20C x3 exceeds its capacity of 2", "... needs
- * MIG configuration", "unknown vGPU type", "mixed sizes on one GPU"...). */
+ * ("GPU 0000:17:00.0: A100-20C x3 exceeds its capacity of 2", "unknown
+ * vGPU type", "mixed sizes on one GPU", "... MIG-backed, ... time-sliced",
+ * "... need 9 compute slices"...).  MIG-backed types are planned here up
+ * to their GPU instances, which vgpu_mig.h places with NVML's data. */
 int vgpu_plan_make(const struct config *c, const struct vgpu_gpu *gpus, size_t ngpus, struct vgpu_plan *p,
 		   char *err, size_t es);

@@ -11,6 +11,7 @@
 #include "rootfs.h"
 #include "vfio.h"
 #include "vgpu_catalog.h"
+#include "vgpu_mig.h"
 #include "vgpu_sriov.h"
 #include "vgpu_type.h"
 
@@ -86,13 +87,16 @@ int vgpu_vendor_converge(int rootfd, struct vgpu_node *n, const struct vgpu_gpu 
 {
 	char vf[32], p[160];
 	int res = 0;
+	size_t gi = (size_t)(g - n->gpus);
+	/* a GPU losing GPU instances gets all its vGPUs anew */
+	bool rebuild = vgpu_mig_rebuilds(n->mig, gi);
 	for (unsigned i = 0; vgpu_vf_addr(rootfd, g->bdf, (int)i, vf, sizeof(vf)) >= 0; i++) {
 		long cur = current_type(rootfd, vf);
 		if (cur <= 0)
 			continue;
 		struct vgpu_entry *v = entry_on(n, vf);
 		int o = v ? vgpu_offer_find(g, v->type) : -1;
-		if (o >= 0 && strtol(g->types[o].id, NULL, 10) == cur) {
+		if (o >= 0 && strtol(g->types[o].id, NULL, 10) == cur && !rebuild) {
 			v->state = VGPU_KEPT;
 			n->kept++;
 			continue;
@@ -105,12 +109,14 @@ int vgpu_vendor_converge(int rootfd, struct vgpu_node *n, const struct vgpu_gpu 
 		if (e)
 			res = 1;
 	}
+	/* GPU instances between the vGPUs that went and the ones to create */
+	int mig = vgpu_mig_apply(n->mig, gi, g);
 	for (size_t k = 0; k < n->nv; k++) {
 		struct vgpu_entry *v = &n->v[k];
 		if (strcmp(v->gpu, g->bdf) != 0 || v->state == VGPU_KEPT)
 			continue;
-		int o = vgpu_offer_find(g, v->type), e = -ENODEV;
-		if (o >= 0 && v->parent[0]) {
+		int o = vgpu_offer_find(g, v->type), e = mig < 0 ? mig : -ENODEV;
+		if (o >= 0 && v->parent[0] && mig >= 0) {
 			snprintf(p, sizeof(p), DEV "%s/nvidia/current_vgpu_type", v->parent);
 			st->writes++;
 			e = rootfs_write(rootfd, p, g->types[o].id);

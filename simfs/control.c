@@ -102,6 +102,23 @@ int control_exec(struct simfs *sf, const char *cmd, size_t len)
 			return -ENODEV;
 		return c[7] == 'o' ? nvidia_open(d) : nvidia_close(d);
 	}
+	if (strncmp(c, "mig-", 4) == 0 || strcmp(c, "gpu-reset") == 0) {
+		/* what NVML does on a GPU (tests/fakenvml) */
+		struct sim_dev *d = argc >= 2 ? model_find_dev(m, argv[1]) : NULL;
+		long a = 0, b = 0;
+		if (!d)
+			return argc >= 2 ? -ENODEV : -EINVAL;
+		if (strcmp(c, "gpu-reset") == 0 && argc == 2)
+			return mig_gpu_reset(d);
+		if (strcmp(c, "mig-mode") == 0 && argc == 3 && parse_long(argv[2], 0, 1, &a) == 0)
+			return mig_set_mode(d, a == 1);
+		if (strcmp(c, "mig-gi-create") == 0 && argc == 4 && parse_long(argv[2], 0, 63, &a) == 0 &&
+		    parse_long(argv[3], 0, 7, &b) == 0)
+			return mig_gi_create(d, (unsigned)a, (unsigned)b);
+		if (strcmp(c, "mig-gi-destroy") == 0 && argc == 3 && parse_long(argv[2], 1, 1000, &a) == 0)
+			return mig_gi_destroy(d, (unsigned)a);
+		return -EINVAL;
+	}
 	if (strcmp(c, "fail") == 0 && (argc == 3 || argc == 4)) {
 		int err = errno_parse(argv[2]);
 		long count = 1;
@@ -168,5 +185,5 @@ int control_init(struct simfs *sf)
 	if (!dir || !tree_add_attr(dir, "control", 0200, &control_ops, sf, 0) ||
 	    !tree_add_attr(dir, "stats", 0444, &stats_ops, sf, 0))
 		return -ENOMEM;
-	return 0;
+	return mig_init(sf->m);
 }

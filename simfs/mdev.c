@@ -83,6 +83,8 @@ static int mdev_create(struct sim_dev *d, const struct vgpu_type *t, const char 
 		x->uuid[i] = (char)tolower((unsigned char)uuid[i]);
 	x->parent = d;
 	x->type = t;
+	if (t->mig_slices)
+		x->gi = (unsigned)mig_take_instance(m, gpu_of(d), t);
 	x->dir = tree_add_dir(d->dir, x->uuid, 0755);
 	struct node *bus = tree_lookup(m->root, "sys/bus/mdev");
 	struct node *drv = tree_lookup(m->root, "sys/bus/mdev/drivers/" MDEV_DRIVER);

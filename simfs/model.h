@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "pciaddr.h"
+#include "mig.h"
 #include "tree.h"
 #include "vgpu.h"
 
@@ -121,13 +122,16 @@ struct sim_dev {
 	/* vGPU */
 	const struct vgpu_model *vgpu;	   /* types this GPU offers, if any */
 	const struct vgpu_type *vgpu_type; /* vendor VFIO: the VF's vGPU */
+	unsigned vgpu_gi;		   /* its GPU instance (MIG-backed); 0 none */
 	bool mdev_parent;
+	struct sim_mig mig; /* a PF's MIG state (mig.h) */
 };
 
 struct sim_mdev {
 	char uuid[37];
 	struct sim_dev *parent;
 	const struct vgpu_type *type;
+	unsigned gi; /* GPU instance of a MIG-backed mdev; 0 none */
 	struct sim_group *group;
 	struct node *dir;
 	char devpath[600];

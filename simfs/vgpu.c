@@ -20,6 +20,8 @@ unsigned vgpu_capacity(const struct vgpu_type *t, unsigned used_count, unsigned 
 
 unsigned vgpu_available(struct model *m, struct sim_dev *gpu, const struct vgpu_type *t)
 {
+	if (gpu->mig.mode) /* MIG mode: MIG-backed types only, one per free GPU instance */
+		return t->mig_slices ? mig_free_instances(m, gpu, t) : 0;
 	unsigned fb = 0, n = mdev_count_on_gpu(m, gpu, &fb);
 	for (int i = 0; i < m->ndevs; i++) {
 		const struct sim_dev *vf = m->devs[i];
@@ -79,6 +81,7 @@ static ssize_t current_store(struct node *n, const char *buf, size_t len, const 
 		if (vf->group && vfio_group_busy(vf->group))
 			return -EBUSY;
 		vf->vgpu_type = NULL;
+		vf->vgpu_gi = 0;
 		if (vf->group)
 			vfio_group_put(m, vf->group);
 		m->stats.removes++;
@@ -98,6 +101,8 @@ static ssize_t current_store(struct node *n, const char *buf, size_t len, const 
 			return r;
 	}
 	vf->vgpu_type = t;
+	if (t->mig_slices)
+		vf->vgpu_gi = (unsigned)mig_take_instance(m, vf->physfn, t);
 	m->stats.creates++;
 	emit_vf(vf);
 	return (ssize_t)len;
@@ -106,8 +111,10 @@ static ssize_t current_store(struct node *n, const char *buf, size_t len, const 
 static ssize_t gi_show(struct node *n, char *buf, size_t cap, const struct attr_io *io)
 {
 	struct sim_dev *vf = n->obj;
-	/* MIG-backed vGPUs only (a later step models GPU instances) */
-	return snprintf(buf, cap, "%s\n", vf->vgpu_type && vf->vgpu_type->mig_slices ? "0" : "-1");
+	/* the GPU instance of a MIG-backed vGPU */
+	if (!vf->vgpu_gi)
+		return snprintf(buf, cap, "-1\n");
+	return snprintf(buf, cap, "%u\n", vf->vgpu_gi);
 }
 
 static const struct attr_ops creatable_ops = { .show = creatable_show };
@@ -149,8 +156,11 @@ int vgpu_can_release(struct sim_dev *d)
 void vgpu_on_release(struct sim_dev *d)
 {
 	mdev_parent_unregister(d);
+	if (!d->physfn)
+		mig_on_release(d);
 	if (d->vgpu_type) {
 		d->vgpu_type = NULL;
+		d->vgpu_gi = 0;
 		if (d->group)
 			vfio_group_put(d->m, d->group);
 	}

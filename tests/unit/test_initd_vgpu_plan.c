@@ -46,6 +46,8 @@ static void a100s(struct vgpu_gpu *g, size_t n)
 		add(&g[i], "NVIDIA A100-10C", "nvidia-471", 4, 10, false);
 		add(&g[i], "NVIDIA A100-20C", "nvidia-472", 2, 20, false);
 		add(&g[i], "NVIDIA A100-1-5C", "nvidia-474", 7, 5, true);
+		add(&g[i], "NVIDIA A100-3-20C", "nvidia-476", 2, 20, true);
+		add(&g[i], "NVIDIA A100-7-40C", "nvidia-478", 1, 40, true);
 	}
 }
 
@@ -158,10 +160,27 @@ static void impossible_configs(void **state)
 			      g, 2, &p, err, sizeof(err)),
 			 -EINVAL);
 	assert_non_null(strstr(err, "mixed sizes on one GPU"));
-	assert_int_equal(plan("{\"vgpu-configs\":{\"default\":[{\"vgpu-devices\":{\"A100-1-5C\":1}}]}}", g, 2, &p,
+	/* MIG-backed: sizes mix, within each type's count and 7 compute slices, never with time-sliced */
+	assert_int_equal(plan("{\"vgpu-configs\":{\"default\":[{\"vgpu-devices\":{\"A100-1-5C\":7}}]}}", g, 2, &p,
+			      err, sizeof(err)),
+			 0);
+	assert_int_equal(p.n, 2);
+	assert_int_equal(p.a[1].count, 7);
+	assert_int_equal(plan("{\"vgpu-configs\":{\"default\":[{\"vgpu-devices\":{\"A100-3-20C\":1,\"A100-1-5C\":4}}]}}",
+			      g, 2, &p, err, sizeof(err)),
+			 0);
+	assert_int_equal(plan("{\"vgpu-configs\":{\"default\":[{\"vgpu-devices\":{\"A100-1-5C\":8}}]}}", g, 2, &p,
 			      err, sizeof(err)),
 			 -EINVAL);
-	assert_non_null(strstr(err, "needs MIG configuration"));
+	assert_non_null(strstr(err, "8 x A100-1-5C exceeds its capacity of 7"));
+	assert_int_equal(plan("{\"vgpu-configs\":{\"default\":[{\"vgpu-devices\":{\"A100-3-20C\":2,\"A100-1-5C\":2}}]}}",
+			      g, 2, &p, err, sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "need 8 compute slices, the GPU has 7"));
+	assert_int_equal(plan("{\"vgpu-configs\":{\"default\":[{\"vgpu-devices\":{\"A100-1-5C\":1,\"A100-10C\":1}}]}}",
+			      g, 2, &p, err, sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "A100-1-5C is MIG-backed, A100-10C time-sliced"));
 	assert_int_equal(plan("{\"vgpu-configs\":{\"default\":[{\"devices\":[5],\"vgpu-devices\":{\"A100-4C\":1}}]}}",
 			      g, 2, &p, err, sizeof(err)),
 			 -EINVAL);

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* MIG under vm-vgpu: the GPU instances a vGPU plan needs, through NVML
+ * (nvml.h).  A GPU the plan gives MIG-backed types is put in MIG mode
+ * and gets exactly the planned GPU instances (gpu-initd owns its MIG
+ * layout); a GPU given time-sliced types leaves MIG mode.  GPUs the plan
+ * does not name are not touched.  Order on a GPU: its vGPUs that go are
+ * removed first, then GPU instances are destroyed/created, then vGPUs are
+ * created (vgpu_apply.c). */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "vgpu_plan.h"
+
+struct vgpu_mig;
+struct apply_stats;
+
+/* Reads MIG state for the planned GPUs and checks the GPU instances fit.
+ * 0, or -EINVAL with err saying why ("GPU X: A100-1-5C: MIG-backed types
+ * unavailable: NVML not found (...)", "... no MIG placement fits ...").
+ * *ret is set even on error. */
+int vgpu_mig_check(const struct vgpu_gpu *gpus, size_t ngpus, const struct vgpu_plan *p, struct vgpu_mig **ret,
+		   char *err, size_t es);
+void vgpu_mig_free(struct vgpu_mig *m);
+/* What apply will do to GPU `gpu`'s MIG state, for check ("MIG mode on:
+ * 7 GPU instances to create"); false when nothing MIG-related. */
+bool vgpu_mig_describe(const struct vgpu_mig *m, size_t gpu, char *buf, size_t size);
+/* Whether GPU `gpu` loses GPU instances: its vGPUs are all recreated. */
+bool vgpu_mig_rebuilds(const struct vgpu_mig *m, size_t gpu);
+/* Brings GPU `gpu`'s MIG mode and GPU instances to the plan; its vGPUs
+ * that do not belong are gone by now.  0, or -errno (logged): -EAGAIN
+ * when MIG mode waits for a GPU reset (the GPU is in use). */
+int vgpu_mig_apply(struct vgpu_mig *m, size_t gpu, const struct vgpu_gpu *g);

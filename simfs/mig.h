@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* MIG on a simulated GPU: the GPU instance profiles and placements of the
+ * model (A100 40GB/80GB, H100 80GB), MIG mode with a pending state until
+ * the GPU is reset, and GPU instances.  The fake NVML (tests/fakenvml)
+ * reads the state from .simfs/mig/<bdf> and changes it through
+ * .simfs/control; MIG-backed vGPU types become creatable on a GPU
+ * instance of their profile.  Pure model code. */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+
+struct mig_profile {
+	unsigned id;	     /* NVML_GPU_INSTANCE_PROFILE_*: 0 1g, 1 2g, 2 3g, 3 4g, 4 7g, 7 1g+me, 9 1g (2 slices) */
+	const char *name;    /* "1g.5gb", "1g.5gb+me" */
+	unsigned slices;     /* compute slices */
+	unsigned mem_gb;     /* framebuffer as the name says it */
+	unsigned mem_mb;     /* memorySizeMB as NVML reports it */
+	unsigned max;	     /* instances per GPU */
+	unsigned size;	     /* memory slices a placement takes */
+	unsigned starts;     /* bit i: a placement may start at memory slice i */
+};
+
+struct mig_geometry {
+	uint16_t device;
+	const struct mig_profile *profiles;
+	int nprofiles;
+};
+
+#define MIG_MAX_GI 8
+struct mig_gi {
+	unsigned id, profile, start, size;
+};
+
+struct sim_mig {
+	const struct mig_geometry *geo; /* NULL: not MIG-capable */
+	bool mode, pending;		/* current and pending MIG mode */
+	int ngi;
+	struct mig_gi gi[MIG_MAX_GI];
+};
+
+struct model;
+struct sim_dev;
+struct vgpu_type;
+
+const struct mig_geometry *mig_geometry_find(uint16_t device);
+const struct mig_profile *mig_profile_by_id(const struct mig_geometry *g, unsigned id);
+/* The profile a MIG-backed vGPU type needs (slices, size, +me). */
+const struct mig_profile *mig_profile_of_type(const struct mig_geometry *g, const struct vgpu_type *t);
+
+/* The .simfs/mig/<bdf> files of MIG-capable GPUs. */
+int mig_init(struct model *m);
+/* GPU instances of t's profile on gpu that host no vGPU yet. */
+unsigned mig_free_instances(struct model *m, struct sim_dev *gpu, const struct vgpu_type *t);
+/* Takes the lowest-numbered free GPU instance for a new vGPU of type t:
+ * its id, or -ENOSPC. */
+int mig_take_instance(struct model *m, struct sim_dev *gpu, const struct vgpu_type *t);
+/* The driver lets go of the GPU (unbind, reset): GPU instances vanish. */
+void mig_on_release(struct sim_dev *gpu);
+
+/* Control commands; 0 or -errno (EBUSY in use, ENOSPC no room, ...). */
+int mig_set_mode(struct sim_dev *gpu, bool on);
+int mig_gpu_reset(struct sim_dev *gpu);
+int mig_gi_create(struct sim_dev *gpu, unsigned profile, unsigned start);
+int mig_gi_destroy(struct sim_dev *gpu, unsigned id);
