@@ -2,9 +2,10 @@
 #include "mig_plan.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "vgpu_plan.h"
 
 const struct mig_profile *mig_profile_get(const struct mig_state *s, unsigned id)
 {
@@ -35,15 +36,6 @@ int mig_profile_for(const struct mig_state *s, unsigned slices, unsigned fb_gb, 
 	}
 	/* a profile more than a quarter off is another size, not this one */
 	return best >= 0 && bd * 4 <= want ? best : -ENOENT;
-}
-
-__attribute__((format(printf, 3, 4))) static int fail(char *err, size_t es, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, es, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
 }
 
 static unsigned span(unsigned start, unsigned size)
@@ -122,25 +114,25 @@ int mig_plan(const struct mig_state *s, const struct mig_want *w, size_t nw, str
 	for (size_t k = 0; k < nw; k++) {
 		const struct mig_profile *p = mig_profile_get(s, w[k].profile);
 		if (!p)
-			return fail(err, es, "%s: the GPU has no GPU instance profile %u", w[k].label, w[k].profile);
+			return vgpu_plan_fail(err, es, "%s: the GPU has no GPU instance profile %u", w[k].label, w[k].profile);
 		unsigned same = 0;
 		for (size_t j = 0; j < nw; j++)
 			same += w[j].profile == w[k].profile ? w[j].count : 0;
 		if (same > p->max)
-			return fail(err, es, "%s x%u: needs %u GPU instances of its profile, the GPU has room for %u",
+			return vgpu_plan_fail(err, es, "%s x%u: needs %u GPU instances of its profile, the GPU has room for %u",
 				    w[k].label, w[k].count, same, p->max);
 		total += w[k].count * p->slices;
 		count += w[k].count;
 	}
 	if (total > compute)
-		return fail(err, es, "MIG-backed vGPUs need %u compute slices, the GPU has %u", total, compute);
+		return vgpu_plan_fail(err, es, "MIG-backed vGPUs need %u compute slices, the GPU has %u", total, compute);
 	if (count > MIG_MAX_GI)
-		return fail(err, es, "%u GPU instances: more than %d", count, MIG_MAX_GI);
+		return vgpu_plan_fail(err, es, "%u GPU instances: more than %d", count, MIG_MAX_GI);
 	if (try_plan(s, w, nw, true, nslices, ret) || try_plan(s, w, nw, false, nslices, ret))
 		return 0;
 	char what[256] = "";
 	size_t o = 0;
 	for (size_t k = 0; k < nw && o < sizeof(what); k++)
 		o += (size_t)snprintf(what + o, sizeof(what) - o, "%s%s x%u", k ? " + " : "", w[k].label, w[k].count);
-	return fail(err, es, "no MIG placement fits %s on one GPU (NVIDIA's GPU instance placement rules)", what);
+	return vgpu_plan_fail(err, es, "no MIG placement fits %s on one GPU (NVIDIA's GPU instance placement rules)", what);
 }

@@ -311,6 +311,15 @@ static int remove_mdev(int rootfd, const struct mdev *x, struct apply_stats *st)
 	return 0;
 }
 
+int vgpu_count_removal(struct vgpu_node *n, int e)
+{
+	if (e == 1)
+		n->in_use++;
+	else if (e == 0)
+		n->removed++;
+	return e ? 1 : 0;
+}
+
 static int converge_gpu(int rootfd, struct vgpu_node *n, const struct vgpu_gpu *g, struct mdev *m, size_t nm,
 			struct apply_stats *st)
 {
@@ -337,12 +346,7 @@ static int converge_gpu(int rootfd, struct vgpu_node *n, const struct vgpu_gpu *
 		if (x->matched || !managed(g, ident, x->uuid))
 			continue;
 		int e = remove_mdev(rootfd, x, st);
-		if (e == 1)
-			n->in_use++;
-		else if (e == 0)
-			n->removed++;
-		if (e)
-			res = 1;
+		res |= vgpu_count_removal(n, e);
 	}
 	/* GPU instances between the vGPUs that went and the ones to create */
 	int mig = vgpu_mig_apply(n->mig, gi, g);

@@ -40,6 +40,10 @@ struct vgpu_node {
 	int removed, kept, created, failed, in_use;
 };
 
+/* Counts the outcome of removing one vGPU (remove_mdev, delete_vgpu: 0
+ * removed, 1 in use and left, -errno).  1 when it is still there. */
+int vgpu_count_removal(struct vgpu_node *n, int e);
+
 /* Reads every GPU's vGPU path and offers, then plans.  *ret is set even on
  * -EINVAL (a plan that cannot work: err says why). */
 int vgpu_check(int rootfd, const struct config *c, const struct pcidevs *devs, struct vgpu_node **ret, char *err,

@@ -33,7 +33,7 @@ int vgpu_offer_find(const struct vgpu_gpu *g, const char *name)
 	return -1;
 }
 
-__attribute__((format(printf, 3, 4))) static int fail(char *err, size_t es, const char *fmt, ...)
+int vgpu_plan_fail(char *err, size_t es, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -75,16 +75,16 @@ static int check_gpu_mig(const struct vgpu_gpu *g, const struct vgpu_plan *p, si
 			continue;
 		const struct vgpu_offer *o = &g->types[p->a[k].type];
 		if (p->a[k].count > o->max)
-			return fail(err, es, "GPU %s: %u x %s exceeds its capacity of %u", g->bdf, p->a[k].count,
+			return vgpu_plan_fail(err, es, "GPU %s: %u x %s exceeds its capacity of %u", g->bdf, p->a[k].count,
 				    vgpu_type_short(o->name), o->max);
 		slices += p->a[k].count * mig_slices(o);
 		total += p->a[k].count;
 	}
 	if (slices > compute)
-		return fail(err, es, "GPU %s: the MIG-backed vGPUs need %u compute slices, the GPU has %u", g->bdf,
+		return vgpu_plan_fail(err, es, "GPU %s: the MIG-backed vGPUs need %u compute slices, the GPU has %u", g->bdf,
 			    slices, compute);
 	if (g->slots && total > g->slots)
-		return fail(err, es, "GPU %s: %u vGPUs need %u VFs, it has %u", g->bdf, total, total, g->slots);
+		return vgpu_plan_fail(err, es, "GPU %s: %u vGPUs need %u VFs, it has %u", g->bdf, total, total, g->slots);
 	return 0;
 }
 
@@ -103,7 +103,7 @@ static int check_gpu(const struct vgpu_gpu *g, const struct vgpu_plan *p, size_t
 			continue;
 		}
 		if (first && o->fb_gb != first->fb_gb)
-			return fail(err, es,
+			return vgpu_plan_fail(err, es,
 				    "GPU %s: mixed sizes on one GPU (%s and %s): NVIDIA's time-sliced vGPUs on a "
 				    "GPU are all of one size",
 				    g->bdf, first->name, o->name);
@@ -114,7 +114,7 @@ static int check_gpu(const struct vgpu_gpu *g, const struct vgpu_plan *p, size_t
 		total += p->a[k].count;
 	}
 	if (mig && first)
-		return fail(err, es,
+		return vgpu_plan_fail(err, es,
 			    "GPU %s: %s is MIG-backed, %s time-sliced: a GPU hosts one kind (MIG mode is on or off)",
 			    g->bdf, vgpu_type_short(mig->name), vgpu_type_short(first->name));
 	if (mig)
@@ -122,9 +122,9 @@ static int check_gpu(const struct vgpu_gpu *g, const struct vgpu_plan *p, size_t
 	if (!first)
 		return 0;
 	if (total > cap)
-		return fail(err, es, "GPU %s: %u x %s exceeds its capacity of %u", g->bdf, total, first->name, cap);
+		return vgpu_plan_fail(err, es, "GPU %s: %u x %s exceeds its capacity of %u", g->bdf, total, first->name, cap);
 	if (g->slots && total > g->slots)
-		return fail(err, es, "GPU %s: %u vGPUs need %u VFs, it has %u", g->bdf, total, total, g->slots);
+		return vgpu_plan_fail(err, es, "GPU %s: %u vGPUs need %u VFs, it has %u", g->bdf, total, total, g->slots);
 	return 0;
 }
 
@@ -135,7 +135,7 @@ int vgpu_plan_make(const struct config *c, const struct vgpu_gpu *gpus, size_t n
 	bool any = false;
 	p->n = 0;
 	if (ngpus > 256)
-		return fail(err, es, "more than 256 GPUs");
+		return vgpu_plan_fail(err, es, "more than 256 GPUs");
 	for (size_t g = 0; g < ngpus; g++)
 		claimed[g] = -1;
 	for (size_t ri = 0, item = 0; ri < c->nvrules; ri++) {
@@ -148,7 +148,7 @@ int vgpu_plan_make(const struct config *c, const struct vgpu_gpu *gpus, size_t n
 			for (size_t g = 0; g < ngpus; g++)
 				hit |= sel_matches(&r->sel[s], &gpus[g]);
 			if (!hit)
-				return fail(err, es, "vgpu-configs.%s[%zu].devices[%zu] matches no GPU", r->config,
+				return vgpu_plan_fail(err, es, "vgpu-configs.%s[%zu].devices[%zu] matches no GPU", r->config,
 					    item, s);
 		}
 		for (size_t g = 0; g < ngpus; g++) {
@@ -158,14 +158,14 @@ int vgpu_plan_make(const struct config *c, const struct vgpu_gpu *gpus, size_t n
 			if (!m)
 				continue;
 			if (claimed[g] >= 0)
-				return fail(err, es, "GPU %s is named by vgpu-configs.%s[%d] and [%zu]", gpus[g].bdf,
+				return vgpu_plan_fail(err, es, "GPU %s is named by vgpu-configs.%s[%d] and [%zu]", gpus[g].bdf,
 					    r->config, claimed[g], item);
 			claimed[g] = (int)item;
 			for (size_t t = 0; t < r->ntypes; t++) {
 				if (r->types[t].count == 0)
 					continue;
 				if (gpus[g].path == VGPU_PATH_NONE)
-					return fail(err, es,
+					return vgpu_plan_fail(err, es,
 						    "GPU %s: no vGPU host driver (no mdev types, no SR-IOV vGPU "
 						    "types; with VFs off they come from "
 						    "usr/share/nvidia/vgpu/vgpuConfig.xml)",
@@ -173,14 +173,14 @@ int vgpu_plan_make(const struct config *c, const struct vgpu_gpu *gpus, size_t n
 				int o = vgpu_offer_find(&gpus[g], r->types[t].type);
 				if (o < 0) {
 					struct vgpu_type_name tn;
-					return fail(err, es, "GPU %s: unknown vGPU type %s%s", gpus[g].bdf,
+					return vgpu_plan_fail(err, es, "GPU %s: unknown vGPU type %s%s", gpus[g].bdf,
 						    r->types[t].type,
 						    vgpu_type_parse(r->types[t].type, &tn) < 0
 							? " (not a vGPU type name)"
 							: " (this GPU does not offer it)");
 				}
 				if (p->n == VGPU_MAX_ASSIGN)
-					return fail(err, es, "more than %d (GPU, type) pairs", VGPU_MAX_ASSIGN);
+					return vgpu_plan_fail(err, es, "more than %d (GPU, type) pairs", VGPU_MAX_ASSIGN);
 				p->a[p->n++] = (struct vgpu_assign){
 				    .gpu = g, .type = (size_t)o, .count = r->types[t].count};
 			}
@@ -188,7 +188,7 @@ int vgpu_plan_make(const struct config *c, const struct vgpu_gpu *gpus, size_t n
 		item++;
 	}
 	if (!any)
-		return fail(err, es, "vgpu-config \"%s\": no such entry in vgpu-configs", c->vgpu_config);
+		return vgpu_plan_fail(err, es, "vgpu-config \"%s\": no such entry in vgpu-configs", c->vgpu_config);
 	for (size_t g = 0; g < ngpus; g++) {
 		int e = check_gpu(&gpus[g], p, g, err, es);
 		if (e < 0)

@@ -57,6 +57,10 @@ struct vgpu_plan {
  * prefix on either side is ignored), or -1. */
 int vgpu_offer_find(const struct vgpu_gpu *g, const char *name);
 
+/* Writes the reason to err (printf-style) and returns -EINVAL: how the
+ * planners (this one, mig_plan.c) refuse. */
+__attribute__((format(printf, 3, 4))) int vgpu_plan_fail(char *err, size_t es, const char *fmt, ...);
+
 /* Builds the plan for c->vgpu_config.  0, or -EINVAL with err saying why
  * ("GPU 0000:17:00.0: A100-20C x3 exceeds its capacity of 2", "unknown
  * vGPU type", "mixed sizes on one GPU", "... MIG-backed, ... time-sliced",

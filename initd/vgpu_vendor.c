@@ -102,12 +102,7 @@ int vgpu_vendor_converge(int rootfd, struct vgpu_node *n, const struct vgpu_gpu 
 			continue;
 		}
 		int e = delete_vgpu(rootfd, vf, cur, st);
-		if (e == 1)
-			n->in_use++;
-		else if (e == 0)
-			n->removed++;
-		if (e)
-			res = 1;
+		res |= vgpu_count_removal(n, e);
 	}
 	/* GPU instances between the vGPUs that went and the ones to create */
 	int mig = vgpu_mig_apply(n->mig, gi, g);

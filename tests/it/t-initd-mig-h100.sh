@@ -73,9 +73,9 @@ mig_state | cmp -s - $SIMROOT/m1 || fail "MIG state changed by the re-creation"
 expect_rc 0 gi --config $SIMROOT/ts.json apply 2>$SIMROOT/a3.log
 [ "$(mig_state | grep -c "^mode 0")" = 8 ] || fail "MIG mode off: $(cat $SIMROOT/a3.log)"
 ! mig_state | grep -q "^gi " || fail "GPU instances left"
-l=$(grep -n "deleted the vGPU" $SIMROOT/a3.log | head -1 | cut -d: -f1)
-d=$(grep -n "$G: GPU instance .* destroyed" $SIMROOT/a3.log | head -1 | cut -d: -f1)
-c=$(grep -n "created vGPU H100XM-10C" $SIMROOT/a3.log | head -1 | cut -d: -f1)
+l=$(grep -m1 -n "deleted the vGPU" $SIMROOT/a3.log | cut -d: -f1)
+d=$(grep -m1 -n "$G: GPU instance .* destroyed" $SIMROOT/a3.log | cut -d: -f1)
+c=$(grep -m1 -n "created vGPU H100XM-10C" $SIMROOT/a3.log | cut -d: -f1)
 [ -n "$l" ] && [ -n "$d" ] && [ -n "$c" ] && [ $l -lt $d ] && [ $d -lt $c ] || fail "order: vGPUs, GPU instances, new vGPUs: $(head -20 $SIMROOT/a3.log)"
 for i in 0 7; do [ "$(cat $S/$(vf $G $i)/nvidia/current_vgpu_type)" = 1013 ] || fail "VF $i: not H100XM-10C"; done
 [ "$(cat $S/$(vf $G 0)/nvidia/gpu_instance_id)" = -1 ] || fail "a time-sliced vGPU has no GPU instance"

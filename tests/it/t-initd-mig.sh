@@ -89,7 +89,7 @@ expect_rc 0 gi --config $SIMROOT/mix.json apply 2>$SIMROOT/a3.log
 comm -12 <(ls $SIMROOT/sys/bus/mdev/devices) $SIMROOT/u1 | wc -l | grep -qx 8 || fail "the A100-1-5C slot 0 UUIDs are stable"
 
 # a vGPU in use blocks the teardown of its GPU; the others switch
-u=$(ls $SIMROOT/sys/bus/pci/devices/0000:17:00.4/ | grep -E "^[0-9a-f]{8}-" | head -1)
+u=$(ls $SIMROOT/sys/bus/pci/devices/0000:17:00.4/ | grep -m1 -E "^[0-9a-f]{8}-")
 [ -n "$u" ] || fail "a vGPU on 0000:17:00.4"
 g=$(basename $(readlink $SIMROOT/sys/bus/mdev/devices/$u/iommu_group))
 exec 3<>$SIMROOT/dev/vfio/$g
