@@ -113,8 +113,7 @@ cell() {
 	e=$(expect "$fixture" "$mode") || fail "no expectation for $fixture in $mode"
 	read -r rc_want res count_want drivers_want vgpus_want reason <<<"$e"
 	reason=${reason//_/ }
-	local cfg=$SIMROOT/etc/gpu-initd/config.json K="build/kubelet-stub --root $SIMROOT" pids=()
-	trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done' EXIT
+	local cfg=$SIMROOT/etc/gpu-initd/config.json K="build/kubelet-stub --root $SIMROOT"
 	mkdir -p "$(dirname "$cfg")"
 	config "$fixture" "$mode" >"$cfg"
 
@@ -132,14 +131,15 @@ cell() {
 	[ "$reason" = - ] || grep -q "$reason" "$SIMROOT/check.txt" || fail "check does not name '$reason': $(cat "$SIMROOT/check.txt")"
 
 	$K serve 2>"$SIMROOT/kstub.log" &
-	pids+=($!)
+	local ks_pid=$!
+	PIDS+=($ks_pid)
 	wait_for "$SIMROOT/var/lib/kubelet/device-plugins/kubelet.sock"
 	local w0 i gi_pid
 	w0=$(stat_get writes)
 	# $! is gpu-initd's supervisor itself (it forwards SIGTERM)
 	"$KMOD_TRAP" --control "$SIMFS/.simfs/control" -- "$GPU_INITD" --root "$SIMROOT" run >"$SIMROOT/run.log" 2>&1 &
 	gi_pid=$!
-	pids+=($gi_pid)
+	PIDS+=($gi_pid)
 	# until apply is done: serve has written its status (container: run exits)
 	for ((i = 0; i < 3000; i++)); do
 		[ -e "$SIMROOT/run/gpu-initd/serve.json" ] && break
@@ -182,6 +182,8 @@ print(" ".join("%s=%s" % (k, v) for k, v in sorted(a.items()) if int(v) > 0) or 
 	wait $gi_pid || rc=$?
 	[ "$rc" = "$rc_want" ] || fail "run exited $rc, expected $rc_want: $(tail -5 "$SIMROOT/run.log")"
 	[ "$reason" = - ] || grep -q "$reason" "$SIMROOT/run.log" || fail "run does not name '$reason': $(cat "$SIMROOT/run.log")"
+	kill $ks_pid
+	wait $ks_pid || true
 	local verdict=ok
 	[ "$rc_want" = 0 ] || verdict=refused-as-expected
 	echo "RESULT verdict=$verdict writes=$writes digest=$digest allocatable=$got"
@@ -189,6 +191,8 @@ print(" ".join("%s=%s" % (k, v) for k, v in sorted(a.items()) if int(v) > 0) or 
 
 if [ "${1:-}" = --cell ]; then
 	shift
+	PIDS=()  # background processes of a cell, stopped when it fails
+	trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait' EXIT
 	cell "$@"
 	exit 0
 fi
@@ -206,11 +210,13 @@ STATES="fresh applied half"
 if [ "${FULL:-}" = 1 ]; then
 	SLICE=""
 else
-	# fixture:mode:states -- the vendor-VFIO vGPU path in every state, a
-	# crash in passthrough with VFs to turn off, the three refusals
-	SLICE="h100-hgx-8x:vm-vgpu:fresh,applied,half a100-pcie-8x:vm-passthrough:fresh,half
-	t4-4x:container:fresh gpu-shares-group-with-nic:vm-passthrough:fresh
-	iommu-off:vm-passthrough:applied vga-gpu-with-audio:vm-vgpu:fresh"
+	# fixture:mode:states -- the vendor-VFIO vGPU path fresh and crashed,
+	# mdev vGPUs applied twice, passthrough crashed with VFs to turn off,
+	# container, the three kinds of refusal
+	SLICE="h100-hgx-8x:vm-vgpu:fresh,half t4-4x:vm-vgpu:fresh,applied
+	a100-pcie-8x:vm-passthrough:fresh,half t4-4x:container:fresh
+	gpu-shares-group-with-nic:vm-passthrough:fresh iommu-off:vm-passthrough:applied
+	vga-gpu-with-audio:vm-vgpu:fresh"
 fi
 
 table=() nok=0 nrefused=0 nfail=0 nnocrash=0 failed=()
