@@ -319,6 +319,8 @@ static int run_apply(const struct args *a, int rootfd, const struct config *c)
 				return EXIT_INTERNAL;
 			}
 		}
+		if (res == 0 && report_ok(&r))
+			res = vgpu_load_vfio(r.mods, r.vgpu, &st) < 0 ? 1 : 0;
 		if (res == 0)
 			res = report_ok(&r) ? vgpu_apply_run(rootfd, r.vgpu, &st) : 1;
 	} else {

@@ -415,6 +415,17 @@ int vgpu_apply_run(int rootfd, struct vgpu_node *n, struct apply_stats *st)
 	return res;
 }
 
+int vgpu_load_vfio(struct modules *mods, const struct vgpu_node *n, struct apply_stats *st)
+{
+	if (!mods || n->nv == 0)
+		return 0;
+	int e = modules_load(mods, "vfio_iommu_type1");
+	if (e < 0)
+		return log_error_errno(e, "loading vfio_iommu_type1 (VMs open vGPUs through VFIO): %m"), e;
+	st->modules_loaded += e;
+	return 0;
+}
+
 int vgpu_prepare(int rootfd, struct modules *mods, const struct vgpu_node *n, struct apply_stats *st)
 {
 	for (size_t g = 0; g < n->ngpus; g++) {

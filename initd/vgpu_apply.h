@@ -54,6 +54,11 @@ struct modules;
  * off, each planned VF on nvidia.  The node must then be read and planned
  * again (the VFs' own types replace the catalog's).  0 or -errno. */
 int vgpu_prepare(int rootfd, struct modules *mods, const struct vgpu_node *n, struct apply_stats *st);
+/* Loads what a VM needs to open a vGPU's group: vfio_iommu_type1 (and
+ * through its dependency vfio, dev/vfio/vfio).  The vendor-specific VFIO
+ * path registers VF groups without it.  Nothing to do without planned
+ * vGPUs.  0 or -errno. */
+int vgpu_load_vfio(struct modules *mods, const struct vgpu_node *n, struct apply_stats *st);
 /* Converges the node to n's plan.  0 all in place, 1 some not, -errno. */
 int vgpu_apply_run(int rootfd, struct vgpu_node *n, struct apply_stats *st);
 /* Removes every vGPU gpu-initd manages (leaving vm-vgpu).  0, 1 (some in
