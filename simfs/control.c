@@ -153,6 +153,7 @@ int control_exec(struct simfs *sf, const char *cmd, size_t len)
 	}
 	if (strcmp(c, "release") == 0 && argc == 1) {
 		sf->stall_nth = 0;
+		sf->fail_nth = 0;
 		sf->release_gen++;
 		return 0;
 	}
@@ -172,8 +173,9 @@ static ssize_t stats_show(struct node *node, char *buf, size_t cap, const struct
 {
 	struct simfs *sf = node->obj;
 	const struct sim_stats *s = &sf->m->stats;
-	return snprintf(buf, cap, "reads %lu\nwrites %lu\nbinds %lu\nunbinds %lu\ncreates %lu\nremoves %lu\nstalled %u\n",
-			s->reads, s->writes, s->binds, s->unbinds, s->creates, s->removes, sf->stalled);
+	return snprintf(buf, cap, "reads %lu\nwrites %lu\nbinds %lu\nunbinds %lu\ncreates %lu\nremoves %lu\nstalled %u\n"
+			"injected %lu\n",
+			s->reads, s->writes, s->binds, s->unbinds, s->creates, s->removes, sf->stalled, sf->injected);
 }
 
 static const struct attr_ops control_ops = { .store = control_store };
