@@ -71,6 +71,7 @@ grpc-fuzz-seeds: $(BUILD)/obj/tests/unit/h2script.o $(BUILD)/libcommon.a
 	$(CC) $(CFLAGS) -o $(BUILD)/fuzz-make-seeds tests/fuzz/make_seeds.c $^ $(LDLIBS)
 	$(BUILD)/fuzz-make-seeds tests/fuzz/corpus/grpc
 	$(BUILD)/fuzz-make-seeds - tests/fuzz/corpus/grpc-client
+	$(BUILD)/fuzz-make-seeds --plugin tests/fuzz/corpus/plugin
 
 # Benchmark (not part of make check): `make bench-grpc [BENCH_SECS=5]`.
 BENCH_SECS ?= 5
