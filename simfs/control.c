@@ -95,6 +95,21 @@ int control_exec(struct simfs *sf, const char *cmd, size_t len)
 			d->unplugged = true;
 		return r == -SIM_EWAIT ? -EBUSY : r;
 	}
+	if (strcmp(c, "rm-vfio-node") == 0 && argc == 2) {
+		/* someone deletes /dev/vfio/N (devtmpfs lets root): no uevent;
+		 * the node comes back when the group next goes to VFIO */
+		if (parse_long(argv[1], 0, 1000000, &n) < 0)
+			return -EINVAL;
+		for (int i = 0; i < m->ngroups; i++)
+			if (m->groups[i]->id == n && m->groups[i]->devnode) {
+				if (m->groups[i]->devnode->nopen > 0)
+					return -EBUSY; /* the model keeps open nodes */
+				tree_remove(m->groups[i]->devnode);
+				m->groups[i]->devnode = NULL;
+				return 0;
+			}
+		return -ENOENT;
+	}
 	if ((strcmp(c, "nvidia-open") == 0 || strcmp(c, "nvidia-close") == 0) && argc == 2) {
 		/* a CUDA process opening or closing /dev/nvidiaN */
 		struct sim_dev *d = model_find_dev(m, argv[1]);
