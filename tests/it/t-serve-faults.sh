@@ -123,7 +123,8 @@ for ((i = 0; i < 100; i++)); do [ "$(nfd)" -le $fd0 ] && break; sleep 0.05; done
 [ "$(nfd)" -le $fd0 ] || { ls -l /proc/$gs/fd; ss -xap | grep -E "pid=$gs,|gpu-initd" || true; fail "fds: $fd0 at start, $(nfd) at the end"; }
 rss_end=$(rss)
 echo "serve RSS kB: start $rss0, after 50 kubelet restarts $rss50, with the stuck reader $rss_stuck, end $rss_end; fds $fd0 -> $(nfd)"
-[ $((rss_end - rss0)) -lt 8192 ] || fail "RSS grew by $((rss_end - rss0)) kB"
+# under ASan freed memory sits in quarantine: LeakSanitizer judges at exit instead
+[ -n "${SANITIZER_LOGS:-}" ] || [ $((rss_end - rss0)) -lt 4096 ] || fail "RSS grew by $((rss_end - rss0)) kB"
 
 # the right devices, registered and healthy: all but the unplugged one
 $K status --json >$SIMROOT/st.json
