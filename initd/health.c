@@ -23,8 +23,8 @@ void health_burst_add(struct health_burst *b, const char *sub, const char *name)
 	    b->npci < HEALTH_MAX_NAMES) {
 		snprintf(b->pci[b->npci], sizeof(b->pci[0]), "%s", name);
 		b->npci++;
-	} else if (sub && name && strcmp(sub, "vfio") == 0 && strspn(name, "0123456789") == strlen(name) && *name &&
-		   strlen(name) < 9 && b->nvfio < HEALTH_MAX_NAMES) {
+	} else if (sub && name && strcmp(sub, "vfio") == 0 && strspn(name, "0123456789") == strlen(name) &&
+		   *name && strlen(name) < 9 && b->nvfio < HEALTH_MAX_NAMES) {
 		b->vfio_groups[b->nvfio++] = atoi(name);
 	} else {
 		b->full = true;

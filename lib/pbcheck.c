@@ -45,10 +45,13 @@ static bool walk(const ProtobufCMessageDescriptor *d, const uint8_t *p, const ui
 			if (!varint(&p, end, &n) || n > (uint64_t)(end - p))
 				return true;
 			const ProtobufCFieldDescriptor *f =
-			    tag >> 3 <= UINT32_MAX ? protobuf_c_message_descriptor_get_field(d, (unsigned)(tag >> 3)) : NULL;
+			    tag >> 3 <= UINT32_MAX
+				? protobuf_c_message_descriptor_get_field(d, (unsigned)(tag >> 3))
+				: NULL;
 			if (f && f->type == PROTOBUF_C_TYPE_STRING && memchr(p, 0, n))
 				return false;
-			if (f && f->type == PROTOBUF_C_TYPE_MESSAGE && !walk(f->descriptor, p, p + n, depth + 1))
+			if (f && f->type == PROTOBUF_C_TYPE_MESSAGE &&
+			    !walk(f->descriptor, p, p + n, depth + 1))
 				return false;
 			p += n;
 			break;

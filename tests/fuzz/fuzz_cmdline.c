@@ -21,7 +21,8 @@ static void fits(const char *s, size_t size)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const char *const keys[] = {"gpu_initd.config", "gpu_initd.mode", "intel_iommu", "iommu", "x", ""};
+	static const char *const keys[] = {
+	    "gpu_initd.config", "gpu_initd.mode", "intel_iommu", "iommu", "x", ""};
 	if (size > 1 << 16)
 		return 0;
 	char *s = malloc(size + 1);
@@ -37,7 +38,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fits(k.vgpu_config, sizeof(k.vgpu_config));
 		fits(k.flags, sizeof(k.flags));
 		const char *path = NULL;
-		if (config_pick_source(NULL, &k, &path) == CONFIG_FROM_CMDLINE && (!path || strcmp(path, k.config)))
+		if (config_pick_source(NULL, &k, &path) == CONFIG_FROM_CMDLINE &&
+		    (!path || strcmp(path, k.config)))
 			abort();
 		static struct config c;
 		char err[256];

@@ -23,9 +23,7 @@
 static struct sdev devs[4];
 static struct serve_ctx ctx;
 
-static void changed(struct serve_ctx *c)
-{
-}
+static void changed(struct serve_ctx *c) {}
 
 static void mk(const char *root, const char *rel, const char *link)
 {
@@ -54,7 +52,8 @@ static int setup(void)
 		return -1;
 	for (int i = 0; i < 4; i++) {
 		struct sdev *d = &devs[i];
-		*d = (struct sdev){.kind = SDEV_PASSTHROUGH, .group = groups[i], .numa = i / 2, .group_node = true};
+		*d = (struct sdev){
+		    .kind = SDEV_PASSTHROUGH, .group = groups[i], .numa = i / 2, .group_node = true};
 		snprintf(d->id, sizeof(d->id), "%s", ids[i]);
 		snprintf(d->parent, sizeof(d->parent), "%s", ids[i]);
 		snprintf(d->driver, sizeof(d->driver), "vfio-pci");

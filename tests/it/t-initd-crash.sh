@@ -9,7 +9,9 @@
 source "$(dirname "$0")/lib.sh"
 source tests/it/crash-lib.sh
 
-if [ "${FULL:-}" = 1 ]; then
+if [ -n "${CRASH_CASES:-}" ]; then
+	CASES=$CRASH_CASES # e.g. "t4-4x:container", on demand
+elif [ "${FULL:-}" = 1 ]; then
 	CASES=""
 	for f in fixtures/*.json; do CASES+=" $(basename $f .json):vm-passthrough $(basename $f .json):container"; done
 else
