@@ -27,7 +27,7 @@ struct serve {
 	size_t nplugins;
 	struct health *health;
 	int inotify_fd, signal_fd, watch_wd;
-	int64_t rescan_timer, resync_timer, status_timer, dir_timer;
+	int64_t rescan_timer, resync_timer, status_timer;
 	bool stopping, in_inotify;
 	unsigned rescans;
 	struct sdevs last; /* the previous scan (its static attributes are reused) */
@@ -76,7 +76,7 @@ static bool plugin_dir_current(struct serve *s)
 	       held.st_ino == now.st_ino;
 }
 
-static void reopen_dir(struct evloop *loop, void *data);
+static void reopen_dir(struct serve *s);
 
 static int add_plugin(struct serve *s, const char *resource, const struct sdevs *all)
 {
@@ -143,8 +143,8 @@ static void on_rescan_timer(struct evloop *loop, void *data)
 	struct serve *s = data;
 	s->rescan_timer = evloop_add_timer(loop, s->o->rescan_ms, on_rescan_timer, s);
 	rescan_some(s, NULL, 0);
-	if (!s->dir_timer && !plugin_dir_current(s))
-		reopen_dir(loop, s);
+	if (!plugin_dir_current(s))
+		reopen_dir(s);
 }
 
 /* PCI events name their function: read only those again; anything else
@@ -229,8 +229,7 @@ static void resync(struct evloop *loop, void *data)
 	struct stat st;
 	s->resync_timer = 0;
 	if (!plugin_dir_current(s)) {
-		if (!s->dir_timer)
-			reopen_dir(loop, s);
+		reopen_dir(s);
 		return;
 	}
 	for (size_t i = 0; i < s->nplugins; i++) {
@@ -246,14 +245,13 @@ static void resync(struct evloop *loop, void *data)
 	}
 }
 
-/* Watches the plugin dir (dirfd): kubelet.sock coming, our sockets going,
- * the dir itself going.  The watch descriptor or -errno. */
+/* Watches the plugin dir (dirfd): kubelet.sock coming, our sockets going.
+ * The watch descriptor or -errno. */
 static int watch_dir(int inotify_fd, int dirfd)
 {
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", dirfd);
-	int wd = inotify_add_watch(inotify_fd, path,
-				   IN_CREATE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM | IN_DELETE_SELF | IN_MOVE_SELF);
+	int wd = inotify_add_watch(inotify_fd, path, IN_CREATE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM);
 	return wd < 0 ? -errno : wd;
 }
 
@@ -266,38 +264,34 @@ static int open_plugin_dir(int rootfd)
 	return rootfs_openat(rootfd, SERVE_PLUGIN_DIR, O_RDONLY | O_DIRECTORY, 0);
 }
 
-/* The plugin dir was removed or moved away: make it again as at start,
- * watch the new one and serve there (kubelet makes it too when it starts;
- * whoever comes first, the other finds it). */
-static void reopen_dir(struct evloop *loop, void *data)
+/* The plugin dir was removed or moved away (seen when our socket goes, or
+ * by the periodic rescan): make it again as at start, watch the new one and
+ * serve there.  kubelet makes it too when it starts: whoever comes first,
+ * the other finds it.  On failure the next rescan tries again. */
+static void reopen_dir(struct serve *s)
 {
-	struct serve *s = data;
-	s->dir_timer = 0;
-	if (s->ctx.plugdir >= 0 && plugin_dir_current(s))
-		return; /* moved back, or a stray event */
-	log_warning("%s was removed or moved away: making it again", SERVE_PLUGIN_DIR);
 	int fd = open_plugin_dir(s->ctx.rootfd);
 	int wd = fd >= 0 ? watch_dir(s->inotify_fd, fd) : fd;
 	if (wd < 0) {
 		if (fd >= 0)
 			close(fd);
-		s->dir_timer = evloop_add_timer(loop, 1000, reopen_dir, s);
+		log_warning_errno(wd, "%s was removed or moved away, cannot make it again: %m", SERVE_PLUGIN_DIR);
 		return;
 	}
-	inotify_rm_watch(s->inotify_fd, s->watch_wd); /* when moved away; gone already when removed */
+	inotify_rm_watch(s->inotify_fd, s->watch_wd);
 	close(s->ctx.plugdir);
 	s->ctx.plugdir = fd;
 	s->watch_wd = wd;
 	s->ctx.kubelet_gen++; /* a kubelet.sock there is a new one to us */
-	log_info("%s is back: serving there", SERVE_PLUGIN_DIR);
-	resync(loop, s);
+	log_notice("%s was removed or moved away: made it again, serving there", SERVE_PLUGIN_DIR);
+	resync(s->ctx.loop, s);
 }
 
 static void on_inotify(struct evloop *loop, int fd, unsigned events, void *data)
 {
 	struct serve *s = data;
 	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
-	bool kubelet_new = false, ours_gone = false, dir_gone = false;
+	bool kubelet_new = false, ours_gone = false;
 	ssize_t n;
 	if (s->in_inotify)
 		return;
@@ -310,8 +304,6 @@ static void on_inotify(struct evloop *loop, int fd, unsigned events, void *data)
 				ours_gone = true;
 				continue;
 			}
-			if (e->wd == s->watch_wd && (e->mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED)))
-				dir_gone = true;
 			if (!e->len)
 				continue;
 			if (strcmp(e->name, "kubelet.sock") == 0 && (e->mask & (IN_CREATE | IN_MOVED_TO)))
@@ -329,9 +321,7 @@ static void on_inotify(struct evloop *loop, int fd, unsigned events, void *data)
 			plugin_register(s->plugins[i]);
 		s->ctx.changed(&s->ctx);
 	}
-	if (dir_gone && !s->dir_timer)
-		s->dir_timer = evloop_add_timer(loop, 200, reopen_dir, s);
-	if (ours_gone && !dir_gone && !s->dir_timer && !s->resync_timer)
+	if (ours_gone && !s->resync_timer)
 		s->resync_timer = evloop_add_timer(loop, 200, resync, s);
 	s->in_inotify = false;
 }

@@ -3,10 +3,10 @@
 # h100-hgx-8x with kubelet-stub as kubelet: a GPU hot-unplugged, a GPU's
 # driver changed behind our back, a VFIO group node removed, kubelet
 # SIGKILLed and restarted 50 times, kubelet.sock replaced by a regular
-# file, the plugin dir removed, a client that opens 50 ListAndWatch streams
-# and stops reading while the list changes 100 times.  serve must stay up,
-# its RSS and fd count must not grow, and kubelet must end with the right
-# devices registered and healthy.
+# file, the plugin dir removed, then moved away, a client that opens 50
+# ListAndWatch streams and stops reading while the list changes 100 times.
+# serve must stay up, its RSS and fd count must not grow, and kubelet must
+# end with the right devices registered and healthy.
 source "$(dirname "$0")/lib.sh"
 
 tests/simnode run --uevents fixtures/h100-hgx-8x.json -- bash -c '
@@ -103,6 +103,16 @@ sleep 2
 alive "plugin dir removed"
 kstub_start
 wait_counts 8 7 "kubelet back after the plugin dir was removed"; faults=$((faults + 1))
+
+# the plugin dir moved away (no event for us: the periodic rescan sees it)
+kstub_kill
+mv $P $P.old
+sleep 2
+alive "plugin dir moved away"
+[ -d $P ] || fail "serve did not make the plugin dir again"
+kstub_start
+wait_counts 8 7 "kubelet back after the plugin dir was moved away"; faults=$((faults + 1))
+rm -rf $P.old
 
 # a client that stops reading 50 streams while the list changes 100 times
 sock=$(cd $P && ls | grep "^gpu-initd") || fail "no plugin socket in $P"
