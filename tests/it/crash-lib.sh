@@ -35,6 +35,10 @@ sweep() {
 			fi
 			if [ $f = stall ]; then kills=$((kills + 1)); else fails=$((fails + 1)); fi
 		done
+		if [ $n = 1 ]; then
+			echo "$label: apply makes no sysfs write, nothing to fault"
+			break
+		fi
 		echo "$label: $fault at each of writes 1..$((n - 1)): converged, check as after a clean apply"
 	done
 }
