@@ -4,9 +4,10 @@
  * protobuf requests its handlers decode (Allocate, GetPreferredAllocation,
  * ListAndWatch, PreStartContainer, options) on a table of four H100s, two
  * in one IOMMU group, one whose sysfs entry is gone.  Allocate re-checks the
- * devices in a small node tree made under $TMPDIR at start.  No crash, no
- * leak, bounded memory. */
+ * devices in a small node tree made under $TMPDIR at start (removed at
+ * exit).  No crash, no leak, bounded memory. */
 #include <fcntl.h>
+#include <ftw.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,17 @@
 
 static struct sdev devs[4];
 static struct serve_ctx ctx;
+static char root[256];
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	return remove(path);
+}
+
+static void rm_root(void)
+{
+	nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
 
 static void changed(struct serve_ctx *c) {}
 
@@ -46,10 +58,11 @@ static int setup(void)
 {
 	static const char *ids[4] = {"0000:18:00.0", "0000:2a:00.0", "0000:9a:00.0", "0000:9b:00.0"};
 	static const int groups[4] = {19, 21, 28, 28};
-	char root[256], p[128], l[128];
+	char p[128], l[128];
 	snprintf(root, sizeof(root), "%s/fuzz-plugin-XXXXXX", getenv("TMPDIR") ?: "/tmp");
 	if (!mkdtemp(root))
 		return -1;
+	atexit(rm_root);
 	for (int i = 0; i < 4; i++) {
 		struct sdev *d = &devs[i];
 		*d = (struct sdev){
