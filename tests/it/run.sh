@@ -9,7 +9,7 @@ cd "$(dirname "$0")/../.."
 pass=0; fail=0; failed=()
 # the FULL=1 sweeps run for long
 limit=600
-[ "${FULL:-}" = 1 ] && limit=7200
+[ "${FULL:-}" = 1 ] && limit=14400
 for t in tests/it/${1:-t-*}.sh; do
 	[ -e "$t" ] || continue
 	name=$(basename "$t" .sh)
