@@ -17,31 +17,32 @@ struct health {
 	void *data;
 };
 
+void health_burst_add(struct health_burst *b, const char *sub, const char *name)
+{
+	if (sub && name && strcmp(sub, "pci") == 0 && strlen(name) < sizeof(b->pci[0]) &&
+	    b->npci < HEALTH_MAX_NAMES) {
+		snprintf(b->pci[b->npci], sizeof(b->pci[0]), "%s", name);
+		b->npci++;
+	} else if (sub && name && strcmp(sub, "vfio") == 0 && strspn(name, "0123456789") == strlen(name) &&
+		   *name && strlen(name) < 9 && b->nvfio < HEALTH_MAX_NAMES) {
+		b->vfio_groups[b->nvfio++] = atoi(name);
+	} else {
+		b->full = true;
+	}
+}
+
 static void on_event(struct evloop *loop, int fd, unsigned events, void *data)
 {
 	struct health *h = data;
 	struct udev_device *d;
 	struct health_burst b = {.npci = 0};
-	char names[HEALTH_MAX_NAMES][32];
 	bool any = false;
 	/* drain everything queued: one rescan for a burst */
 	while ((d = udev_monitor_receive_device(h->mon))) {
-		const char *sub = udev_device_get_subsystem(d), *name = udev_device_get_sysname(d);
 		log_debug("uevent %s %s", udev_device_get_action(d) ?: "?",
 			  udev_device_get_devpath(d) ?: "?");
 		any = true;
-		if (sub && name && strcmp(sub, "pci") == 0 && strlen(name) < sizeof(names[0]) &&
-		    b.npci < HEALTH_MAX_NAMES) {
-			snprintf(names[b.npci], sizeof(names[0]), "%s", name);
-			b.pci[b.npci] = names[b.npci];
-			b.npci++;
-		} else if (sub && name && strcmp(sub, "vfio") == 0 &&
-			   strspn(name, "0123456789") == strlen(name) && *name && strlen(name) < 9 &&
-			   b.nvfio < HEALTH_MAX_NAMES) {
-			b.vfio_groups[b.nvfio++] = atoi(name);
-		} else {
-			b.full = true;
-		}
+		health_burst_add(&b, udev_device_get_subsystem(d), udev_device_get_sysname(d));
 		udev_device_unref(d);
 	}
 	if (any)

@@ -16,13 +16,17 @@ struct health;
  * HEALTH_MAX_NAMES) and whether anything else happened (mdev, vfio, more
  * than that many functions) that needs a full rescan. */
 struct health_burst {
-	const char *pci[HEALTH_MAX_NAMES];
+	char pci[HEALTH_MAX_NAMES][32];
 	size_t npci;
 	int vfio_groups[HEALTH_MAX_NAMES]; /* vfio group nodes that came or went */
 	size_t nvfio;
 	bool full;
 };
 typedef void (*health_cb)(void *data, const struct health_burst *b);
+
+/* Adds one event (its SUBSYSTEM and sysname, either may be NULL) to a
+ * burst (pure). */
+void health_burst_add(struct health_burst *b, const char *subsystem, const char *sysname);
 
 /* 0 or -errno (no netlink socket: serve goes on with the periodic rescan). */
 int health_start(struct evloop *loop, health_cb cb, void *data, struct health **ret);

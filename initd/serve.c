@@ -26,7 +26,7 @@ struct serve {
 	struct plugin **plugins;
 	size_t nplugins;
 	struct health *health;
-	int inotify_fd, signal_fd;
+	int inotify_fd, signal_fd, watch_wd;
 	int64_t rescan_timer, resync_timer, status_timer;
 	bool stopping, in_inotify;
 	unsigned rescans;
@@ -65,6 +65,18 @@ static bool kubelet_present(struct serve *s)
 	struct stat st;
 	return fstatat(s->ctx.plugdir, "kubelet.sock", &st, 0) == 0;
 }
+
+/* Whether the plugin dir we hold is still the one at its path (not
+ * removed or moved away: inotify reports neither while we hold it open). */
+static bool plugin_dir_current(struct serve *s)
+{
+	struct stat held, now;
+	return fstat(s->ctx.plugdir, &held) == 0 && held.st_nlink > 0 &&
+	       fstatat(s->ctx.rootfd, SERVE_PLUGIN_DIR, &now, 0) == 0 && held.st_dev == now.st_dev &&
+	       held.st_ino == now.st_ino;
+}
+
+static void reopen_dir(struct serve *s);
 
 static int add_plugin(struct serve *s, const char *resource, const struct sdevs *all)
 {
@@ -131,6 +143,8 @@ static void on_rescan_timer(struct evloop *loop, void *data)
 	struct serve *s = data;
 	s->rescan_timer = evloop_add_timer(loop, s->o->rescan_ms, on_rescan_timer, s);
 	rescan_some(s, NULL, 0);
+	if (!plugin_dir_current(s))
+		reopen_dir(s);
 }
 
 /* PCI events name their function: read only those again; anything else
@@ -214,6 +228,10 @@ static void resync(struct evloop *loop, void *data)
 	struct serve *s = data;
 	struct stat st;
 	s->resync_timer = 0;
+	if (!plugin_dir_current(s)) {
+		reopen_dir(s);
+		return;
+	}
 	for (size_t i = 0; i < s->nplugins; i++) {
 		struct plugin *p = s->plugins[i];
 		if (fstatat(s->ctx.plugdir, p->sock, &st, 0) == 0)
@@ -225,6 +243,48 @@ static void resync(struct evloop *loop, void *data)
 			plugin_register(p);
 		s->ctx.changed(&s->ctx);
 	}
+}
+
+/* Watches the plugin dir (dirfd): kubelet.sock coming, our sockets going.
+ * The watch descriptor or -errno. */
+static int watch_dir(int inotify_fd, int dirfd)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", dirfd);
+	int wd = inotify_add_watch(inotify_fd, path, IN_CREATE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM);
+	return wd < 0 ? -errno : wd;
+}
+
+static int open_plugin_dir(int rootfd)
+{
+	static const char *const parts[] = {"var", "var/lib", "var/lib/kubelet", SERVE_PLUGIN_DIR};
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
+		if (mkdirat(rootfd, parts[i], 0755) < 0 && errno != EEXIST)
+			return -errno;
+	return rootfs_openat(rootfd, SERVE_PLUGIN_DIR, O_RDONLY | O_DIRECTORY, 0);
+}
+
+/* The plugin dir was removed or moved away (seen when our socket goes, or
+ * by the periodic rescan): make it again as at start, watch the new one and
+ * serve there.  kubelet makes it too when it starts: whoever comes first,
+ * the other finds it.  On failure the next rescan tries again. */
+static void reopen_dir(struct serve *s)
+{
+	int fd = open_plugin_dir(s->ctx.rootfd);
+	int wd = fd >= 0 ? watch_dir(s->inotify_fd, fd) : fd;
+	if (wd < 0) {
+		if (fd >= 0)
+			close(fd);
+		log_warning_errno(wd, "%s was removed or moved away, cannot make it again: %m", SERVE_PLUGIN_DIR);
+		return;
+	}
+	inotify_rm_watch(s->inotify_fd, s->watch_wd);
+	close(s->ctx.plugdir);
+	s->ctx.plugdir = fd;
+	s->watch_wd = wd;
+	s->ctx.kubelet_gen++; /* a kubelet.sock there is a new one to us */
+	log_notice("%s was removed or moved away: made it again, serving there", SERVE_PLUGIN_DIR);
+	resync(s->ctx.loop, s);
 }
 
 static void on_inotify(struct evloop *loop, int fd, unsigned events, void *data)
@@ -284,21 +344,11 @@ static void on_signal(struct evloop *loop, int fd, unsigned events, void *data)
 	}
 }
 
-static int open_plugin_dir(int rootfd)
-{
-	static const char *const parts[] = {"var", "var/lib", "var/lib/kubelet", SERVE_PLUGIN_DIR};
-	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
-		if (mkdirat(rootfd, parts[i], 0755) < 0 && errno != EEXIST)
-			return -errno;
-	return rootfs_openat(rootfd, SERVE_PLUGIN_DIR, O_RDONLY | O_DIRECTORY, 0);
-}
-
 int serve_run(const struct serve_opts *o)
 {
-	struct serve s = {.o = o, .inotify_fd = -1, .signal_fd = -1};
+	struct serve s = {.o = o, .inotify_fd = -1, .signal_fd = -1, .watch_wd = -1};
 	struct sdevs all = {0};
 	sigset_t mask;
-	char watch[64];
 	int r;
 
 	s.ctx.rootfd = o->rootfd;
@@ -324,11 +374,11 @@ int serve_run(const struct serve_opts *o)
 	}
 	/* watch the plugin dir before anything else: no kubelet.sock creation is missed */
 	s.inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	snprintf(watch, sizeof(watch), "/proc/self/fd/%d", s.ctx.plugdir);
-	if (s.inotify_fd < 0 ||
-	    inotify_add_watch(s.inotify_fd, watch, IN_CREATE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM) < 0 ||
-	    evloop_add_fd(s.ctx.loop, s.inotify_fd, EV_READ, on_inotify, &s) < 0) {
-		r = log_error_errno(errno, "inotify on %s: %m", SERVE_PLUGIN_DIR);
+	r = s.inotify_fd < 0 ? -errno : (s.watch_wd = watch_dir(s.inotify_fd, s.ctx.plugdir));
+	if (r >= 0)
+		r = evloop_add_fd(s.ctx.loop, s.inotify_fd, EV_READ, on_inotify, &s);
+	if (r < 0) {
+		r = log_error_errno(r, "inotify on %s: %m", SERVE_PLUGIN_DIR);
 		goto out;
 	}
 	r = health_start(s.ctx.loop, on_device_event, &s, &s.health);

@@ -12,6 +12,7 @@
 
 #include "grpc_conn.h"
 #include "log.h"
+#include "pbcheck.h"
 #include "rootfs_sock.h"
 
 #define MAX_STREAMS 100
@@ -304,6 +305,8 @@ static int on_message(void *data, const uint8_t *msg, size_t len)
 	struct grpc_call *call = data;
 	if (call->req)
 		return -E2BIG;
+	if (!pb_strings_nul_free(call->method->request, msg, len))
+		return -EILSEQ;
 	call->req = protobuf_c_message_unpack(call->method->request, NULL, len, msg);
 	return call->req ? 0 : -EBADMSG;
 }
@@ -328,6 +331,8 @@ static int on_data_chunk(nghttp2_session *h2, uint8_t flags, int32_t id, const u
 		refuse(call, GRPC_STATUS_UNIMPLEMENTED, "compressed messages are not supported");
 	else if (r == -EBADMSG)
 		refuse(call, GRPC_STATUS_INVALID_ARGUMENT, "cannot decode the request message");
+	else if (r == -EILSEQ)
+		refuse(call, GRPC_STATUS_INVALID_ARGUMENT, "a string in the request message holds a NUL byte");
 	else if (r == -E2BIG)
 		refuse(call, GRPC_STATUS_INTERNAL, "more than one request message for a unary call");
 	else if (r < 0)

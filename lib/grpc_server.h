@@ -15,8 +15,9 @@
  * sends the full list).
  *
  * The library answers by itself: UNIMPLEMENTED for unknown paths,
- * INVALID_ARGUMENT for undecodable requests, RESOURCE_EXHAUSTED for
- * messages over 4 MiB, INTERNAL for a missing/extra request message,
+ * INVALID_ARGUMENT for undecodable requests and for strings holding a NUL
+ * byte, RESOURCE_EXHAUSTED for messages over 4 MiB, INTERNAL for a
+ * missing/extra request message,
  * HTTP 405/415 for a wrong :method/content-type.  :authority is not
  * checked (kubelets before 1.26 put the socket path there).  SETTINGS go
  * out at accept, GOAWAY at shutdown; the server never sends PINGs. */

@@ -46,7 +46,7 @@ FUZZ_TARGETS := grpc_server grpc_client
 FUZZ_CFLAGS := -O1 -g -std=gnu11 -D_GNU_SOURCE -Ilib -Ibuild/fuzz/gen \
 	-fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 FUZZ_LIB := lib/evloop.c lib/grpc_frame.c lib/grpc_conn.c lib/grpc_server.c lib/grpc_client.c \
-	lib/rootfs_sock.c lib/log.c build/fuzz/gen/deviceplugin.pb-c.c
+	lib/rootfs_sock.c lib/log.c lib/pbcheck.c build/fuzz/gen/deviceplugin.pb-c.c
 build/fuzz/gen/deviceplugin.pb-c.c: proto/deviceplugin.proto
 	@mkdir -p $(@D)
 	sed '/^service /,/^}/d' $< > $(@D)/deviceplugin.proto
@@ -71,6 +71,7 @@ grpc-fuzz-seeds: $(BUILD)/obj/tests/unit/h2script.o $(BUILD)/libcommon.a
 	$(CC) $(CFLAGS) -o $(BUILD)/fuzz-make-seeds tests/fuzz/make_seeds.c $^ $(LDLIBS)
 	$(BUILD)/fuzz-make-seeds tests/fuzz/corpus/grpc
 	$(BUILD)/fuzz-make-seeds - tests/fuzz/corpus/grpc-client
+	$(BUILD)/fuzz-make-seeds --plugin tests/fuzz/corpus/plugin
 
 # Benchmark (not part of make check): `make bench-grpc [BENCH_SECS=5]`.
 BENCH_SECS ?= 5

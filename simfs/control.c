@@ -95,6 +95,21 @@ int control_exec(struct simfs *sf, const char *cmd, size_t len)
 			d->unplugged = true;
 		return r == -SIM_EWAIT ? -EBUSY : r;
 	}
+	if (strcmp(c, "rm-vfio-node") == 0 && argc == 2) {
+		/* someone deletes /dev/vfio/N (devtmpfs lets root): no uevent;
+		 * the node comes back when the group next goes to VFIO */
+		if (parse_long(argv[1], 0, 1000000, &n) < 0)
+			return -EINVAL;
+		for (int i = 0; i < m->ngroups; i++)
+			if (m->groups[i]->id == n && m->groups[i]->devnode) {
+				if (m->groups[i]->devnode->nopen > 0)
+					return -EBUSY; /* the model keeps open nodes */
+				tree_remove(m->groups[i]->devnode);
+				m->groups[i]->devnode = NULL;
+				return 0;
+			}
+		return -ENOENT;
+	}
 	if ((strcmp(c, "nvidia-open") == 0 || strcmp(c, "nvidia-close") == 0) && argc == 2) {
 		/* a CUDA process opening or closing /dev/nvidiaN */
 		struct sim_dev *d = model_find_dev(m, argv[1]);
@@ -153,6 +168,7 @@ int control_exec(struct simfs *sf, const char *cmd, size_t len)
 	}
 	if (strcmp(c, "release") == 0 && argc == 1) {
 		sf->stall_nth = 0;
+		sf->fail_nth = 0;
 		sf->release_gen++;
 		return 0;
 	}
@@ -172,8 +188,9 @@ static ssize_t stats_show(struct node *node, char *buf, size_t cap, const struct
 {
 	struct simfs *sf = node->obj;
 	const struct sim_stats *s = &sf->m->stats;
-	return snprintf(buf, cap, "reads %lu\nwrites %lu\nbinds %lu\nunbinds %lu\ncreates %lu\nremoves %lu\nstalled %u\n",
-			s->reads, s->writes, s->binds, s->unbinds, s->creates, s->removes, sf->stalled);
+	return snprintf(buf, cap, "reads %lu\nwrites %lu\nbinds %lu\nunbinds %lu\ncreates %lu\nremoves %lu\nstalled %u\n"
+			"injected %lu\n",
+			s->reads, s->writes, s->binds, s->unbinds, s->creates, s->removes, sf->stalled, sf->injected);
 }
 
 static const struct attr_ops control_ops = { .store = control_store };

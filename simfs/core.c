@@ -249,6 +249,8 @@ ssize_t simfs_write(struct simfs *sf, const char *path, const char *buf, size_t 
 	if (sys) {
 		sf->m->stats.writes++;
 		int inj = inject(sf, path);
+		if (inj)
+			sf->injected++;
 		if (inj < 0) {
 			r = inj;
 			goto out;

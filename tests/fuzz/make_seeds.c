@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Writes the seed corpora: `make_seeds DIR` for fuzz_grpc_server (client
  * bytes after the preface), `make_seeds - DIR` for fuzz_grpc_client
- * (server bytes).  Run by `make grpc-fuzz-seeds`. */
+ * (server bytes), `make_seeds --plugin DIR` for fuzz_plugin (client bytes
+ * after the preface, real requests on its table).  Run by `make
+ * grpc-fuzz-seeds`. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../unit/h2script.h"
+#include "deviceplugin.pb-c.h"
 
 static void save(const char *dir, const char *name, struct h2out *o)
 {
@@ -70,8 +74,83 @@ static void client_seeds(const char *dir)
 	save_raw(dir, "client-split-goaway", &o);
 }
 
+/* One unary call on stream id with msg packed as its request. */
+static void call(struct h2out *o, int32_t id, const char *method, const ProtobufCMessage *msg)
+{
+	size_t len = protobuf_c_message_get_packed_size(msg);
+	uint8_t *body = malloc(len + 1), *framed = malloc(len + 5);
+	protobuf_c_message_pack(msg, body);
+	size_t n = h2_grpc_msg(framed, body, (uint32_t)len);
+	char path[128];
+	snprintf(path, sizeof(path), "/v1beta1.DevicePlugin/%s", method);
+	h2out_request(o, id, path, "localhost", "application/grpc", false);
+	h2out_frame(o, NGHTTP2_DATA, NGHTTP2_FLAG_END_STREAM, id, framed, n);
+	free(body);
+	free(framed);
+}
+
+static void allocate(struct h2out *o, int32_t id, char **ids, size_t n)
+{
+	V1beta1__ContainerAllocateRequest c = V1BETA1__CONTAINER_ALLOCATE_REQUEST__INIT, *pc = &c;
+	V1beta1__AllocateRequest r = V1BETA1__ALLOCATE_REQUEST__INIT;
+	c.n_devices_ids = n;
+	c.devices_ids = ids;
+	r.n_container_requests = 1;
+	r.container_requests = &pc;
+	call(o, id, "Allocate", &r.base);
+}
+
+/* fuzz_plugin's table: 18:00.0, 2a:00.0 (gone), the 9a/9b pair. */
+static void plugin_seeds(const char *dir)
+{
+	struct h2out o;
+	V1beta1__Empty e = V1BETA1__EMPTY__INIT;
+	char *one[] = {"0000:18:00.0"}, *pair[] = {"0000:9b:00.0", "0000:9a:00.0"}, *gone[] = {"0000:2a:00.0"};
+	char *split[] = {"0000:9a:00.0"}, *hostile[] = {"../../etc", "0000:18:00.0/../../..", "", "0000:18:00.0"};
+
+	h2out_init(&o);
+	h2out_preface(&o);
+	call(&o, 1, "GetDevicePluginOptions", &e.base);
+	call(&o, 3, "ListAndWatch", &e.base);
+	allocate(&o, 5, one, 1);
+	allocate(&o, 7, pair, 2);
+	save(dir, "watch-allocate", &o);
+
+	h2out_init(&o);
+	h2out_preface(&o);
+	allocate(&o, 1, gone, 1);
+	allocate(&o, 3, split, 1);
+	allocate(&o, 5, hostile, 4);
+	allocate(&o, 7, one, 1);
+	save(dir, "allocate-refused", &o);
+
+	h2out_init(&o);
+	h2out_preface(&o);
+	V1beta1__ContainerPreferredAllocationRequest c = V1BETA1__CONTAINER_PREFERRED_ALLOCATION_REQUEST__INIT,
+						      *pc = &c;
+	V1beta1__PreferredAllocationRequest pr = V1BETA1__PREFERRED_ALLOCATION_REQUEST__INIT;
+	char *avail[] = {"0000:18:00.0", "0000:9a:00.0", "0000:9b:00.0", "x"};
+	c.n_available_deviceids = 4;
+	c.available_deviceids = avail;
+	c.n_must_include_deviceids = 1;
+	c.must_include_deviceids = split;
+	c.allocation_size = 2;
+	pr.n_container_requests = 1;
+	pr.container_requests = &pc;
+	call(&o, 1, "GetPreferredAllocation", &pr.base);
+	V1beta1__PreStartContainerRequest ps = V1BETA1__PRE_START_CONTAINER_REQUEST__INIT;
+	ps.n_devices_ids = 1;
+	ps.devices_ids = one;
+	call(&o, 3, "PreStartContainer", &ps.base);
+	save(dir, "preferred-prestart", &o);
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 3 && strcmp(argv[1], "--plugin") == 0) {
+		plugin_seeds(argv[2]);
+		return 0;
+	}
 	if (argc == 3) {
 		client_seeds(argv[2]);
 		return 0;

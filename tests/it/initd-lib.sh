@@ -55,12 +55,23 @@ expect_rc() {
 set -E
 trap 'echo "FAIL: \"$BASH_COMMAND\" exited $? (line $LINENO)" >&2' ERR
 
-# crash_at N CONFIG: run `apply` with CONFIG, stall its Nth sysfs write and
-# SIGKILL gpu-initd there (prints STALLED); if it finishes before N writes,
-# just let it.  N 0 does nothing.  The caller then re-runs apply.
-crash_at() {
-	local n=$1 cfg=$2 trap_pid stalled=0 child i
+# fault_at FAULT N CONFIG: run `apply` with CONFIG and inject FAULT at its
+# Nth sysfs write; prints INJECTED if that write came.  FAULT "stall":
+# stall the write and SIGKILL gpu-initd there (the write never happens);
+# "fail:ERRNO": the write fails with ERRNO and apply goes on as it decides.
+# If apply finishes before N writes, the fault is disarmed.  N 0 does
+# nothing.  The caller then re-runs apply.
+fault_at() {
+	local fault=$1 n=$2 cfg=$3 trap_pid stalled=0 child i before
 	[ "$n" -gt 0 ] || return 0
+	before=$(stat_get injected)
+	if [ "$fault" != stall ]; then
+		echo "fail-nth $n ${fault#fail:}" >"$SIMFS/.simfs/control"
+		gi --config "$cfg" apply >/dev/null 2>&1 || true
+		echo release >"$SIMFS/.simfs/control"
+		[ "$(stat_get injected)" = "$before" ] || echo "INJECTED"
+		return 0
+	fi
 	echo "stall-nth $n" >"$SIMFS/.simfs/control"
 	"$KMOD_TRAP" --control "$SIMFS/.simfs/control" -- "$GPU_INITD" --root "$SIMROOT" --config "$cfg" apply 2>/dev/null &
 	trap_pid=$!
@@ -77,7 +88,7 @@ crash_at() {
 		# simfs drops the write of a killed writer once it sees the
 		# interrupt; wait until it is done with it either way
 		for ((i = 0; i < 500; i++)); do [ "$(stat_get stalled)" = 0 ] && break; sleep 0.01; done
-		echo "STALLED"
+		echo "INJECTED"
 	else
 		wait $trap_pid || true
 		echo release >"$SIMFS/.simfs/control"

@@ -7,13 +7,16 @@
 set -u
 cd "$(dirname "$0")/../.."
 pass=0; fail=0; failed=()
+# the FULL=1 sweeps run for long
+limit=600
+[ "${FULL:-}" = 1 ] && limit=14400
 for t in tests/it/${1:-t-*}.sh; do
 	[ -e "$t" ] || continue
 	name=$(basename "$t" .sh)
 	log=build/it/$name.log
 	mkdir -p build/it
 	start=$(date +%s%N)
-	if timeout 600 bash "$t" >"$log" 2>&1; then
+	if timeout $limit bash "$t" >"$log" 2>&1; then
 		pass=$((pass + 1)); res=ok
 	else
 		fail=$((fail + 1)); res=FAIL; failed+=("$name")

@@ -1,54 +1,56 @@
 #!/bin/bash
-# Crash convergence: for every N, stall the Nth sysfs write of an apply
-# (simfs stall-nth), kill gpu-initd there (SIGKILL: the stalled write never
-# happens), run apply again: the node must end in the same state, with the
-# same exit status, as after a clean apply.  make check: h100-hgx-8x in
-# vm-passthrough and container mode; FULL=1: every fixture, both modes.
+# Crash consistency: for every N, fault the Nth sysfs write of an apply,
+# either stalling it and killing gpu-initd there (SIGKILL: the write never
+# happens) or failing it with an errno, then apply again: the node must end
+# in the same state, with the same exit status and the same check verdict,
+# as after a clean apply.  make check: h100-hgx-8x in vm-passthrough
+# (SIGKILL, and each errno in turn) and container mode (SIGKILL); FULL=1:
+# every fixture in both modes, SIGKILL and every errno at every N.
 source "$(dirname "$0")/lib.sh"
+source tests/it/crash-lib.sh
 
-if [ "${FULL:-}" = 1 ]; then
+if [ -n "${CRASH_CASES:-}" ]; then
+	CASES=$CRASH_CASES # e.g. "t4-4x:container", on demand
+elif [ "${FULL:-}" = 1 ]; then
 	CASES=""
 	for f in fixtures/*.json; do CASES+=" $(basename $f .json):vm-passthrough $(basename $f .json):container"; done
 else
 	CASES="h100-hgx-8x:vm-passthrough h100-hgx-8x:container"
 fi
 
-# One node: start state for MODE (container starts from a passthrough
-# node), then STALL=N (0: no stall) and the apply; prints the node state
-# and the final exit status.
-one_run() {
-	local fixture=$1 mode=$2 n=$3 extra=""
+# node_run FAULT N (fixture and mode from the case): start state for the
+# mode (container starts from a passthrough node), the faulted apply, the
+# apply again; prints its exit status, the node state and check.
+node_run() {
+	local extra=""
 	# the NIC fixture: its safe GPU alone (all GPUs are refused untouched)
 	[ $fixture = gpu-shares-group-with-nic ] && extra=", \"devices\": [\"0000:81:00.0\"]"
 	tests/simnode run fixtures/$fixture.json -- bash -c '
 	source tests/it/lib.sh; source tests/it/initd-lib.sh
 	initd_seam
-	mode=$1 n=$2 extra=$3
+	mode=$1 fault=$2 n=$3 extra=$4
 	echo "{\"mode\": \"$mode\"$extra}" >$SIMROOT/mode.json
 	echo "{\"mode\": \"vm-passthrough\"$extra}" >$SIMROOT/start.json
 	if [ $mode = container ]; then gi --config $SIMROOT/start.json apply 2>/dev/null || true; fi
-	crash_at $n $SIMROOT/mode.json
+	fault_at $fault $n $SIMROOT/mode.json
 	rc=0
 	gi --config $SIMROOT/mode.json apply 2>/dev/null || rc=$?
 	echo "rc $rc"
 	node_state
-	' bash "$mode" "$n" "$extra"
+	rc=0
+	gi --config $SIMROOT/mode.json check 2>&1 || rc=$?
+	echo "check rc $rc"
+	' bash "$mode" "$1" "$2" "$extra"
 }
 
-runs=0
 for c in $CASES; do
 	fixture=${c%%:*} mode=${c#*:}
-	ref=$(one_run $fixture $mode 0) || fail "$c: clean run"
-	for ((n = 1; n < 200; n++)); do
-		out=$(one_run $fixture $mode $n) || fail "$c: run with stall at write $n"
-		runs=$((runs + 1))
-		got=$(grep -v '^STALLED$' <<<"$out")
-		if [ "$got" != "$ref" ]; then
-			diff <(echo "$ref") <(echo "$got") || true
-			fail "$c: killed at write $n, the next apply did not converge"
-		fi
-		grep -q '^STALLED$' <<<"$out" || break
-	done
-	echo "$c: converged after a kill at each of writes 1..$((n - 1))"
+	if [ "${FULL:-}" = 1 ]; then
+		sweep $c $FAULTS_FULL
+	elif [ $mode = vm-passthrough ]; then
+		sweep $c stall fail:each
+	else
+		sweep $c stall
+	fi
 done
-echo "$runs crash runs"
+sweep_totals

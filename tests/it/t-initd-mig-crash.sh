@@ -36,7 +36,7 @@ one_run() {
 		gi --config $SIMROOT/ct.json apply 2>/dev/null
 		for c in $5; do echo "${c//_/ }" >$SIMFS/.simfs/control; done
 	fi
-	crash_at $4 $SIMROOT/to.json
+	fault_at stall $4 $SIMROOT/to.json
 	rc=0
 	gi --config $SIMROOT/to.json apply 2>/dev/null || rc=$?
 	echo "rc $rc"
@@ -60,12 +60,12 @@ for c in $CASES; do
 	for ((n = 1; n < 100; n++)); do
 		out=$(one_run $fixture $from $to $gpu $n) || fail "$c: run with stall at write $n"
 		runs=$((runs + 1))
-		got=$(grep -v '^STALLED$' <<<"$out")
+		got=$(grep -v '^INJECTED$' <<<"$out")
 		if [ "$got" != "$ref" ]; then
 			diff <(echo "$ref") <(echo "$got") || true
 			fail "$c: killed at write $n, the next apply did not converge"
 		fi
-		grep -q '^STALLED$' <<<"$out" || break
+		grep -q '^INJECTED$' <<<"$out" || break
 	done
 	echo "$c: converged after a kill at each of writes 1..$((n - 1))"
 	[ $fixture = a100-pcie-8x ] || continue

@@ -17,6 +17,7 @@
 #include "allocate.h"
 #include "config.h"
 #include "dpapi.h"
+#include "health.h"
 #include "kubevirt.h"
 #include "resources.h"
 #include "rootfs.h"
@@ -469,6 +470,41 @@ static void report(void **state)
 	free(buf);
 }
 
+/* uevents into a burst: PCI functions by name, vfio group nodes by number,
+ * anything else (or too many) a full rescan; nothing is lost. */
+static void uevent_burst(void **state)
+{
+	struct health_burst b = {.npci = 0};
+	health_burst_add(&b, "pci", "0000:18:00.0");
+	health_burst_add(&b, "vfio", "19");
+	assert_int_equal(b.npci, 1);
+	assert_string_equal(b.pci[0], "0000:18:00.0");
+	assert_int_equal(b.nvfio, 1);
+	assert_int_equal(b.vfio_groups[0], 19);
+	assert_false(b.full);
+	health_burst_add(&b, "vfio", "vfio"); /* /dev/vfio/vfio */
+	assert_true(b.full);
+	b = (struct health_burst){.npci = 0};
+	health_burst_add(&b, "vfio", "123456789"); /* too long for a group number */
+	assert_true(b.full);
+	b = (struct health_burst){.npci = 0};
+	health_burst_add(&b, "mdev", "8e6f1c52-7d3a-4b7e-9c1d-2f3a4b5c6d01");
+	assert_true(b.full);
+	b = (struct health_burst){.npci = 0};
+	health_burst_add(&b, NULL, "0000:18:00.0");
+	assert_true(b.full);
+	b = (struct health_burst){.npci = 0};
+	health_burst_add(&b, "pci", "0000:18:00.0-a-name-longer-than-32-bytes");
+	assert_true(b.full);
+	b = (struct health_burst){.npci = 0};
+	for (int i = 0; i < HEALTH_MAX_NAMES; i++)
+		health_burst_add(&b, "pci", "0000:18:00.0");
+	assert_false(b.full);
+	health_burst_add(&b, "pci", "0000:2a:00.0");
+	assert_int_equal(b.npci, HEALTH_MAX_NAMES);
+	assert_true(b.full);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -476,7 +512,7 @@ int main(void)
 	    cmocka_unit_test(health),	cmocka_unit_test_setup(validate, setup8),
 	    cmocka_unit_test(fill),	cmocka_unit_test_setup(preferred, setup8),
 	    cmocka_unit_test(kubevirt), cmocka_unit_test(discovery),
-	    cmocka_unit_test(report),
+	    cmocka_unit_test(report),	cmocka_unit_test(uevent_burst),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "pbcheck.h"
+
+#include <string.h>
+
+#define MAX_DEPTH 32
+
+static bool varint(const uint8_t **p, const uint8_t *end, uint64_t *ret)
+{
+	uint64_t v = 0;
+	for (unsigned shift = 0; shift < 64 && *p < end; shift += 7) {
+		uint8_t b = *(*p)++;
+		v |= (uint64_t)(b & 0x7f) << shift;
+		if (!(b & 0x80)) {
+			*ret = v;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* false only for a NUL in a string; malformed input ends the walk. */
+static bool walk(const ProtobufCMessageDescriptor *d, const uint8_t *p, const uint8_t *end, int depth)
+{
+	uint64_t tag, n;
+	if (depth > MAX_DEPTH)
+		return true;
+	while (p < end) {
+		if (!varint(&p, end, &tag))
+			return true;
+		switch (tag & 7) {
+		case 0:
+			if (!varint(&p, end, &n))
+				return true;
+			break;
+		case 1:
+		case 5: {
+			size_t w = (tag & 7) == 1 ? 8 : 4;
+			if ((size_t)(end - p) < w)
+				return true;
+			p += w;
+			break;
+		}
+		case 2: {
+			if (!varint(&p, end, &n) || n > (uint64_t)(end - p))
+				return true;
+			const ProtobufCFieldDescriptor *f =
+			    tag >> 3 <= UINT32_MAX
+				? protobuf_c_message_descriptor_get_field(d, (unsigned)(tag >> 3))
+				: NULL;
+			if (f && f->type == PROTOBUF_C_TYPE_STRING && memchr(p, 0, n))
+				return false;
+			if (f && f->type == PROTOBUF_C_TYPE_MESSAGE &&
+			    !walk(f->descriptor, p, p + n, depth + 1))
+				return false;
+			p += n;
+			break;
+		}
+		default: /* groups, bad wire types */
+			return true;
+		}
+	}
+	return true;
+}
+
+bool pb_strings_nul_free(const ProtobufCMessageDescriptor *desc, const uint8_t *buf, size_t len)
+{
+	return walk(desc, buf, buf + len, 0);
+}

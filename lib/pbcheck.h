@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* A check on protobuf wire bytes that protobuf-c does not make (pure). */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <protobuf-c/protobuf-c.h>
+
+/* Whether no string field of a message of type desc in buf (nested
+ * messages included) holds a NUL byte.  protobuf-c hands strings over as
+ * C strings, so "0000:18:00.0\0x" would read as "0000:18:00.0": such a
+ * request must be refused, not decoded.  Malformed bytes count as clean
+ * (the decoder refuses them). */
+bool pb_strings_nul_free(const ProtobufCMessageDescriptor *desc, const uint8_t *buf, size_t len);
