@@ -5,7 +5,7 @@
 #   applied  `gpu-initd apply` already ran: the measured run must write
 #            nothing and end in the same state as from fresh;
 #   half     an apply killed at the middle sysfs write of a clean apply
-#            (crash_at): the measured run must end in the same state.
+#            (fault_at stall): the measured run must end in the same state.
 # Each cell is one simulated node: `gpu-initd check`, then `gpu-initd run`
 # (apply + serve) against `kubelet-stub serve`, then the verdict from
 # kubelet-stub (allocatable per resource, `launch-vm RESOURCE 1`), from
@@ -122,7 +122,7 @@ cell() {
 	applied)
 		gi apply 2>"$SIMROOT/pre.log" || rc=$?
 		[ "$rc" = "$rc_want" ] || fail "the first apply exited $rc, expected $rc_want: $(tail -5 "$SIMROOT/pre.log")" ;;
-	half) crash_at "$n" "$cfg" | grep -qx STALLED || fail "apply was not stalled at write $n" ;;
+	half) fault_at stall "$n" "$cfg" | grep -qx INJECTED || fail "apply was not stalled at write $n" ;;
 	esac
 
 	rc=0
