@@ -94,3 +94,12 @@ fault_at() {
 		echo release >"$SIMFS/.simfs/control"
 	fi
 }
+
+# mdev_list: every mdev as "UUID PARENT TYPE" (the crash sweeps compare them)
+mdev_list() {
+	local m l
+	for m in $(ls "$SIMROOT/sys/bus/mdev/devices" 2>/dev/null); do
+		l=$(readlink "$SIMROOT/sys/bus/mdev/devices/$m")
+		echo "$m $(basename "$(dirname "$l")") $(basename "$(readlink "$SIMROOT/sys/bus/mdev/devices/$m/mdev_type")")"
+	done
+}

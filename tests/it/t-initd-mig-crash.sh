@@ -40,10 +40,7 @@ one_run() {
 	rc=0
 	gi --config $SIMROOT/to.json apply 2>/dev/null || rc=$?
 	echo "rc $rc"
-	for m in $(ls $SIMROOT/sys/bus/mdev/devices 2>/dev/null); do
-		l=$(readlink $SIMROOT/sys/bus/mdev/devices/$m)
-		echo "$m $(basename $(dirname $l)) $(basename $(readlink $SIMROOT/sys/bus/mdev/devices/$m/mdev_type))"
-	done
+	mdev_list
 	for t in $SIMROOT/sys/bus/pci/devices/*/nvidia/current_vgpu_type; do
 		[ -e "$t" ] && [ "$(cat $t)" != 0 ] && echo "${t#$SIMROOT/} $(cat $t) gi $(cat $(dirname $t)/gpu_instance_id)"
 	done

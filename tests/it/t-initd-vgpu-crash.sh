@@ -47,10 +47,7 @@ node_run() {
 	rc=0
 	gi --config $SIMROOT/to.json apply 2>/dev/null || rc=$?
 	echo "rc $rc"
-	for m in $(ls $SIMROOT/sys/bus/mdev/devices 2>/dev/null); do
-		l=$(readlink $SIMROOT/sys/bus/mdev/devices/$m)
-		echo "$m $(basename $(dirname $l)) $(basename $(readlink $SIMROOT/sys/bus/mdev/devices/$m/mdev_type))"
-	done
+	mdev_list
 	for d in $(ls $SIMROOT/sys/bus/pci/devices); do
 		p=$SIMROOT/sys/bus/pci/devices/$d
 		[ -e $p/sriov_numvfs ] && [ "$(cat $p/sriov_numvfs)" != 0 ] && echo "$d numvfs $(cat $p/sriov_numvfs) $(drv $d)"
