@@ -309,21 +309,27 @@ static int fail(struct vfio_result *res, enum vfio_step s, int err)
 	return err;
 }
 
+/* Starts a bind or release: res cleared, the current driver in cur, the
+ * driver_override path in p and its value in ov (each 128/64 bytes). */
+static int read_binding(int rootfd, const char *bdf, char *cur, char *ov, char *p, struct vfio_result *res)
+{
+	res->step = STEP_NONE;
+	res->err = 0;
+	int r = pcidev_read_driver(rootfd, bdf, cur, 64);
+	if (r < 0)
+		return fail(res, STEP_VERIFY, r);
+	snprintf(p, 128, "sys/bus/pci/devices/%s/driver_override", bdf);
+	r = rootfs_read_attr(rootfd, p, ov, 64);
+	return r < 0 ? fail(res, STEP_OVERRIDE, r) : 0;
+}
+
 int vfio_bind(int rootfd, const char *bdf, const char *driver, int group, int timeout_ms,
 	      struct vfio_result *res)
 {
 	char p[128], cur[64], ov[64];
-	int r;
-	res->step = STEP_NONE;
-	res->err = 0;
-
-	r = pcidev_read_driver(rootfd, bdf, cur, sizeof(cur));
+	int r = read_binding(rootfd, bdf, cur, ov, p, res);
 	if (r < 0)
-		return fail(res, STEP_VERIFY, r);
-	snprintf(p, sizeof(p), "sys/bus/pci/devices/%s/driver_override", bdf);
-	r = rootfs_read_attr(rootfd, p, ov, sizeof(ov));
-	if (r < 0)
-		return fail(res, STEP_OVERRIDE, r);
+		return r;
 	if (strcmp(cur, driver) != 0) {
 		if (strcmp(ov, driver) != 0) {
 			res->writes++;
@@ -358,17 +364,9 @@ int vfio_release(int rootfd, const char *bdf, int timeout_ms, char *ret_driver, 
 		 struct vfio_result *res)
 {
 	char p[128], cur[64], ov[64];
-	int r;
-	res->step = STEP_NONE;
-	res->err = 0;
-
-	r = pcidev_read_driver(rootfd, bdf, cur, sizeof(cur));
+	int r = read_binding(rootfd, bdf, cur, ov, p, res);
 	if (r < 0)
-		return fail(res, STEP_VERIFY, r);
-	snprintf(p, sizeof(p), "sys/bus/pci/devices/%s/driver_override", bdf);
-	r = rootfs_read_attr(rootfd, p, ov, sizeof(ov));
-	if (r < 0)
-		return fail(res, STEP_OVERRIDE, r);
+		return r;
 	bool on_vfio = driver_is_vfio(cur);
 	if (strcmp(ov, "(null)") != 0 && ov[0]) {
 		res->writes++;
