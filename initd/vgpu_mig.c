@@ -62,8 +62,11 @@ static int wants(const struct vgpu_gpu *g, const struct vgpu_plan *p, size_t gi,
 }
 
 /* NVIDIA's layout of the 7-slice parts (A100, H100: 8 memory slices),
- * from the GPU's MIG-backed types, for checking a plan while MIG mode is
- * off and NVML shows no profiles.  false: not such a part. */
+ * from the GPU's MIG-backed types, for checking a plan when NVML cannot
+ * show the profiles (the GPU not on nvidia yet, or a driver that answers
+ * no profiles with MIG mode off).  The profile IDs here are labels of this
+ * check only: such a plan is never applied (plan_gpu), apply reads the
+ * real IDs from NVML first.  false: not such a part. */
 static bool guess_profiles(const struct vgpu_gpu *g, struct mig_state *s)
 {
 	unsigned small = 0, compute = 0;
@@ -82,8 +85,8 @@ static bool guess_profiles(const struct vgpu_gpu *g, struct mig_state *s)
 		if (!g->types[t].mig || vgpu_type_parse(g->types[t].name, &tn) < 0)
 			continue;
 		struct mig_profile *p = &s->prof[s->nprof];
-		bool me = tn.suffix == VGPU_SUFFIX_ME;
-		*p = (struct mig_profile){ .id = me ? MIG_PROFILE_1_SLICE_REV1 : 100 + (unsigned)t,
+		*p = (struct mig_profile){ .id = (unsigned)t, /* a label, never given to NVML */
+					   .me = tn.suffix == VGPU_SUFFIX_ME,
 					   .slices = tn.slices,
 					   .max = g->types[t].max,
 					   .mem_mb = tn.fb_gb * 1024ull };
@@ -112,9 +115,10 @@ static bool guess_profiles(const struct vgpu_gpu *g, struct mig_state *s)
 	return true;
 }
 
-/* Plans GPU instances with the profiles NVML shows (MIG mode on); while
- * MIG mode is off, checks the plan against NVIDIA's layout only (apply
- * plans again once it has turned MIG mode on). */
+/* Plans GPU instances with the profiles NVML shows (a real driver shows
+ * them with MIG mode off too; apply plans again once MIG mode is on);
+ * without profiles from NVML, checks the plan against NVIDIA's layout
+ * only. */
 static int plan_gpu(struct mig_gpu *mg, const struct vgpu_gpu *g, const struct vgpu_plan *p, size_t gi, char *err,
 		    size_t es)
 {
@@ -213,7 +217,9 @@ bool vgpu_mig_describe(const struct vgpu_mig *m, size_t gpu, char *buf, size_t s
 	if (!m || gpu >= m->ngpus || !m->g[gpu].known)
 		return false;
 	const struct mig_gpu *mg = &m->g[gpu];
-	if (mg->want == WANT_MIG && !mg->planned)
+	/* NVML may answer profiles with MIG mode off (nvml-580.txt): apply
+	 * plans again after turning it on */
+	if (mg->want == WANT_MIG && (!mg->planned || !mg->st.mode))
 		snprintf(buf, size, "MIG mode off: apply turns it on, then creates the GPU instances");
 	else if (mg->want == WANT_MIG)
 		snprintf(buf, size, "MIG mode on: %zu GPU instances kept, %zu to create, %zu to destroy", mg->ch.nkeep,
@@ -257,7 +263,7 @@ int vgpu_mig_apply(struct vgpu_mig *m, size_t gpu, const struct vgpu_gpu *g)
 		return 0;
 	bool on = mg->want == WANT_MIG;
 	int e;
-	if (on && (!mg->st.mode || !mg->st.pending)) {
+	if (on && (!mg->st.mode || !mg->st.pending)) { /* also a plan made with MIG mode off */
 		if ((e = set_mode(m, g->bdf, true)) < 0 || (e = nvml_mig_read(m->nvml, g->bdf, &mg->st)) < 0)
 			return e;
 		mg->planned = false;

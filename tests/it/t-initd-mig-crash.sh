@@ -66,12 +66,14 @@ for c in $CASES; do
 	done
 	echo "$c: converged after a kill at each of writes 1..$((n - 1))"
 	[ $fixture = a100-pcie-8x ] || continue
-	# an interrupted layout: MIG mode on, a 1g.5gb made, a 3g.20gb in the way
-	out=$(one_run $fixture $from $to $gpu 0 "mig-mode_${gpu}_1 mig-gi-create_${gpu}_0_0 mig-gi-create_${gpu}_2_4") ||
+	# an interrupted layout: MIG mode on, a 1g.5gb (profile ID 19) made, a
+	# 3g.20gb (ID 9) in the way
+	out=$(one_run $fixture $from $to $gpu 0 "mig-mode_${gpu}_1 mig-gi-create_${gpu}_19_0 mig-gi-create_${gpu}_9_4") ||
 		fail "run from a partial layout"
 	got=$(grep -v "^gi " <<<"$out")
 	[ "$got" = "$(grep -v "^gi " <<<"$ref")" ] || { diff <(echo "$ref") <(echo "$out"); fail "from a partial layout"; }
-	[ "$(grep -c "^gi 0 " <<<"$out") $(grep -c "^gi 1 " <<<"$out") $(grep -c "^gi 2 " <<<"$out")" = "2 1 0" ] ||
+	# 1g.5gb ID 19, 2g.10gb ID 14, 3g.20gb ID 9
+	[ "$(grep -c "^gi 19 " <<<"$out") $(grep -c "^gi 14 " <<<"$out") $(grep -c "^gi 9 " <<<"$out")" = "2 1 0" ] ||
 		fail "GPU instances from a partial layout: $out"
 	runs=$((runs + 1))
 done

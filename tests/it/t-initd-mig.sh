@@ -54,7 +54,8 @@ expect_rc 0 gi --config $SIMROOT/mig.json check >$SIMROOT/c1.txt
 [ "$(grep -c "MIG mode off: apply turns it on" $SIMROOT/c1.txt)" = 8 ] || fail "check: $(cat $SIMROOT/c1.txt)"
 expect_rc 0 gi --config $SIMROOT/mig.json apply 2>$SIMROOT/a1.log
 [ "$(mig_state | grep -c "^mode 1")" = 8 ] || fail "MIG mode on on 8 GPUs: $(mig_state | grep mode)"
-[ "$(mig_state | grep -c "^gi .* 0 .* 1 1$")" = 56 ] || fail "56 busy 1g.5gb GPU instances: $(mig_state | grep ^gi | head)"
+# gi ID PROFILE_ID START SIZE BUSY: 1g.5gb is profile ID 19 (its index is 0)
+[ "$(mig_state | grep -cE "^gi [0-9]+ 19 [0-6] 1 1$")" = 56 ] || fail "56 busy 1g.5gb GPU instances: $(mig_state | grep ^gi | head)"
 [ "$(ls $SIMROOT/sys/bus/mdev/devices | wc -l)" = 56 ] || fail "56 vGPUs: $(cat $SIMROOT/a1.log)"
 for u in $(ls $SIMROOT/sys/bus/mdev/devices); do
 	t=$(basename $(readlink $SIMROOT/sys/bus/mdev/devices/$u/mdev_type))
@@ -85,7 +86,7 @@ mig_state | cmp -s - $SIMROOT/m1 || fail "MIG state changed"
 cfg "\"A100-2-10C\":3,\"A100-1-5C\":1" $SIMROOT/mix.json
 expect_rc 0 gi --config $SIMROOT/mix.json apply 2>$SIMROOT/a3.log
 [ "$(ls $SIMROOT/sys/bus/mdev/devices | wc -l)" = 32 ] || fail "32 vGPUs after the mix: $(cat $SIMROOT/a3.log)"
-[ "$(mig_state | grep -c "^gi .* 1 [024] 2 1$")" = 24 ] || fail "24 busy 2g.10gb instances: $(mig_state | grep ^gi | head -8)"
+[ "$(mig_state | grep -cE "^gi [0-9]+ 14 [024] 2 1$")" = 24 ] || fail "24 busy 2g.10gb (ID 14) instances: $(mig_state | grep ^gi | head -8)"
 comm -12 <(ls $SIMROOT/sys/bus/mdev/devices) $SIMROOT/u1 | wc -l | grep -qx 8 || fail "the A100-1-5C slot 0 UUIDs are stable"
 
 # a vGPU in use blocks the teardown of its GPU; the others switch
