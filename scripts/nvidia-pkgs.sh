@@ -15,14 +15,15 @@
 # 550.163.01-2 when this was written); the version is whatever trixie has.
 #
 # Usage: scripts/nvidia-pkgs.sh dev|lib [OUT]   (default build/nvidia)
+# NVIDIA_PKGS_MIRROR: the Debian mirror (default http://deb.debian.org/debian).
 # Prints the unpacked folder.  Exit status 1 with a message on stderr when
 # the download fails (no network, mirror down).
 set -eu
 what=${1:?usage: nvidia-pkgs.sh dev|lib [OUT]}
 OUT=${2:-build/nvidia}
 case $what in
-dev) pkg=libnvidia-ml-dev ;;
-lib) pkg=libnvidia-ml1 ;;
+dev) pkg=libnvidia-ml-dev need="the build needs NVIDIA's nvml.h from it" ;;
+lib) pkg=libnvidia-ml1 need="the real-NVML test (tests/it/t-initd-nvml-real.sh) needs it" ;;
 *) echo "nvidia-pkgs: unknown '$what' (dev or lib)" >&2; exit 2 ;;
 esac
 mkdir -p "$OUT"
@@ -37,7 +38,7 @@ fi
 apt=$OUT/apt
 mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$apt/debs"
 cat >"$apt/sources.list" <<EOF
-deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian trixie non-free
+deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] ${NVIDIA_PKGS_MIRROR:-http://deb.debian.org/debian} trixie non-free
 EOF
 # An empty status file: apt resolves nothing against the host's packages.
 : >"$apt/status"
@@ -46,14 +47,13 @@ opts="-o Dir::Etc::sourcelist=$apt/sources.list -o Dir::Etc::sourceparts=- \
 -o APT::Sandbox::User=root -o Debug::NoLocking=1"
 fail() {
 	echo "nvidia-pkgs: cannot fetch $pkg from Debian trixie non-free ($1)." >&2
-	echo "nvidia-pkgs: the build needs NVIDIA's nvml.h from it; check the network and run 'make' again." >&2
+	echo "nvidia-pkgs: $need; check the network (or set NVIDIA_PKGS_MIRROR) and try again." >&2
 	exit 1
 }
-if [ ! -s "$apt/lists/deb.debian.org_debian_dists_trixie_non-free_binary-$(dpkg --print-architecture)_Packages" ] &&
-	! ls "$apt/lists"/*trixie_non-free*Packages* >/dev/null 2>&1; then
+if ! ls "$apt/lists"/*_dists_trixie_non-free_*Packages* >/dev/null 2>&1; then
 	echo "nvidia-pkgs: apt-get update (private list: trixie non-free)" >&2
 	# shellcheck disable=SC2086
-	apt-get -qq $opts update >&2 || fail "apt-get update failed"
+	apt-get -qq --error-on=any $opts update >&2 || fail "apt-get update failed"
 fi
 echo "nvidia-pkgs: apt-get download $pkg" >&2
 rm -f "$apt/debs/${pkg}_"*.deb
