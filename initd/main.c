@@ -322,7 +322,7 @@ static int run_apply(const struct args *a, int rootfd, const struct config *c)
 		if (res == 0 && report_ok(&r))
 			res = vgpu_load_vfio(r.mods, r.vgpu, &st) < 0 ? 1 : 0;
 		if (res == 0)
-			res = report_ok(&r) ? vgpu_apply_run(rootfd, r.vgpu, &st) : 1;
+			res = report_ok(&r) ? vgpu_apply_run(rootfd, r.mods, r.vgpu, &st) : 1;
 	} else {
 		/* leaving vm-vgpu: the vGPUs we manage go first */
 		res = vgpu_undo(rootfd, &r.devs, &st);

@@ -243,12 +243,57 @@ static int set_mode(struct vgpu_mig *m, const char *bdf, bool on)
 	if (e < 0)
 		return log_error_errno(e, "GPU %s: turning MIG mode %s: %m", bdf, on ? "on" : "off"), e;
 	if (pending) {
-		log_error("GPU %s: MIG mode %s waits for a GPU reset (a client has the GPU open): its vGPUs cannot be "
+		/* the driver resets the GPU to apply it and could not: it is in
+		 * use (nvml.h, nvmlDeviceSetMigMode's activationStatus) */
+		log_error("GPU %s: MIG mode %s waits for a GPU reset (the GPU is in use): its vGPUs cannot be "
 			  "created until then",
 			  bdf, on ? "on" : "off");
 		return -EAGAIN;
 	}
 	log_info("GPU %s: MIG mode %s", bdf, on ? "on" : "off");
+	return 0;
+}
+
+bool vgpu_mig_mode_changes(const struct vgpu_mig *m, size_t gpu)
+{
+	if (!m || !m->nvml || gpu >= m->ngpus || m->g[gpu].want == WANT_NONE)
+		return false;
+	const struct mig_gpu *mg = &m->g[gpu];
+	if (!mg->known) /* not on nvidia (a crashed run's SR-IOV sequence): unknown */
+		return true;
+	if (mg->want == WANT_MIG)
+		return !mg->st.mode || !mg->st.pending;
+	return mg->want == WANT_OFF && (mg->st.mode || mg->st.pending);
+}
+
+bool vgpu_mig_wanted(const struct vgpu_mig *m, size_t gpu)
+{
+	return m && gpu < m->ngpus && m->g[gpu].want == WANT_MIG;
+}
+
+int vgpu_mig_mode(struct vgpu_mig *m, size_t gpu, const struct vgpu_gpu *g)
+{
+	if (!m || !m->nvml || gpu >= m->ngpus || m->g[gpu].want == WANT_NONE)
+		return 0;
+	struct mig_gpu *mg = &m->g[gpu];
+	struct mig_state st;
+	int e = nvml_mig_read(m->nvml, g->bdf, &st);
+	if (e == -ENODEV)
+		return 0; /* not on nvidia now: vgpu_mig_apply finds it later */
+	if (e < 0)
+		return log_error_errno(e, "GPU %s: reading its MIG state: %m", g->bdf), e;
+	mg->st = st;
+	mg->known = true;
+	mg->planned = false; /* placed again from what NVML shows now */
+	bool on = mg->want == WANT_MIG;
+	if (on ? st.mode && st.pending : !st.mode && !st.pending)
+		return 0;
+	if (!on && st.ngi) /* their vGPUs go first: vgpu_mig_apply destroys them */
+		return 0;
+	if ((e = set_mode(m, g->bdf, on)) < 0)
+		return e;
+	if ((e = nvml_mig_read(m->nvml, g->bdf, &mg->st)) < 0)
+		return log_error_errno(e, "GPU %s: reading its MIG state: %m", g->bdf), e;
 	return 0;
 }
 

@@ -118,6 +118,11 @@ int vgpu_sriov_on(int rootfd, struct modules *mods, const char *pf, struct apply
 	return 0;
 }
 
+int vgpu_pf_to_nvidia(int rootfd, const char *pf, struct apply_stats *st)
+{
+	return pf_from_stub(rootfd, pf, st);
+}
+
 int vgpu_vf_bind(int rootfd, const char *vf, struct apply_stats *st)
 {
 	char drv[64];

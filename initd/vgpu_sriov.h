@@ -25,6 +25,10 @@ int vgpu_sriov_on(int rootfd, struct modules *mods, const char *pf, struct apply
  * follows.  Nothing when no VFs or when the PF's driver configures SR-IOV
  * itself.  -EBUSY when a VF is in use. */
 int vgpu_sriov_off(int rootfd, struct modules *mods, const char *pf, struct apply_stats *st);
+/* After vgpu_sriov_off: the PF from pci-pf-stub back to nvidia
+ * (driver_override cleared, drivers_probe), VFs still off (MIG mode
+ * changes there: vgpu_apply.c).  0 or -errno. */
+int vgpu_pf_to_nvidia(int rootfd, const char *pf, struct apply_stats *st);
 /* Binds VF vf to nvidia (driver_override, drivers_probe) unless it is
  * there already.  0 or -errno. */
 int vgpu_vf_bind(int rootfd, const char *vf, struct apply_stats *st);

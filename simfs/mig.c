@@ -51,9 +51,15 @@ static const struct mig_profile h100_80[] = {
 	P(2, 9, "3g.40gb", 3, 40, 40448, 2, 4, 0x11),	 P(3, 5, "4g.40gb", 4, 40, 40448, 1, 4, 0x01),
 	P(4, 0, "7g.80gb", 7, 80, 81152, 1, 8, 0x01),
 };
-#define GEO(dev, t) { dev, t, sizeof(t) / sizeof(t[0]) }
+/* reset_to_apply: on Ampere a MIG mode change takes effect at a GPU reset
+ * (NVIDIA MIG User Guide, "Getting Started with MIG > Enable MIG Mode";
+ * GPU Operator PR #2603: "On Ampere (A100, A30) enabling MIG mode needs a
+ * GPU reset, and the driver tries that reset itself ... the reset is
+ * refused while the GPU is in use"). */
+#define GEO(dev, t, reset) { dev, t, sizeof(t) / sizeof(t[0]), reset }
 static const struct mig_geometry geometries[] = {
-	GEO(0x20f1, a100_40), GEO(0x20b0, a100_40), GEO(0x20b5, a100_80), GEO(0x20b2, a100_80), GEO(0x2330, h100_80),
+	GEO(0x20f1, a100_40, true), GEO(0x20b0, a100_40, true), GEO(0x20b5, a100_80, true),
+	GEO(0x20b2, a100_80, true), GEO(0x2330, h100_80, false),
 };
 
 const struct mig_geometry *mig_geometry_find(uint16_t device)
@@ -139,6 +145,21 @@ void mig_on_release(struct sim_dev *gpu)
 
 /* ---- control ---------------------------------------------------------- */
 
+/* Whether the driver can reset the GPU now to apply a MIG mode change:
+ * not while a client has it open (nvml.h, nvmlDeviceSetMigMode: "if
+ * device unbind fails because the device isn't idle, NVML_ERROR_IN_USE"
+ * as activationStatus), and on Ampere not while its SR-IOV VFs are
+ * enabled -- unverified: NVIDIA documents MIG mode before the VFs
+ * (NVIDIA AI Enterprise / vGPU user guide, "Configuring a GPU for
+ * MIG-Backed vGPUs": MIG mode, GPU instances, then the vGPUs; VFs come
+ * with the vGPUs via sriov-manage), and GPU Operator PR #2603 resets only
+ * GPUs without VFs ("it skips any GPU that already has VFs"; #2600: "enable
+ * MIG, run --gpu-reset, run sriov-manage -e"). */
+static bool can_reset(const struct sim_dev *gpu)
+{
+	return gpu->nv_users == 0 && !(gpu->mig.geo->reset_to_apply && gpu->num_vfs > 0);
+}
+
 int mig_set_mode(struct sim_dev *gpu, bool on)
 {
 	struct sim_mig *s = &gpu->mig;
@@ -151,8 +172,8 @@ int mig_set_mode(struct sim_dev *gpu, bool on)
 	if (has_vgpus(gpu->m, gpu) || (!on && s->ngi))
 		return -EBUSY;
 	s->pending = on;
-	/* the driver resets the GPU to apply it, unless a client has it open */
-	if (gpu->nv_users == 0)
+	/* the driver resets the GPU to apply it, unless it is in use */
+	if (can_reset(gpu))
 		s->mode = on;
 	gpu->m->seq++;
 	return 0;
@@ -161,7 +182,9 @@ int mig_set_mode(struct sim_dev *gpu, bool on)
 int mig_gpu_reset(struct sim_dev *gpu)
 {
 	struct sim_mig *s = &gpu->mig;
-	if (gpu->nv_users || has_vgpus(gpu->m, gpu))
+	if (!s->geo) /* the model resets MIG-capable GPUs only */
+		return -ENOTSUP;
+	if (!can_reset(gpu) || has_vgpus(gpu->m, gpu))
 		return -EBUSY;
 	s->mode = s->pending;
 	s->ngi = 0;

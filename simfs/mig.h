@@ -32,6 +32,7 @@ struct mig_geometry {
 	uint16_t device;
 	const struct mig_profile *profiles;
 	int nprofiles;
+	bool reset_to_apply; /* Ampere: a MIG mode change takes effect at a GPU reset */
 };
 
 #define MIG_MAX_GI 8
@@ -66,7 +67,11 @@ int mig_take_instance(struct model *m, struct sim_dev *gpu, const struct vgpu_ty
 void mig_on_release(struct sim_dev *gpu);
 
 /* Control commands; 0 or -errno (EBUSY in use, ENOSPC no room, ...). */
+/* Sets the pending MIG mode; it becomes current at once when the GPU is
+ * idle (no client; on Ampere also no SR-IOV VFs), else at gpu-reset. */
 int mig_set_mode(struct sim_dev *gpu, bool on);
+/* EBUSY while a client has the GPU open, it hosts vGPUs, or (Ampere) its
+ * SR-IOV VFs are enabled. */
 int mig_gpu_reset(struct sim_dev *gpu);
 /* profile: a profile ID (not an index): EINVAL when the GPU has none such */
 int mig_gi_create(struct sim_dev *gpu, unsigned profile, unsigned start);

@@ -25,9 +25,10 @@
  *   off, INVALID_ARGUMENT for an unknown profile ID, NOT_FOUND for an
  *   unknown instance (nvml.h 12.4, the functions' @return lists; not in
  *   the capture, which made no MIG-mode-on calls: unverified on hardware).
- * - A mode change that waits for a GPU reset reports activationStatus
- *   RESET_REQUIRED (unverified: nvml.h only says activationStatus holds
- *   the activation's result). */
+ * - A mode change the driver cannot apply at once (simfs: the GPU is in
+ *   use) leaves the pending mode set and reports activationStatus IN_USE
+ *   (nvml.h, nvmlDeviceSetMigMode: "if device unbind fails because the
+ *   device isn't idle, NVML_ERROR_IN_USE would be returned"). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -267,7 +268,7 @@ nvmlReturn_t nvmlDeviceSetMigMode(nvmlDevice_t d, unsigned int mode, nvmlReturn_
 		return r;
 	if (read_state(d->bdf, &s) < 0)
 		return NVML_ERROR_UNKNOWN;
-	*activation = s.mode == mode ? NVML_SUCCESS : NVML_ERROR_RESET_REQUIRED;
+	*activation = s.mode == mode ? NVML_SUCCESS : NVML_ERROR_IN_USE;
 	return NVML_SUCCESS;
 }
 

@@ -32,6 +32,10 @@ expect_rc 0 gi --config $SIMROOT/mig.json apply 2>$SIMROOT/a1.log
 [ "$(mig_state | grep -c "^mode 1")" = 8 ] || fail "MIG mode on on 8 GPUs: $(cat $SIMROOT/a1.log)"
 [ "$(mig_state | grep -c "^gi .* 1$")" = 40 ] || fail "40 busy GPU instances: $(mig_state | grep ^gi | head)"
 G=0000:18:00.0
+# NVIDIA order: MIG mode before the VFs
+m=$(grep -m1 -n "GPU $G: MIG mode on" $SIMROOT/a1.log | cut -d: -f1)
+v=$(grep -m1 -n "$G: .* VFs on" $SIMROOT/a1.log | cut -d: -f1)
+[ -n "$m" ] && [ -n "$v" ] && [ $m -lt $v ] || fail "MIG mode before the VFs: $(head -20 $SIMROOT/a1.log)"
 types=""; gis=""
 for i in 0 1 2 3 4; do
 	types="$types $(cat $S/$(vf $G $i)/nvidia/current_vgpu_type)"

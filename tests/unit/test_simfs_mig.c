@@ -21,6 +21,40 @@ static int ctl(const char *cmd)
 	return r < 0 ? (int)r : 0;
 }
 
+/* 0000:17:00.0's VFs off or on by NVIDIA's sequence (VFs off nvidia
+ * first, PF through pci-pf-stub for sriov_numvfs, back to nvidia), as
+ * gpu-initd does around a MIG mode change on A100. */
+static void a100_vfs(bool on)
+{
+	const char *pf = "0000:17:00.0";
+	char vf[16];
+	for (int i = 0; i < 16 && !on; i++) {
+		snprintf(vf, sizeof(vf), "0000:17:%02x.%x", (4 + i) >> 3, (4 + i) & 7);
+		wr("/sys/bus/pci/drivers/nvidia/unbind", vf);
+	}
+	wr(CTL, "modprobe pci_pf_stub");
+	wr("/sys/bus/pci/drivers/nvidia/unbind", pf);
+	wr("/sys/bus/pci/devices/0000:17:00.0/driver_override", "pci-pf-stub");
+	wr("/sys/bus/pci/drivers_probe", pf);
+	assert_int_equal(wr("/sys/bus/pci/devices/0000:17:00.0/sriov_numvfs", on ? "16" : "0"), on ? 2 : 1);
+	wr("/sys/bus/pci/drivers/pci-pf-stub/unbind", pf);
+	wr("/sys/bus/pci/devices/0000:17:00.0/driver_override", "\n");
+	wr("/sys/bus/pci/drivers_probe", pf);
+	for (int i = 0; i < 16 && on; i++) {
+		snprintf(vf, sizeof(vf), "0000:17:%02x.%x", (4 + i) >> 3, (4 + i) & 7);
+		wr("/sys/bus/pci/drivers_probe", vf);
+	}
+}
+
+/* MIG mode on 0000:17:00.0 the way it can be applied on A100: VFs off. */
+static void a100_mig_on(void)
+{
+	a100_vfs(false);
+	assert_int_equal(ctl("mig-mode 0000:17:00.0 1"), 0);
+	assert_non_null(strstr(rd(STATE), "mode 1\npending 1\n"));
+	a100_vfs(true);
+}
+
 static void a100_profiles_and_mode(void **state)
 {
 	assert_non_null(strstr(rd(STATE), "mode 0\npending 0\nprofile 0 19 1g.5gb 1 4864 7 1 0,1,2,3,4,5,6\n"));
@@ -29,8 +63,14 @@ static void a100_profiles_and_mode(void **state)
 	assert_int_equal(ctl("mig-gi-create 0000:17:00.0 19 0"), -ENOTSUP); /* MIG mode off */
 	assert_string_equal(rd(VF(4) "nvidia-474/available_instances"), "0\n");
 	assert_string_equal(rd(VF(4) "nvidia-471/available_instances"), "1\n");
+	/* A100: the reset that applies MIG mode waits while the VFs are on */
 	assert_int_equal(ctl("mig-mode 0000:17:00.0 1"), 0);
+	assert_non_null(strstr(rd(STATE), "mode 0\npending 1\n"));
+	assert_int_equal(ctl("gpu-reset 0000:17:00.0"), -EBUSY);
+	a100_vfs(false);
+	assert_int_equal(ctl("gpu-reset 0000:17:00.0"), 0);
 	assert_non_null(strstr(rd(STATE), "mode 1\npending 1\n"));
+	a100_vfs(true);
 	/* MIG mode on: no time-sliced types, no MIG-backed one without a GPU instance */
 	assert_string_equal(rd(VF(4) "nvidia-471/available_instances"), "0\n");
 	assert_string_equal(rd(VF(4) "nvidia-474/available_instances"), "0\n");
@@ -40,7 +80,7 @@ static void a100_profiles_and_mode(void **state)
 
 static void placements(void **state)
 {
-	assert_int_equal(ctl("mig-mode 0000:17:00.0 1"), 0);
+	a100_mig_on();
 	assert_int_equal(ctl("mig-gi-create 0000:17:00.0 14 1"), -EINVAL); /* 2g starts at 0, 2 or 4 */
 	assert_int_equal(ctl("mig-gi-create 0000:17:00.0 1 0"), -EINVAL); /* 1 is an index, no profile ID */
 	assert_int_equal(ctl("mig-gi-create 0000:17:00.0 5 0"), 0);	    /* 4g.20gb on slices 0-3 */
@@ -66,7 +106,7 @@ static void placements(void **state)
 
 static void mig_backed_mdevs(void **state)
 {
-	assert_int_equal(ctl("mig-mode 0000:17:00.0 1"), 0);
+	a100_mig_on();
 	assert_int_equal(ctl("mig-gi-create 0000:17:00.0 19 0"), 0);
 	assert_int_equal(ctl("mig-gi-create 0000:17:00.0 19 1"), 0);
 	/* every VF offers A100-1-5C while a 1g.5gb instance is free */
@@ -89,6 +129,7 @@ static void mig_backed_mdevs(void **state)
 
 static void pending_until_reset(void **state)
 {
+	a100_vfs(false);
 	assert_int_equal(ctl("nvidia-open 0000:17:00.0"), 0);
 	assert_int_equal(ctl("mig-mode 0000:17:00.0 1"), 0);
 	assert_non_null(strstr(rd(STATE), "mode 0\npending 1\n")); /* a client holds the GPU */
