@@ -132,6 +132,8 @@ int simfs_open(struct simfs *sf, const char *path, int flags)
 		r = -EACCES;
 	else if ((n->flags & NODE_EXCLUSIVE) && n->nopen > 0)
 		r = -EBUSY; /* a VFIO group is opened by one user at a time */
+	else if ((n->flags & NODE_NVIDIA_GPU) && (r = nvidia_open_allowed(n->obj)) < 0)
+		; /* unbindLock held */
 	else
 		n->nopen++;
 	pthread_mutex_unlock(&sf->lock);
