@@ -165,6 +165,17 @@ static void apply_passthrough(int rootfd, struct report *r, int timeout_ms, stru
 	}
 }
 
+/* A run killed between taking the unbind lock and the unbind left it
+ * held, and nothing can open the GPU; containers need it: give it back. */
+static void give_back_stale_lock(int rootfd, const char *bdf)
+{
+	int w = 0;
+	if (nvidia_unbind_lock_held(rootfd, bdf) != 1)
+		return;
+	log_info("%s: nvidia unbind lock left held (an interrupted run): giving it back", bdf);
+	nvidia_release_unbind_lock(rootfd, bdf, &w);
+}
+
 static void apply_container(int rootfd, struct report *r, int timeout_ms, struct apply_stats *st)
 {
 	for (size_t k = 0; k < r->ndr; k++) {
@@ -176,6 +187,8 @@ static void apply_container(int rootfd, struct report *r, int timeout_ms, struct
 		}
 		if (!dev_needs_action(r, d)) {
 			mark(d, DEV_UNCHANGED, STEP_NONE, 0);
+			if (strcmp(p->driver, "nvidia") == 0)
+				give_back_stale_lock(rootfd, p->bdf);
 			continue;
 		}
 		struct vfio_result res = {0};
@@ -187,6 +200,8 @@ static void apply_container(int rootfd, struct report *r, int timeout_ms, struct
 			mark(d, DEV_FAILED, res.step, e);
 		else
 			mark(d, res.writes ? DEV_DONE : DEV_UNCHANGED, STEP_NONE, 0);
+		if (e == 0 && strcmp(drv, "nvidia") == 0)
+			give_back_stale_lock(rootfd, p->bdf);
 	}
 }
 

@@ -163,6 +163,13 @@ void nvidia_release_unbind_lock(int rootfd, const char *bdf, int *writes)
 				bdf);
 }
 
+int nvidia_unbind_lock_held(int rootfd, const char *bdf)
+{
+	char p[128], v[16];
+	snprintf(p, sizeof(p), "proc/driver/nvidia/gpus/%s/unbindLock", bdf);
+	return rootfs_read_attr(rootfd, p, v, sizeof(v)) >= 0 && strcmp(v, "1") == 0;
+}
+
 bool sriov_needs_disable(int r, const char *v)
 {
 	if (r < 0)

@@ -46,6 +46,8 @@ int nvidia_take_unbind_lock(int rootfd, const char *bdf, int *writes);
 /* Gives the lock back (writes 0) while the GPU is still on nvidia; once
  * nvidia let go of the GPU the lock went with it.  Logs a failure. */
 void nvidia_release_unbind_lock(int rootfd, const char *bdf, int *writes);
+/* 1 if the GPU's unbindLock reads 1, 0 if not or if there is none. */
+int nvidia_unbind_lock_held(int rootfd, const char *bdf);
 /* Pure: does sriov_numvfs (read result r, text v) ask for disabling? */
 bool sriov_needs_disable(int r, const char *v);
 /* Disables the PF's VFs if enabled; -EBUSY if a VF's group is open. */

@@ -115,6 +115,9 @@ int sriov_enable(struct sim_dev *pf, int n)
 			return -EBUSY; /* the routing ID is taken by another function */
 		vf->physfn = pf;
 		vf->vf_index = i;
+		/* a VF made again is a new pci_dev: no override carried over */
+		free(vf->driver_override);
+		vf->driver_override = NULL;
 		vf->parent = pf->parent;
 		vf->vendor = pf->vendor;
 		vf->device = (uint16_t)cfg16(pf, cap + SRIOV_VF_DID);
