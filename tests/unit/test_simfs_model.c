@@ -283,7 +283,7 @@ static void faults_and_stats(void **state)
 	assert_int_equal(res, 8);
 	assert_string_equal(rd(DEV18 "driver_override"), "vfio-pci\n");
 	/* stats count sys/ traffic only */
-	assert_string_equal(rd("/.simfs/stats"), "reads 3\nwrites 6\nbinds 0\nunbinds 0\ncreates 0\nremoves 0\nstalled 0\ninjected 4\n");
+	assert_string_equal(rd("/.simfs/stats"), "reads 3\nwrites 6\nbinds 0\nunbinds 0\ncreates 0\nremoves 0\nstalled 0\ninjected 4\nblocked 0\n");
 	/* latency: milliseconds, or microseconds with "us" */
 	assert_int_equal(wr("/.simfs/control", "latency 250us"), 13);
 	assert_int_equal(sf.latency_us, 250);
