@@ -593,11 +593,11 @@ int fixture_load_buffer(const char *name, const char *js, size_t len, const char
 	int nv = json_obj_get(&c.d, 0, "nvidia");
 	snprintf(m->nv_version, sizeof(m->nv_version), "%s", "550.90.07");
 	if (nv >= 0) {
-		static const char *const nkeys[] = { "version", "unbind_lock", "vgpu", "mdev_names", NULL };
-		char vgpu[16] = "none", names[16] = "NVIDIA";
+		static const char *const nkeys[] = { "version", "build", "vgpu", "mdev_names", NULL };
+		char vgpu[16] = "none", names[16] = "NVIDIA", build[16] = "plain";
 		if ((r = check_keys(&c, nv, "nvidia", nkeys)) < 0 ||
 		    (r = get_str(&c, nv, "version", "nvidia", m->nv_version, sizeof(m->nv_version), false)) < 0 ||
-		    (r = get_bool(&c, nv, "unbind_lock", "nvidia", &m->nv_unbind_lock)) < 0 ||
+		    (r = get_str(&c, nv, "build", "nvidia", build, sizeof(build), false)) < 0 ||
 		    (r = get_str(&c, nv, "vgpu", "nvidia", vgpu, sizeof(vgpu), false)) < 0 ||
 		    (r = get_str(&c, nv, "mdev_names", "nvidia", names, sizeof(names), false)) < 0)
 			goto out;
@@ -607,6 +607,18 @@ int fixture_load_buffer(const char *name, const char *js, size_t len, const char
 			m->nv_vgpu = VGPU_VENDOR_VFIO;
 		else if (strcmp(vgpu, "none") != 0) {
 			r = fail(&c, json_obj_get(&c.d, nv, "vgpu"), "nvidia.vgpu: expected \"mdev\", \"vendor-vfio\" or \"none\"");
+			goto out;
+		}
+		/* unbindLock, VF probing and the vGPU files follow the build */
+		if (strcmp(build, "vgpu-kvm") == 0)
+			m->nv_vgpu_kvm = true;
+		else if (strcmp(build, "plain") != 0) {
+			r = fail(&c, json_obj_get(&c.d, nv, "build"), "nvidia.build: expected \"plain\" or \"vgpu-kvm\"");
+			goto out;
+		}
+		if (m->nv_vgpu != VGPU_NONE && !m->nv_vgpu_kvm) {
+			r = fail(&c, json_obj_get(&c.d, nv, "vgpu"),
+				 "nvidia.vgpu: a vGPU host interface needs \"build\": \"vgpu-kvm\"");
 			goto out;
 		}
 		if (strcmp(names, "GRID") == 0)
