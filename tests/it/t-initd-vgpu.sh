@@ -19,7 +19,7 @@ expect_rc 0 gi --config $C apply 2>$SIMROOT/a1.log
 [ "$(ls $SIMROOT/sys/bus/mdev/devices | wc -l)" = 16 ] || fail "16 mdevs"
 for u in $(ls $SIMROOT/sys/bus/mdev/devices); do
 	t=$(basename $(readlink $SIMROOT/sys/bus/mdev/devices/$u/mdev_type))
-	[ $t = nvidia-227 ] || fail "$u: type $t, expected nvidia-227 (GRID T4-4Q)"
+	[ $t = nvidia-232 ] || fail "$u: type $t, expected nvidia-232 (GRID T4-4Q)"
 done
 [ -e $SIMROOT/run/gpu-initd/ready ] || fail ready
 python3 -c "
@@ -47,14 +47,14 @@ grep -q "in use" $SIMROOT/m1.log || fail "in use reported: $(cat $SIMROOT/m1.log
 exec 3>&-
 expect_rc 0 gi --config $SIMROOT/mixed.json apply 2>$SIMROOT/m2.log
 for p in 3b 5e; do
-	n=$(ls $SIMROOT/sys/bus/pci/devices/0000:$p:00.0/mdev_supported_types/nvidia-228/devices | wc -l)
+	n=$(ls $SIMROOT/sys/bus/pci/devices/0000:$p:00.0/mdev_supported_types/nvidia-233/devices | wc -l)
 	[ $n = 2 ] || fail "$p: $n T4-8Q"
-	[ "$(ls $SIMROOT/sys/bus/pci/devices/0000:$p:00.0/mdev_supported_types/nvidia-227/devices | wc -l)" = 0 ] || fail "$p: 4Q left"
+	[ "$(ls $SIMROOT/sys/bus/pci/devices/0000:$p:00.0/mdev_supported_types/nvidia-232/devices | wc -l)" = 0 ] || fail "$p: 4Q left"
 done
-[ "$(ls $SIMROOT/sys/bus/pci/devices/0000:af:00.0/mdev_supported_types/nvidia-227/devices | wc -l)" = 4 ] || fail "af keeps 4Q"
-[ "$(ls $SIMROOT/sys/bus/pci/devices/0000:d8:00.0/mdev_supported_types/nvidia-227/devices | wc -l)" = 0 ] || fail "d8 is not in the config"
+[ "$(ls $SIMROOT/sys/bus/pci/devices/0000:af:00.0/mdev_supported_types/nvidia-232/devices | wc -l)" = 4 ] || fail "af keeps 4Q"
+[ "$(ls $SIMROOT/sys/bus/pci/devices/0000:d8:00.0/mdev_supported_types/nvidia-232/devices | wc -l)" = 0 ] || fail "d8 is not in the config"
 # a foreign mdev (not our UUID) is left alone
-echo 11111111-2222-4333-8444-555555555555 >$SIMROOT/sys/bus/pci/devices/0000:d8:00.0/mdev_supported_types/nvidia-227/create
+echo 11111111-2222-4333-8444-555555555555 >$SIMROOT/sys/bus/pci/devices/0000:d8:00.0/mdev_supported_types/nvidia-232/create
 expect_rc 0 gi --config $SIMROOT/mixed.json apply 2>/dev/null
 [ -e $SIMROOT/sys/bus/mdev/devices/11111111-2222-4333-8444-555555555555 ] || fail "foreign mdev removed"
 # impossible configs: check says why, apply writes nothing

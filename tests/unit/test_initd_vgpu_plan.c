@@ -129,7 +129,7 @@ static void mixed_config(void **state)
 	/* same size, two series on a T4-like PF: slots follow each other */
 	struct vgpu_gpu t = {.bdf = "0000:3b:00.0", .index = 0, .path = VGPU_PATH_MDEV_PF};
 	pci_addr_parse(t.bdf, &t.addr);
-	add(&t, "GRID T4-4Q", "nvidia-227", 4, 4, false);
+	add(&t, "GRID T4-4Q", "nvidia-232", 4, 4, false);
 	add(&t, "GRID T4-4C", "nvidia-319", 4, 4, false);
 	assert_int_equal(plan("{\"vgpu-configs\":{\"default\":[{\"vgpu-devices\":{\"T4-4Q\":2,\"T4-4C\":2}}]}}",
 			      &t, 1, &p, err, sizeof(err)),

@@ -165,7 +165,7 @@ static void vendor_vfio_rules(void **state)
 
 static void mdev_rules(void **state)
 {
-	const char *t = "/sys/bus/pci/devices/0000:3b:00.0/mdev_supported_types/nvidia-227/";
+	const char *t = "/sys/bus/pci/devices/0000:3b:00.0/mdev_supported_types/nvidia-232/";
 	char path[256];
 	snprintf(path, sizeof(path), "%screate", t);
 	assert_int_equal(wr(path, "8e6f1c52-7d3a-4b7e-9c1d-2f3a4b5c6d0"), -EINVAL);   /* 35 bytes */
@@ -178,13 +178,13 @@ static void mdev_rules(void **state)
 	const char *dev = "/sys/bus/mdev/devices/8e6f1c52-7d3a-4b7e-9c1d-2f3a4b5c6d01";
 	assert_true(exists(dev));
 	snprintf(path, sizeof(path), "%s/mdev_type", dev);
-	assert_string_equal(link_of(path), "../mdev_supported_types/nvidia-227");
+	assert_string_equal(link_of(path), "../mdev_supported_types/nvidia-232");
 	assert_string_equal(link_of(dev), "../../../devices/pci0000:3a/0000:3a:00.0/0000:3b:00.0/8e6f1c52-7d3a-4b7e-9c1d-2f3a4b5c6d01");
 	assert_non_null(strstr(events, "add /devices/pci0000:3a/0000:3a:00.0/0000:3b:00.0/8e6f1c52-7d3a-4b7e-9c1d-2f3a4b5c6d01 mdev\n"));
 	snprintf(path, sizeof(path), "%savailable_instances", t);
 	assert_string_equal(rd(path), "3\n");
-	assert_string_equal(rd("/sys/bus/pci/devices/0000:3b:00.0/mdev_supported_types/nvidia-226/available_instances"), "0\n");
-	assert_string_equal(rd("/sys/bus/pci/devices/0000:5e:00.0/mdev_supported_types/nvidia-226/available_instances"), "8\n");
+	assert_string_equal(rd("/sys/bus/pci/devices/0000:3b:00.0/mdev_supported_types/nvidia-231/available_instances"), "0\n");
+	assert_string_equal(rd("/sys/bus/pci/devices/0000:5e:00.0/mdev_supported_types/nvidia-231/available_instances"), "8\n");
 	/* the parent's driver cannot go while an mdev is open */
 	snprintf(path, sizeof(path), "%s/iommu_group", dev);
 	char node[64];
