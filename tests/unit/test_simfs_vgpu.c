@@ -126,6 +126,8 @@ static void autoprobe_off_needs_override(void **state)
 	assert_false(exists("/sys/bus/pci/devices/0000:18:00.5/nvidia"));
 }
 
+/* NVIDIA's vGPU-KVM nvidia-vgpu-vfio (525.85.07, vgpu-vfio-pci-core.c):
+ * a VF is a VFIO device from the bind; the files' formats and errnos. */
 static void vendor_vfio_rules(void **state)
 {
 	wr("/.simfs/control", "modprobe pci_pf_stub");
@@ -135,32 +137,53 @@ static void vendor_vfio_rules(void **state)
 	wr(PF "sriov_numvfs", "32");
 	const char *v0 = "/sys/bus/pci/devices/0000:18:00.4/nvidia/current_vgpu_type";
 	const char *c0 = "/sys/bus/pci/devices/0000:18:00.4/nvidia/creatable_vgpu_types";
-	assert_non_null(strstr(rd(c0), "1016 : NVIDIA H100XM-80C\n"));
-	assert_int_equal(wr(v0, "abc"), -EINVAL);
-	assert_int_equal(wr(v0, "999"), -EINVAL);
-	assert_int_equal(wr(v0, "1003"), -ENOSPC); /* MIG-backed: no GPU instance */
-	assert_int_equal(wr(v0, "1016"), 4);
-	assert_string_equal(rd(v0), "1016\n");
-	assert_int_equal(wr(v0, "1016"), -EEXIST);
-	assert_string_equal(rd("/sys/bus/pci/devices/0000:18:00.5/nvidia/creatable_vgpu_types"), "");
-	assert_int_equal(wr("/sys/bus/pci/devices/0000:18:00.5/nvidia/current_vgpu_type", "1013"), -ENOSPC);
-	assert_int_equal(m->stats.creates, 33); /* 32 VFs, 1 vGPU */
-	/* a VF's vGPU is a VFIO device: its group node is exclusive */
+	/* registered with VFIO at bind, before any type: group node, vfio-dev/ */
 	const char *g = link_of("/sys/bus/pci/devices/0000:18:00.4/iommu_group");
 	char node[64];
 	snprintf(node, sizeof(node), "/dev/vfio/%s", strrchr(g, '/') + 1);
+	assert_true(exists(node));
+	assert_true(exists("/sys/bus/pci/devices/0000:18:00.4/vfio-dev/vfio0"));
+	assert_true(exists("/sys/bus/pci/devices/0000:18:00.5/vfio-dev/vfio1"));
+	assert_string_equal(link_of("/sys/class/vfio-dev/vfio0"),
+			    "../../devices/pci0000:17/0000:17:01.0/0000:18:00.4/vfio-dev/vfio0");
+	/* header, then "%-5d : NAME" */
+	assert_memory_equal(rd(c0), "ID    : vGPU Name\n", 18);
+	assert_non_null(strstr(rd(c0), "\n1016  : NVIDIA H100XM-80C\n"));
+	assert_string_equal(rd(v0), "0\n");
+	assert_int_equal(wr(v0, "abc"), -EINVAL);
+	assert_int_equal(wr(v0, "12x"), -EINVAL);
+	assert_int_equal(wr(v0, "99999999999999999999"), -ERANGE);
+	assert_int_equal(wr(v0, "0"), -EPERM);	  /* nothing to delete */
+	assert_int_equal(wr(v0, "999"), -EIO);	  /* RM: no such type */
+	assert_int_equal(wr(v0, "-5"), -EIO);
+	assert_int_equal(wr(v0, "1003"), -EIO); /* MIG-backed: no GPU instance */
+	assert_int_equal(wr(v0, "1016\n"), 5);
+	assert_string_equal(rd(v0), "1016\n");
+	assert_int_equal(wr(v0, "1016"), -EPERM); /* one already set */
+	assert_int_equal(wr(v0, "1013"), -EPERM);
+	assert_string_equal(rd("/sys/bus/pci/devices/0000:18:00.5/nvidia/creatable_vgpu_types"),
+			    "ID    : vGPU Name\n");
+	assert_int_equal(wr("/sys/bus/pci/devices/0000:18:00.5/nvidia/current_vgpu_type", "1013"), -EIO);
+	assert_int_equal(m->stats.creates, 33); /* 32 VFs, 1 vGPU */
+	/* a VM holding the vGPU: deleting it is refused (usage_count) */
 	assert_int_equal(simfs_open(&sf, node, O_RDWR), 0);
-	assert_int_equal(wr(v0, "0"), -EBUSY);
+	assert_int_equal(simfs_open(&sf, node, O_RDWR), -EBUSY); /* the group node is exclusive */
+	assert_int_equal(wr(v0, "0"), -EPERM);
 	/* disabling the VFs blocks while the VM has one (the writer gives up) */
 	assert_int_equal(wr(PF "driver_override", "pci-pf-stub"), 11);
 	assert_int_equal(simfs_write(&sf, canon(PF "sriov_numvfs"), "0", 1, 0, true, give_up, NULL), -EINTR);
 	assert_string_equal(rd(PF "sriov_numvfs"), "32\n");
 	simfs_release(&sf, node);
 	assert_int_equal(wr(v0, "0"), 1);
+	assert_true(exists(node)); /* the VF is still a VFIO device */
+	assert_int_equal(wr(v0, "0"), -EPERM);
+	assert_non_null(strstr(rd(c0), "\n1013  : NVIDIA H100XM-10C\n"));
+	/* unbinding the VF unregisters it: node and vfio-dev/ go */
+	assert_int_equal(wr("/sys/bus/pci/drivers/nvidia/unbind", "0000:18:00.4"), 12);
 	assert_false(exists(node));
-	assert_int_equal(wr(v0, "0"), 1); /* deleting nothing is fine */
-	/* a second GPU is independent */
-	assert_non_null(strstr(rd(c0), "1013 : NVIDIA H100XM-10C\n"));
+	assert_false(exists("/sys/bus/pci/devices/0000:18:00.4/vfio-dev"));
+	assert_false(exists("/sys/class/vfio-dev/vfio0"));
+	assert_true(exists("/sys/class/vfio-dev/vfio1"));
 }
 
 static void mdev_rules(void **state)
