@@ -137,3 +137,23 @@ w=$(stat_get writes)
 expect_rc 0 gi --config $C apply 2>/dev/null
 [ "$(stat_get writes)" = $w ] || fail "apply after the switch back wrote"
 '
+
+# Linux 6.18+ exposes the DSN as sysfs serial_number (drivers/pci/pci-sysfs.c):
+# gpu-initd reads it there instead of config space, and the identity is the
+# same 64-bit DSN, so the same config gives the same UUIDs on either kernel
+fx=$(mktemp -d /tmp/t-initd-vgpu.XXXXXX)
+trap 'rm -rf "$fx"' EXIT
+for k in 6.1.0-28-amd64 6.18.0-2-amd64; do
+	sed "s/\"6.1.0-28-amd64\"/\"$k\"/" fixtures/t4-4x.json >$fx/t4.json
+	tests/simnode run $fx/t4.json -- env FX=$fx K=$k bash -c '
+source tests/it/lib.sh; source tests/it/initd-lib.sh
+initd_seam
+sn=$SIMROOT/sys/bus/pci/devices/0000:3b:00.0/serial_number
+case $K in 6.18*) [ -e $sn ] || fail "$K: no serial_number" ;; *) [ ! -e $sn ] || fail "$K: serial_number" ;; esac
+echo "{\"mode\":\"vm-vgpu\",\"vgpu-configs\":{\"default\":[{\"devices\":\"all\",\"vgpu-devices\":{\"T4-4Q\":4}}]}}" >$SIMROOT/vg.json
+expect_rc 0 gi --config $SIMROOT/vg.json apply 2>/dev/null
+ls $SIMROOT/sys/bus/mdev/devices >$FX/u-$K
+[ "$(wc -l <$FX/u-$K)" = 16 ] || fail "$K: 16 vGPUs"
+'
+done
+cmp -s $fx/u-6.1.0-28-amd64 $fx/u-6.18.0-2-amd64 || fail "UUIDs differ between config space and serial_number: $(diff $fx/u-6.1.0-28-amd64 $fx/u-6.18.0-2-amd64)"

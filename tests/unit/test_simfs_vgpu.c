@@ -251,6 +251,34 @@ static void mdev_on_vfs(void **state)
 	assert_string_equal(rd("/sys/bus/pci/devices/0000:17:00.0/sriov_numvfs"), "16\n");
 }
 
+/* sysfs serial_number: from Linux 6.18 (drivers/pci/pci-sysfs.c), only on
+ * devices with a DSN, root only, "%8phD" of the big-endian DSN. */
+static void serial_number_from_6_18(void **state)
+{
+	const char *gpu = "/sys/bus/pci/devices/0000:18:00.0/serial_number";
+	load("fixtures/h100-hgx-8x.json"); /* 6.1: none */
+	assert_false(exists(gpu));
+	teardown(state);
+	static char js[1 << 20];
+	FILE *f = fopen("fixtures/h100-hgx-8x.json", "r");
+	assert_non_null(f);
+	size_t n = fread(js, 1, sizeof(js) - 1, f);
+	fclose(f);
+	js[n] = '\0';
+	char *rel = strstr(js, "\"6.1.0-28-amd64\"");
+	assert_non_null(rel);
+	memcpy(rel, "\"6.18.0-2-amd64\"", 16); /* same length */
+	char err[512];
+	if (fixture_load_buffer("h100-6.18", js, n, "fixtures", &m, err, sizeof(err)) < 0)
+		fail_msg("%s", err);
+	assert_int_equal(simfs_init(&sf, m), 0);
+	/* the fixture's serial 0x48b02d0300000000 for GPU 0, as lspci prints it */
+	assert_string_equal(rd(gpu), "48-b0-2d-03-00-00-00-00\n");
+	assert_int_equal(tree_resolve(m->root, canon(gpu) + 1)->mode & 0777, 0400); /* root only */
+	/* bridges and NVSwitches without a DSN capability have none */
+	assert_false(exists("/sys/bus/pci/devices/0000:17:01.0/serial_number"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -260,6 +288,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(vendor_vfio_rules, setup_h100, teardown),
 		cmocka_unit_test_setup_teardown(mdev_rules, setup_t4, teardown),
 		cmocka_unit_test_setup_teardown(mdev_on_vfs, setup_a100, teardown),
+		cmocka_unit_test_teardown(serial_number_from_6_18, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
