@@ -41,9 +41,12 @@ const char *iommu_cause_code(enum iommu_cause c)
 
 /* On a virtual machine the DMAR/IVRS table is the hypervisor's to give
  * (a virtual IOMMU); the guest's firmware settings have nothing to enable.
- * QEMU: its intel-iommu device (interrupt remapping needs the split irqchip;
- * caching-mode lets VFIO-assigned devices work behind it), libvirt's
- * <iommu model='intel'> with <driver intremap='on' caching_mode='on'/>. */
+ * QEMU: its intel-iommu device (hw/i386/intel_iommu.c); libvirt's domain
+ * XML <iommu model='intel'> with <driver intremap='on' caching_mode='on'/>
+ * (formatdomain "IOMMU devices", since 3.4.0: intremap "requires split I/O
+ * APIC (<ioapic driver='qemu'/>)", caching_mode "useful for assigned
+ * devices"), QEMU's -machine kernel-irqchip=split.  VMware's setting name
+ * and the cloud advice are unverified. */
 static const char *iommu_vm_fix(const struct virt_info *v)
 {
 	if (!v->vm)
@@ -60,8 +63,9 @@ static const char *iommu_vm_fix(const struct virt_info *v)
 	default:
 		return "this node is a virtual machine: firmware settings do not apply; the hypervisor must "
 		       "give it a virtual IOMMU (QEMU: -machine q35,kernel-irqchip=split -device "
-		       "intel-iommu,intremap=on,caching-mode=on; libvirt: <iommu model='intel'><driver "
-		       "intremap='on' caching_mode='on'/></iommu>), or use a bare-metal node";
+		       "intel-iommu,intremap=on,caching-mode=on; libvirt: <ioapic driver='qemu'/> in "
+		       "<features> and <iommu model='intel'><driver intremap='on' caching_mode='on'/></iommu>), "
+		       "or use a bare-metal node";
 	}
 }
 
