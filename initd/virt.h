@@ -8,8 +8,8 @@
 enum virt_kind { VIRT_NONE, VIRT_QEMU_KVM, VIRT_VMWARE, VIRT_CLOUD, VIRT_OTHER };
 
 struct virt_info {
-	bool vm;	  /* a virtual machine, by either sign */
-	bool cpu_flag;	  /* "hypervisor" among proc/cpuinfo's flags */
+	bool vm;       /* a virtual machine, by either sign */
+	bool cpu_flag; /* "hypervisor" among proc/cpuinfo's flags */
 	enum virt_kind kind;
 	char name[40];	  /* "QEMU", "KVM", "VMware", "Amazon EC2", ...; "" unknown */
 	char dmi_key[16]; /* the DMI attribute that named it ("sys_vendor"), or "" */
