@@ -382,6 +382,11 @@ void check_print_table(const struct report *r, FILE *f)
 	else
 		fprintf(f, "iommu    OFF: %s\n         fix: %s\n", iommu_cause_code(r->cause), r->fix);
 	fprintf(f, "acpi     %s\n", i->acpi_dmar ? "DMAR" : i->acpi_ivrs ? "IVRS" : "no DMAR/IVRS table");
+	if (i->virt.vm)
+		fprintf(f, "node     virtual machine%s%s%s (%s%s%s%s)\n", i->virt.name[0] ? " (" : "", i->virt.name,
+			i->virt.name[0] ? ")" : "", i->virt.cpu_flag ? "CPU hypervisor flag" : "",
+			i->virt.cpu_flag && i->virt.dmi_key[0] ? ", " : "", i->virt.dmi_key[0] ? "DMI " : "",
+			i->virt.dmi_key);
 	fprintf(f, "cmdline  %s\n", i->cmdline.flags[0] ? i->cmdline.flags : "(no IOMMU flags)");
 	if (i->cmdline.amd_iommu_on_given)
 		fprintf(f, "         note: amd_iommu=on is not a valid option (AMD-Vi is on by default)\n");
@@ -475,6 +480,8 @@ void check_print_json(const struct report *r, FILE *f)
 	json_tri(&w, "interrupt_remapping", i->irq_remap);
 	jsonw_kstr(&w, "acpi_table", i->acpi_dmar ? "DMAR" : i->acpi_ivrs ? "IVRS" : NULL);
 	jsonw_kstr(&w, "cmdline_flags", i->cmdline.flags);
+	jsonw_kbool(&w, "virtual_machine", i->virt.vm);
+	jsonw_kstr(&w, "hypervisor", i->virt.name[0] ? i->virt.name : NULL);
 	jsonw_kstr(&w, "cause", r->cause == IOMMU_OK ? NULL : iommu_cause_code(r->cause));
 	jsonw_kstr(&w, "fix", r->cause == IOMMU_OK ? NULL : r->fix);
 	jsonw_obj_close(&w);

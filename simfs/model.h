@@ -125,6 +125,9 @@ struct sim_dev {
 	unsigned vgpu_gi;		   /* its GPU instance (MIG-backed); 0 none */
 	bool mdev_parent;
 	struct sim_mig mig; /* a PF's MIG state (mig.h) */
+	/* registered with VFIO as a device: vfio-dev/vfio<vfio_index> */
+	bool vfio_dev;
+	unsigned vfio_index;
 };
 
 struct sim_mdev {
@@ -265,6 +268,9 @@ void iommu_group_del_dev(struct model *m, struct sim_dev *d);
 int vfio_group_get(struct model *m, struct sim_group *g);
 void vfio_group_put(struct model *m, struct sim_group *g);
 bool vfio_group_busy(const struct sim_group *g);
+/* A VFIO device's <dev>/vfio-dev/vfioN and sys/class/vfio-dev/vfioN */
+int vfio_device_add(struct model *m, struct sim_dev *d);
+void vfio_device_del(struct model *m, struct sim_dev *d);
 
 /* nvidia.c */
 int nvidia_bind(struct sim_dev *d);

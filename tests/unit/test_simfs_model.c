@@ -347,6 +347,12 @@ static void bad_fixtures(void **state)
 	expect_refused("{\"kernel\": {\"release\": \"6.1\"}, \"devices\": [}", "t.json:1:");
 	expect_refused("{\"kernel\": {\"release\": \"6.1\"}, \"devices\": []", "malformed JSON");
 	expect_refused("{\"devices\": []}", "missing \"kernel\"");
+	expect_refused("{\"kernel\": {\"release\": \"6.1\"}, \"cpu\": {\"hypervisor\": \"yes\"}, \"devices\": []}",
+		       "cpu.hypervisor: expected true or false");
+	expect_refused("{\"kernel\": {\"release\": \"6.1\"}, \"cpu\": {\"flags\": []}, \"devices\": []}",
+		       "cpu: unknown key \"flags\"");
+	expect_refused("{\"kernel\": {\"release\": \"6.1\"}, \"cpu\": {\"count\": 0}, \"devices\": []}",
+		       "cpu.count");
 	expect_refused("{\"kernel\": {\"release\": \"6.1\"}, \"devices\": [{\"bdf\": \"0000:00:01.0\", "
 		       "\"id\": \"10de:2330\", \"class\": \"0x030200\", \"numa\": 1}]}",
 		       "devices[0]: unknown key \"numa\"");
