@@ -216,6 +216,8 @@ static void log_outcome(const struct report *r, const struct apply_stats *st)
 				log_error("%s: %s", iommu_cause_code(r->cause), r->fix);
 			else if (x == R_VGPU_PLAN)
 				log_error("vgpu-plan: %s: nothing was changed", r->vgpu_err);
+			else if (x == R_NVIDIA_BUILD)
+				log_error("nvidia-driver-build: %s: nothing was changed", r->build_err);
 			else
 				log_error("%s: nothing was changed", reason_code((enum reason)x));
 		}

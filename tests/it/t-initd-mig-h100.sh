@@ -65,7 +65,7 @@ assert \"\\n\".join(sorted(x[\"uuid\"]+\" \"+x[\"parent\"] for x in v))==open(sy
 # a vGPU deleted behind our back: its free GPU instance makes the type creatable again; apply re-creates it
 V0=$S/$(vf $G 0)/nvidia
 echo 0 >$V0/current_vgpu_type
-[ "$(cat $V0/creatable_vgpu_types)" = "1001 : NVIDIA H100XM-1-10C" ] || fail "creatable with a free 1g.10gb: $(cat $V0/creatable_vgpu_types)"
+[ "$(sed 1d $V0/creatable_vgpu_types)" = "1001  : NVIDIA H100XM-1-10C" ] || fail "creatable with a free 1g.10gb: $(cat $V0/creatable_vgpu_types)"
 [ "$(cat $V0/gpu_instance_id)" = -1 ] || fail "no GPU instance without a vGPU"
 w=$(stat_get writes)
 expect_rc 0 gi --config $SIMROOT/mig.json apply 2>$SIMROOT/a2b.log

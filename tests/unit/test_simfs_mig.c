@@ -172,14 +172,14 @@ static void vendor_vfio_mig(void **state)
 					 "profile 2 9 3g.40gb 3 40448 2 4 0,4\n"
 					 "profile 3 5 4g.40gb 4 40448 1 4 0\n"
 					 "profile 4 0 7g.80gb 7 81152 1 8 0\n"));
-	assert_non_null(strstr(rd(c0), "1013 : NVIDIA H100XM-10C\n"));
+	assert_non_null(strstr(rd(c0), "\n1013  : NVIDIA H100XM-10C\n"));
 	assert_null(strstr(rd(c0), "H100XM-1-10C"));
 	snprintf(cmd, sizeof(cmd), "mig-mode %s 1", pf);
 	assert_int_equal(ctl(cmd), 0);
-	assert_string_equal(rd(c0), "");
+	assert_string_equal(rd(c0), "ID    : vGPU Name\n");
 	snprintf(cmd, sizeof(cmd), "mig-gi-create %s 19 3", pf);
 	assert_int_equal(ctl(cmd), 0);
-	assert_string_equal(rd(c0), "1001 : NVIDIA H100XM-1-10C\n");
+	assert_string_equal(rd(c0), "ID    : vGPU Name\n1001  : NVIDIA H100XM-1-10C\n");
 	assert_string_equal(rd(gi), "-1\n");
 	assert_int_equal(wr(cur, "1001"), 4);
 	assert_string_equal(rd(gi), "1\n");
