@@ -26,9 +26,9 @@
 static const struct {
 	unsigned index, id, slices, max, mem, size, starts;
 } table[] = {
-	{ 0, 19, 1, 7, 9984, 1, 0x7f }, { 1, 14, 2, 3, 20096, 2, 0x15 }, { 2, 9, 3, 2, 40448, 4, 0x11 },
-	{ 3, 5, 4, 1, 40448, 4, 0x01 }, { 4, 0, 7, 1, 81152, 8, 0x01 },	 { 7, 20, 1, 1, 9984, 1, 0x7f },
-	{ 9, 15, 1, 4, 20096, 2, 0x55 },
+    {0, 19, 1, 7, 9984, 1, 0x7f},  {1, 14, 2, 3, 20096, 2, 0x15}, {2, 9, 3, 2, 40448, 4, 0x11},
+    {3, 5, 4, 1, 40448, 4, 0x01},  {4, 0, 7, 1, 81152, 8, 0x01},  {7, 20, 1, 1, 9984, 1, 0x7f},
+    {9, 15, 1, 4, 20096, 2, 0x55},
 };
 #define NT (sizeof(table) / sizeof(table[0]))
 
@@ -130,13 +130,14 @@ static nvmlReturn_t f_placements(nvmlDevice_t d, unsigned id, nvmlGpuInstancePla
 	for (unsigned b = 0; b < 8; b++)
 		if (table[t].starts & (1u << b)) {
 			if (pl && n < *count)
-				pl[n] = (nvmlGpuInstancePlacement_t){ b, table[t].size };
+				pl[n] = (nvmlGpuInstancePlacement_t){b, table[t].size};
 			n++;
 		}
 	*count = n;
 	return NVML_SUCCESS;
 }
-static nvmlReturn_t f_create(nvmlDevice_t d, unsigned id, const nvmlGpuInstancePlacement_t *pl, nvmlGpuInstance_t *gi)
+static nvmlReturn_t f_create(nvmlDevice_t d, unsigned id, const nvmlGpuInstancePlacement_t *pl,
+			     nvmlGpuInstance_t *gi)
 {
 	seen(id);
 	if (!F.mode)
@@ -146,7 +147,7 @@ static nvmlReturn_t f_create(nvmlDevice_t d, unsigned id, const nvmlGpuInstanceP
 		return NVML_ERROR_INVALID_ARGUMENT;
 	for (unsigned i = 0; i < 8; i++)
 		if (!F.gi[i].live) {
-			F.gi[i] = (struct gi){ ++F.next_gi, id, pl->start, table[t].size, true };
+			F.gi[i] = (struct gi){++F.next_gi, id, pl->start, table[t].size, true};
 			*gi = (nvmlGpuInstance_t)&F.gi[i];
 			return NVML_SUCCESS;
 		}
@@ -186,10 +187,10 @@ static nvmlReturn_t f_gi_info(nvmlGpuInstance_t h, nvmlGpuInstanceInfo_t *info)
 	struct gi *g = (struct gi *)h;
 	if (!g->live)
 		return NVML_ERROR_INVALID_ARGUMENT;
-	*info = (nvmlGpuInstanceInfo_t){ .device = (nvmlDevice_t)&dev_token,
-					 .id = g->id,
-					 .profileId = g->profile,
-					 .placement = { g->start, g->size } };
+	*info = (nvmlGpuInstanceInfo_t){.device = (nvmlDevice_t)&dev_token,
+					.id = g->id,
+					.profileId = g->profile,
+					.placement = {g->start, g->size}};
 	return NVML_SUCCESS;
 }
 static nvmlReturn_t f_gi_destroy(nvmlGpuInstance_t h)
@@ -204,19 +205,19 @@ static void *resolve(void *ctx, const char *name)
 		const char *name;
 		void *f;
 	} syms[] = {
-		{ "nvmlInit_v2", (void *)f_init },
-		{ "nvmlShutdown", (void *)f_shutdown },
-		{ "nvmlErrorString", (void *)f_error_string },
-		{ "nvmlDeviceGetHandleByPciBusId_v2", (void *)f_by_bus_id },
-		{ "nvmlDeviceGetMigMode", (void *)f_get_mig_mode },
-		{ "nvmlDeviceSetMigMode", (void *)f_set_mig_mode },
-		{ "nvmlDeviceGetGpuInstanceProfileInfo", (void *)f_profile_info },
-		{ "nvmlDeviceGetGpuInstancePossiblePlacements_v2", (void *)f_placements },
-		{ "nvmlDeviceCreateGpuInstanceWithPlacement", (void *)f_create },
-		{ "nvmlDeviceGetGpuInstances", (void *)f_get_gis },
-		{ "nvmlDeviceGetGpuInstanceById", (void *)f_gi_by_id },
-		{ "nvmlGpuInstanceGetInfo", (void *)f_gi_info },
-		{ "nvmlGpuInstanceDestroy", (void *)f_gi_destroy },
+	    {"nvmlInit_v2", (void *)f_init},
+	    {"nvmlShutdown", (void *)f_shutdown},
+	    {"nvmlErrorString", (void *)f_error_string},
+	    {"nvmlDeviceGetHandleByPciBusId_v2", (void *)f_by_bus_id},
+	    {"nvmlDeviceGetMigMode", (void *)f_get_mig_mode},
+	    {"nvmlDeviceSetMigMode", (void *)f_set_mig_mode},
+	    {"nvmlDeviceGetGpuInstanceProfileInfo", (void *)f_profile_info},
+	    {"nvmlDeviceGetGpuInstancePossiblePlacements_v2", (void *)f_placements},
+	    {"nvmlDeviceCreateGpuInstanceWithPlacement", (void *)f_create},
+	    {"nvmlDeviceGetGpuInstances", (void *)f_get_gis},
+	    {"nvmlDeviceGetGpuInstanceById", (void *)f_gi_by_id},
+	    {"nvmlGpuInstanceGetInfo", (void *)f_gi_info},
+	    {"nvmlGpuInstanceDestroy", (void *)f_gi_destroy},
 	};
 	if (F.missing && strcmp(name, F.missing) == 0)
 		return NULL;
@@ -302,7 +303,7 @@ static void instances_by_id(void **state)
 	assert_int_equal(nvml_mig_set_mode(n, BDF, true, &pending), 0);
 	assert_false(pending);
 	/* a plan's GPU instances, as mig_plan names them: by profile ID */
-	assert_int_equal(nvml_gi_create(n, BDF, 9, 4, &a), 0);  /* 3g.40gb at 4 */
+	assert_int_equal(nvml_gi_create(n, BDF, 9, 4, &a), 0);	/* 3g.40gb at 4 */
 	assert_int_equal(nvml_gi_create(n, BDF, 19, 0, &b), 0); /* 1g.10gb at 0 */
 	assert_int_equal(nvml_mig_read(n, BDF, &s), 0);
 	assert_true(s.mode);
@@ -313,7 +314,7 @@ static void instances_by_id(void **state)
 			    (g->id == b && g->profile == 19 && g->start == 0 && g->size == 1));
 	}
 	/* the plan keeps what NVML lists under the wanted profile ID */
-	struct mig_want w[] = { { "H100XM-3-40C", 9, 1 }, { "H100XM-1-10C", 19, 1 } };
+	struct mig_want w[] = {{"H100XM-3-40C", 9, 1}, {"H100XM-1-10C", 19, 1}};
 	struct mig_change c;
 	char err[256];
 	assert_int_equal(mig_plan(&s, w, 2, &c, err, sizeof(err)), 0);
@@ -346,9 +347,9 @@ static void init_failure_in_nvml_words(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(profiles_by_index_then_id, setup, teardown),
-		cmocka_unit_test_setup_teardown(instances_by_id, setup, teardown),
-		cmocka_unit_test_setup_teardown(init_failure_in_nvml_words, setup, teardown),
+	    cmocka_unit_test_setup_teardown(profiles_by_index_then_id, setup, teardown),
+	    cmocka_unit_test_setup_teardown(instances_by_id, setup, teardown),
+	    cmocka_unit_test_setup_teardown(init_failure_in_nvml_words, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
