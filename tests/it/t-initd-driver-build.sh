@@ -1,4 +1,5 @@
 #!/bin/bash
+# Model provenance: docs/nvidia-model.md, "NVIDIA driver builds, the unbind lock, SR-IOV sequence".
 # check tells when the nvidia build cannot do what vm-vgpu asks
 # (reason nvidia-driver-build), reading the build from the node as a real
 # host shows it (unbindLock only on the vGPU-KVM build): a plain build has

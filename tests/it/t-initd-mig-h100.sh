@@ -1,4 +1,5 @@
 #!/bin/bash
+# Model provenance: docs/nvidia-model.md, "MIG and NVML".
 # gpu-initd vm-vgpu with MIG-backed types on h100-hgx-8x (vendor-specific
 # VFIO), NVML being tests/fakenvml: VFs turned on, MIG mode on, GPU
 # instances, then each vGPU through its VF's nvidia/current_vgpu_type;

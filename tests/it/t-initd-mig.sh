@@ -1,4 +1,5 @@
 #!/bin/bash
+# Model provenance: docs/nvidia-model.md, "MIG and NVML".
 # gpu-initd vm-vgpu with MIG-backed types on a100-pcie-8x (mdev on VFs),
 # NVML being tests/fakenvml on simfs's MIG model: 7 x A100-1-5C per GPU
 # turns MIG mode on, creates 7 GPU instances and 7 vGPUs per GPU with

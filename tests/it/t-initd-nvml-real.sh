@@ -1,4 +1,5 @@
 #!/bin/bash
+# Model provenance: docs/nvidia-model.md, "MIG and NVML".
 # gpu-initd against NVIDIA's real NVML: Debian's libnvidia-ml1 (non-free,
 # trixie), unpacked into build/nvidia/lib by scripts/nvidia-pkgs.sh (a
 # private apt configuration; nothing installed).  The dynamically linked

@@ -1,4 +1,5 @@
 #!/bin/bash
+# Model provenance: docs/nvidia-model.md, "NVIDIA driver builds, the unbind lock, SR-IOV sequence".
 # nvidia's unbindLock (vGPU-KVM build: h100-hgx-8x) is given back on every
 # failure after it was taken: for each N, the Nth sysfs write of an apply
 # fails (each errno in turn); afterwards every GPU still on nvidia reads

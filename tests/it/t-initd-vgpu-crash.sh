@@ -1,4 +1,5 @@
 #!/bin/bash
+# Model provenance: docs/nvidia-model.md, "NVIDIA driver builds, the unbind lock, SR-IOV sequence".
 # Crash consistency in vm-vgpu: fault the Nth sysfs write of an apply
 # (stall + SIGKILL, or a failed write), apply again: the node must end with
 # the same vGPUs (mdevs: UUID, type, parent; VFs: numvfs, driver,

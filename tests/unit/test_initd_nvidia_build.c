@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+/* Model provenance: docs/nvidia-model.md, "NVIDIA driver builds, the unbind lock, SR-IOV sequence". */
 /* Which nvidia build a node runs (from what the host shows) and what
  * vm-vgpu needs of it. */
 #include <setjmp.h>

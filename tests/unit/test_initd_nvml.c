@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+/* Model provenance: docs/nvidia-model.md, "MIG and NVML". */
 /* initd/nvml.c against an NVML inside this test (nvml_open_with) whose
  * profile IDs differ from the profile indices: the H100 80GB table a real
  * driver answered (shared/recorded/h100-sxm5-guest/nvml-580.txt).  Like

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+/* Model provenance: docs/nvidia-model.md, "The node: virtual machine, serial number". */
 /* Is the node a virtual machine (initd/virt.c), and what check tells a VM
  * without an IOMMU (initd/iommu.c). */
 #include <setjmp.h>

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+/* Model provenance: docs/nvidia-model.md, "MIG and NVML". */
 /* simfs's MIG model (simfs/mig.c): MIG mode with a pending state, GPU
  * instances with NVIDIA's placements, MIG-backed vGPU types creatable on a
  * free GPU instance of their profile (mdev on A100 VFs, vendor VFIO on

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+/* Model provenance: docs/nvidia-model.md, "NVIDIA driver builds, the unbind lock, SR-IOV sequence". */
 /* simfs: which VFs nvidia binds per driver build, the SR-IOV order NVIDIA's
  * sriov-manage keeps, and VF removal stopping at the first busy VF. */
 #include "simfs_harness.h"
