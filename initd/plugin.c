@@ -65,6 +65,13 @@ static void on_preferred(struct grpc_call *call, const ProtobufCMessage *req, vo
 	struct plugin *p = data;
 	const V1beta1__PreferredAllocationRequest *q = (const void *)req;
 	V1beta1__PreferredAllocationResponse *resp = NULL;
+	char msg[256];
+	if (q->n_container_requests &&
+	    allocate_bounds(&p->table, q->n_container_requests, 0, msg, sizeof(msg)) < 0) {
+		log_notice("%s: GetPreferredAllocation refused: %s", p->resource, msg);
+		grpc_call_finish(call, GRPC_STATUS_INVALID_ARGUMENT, msg);
+		return;
+	}
 	if (dpapi_preferred_response(&resp) < 0)
 		goto oom;
 	for (size_t i = 0; i < q->n_container_requests; i++) {
@@ -109,11 +116,30 @@ static void on_allocate(struct grpc_call *call, const ProtobufCMessage *req, voi
 	const struct sdev **devs = NULL;
 	char msg[512];
 	int status = GRPC_STATUS_INTERNAL;
+	bool reserve_out = false;
 
+	/* bounded before anything else: a request kubelet could not send
+	 * costs microseconds, not a sysfs walk per ID */
+	size_t total = 0;
+	for (size_t i = 0; i < q->n_container_requests && total <= p->table.n; i++)
+		total += q->container_requests[i]->n_devices_ids;
+	status = GRPC_STATUS_INVALID_ARGUMENT;
+	if (allocate_bounds(&p->table, q->n_container_requests, total, msg, sizeof(msg)) < 0)
+		goto fail;
+	status = GRPC_STATUS_INTERNAL;
 	snprintf(msg, sizeof(msg), "out of memory");
 	if (dpapi_allocate_response(&resp) < 0)
 		goto fail;
-	bool iommufd = rootfs_exists(p->ctx->rootfd, "dev/iommu") > 0;
+	/* descriptors for the re-check whatever the connections hold */
+	fdreserve_release(&p->ctx->reserve);
+	reserve_out = true;
+	int ri = rootfs_exists(p->ctx->rootfd, "dev/iommu");
+	if (ri < 0) {
+		snprintf(msg, sizeof(msg), "cannot check for /dev/iommu now (%s), try again", strerror(-ri));
+		status = GRPC_STATUS_UNAVAILABLE;
+		goto fail;
+	}
+	bool iommufd = ri > 0;
 	for (size_t i = 0; i < q->n_container_requests; i++) {
 		const V1beta1__ContainerAllocateRequest *c = q->container_requests[i];
 		const char *const *ids = (const char *const *)c->devices_ids;
@@ -132,6 +158,14 @@ static void on_allocate(struct grpc_call *call, const ProtobufCMessage *req, voi
 		for (size_t k = 0; k < c->n_devices_ids; k++) {
 			const struct pdev *pd = ptable_find(&p->table, ids[k]);
 			int r = discover_recheck(p->ctx->rootfd, &pd->d, iommufd, &now[k]);
+			if (r < 0 && r != -ENODEV) {
+				/* an error of ours (EMFILE, ENOMEM...) is no fact
+				 * about the device: its health stays */
+				snprintf(msg, sizeof(msg), "cannot re-check device \"%s\" of %s now (%s), try again",
+					 pd->d.id, p->resource, strerror(-r));
+				status = GRPC_STATUS_UNAVAILABLE;
+				goto fail;
+			}
 			if (r < 0 || !resource_dev_healthy(&pd->d, &now[k])) {
 				snprintf(msg, sizeof(msg),
 					 "device \"%s\" of %s is no longer %s (driver %s, IOMMU group %d)",
@@ -157,6 +191,7 @@ static void on_allocate(struct grpc_call *call, const ProtobufCMessage *req, voi
 	}
 	free(now);
 	free(devs);
+	fdreserve_take(&p->ctx->reserve);
 	log_info("%s: allocated %s", p->resource, p->last_allocation);
 	grpc_call_reply(call, &resp->base);
 	dpapi_free(resp);
@@ -165,6 +200,8 @@ static void on_allocate(struct grpc_call *call, const ProtobufCMessage *req, voi
 fail:
 	free(now);
 	free(devs);
+	if (reserve_out)
+		fdreserve_take(&p->ctx->reserve);
 	dpapi_free(resp);
 	log_notice("%s: Allocate refused: %s", p->resource, msg);
 	grpc_call_finish(call, status, msg);
