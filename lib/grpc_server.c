@@ -598,11 +598,11 @@ static void idle_fired(struct evloop *loop, void *data)
 	grpc_conn_goaway_close(&sc->conn, NGHTTP2_NO_ERROR, "idle: no request completed in time");
 }
 
-/* Why a new connection (fd) is refused, or NULL. */
+/* Why a new connection (fd, already counted) is refused, or NULL. */
 static const char *over_limits(int fd)
 {
 	struct rlimit rl;
-	if (g_st.conns >= g_lim.max_conns)
+	if (g_st.conns > g_lim.max_conns)
 		return "too many connections";
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
 	    (rlim_t)fd + g_lim.fd_headroom >= rl.rlim_cur)
