@@ -42,7 +42,7 @@
 #define CTL_MAX_CONNS 64
 #define CTL_IO_TIMEOUT_MS 10000
 #define CTL_MAX_ANSWER (16u << 20)
-#define CTL_MAX_OUT (64u << 20)
+#define CTL_MAX_OUT (256u << 20)
 #define CTL_ACCEPT_RETRY_MS 250
 /* Registrations: plugins pending or active, and resources known (kubelet
  * itself has no limit; a stub that grows without one is a test's risk). */
@@ -443,7 +443,7 @@ static void on_register(struct grpc_call *call, const ProtobufCMessage *m, void 
 }
 
 static const struct grpc_method registration_methods[] = {
-    {DPAPI_REGISTER, &v1beta1__register_request__descriptor, on_register},
+    {DPAPI_REGISTER, &v1beta1__register_request__descriptor, on_register, NULL},
 };
 
 static struct kplugin *active_plugin(struct kserver *s, const char *resource)

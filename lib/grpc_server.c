@@ -61,6 +61,8 @@ struct grpc_call {
 	struct grpc_frame_reader rd;
 	ProtobufCMessage *req;
 	int req_error;	  /* a GRPC_STATUS_* once the request is refused */
+	int check_status; /* the method's check refused the bytes: status, why */
+	char check_why[256];
 	bool remote_done; /* the client half-closed */
 	bool dispatched;  /* handed to the application */
 	bool headers_sent, finished;
@@ -374,6 +376,10 @@ static int on_message(void *data, const uint8_t *msg, size_t len)
 	struct grpc_call *call = data;
 	if (call->req)
 		return -E2BIG;
+	if (call->method->check &&
+	    (call->check_status = call->method->check(msg, len, call->sc->srv->data, call->check_why,
+						      sizeof(call->check_why))) != 0)
+		return -EPERM;
 	if (!pb_strings_nul_free(call->method->request, msg, len))
 		return -EILSEQ;
 	call->req = protobuf_c_message_unpack(call->method->request, NULL, len, msg);
@@ -413,6 +419,8 @@ static int on_data_chunk(nghttp2_session *h2, uint8_t flags, int32_t id, const u
 		refuse(call, GRPC_STATUS_INVALID_ARGUMENT, "a string in the request message holds a NUL byte");
 	else if (r == -E2BIG)
 		refuse(call, GRPC_STATUS_INTERNAL, "more than one request message for a unary call");
+	else if (r == -EPERM)
+		refuse(call, call->check_status, call->check_why);
 	else if (r < 0)
 		refuse(call, GRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory");
 	return 0;

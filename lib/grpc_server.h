@@ -38,10 +38,16 @@ struct grpc_call;
 /* req is the decoded request; data is the server's user data. */
 typedef void (*grpc_handler)(struct grpc_call *call, const ProtobufCMessage *req, void *data);
 
+/* Optional: looks at the request's wire bytes before they are decoded
+ * (bounds a request by counting its entries: pbcheck.h).  0 to go on, or a
+ * GRPC_STATUS_* to refuse it with why. */
+typedef int (*grpc_check)(const uint8_t *msg, size_t len, void *data, char *why, size_t why_size);
+
 struct grpc_method {
 	const char *path; /* "/v1beta1.DevicePlugin/Allocate" */
 	const ProtobufCMessageDescriptor *request;
 	grpc_handler handler;
+	grpc_check check; /* may be NULL */
 };
 
 /* methods must outlive the server.  0 or -ENOMEM. */

@@ -70,9 +70,9 @@ static void h_allocate(struct grpc_call *call, const ProtobufCMessage *req, void
 }
 
 static const struct grpc_method methods[] = {
-	{P_OPTIONS, &v1beta1__empty__descriptor, h_options},
-	{P_LAW, &v1beta1__empty__descriptor, h_law},
-	{P_ALLOCATE, &v1beta1__allocate_request__descriptor, h_allocate},
+	{P_OPTIONS, &v1beta1__empty__descriptor, h_options, NULL},
+	{P_LAW, &v1beta1__empty__descriptor, h_law, NULL},
+	{P_ALLOCATE, &v1beta1__allocate_request__descriptor, h_allocate, NULL},
 };
 
 struct fx {
