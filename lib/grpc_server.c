@@ -69,7 +69,7 @@ struct grpc_call {
 	int status;
 	char *message;
 	struct grpc_outq q;
-	size_t queued;	   /* q's bytes, as counted in g_st.buffered */
+	size_t queued;	   /* q's bytes, as counted in g_st.queued */
 	uint64_t deadline; /* from grpc-timeout (evloop ms), 0: none */
 	grpc_cancel_cb cancel;
 	void *cancel_data;
@@ -86,7 +86,7 @@ static void held(struct grpc_server_conn *sc, size_t before, size_t after)
 static void sync_queued(struct grpc_call *call)
 {
 	size_t now = (call->q.cur ? call->q.cur_len : 0) + (call->q.next ? call->q.next_len : 0);
-	g_st.buffered = g_st.buffered - call->queued + now;
+	g_st.queued = g_st.queued - call->queued + now;
 	call->queued = now;
 }
 
@@ -179,7 +179,7 @@ static void refuse(struct grpc_call *call, int status, const char *message)
 }
 
 /* Queues a message without flushing; with budget, -ENOBUFS when it would
- * take the process over max_buffered. */
+ * take the process's queued responses over max_buffered. */
 static int queue_message(struct grpc_call *call, const ProtobufCMessage *msg, bool budget)
 {
 	if (call->finished)
@@ -189,7 +189,7 @@ static int queue_message(struct grpc_call *call, const ProtobufCMessage *msg, bo
 	int r = grpc_frame_pack(msg, &buf, &len);
 	if (r < 0)
 		return r;
-	if (budget && g_st.buffered + len > g_lim.max_buffered) {
+	if (budget && g_st.queued + len > g_lim.max_buffered) {
 		free(buf);
 		g_st.over_budget++;
 		return -ENOBUFS;

@@ -76,10 +76,12 @@ unsigned grpc_server_connections(const struct grpc_server *srv);
  *   would be left under RLIMIT_NOFILE (read at each accept, so a limit
  *   lowered at run time counts), keeping room for the application's own
  *   work (serve's sysfs re-checks);
- * - max_buffered: bytes of unfinished request messages plus queued unary
- *   responses, all connections together; a request that would go over it
- *   is refused with RESOURCE_EXHAUSTED (one connection holds at most
- *   16 MiB of them besides);
+ * - max_buffered: bytes of unfinished request messages, all connections
+ *   together; a request that would keep more is refused with
+ *   RESOURCE_EXHAUSTED (one connection holds at most 16 MiB of them
+ *   besides).  Queued responses have a budget of the same size of their
+ *   own (a unary reply over it: RESOURCE_EXHAUSTED), so clients holding
+ *   unfinished requests cannot stop kubelet's replies;
  * - idle_ms: a connection that has not completed a request this long
  *   after it was accepted is sent GOAWAY and closed (once it has, it stays:
  *   kubelet keeps its connection and its ListAndWatch stream for days).
@@ -104,7 +106,8 @@ void grpc_server_get_limits(struct grpc_server_limits *l);
 /* What the limits did so far (tests, status). */
 struct grpc_server_stats {
 	unsigned conns;		  /* open now, all servers */
-	size_t buffered;	  /* bytes counted against max_buffered now */
+	size_t buffered;	  /* unfinished request bytes held now */
+	size_t queued;		  /* response bytes queued now */
 	unsigned long refused;	  /* connections refused (cap or fd headroom) */
 	unsigned long idle_closed; /* connections closed for idleness */
 	unsigned long paused;	  /* times accept was paused (EMFILE...) */
