@@ -291,8 +291,10 @@ static int on_begin_headers(nghttp2_session *h2, const nghttp2_frame *frame, voi
 	return 0;
 }
 
-/* grpc-timeout: at most 8 digits and a unit (PROTOCOL-HTTP2.md), in
- * milliseconds rounded up; UINT64_MAX when malformed (ignored). */
+/* grpc-timeout: at most 8 digits and a unit H M S m u n (grpc/grpc
+ * doc/PROTOCOL-HTTP2.md, Requests: Timeout), in milliseconds rounded up;
+ * UINT64_MAX when malformed (ignored: "a server should assume an infinite
+ * timeout" when it is omitted). */
 static uint64_t grpc_timeout_ms(const char *v, size_t n)
 {
 	uint64_t x = 0;
@@ -652,7 +654,9 @@ static void on_accept(struct evloop *loop, int lfd, unsigned events, void *data)
 		g_st.conns++;
 		const char *why = over_limits(fd);
 		if (why) {
-			/* the client learns why (GOAWAY debug data), we forget it */
+			/* the client learns why (GOAWAY debug data), we forget it;
+			 * gRPC clients map ENHANCE_YOUR_CALM to RESOURCE_EXHAUSTED
+			 * (PROTOCOL-HTTP2.md, Errors) */
 			g_st.refused++;
 			if (!srv->warned) {
 				srv->warned = true;
