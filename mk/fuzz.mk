@@ -22,7 +22,7 @@ build/fuzz/obj/%.o: %.c | build/fuzz/gen/deviceplugin.pb-c.c
 	@mkdir -p $(@D)
 	@echo "  FUZZCC  $<"
 	@clang $(filter-out -fsanitize=fuzzer%,$(FUZZ_CFLAGS)) -fsanitize=fuzzer-no-link -MMD -MP -Iinitd -Isimfs \
-		$(shell pkg-config --cflags $(PKGS)) -c -o $@ $<
+		$(shell pkg-config --cflags $(PKGS)) $(FZ_EXTRA) -c -o $@ $<
 build/fuzz/libfz-common.a: $(call FZ_OBJ,$(LIB_SRCS) build/fuzz/gen/deviceplugin.pb-c.c)
 build/fuzz/libfz-initd.a: $(call FZ_OBJ,$(INITD_SRCS))
 build/fuzz/libfz-simfs.a: $(call FZ_OBJ,$(SIMFS_SRCS))

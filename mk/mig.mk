@@ -29,6 +29,9 @@ CFLAGS += -DGPU_INITD_STATIC
 else
 $(BUILD)/obj/initd/nvml.o $(BUILD)/obj/tests/unit/test_initd_nvml.o: $(NVML_H)
 $(BUILD)/obj/initd/nvml.o $(BUILD)/obj/tests/unit/test_initd_nvml.o: CFLAGS += $(NVML_INC)
+# the fuzz targets' coverage build of initd/ (mk/fuzz.mk) compiles nvml.c too
+build/fuzz/obj/initd/nvml.o: $(NVML_H)
+build/fuzz/obj/initd/nvml.o: FZ_EXTRA := $(NVML_INC)
 endif
 
 # make check runs the MIG flow once more with gpu-initd built with
