@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <pci/pci.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +15,8 @@
 #include "config.h"
 #include "discover.h"
 #include "log.h"
+#include "pciids.h"
+#include "resources.h"
 #include "rootfs.h"
 #include "vgpu_catalog.h"
 
@@ -144,37 +145,6 @@ static int read_numa(int rootfd, const char *bdf)
 	int n;
 	snprintf(p, sizeof(p), "sys/bus/pci/devices/%s/numa_node", bdf);
 	return rootfs_read_int(rootfd, p, &n) < 0 || n < 0 ? -1 : n;
-}
-
-/* pci.ids names, loaded once per process (parsing pci.ids costs more than
- * a whole rescan). */
-static struct pci_access *ids_pacc;
-static bool ids_tried;
-
-static void pciids_name(int rootfd, const char *rootdir, uint16_t vendor, uint16_t device, char *buf,
-			size_t size)
-{
-	buf[0] = '\0';
-	if (!ids_tried) {
-		char ids[PATH_MAX];
-		ids_tried = true;
-		if (!rootdir || rootfs_exists(rootfd, "usr/share/misc/pci.ids") <= 0)
-			return;
-		if (snprintf(ids, sizeof(ids), "%s/usr/share/misc/pci.ids", rootdir) >= (int)sizeof(ids))
-			return;
-		ids_pacc = pci_alloc();
-		if (!ids_pacc)
-			return;
-		pci_set_name_list_path(ids_pacc, ids, 0);
-	}
-	if (!ids_pacc)
-		return;
-	char nb[128];
-	const char *nm =
-	    pci_lookup_name(ids_pacc, nb, sizeof(nb),
-			    PCI_LOOKUP_DEVICE | PCI_LOOKUP_NO_NUMBERS | PCI_LOOKUP_NO_HWDB, vendor, device);
-	if (nm)
-		scopy(buf, size, nm);
 }
 
 /* Names of vendor-VFIO type IDs: the VFs' creatable lists first (what
@@ -325,14 +295,16 @@ static int scan_one_pci(int rootfd, const char *rootdir, const struct config *cf
 		d->numa = rootfs_read_int(devfd, "numa_node", &n) < 0 || n < 0 ? -1 : n;
 		scopy(d->parent, sizeof(d->parent), vf_vgpu && discover_valid_bdf(pf) ? pf : bdf);
 		read_locality(rootfd, d->parent, d->locality, sizeof(d->locality));
-		if (vfio)
-			pciids_name(rootfd, rootdir, d->vendor, d->device, d->pciids, sizeof(d->pciids));
 	}
 	if (vfio && !passthrough_wanted(cfg, d)) {
 		out->n--;
 		close(devfd);
 		return 0;
 	}
+	/* pci.ids only for a function nothing else names (never for a
+	 * node of known GPUs: the file is not even opened) */
+	if (vfio && !d->pciids[0] && resources_wants_pciids(cfg, d))
+		pciids_lookup(rootfd, rootdir, d->vendor, d->device, d->pciids, sizeof(d->pciids));
 	read_group_at(rootfd, devfd, ".", vfiofd, d);
 	read_vfio_dev(devfd, ".", d);
 	close(devfd);

@@ -137,6 +137,15 @@ enum name_source naming_resolve(const struct config *c, uint16_t vendor, uint16_
 	return NAME_NONE;
 }
 
+bool naming_wants_pciids(const struct config *c, uint16_t vendor, uint16_t device)
+{
+	char key[16];
+	snprintf(key, sizeof(key), "%04x:%04x", vendor, device);
+	if (c && config_resource_alias(c, key))
+		return false;
+	return vendor == 0x10de && !naming_builtin(vendor, device);
+}
+
 const char *naming_source_name(enum name_source s)
 {
 	switch (s) {

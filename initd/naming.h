@@ -25,4 +25,8 @@ bool naming_valid_resource(const char *s);
  * Returns the source, NAME_NONE when there is no name. */
 enum name_source naming_resolve(const struct config *c, uint16_t vendor, uint16_t device,
 				const char *pciids_name, char *buf, size_t size);
+/* Whether naming_resolve would reach pci.ids for this device: an NVIDIA
+ * device with no config alias and no built-in name.  Callers look the
+ * name up only then (loading pci.ids costs more than a whole start). */
+bool naming_wants_pciids(const struct config *c, uint16_t vendor, uint16_t device);
 const char *naming_source_name(enum name_source s);

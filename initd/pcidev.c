@@ -102,7 +102,7 @@ static int cmp_dev(const void *a, const void *b)
 	return pci_addr_cmp(&((const struct pcidev *)a)->addr, &((const struct pcidev *)b)->addr);
 }
 
-static int collect(struct pci_access *pacc, int rootfd, bool have_ids, struct pcidevs *outp)
+static int collect(struct pci_access *pacc, int rootfd, struct pcidevs *outp)
 {
 	struct pcidevs out = *outp;
 	size_t cap = 0;
@@ -128,15 +128,6 @@ static int collect(struct pci_access *pacc, int rootfd, bool have_ids, struct pc
 		d->device = p->device_id;
 		d->class = (uint32_t)p->device_class << 8 | pci_read_byte(p, PCI_CLASS_PROG);
 		d->header_type = pci_read_byte(p, PCI_HEADER_TYPE) & 0x7f;
-		if (have_ids) {
-			char nb[128];
-			const char *nm =
-			    pci_lookup_name(pacc, nb, sizeof(nb),
-					    PCI_LOOKUP_DEVICE | PCI_LOOKUP_NO_NUMBERS | PCI_LOOKUP_NO_HWDB,
-					    d->vendor, d->device);
-			if (nm)
-				snprintf(d->pciids, sizeof(d->pciids), "%s", nm);
-		}
 		fill_from_root(rootfd, d);
 	}
 	*outp = out;
@@ -145,7 +136,7 @@ static int collect(struct pci_access *pacc, int rootfd, bool have_ids, struct pc
 
 int pcidev_scan(int rootfd, const char *rootdir, struct pcidevs *ret)
 {
-	char sysfs[PATH_MAX], ids[PATH_MAX];
+	char sysfs[PATH_MAX];
 	struct pci_access *pacc;
 	struct pcidevs out = {0};
 	int r;
@@ -155,8 +146,6 @@ int pcidev_scan(int rootfd, const char *rootdir, struct pcidevs *ret)
 		return r < 0 ? r : -ENOENT;
 	if (snprintf(sysfs, sizeof(sysfs), "%s/sys/bus/pci", rootdir) >= (int)sizeof(sysfs))
 		return -ENAMETOOLONG;
-	bool have_ids = rootfs_exists(rootfd, "usr/share/misc/pci.ids") > 0;
-	snprintf(ids, sizeof(ids), "%s/usr/share/misc/pci.ids", rootdir);
 
 	pacc = pci_alloc();
 	if (!pacc)
@@ -172,10 +161,9 @@ int pcidev_scan(int rootfd, const char *rootdir, struct pcidevs *ret)
 		return -EIO;
 	}
 	pci_set_param(pacc, "sysfs.path", sysfs);
-	pci_set_name_list_path(pacc, ids, 0);
 	pci_init(pacc);
 	pci_scan_bus(pacc);
-	r = collect(pacc, rootfd, have_ids, &out);
+	r = collect(pacc, rootfd, &out);
 	if (r < 0)
 		goto fail;
 	pci_cleanup(pacc);

@@ -55,6 +55,13 @@ int resources_name(const struct config *cfg, struct sdev *d)
 		   : 0;
 }
 
+bool resources_wants_pciids(const struct config *cfg, const struct sdev *d)
+{
+	if (d->kind != SDEV_PASSTHROUGH || (cfg && config_resource_alias(cfg, "*")))
+		return false;
+	return naming_wants_pciids(cfg, d->vendor, d->device);
+}
+
 const char *resource_env_prefix(enum sdev_kind k)
 {
 	return k == SDEV_MDEV ? "MDEV_PCI_RESOURCE" : "PCI_RESOURCE";

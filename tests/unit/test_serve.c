@@ -66,6 +66,12 @@ static void names(void **state)
 	snprintf(m.vgpu_type, sizeof(m.vgpu_type), "NVIDIA A100-4C");
 	assert_int_equal(resources_name(&c, &m), 0);
 	assert_string_equal(m.resource, "nvidia.com/gpu");
+	/* pci.ids is wanted only by an NVIDIA function nothing else names */
+	assert_false(resources_wants_pciids(NULL, &d));
+	d.device = 0x1b38;
+	assert_true(resources_wants_pciids(NULL, &d));
+	assert_false(resources_wants_pciids(&c, &d)); /* "*" names it */
+	assert_false(resources_wants_pciids(NULL, &m));
 	/* a non-NVIDIA function gets no default name */
 	d.vendor = 0x1234;
 	d.device = 0x11e8;
