@@ -15,6 +15,7 @@
 #include "config.h"
 #include "discover.h"
 #include "log.h"
+#include "naming.h"
 #include "pciids.h"
 #include "resources.h"
 #include "rootfs.h"
@@ -27,13 +28,25 @@ static void scopy(char *dst, size_t size, const char *src)
 	dst[n] = '\0';
 }
 
+static int lower_hex(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* What pci_addr_format prints ("%04x:%02x:%02x.%x", device <= 0x1f,
+ * function <= 7), checked in place: it runs on every directory entry of
+ * every scan, and a parse + snprintf + compare cost ten times more. */
 bool discover_valid_bdf(const char *s)
 {
-	struct pci_addr a;
-	char canon[PCI_ADDR_STRLEN];
-	if (!s || strlen(s) != PCI_ADDR_STRLEN - 1 || pci_addr_parse(s, &a) < 0)
+	static const char shape[] = "xxxx:xx:xx.f";
+	if (!s)
 		return false;
-	return strcmp(pci_addr_format(&a, canon), s) == 0;
+	for (size_t i = 0; i < sizeof(shape) - 1; i++)
+		if (shape[i] == 'x'   ? lower_hex(s[i]) < 0
+		    : shape[i] == 'f' ? s[i] < '0' || s[i] > '7'
+				      : s[i] != shape[i])
+			return false;
+	return s[sizeof(shape) - 1] == '\0' && lower_hex(s[8]) * 16 + lower_hex(s[9]) <= 0x1f;
 }
 
 bool discover_valid_uuid(const char *s)
@@ -57,11 +70,20 @@ static int link_int(int rootfd, const char *path)
 	return *end == '\0' && g >= 0 && g < INT_MAX ? (int)g : -1;
 }
 
+/* devdir/name, or name alone for devdir "." (one readlinkat on the
+ * directory's fd, where "./name" would open "." again first) */
+static const char *at_dir(char *p, size_t size, const char *devdir, const char *name)
+{
+	if (strcmp(devdir, ".") == 0)
+		return name;
+	snprintf(p, size, "%s/%s", devdir, name);
+	return p;
+}
+
 static void read_driver(int rootfd, const char *devdir, char *buf, size_t size)
 {
 	char p[PATH_MAX];
-	snprintf(p, sizeof(p), "%s/driver", devdir);
-	if (rootfs_link_basename(rootfd, p, buf, size) < 0)
+	if (rootfs_link_basename(rootfd, at_dir(p, sizeof(p), devdir, "driver"), buf, size) < 0)
 		buf[0] = '\0';
 }
 
@@ -70,8 +92,7 @@ static void read_driver(int rootfd, const char *devdir, char *buf, size_t size)
 static void read_group_at(int rootfd, int dirfd, const char *devdir, int vfiofd, struct sdev *d)
 {
 	char p[PATH_MAX];
-	snprintf(p, sizeof(p), "%s/iommu_group", devdir);
-	d->group = link_int(dirfd, p);
+	d->group = link_int(dirfd, at_dir(p, sizeof(p), devdir, "iommu_group"));
 	d->group_node = false;
 	if (d->group >= 0) {
 		if (vfiofd >= 0) {
@@ -94,8 +115,7 @@ static void read_vfio_dev(int rootfd, const char *devdir, struct sdev *d)
 {
 	char p[PATH_MAX];
 	d->vfio_dev[0] = '\0';
-	snprintf(p, sizeof(p), "%s/vfio-dev", devdir);
-	DIR *dir = rootfs_opendir(rootfd, p);
+	DIR *dir = rootfs_opendir(rootfd, at_dir(p, sizeof(p), devdir, "vfio-dev"));
 	if (!dir)
 		return;
 	struct dirent *e;
@@ -110,13 +130,16 @@ static void read_vfio_dev(int rootfd, const char *devdir, struct sdev *d)
 }
 
 /* The switch above a function: its sysfs path minus the function and the
- * port it hangs off ("../../devices/pci0000:97/0000:97:01.0/0000:98:00.0"). */
-static void read_locality(int rootfd, const char *bdf, char *buf, size_t size)
+ * port it hangs off ("../../devices/pci0000:97/0000:97:01.0/0000:98:00.0").
+ * devsfd: sys/bus/pci/devices when the caller has it open (a scan: one
+ * readlinkat per function), else -1. */
+static void read_locality(int rootfd, int devsfd, const char *bdf, char *buf, size_t size)
 {
 	char p[64], l[PATH_MAX];
 	snprintf(p, sizeof(p), "sys/bus/pci/devices/%s", bdf);
 	buf[0] = '\0';
-	if (rootfs_readlink(rootfd, p, l, sizeof(l)) < 0)
+	if ((devsfd >= 0 ? rootfs_readlink(devsfd, bdf, l, sizeof(l))
+			 : rootfs_readlink(rootfd, p, l, sizeof(l))) < 0)
 		return;
 	for (int k = 0; k < 2; k++) {
 		char *s = strrchr(l, '/');
@@ -195,11 +218,10 @@ static bool is_vfio_driver(const char *drv)
  * controller or the config names its vendor:device. */
 static bool passthrough_wanted(const struct config *cfg, const struct sdev *d)
 {
-	char key[16];
+	char key[NAMING_KEY_LEN];
 	if (d->vendor == 0x10de && ((d->class >> 8) == 0x0300 || (d->class >> 8) == 0x0302))
 		return true;
-	snprintf(key, sizeof(key), "%04x:%04x", d->vendor, d->device);
-	return cfg && config_resource_alias(cfg, key);
+	return cfg && config_resource_alias(cfg, naming_key(d->vendor, d->device, key));
 }
 
 static int read_hex_at(int devfd, const char *attr, uint32_t *ret)
@@ -231,7 +253,8 @@ static const struct sdev *prev_find(const struct sdevs *prev, const char *id)
  * that never change (ids, class, NUMA node, place in the tree) copied from
  * the previous scan when it knew the device. */
 static int scan_one_pci(int rootfd, const char *rootdir, const struct config *cfg, const struct sdevs *prev,
-			int vfiofd, const char *bdf, struct vgpu_names *names, struct sdevs *out, size_t *cap)
+			int devsfd, int vfiofd, const char *bdf, struct vgpu_names *names, struct sdevs *out,
+			size_t *cap)
 {
 	char devdir[300], drv[64];
 	uint64_t v64;
@@ -294,7 +317,7 @@ static int scan_one_pci(int rootfd, const char *rootdir, const struct config *cf
 		int n;
 		d->numa = rootfs_read_int(devfd, "numa_node", &n) < 0 || n < 0 ? -1 : n;
 		scopy(d->parent, sizeof(d->parent), vf_vgpu && discover_valid_bdf(pf) ? pf : bdf);
-		read_locality(rootfd, d->parent, d->locality, sizeof(d->locality));
+		read_locality(rootfd, devsfd, d->parent, d->locality, sizeof(d->locality));
 	}
 	if (vfio && !passthrough_wanted(cfg, d)) {
 		out->n--;
@@ -325,7 +348,8 @@ static int scan_pci(int rootfd, const char *rootdir, const struct config *cfg, c
 	int vfiofd = rootfs_openat(rootfd, "dev/vfio", O_PATH | O_DIRECTORY, 0);
 	while (r >= 0 && (e = readdir(dir)))
 		if (discover_valid_bdf(e->d_name))
-			r = scan_one_pci(rootfd, rootdir, cfg, prev, vfiofd, e->d_name, &names, out, cap);
+			r = scan_one_pci(rootfd, rootdir, cfg, prev, dirfd(dir), vfiofd, e->d_name, &names,
+					 out, cap);
 	closedir(dir);
 	if (vfiofd >= 0)
 		close(vfiofd);
@@ -362,15 +386,19 @@ int discover_rescan_pci(int rootfd, const char *rootdir, const struct config *cf
 	}
 	size_t first = out.n;
 	int vfiofd = rootfs_openat(rootfd, "dev/vfio", O_PATH | O_DIRECTORY, 0);
+	int devsfd = rootfs_openat(rootfd, "sys/bus/pci/devices", O_PATH | O_DIRECTORY, 0);
 	for (size_t k = 0; k < n && r >= 0; k++) {
 		bool dup = false;
 		for (size_t j = 0; j < k; j++)
 			dup |= strcmp(bdfs[j], bdfs[k]) == 0;
 		if (!dup && discover_valid_bdf(bdfs[k]))
-			r = scan_one_pci(rootfd, rootdir, cfg, prev, vfiofd, bdfs[k], &names, &out, &cap);
+			r = scan_one_pci(rootfd, rootdir, cfg, prev, devsfd, vfiofd, bdfs[k], &names, &out,
+					 &cap);
 	}
 	if (vfiofd >= 0)
 		close(vfiofd);
+	if (devsfd >= 0)
+		close(devsfd);
 	for (size_t i = first; r >= 0 && i < out.n; i++) {
 		struct sdev *d = &out.d[i];
 		if (d->kind != SDEV_VF_VGPU)
@@ -435,7 +463,7 @@ static int scan_mdev(int rootfd, struct sdevs *out, size_t *cap)
 		d->numa = read_numa(rootfd, d->parent);
 		read_group(rootfd, devdir, d);
 		read_vfio_dev(rootfd, devdir, d);
-		read_locality(rootfd, d->parent, d->locality, sizeof(d->locality));
+		read_locality(rootfd, -1, d->parent, d->locality, sizeof(d->locality));
 	}
 	closedir(dir);
 	return r;

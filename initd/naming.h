@@ -10,6 +10,10 @@ struct config;
 
 enum name_source { NAME_NONE, NAME_CONFIG, NAME_BUILTIN, NAME_PCIIDS };
 
+#define NAMING_KEY_LEN 10 /* "vvvv:dddd" and its NUL */
+/* The config's key of a device, "10de:2330" (lower-case hex; on every
+ * device of every scan, so not through snprintf). */
+char *naming_key(uint16_t vendor, uint16_t device, char buf[NAMING_KEY_LEN]);
 /* The built-in short name ("GH100_H100_SXM5_80GB") or NULL. */
 const char *naming_builtin(uint16_t vendor, uint16_t device);
 /* pci.ids device name -> sandbox-plugin form: trimmed, upper-cased, '/',

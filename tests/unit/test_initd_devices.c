@@ -49,6 +49,9 @@ static void naming_builtin_and_precedence(void **state)
 	assert_string_equal(naming_builtin(0x10de, 0x20f1), "GA100_A100_PCIE_40GB");
 	assert_null(naming_builtin(0x10de, 0x0001));
 	assert_null(naming_builtin(0x1234, 0x2330));
+	char key[NAMING_KEY_LEN];
+	assert_string_equal(naming_key(0x10de, 0x2330, key), "10de:2330");
+	assert_string_equal(naming_key(0x0000, 0xabcd, key), "0000:abcd");
 
 	config_init(&c);
 	/* built-in wins over (misspelled) pci.ids */
