@@ -224,10 +224,45 @@ static bool passthrough_wanted(const struct config *cfg, const struct sdev *d)
 	return cfg && config_resource_alias(cfg, naming_key(d->vendor, d->device, key));
 }
 
+/* A number attribute ("0x10de", "-1") of the device directory devfd in
+ * one read(): sysfs hands the whole attribute to the first read (linux
+ * fs/sysfs/file.c: sysfs_kf_seq_show has ->show() fill a page that the
+ * seq_file read copies out; the prealloc sysfs_kf_read returns
+ * min(count, len)), a short read of a regular file is its end, and none
+ * of these numbers comes near the buffer: one that fills it is refused
+ * rather than read further.  Saves the read that only finds EOF: four
+ * syscalls a function on every scan (rootfs_read reads to EOF). */
+static int read_num_at(int devfd, const char *attr, long long *ret)
+{
+	char buf[64], *end;
+	int fd = rootfs_openat(devfd, attr, O_RDONLY, 0);
+	if (fd < 0)
+		return fd;
+	ssize_t n;
+	do
+		n = read(fd, buf, sizeof(buf) - 1);
+	while (n < 0 && errno == EINTR);
+	int e = n < 0 ? -errno : 0;
+	close(fd);
+	if (e < 0)
+		return e;
+	if (n == 0 || n == (ssize_t)sizeof(buf) - 1)
+		return -EINVAL;
+	while (n > 0 && isspace((unsigned char)buf[n - 1]))
+		n--;
+	buf[n] = '\0';
+	errno = 0;
+	long long v = strtoll(buf, &end, 0);
+	if (errno || end == buf || *end)
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}
+
 static int read_hex_at(int devfd, const char *attr, uint32_t *ret)
 {
-	uint64_t v;
-	int r = rootfs_read_u64(devfd, attr, &v);
+	long long v;
+	int r = read_num_at(devfd, attr, &v);
 	if (r >= 0)
 		*ret = (uint32_t)v;
 	return r;
@@ -314,8 +349,8 @@ static int scan_one_pci(int rootfd, const char *rootdir, const struct config *cf
 		read_hex_at(devfd, "device", &v);
 		d->device = (uint16_t)v;
 		read_hex_at(devfd, "class", &d->class);
-		int n;
-		d->numa = rootfs_read_int(devfd, "numa_node", &n) < 0 || n < 0 ? -1 : n;
+		long long n;
+		d->numa = read_num_at(devfd, "numa_node", &n) < 0 || n < 0 || n > INT_MAX ? -1 : (int)n;
 		scopy(d->parent, sizeof(d->parent), vf_vgpu && discover_valid_bdf(pf) ? pf : bdf);
 		read_locality(rootfd, devsfd, d->parent, d->locality, sizeof(d->locality));
 	}
