@@ -2,12 +2,14 @@
 #include "pcidev.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <pci/pci.h>
 
@@ -58,43 +60,68 @@ int pcidev_read_driver(int rootfd, const char *bdf, char *buf, size_t size)
 	return r < 0 ? r : 0;
 }
 
-int pcidev_refresh(int rootfd, struct pcidev *d)
+/* The device's sysfs directory, looked up once: the attributes are then
+ * one component away (on simfs every path component is a FUSE round trip;
+ * on sysfs the walk goes through the devices/ symlink each time). */
+static int open_dev(int rootfd, const char *bdf)
 {
-	char p[96], v[64];
-	int r = pcidev_read_driver(rootfd, d->bdf, d->driver, sizeof(d->driver));
-	if (r < 0)
+	char p[96];
+	snprintf(p, sizeof(p), "sys/bus/pci/devices/%s", bdf);
+	return rootfs_openat(rootfd, p, O_PATH | O_DIRECTORY, 0);
+}
+
+static int refresh_at(int devfd, struct pcidev *d)
+{
+	char v[64];
+	int r = rootfs_link_basename(devfd, "driver", d->driver, sizeof(d->driver));
+	if (r == -ENOENT)
+		d->driver[0] = '\0';
+	else if (r < 0)
 		return r;
-	snprintf(p, sizeof(p), "sys/bus/pci/devices/%s/driver_override", d->bdf);
-	r = rootfs_read_attr(rootfd, p, v, sizeof(v));
+	r = rootfs_read_attr(devfd, "driver_override", v, sizeof(v));
 	if (r < 0 || strcmp(v, "(null)") == 0)
 		v[0] = '\0';
 	snprintf(d->override, sizeof(d->override), "%s", v);
-	snprintf(p, sizeof(p), "sys/bus/pci/devices/%s/sriov_numvfs", d->bdf);
-	if (rootfs_read_int(rootfd, p, &d->numvfs) < 0)
+	if (rootfs_read_int(devfd, "sriov_numvfs", &d->numvfs) < 0)
 		d->numvfs = -1;
 	return 0;
 }
 
+int pcidev_refresh(int rootfd, struct pcidev *d)
+{
+	int devfd = open_dev(rootfd, d->bdf);
+	if (devfd == -ENOENT) { /* gone: unbound, nothing to read */
+		d->driver[0] = d->override[0] = '\0';
+		d->numvfs = -1;
+		return 0;
+	}
+	if (devfd < 0)
+		return devfd;
+	int r = refresh_at(devfd, d);
+	close(devfd);
+	return r;
+}
+
 static void fill_from_root(int rootfd, struct pcidev *d)
 {
-	char p[96], v[64];
-	snprintf(p, sizeof(p), "sys/bus/pci/devices/%s/iommu_group", d->bdf);
-	d->group = -1;
-	if (rootfs_link_basename(rootfd, p, v, sizeof(v)) >= 0) {
+	char v[64];
+	d->group = d->numa = d->numvfs = -1;
+	int devfd = open_dev(rootfd, d->bdf);
+	if (devfd < 0)
+		return;
+	if (rootfs_link_basename(devfd, "iommu_group", v, sizeof(v)) >= 0) {
 		char *end;
 		long g = strtol(v, &end, 10);
 		if (*end == '\0' && g >= 0)
 			d->group = (int)g;
 	}
-	snprintf(p, sizeof(p), "sys/bus/pci/devices/%s/numa_node", d->bdf);
-	if (rootfs_read_int(rootfd, p, &d->numa) < 0)
+	if (rootfs_read_int(devfd, "numa_node", &d->numa) < 0)
 		d->numa = -1;
-	snprintf(p, sizeof(p), "sys/bus/pci/devices/%s/physfn", d->bdf);
-	d->is_vf = rootfs_link_basename(rootfd, p, v, sizeof(v)) >= 0 && pci_addr_parse(v, &d->pf) == 0;
-	snprintf(p, sizeof(p), "sys/bus/pci/devices/%s/modalias", d->bdf);
-	if (rootfs_read_attr(rootfd, p, d->modalias, sizeof(d->modalias)) < 0)
+	d->is_vf = rootfs_link_basename(devfd, "physfn", v, sizeof(v)) >= 0 && pci_addr_parse(v, &d->pf) == 0;
+	if (rootfs_read_attr(devfd, "modalias", d->modalias, sizeof(d->modalias)) < 0)
 		d->modalias[0] = '\0';
-	pcidev_refresh(rootfd, d);
+	refresh_at(devfd, d);
+	close(devfd);
 }
 
 static int cmp_dev(const void *a, const void *b)
