@@ -15,6 +15,8 @@ mkdir -p $SIMROOT/usr/share/misc
 printf "10de  NVIDIA Corporation\n\t1b38  GP102GL [Tesla P40]\n\t22a3  GH100 [H100 NVSwitch]\n\t2330  GH100[H100 SXM5 80GB]\n" >$SIMROOT/usr/share/misc/pci.ids
 T=$SIMROOT/trace; mkdir -p $T
 # st NAME CMD...: CMD under strace, every open of every thread and child
+# (LeakSanitizer cannot run under ptrace: off in this test, ASan build)
+export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
 st() { local n=$1; shift; strace -f -qq -e trace=open,openat,openat2 -o $T/$n "$@"; }
 # sgi NAME ARGS...: gi (gpu-initd under the module trap) under strace
 sgi() { local n=$1; shift; st $n "$KMOD_TRAP" --control "$SIMFS/.simfs/control" -- "$GPU_INITD" --root "$SIMROOT" "$@"; }
@@ -33,17 +35,17 @@ expect_drv 0000:2a:00.0 vfio-pci
 K="build/kubelet-stub --root $SIMROOT"
 $K serve 2>$SIMROOT/kstub.log & ks=$!
 wait_for $SIMROOT/var/lib/kubelet/device-plugins/kubelet.sock
-strace -f -qq -e trace=open,openat,openat2 -o $T/serve build/gpu-initd --root $SIMROOT serve 2>$SIMROOT/serve.log & gs=$!
+strace -f -qq -e trace=open,openat,openat2 -o $T/serve "$GPU_INITD" --root $SIMROOT serve 2>$SIMROOT/serve.log & gs=$!
 for i in $(seq 1000); do
 	n=$($K status --json 2>/dev/null | /usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin)[\"status\"][\"allocatable\"].get(\"nvidia.com/GH100_H100_SXM5_80GB\", 0))" 2>/dev/null || echo 0)
 	[ "$n" = 4 ] && break
 	sleep 0.01
 done
 [ "$n" = 4 ] || fail "serve: allocatable $n, expected 4: $(cat $SIMROOT/serve.log)"
-st status build/gpu-initd --root $SIMROOT status --json >$SIMROOT/status.json
+st status "$GPU_INITD" --root $SIMROOT status --json >$SIMROOT/status.json
 grep -q "\"resource\":\"nvidia.com/GH100_H100_SXM5_80GB\"" $SIMROOT/status.json || fail "status: $(cat $SIMROOT/status.json)"
 never status
-st kubevirt build/gpu-initd --root $SIMROOT kubevirt-config >$SIMROOT/kv.yaml
+st kubevirt "$GPU_INITD" --root $SIMROOT kubevirt-config >$SIMROOT/kv.yaml
 grep -q "GH100_H100_SXM5_80GB" $SIMROOT/kv.yaml || fail "kubevirt-config: $(cat $SIMROOT/kv.yaml)"
 never kubevirt
 # $gs is strace: end the serve it runs (strace then exits with it)
@@ -61,9 +63,9 @@ grep -q "pci\.ids" $T/nvswitch || fail "the NVSwitch check named it from pci.ids
 tree=$SIMROOT/p40
 /usr/bin/python3 bench/plugin/gen-tree.py 2 $tree 1b38
 mkdir -p $tree/usr/share/misc && cp $SIMROOT/usr/share/misc/pci.ids $tree/usr/share/misc/
-build/gpu-initd --root $tree serve 2>$SIMROOT/p40.log & gs=$!
+"$GPU_INITD" --root $tree serve 2>$SIMROOT/p40.log & gs=$!
 wait_for $tree/var/lib/kubelet/device-plugins/gpu-initd-nvidia.com_GP102GL_TESLA_P40.sock
-build/gpu-initd --root $tree status --json >$SIMROOT/p40.json
+"$GPU_INITD" --root $tree status --json >$SIMROOT/p40.json
 grep -q "\"resource\":\"nvidia.com/GP102GL_TESLA_P40\"" $SIMROOT/p40.json || fail "P40 status: $(cat $SIMROOT/p40.json)"
 kill $gs; wait $gs 2>/dev/null || true
 '
