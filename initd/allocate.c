@@ -45,6 +45,20 @@ static bool same_group(const struct sdev *a, const struct sdev *b)
 	       a->group == b->group;
 }
 
+int allocate_bounds(const struct ptable *t, size_t containers, size_t total_ids, char *msg, size_t msize)
+{
+	if (containers == 0)
+		return snprintf(msg, msize, "no container requests"), -EINVAL;
+	if (containers > t->n)
+		return snprintf(msg, msize, "%zu container requests in one call, %s has %zu devices (kubelet sends one)",
+				containers, t->resource, t->n),
+		       -EINVAL;
+	if (total_ids > t->n)
+		return snprintf(msg, msize, "%zu device IDs requested, %s has %zu", total_ids, t->resource, t->n),
+		       -EINVAL;
+	return 0;
+}
+
 int allocate_validate(const struct ptable *t, const char *const *ids, size_t n, char *msg, size_t msize)
 {
 	char q[80];

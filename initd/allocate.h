@@ -23,6 +23,12 @@ struct ptable {
 };
 
 const struct pdev *ptable_find(const struct ptable *t, const char *id);
+/* Bounds an Allocate (or GetPreferredAllocation) before any other work:
+ * kubelet sends one container per call (pkg/kubelet/cm/devicemanager/
+ * endpoint.go, allocate()), and a container's IDs are distinct devices of
+ * the resource, so neither the container count nor the total of IDs can
+ * exceed the resource's device count.  0, or -EINVAL with msg. */
+int allocate_bounds(const struct ptable *t, size_t containers, size_t total_ids, char *msg, size_t msize);
 /* Checks one container's IDs: each known to this resource, healthy, given
  * once, and every healthy IOMMU-group sibling requested too.  0, or
  * -EINVAL with msg naming the (sanitised) ID and the reason. */

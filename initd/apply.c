@@ -56,6 +56,17 @@ static int load_modules(struct report *r, struct apply_stats *st)
 	return 0;
 }
 
+/* Gives back the unbind locks of the group's members in [from, to) that
+ * are still on nvidia: while held, nothing can open those GPUs.  (Lock
+ * writes are under proc, not counted as sysfs writes, as taking them.) */
+static void release_locks(int rootfd, struct report *r, const struct dev_report *lead, size_t from, size_t to)
+{
+	int w = 0;
+	for (size_t m = from; m < to; m++)
+		if (same_group(lead, &r->dr[m]))
+			nvidia_release_unbind_lock(rootfd, r->devs.dev[r->dr[m].idx].bdf, &w);
+}
+
 /* Binds one safe, unused group: every non-bridge member, in address
  * order.  The first failure stops the group and is recorded. */
 static void bind_group(int rootfd, struct report *r, size_t first, int timeout_ms, struct apply_stats *st)
@@ -69,6 +80,8 @@ static void bind_group(int rootfd, struct report *r, size_t first, int timeout_m
 			continue;
 		int w = 0, e = nvidia_take_unbind_lock(rootfd, p->bdf, &w);
 		if (e < 0) {
+			/* the GPUs of the group locked before this one are given back */
+			release_locks(rootfd, r, lead, first, k);
 			for (size_t m = first; m < r->ndr; m++)
 				if (same_group(lead, &r->dr[m])) {
 					if (e == -EBUSY)
@@ -102,7 +115,9 @@ static void bind_group(int rootfd, struct report *r, size_t first, int timeout_m
 		pcidev_refresh(rootfd, p);
 		if (e < 0) {
 			mark(d, DEV_FAILED, res.step, e);
-			/* the rest of the group stays as it is */
+			/* the rest of the group stays as it is, and usable: a GPU
+			 * still on nvidia gets its unbind lock back */
+			release_locks(rootfd, r, lead, k, r->ndr);
 			for (size_t m = k + 1; m < r->ndr; m++)
 				if (same_group(lead, &r->dr[m]))
 					mark(&r->dr[m], DEV_FAILED, STEP_NONE, -ECANCELED);
@@ -150,6 +165,17 @@ static void apply_passthrough(int rootfd, struct report *r, int timeout_ms, stru
 	}
 }
 
+/* A run killed between taking the unbind lock and the unbind left it
+ * held, and nothing can open the GPU; containers need it: give it back. */
+static void give_back_stale_lock(int rootfd, const char *bdf)
+{
+	int w = 0;
+	if (nvidia_unbind_lock_held(rootfd, bdf) != 1)
+		return;
+	log_info("%s: nvidia unbind lock left held (an interrupted run): giving it back", bdf);
+	nvidia_release_unbind_lock(rootfd, bdf, &w);
+}
+
 static void apply_container(int rootfd, struct report *r, int timeout_ms, struct apply_stats *st)
 {
 	for (size_t k = 0; k < r->ndr; k++) {
@@ -161,6 +187,8 @@ static void apply_container(int rootfd, struct report *r, int timeout_ms, struct
 		}
 		if (!dev_needs_action(r, d)) {
 			mark(d, DEV_UNCHANGED, STEP_NONE, 0);
+			if (strcmp(p->driver, "nvidia") == 0)
+				give_back_stale_lock(rootfd, p->bdf);
 			continue;
 		}
 		struct vfio_result res = {0};
@@ -172,6 +200,8 @@ static void apply_container(int rootfd, struct report *r, int timeout_ms, struct
 			mark(d, DEV_FAILED, res.step, e);
 		else
 			mark(d, res.writes ? DEV_DONE : DEV_UNCHANGED, STEP_NONE, 0);
+		if (e == 0 && strcmp(drv, "nvidia") == 0)
+			give_back_stale_lock(rootfd, p->bdf);
 	}
 }
 

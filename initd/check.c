@@ -8,6 +8,7 @@
 #include "jsonw.h"
 #include "log.h"
 #include "modules.h"
+#include "nvidia_build.h"
 #include "pciids.h"
 #include "select.h"
 #include "sriov.h"
@@ -28,6 +29,7 @@ static const char *const reason_codes[R__MAX] = {
     [R_GROUP_TOO_BIG] = "group-too-big",
     [R_VGPU_PLAN] = "vgpu-plan",
     [R_SRIOV] = "sriov-vfs",
+    [R_NVIDIA_BUILD] = "nvidia-driver-build",
 };
 
 const char *reason_code(enum reason r)
@@ -116,6 +118,27 @@ static int cmp_dr(const void *a, const void *b)
 	return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
+/* vm-vgpu against the nvidia build the node shows: a plain build has no
+ * vGPU manager; the vGPU-KVM build probes no VF without an IOMMU. */
+static void check_nvidia_build(int rootfd, struct report *r)
+{
+	char why[128];
+	enum nv_build b = nv_build_detect(rootfd, why, sizeof(why));
+	bool vfs = false;
+	const struct vgpu_node *n = r->vgpu;
+	for (size_t g = 0; n && g < n->ngpus; g++) {
+		bool planned = n->plan.n == 0;
+		for (size_t k = 0; k < n->plan.n; k++)
+			planned |= n->plan.a[k].gpu == g;
+		enum vgpu_path p = n->gpus[g].path;
+		vfs |= planned && (p == VGPU_PATH_MDEV_VF || p == VGPU_PATH_VENDOR_VFIO || p == VGPU_PATH_SRIOV_OFF);
+	}
+	r->nv_build = (int)b;
+	r->reasons &= ~BIT(R_NVIDIA_BUILD);
+	if (nv_build_assess(b, why, vfs, r->cause == IOMMU_OK, r->build_err, sizeof(r->build_err)) < 0)
+		r->reasons |= BIT(R_NVIDIA_BUILD);
+}
+
 int check_vgpu(int rootfd, const struct config *c, struct report *r)
 {
 	vgpu_node_free(r->vgpu);
@@ -125,6 +148,7 @@ int check_vgpu(int rootfd, const struct config *c, struct report *r)
 	int e = vgpu_check(rootfd, c, &r->devs, &r->vgpu, r->vgpu_err, sizeof(r->vgpu_err));
 	if (e == -EINVAL)
 		r->reasons |= BIT(R_VGPU_PLAN);
+	check_nvidia_build(rootfd, r);
 	return e;
 }
 
@@ -301,6 +325,9 @@ static void node_reason_text(const struct report *r, enum reason x, char *buf, s
 	case R_SRIOV:
 		snprintf(buf, size, "%s", r->sriov_err);
 		break;
+	case R_NVIDIA_BUILD:
+		snprintf(buf, size, "%s", r->build_err);
+		break;
 	default:
 		snprintf(buf, size, "%s", reason_code(x));
 	}
@@ -359,6 +386,11 @@ void check_print_table(const struct report *r, FILE *f)
 	else
 		fprintf(f, "iommu    OFF: %s\n         fix: %s\n", iommu_cause_code(r->cause), r->fix);
 	fprintf(f, "acpi     %s\n", i->acpi_dmar ? "DMAR" : i->acpi_ivrs ? "IVRS" : "no DMAR/IVRS table");
+	if (i->virt.vm)
+		fprintf(f, "node     virtual machine%s%s%s (%s%s%s%s)\n", i->virt.name[0] ? " (" : "", i->virt.name,
+			i->virt.name[0] ? ")" : "", i->virt.cpu_flag ? "CPU hypervisor flag" : "",
+			i->virt.cpu_flag && i->virt.dmi_key[0] ? ", " : "", i->virt.dmi_key[0] ? "DMI " : "",
+			i->virt.dmi_key);
 	fprintf(f, "cmdline  %s\n", i->cmdline.flags[0] ? i->cmdline.flags : "(no IOMMU flags)");
 	if (i->cmdline.amd_iommu_on_given)
 		fprintf(f, "         note: amd_iommu=on is not a valid option (AMD-Vi is on by default)\n");
@@ -452,6 +484,8 @@ void check_print_json(const struct report *r, FILE *f)
 	json_tri(&w, "interrupt_remapping", i->irq_remap);
 	jsonw_kstr(&w, "acpi_table", i->acpi_dmar ? "DMAR" : i->acpi_ivrs ? "IVRS" : NULL);
 	jsonw_kstr(&w, "cmdline_flags", i->cmdline.flags);
+	jsonw_kbool(&w, "virtual_machine", i->virt.vm);
+	jsonw_kstr(&w, "hypervisor", i->virt.name[0] ? i->virt.name : NULL);
 	jsonw_kstr(&w, "cause", r->cause == IOMMU_OK ? NULL : iommu_cause_code(r->cause));
 	jsonw_kstr(&w, "fix", r->cause == IOMMU_OK ? NULL : r->fix);
 	jsonw_obj_close(&w);

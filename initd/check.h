@@ -27,6 +27,7 @@ enum reason {
 	R_GROUP_TOO_BIG,
 	R_VGPU_PLAN, /* node: the vm-vgpu plan cannot work (vgpu_err says why) */
 	R_SRIOV,     /* node: a "sriov-vfs" entry cannot be honoured (sriov_err) */
+	R_NVIDIA_BUILD, /* node: vm-vgpu asks what this nvidia build cannot do (build_err) */
 	R__MAX,
 };
 const char *reason_code(enum reason r);
@@ -77,6 +78,8 @@ struct report {
 	char vgpu_err[256];
 	unsigned sriov_pending; /* VFs "sriov-vfs" still has to enable */
 	char sriov_err[256];
+	int nv_build;	     /* enum nv_build (nvidia_build.h), vm-vgpu only */
+	char build_err[256];
 };
 
 /* vm-vgpu: (re)reads every GPU's vGPU path and offers and plans, into r

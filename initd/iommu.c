@@ -39,6 +39,36 @@ const char *iommu_cause_code(enum iommu_cause c)
 	}
 }
 
+/* On a virtual machine the DMAR/IVRS table is the hypervisor's to give
+ * (a virtual IOMMU); the guest's firmware settings have nothing to enable.
+ * QEMU: its intel-iommu device (hw/i386/intel_iommu.c); libvirt's domain
+ * XML <iommu model='intel'> with <driver intremap='on' caching_mode='on'/>
+ * (formatdomain "IOMMU devices", since 3.4.0: intremap "requires split I/O
+ * APIC (<ioapic driver='qemu'/>)", caching_mode "useful for assigned
+ * devices"), QEMU's -machine kernel-irqchip=split.  VMware's setting name
+ * and the cloud advice are unverified. */
+static const char *iommu_vm_fix(const struct virt_info *v)
+{
+	if (!v->vm)
+		return NULL;
+	switch (v->kind) {
+	case VIRT_VMWARE:
+		return "this node is a VMware virtual machine: firmware settings do not apply; turn on the "
+		       "VM's virtual IOMMU (vSphere: CPU > \"Expose IOMMU to the guest OS\"), or use a "
+		       "bare-metal node";
+	case VIRT_CLOUD:
+		return "this node is a cloud virtual machine: firmware settings do not apply; the hypervisor "
+		       "gives it no virtual IOMMU: choose an instance type that offers one (or GPU "
+		       "passthrough with a vIOMMU), or a bare-metal instance";
+	default:
+		return "this node is a virtual machine: firmware settings do not apply; the hypervisor must "
+		       "give it a virtual IOMMU (QEMU: -machine q35,kernel-irqchip=split -device "
+		       "intel-iommu,intremap=on,caching-mode=on; libvirt: <ioapic driver='qemu'/> in "
+		       "<features> and <iommu model='intel'><driver intremap='on' caching_mode='on'/></iommu>), "
+		       "or use a bare-metal node";
+	}
+}
+
 enum iommu_cause iommu_diagnose(const struct iommu_info *i, const char **ret_fix)
 {
 	const struct kcmdline *k = &i->cmdline;
@@ -46,8 +76,10 @@ enum iommu_cause iommu_diagnose(const struct iommu_info *i, const char **ret_fix
 	if (i->nunits > 0 && i->ngroups > 0)
 		return IOMMU_OK;
 	if (!i->acpi_dmar && !i->acpi_ivrs) {
-		*ret_fix = "enable the IOMMU (Intel VT-d / AMD-Vi) in the firmware (BIOS) settings; "
-			   "the kernel sees no ACPI DMAR or IVRS table";
+		*ret_fix = iommu_vm_fix(&i->virt);
+		if (!*ret_fix)
+			*ret_fix = "enable the IOMMU (Intel VT-d / AMD-Vi) in the firmware (BIOS) settings; "
+				   "the kernel sees no ACPI DMAR or IVRS table";
 		return IOMMU_NO_ACPI_TABLE;
 	}
 	if (k->iommu_off || (i->acpi_dmar && k->intel_iommu == TRI_OFF) ||
@@ -130,6 +162,7 @@ int iommu_probe(int rootfd, const char *kver, struct iommu_info *ret)
 			i.irq_remap = (ecap & (1u << 3)) ? TRI_ON : TRI_OFF;
 		}
 	}
+	virt_probe(rootfd, &i.virt);
 	r = rootfs_read_file(rootfd, "proc/cmdline", &cmd, NULL);
 	if (r < 0)
 		return r;

@@ -4,6 +4,7 @@
 #include <stdbool.h>
 
 #include "cmdline.h"
+#include "virt.h"
 
 enum iommu_vendor { IOMMU_NONE, IOMMU_INTEL, IOMMU_AMD, IOMMU_OTHER };
 
@@ -17,18 +18,19 @@ struct iommu_info {
 	enum tristate irq_remap;	     /* Intel: ecap bit 3; unset when not visible */
 	enum tristate kconfig_intel_default; /* CONFIG_INTEL_IOMMU_DEFAULT_ON from boot/config-KVER */
 	struct kcmdline cmdline;
+	struct virt_info virt; /* the node itself a VM: its fix is the hypervisor's vIOMMU */
 };
 
 enum iommu_cause {
 	IOMMU_OK,
-	IOMMU_NO_ACPI_TABLE,  /* firmware exposes no DMAR/IVRS: BIOS setting */
+	IOMMU_NO_ACPI_TABLE,  /* firmware exposes no DMAR/IVRS: BIOS setting, or on a VM no vIOMMU */
 	IOMMU_CMDLINE_OFF,    /* intel_iommu=off, amd_iommu=off, iommu=off */
 	IOMMU_KERNEL_DEFAULT, /* built off by default and not asked for */
 	IOMMU_NO_GROUPS,      /* units but no groups: unknown */
 };
 
 /* Reads sys/class/iommu, sys/kernel/iommu_groups, ACPI tables, the
- * command line and boot/config-<kver>.  0 or -errno. */
+ * command line, boot/config-<kver>, proc/cpuinfo and DMI.  0 or -errno. */
 int iommu_probe(int rootfd, const char *kver, struct iommu_info *ret);
 /* Why the IOMMU is off (IOMMU_OK when it works); *ret_fix gets what to
  * change, a static string. */

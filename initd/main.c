@@ -39,7 +39,7 @@ struct args {
 	enum log_target log;
 	const char *command;
 	bool json, config_only, labels;
-	unsigned rescan_ms;
+	unsigned rescan_ms, max_conns, idle_ms;
 };
 
 static void usage(FILE *f)
@@ -49,6 +49,8 @@ static void usage(FILE *f)
 		   "  check [--json] [--config-only]  read-only diagnosis (exit 0 ok, 1 not)\n"
 		   "  apply                           converge the node to the configured mode\n"
 		   "  serve [--rescan MS]             device-plugin servers until SIGTERM/SIGINT\n"
+		   "        [--max-connections N]     (256) open connections, all resources\n"
+		   "        [--idle-timeout MS]       (30000) close connections completing no request\n"
 		   "  run [--rescan MS]               apply, then serve (the boot entry point)\n"
 		   "  status [--json|--labels]        what is bound and served now, per device\n"
 		   "  kubevirt-config                 the KubeVirt CR permittedHostDevices (YAML)\n"
@@ -69,6 +71,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "config-only", no_argument, NULL, 'o' },
 		{ "labels", no_argument, NULL, 'L' },
 		{ "rescan", required_argument, NULL, 'R' },
+		{ "max-connections", required_argument, NULL, 'C' },
+		{ "idle-timeout", required_argument, NULL, 'I' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{},
@@ -106,6 +110,21 @@ static int parse_args(int argc, char **argv, struct args *a)
 			if (*end || v < 10 || v > 3600000)
 				return log_error("--rescan: expected milliseconds (10..3600000), got '%s'", optarg), -EINVAL;
 			a->rescan_ms = (unsigned)v;
+			break;
+		}
+		case 'C': {
+			unsigned long v = strtoul(optarg, &end, 10);
+			if (*end || v < 1 || v > 65536)
+				return log_error("--max-connections: expected 1..65536, got '%s'", optarg), -EINVAL;
+			a->max_conns = (unsigned)v;
+			break;
+		}
+		case 'I': {
+			unsigned long v = strtoul(optarg, &end, 10);
+			if (*end || v < 10 || v > 86400000)
+				return log_error("--idle-timeout: expected milliseconds (10..86400000), got '%s'", optarg),
+				       -EINVAL;
+			a->idle_ms = (unsigned)v;
 			break;
 		}
 		case 'h': usage(stdout); exit(0);
@@ -216,6 +235,8 @@ static void log_outcome(const struct report *r, const struct apply_stats *st)
 				log_error("%s: %s", iommu_cause_code(r->cause), r->fix);
 			else if (x == R_VGPU_PLAN)
 				log_error("vgpu-plan: %s: nothing was changed", r->vgpu_err);
+			else if (x == R_NVIDIA_BUILD)
+				log_error("nvidia-driver-build: %s: nothing was changed", r->build_err);
 			else
 				log_error("%s: nothing was changed", reason_code((enum reason)x));
 		}
@@ -322,7 +343,7 @@ static int run_apply(const struct args *a, int rootfd, const struct config *c)
 		if (res == 0 && report_ok(&r))
 			res = vgpu_load_vfio(r.mods, r.vgpu, &st) < 0 ? 1 : 0;
 		if (res == 0)
-			res = report_ok(&r) ? vgpu_apply_run(rootfd, r.vgpu, &st) : 1;
+			res = report_ok(&r) ? vgpu_apply_run(rootfd, r.mods, r.vgpu, &st) : 1;
 	} else {
 		/* leaving vm-vgpu: the vGPUs we manage go first */
 		res = vgpu_undo(rootfd, &r.devs, &st);
@@ -364,7 +385,8 @@ static int run_serve(const struct args *a, int rootfd, const struct config *c)
 		log_info("mode container: nothing to advertise (NVIDIA's container device plugin does that)");
 		return 0;
 	}
-	struct serve_opts o = { .rootdir = a->root, .rootfd = rootfd, .cfg = c, .rescan_ms = a->rescan_ms };
+	struct serve_opts o = { .rootdir = a->root, .rootfd = rootfd, .cfg = c, .rescan_ms = a->rescan_ms,
+				.max_conns = a->max_conns, .idle_ms = a->idle_ms };
 	int r = serve_run(&o);
 	return r < 0 ? EXIT_INTERNAL : 0;
 }

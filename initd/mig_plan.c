@@ -15,18 +15,13 @@ const struct mig_profile *mig_profile_get(const struct mig_state *s, unsigned id
 	return NULL;
 }
 
-static bool is_me(unsigned id)
-{
-	return id == MIG_PROFILE_1_SLICE_REV1 || id == MIG_PROFILE_2_SLICE_REV1;
-}
-
 int mig_profile_for(const struct mig_state *s, unsigned slices, unsigned fb_gb, bool me)
 {
 	int best = -ENOENT;
 	unsigned long long want = (unsigned long long)fb_gb * 1024, bd = 0;
 	for (size_t i = 0; i < s->nprof; i++) {
 		const struct mig_profile *p = &s->prof[i];
-		if (p->slices != slices || is_me(p->id) != me)
+		if (p->slices != slices || p->me != me)
 			continue;
 		unsigned long long d = p->mem_mb > want ? p->mem_mb - want : want - p->mem_mb;
 		if (best < 0 || d < bd) {

@@ -12,12 +12,15 @@
 #define MIG_MAX_PROFILES 16
 #define MIG_MAX_GI 8
 
-/* NVML_GPU_INSTANCE_PROFILE_* ids with a "+me" (media extensions) */
-#define MIG_PROFILE_1_SLICE_REV1 7
-#define MIG_PROFILE_2_SLICE_REV1 8
-
+/* A GPU instance profile.  NVML names it by INDEX (an
+ * NVML_GPU_INSTANCE_PROFILE_* constant, asked by
+ * nvmlDeviceGetGpuInstanceProfileInfo) and by profile ID (its answer,
+ * info.id), which every other NVML call takes; on real GPUs they differ
+ * (A100/H100: index 0 -> ID 19, 4 -> ID 0).  Plans here use the ID. */
 struct mig_profile {
-	unsigned id;	      /* NVML profile id */
+	unsigned index;	      /* NVML_GPU_INSTANCE_PROFILE_* it was read at */
+	unsigned id;	      /* profile ID (info.id) */
+	bool me;	      /* media extensions ("+me": a *_REV1 index) */
 	unsigned slices;      /* compute slices (sliceCount) */
 	unsigned max;	      /* instances per GPU (instanceCount) */
 	unsigned long long mem_mb;
@@ -26,7 +29,7 @@ struct mig_profile {
 };
 
 struct mig_gi {
-	unsigned id, profile, start, size;
+	unsigned id, profile, start, size; /* profile: profile ID (nvmlGpuInstanceInfo_t.profileId) */
 };
 
 /* What NVML says about one GPU. */
@@ -40,7 +43,7 @@ struct mig_state {
 
 struct mig_want {
 	const char *label; /* the vGPU type, for messages */
-	unsigned profile;  /* NVML profile id */
+	unsigned profile;  /* profile ID */
 	unsigned count;
 };
 
@@ -52,7 +55,7 @@ struct mig_change {
 };
 
 /* The profile of a MIG-backed type: `slices` compute slices, `me` media
- * extensions, the memory closest to fb_gb.  Its id, or -ENOENT. */
+ * extensions, the memory closest to fb_gb.  Its profile ID, or -ENOENT. */
 int mig_profile_for(const struct mig_state *s, unsigned slices, unsigned fb_gb, bool me);
 const struct mig_profile *mig_profile_get(const struct mig_state *s, unsigned id);
 

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* NVML, loaded at run time with dlopen("libnvidia-ml.so.1"), for MIG:
- * MIG mode, GPU instance profiles and placements, GPU instances.  Only the
- * NVML symbols and types used here are declared (from NVIDIA's documented
- * API); no NVIDIA header is needed.  The static gpu-initd has no NVML (a
+ * MIG mode, GPU instance profiles and placements, GPU instances.  nvml.c
+ * is compiled against NVIDIA's nvml.h (nvml_nvidia.h; Debian's
+ * libnvidia-ml-dev, fetched at build time by scripts/nvidia-pkgs.sh).
+ * Profiles come from NVML by index (NVML_GPU_INSTANCE_PROFILE_*); every
+ * other call here, and struct mig_profile.id / mig_gi.profile, use the
+ * profile ID NVML returns for it.  The static gpu-initd has no NVML (a
  * static glibc binary cannot dlopen reliably): there nvml_open() fails
  * with -ENOTSUP and MIG-backed types are unavailable; vm-vgpu runs in the
  * real root, where the dynamically linked gpu-initd is the one to use. */
@@ -18,6 +21,9 @@ struct nvml;
  * libnvidia-ml.so.1), -EIO (a symbol missing, or nvmlInit failed); why
  * says which. */
 int nvml_open(struct nvml **ret, char *why, size_t ws);
+/* The same with NVML's symbols from sym(ctx, name) instead of dlsym (unit
+ * tests: an NVML inside the test). */
+int nvml_open_with(void *(*sym)(void *ctx, const char *name), void *ctx, struct nvml **ret, char *why, size_t ws);
 void nvml_close(struct nvml *n);
 
 /* The GPU's MIG mode, profiles (with their placements) and GPU
@@ -28,7 +34,9 @@ int nvml_mig_read(struct nvml *n, const char *bdf, struct mig_state *ret);
 /* Sets MIG mode; *ret_pending is true when it waits for a GPU reset
  * (the GPU is in use).  -EBUSY: refused while in use (vGPUs, instances). */
 int nvml_mig_set_mode(struct nvml *n, const char *bdf, bool on, bool *ret_pending);
-/* Creates a GPU instance of `profile` at memory slice `start`. */
-int nvml_gi_create(struct nvml *n, const char *bdf, unsigned profile, unsigned start, unsigned *ret_id);
-/* Destroys GPU instance `id`; -EBUSY while it hosts a vGPU. */
+/* Creates a GPU instance of profile ID `profile_id` at memory slice
+ * `start`. */
+int nvml_gi_create(struct nvml *n, const char *bdf, unsigned profile_id, unsigned start, unsigned *ret_id);
+/* Destroys GPU instance `id` (nvmlDeviceGetGpuInstanceById); -EBUSY while
+ * it hosts a vGPU. */
 int nvml_gi_destroy(struct nvml *n, const char *bdf, unsigned id);

@@ -9,6 +9,7 @@
 #include "dpapi.h"
 #include "grpc_server.h"
 #include "log.h"
+#include "pbcheck.h"
 #include "plugin.h"
 #include "resources.h"
 #include "rootfs.h"
@@ -65,6 +66,13 @@ static void on_preferred(struct grpc_call *call, const ProtobufCMessage *req, vo
 	struct plugin *p = data;
 	const V1beta1__PreferredAllocationRequest *q = (const void *)req;
 	V1beta1__PreferredAllocationResponse *resp = NULL;
+	char msg[256];
+	if (q->n_container_requests &&
+	    allocate_bounds(&p->table, q->n_container_requests, 0, msg, sizeof(msg)) < 0) {
+		log_notice("%s: GetPreferredAllocation refused: %s", p->resource, msg);
+		grpc_call_finish(call, GRPC_STATUS_INVALID_ARGUMENT, msg);
+		return;
+	}
 	if (dpapi_preferred_response(&resp) < 0)
 		goto oom;
 	for (size_t i = 0; i < q->n_container_requests; i++) {
@@ -109,11 +117,30 @@ static void on_allocate(struct grpc_call *call, const ProtobufCMessage *req, voi
 	const struct sdev **devs = NULL;
 	char msg[512];
 	int status = GRPC_STATUS_INTERNAL;
+	bool reserve_out = false;
 
+	/* bounded before anything else: a request kubelet could not send
+	 * costs microseconds, not a sysfs walk per ID */
+	size_t total = 0;
+	for (size_t i = 0; i < q->n_container_requests && total <= p->table.n; i++)
+		total += q->container_requests[i]->n_devices_ids;
+	status = GRPC_STATUS_INVALID_ARGUMENT;
+	if (allocate_bounds(&p->table, q->n_container_requests, total, msg, sizeof(msg)) < 0)
+		goto fail;
+	status = GRPC_STATUS_INTERNAL;
 	snprintf(msg, sizeof(msg), "out of memory");
 	if (dpapi_allocate_response(&resp) < 0)
 		goto fail;
-	bool iommufd = rootfs_exists(p->ctx->rootfd, "dev/iommu") > 0;
+	/* descriptors for the re-check whatever the connections hold */
+	fdreserve_release(&p->ctx->reserve);
+	reserve_out = true;
+	int ri = rootfs_exists(p->ctx->rootfd, "dev/iommu");
+	if (ri < 0) {
+		snprintf(msg, sizeof(msg), "cannot check for /dev/iommu now (%s), try again", strerror(-ri));
+		status = GRPC_STATUS_UNAVAILABLE;
+		goto fail;
+	}
+	bool iommufd = ri > 0;
 	for (size_t i = 0; i < q->n_container_requests; i++) {
 		const V1beta1__ContainerAllocateRequest *c = q->container_requests[i];
 		const char *const *ids = (const char *const *)c->devices_ids;
@@ -132,6 +159,14 @@ static void on_allocate(struct grpc_call *call, const ProtobufCMessage *req, voi
 		for (size_t k = 0; k < c->n_devices_ids; k++) {
 			const struct pdev *pd = ptable_find(&p->table, ids[k]);
 			int r = discover_recheck(p->ctx->rootfd, &pd->d, iommufd, &now[k]);
+			if (r < 0 && r != -ENODEV) {
+				/* an error of ours (EMFILE, ENOMEM...) is no fact
+				 * about the device: its health stays */
+				snprintf(msg, sizeof(msg), "cannot re-check device \"%s\" of %s now (%s), try again",
+					 pd->d.id, p->resource, strerror(-r));
+				status = GRPC_STATUS_UNAVAILABLE;
+				goto fail;
+			}
 			if (r < 0 || !resource_dev_healthy(&pd->d, &now[k])) {
 				snprintf(msg, sizeof(msg),
 					 "device \"%s\" of %s is no longer %s (driver %s, IOMMU group %d)",
@@ -157,6 +192,7 @@ static void on_allocate(struct grpc_call *call, const ProtobufCMessage *req, voi
 	}
 	free(now);
 	free(devs);
+	fdreserve_take(&p->ctx->reserve);
 	log_info("%s: allocated %s", p->resource, p->last_allocation);
 	grpc_call_reply(call, &resp->base);
 	dpapi_free(resp);
@@ -165,17 +201,43 @@ static void on_allocate(struct grpc_call *call, const ProtobufCMessage *req, voi
 fail:
 	free(now);
 	free(devs);
+	if (reserve_out)
+		fdreserve_take(&p->ctx->reserve);
 	dpapi_free(resp);
 	log_notice("%s: Allocate refused: %s", p->resource, msg);
 	grpc_call_finish(call, status, msg);
 }
 
+/* The bounds again, on the wire bytes before protobuf-c allocates a struct
+ * per container (a 4 MiB request holds 250,000): refused in microseconds.
+ * Field numbers from proto/deviceplugin.proto: container_requests = 1 in
+ * both requests, devices_ids = 1 in ContainerAllocateRequest. */
+static int check_allocate(const uint8_t *msg, size_t len, void *data, char *why, size_t size)
+{
+	struct plugin *p = data;
+	size_t ids, n = pb_count_field(msg, len, 1, 1, &ids);
+	if (allocate_bounds(&p->table, n, ids, why, size) == 0)
+		return 0;
+	log_notice("%s: Allocate refused: %s", p->resource, why);
+	return GRPC_STATUS_INVALID_ARGUMENT;
+}
+
+static int check_preferred(const uint8_t *msg, size_t len, void *data, char *why, size_t size)
+{
+	struct plugin *p = data;
+	size_t n = pb_count_field(msg, len, 1, 0, NULL);
+	if (n == 0 || allocate_bounds(&p->table, n, 0, why, size) == 0)
+		return 0;
+	log_notice("%s: GetPreferredAllocation refused: %s", p->resource, why);
+	return GRPC_STATUS_INVALID_ARGUMENT;
+}
+
 static const struct grpc_method methods[] = {
-    {DPAPI_GET_OPTIONS, &v1beta1__empty__descriptor, on_options},
-    {DPAPI_LIST_AND_WATCH, &v1beta1__empty__descriptor, on_list_and_watch},
-    {DPAPI_GET_PREFERRED, &v1beta1__preferred_allocation_request__descriptor, on_preferred},
-    {DPAPI_ALLOCATE, &v1beta1__allocate_request__descriptor, on_allocate},
-    {DPAPI_PRE_START, &v1beta1__pre_start_container_request__descriptor, on_pre_start},
+    {DPAPI_GET_OPTIONS, &v1beta1__empty__descriptor, on_options, NULL},
+    {DPAPI_LIST_AND_WATCH, &v1beta1__empty__descriptor, on_list_and_watch, NULL},
+    {DPAPI_GET_PREFERRED, &v1beta1__preferred_allocation_request__descriptor, on_preferred, check_preferred},
+    {DPAPI_ALLOCATE, &v1beta1__allocate_request__descriptor, on_allocate, check_allocate},
+    {DPAPI_PRE_START, &v1beta1__pre_start_container_request__descriptor, on_pre_start, NULL},
 };
 
 int plugin_new(struct serve_ctx *ctx, const char *resource, struct plugin **ret)

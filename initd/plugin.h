@@ -10,6 +10,7 @@
 
 #include "allocate.h"
 #include "evloop.h"
+#include "fdreserve.h"
 #include "jsonw.h"
 
 /* What every plugin shares with serve. */
@@ -21,6 +22,9 @@ struct serve_ctx {
 	void (*changed)(struct serve_ctx *ctx); /* state worth a status update */
 	/* reads pending plugin-dir events (so kubelet_gen is current) */
 	void (*sync_kubelet)(struct serve_ctx *ctx);
+	/* released around sysfs work (re-checks, rescans): descriptors for it
+	 * even when connections hold all the others */
+	struct fdreserve reserve;
 };
 
 struct plugin {

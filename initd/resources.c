@@ -98,6 +98,13 @@ int resource_socket_name(const char *resource, char *buf, size_t size)
 	return n;
 }
 
+/* Healthy: still there, on the same driver, in the same IOMMU group whose
+ * node exists; a vendor-VFIO VF also still hosts the same vGPU type.  The
+ * group node alone proves nothing for such a VF: NVIDIA's nvidia-vgpu-vfio
+ * registers every VF with VFIO when it binds (nv_vfio_pci_core_init()), so
+ * the node exists with no vGPU, and a VM cannot open the device then
+ * (nv_vfio_pci_open_device(): ENODEV "current_vgpu_type of VF not
+ * configured"). */
 bool resource_dev_healthy(const struct sdev *seen, const struct sdev *now)
 {
 	if (!now || now->kind != seen->kind || strcmp(now->driver, seen->driver) != 0 ||

@@ -111,6 +111,9 @@ static void rescan_some(struct serve *s, const char *const *bdfs, size_t n)
 {
 	struct sdevs all;
 	int r;
+	/* the scan gets descriptors whatever the connections hold: a device it
+	 * could not read would turn Unhealthy for an error of ours */
+	fdreserve_release(&s->ctx.reserve);
 	if (bdfs) {
 		r = discover_rescan_pci(s->ctx.rootfd, s->o->rootdir, s->o->cfg, &s->last, bdfs, n, &all);
 		if (r >= 0)
@@ -118,6 +121,7 @@ static void rescan_some(struct serve *s, const char *const *bdfs, size_t n)
 	} else {
 		r = serve_discover(s->ctx.rootfd, s->o->rootdir, s->o->cfg, &s->last, &all);
 	}
+	fdreserve_take(&s->ctx.reserve);
 	s->rescans++;
 	if (r < 0) {
 		log_warning_errno(r, "rescan failed: %m");
@@ -352,6 +356,8 @@ int serve_run(const struct serve_opts *o)
 	int r;
 
 	s.ctx.rootfd = o->rootfd;
+	fdreserve_init(&s.ctx.reserve);
+	grpc_server_set_limits(&(struct grpc_server_limits){.max_conns = o->max_conns, .idle_ms = o->idle_ms});
 	s.ctx.changed = changed;
 	s.ctx.sync_kubelet = sync_kubelet;
 	r = evloop_new(&s.ctx.loop);
@@ -433,5 +439,6 @@ out:
 	if (s.ctx.plugdir >= 0)
 		close(s.ctx.plugdir);
 	evloop_free(s.ctx.loop);
+	fdreserve_release(&s.ctx.reserve);
 	return r < 0 ? r : 0;
 }

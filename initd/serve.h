@@ -18,6 +18,8 @@ struct serve_opts {
 	int rootfd;
 	const struct config *cfg;
 	unsigned rescan_ms;
+	unsigned max_conns; /* connections, all resources (0: GRPC_SERVER_MAX_CONNS) */
+	unsigned idle_ms;   /* a connection completing no request is closed (0: GRPC_SERVER_IDLE_MS) */
 };
 
 /* Runs until SIGTERM/SIGINT (sockets removed, streams closed).  0 or

@@ -150,6 +150,26 @@ int nvidia_take_unbind_lock(int rootfd, const char *bdf, int *writes)
 	return strcmp(v, "1") == 0 ? 0 : -EBUSY;
 }
 
+void nvidia_release_unbind_lock(int rootfd, const char *bdf, int *writes)
+{
+	char p[128];
+	snprintf(p, sizeof(p), "proc/driver/nvidia/gpus/%s/unbindLock", bdf);
+	if (rootfs_exists(rootfd, p) <= 0)
+		return; /* not on nvidia any more: the lock went with the GPU's state */
+	(*writes)++;
+	int r = rootfs_write(rootfd, p, "0");
+	if (r < 0)
+		log_error_errno(r, "%s: giving back nvidia's unbind lock: %m (the GPU cannot be opened until it is)",
+				bdf);
+}
+
+int nvidia_unbind_lock_held(int rootfd, const char *bdf)
+{
+	char p[128], v[16];
+	snprintf(p, sizeof(p), "proc/driver/nvidia/gpus/%s/unbindLock", bdf);
+	return rootfs_read_attr(rootfd, p, v, sizeof(v)) >= 0 && strcmp(v, "1") == 0;
+}
+
 bool sriov_needs_disable(int r, const char *v)
 {
 	if (r < 0)

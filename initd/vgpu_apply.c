@@ -320,8 +320,38 @@ int vgpu_count_removal(struct vgpu_node *n, int e)
 	return e ? 1 : 0;
 }
 
-static int converge_gpu(int rootfd, struct vgpu_node *n, const struct vgpu_gpu *g, struct mdev *m, size_t nm,
-			struct apply_stats *st)
+/* NVIDIA's order for MIG-backed vGPUs is MIG mode, GPU instances, then
+ * the VFs and their vGPUs (NVIDIA AI Enterprise / vGPU user guide,
+ * "Configuring a GPU for MIG-Backed vGPUs"; GPU Operator #2600/#2603: enable
+ * MIG, reset, then sriov-manage -e).  On A100 a MIG mode change needs a GPU
+ * reset, which the driver does only while the GPU is idle (simfs/mig.c
+ * cites the model).  So a GPU whose VFs are on (A100's mdev VFs) changes
+ * MIG mode with them off: VFs off, PF back on nvidia, MIG mode, VFs on
+ * again by NVIDIA's sequence, the planned VFs bound to nvidia.  Its vGPUs
+ * are gone by now (converge_gpu).  0 or -errno (logged). */
+static int mig_mode_without_vfs(int rootfd, struct modules *mods, struct vgpu_node *n, const struct vgpu_gpu *g,
+				struct apply_stats *st)
+{
+	size_t gi = (size_t)(g - n->gpus);
+	int e, pid = nvidia_gpu_user(rootfd, g->bdf);
+	if (pid > 0)
+		return log_error("GPU %s: MIG mode %s waits for a GPU reset (process %d has the GPU open): its vGPUs "
+				 "cannot be created until then",
+				 g->bdf, vgpu_mig_wanted(n->mig, gi) ? "on" : "off", pid),
+		       -EAGAIN;
+	log_info("GPU %s: SR-IOV VFs off for its MIG mode change (NVIDIA's order: MIG mode, then VFs)", g->bdf);
+	if ((e = vgpu_sriov_off(rootfd, mods, g->bdf, st)) < 0 || (e = vgpu_pf_to_nvidia(rootfd, g->bdf, st)) < 0 ||
+	    (e = vgpu_mig_mode(n->mig, gi, g)) < 0 || (e = vgpu_sriov_on(rootfd, mods, g->bdf, st)) < 0)
+		return e;
+	for (size_t k = 0; k < n->nv; k++)
+		if (strcmp(n->v[k].gpu, g->bdf) == 0 && n->v[k].parent[0] &&
+		    (e = vgpu_vf_bind(rootfd, n->v[k].parent, st)) < 0)
+			return log_error_errno(e, "%s: binding VF %s to nvidia: %m", g->bdf, n->v[k].parent), e;
+	return 0;
+}
+
+static int converge_gpu(int rootfd, struct modules *mods, struct vgpu_node *n, const struct vgpu_gpu *g,
+			struct mdev *m, size_t nm, struct apply_stats *st)
 {
 	char ident[160];
 	int res = 0;
@@ -348,8 +378,13 @@ static int converge_gpu(int rootfd, struct vgpu_node *n, const struct vgpu_gpu *
 		int e = remove_mdev(rootfd, x, st);
 		res |= vgpu_count_removal(n, e);
 	}
-	/* GPU instances between the vGPUs that went and the ones to create */
-	int mig = vgpu_mig_apply(n->mig, gi, g);
+	/* GPU instances between the vGPUs that went and the ones to create;
+	 * a MIG mode change first, with the VFs off (NVIDIA's order) */
+	int mig = 0;
+	if (g->path == VGPU_PATH_MDEV_VF && vgpu_mig_mode_changes(n->mig, gi) && !res)
+		mig = mig_mode_without_vfs(rootfd, mods, n, g, st);
+	if (mig == 0)
+		mig = vgpu_mig_apply(n->mig, gi, g);
 	for (size_t k = 0; k < n->nv; k++) {
 		struct vgpu_entry *v = &n->v[k];
 		if (strcmp(v->gpu, g->bdf) != 0)
@@ -385,7 +420,7 @@ static int converge_gpu(int rootfd, struct vgpu_node *n, const struct vgpu_gpu *
 	return res;
 }
 
-int vgpu_apply_run(int rootfd, struct vgpu_node *n, struct apply_stats *st)
+int vgpu_apply_run(int rootfd, struct modules *mods, struct vgpu_node *n, struct apply_stats *st)
 {
 	struct mdev *m;
 	size_t nm;
@@ -395,7 +430,7 @@ int vgpu_apply_run(int rootfd, struct vgpu_node *n, struct apply_stats *st)
 	for (size_t g = 0; g < n->ngpus; g++) {
 		const struct vgpu_gpu *gp = &n->gpus[g];
 		if (gp->path == VGPU_PATH_MDEV_PF || gp->path == VGPU_PATH_MDEV_VF)
-			res |= converge_gpu(rootfd, n, gp, m, nm, st);
+			res |= converge_gpu(rootfd, mods, n, gp, m, nm, st);
 		else if (gp->path == VGPU_PATH_VENDOR_VFIO)
 			res |= vgpu_vendor_converge(rootfd, n, gp, st);
 		else /* VFs still off: vgpu_prepare() did not run or failed */
@@ -435,8 +470,11 @@ int vgpu_prepare(int rootfd, struct modules *mods, const struct vgpu_node *n, st
 			planned |= strcmp(n->v[k].gpu, gp->bdf) == 0;
 		if (!planned || gp->path == VGPU_PATH_MDEV_PF)
 			continue;
-		int e = vgpu_sriov_on(rootfd, mods, gp->bdf, st);
-		if (e < 0)
+		/* NVIDIA's order: MIG mode before the VFs (converge_gpu) */
+		int e = vgpu_vf_count(rootfd, gp->bdf) == 0 ? vgpu_mig_mode(n->mig, g, gp) : 0;
+		if (e == -EAGAIN)
+			continue; /* logged; its VFs stay off, the other GPUs go on */
+		if (e < 0 || (e = vgpu_sriov_on(rootfd, mods, gp->bdf, st)) < 0)
 			return e;
 		for (size_t k = 0; k < n->nv; k++) {
 			char vf[PCI_ADDR_STRLEN];

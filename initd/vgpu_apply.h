@@ -50,8 +50,9 @@ int vgpu_check(int rootfd, const struct config *c, const struct pcidevs *devs, s
 	       size_t es);
 void vgpu_node_free(struct vgpu_node *n);
 struct modules;
-/* Makes the planned VFs ready: SR-IOV on by NVIDIA's sequence where it is
- * off, each planned VF on nvidia.  The node must then be read and planned
+/* Makes the planned VFs ready: MIG mode as planned first (NVIDIA's order;
+ * a GPU whose MIG mode waits for a GPU reset keeps its VFs off), SR-IOV on
+ * by NVIDIA's sequence where it is off, each planned VF on nvidia.  The node must then be read and planned
  * again (the VFs' own types replace the catalog's).  0 or -errno. */
 int vgpu_prepare(int rootfd, struct modules *mods, const struct vgpu_node *n, struct apply_stats *st);
 /* Loads what a VM needs to open a vGPU's group: vfio_iommu_type1 (and
@@ -59,8 +60,10 @@ int vgpu_prepare(int rootfd, struct modules *mods, const struct vgpu_node *n, st
  * path registers VF groups without it.  Nothing to do without planned
  * vGPUs.  0 or -errno. */
 int vgpu_load_vfio(struct modules *mods, const struct vgpu_node *n, struct apply_stats *st);
-/* Converges the node to n's plan.  0 all in place, 1 some not, -errno. */
-int vgpu_apply_run(int rootfd, struct vgpu_node *n, struct apply_stats *st);
+/* Converges the node to n's plan.  0 all in place, 1 some not, -errno.
+ * A MIG mode change on a GPU whose VFs are on turns them off and on again
+ * around it (mods: pci-pf-stub for NVIDIA's SR-IOV sequence). */
+int vgpu_apply_run(int rootfd, struct modules *mods, struct vgpu_node *n, struct apply_stats *st);
 /* Removes every vGPU gpu-initd manages (leaving vm-vgpu).  0, 1 (some in
  * use, left), -errno. */
 int vgpu_undo(int rootfd, const struct pcidevs *devs, struct apply_stats *st);

@@ -62,8 +62,11 @@ static int wants(const struct vgpu_gpu *g, const struct vgpu_plan *p, size_t gi,
 }
 
 /* NVIDIA's layout of the 7-slice parts (A100, H100: 8 memory slices),
- * from the GPU's MIG-backed types, for checking a plan while MIG mode is
- * off and NVML shows no profiles.  false: not such a part. */
+ * from the GPU's MIG-backed types, for checking a plan when NVML cannot
+ * show the profiles (the GPU not on nvidia yet, or a driver that answers
+ * no profiles with MIG mode off).  The profile IDs here are labels of this
+ * check only: such a plan is never applied (plan_gpu), apply reads the
+ * real IDs from NVML first.  false: not such a part. */
 static bool guess_profiles(const struct vgpu_gpu *g, struct mig_state *s)
 {
 	unsigned small = 0, compute = 0;
@@ -82,8 +85,8 @@ static bool guess_profiles(const struct vgpu_gpu *g, struct mig_state *s)
 		if (!g->types[t].mig || vgpu_type_parse(g->types[t].name, &tn) < 0)
 			continue;
 		struct mig_profile *p = &s->prof[s->nprof];
-		bool me = tn.suffix == VGPU_SUFFIX_ME;
-		*p = (struct mig_profile){ .id = me ? MIG_PROFILE_1_SLICE_REV1 : 100 + (unsigned)t,
+		*p = (struct mig_profile){ .id = (unsigned)t, /* a label, never given to NVML */
+					   .me = tn.suffix == VGPU_SUFFIX_ME,
 					   .slices = tn.slices,
 					   .max = g->types[t].max,
 					   .mem_mb = tn.fb_gb * 1024ull };
@@ -112,9 +115,10 @@ static bool guess_profiles(const struct vgpu_gpu *g, struct mig_state *s)
 	return true;
 }
 
-/* Plans GPU instances with the profiles NVML shows (MIG mode on); while
- * MIG mode is off, checks the plan against NVIDIA's layout only (apply
- * plans again once it has turned MIG mode on). */
+/* Plans GPU instances with the profiles NVML shows (a real driver shows
+ * them with MIG mode off too; apply plans again once MIG mode is on);
+ * without profiles from NVML, checks the plan against NVIDIA's layout
+ * only. */
 static int plan_gpu(struct mig_gpu *mg, const struct vgpu_gpu *g, const struct vgpu_plan *p, size_t gi, char *err,
 		    size_t es)
 {
@@ -213,7 +217,9 @@ bool vgpu_mig_describe(const struct vgpu_mig *m, size_t gpu, char *buf, size_t s
 	if (!m || gpu >= m->ngpus || !m->g[gpu].known)
 		return false;
 	const struct mig_gpu *mg = &m->g[gpu];
-	if (mg->want == WANT_MIG && !mg->planned)
+	/* NVML may answer profiles with MIG mode off (nvml-580.txt): apply
+	 * plans again after turning it on */
+	if (mg->want == WANT_MIG && (!mg->planned || !mg->st.mode))
 		snprintf(buf, size, "MIG mode off: apply turns it on, then creates the GPU instances");
 	else if (mg->want == WANT_MIG)
 		snprintf(buf, size, "MIG mode on: %zu GPU instances kept, %zu to create, %zu to destroy", mg->ch.nkeep,
@@ -237,12 +243,57 @@ static int set_mode(struct vgpu_mig *m, const char *bdf, bool on)
 	if (e < 0)
 		return log_error_errno(e, "GPU %s: turning MIG mode %s: %m", bdf, on ? "on" : "off"), e;
 	if (pending) {
-		log_error("GPU %s: MIG mode %s waits for a GPU reset (a client has the GPU open): its vGPUs cannot be "
+		/* the driver resets the GPU to apply it and could not: it is in
+		 * use (nvml.h, nvmlDeviceSetMigMode's activationStatus) */
+		log_error("GPU %s: MIG mode %s waits for a GPU reset (the GPU is in use): its vGPUs cannot be "
 			  "created until then",
 			  bdf, on ? "on" : "off");
 		return -EAGAIN;
 	}
 	log_info("GPU %s: MIG mode %s", bdf, on ? "on" : "off");
+	return 0;
+}
+
+bool vgpu_mig_mode_changes(const struct vgpu_mig *m, size_t gpu)
+{
+	if (!m || !m->nvml || gpu >= m->ngpus || m->g[gpu].want == WANT_NONE)
+		return false;
+	const struct mig_gpu *mg = &m->g[gpu];
+	if (!mg->known) /* not on nvidia (a crashed run's SR-IOV sequence): unknown */
+		return true;
+	if (mg->want == WANT_MIG)
+		return !mg->st.mode || !mg->st.pending;
+	return mg->want == WANT_OFF && (mg->st.mode || mg->st.pending);
+}
+
+bool vgpu_mig_wanted(const struct vgpu_mig *m, size_t gpu)
+{
+	return m && gpu < m->ngpus && m->g[gpu].want == WANT_MIG;
+}
+
+int vgpu_mig_mode(struct vgpu_mig *m, size_t gpu, const struct vgpu_gpu *g)
+{
+	if (!m || !m->nvml || gpu >= m->ngpus || m->g[gpu].want == WANT_NONE)
+		return 0;
+	struct mig_gpu *mg = &m->g[gpu];
+	struct mig_state st;
+	int e = nvml_mig_read(m->nvml, g->bdf, &st);
+	if (e == -ENODEV)
+		return 0; /* not on nvidia now: vgpu_mig_apply finds it later */
+	if (e < 0)
+		return log_error_errno(e, "GPU %s: reading its MIG state: %m", g->bdf), e;
+	mg->st = st;
+	mg->known = true;
+	mg->planned = false; /* placed again from what NVML shows now */
+	bool on = mg->want == WANT_MIG;
+	if (on ? st.mode && st.pending : !st.mode && !st.pending)
+		return 0;
+	if (!on && st.ngi) /* their vGPUs go first: vgpu_mig_apply destroys them */
+		return 0;
+	if ((e = set_mode(m, g->bdf, on)) < 0)
+		return e;
+	if ((e = nvml_mig_read(m->nvml, g->bdf, &mg->st)) < 0)
+		return log_error_errno(e, "GPU %s: reading its MIG state: %m", g->bdf), e;
 	return 0;
 }
 
@@ -257,7 +308,7 @@ int vgpu_mig_apply(struct vgpu_mig *m, size_t gpu, const struct vgpu_gpu *g)
 		return 0;
 	bool on = mg->want == WANT_MIG;
 	int e;
-	if (on && (!mg->st.mode || !mg->st.pending)) {
+	if (on && (!mg->st.mode || !mg->st.pending)) { /* also a plan made with MIG mode off */
 		if ((e = set_mode(m, g->bdf, true)) < 0 || (e = nvml_mig_read(m->nvml, g->bdf, &mg->st)) < 0)
 			return e;
 		mg->planned = false;

@@ -27,6 +27,18 @@ void vgpu_mig_free(struct vgpu_mig *m);
 bool vgpu_mig_describe(const struct vgpu_mig *m, size_t gpu, char *buf, size_t size);
 /* Whether GPU `gpu` loses GPU instances: its vGPUs are all recreated. */
 bool vgpu_mig_rebuilds(const struct vgpu_mig *m, size_t gpu);
+/* Whether GPU `gpu`'s MIG mode must change for the plan (as NVML showed
+ * it in check), or may (NVML did not see the GPU: its PF was not on
+ * nvidia).  false without NVML or when the plan leaves the GPU alone. */
+bool vgpu_mig_mode_changes(const struct vgpu_mig *m, size_t gpu);
+/* Whether the plan gives GPU `gpu` MIG-backed types (MIG mode on). */
+bool vgpu_mig_wanted(const struct vgpu_mig *m, size_t gpu);
+/* Reads GPU `gpu`'s MIG state again and brings its MIG mode alone to the
+ * plan (on; off once it has no GPU instances).  For NVIDIA's order, MIG
+ * mode before the GPU's VFs: vgpu_apply.c calls it while the VFs are off.
+ * 0 (also: NVML does not see the GPU now), -EAGAIN waiting for a GPU
+ * reset (logged), -errno (logged). */
+int vgpu_mig_mode(struct vgpu_mig *m, size_t gpu, const struct vgpu_gpu *g);
 /* Brings GPU `gpu`'s MIG mode and GPU instances to the plan; its vGPUs
  * that do not belong are gone by now.  0, or -errno (logged): -EAGAIN
  * when MIG mode waits for a GPU reset (the GPU is in use). */

@@ -53,6 +53,37 @@ int vgpu_dsn_from_config(const uint8_t *cfg, size_t len, uint64_t *ret)
 	return -ENOENT;
 }
 
+int vgpu_dsn_from_serial_number(const char *text, uint64_t *ret)
+{
+	uint64_t v = 0;
+	size_t len = text ? strlen(text) : 0;
+	if (len && text[len - 1] == '\n')
+		len--;
+	if (len != 23)
+		return -EINVAL;
+	for (size_t i = 0; i < 8; i++) {
+		const char *p = text + 3 * i;
+		if (i < 7 && p[2] != '-')
+			return -EINVAL;
+		unsigned b = 0;
+		for (int k = 0; k < 2; k++) {
+			char c = p[k];
+			unsigned x = c >= '0' && c <= '9' ? (unsigned)(c - '0')
+				     : c >= 'a' && c <= 'f' ? (unsigned)(c - 'a' + 10)
+				     : c >= 'A' && c <= 'F' ? (unsigned)(c - 'A' + 10)
+							    : 16u;
+			if (x > 15)
+				return -EINVAL;
+			b = b << 4 | x;
+		}
+		v = v << 8 | b;
+	}
+	if (!v)
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}
+
 static ssize_t read_at(int rootfd, const char *path, void *buf, size_t size)
 {
 	int fd = openat(rootfd, path, O_RDONLY | O_CLOEXEC);
@@ -74,10 +105,20 @@ static ssize_t read_at(int rootfd, const char *path, void *buf, size_t size)
 int vgpu_identity_read(int rootfd, const char *bdf, char *buf, size_t size)
 {
 	uint8_t cfg[4096];
-	char path[128], pu[64] = "";
+	char path[128], pu[64] = "", sn[32] = "";
 	uint64_t dsn;
+	/* the kernel's own reading of the DSN where it offers one (6.18+) */
+	snprintf(path, sizeof(path), "sys/bus/pci/devices/%s/serial_number", bdf);
+	ssize_t n = read_at(rootfd, path, sn, sizeof(sn) - 1);
+	if (n > 0) {
+		sn[n] = 0;
+		if (vgpu_dsn_from_serial_number(sn, &dsn) == 0) {
+			vgpu_identity(buf, size, 1, dsn, NULL, bdf);
+			return 0;
+		}
+	}
 	snprintf(path, sizeof(path), "sys/bus/pci/devices/%s/config", bdf);
-	ssize_t n = read_at(rootfd, path, cfg, sizeof(cfg));
+	n = read_at(rootfd, path, cfg, sizeof(cfg));
 	if (n > 0 && vgpu_dsn_from_config(cfg, (size_t)n, &dsn) == 0) {
 		vgpu_identity(buf, size, 1, dsn, NULL, bdf);
 		return 0;

@@ -14,6 +14,12 @@ void vgpu_uuid(const char *identity, const char *type, unsigned slot, uint8_t ou
 /* The Device Serial Number from a config space image: extended capability
  * 0x0003 found by walking from 0x100.  0, or -ENOENT. */
 int vgpu_dsn_from_config(const uint8_t *cfg, size_t len, uint64_t *ret);
-/* Reads the GPU's identity under the root (config space of bdf, else
- * sys/class/dmi/id/product_uuid).  0 or -errno (no identity at all). */
+/* The DSN from sysfs serial_number (Linux 6.18+, drivers/pci/pci-sysfs.c
+ * serial_number_show(), commit cf6ee09b0913:
+ * the 64-bit DSN big-endian, bytes as "%02x" joined by '-'), the same
+ * value vgpu_dsn_from_config() finds.  0, or -EINVAL. */
+int vgpu_dsn_from_serial_number(const char *text, uint64_t *ret);
+/* Reads the GPU's identity under the root (serial_number of bdf, else its
+ * config space, else sys/class/dmi/id/product_uuid).  0 or -errno (no
+ * identity at all). */
 int vgpu_identity_read(int rootfd, const char *bdf, char *buf, size_t size);

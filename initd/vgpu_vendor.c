@@ -56,7 +56,10 @@ static long current_type(int rootfd, const char *vf)
 	return e < 0 ? e : v > 0xffffffffu ? -ERANGE : (long)v;
 }
 
-/* Deletes the vGPU on vf unless a VM has it open.  0, 1 in use, -errno. */
+/* Deletes the vGPU on vf unless a VM has it open.  0, 1 in use, -errno.
+ * The VF's group node exists whether or not it hosts a vGPU (NVIDIA
+ * registers a VF with VFIO at bind): "in use" is a process holding it
+ * open, which the driver would refuse anyway (EPERM, usage_count). */
 static int delete_vgpu(int rootfd, const char *vf, long cur, struct apply_stats *st)
 {
 	char p[160];

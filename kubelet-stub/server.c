@@ -35,6 +35,20 @@
 #define OPTIONS_TIMEOUT_MS 10000 /* kubelet's connection timeout */
 #define CALL_TIMEOUT_MS 10000
 #define CTL_MAX_REQUEST 65536
+/* Control clients: at most this many at once (more are told so and
+ * closed); one must send its request, and read its answer, within
+ * CTL_IO_TIMEOUT_MS; answers wait in per-client buffers, at most
+ * CTL_MAX_ANSWER each and CTL_MAX_OUT in all (beyond: a short error). */
+#define CTL_MAX_CONNS 64
+#define CTL_IO_TIMEOUT_MS 10000
+#define CTL_MAX_ANSWER (16u << 20)
+#define CTL_MAX_OUT (256u << 20)
+#define CTL_ACCEPT_RETRY_MS 250
+/* Registrations: plugins pending or active, and resources known (kubelet
+ * itself has no limit; a stub that grows without one is a test's risk). */
+#define KSTUB_MAX_PLUGINS 64
+#define KSTUB_MAX_PENDING_PER_ENDPOINT 4
+#define KSTUB_MAX_RESOURCES 128
 
 struct kserver;
 
@@ -58,6 +72,9 @@ struct ctlconn {
 	int fd;
 	char *buf;
 	size_t len;
+	char *out; /* the answer still to send */
+	size_t out_len, out_off;
+	int64_t timer; /* CTL_IO_TIMEOUT_MS while reading the request or writing the answer */
 	/* allocate */
 	struct kplugin *p;
 	char *resource, *pod;
@@ -74,6 +91,10 @@ struct kserver {
 	struct kstate st;
 	struct kplugin *plugins;
 	struct ctlconn *ctls;
+	unsigned n_ctls;
+	size_t ctl_out; /* bytes in every ctlconn's out */
+	bool ctl_paused;
+	int64_t ctl_resume_timer;
 	unsigned pod_seq;
 	int exit_code;
 };
@@ -360,7 +381,23 @@ static void on_register(struct grpc_call *call, const ProtobufCMessage *m, void 
 	struct kserver *s = data;
 	const V1beta1__RegisterRequest *req = (const V1beta1__RegisterRequest *)m;
 	char msg[600];
-	log_info("Got registration request from device plugin with resource %s", req->resource_name);
+	log_info("Got registration request from device plugin with resource %.200s", req->resource_name);
+	size_t n_plugins = 0, n_pending_here = 0;
+	for (struct kplugin *o = s->plugins; o; o = o->next) {
+		n_plugins++;
+		n_pending_here += !o->active && strcmp(o->endpoint, req->endpoint) == 0;
+	}
+	if (n_plugins >= KSTUB_MAX_PLUGINS || n_pending_here >= KSTUB_MAX_PENDING_PER_ENDPOINT ||
+	    (!kstate_find(&s->st, req->resource_name) && s->st.n_res >= KSTUB_MAX_RESOURCES)) {
+		snprintf(msg, sizeof(msg),
+			 "too many registrations (%zu plugins, %zu pending at this endpoint, %zu resources; limits "
+			 "%d, %d, %d)",
+			 n_plugins, n_pending_here, s->st.n_res, KSTUB_MAX_PLUGINS, KSTUB_MAX_PENDING_PER_ENDPOINT,
+			 KSTUB_MAX_RESOURCES);
+		log_warning("Register %.200s refused: %s", req->resource_name, msg);
+		grpc_call_finish(call, GRPC_STATUS_RESOURCE_EXHAUSTED, msg);
+		return;
+	}
 	if (strcmp(req->version, DPAPI_VERSION) != 0) {
 		snprintf(msg, sizeof(msg),
 			 "requested API version \"%.100s\" is not supported by kubelet. Supported version is "
@@ -406,7 +443,7 @@ static void on_register(struct grpc_call *call, const ProtobufCMessage *m, void 
 }
 
 static const struct grpc_method registration_methods[] = {
-    {DPAPI_REGISTER, &v1beta1__register_request__descriptor, on_register},
+    {DPAPI_REGISTER, &v1beta1__register_request__descriptor, on_register, NULL},
 };
 
 static struct kplugin *active_plugin(struct kserver *s, const char *resource)
@@ -419,17 +456,37 @@ static struct kplugin *active_plugin(struct kserver *s, const char *resource)
 
 /* --- control connections -------------------------------------------------------- */
 
+static void ctl_resume(struct kserver *s)
+{
+	if (!s->ctl_paused)
+		return;
+	s->ctl_paused = false;
+	if (s->ctl_resume_timer > 0)
+		evloop_del_timer(s->loop, s->ctl_resume_timer);
+	s->ctl_resume_timer = 0;
+	if (s->ctl_fd >= 0)
+		evloop_mod_fd(s->loop, s->ctl_fd, EV_READ);
+}
+
 static void ctl_free(struct ctlconn *c)
 {
-	for (struct ctlconn **pp = &c->srv->ctls; *pp; pp = &(*pp)->next)
+	struct kserver *s = c->srv;
+	for (struct ctlconn **pp = &s->ctls; *pp; pp = &(*pp)->next)
 		if (*pp == c) {
 			*pp = c->next;
 			break;
 		}
+	s->n_ctls--;
+	if (c->timer > 0)
+		evloop_del_timer(s->loop, c->timer);
 	if (c->fd >= 0) {
-		evloop_del_fd(c->srv->loop, c->fd);
+		evloop_del_fd(s->loop, c->fd);
 		close(c->fd);
+		ctl_resume(s); /* an fd is free */
 	}
+	if (c->out)
+		s->ctl_out -= c->out_len;
+	free(c->out);
 	free(c->buf);
 	free(c->resource);
 	free(c->pod);
@@ -440,21 +497,75 @@ static void ctl_free(struct ctlconn *c)
 	free(c);
 }
 
-/* Sends the answer (small: the socket takes it, with a bound) and ends. */
-static void ctl_answer(struct ctlconn *c, const char *doc)
+static void ctl_timeout(struct evloop *loop, void *data)
 {
-	int fl = fcntl(c->fd, F_GETFL);
-	fcntl(c->fd, F_SETFL, fl & ~O_NONBLOCK);
-	struct timeval tv = {.tv_sec = 5};
-	setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	size_t len = strlen(doc), off = 0;
-	while (off < len) {
-		ssize_t n = send(c->fd, doc + off, len - off, MSG_NOSIGNAL);
+	struct ctlconn *c = data;
+	c->timer = 0;
+	log_debug("control client on fd %d: no request or not reading its answer for %d ms: dropped", c->fd,
+		  CTL_IO_TIMEOUT_MS);
+	ctl_free(c);
+}
+
+static void ctl_set_timer(struct ctlconn *c, bool on)
+{
+	if (c->timer > 0)
+		evloop_del_timer(c->srv->loop, c->timer);
+	c->timer = 0;
+	if (on) {
+		int64_t t = evloop_add_timer(c->srv->loop, CTL_IO_TIMEOUT_MS, ctl_timeout, c);
+		c->timer = t > 0 ? t : 0;
+	}
+}
+
+/* Sends what the socket takes; frees the client when all is out or it is
+ * gone.  Never blocks: a client that does not read costs its buffer, until
+ * its timer drops it. */
+static void ctl_flush(struct ctlconn *c)
+{
+	while (c->out_off < c->out_len) {
+		ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return;
 		if (n <= 0)
 			break;
-		off += (size_t)n;
+		c->out_off += (size_t)n;
 	}
 	ctl_free(c);
+}
+
+static void ctl_writable(struct evloop *loop, int fd, unsigned events, void *data)
+{
+	ctl_flush(data);
+}
+
+/* Queues the answer and ends the client once it is out. */
+static void ctl_answer(struct ctlconn *c, const char *doc)
+{
+	struct kserver *s = c->srv;
+	size_t len = strlen(doc);
+	static const char busy[] = "{\"error\": \"answer too large or too many answers waiting to be read\"}";
+	if (len > CTL_MAX_ANSWER || s->ctl_out + len > CTL_MAX_OUT) {
+		log_warning("control: %zu-byte answer refused (%zu bytes waiting in all)", len, s->ctl_out);
+		doc = busy;
+		len = sizeof(busy) - 1;
+	}
+	c->out = malloc(len);
+	if (!c->out) {
+		ctl_free(c);
+		return;
+	}
+	memcpy(c->out, doc, len);
+	c->out_len = len;
+	s->ctl_out += len;
+	ctl_set_timer(c, true);
+	/* the request was read to its end: the fd is off the loop */
+	if (evloop_add_fd(s->loop, c->fd, EV_WRITE, ctl_writable, c) < 0) {
+		ctl_free(c);
+		return;
+	}
+	ctl_flush(c);
 }
 
 static void ctl_error(struct ctlconn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -777,6 +888,7 @@ static void ctl_readable(struct evloop *loop, int fd, unsigned events, void *dat
 	}
 	/* EOF: the request is complete; stop reading, answer (maybe later) */
 	evloop_del_fd(loop, fd);
+	ctl_set_timer(c, false); /* an allocation is bounded by the plugin calls' deadlines */
 	if (!c->buf) {
 		ctl_free(c);
 		return;
@@ -784,12 +896,35 @@ static void ctl_readable(struct evloop *loop, int fd, unsigned events, void *dat
 	ctl_dispatch(c);
 }
 
+static void ctl_resume_fired(struct evloop *loop, void *data)
+{
+	struct kserver *s = data;
+	s->ctl_resume_timer = 0;
+	ctl_resume(s);
+}
+
 static void ctl_accept(struct evloop *loop, int fd, unsigned events, void *data)
 {
 	struct kserver *s = data;
 	int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (cfd < 0)
+	if (cfd < 0) {
+		if ((errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) && !s->ctl_paused) {
+			/* level-triggered: polling on would spin until an fd is free */
+			log_warning_errno(-errno, "control socket: accept: %m: retrying when a client is done");
+			s->ctl_paused = true;
+			evloop_mod_fd(loop, fd, 0);
+			int64_t t = evloop_add_timer(loop, CTL_ACCEPT_RETRY_MS, ctl_resume_fired, s);
+			s->ctl_resume_timer = t > 0 ? t : 0;
+		}
 		return;
+	}
+	if (s->n_ctls >= CTL_MAX_CONNS) {
+		static const char msg[] = "{\"error\": \"too many control clients\"}";
+		if (send(cfd, msg, sizeof(msg) - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+			log_debug_errno(errno, "control: %m");
+		close(cfd);
+		return;
+	}
 	struct ctlconn *c = calloc(1, sizeof(*c));
 	if (!c || evloop_add_fd(loop, cfd, EV_READ, ctl_readable, c) < 0) {
 		free(c);
@@ -800,6 +935,8 @@ static void ctl_accept(struct evloop *loop, int fd, unsigned events, void *data)
 	c->fd = cfd;
 	c->next = s->ctls;
 	s->ctls = c;
+	s->n_ctls++;
+	ctl_set_timer(c, true);
 }
 
 /* --- the process ---------------------------------------------------------------- */

@@ -101,7 +101,10 @@ static int check_pci(int rootfd, const struct json_doc *d, int devs, const char 
 	snprintf(path, sizeof(path), "%s/driver", dir);
 	rootfs_link_basename(rootfd, path, driver, sizeof(driver));
 	if (strcmp(driver, "vfio-pci") != 0) {
-		/* NVIDIA's vendor VFIO (Hopper and later): a VF with a vGPU type */
+		/* NVIDIA's vendor VFIO (Hopper and later): a VF with a vGPU type.
+		 * Its group node exists from the bind, type or not, but without
+		 * one nvidia's open_device fails (nv_vfio_pci_open_device():
+		 * ENODEV), so the type is what makes it usable. */
 		snprintf(path, sizeof(path), "%s/nvidia/current_vgpu_type", dir);
 		char physfn[256];
 		snprintf(physfn, sizeof(physfn), "%s/physfn", dir);
@@ -109,8 +112,9 @@ static int check_pci(int rootfd, const struct json_doc *d, int devs, const char 
 		if (!vf || rootfs_read_attr(rootfd, path, vgpu, sizeof(vgpu)) < 0 || strcmp(vgpu, "0") == 0)
 			return fail(
 			    why, size,
-			    "PCI device %s is bound to %s, not vfio-pci, and is no VF with a vGPU type", bdf,
-			    *driver ? driver : "no driver");
+			    "PCI device %s is bound to %s, not vfio-pci, and is no VF with a vGPU type%s", bdf,
+			    *driver ? driver : "no driver",
+			    vf && strcmp(vgpu, "0") == 0 ? " (current_vgpu_type 0: a VM could not open it)" : "");
 	}
 	return check_group(rootfd, d, devs, dir, bdf, why, size);
 }

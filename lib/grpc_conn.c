@@ -149,6 +149,15 @@ void grpc_conn_close(struct grpc_conn *c)
 		watch_write(c, true); /* a unix socket is writable: the callback runs soon */
 }
 
+void grpc_conn_goaway_close(struct grpc_conn *c, uint32_t error, const char *msg)
+{
+	nghttp2_submit_goaway(c->h2, NGHTTP2_FLAG_NONE, nghttp2_session_get_last_proc_stream_id(c->h2), error,
+			      (const uint8_t *)msg, strlen(msg));
+	if (c->loop && !c->busy && !c->closing)
+		flush(c); /* what does not fit is dropped with the connection */
+	grpc_conn_close(c);
+}
+
 static void conn_io(struct evloop *loop, int fd, unsigned events, void *data)
 {
 	struct grpc_conn *c = data;

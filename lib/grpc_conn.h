@@ -52,5 +52,8 @@ void grpc_conn_kick_later(struct grpc_conn *c);
 /* Asks an attached connection to close at the next chance (the close
  * callback runs from the loop, never from inside this call). */
 void grpc_conn_close(struct grpc_conn *c);
+/* Sends GOAWAY(error, debug text msg) as far as the socket takes it now,
+ * then closes (as grpc_conn_close): a refusal the peer can read. */
+void grpc_conn_goaway_close(struct grpc_conn *c, uint32_t error, const char *msg);
 /* Releases the session, buffers and fd (for the owner's close path). */
 void grpc_conn_release(struct grpc_conn *c);

@@ -34,7 +34,7 @@ void grpc_frame_reader_release(struct grpc_frame_reader *r)
 
 size_t grpc_frame_reader_buffered(const struct grpc_frame_reader *r)
 {
-	return r->msg ? r->msg_have : 0;
+	return r->msg ? r->msg_cap : 0; /* what it costs, not only what came */
 }
 
 bool grpc_frame_reader_idle(const struct grpc_frame_reader *r)

@@ -57,7 +57,7 @@ void grpc_frame_reader_release(struct grpc_frame_reader *r);
  * (compressed flag), -ENOMEM or cb's error; errors are sticky. */
 int grpc_frame_feed(struct grpc_frame_reader *r, const uint8_t *data, size_t len, grpc_frame_msg_cb cb,
 		    void *cbdata);
-/* Bytes held for a partial message. */
+/* Bytes allocated for a partial message (its buffer's size). */
 size_t grpc_frame_reader_buffered(const struct grpc_frame_reader *r);
 /* True when no partial message is pending (a clean end of stream). */
 bool grpc_frame_reader_idle(const struct grpc_frame_reader *r);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -30,7 +31,17 @@ struct grpc_server {
 	struct grpc_server_conn *conns;
 	unsigned n_conns;
 	unsigned conns_peak; /* most connections open since the last trim */
+	struct grpc_server *gnext; /* every server of the process */
+	bool paused;		   /* accept cannot succeed: lfd not polled */
+	bool warned;		   /* a refusal or pause was logged since the last accept */
+	int64_t resume_timer;
 };
+
+/* Process-wide: one loop, one memory (see grpc_server_set_limits). */
+static struct grpc_server_limits g_lim = {GRPC_SERVER_MAX_CONNS, GRPC_SERVER_FD_HEADROOM, GRPC_SERVER_MAX_BUFFERED,
+					  GRPC_SERVER_IDLE_MS};
+static struct grpc_server_stats g_st;
+static struct grpc_server *g_servers;
 
 struct grpc_server_conn {
 	struct grpc_conn conn;
@@ -38,6 +49,8 @@ struct grpc_server_conn {
 	struct grpc_server_conn *prev, *next;
 	struct grpc_call *calls;
 	size_t buffered; /* sum of the calls' partial request bytes */
+	int64_t idle_timer;
+	bool completed; /* a request was complete and dispatched: not idle */
 };
 
 struct grpc_call {
@@ -50,15 +63,34 @@ struct grpc_call {
 	struct grpc_frame_reader rd;
 	ProtobufCMessage *req;
 	int req_error;	  /* a GRPC_STATUS_* once the request is refused */
+	int check_status; /* the method's check refused the bytes: status, why */
+	char check_why[256];
 	bool remote_done; /* the client half-closed */
 	bool dispatched;  /* handed to the application */
 	bool headers_sent, finished;
 	int status;
 	char *message;
 	struct grpc_outq q;
+	size_t queued;	   /* q's bytes, as counted in g_st.queued */
+	uint64_t deadline; /* from grpc-timeout (evloop ms), 0: none */
 	grpc_cancel_cb cancel;
 	void *cancel_data;
 };
+
+/* A call's partial request bytes went from before to after. */
+static void held(struct grpc_server_conn *sc, size_t before, size_t after)
+{
+	sc->buffered = sc->buffered - before + after;
+	g_st.buffered = g_st.buffered - before + after;
+}
+
+/* The out-queue's bytes into the global count. */
+static void sync_queued(struct grpc_call *call)
+{
+	size_t now = (call->q.cur ? call->q.cur_len : 0) + (call->q.next ? call->q.next_len : 0);
+	g_st.queued = g_st.queued - call->queued + now;
+	call->queued = now;
+}
 
 #define NV(n, v) {(uint8_t *)(n), (uint8_t *)(v), sizeof(n) - 1, strlen(v), NGHTTP2_NV_FLAG_NO_COPY_NAME}
 
@@ -106,6 +138,7 @@ static ssize_t data_read(nghttp2_session *h2, int32_t id, uint8_t *buf, size_t l
 {
 	struct grpc_call *call = src->ptr;
 	size_t n = grpc_outq_read(&call->q, buf, len);
+	sync_queued(call);
 	if (!grpc_outq_empty(&call->q))
 		return (ssize_t)n;
 	if (!call->finished)
@@ -142,13 +175,14 @@ static void refuse(struct grpc_call *call, int status, const char *message)
 {
 	log_debug("grpc: %s: %s: %s", call->path ? call->path : "?", grpc_status_name(status), message);
 	call->req_error = status;
-	call->sc->buffered -= grpc_frame_reader_buffered(&call->rd);
+	held(call->sc, grpc_frame_reader_buffered(&call->rd), 0);
 	grpc_frame_reader_release(&call->rd);
 	finish(call, status, message, "200");
 }
 
-/* Queues a message without flushing. */
-static int queue_message(struct grpc_call *call, const ProtobufCMessage *msg)
+/* Queues a message without flushing; with budget, -ENOBUFS when it would
+ * take the process's queued responses over max_buffered. */
+static int queue_message(struct grpc_call *call, const ProtobufCMessage *msg, bool budget)
 {
 	if (call->finished)
 		return -EALREADY;
@@ -157,7 +191,13 @@ static int queue_message(struct grpc_call *call, const ProtobufCMessage *msg)
 	int r = grpc_frame_pack(msg, &buf, &len);
 	if (r < 0)
 		return r;
+	if (budget && g_st.queued + len > g_lim.max_buffered) {
+		free(buf);
+		g_st.over_budget++;
+		return -ENOBUFS;
+	}
 	grpc_outq_put(&call->q, buf, len);
+	sync_queued(call);
 	if (!call->headers_sent)
 		return submit_headers(call);
 	nghttp2_session_resume_data(call->sc->conn.h2, call->id); /* fails if not deferred: fine */
@@ -166,7 +206,7 @@ static int queue_message(struct grpc_call *call, const ProtobufCMessage *msg)
 
 int grpc_call_send(struct grpc_call *call, const ProtobufCMessage *msg)
 {
-	int r = queue_message(call, msg);
+	int r = queue_message(call, msg, false); /* a stream holds two messages at most */
 	grpc_conn_kick(&call->sc->conn);
 	return r;
 }
@@ -179,12 +219,15 @@ int grpc_call_finish(struct grpc_call *call, int status, const char *message)
 /* Message and trailers leave in one write. */
 int grpc_call_reply(struct grpc_call *call, const ProtobufCMessage *msg)
 {
-	int r = queue_message(call, msg);
+	int r = queue_message(call, msg, true);
 	if (r == -EALREADY)
 		return r;
 	if (r < 0) {
-		finish(call, r == -EMSGSIZE ? GRPC_STATUS_RESOURCE_EXHAUSTED : GRPC_STATUS_INTERNAL,
-		       r == -EMSGSIZE ? "response larger than 4 MiB" : "cannot send the response", "200");
+		finish(call, r == -EMSGSIZE || r == -ENOBUFS ? GRPC_STATUS_RESOURCE_EXHAUSTED : GRPC_STATUS_INTERNAL,
+		       r == -EMSGSIZE   ? "response larger than 4 MiB"
+		       : r == -ENOBUFS ? "server busy: too many responses waiting to be read, try again"
+				       : "cannot send the response",
+		       "200");
 		return r;
 	}
 	return grpc_call_finish(call, GRPC_STATUS_OK, NULL);
@@ -213,7 +256,7 @@ static void call_free(struct grpc_call *call, bool run_cancel)
 	if (run_cancel && call->dispatched && !call->finished && call->cancel)
 		call->cancel(call, call->cancel_data);
 	struct grpc_server_conn *sc = call->sc;
-	sc->buffered -= grpc_frame_reader_buffered(&call->rd);
+	held(sc, grpc_frame_reader_buffered(&call->rd), 0);
 	if (call->prev)
 		call->prev->next = call->next;
 	else
@@ -222,6 +265,7 @@ static void call_free(struct grpc_call *call, bool run_cancel)
 		call->next->prev = call->prev;
 	grpc_frame_reader_release(&call->rd);
 	grpc_outq_release(&call->q);
+	sync_queued(call);
 	if (call->req)
 		protobuf_c_message_free_unpacked(call->req, NULL);
 	free(call->path);
@@ -249,6 +293,31 @@ static int on_begin_headers(nghttp2_session *h2, const nghttp2_frame *frame, voi
 	return 0;
 }
 
+/* grpc-timeout: at most 8 digits and a unit H M S m u n (grpc/grpc
+ * doc/PROTOCOL-HTTP2.md, Requests: Timeout), in milliseconds rounded up;
+ * UINT64_MAX when malformed (ignored: "a server should assume an infinite
+ * timeout" when it is omitted). */
+static uint64_t grpc_timeout_ms(const char *v, size_t n)
+{
+	uint64_t x = 0;
+	if (n < 2 || n > 9)
+		return UINT64_MAX;
+	for (size_t i = 0; i + 1 < n; i++) {
+		if (v[i] < '0' || v[i] > '9')
+			return UINT64_MAX;
+		x = x * 10 + (uint64_t)(v[i] - '0');
+	}
+	switch (v[n - 1]) {
+	case 'H': return x * 3600000;
+	case 'M': return x * 60000;
+	case 'S': return x * 1000;
+	case 'm': return x;
+	case 'u': return (x + 999) / 1000;
+	case 'n': return (x + 999999) / 1000000;
+	default: return UINT64_MAX;
+	}
+}
+
 static bool hdr_is(const uint8_t *name, size_t namelen, const char *s)
 {
 	return namelen == strlen(s) && memcmp(name, s, namelen) == 0;
@@ -270,6 +339,10 @@ static int on_header(nghttp2_session *h2, const nghttp2_frame *frame, const uint
 	} else if (hdr_is(name, namelen, ":authority")) {
 		free(call->authority);
 		call->authority = strndup((const char *)value, valuelen);
+	} else if (hdr_is(name, namelen, "grpc-timeout")) {
+		uint64_t ms = grpc_timeout_ms((const char *)value, valuelen);
+		if (ms != UINT64_MAX)
+			call->deadline = evloop_now_ms() + ms;
 	} else if (hdr_is(name, namelen, ":method"))
 		call->method_ok = valuelen == 4 && memcmp(value, "POST", 4) == 0;
 	else if (hdr_is(name, namelen, "content-type"))
@@ -307,6 +380,10 @@ static int on_message(void *data, const uint8_t *msg, size_t len)
 	struct grpc_call *call = data;
 	if (call->req)
 		return -E2BIG;
+	if (call->method->check &&
+	    (call->check_status = call->method->check(msg, len, call->sc->srv->data, call->check_why,
+						      sizeof(call->check_why))) != 0)
+		return -EPERM;
 	if (!pb_strings_nul_free(call->method->request, msg, len))
 		return -EILSEQ;
 	call->req = protobuf_c_message_unpack(call->method->request, NULL, len, msg);
@@ -326,7 +403,16 @@ static int on_data_chunk(nghttp2_session *h2, uint8_t flags, int32_t id, const u
 		return 0;
 	}
 	int r = grpc_frame_feed(&call->rd, data, len, on_message, call);
-	sc->buffered = sc->buffered - before + grpc_frame_reader_buffered(&call->rd);
+	size_t after = grpc_frame_reader_buffered(&call->rd);
+	held(sc, before, after);
+	/* only bytes kept for later count: a whole small request (kubelet's)
+	 * goes through however full the budget is */
+	if (r == 0 && after > before && g_st.buffered > g_lim.max_buffered) {
+		g_st.over_budget++;
+		refuse(call, GRPC_STATUS_RESOURCE_EXHAUSTED,
+		       "server busy: too much unfinished request data from all connections, try again");
+		return 0;
+	}
 	if (r == -EMSGSIZE)
 		refuse(call, GRPC_STATUS_RESOURCE_EXHAUSTED, "request message larger than 4194304 bytes");
 	else if (r == -EPROTONOSUPPORT)
@@ -337,6 +423,8 @@ static int on_data_chunk(nghttp2_session *h2, uint8_t flags, int32_t id, const u
 		refuse(call, GRPC_STATUS_INVALID_ARGUMENT, "a string in the request message holds a NUL byte");
 	else if (r == -E2BIG)
 		refuse(call, GRPC_STATUS_INTERNAL, "more than one request message for a unary call");
+	else if (r == -EPERM)
+		refuse(call, call->check_status, call->check_why);
 	else if (r < 0)
 		refuse(call, GRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory");
 	return 0;
@@ -354,6 +442,18 @@ static void request_done(struct grpc_call *call)
 	if (!call->req) {
 		refuse(call, GRPC_STATUS_INTERNAL, "no request message");
 		return;
+	}
+	if (call->deadline && evloop_now_ms() > call->deadline) {
+		g_st.expired++;
+		refuse(call, GRPC_STATUS_DEADLINE_EXCEEDED, "deadline exceeded before the request was complete");
+		return;
+	}
+	struct grpc_server_conn *sc = call->sc;
+	if (!sc->completed) {
+		sc->completed = true;
+		if (sc->idle_timer > 0)
+			evloop_del_timer(sc->srv->loop, sc->idle_timer);
+		sc->idle_timer = 0;
 	}
 	call->dispatched = true;
 	ProtobufCMessage *req = call->req;
@@ -435,6 +535,9 @@ static int conn_new(struct grpc_server *srv, struct grpc_server_conn **ret)
 
 static void conn_free(struct grpc_server_conn *sc)
 {
+	if (sc->idle_timer > 0)
+		evloop_del_timer(sc->srv->loop, sc->idle_timer);
+	sc->idle_timer = 0;
 	sc->conn.busy++; /* cancel callbacks may send on other calls: no flush now */
 	while (sc->calls)
 		call_free(sc->calls, true);
@@ -467,13 +570,76 @@ static void trim_after_burst(struct grpc_server *srv)
 #endif
 }
 
+static void resume_accept(struct grpc_server *srv)
+{
+	if (!srv->paused)
+		return;
+	srv->paused = false;
+	if (srv->resume_timer > 0)
+		evloop_del_timer(srv->loop, srv->resume_timer);
+	srv->resume_timer = 0;
+	if (srv->lfd >= 0)
+		evloop_mod_fd(srv->loop, srv->lfd, EV_READ);
+}
+
+static void resume_timer_fired(struct evloop *loop, void *data)
+{
+	struct grpc_server *srv = data;
+	srv->resume_timer = 0;
+	resume_accept(srv);
+}
+
+/* accept() cannot succeed (EMFILE...): a level-triggered listening socket
+ * would wake us forever.  Poll it again when a connection closes (an fd
+ * is free) or after a short while (someone else freed one). */
+static void pause_accept(struct grpc_server *srv, int err)
+{
+	if (srv->paused)
+		return;
+	srv->paused = true;
+	g_st.paused++;
+	evloop_mod_fd(srv->loop, srv->lfd, 0);
+	int64_t t = evloop_add_timer(srv->loop, GRPC_SERVER_ACCEPT_RETRY_MS, resume_timer_fired, srv);
+	srv->resume_timer = t > 0 ? t : 0;
+	if (!srv->warned) {
+		srv->warned = true;
+		log_warning_errno(-err, "grpc: cannot accept connections (%m): retrying when one closes");
+	}
+}
+
 static void conn_closed(struct grpc_conn *c, int err)
 {
 	struct grpc_server_conn *sc = (struct grpc_server_conn *)c;
 	struct grpc_server *srv = sc->srv;
 	srv->n_conns--;
+	g_st.conns--;
 	conn_free(sc);
 	trim_after_burst(srv);
+	for (struct grpc_server *s = g_servers; s; s = s->gnext)
+		resume_accept(s); /* an fd is free */
+}
+
+static void idle_fired(struct evloop *loop, void *data)
+{
+	struct grpc_server_conn *sc = data;
+	sc->idle_timer = 0;
+	if (sc->completed || sc->conn.closing)
+		return;
+	g_st.idle_closed++;
+	log_debug("grpc: connection on fd %d completed no request in %u ms: closing", sc->conn.fd, g_lim.idle_ms);
+	grpc_conn_goaway_close(&sc->conn, NGHTTP2_NO_ERROR, "idle: no request completed in time");
+}
+
+/* Why a new connection (fd, already counted) is refused, or NULL. */
+static const char *over_limits(int fd)
+{
+	struct rlimit rl;
+	if (g_st.conns > g_lim.max_conns)
+		return "too many connections";
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    (rlim_t)fd + g_lim.fd_headroom >= rl.rlim_cur)
+		return "too many open files";
+	return NULL;
 }
 
 static void on_accept(struct evloop *loop, int lfd, unsigned events, void *data)
@@ -482,7 +648,11 @@ static void on_accept(struct evloop *loop, int lfd, unsigned events, void *data)
 	for (int i = 0; i < 32; i++) {
 		int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
-			if (errno != EAGAIN && errno != EINTR)
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+				pause_accept(srv, errno);
+			else if (errno == ECONNABORTED || errno == EINTR)
+				continue;
+			else if (errno != EAGAIN)
 				log_debug_errno(errno, "grpc: accept: %m");
 			return;
 		}
@@ -504,8 +674,48 @@ static void on_accept(struct evloop *loop, int lfd, unsigned events, void *data)
 		srv->conns = sc;
 		if (++srv->n_conns > srv->conns_peak)
 			srv->conns_peak = srv->n_conns;
+		g_st.conns++;
+		const char *why = over_limits(fd);
+		if (why) {
+			/* the client learns why (GOAWAY debug data), we forget it;
+			 * gRPC clients map ENHANCE_YOUR_CALM to RESOURCE_EXHAUSTED
+			 * (PROTOCOL-HTTP2.md, Errors) */
+			g_st.refused++;
+			if (!srv->warned) {
+				srv->warned = true;
+				log_warning("grpc: refusing connections: %s (%u open, limit %u)", why, g_st.conns - 1,
+					    g_lim.max_conns);
+			}
+			grpc_conn_goaway_close(&sc->conn, NGHTTP2_ENHANCE_YOUR_CALM, why);
+			continue;
+		}
+		srv->warned = false;
+		int64_t t = evloop_add_timer(loop, g_lim.idle_ms, idle_fired, sc);
+		sc->idle_timer = t > 0 ? t : 0;
 		grpc_conn_kick(&sc->conn); /* our SETTINGS, right away */
 	}
+}
+
+void grpc_server_set_limits(const struct grpc_server_limits *l)
+{
+	if (l->max_conns)
+		g_lim.max_conns = l->max_conns;
+	if (l->fd_headroom)
+		g_lim.fd_headroom = l->fd_headroom;
+	if (l->max_buffered)
+		g_lim.max_buffered = l->max_buffered;
+	if (l->idle_ms)
+		g_lim.idle_ms = l->idle_ms;
+}
+
+void grpc_server_get_limits(struct grpc_server_limits *l)
+{
+	*l = g_lim;
+}
+
+void grpc_server_get_stats(struct grpc_server_stats *st)
+{
+	*st = g_st;
 }
 
 /* --- server ---------------------------------------------------------------------- */
@@ -517,7 +727,8 @@ int grpc_server_new(struct evloop *loop, const struct grpc_method *methods, size
 	if (!srv)
 		return -ENOMEM;
 	*srv = (struct grpc_server){.loop = loop, .methods = methods, .n_methods = n_methods, .data = data,
-				    .lfd = -1};
+				    .lfd = -1, .gnext = g_servers};
+	g_servers = srv;
 	*ret = srv;
 	return 0;
 }
@@ -548,6 +759,7 @@ static void stop_listening(struct grpc_server *srv)
 {
 	if (srv->lfd < 0)
 		return;
+	resume_accept(srv);
 	evloop_del_fd(srv->loop, srv->lfd);
 	close(srv->lfd);
 	srv->lfd = -1;
@@ -569,8 +781,14 @@ void grpc_server_free(struct grpc_server *srv)
 	stop_listening(srv);
 	while (srv->conns) {
 		srv->n_conns--;
+		g_st.conns--;
 		conn_free(srv->conns);
 	}
+	for (struct grpc_server **pp = &g_servers; *pp; pp = &(*pp)->gnext)
+		if (*pp == srv) {
+			*pp = srv->gnext;
+			break;
+		}
 	free(srv);
 }
 

@@ -19,7 +19,9 @@
  * byte, RESOURCE_EXHAUSTED for messages over 4 MiB, INTERNAL for a
  * missing/extra request message,
  * HTTP 405/415 for a wrong :method/content-type.  :authority is not
- * checked (kubelets before 1.26 put the socket path there).  SETTINGS go
+ * checked (kubelets before 1.26 put the socket path there).  A request
+ * whose grpc-timeout ran out before it was complete gets DEADLINE_EXCEEDED
+ * without reaching the handler.  SETTINGS go
  * out at accept, GOAWAY at shutdown; the server never sends PINGs. */
 #pragma once
 #include <stddef.h>
@@ -36,10 +38,16 @@ struct grpc_call;
 /* req is the decoded request; data is the server's user data. */
 typedef void (*grpc_handler)(struct grpc_call *call, const ProtobufCMessage *req, void *data);
 
+/* Optional: looks at the request's wire bytes before they are decoded
+ * (bounds a request by counting its entries: pbcheck.h).  0 to go on, or a
+ * GRPC_STATUS_* to refuse it with why. */
+typedef int (*grpc_check)(const uint8_t *msg, size_t len, void *data, char *why, size_t why_size);
+
 struct grpc_method {
 	const char *path; /* "/v1beta1.DevicePlugin/Allocate" */
 	const ProtobufCMessageDescriptor *request;
 	grpc_handler handler;
+	grpc_check check; /* may be NULL */
 };
 
 /* methods must outlive the server.  0 or -ENOMEM. */
@@ -60,6 +68,53 @@ void grpc_server_shutdown(struct grpc_server *srv);
 void grpc_server_free(struct grpc_server *srv);
 /* Number of open connections (tests, status). */
 unsigned grpc_server_connections(const struct grpc_server *srv);
+
+/* Limits shared by every server of the process (one loop, one memory):
+ * - max_conns: open connections in all; one more is accepted, told why in
+ *   a GOAWAY (ENHANCE_YOUR_CALM, "too many connections") and closed;
+ * - fd_headroom: the same refusal when fewer file descriptors than this
+ *   would be left under RLIMIT_NOFILE (read at each accept, so a limit
+ *   lowered at run time counts), keeping room for the application's own
+ *   work (serve's sysfs re-checks);
+ * - max_buffered: bytes of unfinished request messages, all connections
+ *   together; a request that would keep more is refused with
+ *   RESOURCE_EXHAUSTED (one connection holds at most 16 MiB of them
+ *   besides).  Queued responses have a budget of the same size of their
+ *   own (a unary reply over it: RESOURCE_EXHAUSTED), so clients holding
+ *   unfinished requests cannot stop kubelet's replies;
+ * - idle_ms: a connection that has not completed a request this long
+ *   after it was accepted is sent GOAWAY and closed (once it has, it stays:
+ *   kubelet keeps its connection and its ListAndWatch stream for days).
+ * When accept() itself fails for want of resources (EMFILE, ENFILE,
+ * ENOBUFS, ENOMEM) the listening socket is not polled again until a
+ * connection of the process closes or 250 ms have passed: no busy loop at
+ * the fd limit. */
+struct grpc_server_limits {
+	unsigned max_conns;
+	unsigned fd_headroom;
+	size_t max_buffered;
+	unsigned idle_ms;
+};
+#define GRPC_SERVER_MAX_CONNS 256
+#define GRPC_SERVER_FD_HEADROOM 16
+#define GRPC_SERVER_MAX_BUFFERED (64u << 20)
+#define GRPC_SERVER_IDLE_MS 30000
+#define GRPC_SERVER_ACCEPT_RETRY_MS 250
+/* 0 fields keep the current value. */
+void grpc_server_set_limits(const struct grpc_server_limits *l);
+void grpc_server_get_limits(struct grpc_server_limits *l);
+/* What the limits did so far (tests, status). */
+struct grpc_server_stats {
+	unsigned conns;		  /* open now, all servers */
+	size_t buffered;	  /* unfinished request bytes held now */
+	size_t queued;		  /* response bytes queued now */
+	unsigned long refused;	  /* connections refused (cap or fd headroom) */
+	unsigned long idle_closed; /* connections closed for idleness */
+	unsigned long paused;	  /* times accept was paused (EMFILE...) */
+	unsigned long over_budget; /* requests refused for max_buffered */
+	unsigned long expired;	  /* requests whose grpc-timeout passed before they were read */
+};
+void grpc_server_get_stats(struct grpc_server_stats *st);
 
 /* Runs once if the stream ends before the application finished the call
  * (client cancel or reset, connection lost, server shut down).  The call

@@ -67,3 +67,55 @@ bool pb_strings_nul_free(const ProtobufCMessageDescriptor *desc, const uint8_t *
 {
 	return walk(desc, buf, buf + len, 0);
 }
+
+/* Next field: its number and wire type, and for length-delimited ones the
+ * payload; false at the end or on malformed bytes. */
+static bool next_field(const uint8_t **p, const uint8_t *end, uint64_t *tag, const uint8_t **pl, size_t *pl_len)
+{
+	uint64_t n;
+	if (*p >= end || !varint(p, end, tag))
+		return false;
+	switch (*tag & 7) {
+	case 0:
+		return varint(p, end, &n);
+	case 1:
+	case 5: {
+		size_t w = (*tag & 7) == 1 ? 8 : 4;
+		if ((size_t)(end - *p) < w)
+			return false;
+		*p += w;
+		return true;
+	}
+	case 2:
+		if (!varint(p, end, &n) || n > (uint64_t)(end - *p))
+			return false;
+		*pl = *p;
+		*pl_len = (size_t)n;
+		*p += n;
+		return true;
+	default:
+		return false;
+	}
+}
+
+size_t pb_count_field(const uint8_t *buf, size_t len, uint32_t outer, uint32_t inner, size_t *n_inner)
+{
+	const uint8_t *p = buf, *end = buf + len, *pl = NULL;
+	size_t pl_len = 0, n = 0, ni = 0;
+	uint64_t tag;
+	while (next_field(&p, end, &tag, &pl, &pl_len)) {
+		if ((tag & 7) != 2 || tag >> 3 != outer)
+			continue;
+		n++;
+		if (!inner)
+			continue;
+		const uint8_t *q = pl, *qend = pl + pl_len, *ql;
+		size_t ql_len;
+		uint64_t t;
+		while (next_field(&q, qend, &t, &ql, &ql_len))
+			ni += (t & 7) == 2 && t >> 3 == inner;
+	}
+	if (n_inner)
+		*n_inner = ni;
+	return n;
+}

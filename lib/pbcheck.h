@@ -12,3 +12,9 @@
  * request must be refused, not decoded.  Malformed bytes count as clean
  * (the decoder refuses them). */
 bool pb_strings_nul_free(const ProtobufCMessageDescriptor *desc, const uint8_t *buf, size_t len);
+
+/* Counts, without decoding, the length-delimited entries of field outer in
+ * buf and (inner > 0) the entries of field inner inside them: what a
+ * server bounds before it lets protobuf-c allocate them.  Malformed bytes
+ * end the count (the decoder refuses them). */
+size_t pb_count_field(const uint8_t *buf, size_t len, uint32_t outer, uint32_t inner, size_t *n_inner);

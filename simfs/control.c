@@ -189,8 +189,9 @@ static ssize_t stats_show(struct node *node, char *buf, size_t cap, const struct
 	struct simfs *sf = node->obj;
 	const struct sim_stats *s = &sf->m->stats;
 	return snprintf(buf, cap, "reads %lu\nwrites %lu\nbinds %lu\nunbinds %lu\ncreates %lu\nremoves %lu\nstalled %u\n"
-			"injected %lu\n",
-			s->reads, s->writes, s->binds, s->unbinds, s->creates, s->removes, sf->stalled, sf->injected);
+			"injected %lu\nblocked %u\n",
+			s->reads, s->writes, s->binds, s->unbinds, s->creates, s->removes, sf->stalled, sf->injected,
+			sf->blocked);
 }
 
 static const struct attr_ops control_ops = { .store = control_store };

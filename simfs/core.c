@@ -132,6 +132,8 @@ int simfs_open(struct simfs *sf, const char *path, int flags)
 		r = -EACCES;
 	else if ((n->flags & NODE_EXCLUSIVE) && n->nopen > 0)
 		r = -EBUSY; /* a VFIO group is opened by one user at a time */
+	else if ((n->flags & NODE_NVIDIA_GPU) && (r = nvidia_open_allowed(n->obj)) < 0)
+		; /* unbindLock held */
 	else
 		n->nopen++;
 	pthread_mutex_unlock(&sf->lock);
@@ -289,10 +291,15 @@ ssize_t simfs_write(struct simfs *sf, const char *path, const char *buf, size_t 
 		memcpy(tmp, buf, len);
 		tmp[len] = '\0';
 		struct attr_io io = { .privileged = privileged, .offset = off };
+		bool counted = false;
 		for (;;) {
 			r = n->ops->store(n, tmp, len, &io);
 			if (r != -SIM_EWAIT)
 				break;
+			if (!counted) {
+				sf->blocked++;
+				counted = true;
+			}
 			/* the kernel blocks this writer until the users let go */
 			if (interrupted && interrupted(ctx)) {
 				r = -EINTR;
@@ -305,6 +312,8 @@ ssize_t simfs_write(struct simfs *sf, const char *path, const char *buf, size_t 
 				break;
 			}
 		}
+		if (counted)
+			sf->blocked--;
 		free(tmp);
 	} else if (n->mode & 0222) {
 		/* plain writable file (dev/kmsg sink, registry): keep the bytes */

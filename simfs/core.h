@@ -27,6 +27,7 @@ struct simfs {
 	int fail_nth_err;
 	unsigned long release_gen; /* bumped by "release" */
 	unsigned stalled;          /* writers blocked by stall-nth now */
+	unsigned blocked;          /* writers the model blocks now (an unbind or VF removal waiting for users) */
 	unsigned long injected;    /* faults fired (fail, fail-nth, stall-nth) */
 	unsigned latency_us; /* added to every sys/ write */
 	time_t start;

@@ -460,6 +460,42 @@ static void finish_topology(struct model *m)
 	}
 }
 
+/* proc/cpuinfo, x86 style: one stanza per CPU whose "flags" line holds
+ * "hypervisor" on a virtual machine -- the kernel's X86_FEATURE_HYPERVISOR
+ * (CPUID.1:ECX bit 31, arch/x86/include/asm/cpufeatures.h), printed by
+ * show_cpuinfo() (arch/x86/kernel/cpu/proc.c).  Fixture key
+ * "cpu": {"hypervisor": bool, "count": N}; the flags around it are a
+ * plausible fixed set. */
+static int add_cpuinfo(struct ctx *c, int root)
+{
+	static const char *const keys[] = { "hypervisor", "count", NULL };
+	int cpu = json_obj_get(&c->d, root, "cpu"), r;
+	bool hv = false;
+	long long count = 2;
+	if (cpu >= 0 && ((r = check_keys(c, cpu, "cpu", keys)) < 0 || (r = get_bool(c, cpu, "hypervisor", "cpu", &hv)) < 0 ||
+			 (r = get_int(c, cpu, "count", "cpu", 1, 256, &count)) < 0))
+		return r;
+	size_t cap = (size_t)count * 1024, o = 0;
+	char *buf = malloc(cap);
+	if (!buf)
+		return -ENOMEM;
+	for (long long i = 0; i < count; i++)
+		o += (size_t)snprintf(buf + o, cap - o,
+				      "processor\t: %lld\nvendor_id\t: GenuineIntel\ncpu family\t: 6\nmodel\t\t: 143\n"
+				      "model name\t: Intel(R) Xeon(R) Platinum 8480+\ncpu cores\t: %lld\n"
+				      "flags\t\t: fpu vme de pse tsc msr pae mce cx8 apic sep mtrr pge mca cmov pat pse36 "
+				      "clflush mmx fxsr sse sse2 ss ht syscall nx pdpe1gb rdtscp lm constant_tsc "
+				      "nopl xtopology cpuid pni pclmulqdq ssse3 fma cx16 pcid sse4_1 sse4_2 x2apic movbe "
+				      "popcnt aes xsave avx f16c rdrand%s lahf_lm abm 3dnowprefetch\n\n",
+				      i, count, hv ? " hypervisor" : "");
+	struct node *f = tree_add_data(c->m->proc, "cpuinfo", 0444, buf, o);
+	free(buf);
+	if (!f)
+		return -ENOMEM;
+	f->size = 0; /* procfs files report size 0 */
+	return 0;
+}
+
 static int add_static_files(struct ctx *c, int root)
 {
 	struct model *m = c->m;
@@ -514,7 +550,7 @@ int fixture_load_buffer(const char *name, const char *js, size_t len, const char
 			char *err, size_t errsize)
 {
 	static const char *const keys[] = { "name",   "description", "kernel", "iommu", "acpi_tables",
-					    "dmi",    "nvidia",	     "devices", "comment", NULL };
+					    "dmi",    "nvidia",	     "devices", "comment", "cpu", NULL };
 	struct ctx c = { .name = name, .dir = dir, .err = err, .errsize = errsize };
 	int r = json_parse(&c.d, js, len);
 	if (r == -EINVAL) {
@@ -593,11 +629,11 @@ int fixture_load_buffer(const char *name, const char *js, size_t len, const char
 	int nv = json_obj_get(&c.d, 0, "nvidia");
 	snprintf(m->nv_version, sizeof(m->nv_version), "%s", "550.90.07");
 	if (nv >= 0) {
-		static const char *const nkeys[] = { "version", "unbind_lock", "vgpu", "mdev_names", NULL };
-		char vgpu[16] = "none", names[16] = "NVIDIA";
+		static const char *const nkeys[] = { "version", "build", "vgpu", "mdev_names", NULL };
+		char vgpu[16] = "none", names[16] = "NVIDIA", build[16] = "plain";
 		if ((r = check_keys(&c, nv, "nvidia", nkeys)) < 0 ||
 		    (r = get_str(&c, nv, "version", "nvidia", m->nv_version, sizeof(m->nv_version), false)) < 0 ||
-		    (r = get_bool(&c, nv, "unbind_lock", "nvidia", &m->nv_unbind_lock)) < 0 ||
+		    (r = get_str(&c, nv, "build", "nvidia", build, sizeof(build), false)) < 0 ||
 		    (r = get_str(&c, nv, "vgpu", "nvidia", vgpu, sizeof(vgpu), false)) < 0 ||
 		    (r = get_str(&c, nv, "mdev_names", "nvidia", names, sizeof(names), false)) < 0)
 			goto out;
@@ -607,6 +643,18 @@ int fixture_load_buffer(const char *name, const char *js, size_t len, const char
 			m->nv_vgpu = VGPU_VENDOR_VFIO;
 		else if (strcmp(vgpu, "none") != 0) {
 			r = fail(&c, json_obj_get(&c.d, nv, "vgpu"), "nvidia.vgpu: expected \"mdev\", \"vendor-vfio\" or \"none\"");
+			goto out;
+		}
+		/* unbindLock, VF probing and the vGPU files follow the build */
+		if (strcmp(build, "vgpu-kvm") == 0)
+			m->nv_vgpu_kvm = true;
+		else if (strcmp(build, "plain") != 0) {
+			r = fail(&c, json_obj_get(&c.d, nv, "build"), "nvidia.build: expected \"plain\" or \"vgpu-kvm\"");
+			goto out;
+		}
+		if (m->nv_vgpu != VGPU_NONE && !m->nv_vgpu_kvm) {
+			r = fail(&c, json_obj_get(&c.d, nv, "vgpu"),
+				 "nvidia.vgpu: a vGPU host interface needs \"build\": \"vgpu-kvm\"");
 			goto out;
 		}
 		if (strcmp(names, "GRID") == 0)
@@ -642,7 +690,7 @@ int fixture_load_buffer(const char *name, const char *js, size_t len, const char
 		goto out;
 	for (int i = 0; i < m->ngroups; i++)
 		snprintf(m->groups[i]->type, sizeof(m->groups[i]->type), "%s", domain);
-	if ((r = add_static_files(&c, 0)) < 0 || (r = vgpu_config_init(m)) < 0)
+	if ((r = add_static_files(&c, 0)) < 0 || (r = add_cpuinfo(&c, 0)) < 0 || (r = vgpu_config_init(m)) < 0)
 		goto out;
 	m->stats = (struct sim_stats){ 0 };
 	*ret = m;

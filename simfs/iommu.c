@@ -194,3 +194,52 @@ int iommu_group_alloc_id(struct model *m)
 			return id;
 	}
 }
+
+/* A device registered with VFIO gets a struct device of class "vfio-dev"
+ * under it, named vfio<index> from one ida (drivers/vfio/vfio_main.c:
+ * vfio_init() creates the class, "/sys/class/vfio-dev/vfioX";
+ * vfio_init_device() names it, parent = the device; since Linux 6.1).
+ * The /dev/vfio/devices/ cdev (iommufd, CONFIG_VFIO_DEVICE_CDEV) is not
+ * modelled: simfs has no /dev/iommu. */
+int vfio_device_add(struct model *m, struct sim_dev *d)
+{
+	unsigned idx = 0;
+	if (d->vfio_dev)
+		return 0;
+	for (bool taken = true; taken; idx += taken) {
+		taken = false;
+		for (int i = 0; i < m->ndevs && !taken; i++)
+			taken = m->devs[i]->vfio_dev && m->devs[i]->vfio_index == idx;
+	}
+	char name[24], devpath[600];
+	snprintf(name, sizeof(name), "vfio%u", idx);
+	struct node *cls = tree_mkdir_p(m->root, "sys/class/vfio-dev");
+	struct node *vd = tree_add_dir(d->dir, "vfio-dev", 0755);
+	struct node *dir = vd ? tree_add_dir(vd, name, 0755) : NULL;
+	if (!cls || !dir || !tree_add_dir(dir, "power", 0755) || !model_add_text(dir, "uevent", 0644, "%s", "") ||
+	    !tree_add_rel_link(dir, "subsystem", cls) || !tree_add_rel_link(dir, "device", d->dir) ||
+	    !tree_add_rel_link(cls, name, dir)) {
+		tree_remove_child(d->dir, "vfio-dev");
+		if (cls)
+			tree_remove_child(cls, name);
+		return -ENOMEM;
+	}
+	d->vfio_dev = true;
+	d->vfio_index = idx;
+	snprintf(devpath, sizeof(devpath), "%s/vfio-dev/%s", d->devpath, name);
+	model_emit(m, "add", devpath, "vfio-dev", NULL);
+	return 0;
+}
+
+void vfio_device_del(struct model *m, struct sim_dev *d)
+{
+	if (!d->vfio_dev)
+		return;
+	char name[24], devpath[600];
+	snprintf(name, sizeof(name), "vfio%u", d->vfio_index);
+	snprintf(devpath, sizeof(devpath), "%s/vfio-dev/%s", d->devpath, name);
+	model_emit(m, "remove", devpath, "vfio-dev", NULL);
+	tree_remove_child(d->dir, "vfio-dev");
+	tree_remove_child(tree_lookup(m->root, "sys/class/vfio-dev"), name);
+	d->vfio_dev = false;
+}

@@ -9,8 +9,16 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* One GPU instance profile as NVML describes it.  NVML knows a profile by
+ * two numbers: the INDEX (an NVML_GPU_INSTANCE_PROFILE_* constant, the
+ * argument of nvmlDeviceGetGpuInstanceProfileInfo) and the profile ID
+ * (info.id), which every later call takes (placements, GetGpuInstances,
+ * CreateGpuInstanceWithPlacement; nvmlGpuInstanceInfo_t.profileId).  They
+ * differ on real GPUs (nvml.h; shared/recorded/h100-sxm5-guest/nvml-580.txt).
+ * simfs's control commands and .simfs/mig/<bdf> use the ID. */
 struct mig_profile {
-	unsigned id;	     /* NVML_GPU_INSTANCE_PROFILE_*: 0 1g, 1 2g, 2 3g, 3 4g, 4 7g, 7 1g+me, 9 1g (2 slices) */
+	unsigned index;	     /* NVML_GPU_INSTANCE_PROFILE_*: 0 1g, 1 2g, 2 3g, 3 4g, 4 7g, 7 1g+me, 9 1g (2 mem slices) */
+	unsigned id;	     /* profile ID: 19 1g, 20 1g+me, 15 1g (2 mem slices), 14 2g, 9 3g, 5 4g, 0 7g */
 	const char *name;    /* "1g.5gb", "1g.5gb+me" */
 	unsigned slices;     /* compute slices */
 	unsigned mem_gb;     /* framebuffer as the name says it */
@@ -24,11 +32,12 @@ struct mig_geometry {
 	uint16_t device;
 	const struct mig_profile *profiles;
 	int nprofiles;
+	bool reset_to_apply; /* Ampere: a MIG mode change takes effect at a GPU reset */
 };
 
 #define MIG_MAX_GI 8
 struct mig_gi {
-	unsigned id, profile, start, size;
+	unsigned id, profile, start, size; /* profile: the profile ID */
 };
 
 struct sim_mig {
@@ -58,7 +67,12 @@ int mig_take_instance(struct model *m, struct sim_dev *gpu, const struct vgpu_ty
 void mig_on_release(struct sim_dev *gpu);
 
 /* Control commands; 0 or -errno (EBUSY in use, ENOSPC no room, ...). */
+/* Sets the pending MIG mode; it becomes current at once when the GPU is
+ * idle (no client; on Ampere also no SR-IOV VFs), else at gpu-reset. */
 int mig_set_mode(struct sim_dev *gpu, bool on);
+/* EBUSY while a client has the GPU open, it hosts vGPUs, or (Ampere) its
+ * SR-IOV VFs are enabled. */
 int mig_gpu_reset(struct sim_dev *gpu);
+/* profile: a profile ID (not an index): EINVAL when the GPU has none such */
 int mig_gi_create(struct sim_dev *gpu, unsigned profile, unsigned start);
 int mig_gi_destroy(struct sim_dev *gpu, unsigned id);

@@ -125,6 +125,9 @@ struct sim_dev {
 	unsigned vgpu_gi;		   /* its GPU instance (MIG-backed); 0 none */
 	bool mdev_parent;
 	struct sim_mig mig; /* a PF's MIG state (mig.h) */
+	/* registered with VFIO as a device: vfio-dev/vfio<vfio_index> */
+	bool vfio_dev;
+	unsigned vfio_index;
 };
 
 struct sim_mdev {
@@ -157,7 +160,12 @@ struct model {
 	char *cmdline;
 	enum iommu_kind iommu;
 	bool iommu_enabled;       /* groups populated */
-	bool nv_unbind_lock;      /* this nvidia build offers unbindLock */
+	/* The nvidia.ko build: NVIDIA's open kernel modules compile the vGPU
+	 * host parts (NV_VGPU_KVM_BUILD, os_is_vgx_hyper()) only into the
+	 * vGPU-KVM host driver; a plain build has no unbindLock and rejects
+	 * VFs (kernel-open/nvidia/nv-procfs.c nv_procfs_add_gpu, nv-pci.c
+	 * nv_pci_probe). */
+	bool nv_vgpu_kvm;
 	enum vgpu_kind nv_vgpu;   /* the vGPU host driver's interface, if any */
 	bool nv_grid_names;       /* mdev type names "GRID ..." (older drivers) */
 	bool vfio_enable_sriov;   /* vfio_pci's enable_sriov parameter */
@@ -260,6 +268,9 @@ void iommu_group_del_dev(struct model *m, struct sim_dev *d);
 int vfio_group_get(struct model *m, struct sim_group *g);
 void vfio_group_put(struct model *m, struct sim_group *g);
 bool vfio_group_busy(const struct sim_group *g);
+/* A VFIO device's <dev>/vfio-dev/vfioN and sys/class/vfio-dev/vfioN */
+int vfio_device_add(struct model *m, struct sim_dev *d);
+void vfio_device_del(struct model *m, struct sim_dev *d);
 
 /* nvidia.c */
 int nvidia_bind(struct sim_dev *d);
@@ -271,3 +282,5 @@ int vgpu_config_init(struct model *m);
 /* A process opens / closes /dev/nvidiaN: proc/<pid>/fd/3 points there. */
 int nvidia_open(struct sim_dev *d);
 int nvidia_close(struct sim_dev *d);
+/* 0, or -ENODEV while the GPU's unbindLock is held (open of /dev/nvidiaN). */
+int nvidia_open_allowed(const struct sim_dev *d);

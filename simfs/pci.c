@@ -357,6 +357,37 @@ static struct node *root_bus_dir(struct model *m, const struct pci_addr *a)
 	return b;
 }
 
+/* "6.18.44", "6.1.0-28-amd64": at least major.minor? */
+static bool kernel_at_least(const char *kver, int major, int minor)
+{
+	int ma = 0, mi = 0;
+	if (sscanf(kver, "%d.%d", &ma, &mi) != 2)
+		return false;
+	return ma > major || (ma == major && mi >= minor);
+}
+
+/* serial_number: drivers/pci/pci-sysfs.c serial_number_show(), commit
+ * cf6ee09b0913 "PCI/sysfs: Expose PCIe device serial number" (ABI date
+ * December 2025: Linux 6.18; the recorded 6.18.44 H100 guest shows it,
+ * ../shared/recorded/h100-sxm5-guest/nvml-580.txt).  Visible only when
+ * pci_get_dsn() reads a non-zero DSN (pci_dev_attrs_are_visible()), root
+ * only (DEVICE_ATTR_ADMIN_RO), the 64-bit DSN big-endian as "%8phD":
+ * "2f-86-0f-b5-7b-2d-b0-48\n". */
+static int add_serial_number(struct sim_dev *d)
+{
+	unsigned cap = pci_find_ext_cap(d, 0x0003);
+	if (!kernel_at_least(d->m->kver, 6, 18) || !cap || cap + 12 > d->config_size)
+		return 0;
+	uint64_t dsn = (uint64_t)get32(d->config, cap + 4) | (uint64_t)get32(d->config, cap + 8) << 32;
+	if (!dsn)
+		return 0;
+	char txt[32];
+	int o = 0;
+	for (int i = 7; i >= 0; i--)
+		o += snprintf(txt + o, sizeof(txt) - (size_t)o, "%02x%s", (unsigned)(dsn >> (8 * i)) & 0xff, i ? "-" : "\n");
+	return model_add_text(d->dir, "serial_number", 0400, "%s", txt) ? 0 : -ENOMEM;
+}
+
 int pci_dev_add(struct sim_dev *d)
 {
 	struct model *m = d->m;
@@ -395,6 +426,7 @@ int pci_dev_add(struct sim_dev *d)
 	ok &= model_add_text(dir, "current_link_width", 0444, "%d\n", d->link_width) != NULL;
 	ok &= model_add_text(dir, "max_link_speed", 0444, "%s\n", d->max_link_speed) != NULL;
 	ok &= model_add_text(dir, "max_link_width", 0444, "%d\n", d->max_link_width) != NULL;
+	ok &= add_serial_number(d) == 0;
 	ok &= model_add_text(dir, "modalias", 0444, "pci:v%08Xd%08Xsv%08Xsd%08Xbc%02Xsc%02Xi%02X\n", d->vendor,
 			     d->device, d->subvendor, d->subdevice, d->class >> 16, (d->class >> 8) & 0xff,
 			     d->class & 0xff) != NULL;

@@ -115,6 +115,9 @@ int sriov_enable(struct sim_dev *pf, int n)
 			return -EBUSY; /* the routing ID is taken by another function */
 		vf->physfn = pf;
 		vf->vf_index = i;
+		/* a VF made again is a new pci_dev: no override carried over */
+		free(vf->driver_override);
+		vf->driver_override = NULL;
 		vf->parent = pf->parent;
 		vf->vendor = pf->vendor;
 		vf->device = (uint16_t)cfg16(pf, cap + SRIOV_VF_DID);
@@ -160,15 +163,24 @@ static bool vf_busy(const struct sim_dev *vf)
 	return (vf->group && vfio_group_busy(vf->group)) || vf->nv_users > 0 || mdev_parent_busy(vf);
 }
 
+/* drivers/pci/iov.c sriov_disable -> sriov_del_vfs: pci_iov_remove_virtfn
+ * for VF 0, 1, ... in turn, each removal releasing the VF's driver, whose
+ * remove waits for its users (vfio-pci: until the group is closed).  So a
+ * busy VF blocks the writer with the VFs below it already gone, while
+ * sriov_numvfs still reads the old count (iov->num_VFs is cleared only
+ * after every VF is removed).  A writer killed while blocked: the model
+ * drops its write and keeps that partial state (the real writer sleeps on
+ * until the users let go and then finishes; the next run sees the same
+ * partial state until then). */
 int sriov_disable(struct sim_dev *pf)
 {
 	int n = pf->num_vfs;
-	/* the PF driver's remove of each VF waits for its users: all or none */
-	for (int i = 0; i < n; i++)
-		if (vf_busy(vf_slot(pf, i)))
-			return -SIM_EWAIT;
-	for (int i = n - 1; i >= 0; i--) {
+	for (int i = 0; i < n; i++) {
 		struct sim_dev *vf = vf_slot(pf, i);
+		if (!vf || !vf->present)
+			continue; /* removed by an earlier, interrupted write */
+		if (vf_busy(vf))
+			return -SIM_EWAIT;
 		char name[32];
 		snprintf(name, sizeof(name), "virtfn%d", i);
 		tree_remove_child(pf->dir, name);
@@ -176,8 +188,9 @@ int sriov_disable(struct sim_dev *pf)
 		if (r < 0)
 			return r;
 		vf->unplugged = true; /* a rescan does not bring VFs back */
-		pf->num_vfs = i;
+		pf->m->seq++;
 	}
+	pf->num_vfs = 0;
 	set16(pf, pf->sriov_cap + SRIOV_NUM, 0);
 	set16(pf, pf->sriov_cap + SRIOV_CTRL, cfg16(pf, pf->sriov_cap + SRIOV_CTRL) & ~0x9u);
 	return 0;

@@ -28,6 +28,7 @@ enum node_type { NODE_DIR, NODE_FILE, NODE_LINK };
 
 #define NODE_EXCLUSIVE 0x1u /* a second open fails EBUSY (vfio group nodes) */
 #define NODE_SYS 0x2u       /* counted in stats (sys/ traffic) */
+#define NODE_NVIDIA_GPU 0x4u /* /dev/nvidiaN: obj is its struct sim_dev */
 
 struct node {
 	char *name;

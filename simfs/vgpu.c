@@ -3,6 +3,7 @@
  * parents (mdev.c) or, on Hopper and later (vGPU 17+), the vendor-specific
  * VFIO files under each VF's nvidia/ folder. */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,22 +34,32 @@ unsigned vgpu_available(struct model *m, struct sim_dev *gpu, const struct vgpu_
 	return vgpu_capacity(t, n, fb);
 }
 
-/* ---- vendor-specific VFIO: <VF>/nvidia/ ---------------------------------- */
+/* ---- vendor-specific VFIO: <VF>/nvidia/ ----------------------------------
+ * Source: NVIDIA's vGPU-KVM driver 525.85.07, nvidia-vgpu-vfio/
+ * (lijingwei9060/nvkernel holds a copy): on kernels with vfio_pci_core
+ * (NV_USE_VFIO_PCI_CORE, nv-vgpu-vfio-interface.h) nv_vgpu_probe() calls
+ * nv_vfio_pci_core_init() (vgpu-vfio-pci-core.c) for every VF it binds:
+ * vfio_pci_core_register_device() -- so the VF's VFIO group node and its
+ * vfio-dev/ exist from the bind, before any type is set -- then the
+ * nvidia/ attribute group.  The file functions below cite the same file. */
 
+/* creatable_vgpu_types_show(): the header "ID    : vGPU Name\n", then one
+ * "%-5d : %s" line per type RM lists for this VF.  What RM lists is not in
+ * the source (unverified): here, the types still creatable on the GPU, and
+ * none on a VF that already hosts a vGPU. */
 static ssize_t creatable_show(struct node *n, char *buf, size_t cap, const struct attr_io *io)
 {
 	struct sim_dev *vf = n->obj;
-	size_t o = 0;
-	if (vf->vgpu_type) /* a VF hosts one vGPU */
-		return 0;
-	for (int i = 0; i < vf->vgpu->ntypes; i++) {
+	int o = snprintf(buf, cap, "ID    : vGPU Name\n");
+	for (int i = 0; i < vf->vgpu->ntypes && !vf->vgpu_type && o >= 0 && (size_t)o < cap; i++) {
 		const struct vgpu_type *t = &vf->vgpu->types[i];
 		if (t->vfio_id && vgpu_available(vf->m, vf->physfn, t) > 0)
-			o += (size_t)snprintf(buf + o, cap - o, "%u : NVIDIA %s\n", t->vfio_id, t->name);
+			o += snprintf(buf + o, cap - (size_t)o, "%-5u : NVIDIA %s\n", t->vfio_id, t->name);
 	}
-	return (ssize_t)o;
+	return o;
 }
 
+/* current_vgpu_type_show(): "%d\n", 0 without a vGPU. */
 static ssize_t current_show(struct node *n, char *buf, size_t cap, const struct attr_io *io)
 {
 	struct sim_dev *vf = n->obj;
@@ -63,43 +74,59 @@ static void emit_vf(struct sim_dev *vf)
 	model_emit(vf->m, "change", vf->devpath, "pci", env);
 }
 
-/* Write a creatable ID to create the VF's vGPU, 0 to delete it.  Errors:
- * EINVAL not a number or not a type of this GPU, EEXIST the VF already
- * hosts one, ENOSPC not creatable now (capacity, equal-size rule, no GPU
- * instance for a MIG-backed type), EBUSY deleting one a VM has open. */
+/* kstrtol(buf, 10): optional sign, decimal digits, one trailing newline. */
+static int parse_kstrtol(const char *buf, size_t len, long *ret)
+{
+	char tmp[32], *end;
+	if (len && buf[len - 1] == '\n')
+		len--;
+	if (len == 0 || len >= sizeof(tmp))
+		return len == 0 ? -EINVAL : -ERANGE;
+	memcpy(tmp, buf, len);
+	tmp[len] = '\0';
+	if (!strchr("+-0123456789", tmp[0]) || ((tmp[0] == '+' || tmp[0] == '-') && !tmp[1]))
+		return -EINVAL;
+	errno = 0;
+	long v = strtol(tmp, &end, 10);
+	if (*end)
+		return -EINVAL;
+	if (errno == ERANGE)
+		return -ERANGE;
+	*ret = v;
+	return 0;
+}
+
+/* current_vgpu_type_store(): kstrtol (EINVAL, ERANGE); 0 deletes through
+ * nv_vfio_pci_remove() -- EPERM without a vGPU, and nv_vgpu_vfio_destroy()
+ * (nvidia-vgpu-vfio.c) EPERM while a VM has the device open (usage_count,
+ * modelled as its group node held open); any other value creates through
+ * nv_vfio_pci_create() -- EPERM when the VF already has one, and EIO from
+ * nv_vgpu_vfio_create() when RM refuses the type (unknown, not creatable
+ * now: capacity, equal-size rule, no GPU instance for a MIG-backed type). */
 static ssize_t current_store(struct node *n, const char *buf, size_t len, const struct attr_io *io)
 {
 	struct sim_dev *vf = n->obj;
 	struct model *m = vf->m;
-	char *end;
-	unsigned long id = strtoul(buf, &end, 10);
-	if (end == buf || (*end && *end != '\n'))
-		return -EINVAL;
+	long id;
+	int r = parse_kstrtol(buf, len, &id);
+	if (r < 0)
+		return r;
 	if (id == 0) {
 		if (!vf->vgpu_type)
-			return (ssize_t)len;
+			return -EPERM;
 		if (vf->group && vfio_group_busy(vf->group))
-			return -EBUSY;
+			return -EPERM;
 		vf->vgpu_type = NULL;
 		vf->vgpu_gi = 0;
-		if (vf->group)
-			vfio_group_put(m, vf->group);
 		m->stats.removes++;
 		emit_vf(vf);
 		return (ssize_t)len;
 	}
-	const struct vgpu_type *t = vgpu_type_by_vfio_id(vf->vgpu, (unsigned)id);
-	if (!t)
-		return -EINVAL;
 	if (vf->vgpu_type)
-		return -EEXIST;
-	if (vgpu_available(m, vf->physfn, t) == 0)
-		return -ENOSPC;
-	if (vf->group) { /* the vGPU registers with VFIO */
-		int r = vfio_group_get(m, vf->group);
-		if (r < 0)
-			return r;
-	}
+		return -EPERM;
+	const struct vgpu_type *t = id > 0 && id <= UINT32_MAX ? vgpu_type_by_vfio_id(vf->vgpu, (unsigned)id) : NULL;
+	if (!t || vgpu_available(m, vf->physfn, t) == 0)
+		return -EIO;
 	vf->vgpu_type = t;
 	if (t->mig_slices)
 		vf->vgpu_gi = (unsigned)mig_take_instance(m, vf->physfn, t);
@@ -121,8 +148,22 @@ static const struct attr_ops creatable_ops = { .show = creatable_show };
 static const struct attr_ops current_ops = { .show = current_show, .store = current_store };
 static const struct attr_ops gi_ops = { .show = gi_show };
 
+/* nv_vfio_pci_core_init(): the VF becomes a VFIO device at bind (group
+ * node, vfio-dev/), then gets nvidia/.  Without an IOMMU group the real
+ * vfio_pci_core_register_device() fails and with it the probe; here the
+ * VF then just has no VFIO side (VF probing rules: nvidia.c). */
 static int vendor_vfio_register(struct sim_dev *vf)
 {
+	struct model *m = vf->m;
+	if (vf->group) {
+		int r = vfio_group_get(m, vf->group);
+		if (r < 0)
+			return r;
+		if ((r = vfio_device_add(m, vf)) < 0) {
+			vfio_group_put(m, vf->group);
+			return r;
+		}
+	}
 	struct node *nv = tree_add_dir(vf->dir, "nvidia", 0755);
 	if (!nv || !tree_add_attr(nv, "creatable_vgpu_types", 0444, &creatable_ops, vf, 0) ||
 	    !tree_add_attr(nv, "current_vgpu_type", 0644, &current_ops, vf, 0) ||
@@ -158,11 +199,12 @@ void vgpu_on_release(struct sim_dev *d)
 	mdev_parent_unregister(d);
 	if (!d->physfn)
 		mig_on_release(d);
-	if (d->vgpu_type) {
-		d->vgpu_type = NULL;
-		d->vgpu_gi = 0;
-		if (d->group)
-			vfio_group_put(d->m, d->group);
+	d->vgpu_type = NULL;
+	d->vgpu_gi = 0;
+	/* nv_vfio_pci_core_uninit(): unregister from VFIO */
+	if (d->vfio_dev) {
+		vfio_device_del(d->m, d);
+		vfio_group_put(d->m, d->group);
 	}
 	tree_remove_child(d->dir, "nvidia");
 }

@@ -1,7 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The vGPU types NVIDIA's host driver offers per GPU model (DESIGN.md
- * section 7).  mdev type numbers for the A100 are NVIDIA's; the T4's and
- * every vendor-VFIO ID (creatable_vgpu_types) are invented, consistently:
+ * section 7).  mdev type numbers: the A100 40GB, A100 80GB and T4 ones are
+ * NVIDIA's, from the vgpuConfig.xml of vGPU-KVM driver 510.47.03 (a
+ * community table of that file, "vGPU Types List") and, for the A100 80GB,
+ * a real host's mdev listing on driver 525.85.07
+ * (stackhpc/ansible-collection-linux roles/vgpu/README.md: nvidia-692
+ * GRID A100D-4C ... nvidia-698 GRID A100D-80C, 699..703, 707).  Every
+ * vendor-VFIO ID (creatable_vgpu_types, H100XM) is invented (unverified):
  * see fixtures/README.md. */
 #include <stddef.h>
 #include <string.h>
@@ -19,9 +24,9 @@ static const struct vgpu_type a100_40[] = {
 };
 
 static const struct vgpu_type a100_80[] = {
-	TS("A100D-8C", 692, 0, 8, 10),	   TS("A100D-10C", 693, 0, 10, 8),    TS("A100D-16C", 694, 0, 16, 5),
-	TS("A100D-20C", 695, 0, 20, 4),	   TS("A100D-40C", 696, 0, 40, 2),    TS("A100D-80C", 697, 0, 80, 1),
-	TS("A100D-4C", 698, 0, 4, 20),	   MIG("A100D-1-10C", 699, 0, 10, 7, 1), MIG("A100D-2-20C", 700, 0, 20, 3, 2),
+	TS("A100D-4C", 692, 0, 4, 20),	   TS("A100D-8C", 693, 0, 8, 10),     TS("A100D-10C", 694, 0, 10, 8),
+	TS("A100D-16C", 695, 0, 16, 5),	   TS("A100D-20C", 696, 0, 20, 4),    TS("A100D-40C", 697, 0, 40, 2),
+	TS("A100D-80C", 698, 0, 80, 1),	   MIG("A100D-1-10C", 699, 0, 10, 7, 1), MIG("A100D-2-20C", 700, 0, 20, 3, 2),
 	MIG("A100D-3-40C", 701, 0, 40, 2, 3), MIG("A100D-4-40C", 702, 0, 40, 1, 4), MIG("A100D-7-80C", 703, 0, 80, 1, 7),
 	MIG("A100D-1-10CME", 707, 0, 10, 1, 1),
 };
@@ -36,9 +41,11 @@ static const struct vgpu_type h100xm[] = {
 	TS("H100XM-80C", 0, 1016, 80, 1),
 };
 
+/* T4 (510.47.03): 1B 222, 2B 223, 2B4 224, 1B4 252 and 1A..16A 225..229
+ * exist too and are not modelled. */
 static const struct vgpu_type t4[] = {
-	TS("T4-1Q", 225, 0, 1, 16), TS("T4-2Q", 226, 0, 2, 8), TS("T4-4Q", 227, 0, 4, 4),
-	TS("T4-8Q", 228, 0, 8, 2),  TS("T4-16Q", 229, 0, 16, 1), TS("T4-4C", 319, 0, 4, 4),
+	TS("T4-1Q", 230, 0, 1, 16), TS("T4-2Q", 231, 0, 2, 8), TS("T4-4Q", 232, 0, 4, 4),
+	TS("T4-8Q", 233, 0, 8, 2),  TS("T4-16Q", 234, 0, 16, 1), TS("T4-4C", 319, 0, 4, 4),
 	TS("T4-8C", 320, 0, 8, 2),  TS("T4-16C", 321, 0, 16, 1),
 };
 

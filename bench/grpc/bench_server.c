@@ -40,7 +40,7 @@ static void h_allocate(struct grpc_call *call, const ProtobufCMessage *req, void
 }
 
 static const struct grpc_method methods[] = {
-	{DPAPI_ALLOCATE, &v1beta1__allocate_request__descriptor, h_allocate},
+	{DPAPI_ALLOCATE, &v1beta1__allocate_request__descriptor, h_allocate, NULL},
 };
 
 static void on_signal(struct evloop *l, int fd, unsigned events, void *data)

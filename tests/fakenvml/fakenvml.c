@@ -5,10 +5,30 @@
  * $SIMFS/.simfs/mig/<bdf>, changed through $SIMFS/.simfs/control
  * (simfs/README.md), so creating a GPU instance makes the MIG-backed vGPU
  * types appear in the fixture's sysfs as on real hardware.  $SIMFS is the
- * simfs mount (tests/simnode sets it).
- * Simulation choices: profile information and GPU instance lists are
- * refused (NOT_SUPPORTED) while MIG mode is off; a mode change that waits
- * for a GPU reset reports activationStatus RESET_REQUIRED. */
+ * simfs mount (tests/simnode sets it).  Compiled against NVIDIA's nvml.h
+ * (initd/nvml_nvidia.h).
+ *
+ * What it answers, and from where:
+ * - nvmlDeviceGetGpuInstanceProfileInfo takes a profile INDEX
+ *   (NVML_GPU_INSTANCE_PROFILE_*) and returns the profile ID in info.id;
+ *   the ID differs from the index (simfs/mig.c's tables).  An index the
+ *   GPU lacks: NOT_SUPPORTED.  Answered with MIG mode off too.  Source:
+ *   shared/recorded/h100-sxm5-guest/nvml-580.txt (a real H100 80GB,
+ *   driver 580: indices 5, 6, 8, 10..15 "Not Supported", MIG mode off).
+ * - Placements, GPU instance lists and creation take the profile ID.
+ *   Placements of an ID the GPU lacks: INVALID_ARGUMENT (nvml-580.txt:
+ *   "placements(by index 1): Invalid Argument" where 1 is no ID);
+ *   answered with MIG mode off (nvml-580.txt; nvml.h 12.4: "regardless of
+ *   whether MIG is enabled or not").
+ * - nvmlDeviceGetGpuInstances, nvmlDeviceGetGpuInstanceById,
+ *   nvmlDeviceCreateGpuInstanceWithPlacement: NOT_SUPPORTED with MIG mode
+ *   off, INVALID_ARGUMENT for an unknown profile ID, NOT_FOUND for an
+ *   unknown instance (nvml.h 12.4, the functions' @return lists; not in
+ *   the capture, which made no MIG-mode-on calls: unverified on hardware).
+ * - A mode change the driver cannot apply at once (simfs: the GPU is in
+ *   use) leaves the pending mode set and reports activationStatus IN_USE
+ *   (nvml.h, nvmlDeviceSetMigMode: "if device unbind fails because the
+ *   device isn't idle, NVML_ERROR_IN_USE would be returned"). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -17,7 +37,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "nvml_api.h" /* gpu-initd's declarations of NVIDIA's API */
+#include "nvml_nvidia.h" /* NVIDIA's nvml.h */
 
 struct nvmlDevice_st {
 	char bdf[16];
@@ -37,7 +57,7 @@ static char simfs[512];
 /* ---- simfs state ------------------------------------------------------- */
 
 struct profile {
-	unsigned id, slices, mem, max, size, nstarts, starts[8];
+	unsigned index, id, slices, mem, max, size, nstarts, starts[8];
 };
 struct gi {
 	unsigned id, profile, start, size;
@@ -63,8 +83,8 @@ static int read_state(const char *bdf, struct state *s)
 		int busy;
 		if (sscanf(line, "mode %u", &s->mode) == 1 || sscanf(line, "pending %u", &s->pending) == 1)
 			continue;
-		if (sscanf(line, "profile %u %31s %u %u %u %u %63s", &p.id, name, &p.slices, &p.mem, &p.max, &p.size,
-			   starts) == 7 &&
+		if (sscanf(line, "profile %u %u %31s %u %u %u %u %63s", &p.index, &p.id, name, &p.slices, &p.mem, &p.max,
+			   &p.size, starts) == 8 &&
 		    s->nprof < 16) {
 			for (char *t = strtok(starts, ","); t && p.nstarts < 8; t = strtok(NULL, ","))
 				p.starts[p.nstarts++] = (unsigned)atoi(t);
@@ -77,10 +97,18 @@ static int read_state(const char *bdf, struct state *s)
 	return 0;
 }
 
-static const struct profile *find_profile(const struct state *s, unsigned id)
+static const struct profile *profile_by_id(const struct state *s, unsigned id)
 {
 	for (unsigned i = 0; i < s->nprof; i++)
 		if (s->prof[i].id == id)
+			return &s->prof[i];
+	return NULL;
+}
+
+static const struct profile *profile_by_index(const struct state *s, unsigned index)
+{
+	for (unsigned i = 0; i < s->nprof; i++)
+		if (s->prof[i].index == index)
 			return &s->prof[i];
 	return NULL;
 }
@@ -240,7 +268,7 @@ nvmlReturn_t nvmlDeviceSetMigMode(nvmlDevice_t d, unsigned int mode, nvmlReturn_
 		return r;
 	if (read_state(d->bdf, &s) < 0)
 		return NVML_ERROR_UNKNOWN;
-	*activation = s.mode == mode ? NVML_SUCCESS : NVML_ERROR_RESET_REQUIRED;
+	*activation = s.mode == mode ? NVML_SUCCESS : NVML_ERROR_IN_USE;
 	return NVML_SUCCESS;
 }
 
@@ -251,7 +279,8 @@ nvmlReturn_t nvmlDeviceGetGpuInstanceProfileInfo(nvmlDevice_t d, unsigned int pr
 	const struct profile *p;
 	if (!d || !info)
 		return NVML_ERROR_INVALID_ARGUMENT;
-	if (read_state(d->bdf, &s) < 0 || !s.mode || !(p = find_profile(&s, profile)))
+	/* by index, whatever the MIG mode (nvml-580.txt) */
+	if (read_state(d->bdf, &s) < 0 || !(p = profile_by_index(&s, profile)))
 		return NVML_ERROR_NOT_SUPPORTED;
 	memset(info, 0, sizeof(*info));
 	info->id = p->id;
@@ -270,8 +299,12 @@ nvmlReturn_t nvmlDeviceGetGpuInstancePossiblePlacements_v2(nvmlDevice_t d, unsig
 	const struct profile *p;
 	if (!d || !count)
 		return NVML_ERROR_INVALID_ARGUMENT;
-	if (read_state(d->bdf, &s) < 0 || !s.mode || !(p = find_profile(&s, profile)))
+	if (read_state(d->bdf, &s) < 0)
 		return NVML_ERROR_NOT_SUPPORTED;
+	/* by ID, whatever the MIG mode; an unknown ID is an invalid argument
+	 * (nvml-580.txt) */
+	if (!(p = profile_by_id(&s, profile)))
+		return NVML_ERROR_INVALID_ARGUMENT;
 	if (!pl) {
 		*count = p->nstarts;
 		return NVML_SUCCESS;
@@ -291,6 +324,10 @@ nvmlReturn_t nvmlDeviceCreateGpuInstanceWithPlacement(nvmlDevice_t d, unsigned i
 {
 	struct state s;
 	if (!d || !pl || !ret)
+		return NVML_ERROR_INVALID_ARGUMENT;
+	if (read_state(d->bdf, &s) < 0 || !s.mode)
+		return NVML_ERROR_NOT_SUPPORTED;
+	if (!profile_by_id(&s, profile))
 		return NVML_ERROR_INVALID_ARGUMENT;
 	nvmlReturn_t r = from_errno(control("mig-gi-create %s %u %u", d->bdf, profile, pl->start));
 	if (r != NVML_SUCCESS)
@@ -312,8 +349,10 @@ nvmlReturn_t nvmlDeviceGetGpuInstances(nvmlDevice_t d, unsigned int profile, nvm
 	const struct profile *p;
 	if (!d || !out || !count)
 		return NVML_ERROR_INVALID_ARGUMENT;
-	if (read_state(d->bdf, &s) < 0 || !s.mode || !(p = find_profile(&s, profile)))
+	if (read_state(d->bdf, &s) < 0 || !s.mode)
 		return NVML_ERROR_NOT_SUPPORTED;
+	if (!(p = profile_by_id(&s, profile)))
+		return NVML_ERROR_INVALID_ARGUMENT;
 	unsigned n = 0;
 	for (unsigned i = 0; i < s.ngi; i++) {
 		if (s.gi[i].profile != profile)
@@ -327,6 +366,19 @@ nvmlReturn_t nvmlDeviceGetGpuInstances(nvmlDevice_t d, unsigned int profile, nvm
 	return NVML_SUCCESS;
 }
 
+nvmlReturn_t nvmlDeviceGetGpuInstanceById(nvmlDevice_t d, unsigned int id, nvmlGpuInstance_t *ret)
+{
+	struct state s;
+	if (!d || !ret)
+		return NVML_ERROR_INVALID_ARGUMENT;
+	if (read_state(d->bdf, &s) < 0 || !s.mode)
+		return NVML_ERROR_NOT_SUPPORTED;
+	for (unsigned i = 0; i < s.ngi; i++)
+		if (s.gi[i].id == id)
+			return (*ret = gi_handle(d, id)) ? NVML_SUCCESS : NVML_ERROR_UNKNOWN;
+	return NVML_ERROR_NOT_FOUND;
+}
+
 nvmlReturn_t nvmlGpuInstanceGetInfo(nvmlGpuInstance_t gi, nvmlGpuInstanceInfo_t *info)
 {
 	struct state s;
@@ -336,8 +388,10 @@ nvmlReturn_t nvmlGpuInstanceGetInfo(nvmlGpuInstance_t gi, nvmlGpuInstanceInfo_t 
 		return NVML_ERROR_NOT_SUPPORTED;
 	for (unsigned i = 0; i < s.ngi; i++)
 		if (s.gi[i].id == gi->id) {
-			*info = (nvmlGpuInstanceInfo_t){ gi->dev, s.gi[i].id, s.gi[i].profile,
-							 { s.gi[i].start, s.gi[i].size } };
+			*info = (nvmlGpuInstanceInfo_t){ .device = gi->dev,
+							 .id = s.gi[i].id,
+							 .profileId = s.gi[i].profile,
+							 .placement = { s.gi[i].start, s.gi[i].size } };
 			return NVML_SUCCESS;
 		}
 	return NVML_ERROR_INVALID_ARGUMENT; /* destroyed */

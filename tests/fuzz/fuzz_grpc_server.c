@@ -60,10 +60,10 @@ static void h_allocate(struct grpc_call *call, const ProtobufCMessage *req, void
 }
 
 static const struct grpc_method methods[] = {
-	{"/v1beta1.DevicePlugin/GetDevicePluginOptions", &v1beta1__empty__descriptor, h_reply_empty},
-	{"/v1beta1.DevicePlugin/ListAndWatch", &v1beta1__empty__descriptor, h_watch},
-	{"/v1beta1.DevicePlugin/Allocate", &v1beta1__allocate_request__descriptor, h_allocate},
-	{"/v1beta1.Registration/Register", &v1beta1__register_request__descriptor, h_reply_empty},
+	{"/v1beta1.DevicePlugin/GetDevicePluginOptions", &v1beta1__empty__descriptor, h_reply_empty, NULL},
+	{"/v1beta1.DevicePlugin/ListAndWatch", &v1beta1__empty__descriptor, h_watch, NULL},
+	{"/v1beta1.DevicePlugin/Allocate", &v1beta1__allocate_request__descriptor, h_allocate, NULL},
+	{"/v1beta1.Registration/Register", &v1beta1__register_request__descriptor, h_reply_empty, NULL},
 };
 
 static void drain(struct grpc_server_conn *sc)

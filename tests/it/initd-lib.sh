@@ -103,3 +103,36 @@ mdev_list() {
 		echo "$m $(basename "$(dirname "$l")") $(basename "$(readlink "$SIMROOT/sys/bus/mdev/devices/$m/mdev_type")")"
 	done
 }
+
+# make_partial: GPU 0000:18:00.0 (h100-hgx-8x) left by a VF removal that
+# was killed part-way, as a tool outside gpu-initd would leave it: PF on
+# pci-pf-stub, 4 VFs, VF 2 on vfio-pci held open by a VM; the writer of
+# sriov_numvfs=0 blocks after VFs 0 and 1 are gone and is killed there;
+# then the VM lets go.  sriov_numvfs still reads 4, virtfn2 and 3 remain.
+make_partial() {
+	local S=$SIMROOT/sys C=$SIMFS/.simfs/control vf g w i
+	local D=$S/bus/pci/devices/0000:18:00.0
+	echo "modprobe pci-pf-stub" >$C
+	echo "modprobe vfio-pci" >$C
+	echo pci-pf-stub >$D/driver_override
+	echo 0000:18:00.0 >$D/driver/unbind
+	echo 0000:18:00.0 >$S/bus/pci/drivers_probe
+	echo 0 >$D/sriov_drivers_autoprobe
+	echo 4 >$D/sriov_numvfs
+	vf=$(basename "$(readlink $D/virtfn2)")
+	echo vfio-pci >$S/bus/pci/devices/$vf/driver_override
+	echo $vf >$S/bus/pci/drivers_probe
+	g=$(basename "$(readlink $S/bus/pci/devices/$vf/iommu_group)")
+	exec 7<>$SIMROOT/dev/vfio/$g
+	(echo 0 >$D/sriov_numvfs) 2>/dev/null &
+	w=$!
+	for ((i = 0; i < 500; i++)); do [ "$(stat_get blocked)" = 1 ] && break; sleep 0.01; done
+	[ "$(stat_get blocked)" = 1 ] || fail "make_partial: the VF removal did not block"
+	kill -KILL $w
+	wait $w 2>/dev/null || true
+	# simfs drops the killed write once it sees the interrupt
+	for ((i = 0; i < 500; i++)); do [ "$(stat_get blocked)" = 0 ] && break; sleep 0.01; done
+	exec 7>&-
+	[ ! -e $D/virtfn1 ] && [ -e $D/virtfn2 ] && [ "$(cat $D/sriov_numvfs)" = 4 ] ||
+		fail "make_partial: not partial: $(ls $D | grep virtfn | tr '\n' ' ') numvfs $(cat $D/sriov_numvfs)"
+}

@@ -56,6 +56,10 @@ def h100_mixed():
     # vGPU deleted -> Unhealthy; created again -> Healthy
     write(sysp("bus/pci/devices/%s/nvidia/current_vgpu_type" % vfs[3]), "0")
     k.wait_list(VG, lambda l: l[vfs[3]][0] == "Unhealthy", what="deleted vGPU unhealthy")
+    # the VF is still a VFIO device (nvidia-vgpu-vfio registers it at bind): its
+    # group node stays, and must not make it healthy
+    if not os.path.exists(os.path.join(ROOT, "dev/vfio/%d" % group_of(vfs[3]))):
+        fail("the VF's group node went with its vGPU")
     write(sysp("bus/pci/devices/%s/nvidia/current_vgpu_type" % vfs[3]), "1013")
     k.wait_list(VG, lambda l: l[vfs[3]][0] == "Healthy", what="re-created vGPU healthy")
     # kubelet restarts with three resources: each registered once per kubelet
@@ -122,7 +126,7 @@ def a100_mdev():
 
 def t4_mdev_alias():
     """mdevs on T4 PFs (GRID names); an alias config puts everything under nvidia.com/gpu."""
-    a = [mdev_create("0000:3b:00.0", "nvidia-227", U % i) for i in range(2)]
+    a = [mdev_create("0000:3b:00.0", "nvidia-232", U % i) for i in range(2)]
     b = [mdev_create("0000:af:00.0", "nvidia-319", U % 0x10)]
     k = FakeKubelet()
     k.start()

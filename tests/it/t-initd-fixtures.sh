@@ -1,6 +1,7 @@
 #!/bin/bash
 # gpu-initd on the edge-case fixtures: a VGA GPU goes with its HDMI audio
-# function, the AMD IOMMU, the IOMMU off and a GPU sharing its group with
+# function, the AMD IOMMU, the IOMMU off (on the recorded guest: a VM, told
+# about its hypervisor's virtual IOMMU) and a GPU sharing its group with
 # a NIC (refused with reason codes and zero sysfs writes), bad configs
 # (exit 2, named field, nothing touched).
 source "$(dirname "$0")/lib.sh"
@@ -15,6 +16,7 @@ g=d[\"devices\"][0]
 assert g[\"bdf\"]==\"0000:17:00.0\" and g[\"resource\"]==\"nvidia.com/GA102GL_RTX_A6000\", g
 assert [m[\"role\"] for m in g[\"members\"]]==[\"target\",\"companion\"], g
 assert d[\"devices\"][1][\"bdf\"]==\"0000:17:00.1\" and not d[\"devices\"][1][\"selected\"]
+assert d[\"iommu\"][\"virtual_machine\"] is False and d[\"iommu\"][\"hypervisor\"] is None, d[\"iommu\"]
 " $SIMROOT/c.json || fail "check --json: GPU with its audio companion"
 expect_rc 0 gi apply 2>/dev/null
 expect_drv 0000:17:00.0 vfio-pci
@@ -56,9 +58,17 @@ assert not d[\"ok\"] and not d[\"iommu\"][\"enabled\"]
 assert d[\"iommu\"][\"cause\"]==\"iommu-no-acpi-table\", d[\"iommu\"]
 assert [r[\"code\"] for r in d[\"reasons\"]]==[\"iommu-no-acpi-table\"]+[\"no-iommu-group\"]*4, d[\"reasons\"]
 assert d[\"reasons\"][0][\"device\"] is None and d[\"reasons\"][1][\"device\"]==\"0000:00:06.0\"
+assert d[\"iommu\"][\"virtual_machine\"] is True and d[\"iommu\"][\"hypervisor\"] is None, d[\"iommu\"]
+assert \"virtual IOMMU\" in d[\"iommu\"][\"fix\"] and \"BIOS\" not in d[\"iommu\"][\"fix\"], d[\"iommu\"]
 " $SIMROOT/c.json || fail "check --json on iommu-off: $(cat $SIMROOT/c.json)"
+# the recorded guest (the CPU hypervisor flag, no DMI vendor): the fix is the
+# hypervisor virtual IOMMU, not the BIOS
+grep -q "hypervisor" $SIMROOT/proc/cpuinfo || fail "the guest CPU has the hypervisor flag"
 expect_rc 1 gi check >$SIMROOT/c.txt
-grep -q "fix: enable the IOMMU" $SIMROOT/c.txt || fail "check says what to do"
+grep -q "fix: this node is a virtual machine: firmware settings do not apply; the hypervisor must give it a virtual IOMMU (QEMU: .*intel-iommu,intremap=on,caching-mode=on" $SIMROOT/c.txt ||
+	fail "check tells a VM what to do: $(cat $SIMROOT/c.txt)"
+grep -q "^node     virtual machine (CPU hypervisor flag)$" $SIMROOT/c.txt || fail "check says the node is a VM: $(cat $SIMROOT/c.txt)"
+grep -q "BIOS" $SIMROOT/c.txt && fail "a VM is told about its BIOS: $(cat $SIMROOT/c.txt)"
 expect_rc 1 gi apply 2>$SIMROOT/a.log
 grep -q "iommu-no-acpi-table" $SIMROOT/a.log || fail "apply names the cause"
 [ "$(stat_get writes)" = 0 ] || fail "iommu-off: $(stat_get writes) writes"

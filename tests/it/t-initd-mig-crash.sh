@@ -3,9 +3,11 @@
 # sysfs write of apply and kill gpu-initd there (before or after the GPU
 # instances were made), apply again: the same vGPUs, GPU instances and exit
 # status as after a clean apply.  make check: a100-pcie-8x going from
-# time-sliced to MIG-backed vGPUs on GPU 0, and an interrupted GPU instance
-# layout (some made, some of another profile); h100-hgx-8x from nothing
-# (VFs off: NVIDIA's SR-IOV sequence first) to MIG-backed vGPUs on GPU 0.
+# time-sliced to MIG-backed vGPUs on GPU 0 (its VFs are on: they go off
+# around the MIG mode change and on again, NVIDIA's order), and an
+# interrupted GPU instance layout (some made, some of another profile);
+# h100-hgx-8x from nothing (VFs off: MIG mode first, then NVIDIA's SR-IOV
+# sequence) to MIG-backed vGPUs on GPU 0.
 source "$(dirname "$0")/lib.sh"
 
 CASES="a100-pcie-8x,a100-ts,a100-mig,0000:17:00.0 h100-hgx-8x,none,h100-mig,0000:18:00.0"
@@ -66,12 +68,15 @@ for c in $CASES; do
 	done
 	echo "$c: converged after a kill at each of writes 1..$((n - 1))"
 	[ $fixture = a100-pcie-8x ] || continue
-	# an interrupted layout: MIG mode on, a 1g.5gb made, a 3g.20gb in the way
-	out=$(one_run $fixture $from $to $gpu 0 "mig-mode_${gpu}_1 mig-gi-create_${gpu}_0_0 mig-gi-create_${gpu}_2_4") ||
+	# an interrupted layout: MIG mode on (from the MIG config: on A100 the
+	# mode changes only with the VFs off), its GPU instances replaced by a
+	# 1g.5gb (profile ID 19) and a 3g.20gb (ID 9) in the way
+	out=$(one_run $fixture $to $to $gpu 0 "mig-gi-destroy_${gpu}_1 mig-gi-destroy_${gpu}_2 mig-gi-destroy_${gpu}_3 mig-gi-create_${gpu}_19_0 mig-gi-create_${gpu}_9_4") ||
 		fail "run from a partial layout"
 	got=$(grep -v "^gi " <<<"$out")
 	[ "$got" = "$(grep -v "^gi " <<<"$ref")" ] || { diff <(echo "$ref") <(echo "$out"); fail "from a partial layout"; }
-	[ "$(grep -c "^gi 0 " <<<"$out") $(grep -c "^gi 1 " <<<"$out") $(grep -c "^gi 2 " <<<"$out")" = "2 1 0" ] ||
+	# 1g.5gb ID 19, 2g.10gb ID 14, 3g.20gb ID 9
+	[ "$(grep -c "^gi 19 " <<<"$out") $(grep -c "^gi 14 " <<<"$out") $(grep -c "^gi 9 " <<<"$out")" = "2 1 0" ] ||
 		fail "GPU instances from a partial layout: $out"
 	runs=$((runs + 1))
 done

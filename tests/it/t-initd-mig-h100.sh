@@ -1,4 +1,5 @@
 #!/bin/bash
+# Model provenance: docs/nvidia-model.md, "MIG and NVML".
 # gpu-initd vm-vgpu with MIG-backed types on h100-hgx-8x (vendor-specific
 # VFIO), NVML being tests/fakenvml: VFs turned on, MIG mode on, GPU
 # instances, then each vGPU through its VF's nvidia/current_vgpu_type;
@@ -32,6 +33,10 @@ expect_rc 0 gi --config $SIMROOT/mig.json apply 2>$SIMROOT/a1.log
 [ "$(mig_state | grep -c "^mode 1")" = 8 ] || fail "MIG mode on on 8 GPUs: $(cat $SIMROOT/a1.log)"
 [ "$(mig_state | grep -c "^gi .* 1$")" = 40 ] || fail "40 busy GPU instances: $(mig_state | grep ^gi | head)"
 G=0000:18:00.0
+# NVIDIA order: MIG mode before the VFs
+m=$(grep -m1 -n "GPU $G: MIG mode on" $SIMROOT/a1.log | cut -d: -f1)
+v=$(grep -m1 -n "$G: .* VFs on" $SIMROOT/a1.log | cut -d: -f1)
+[ -n "$m" ] && [ -n "$v" ] && [ $m -lt $v ] || fail "MIG mode before the VFs: $(head -20 $SIMROOT/a1.log)"
 types=""; gis=""
 for i in 0 1 2 3 4; do
 	types="$types $(cat $S/$(vf $G $i)/nvidia/current_vgpu_type)"
@@ -61,7 +66,7 @@ assert \"\\n\".join(sorted(x[\"uuid\"]+\" \"+x[\"parent\"] for x in v))==open(sy
 # a vGPU deleted behind our back: its free GPU instance makes the type creatable again; apply re-creates it
 V0=$S/$(vf $G 0)/nvidia
 echo 0 >$V0/current_vgpu_type
-[ "$(cat $V0/creatable_vgpu_types)" = "1001 : NVIDIA H100XM-1-10C" ] || fail "creatable with a free 1g.10gb: $(cat $V0/creatable_vgpu_types)"
+[ "$(sed 1d $V0/creatable_vgpu_types)" = "1001  : NVIDIA H100XM-1-10C" ] || fail "creatable with a free 1g.10gb: $(cat $V0/creatable_vgpu_types)"
 [ "$(cat $V0/gpu_instance_id)" = -1 ] || fail "no GPU instance without a vGPU"
 w=$(stat_get writes)
 expect_rc 0 gi --config $SIMROOT/mig.json apply 2>$SIMROOT/a2b.log

@@ -1,4 +1,5 @@
 #!/bin/bash
+# Model provenance: docs/nvidia-model.md, "MIG and NVML".
 # gpu-initd vm-vgpu with MIG-backed types on a100-pcie-8x (mdev on VFs),
 # NVML being tests/fakenvml on simfs's MIG model: 7 x A100-1-5C per GPU
 # turns MIG mode on, creates 7 GPU instances and 7 vGPUs per GPU with
@@ -54,7 +55,14 @@ expect_rc 0 gi --config $SIMROOT/mig.json check >$SIMROOT/c1.txt
 [ "$(grep -c "MIG mode off: apply turns it on" $SIMROOT/c1.txt)" = 8 ] || fail "check: $(cat $SIMROOT/c1.txt)"
 expect_rc 0 gi --config $SIMROOT/mig.json apply 2>$SIMROOT/a1.log
 [ "$(mig_state | grep -c "^mode 1")" = 8 ] || fail "MIG mode on on 8 GPUs: $(mig_state | grep mode)"
-[ "$(mig_state | grep -c "^gi .* 0 .* 1 1$")" = 56 ] || fail "56 busy 1g.5gb GPU instances: $(mig_state | grep ^gi | head)"
+# the VFs were on: off for the MIG mode change, then on again (NVIDIA order)
+G=0000:17:00.0
+o=$(grep -m1 -n "$G: SR-IOV off" $SIMROOT/a1.log | cut -d: -f1)
+m=$(grep -m1 -n "GPU $G: MIG mode on" $SIMROOT/a1.log | cut -d: -f1)
+v=$(grep -m1 -n "$G: .* VFs on" $SIMROOT/a1.log | cut -d: -f1)
+[ -n "$o" ] && [ -n "$m" ] && [ -n "$v" ] && [ $o -lt $m ] && [ $m -lt $v ] || fail "VFs off, MIG mode, VFs on: $(head -30 $SIMROOT/a1.log)"
+# gi ID PROFILE_ID START SIZE BUSY: 1g.5gb is profile ID 19 (its index is 0)
+[ "$(mig_state | grep -cE "^gi [0-9]+ 19 [0-6] 1 1$")" = 56 ] || fail "56 busy 1g.5gb GPU instances: $(mig_state | grep ^gi | head)"
 [ "$(ls $SIMROOT/sys/bus/mdev/devices | wc -l)" = 56 ] || fail "56 vGPUs: $(cat $SIMROOT/a1.log)"
 for u in $(ls $SIMROOT/sys/bus/mdev/devices); do
 	t=$(basename $(readlink $SIMROOT/sys/bus/mdev/devices/$u/mdev_type))
@@ -85,7 +93,7 @@ mig_state | cmp -s - $SIMROOT/m1 || fail "MIG state changed"
 cfg "\"A100-2-10C\":3,\"A100-1-5C\":1" $SIMROOT/mix.json
 expect_rc 0 gi --config $SIMROOT/mix.json apply 2>$SIMROOT/a3.log
 [ "$(ls $SIMROOT/sys/bus/mdev/devices | wc -l)" = 32 ] || fail "32 vGPUs after the mix: $(cat $SIMROOT/a3.log)"
-[ "$(mig_state | grep -c "^gi .* 1 [024] 2 1$")" = 24 ] || fail "24 busy 2g.10gb instances: $(mig_state | grep ^gi | head -8)"
+[ "$(mig_state | grep -cE "^gi [0-9]+ 14 [024] 2 1$")" = 24 ] || fail "24 busy 2g.10gb (ID 14) instances: $(mig_state | grep ^gi | head -8)"
 comm -12 <(ls $SIMROOT/sys/bus/mdev/devices) $SIMROOT/u1 | wc -l | grep -qx 8 || fail "the A100-1-5C slot 0 UUIDs are stable"
 
 # a vGPU in use blocks the teardown of its GPU; the others switch
@@ -114,7 +122,9 @@ grep -q "0000:17:00.0: MIG mode on waits for a GPU reset" $SIMROOT/a6.log || fai
 [ ! -e $SIMROOT/run/gpu-initd/ready ] || fail "ready with a GPU waiting for a reset"
 [ "$(ls $SIMROOT/sys/bus/mdev/devices | wc -l)" = 49 ] || fail "49 vGPUs on the 7 other GPUs"
 echo "nvidia-close 0000:17:00.0" >$SIMFS/.simfs/control
-echo "gpu-reset 0000:17:00.0" >$SIMFS/.simfs/control
+# the pending mode cannot be applied by a reset while the VFs of the A100 are on
+! echo "gpu-reset 0000:17:00.0" >$SIMFS/.simfs/control 2>/dev/null || fail "A100 reset with VFs on"
+# apply turns them off around the MIG mode change itself (NVIDIA order: MIG mode, then VFs)
 expect_rc 0 gi --config $SIMROOT/mig.json apply 2>$SIMROOT/a7.log
 ls $SIMROOT/sys/bus/mdev/devices | cmp -s - $SIMROOT/u1 || fail "UUIDs after the reset: $(cat $SIMROOT/a7.log)"
 

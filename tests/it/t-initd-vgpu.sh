@@ -19,7 +19,7 @@ expect_rc 0 gi --config $C apply 2>$SIMROOT/a1.log
 [ "$(ls $SIMROOT/sys/bus/mdev/devices | wc -l)" = 16 ] || fail "16 mdevs"
 for u in $(ls $SIMROOT/sys/bus/mdev/devices); do
 	t=$(basename $(readlink $SIMROOT/sys/bus/mdev/devices/$u/mdev_type))
-	[ $t = nvidia-227 ] || fail "$u: type $t, expected nvidia-227 (GRID T4-4Q)"
+	[ $t = nvidia-232 ] || fail "$u: type $t, expected nvidia-232 (GRID T4-4Q)"
 done
 [ -e $SIMROOT/run/gpu-initd/ready ] || fail ready
 python3 -c "
@@ -47,14 +47,14 @@ grep -q "in use" $SIMROOT/m1.log || fail "in use reported: $(cat $SIMROOT/m1.log
 exec 3>&-
 expect_rc 0 gi --config $SIMROOT/mixed.json apply 2>$SIMROOT/m2.log
 for p in 3b 5e; do
-	n=$(ls $SIMROOT/sys/bus/pci/devices/0000:$p:00.0/mdev_supported_types/nvidia-228/devices | wc -l)
+	n=$(ls $SIMROOT/sys/bus/pci/devices/0000:$p:00.0/mdev_supported_types/nvidia-233/devices | wc -l)
 	[ $n = 2 ] || fail "$p: $n T4-8Q"
-	[ "$(ls $SIMROOT/sys/bus/pci/devices/0000:$p:00.0/mdev_supported_types/nvidia-227/devices | wc -l)" = 0 ] || fail "$p: 4Q left"
+	[ "$(ls $SIMROOT/sys/bus/pci/devices/0000:$p:00.0/mdev_supported_types/nvidia-232/devices | wc -l)" = 0 ] || fail "$p: 4Q left"
 done
-[ "$(ls $SIMROOT/sys/bus/pci/devices/0000:af:00.0/mdev_supported_types/nvidia-227/devices | wc -l)" = 4 ] || fail "af keeps 4Q"
-[ "$(ls $SIMROOT/sys/bus/pci/devices/0000:d8:00.0/mdev_supported_types/nvidia-227/devices | wc -l)" = 0 ] || fail "d8 is not in the config"
+[ "$(ls $SIMROOT/sys/bus/pci/devices/0000:af:00.0/mdev_supported_types/nvidia-232/devices | wc -l)" = 4 ] || fail "af keeps 4Q"
+[ "$(ls $SIMROOT/sys/bus/pci/devices/0000:d8:00.0/mdev_supported_types/nvidia-232/devices | wc -l)" = 0 ] || fail "d8 is not in the config"
 # a foreign mdev (not our UUID) is left alone
-echo 11111111-2222-4333-8444-555555555555 >$SIMROOT/sys/bus/pci/devices/0000:d8:00.0/mdev_supported_types/nvidia-227/create
+echo 11111111-2222-4333-8444-555555555555 >$SIMROOT/sys/bus/pci/devices/0000:d8:00.0/mdev_supported_types/nvidia-232/create
 expect_rc 0 gi --config $SIMROOT/mixed.json apply 2>/dev/null
 [ -e $SIMROOT/sys/bus/mdev/devices/11111111-2222-4333-8444-555555555555 ] || fail "foreign mdev removed"
 # impossible configs: check says why, apply writes nothing
@@ -137,3 +137,23 @@ w=$(stat_get writes)
 expect_rc 0 gi --config $C apply 2>/dev/null
 [ "$(stat_get writes)" = $w ] || fail "apply after the switch back wrote"
 '
+
+# Linux 6.18+ exposes the DSN as sysfs serial_number (drivers/pci/pci-sysfs.c):
+# gpu-initd reads it there instead of config space, and the identity is the
+# same 64-bit DSN, so the same config gives the same UUIDs on either kernel
+fx=$(mktemp -d /tmp/t-initd-vgpu.XXXXXX)
+trap 'rm -rf "$fx"' EXIT
+for k in 6.1.0-28-amd64 6.18.0-2-amd64; do
+	sed "s/\"6.1.0-28-amd64\"/\"$k\"/" fixtures/t4-4x.json >$fx/t4.json
+	tests/simnode run $fx/t4.json -- env FX=$fx K=$k bash -c '
+source tests/it/lib.sh; source tests/it/initd-lib.sh
+initd_seam
+sn=$SIMROOT/sys/bus/pci/devices/0000:3b:00.0/serial_number
+case $K in 6.18*) [ -e $sn ] || fail "$K: no serial_number" ;; *) [ ! -e $sn ] || fail "$K: serial_number" ;; esac
+echo "{\"mode\":\"vm-vgpu\",\"vgpu-configs\":{\"default\":[{\"devices\":\"all\",\"vgpu-devices\":{\"T4-4Q\":4}}]}}" >$SIMROOT/vg.json
+expect_rc 0 gi --config $SIMROOT/vg.json apply 2>/dev/null
+ls $SIMROOT/sys/bus/mdev/devices >$FX/u-$K
+[ "$(wc -l <$FX/u-$K)" = 16 ] || fail "$K: 16 vGPUs"
+'
+done
+cmp -s $fx/u-6.1.0-28-amd64 $fx/u-6.18.0-2-amd64 || fail "UUIDs differ between config space and serial_number: $(diff $fx/u-6.1.0-28-amd64 $fx/u-6.18.0-2-amd64)"

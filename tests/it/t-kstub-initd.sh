@@ -45,6 +45,13 @@ $K launch-vm nvidia.com/NVIDIA_H100XM-10C 2 >$SIMROOT/vgpu.xml || fail "launch-v
 [ "$(grep -c "<hostdev " $SIMROOT/vgpu.xml)" = 2 ] || fail "two vGPU hostdevs: $(cat $SIMROOT/vgpu.xml)"
 grep -q "bus=.0xdb." $SIMROOT/vgpu.xml || fail "vGPU hostdevs are VFs of 0000:db:00.0"
 
+# a vGPU deleted between Allocate and the checks: the VF keeps its group
+# node (NVIDIA registers VFs with VFIO at bind) but cannot be opened
+if out=$($K launch-vm nvidia.com/NVIDIA_H100XM-10C 1 --before-check "for d in \$KSTUB_DEVICES; do echo 0 >$S/devices/\$d/nvidia/current_vgpu_type; done" 2>&1); then
+	fail "launch-vm on a VF without a vGPU succeeded"
+fi
+case $out in *"no VF with a vGPU type (current_vgpu_type 0"*) ;; *) fail "VF without vGPU: $out" ;; esac
+
 # a device unplugged between Allocate and the checks
 if out=$($K launch-vm nvidia.com/GH100_H100_SXM5_80GB 1 --before-check "echo \"unplug \$KSTUB_DEVICES\" >$SIMFS/.simfs/control" 2>&1); then
 	fail "launch-vm after a hot-unplug succeeded"

@@ -18,6 +18,7 @@ u=packaging/systemd
 grep -qx 'Restart=on-failure' $u/gpu-initd-serve.service || fail "serve: Restart"
 grep -qx 'Before=kubelet.service' $u/gpu-initd-serve.service || fail "serve: before kubelet"
 grep -qx 'ExecStart=/usr/sbin/gpu-initd serve' $u/gpu-initd-serve.service || fail "serve: ExecStart"
+grep -qx 'LimitNOFILE=4096' $u/gpu-initd-serve.service || fail "serve: LimitNOFILE"
 grep -q '^After=.*nvidia-vgpu-mgr.service' $u/gpu-initd-apply.service || fail "apply: after vgpu-mgr"
 grep -q '^After=.*nvidia-vgpud.service' $u/gpu-initd-apply.service || fail "apply: after vgpud"
 grep -q '^Before=.*gpu-initd-serve.service' $u/gpu-initd-apply.service || fail "apply: before serve"

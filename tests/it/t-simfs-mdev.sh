@@ -9,29 +9,29 @@ tests/simnode run fixtures/t4-4x.json -- bash -c '
 source tests/it/lib.sh
 S=$SIMROOT/sys; P=0000:3b:00.0; T=$S/bus/pci/devices/$P/mdev_supported_types
 [ -L $S/class/mdev_bus/$P ] || fail "class/mdev_bus lists the T4"
-[ "$(cat $T/nvidia-227/name)" = "GRID T4-4Q" ] || fail "type name: $(cat $T/nvidia-227/name)"
-[ "$(cat $T/nvidia-227/device_api)" = vfio-pci ] || fail device_api
-[ "$(cat $T/nvidia-227/available_instances)" = 4 ] || fail "4Q: 4 at start"
-expect_write_error "Invalid argument" not-a-uuid $T/nvidia-227/create
-expect_write_error "Invalid argument" '"${U1}x"' $T/nvidia-227/create
-echo '"$U1"' >$T/nvidia-227/create
-[ "$(cat $T/nvidia-227/available_instances)" = 3 ] || fail "4Q: 3 left"
-[ "$(cat $T/nvidia-228/available_instances)" = 0 ] || fail "equal-size rule: 8Q blocked"
+[ "$(cat $T/nvidia-232/name)" = "GRID T4-4Q" ] || fail "type name: $(cat $T/nvidia-232/name)"
+[ "$(cat $T/nvidia-232/device_api)" = vfio-pci ] || fail device_api
+[ "$(cat $T/nvidia-232/available_instances)" = 4 ] || fail "4Q: 4 at start"
+expect_write_error "Invalid argument" not-a-uuid $T/nvidia-232/create
+expect_write_error "Invalid argument" '"${U1}x"' $T/nvidia-232/create
+echo '"$U1"' >$T/nvidia-232/create
+[ "$(cat $T/nvidia-232/available_instances)" = 3 ] || fail "4Q: 3 left"
+[ "$(cat $T/nvidia-233/available_instances)" = 0 ] || fail "equal-size rule: 8Q blocked"
 [ "$(cat $T/nvidia-319/available_instances)" = 3 ] || fail "4C is the same size: 3"
-expect_write_error "File exists" '"$U1"' $T/nvidia-227/create
+expect_write_error "File exists" '"$U1"' $T/nvidia-232/create
 M=$S/bus/mdev/devices/'"$U1"'
-[ "$(basename $(readlink $M/mdev_type))" = nvidia-227 ] || fail "mdev_type link"
-[ -L $T/nvidia-227/devices/'"$U1"' ] || fail "type lists its device"
+[ "$(basename $(readlink $M/mdev_type))" = nvidia-232 ] || fail "mdev_type link"
+[ -L $T/nvidia-232/devices/'"$U1"' ] || fail "type lists its device"
 g=$(basename $(readlink $M/iommu_group))
 [ -e $SIMROOT/dev/vfio/$g ] || fail "mdev group node /dev/vfio/$g"
-for i in 2 3 4; do echo 8e6f1c52-7d3a-4b7e-9c1d-2f3a4b5c6e0$i >$T/nvidia-227/create; done
-expect_write_error "Too many users" '"$U2"' $T/nvidia-227/create
+for i in 2 3 4; do echo 8e6f1c52-7d3a-4b7e-9c1d-2f3a4b5c6e0$i >$T/nvidia-232/create; done
+expect_write_error "Too many users" '"$U2"' $T/nvidia-232/create
 # real mdevctl reads the same sysfs
 mount --bind $SIMFS/sys /sys
 mdevctl types >/tmp/types.$$ 2>&1 || fail "mdevctl types: $(cat /tmp/types.$$)"
 grep -q "GRID T4-4Q" /tmp/types.$$ || fail "mdevctl types lacks T4-4Q: $(head /tmp/types.$$)"
 mdevctl list >/tmp/list.$$ 2>&1 || fail "mdevctl list"
-grep -q "'"$U1"' $P nvidia-227" /tmp/list.$$ || fail "mdevctl list: $(cat /tmp/list.$$)"
+grep -q "'"$U1"' $P nvidia-232" /tmp/list.$$ || fail "mdevctl list: $(cat /tmp/list.$$)"
 umount /sys
 # a VM holds one open: it cannot be removed
 exec 3<>$SIMROOT/dev/vfio/$g
@@ -39,7 +39,7 @@ expect_write_error "Device or resource busy" 1 $M/remove
 exec 3>&-
 echo 1 >$M/remove
 [ ! -e $M ] && [ ! -e $SIMROOT/dev/vfio/$g ] || fail "removed mdev and its group node gone"
-[ "$(cat $T/nvidia-227/available_instances)" = 1 ] || fail "capacity back"
+[ "$(cat $T/nvidia-232/available_instances)" = 1 ] || fail "capacity back"
 rm -f /tmp/types.$$ /tmp/list.$$
 '
 

@@ -44,6 +44,9 @@ echo "{ \"mode\": \"vm-passthrough\", \"devices\": [\"1234:11e8\"],
 [ ! -e $SIMROOT/sys/firmware/acpi/tables/DMAR ] || fail "a DMAR table"
 expect_rc 1 gi check --json >$SIMROOT/check.json
 grep -q "\"cause\":\"iommu-no-acpi-table\"" $SIMROOT/check.json || fail "check --json: $(cat $SIMROOT/check.json)"
+# a QEMU guest (DMI sys_vendor, CPU flag): the fix is the QEMU intel-iommu device, not the BIOS
+grep -q "\"virtual_machine\":true,\"hypervisor\":\"QEMU\"" $SIMROOT/check.json || fail "check --json: not a QEMU VM: $(cat $SIMROOT/check.json)"
+grep -q "intel-iommu,intremap=on,caching-mode=on" $SIMROOT/check.json || fail "check --json: no vIOMMU fix"
 w=$(stat_get writes)
 expect_rc 1 gi apply
 [ "$(stat_get writes)" = "$w" ] || fail "apply wrote to sysfs without an IOMMU"

@@ -443,11 +443,14 @@ for i in 0 1; do vf=$(basename $(readlink $D/virtfn$i))
         r = self.stub.run("launch-vm", res, "2")
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(r.stdout.count("type='pci'"), 2)
-        # a VF without a vGPU type is refused
+        # a VF without a vGPU type is refused, though its group node exists
+        # (NVIDIA's nvidia-vgpu-vfio registers a VF with VFIO when it binds)
+        g = os.path.basename(os.readlink(os.path.join(self.root, "sys/bus/pci/devices/%s/iommu_group" % vfs[2])))
+        self.assertTrue(os.path.exists(os.path.join(self.root, "dev/vfio", g)))
         p = self.plugin("nvidia.com/EMPTY_VF", vfs[2:3], socket="empty.sock")
         r = self.stub.run("launch-vm", p.resource, "1")
         self.assertEqual(r.returncode, 1)
-        self.assertIn("is no VF with a vGPU type", r.stderr)
+        self.assertIn("is no VF with a vGPU type (current_vgpu_type 0", r.stderr)
 
     def test_hot_unplug_between_allocate_and_check(self):
         unplug = lambda req: sh('echo "unplug 0000:3a:00.0" >$C')  # noqa: E731
@@ -479,7 +482,7 @@ class LaunchVmT4(SimNode):
     def setUpClass(cls):
         super().setUpClass()
         sh('''echo "modprobe vfio" >$C
-T=$S/bus/pci/devices/0000:3b:00.0/mdev_supported_types/nvidia-227
+T=$S/bus/pci/devices/0000:3b:00.0/mdev_supported_types/nvidia-232
 echo %s >$T/create; echo %s >$T/create''' % (cls.U1, cls.U2))
 
     def test_mdev(self):

@@ -166,11 +166,11 @@ static void h_prestart(struct grpc_call *call, const ProtobufCMessage *req, void
 }
 
 static const struct grpc_method plugin_methods[] = {
-	{DPAPI_GET_OPTIONS, &v1beta1__empty__descriptor, h_options},
-	{DPAPI_LIST_AND_WATCH, &v1beta1__empty__descriptor, h_law},
-	{DPAPI_GET_PREFERRED, &v1beta1__preferred_allocation_request__descriptor, h_preferred},
-	{DPAPI_ALLOCATE, &v1beta1__allocate_request__descriptor, h_allocate},
-	{DPAPI_PRE_START, &v1beta1__pre_start_container_request__descriptor, h_prestart},
+	{DPAPI_GET_OPTIONS, &v1beta1__empty__descriptor, h_options, NULL},
+	{DPAPI_LIST_AND_WATCH, &v1beta1__empty__descriptor, h_law, NULL},
+	{DPAPI_GET_PREFERRED, &v1beta1__preferred_allocation_request__descriptor, h_preferred, NULL},
+	{DPAPI_ALLOCATE, &v1beta1__allocate_request__descriptor, h_allocate, NULL},
+	{DPAPI_PRE_START, &v1beta1__pre_start_container_request__descriptor, h_prestart, NULL},
 };
 
 static struct grpc_server *srv;

@@ -129,10 +129,10 @@ static void h_register(struct grpc_call *call, const ProtobufCMessage *req, void
 }
 
 static const struct grpc_method methods[] = {
-	{DPAPI_GET_OPTIONS, &v1beta1__empty__descriptor, h_options},
-	{DPAPI_LIST_AND_WATCH, &v1beta1__empty__descriptor, h_law},
-	{DPAPI_ALLOCATE, &v1beta1__allocate_request__descriptor, h_allocate},
-	{DPAPI_REGISTER, &v1beta1__register_request__descriptor, h_register},
+	{DPAPI_GET_OPTIONS, &v1beta1__empty__descriptor, h_options, NULL},
+	{DPAPI_LIST_AND_WATCH, &v1beta1__empty__descriptor, h_law, NULL},
+	{DPAPI_ALLOCATE, &v1beta1__allocate_request__descriptor, h_allocate, NULL},
+	{DPAPI_REGISTER, &v1beta1__register_request__descriptor, h_register, NULL},
 };
 
 static void on_close(struct grpc_channel *ch, int err, void *data)

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "deviceplugin.pb-c.h"
 #include "grpc_server.h"
@@ -69,9 +70,9 @@ static void h_allocate(struct grpc_call *call, const ProtobufCMessage *req, void
 }
 
 static const struct grpc_method methods[] = {
-	{P_OPTIONS, &v1beta1__empty__descriptor, h_options},
-	{P_LAW, &v1beta1__empty__descriptor, h_law},
-	{P_ALLOCATE, &v1beta1__allocate_request__descriptor, h_allocate},
+	{P_OPTIONS, &v1beta1__empty__descriptor, h_options, NULL},
+	{P_LAW, &v1beta1__empty__descriptor, h_law, NULL},
+	{P_ALLOCATE, &v1beta1__allocate_request__descriptor, h_allocate, NULL},
 };
 
 struct fx {
@@ -343,6 +344,82 @@ static void garbage_breaks_session(void **state)
 	assert_int_equal(exchange(f, 0), -EPROTO);
 }
 
+/* A request whose grpc-timeout ran out before it was complete is answered
+ * DEADLINE_EXCEEDED and never reaches the handler; a generous one does.
+ * (The sleep only makes the first later: no speed is assumed.) */
+static void deadline_before_complete(void **state)
+{
+	struct fx *f = *state;
+	static const char *const nv1[] = {":method", "POST", ":scheme", "http", ":path", P_ALLOCATE,
+					  ":authority", "localhost", "content-type", "application/grpc",
+					  "grpc-timeout", "1m"};
+	static const char *const nv3[] = {":method", "POST", ":scheme", "http", ":path", P_ALLOCATE,
+					  ":authority", "localhost", "content-type", "application/grpc",
+					  "grpc-timeout", "100S"};
+	uint8_t msg[256];
+	size_t len = allocate_request(msg, 1);
+	h2out_headers(&f->out, 1, nv1, 6, false);
+	h2out_headers(&f->out, 3, nv3, 6, false);
+	assert_int_equal(exchange(f, 0), 0);
+	struct timespec ts = {0, 20 * 1000 * 1000};
+	nanosleep(&ts, NULL);
+	h2out_frame(&f->out, NGHTTP2_DATA, NGHTTP2_FLAG_END_STREAM, 1, msg, len);
+	h2out_frame(&f->out, NGHTTP2_DATA, NGHTTP2_FLAG_END_STREAM, 3, msg, len);
+	assert_int_equal(exchange(f, 0), 0);
+	assert_int_equal(h2in_stream(&f->in, 1)->grpc_status, GRPC_STATUS_DEADLINE_EXCEEDED);
+	assert_int_equal(h2in_stream(&f->in, 3)->grpc_status, GRPC_STATUS_OK);
+	assert_int_equal(allocs, 1);
+}
+
+/* The budget for unfinished messages is the process', not a connection's:
+ * a second connection's partial message over it is refused, while a whole
+ * small request on it still goes through and gets its reply (replies have
+ * their own budget: a full request budget does not stop them). */
+static void budget_across_connections(void **state)
+{
+	struct fx *f = *state;
+	struct grpc_server_limits saved, small = {.max_buffered = 3000};
+	grpc_server_get_limits(&saved);
+	grpc_server_set_limits(&small);
+	struct fx g = {.srv = f->srv};
+	assert_int_equal(grpc_server_conn_new(f->srv, &g.sc), 0);
+	h2out_init(&g.out);
+	h2in_init(&g.in);
+	h2out_preface(&g.out);
+	/* declared 3000 bytes, 2000 sent: a 3000-byte buffer (the declared
+	 * length, under 4 KiB), exactly the budget */
+	static uint8_t part[5 + 2000];
+	grpc_frame_prefix(part, 3000);
+	struct fx *both[] = {f, &g};
+	for (int i = 0; i < 2; i++) {
+		h2out_request(&both[i]->out, 1, P_ALLOCATE, "localhost", "application/grpc", false);
+		h2out_frame(&both[i]->out, NGHTTP2_DATA, 0, 1, part, sizeof(part));
+		assert_int_equal(exchange(both[i], 0), 0);
+	}
+	assert_int_equal(h2in_stream(&f->in, 1)->grpc_status, -1); /* held */
+	struct h2stream *s = h2in_stream(&g.in, 1);
+	assert_int_equal(s->grpc_status, GRPC_STATUS_RESOURCE_EXHAUSTED);
+	assert_non_null(strstr(s->grpc_message, "too much unfinished request data"));
+	struct grpc_server_stats st;
+	grpc_server_get_stats(&st);
+	assert_int_equal(st.buffered, 3000); /* the budget, full */
+	uint8_t msg[256];
+	size_t len = allocate_request(msg, 2);
+	h2out_request(&g.out, 3, P_ALLOCATE, "localhost", "application/grpc", false);
+	h2out_frame(&g.out, NGHTTP2_DATA, NGHTTP2_FLAG_END_STREAM, 3, msg, len);
+	assert_int_equal(exchange(&g, 0), 0);
+	assert_int_equal(h2in_stream(&g.in, 3)->grpc_status, GRPC_STATUS_OK);
+	assert_int_equal(allocs, 1);
+	grpc_server_conn_free(g.sc);
+	h2out_release(&g.out);
+	h2in_release(&g.in);
+	grpc_server_conn_free(f->sc);
+	f->sc = NULL;
+	grpc_server_get_stats(&st);
+	assert_int_equal(st.buffered, 0); /* every byte given back */
+	grpc_server_set_limits(&saved);
+}
+
 int main(void)
 {
 #define T(x) cmocka_unit_test_setup_teardown(x, setup, teardown)
@@ -350,7 +427,8 @@ int main(void)
 		T(settings_at_start),	    T(message_split_across_frames), T(several_streams_zero_length),
 		T(two_messages_one_frame),  T(oversized_length),	    T(errors),
 		T(stream_reset_by_client),  T(request_reset_mid_message),   T(slow_reader_gets_latest_only),
-		T(close_cancels_streams),   T(garbage_breaks_session),
+		T(close_cancels_streams),   T(garbage_breaks_session),	    T(deadline_before_complete),
+		T(budget_across_connections),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -207,6 +207,7 @@ static void codes_are_stable(void **state)
 	    "group-too-big",
 	    "vgpu-plan",
 	    "sriov-vfs",
+	    "nvidia-driver-build",
 	};
 	for (int i = 0; i < R__MAX; i++)
 		assert_string_equal(reason_code((enum reason)i), want[i]);

@@ -95,12 +95,29 @@ static void creatable_lines(void **state)
 	vgpu_catalog_free(&c);
 }
 
+/* NVIDIA's own format (nvidia-vgpu-vfio, creatable_vgpu_types_show()):
+ * a header line, then "%-5d : NAME"; the header alone when nothing fits. */
+static void creatable_nvidia_format(void **state)
+{
+	struct vgpu_catalog c = { 0 };
+	assert_int_equal(vgpu_catalog_add_creatable(&c, "ID    : vGPU Name\n"), 0);
+	assert_int_equal(vgpu_catalog_add_creatable(&c, "ID    : vGPU Name\n1013  : NVIDIA H100XM-10C\n"
+							"941   : NVIDIA RTX6000-Ada-1Q\n12345 : NVIDIA X-1Q\n"),
+			 3);
+	assert_int_equal(c.nt, 3);
+	assert_string_equal(vgpu_catalog_name(&c, 1013), "NVIDIA H100XM-10C");
+	assert_string_equal(vgpu_catalog_name(&c, 941), "NVIDIA RTX6000-Ada-1Q");
+	assert_string_equal(vgpu_catalog_name(&c, 12345), "NVIDIA X-1Q");
+	vgpu_catalog_free(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(reads_types_and_gpus),
 	    cmocka_unit_test(refuses_and_tolerates),
 	    cmocka_unit_test(creatable_lines),
+	    cmocka_unit_test(creatable_nvidia_format),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

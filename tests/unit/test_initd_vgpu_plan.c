@@ -129,7 +129,7 @@ static void mixed_config(void **state)
 	/* same size, two series on a T4-like PF: slots follow each other */
 	struct vgpu_gpu t = {.bdf = "0000:3b:00.0", .index = 0, .path = VGPU_PATH_MDEV_PF};
 	pci_addr_parse(t.bdf, &t.addr);
-	add(&t, "GRID T4-4Q", "nvidia-227", 4, 4, false);
+	add(&t, "GRID T4-4Q", "nvidia-232", 4, 4, false);
 	add(&t, "GRID T4-4C", "nvidia-319", 4, 4, false);
 	assert_int_equal(plan("{\"vgpu-configs\":{\"default\":[{\"vgpu-devices\":{\"T4-4Q\":2,\"T4-4C\":2}}]}}",
 			      &t, 1, &p, err, sizeof(err)),
@@ -237,12 +237,45 @@ static void stable_uuids(void **state)
 	assert_true(dsn == 0x1716151413121110ull);
 }
 
+/* sysfs serial_number (Linux 6.18+) and config space name the same DSN, so
+ * the identity and every UUID stay what they were.  The config space is the
+ * one recorded from a real H100 (fixtures/data/h100-sxm5.config). */
+static void dsn_from_serial_number(void **state)
+{
+	uint8_t cfg[4096];
+	FILE *f = fopen("fixtures/data/h100-sxm5.config", "rb");
+	assert_non_null(f);
+	assert_int_equal(fread(cfg, 1, sizeof(cfg), f), sizeof(cfg));
+	fclose(f);
+	uint64_t a = 0, b = 0;
+	assert_int_equal(vgpu_dsn_from_config(cfg, sizeof(cfg), &a), 0);
+	/* what pci-sysfs.c prints for it: put_unaligned_be64() then "%8phD" */
+	assert_int_equal(vgpu_dsn_from_serial_number("55-4a-82-cf-0e-2d-b0-48\n", &b), 0);
+	assert_true(a == b);
+	assert_true(a == 0x554a82cf0e2db048ull);
+	char i1[128], i2[128];
+	vgpu_identity(i1, sizeof(i1), 1, a, NULL, "0000:18:00.0");
+	vgpu_identity(i2, sizeof(i2), 1, b, NULL, "0000:18:00.0");
+	assert_string_equal(i1, i2);
+	assert_string_equal(i1, "dsn:554a82cf0e2db048");
+	/* the serial_number the real 6.18.44 H100 guest printed (nvml-580.txt) */
+	assert_int_equal(vgpu_dsn_from_serial_number("2f-86-0f-b5-7b-2d-b0-48\n", &b), 0);
+	assert_true(b == 0x2f860fb57b2db048ull);
+	assert_int_equal(vgpu_dsn_from_serial_number("2F-86-0F-B5-7B-2D-B0-48", &b), 0);
+	/* anything else: not a DSN (the caller falls back to config space) */
+	const char *bad[] = {"", "\n", "2f-86-0f-b5-7b-2d-b0", "2f-86-0f-b5-7b-2d-b0-48-00", "2f:86:0f:b5:7b:2d:b0:48",
+			     "2f-86-0f-b5-7b-2d-b0-4g", "00-00-00-00-00-00-00-00", "2f860fb57b2db048"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(vgpu_dsn_from_serial_number(bad[i], &b), -EINVAL);
+	assert_int_equal(vgpu_dsn_from_serial_number(NULL, &b), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(config_stores_rules), cmocka_unit_test(plans_all_gpus),
 	    cmocka_unit_test(mixed_config),	   cmocka_unit_test(impossible_configs),
-	    cmocka_unit_test(stable_uuids),
+	    cmocka_unit_test(stable_uuids),	   cmocka_unit_test(dsn_from_serial_number),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

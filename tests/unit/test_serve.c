@@ -174,6 +174,20 @@ static void validate(void **state)
 	assert_int_equal(q[3], '?');
 }
 
+/* Bounds before any work: containers and IDs in all up to the device count. */
+static void bounds(void **state)
+{
+	char msg[256];
+	assert_int_equal(allocate_bounds(&T, 1, 1, msg, sizeof(msg)), 0);
+	assert_int_equal(allocate_bounds(&T, 8, 8, msg, sizeof(msg)), 0);
+	assert_int_equal(allocate_bounds(&T, 0, 0, msg, sizeof(msg)), -EINVAL);
+	assert_int_equal(allocate_bounds(&T, 9, 9, msg, sizeof(msg)), -EINVAL);
+	assert_non_null(strstr(msg, "9 container requests in one call, nvidia.com/GH100_H100_SXM5_80GB has 8"));
+	assert_int_equal(allocate_bounds(&T, 260000, 260000, msg, sizeof(msg)), -EINVAL);
+	assert_int_equal(allocate_bounds(&T, 2, 9, msg, sizeof(msg)), -EINVAL);
+	assert_non_null(strstr(msg, "9 device IDs requested, nvidia.com/GH100_H100_SXM5_80GB has 8"));
+}
+
 static void fill(void **state)
 {
 	V1beta1__AllocateResponse *r;
@@ -526,6 +540,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(names),	cmocka_unit_test(env_and_socket_names),
 	    cmocka_unit_test(health),	cmocka_unit_test_setup(validate, setup8),
+	    cmocka_unit_test_setup(bounds, setup8),
 	    cmocka_unit_test(fill),	cmocka_unit_test_setup(preferred, setup8),
 	    cmocka_unit_test(kubevirt), cmocka_unit_test(discovery),
 	    cmocka_unit_test(report),	cmocka_unit_test(uevent_burst),

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+/* Model provenance: docs/nvidia-model.md, "PCI core", "IOMMU and VFIO", "NVIDIA driver". */
 /* simfs's kernel model, row by row against DESIGN.md section 6, driven
  * through core.c (what FUSE calls) without mounting anything. */
 #include <setjmp.h>
@@ -216,26 +217,39 @@ static void modules_as_state(void **state)
 
 static void nvidia_proc_and_unbind_lock(void **state)
 {
-	/* h100 fixture: the 580 open module has no unbindLock */
-	assert_true(exists("/proc/driver/nvidia/gpus/0000:18:00.0/information"));
-	assert_false(exists("/proc/driver/nvidia/gpus/0000:18:00.0/unbindLock"));
-	assert_non_null(strstr(rd("/proc/driver/nvidia/gpus/0000:18:00.0/information"), "Bus Location: \t 0000:18:00.0\n"));
+	/* a plain build (the NIC fixture): no unbindLock (nv-procfs.c creates
+	 * it only when os_is_vgx_hyper()) */
+	assert_true(exists("/proc/driver/nvidia/gpus/0000:43:00.0/information"));
+	assert_false(exists("/proc/driver/nvidia/gpus/0000:43:00.0/unbindLock"));
+	assert_non_null(strstr(rd("/proc/driver/nvidia/gpus/0000:43:00.0/information"), "Bus Location: \t 0000:43:00.0\n"));
 }
 
+/* h100-hgx-8x runs the vGPU-KVM host build: unbindLock is there */
 static void unbind_lock_row(void **state)
 {
-	const char *lock = "/proc/driver/nvidia/gpus/0000:43:00.0/unbindLock";
+	const char *lock = "/proc/driver/nvidia/gpus/0000:18:00.0/unbindLock";
 	assert_string_equal(rd(lock), "0\n");
-	assert_int_equal(wr("/.simfs/control", "nvidia-open 0000:43:00.0"), 24);
+	assert_int_equal(wr("/.simfs/control", "nvidia-open 0000:18:00.0"), 24);
 	/* the holder shows as a process with the device node open */
 	assert_string_equal(link_of("/proc/4242/fd/3"), "/dev/nvidia0");
 	assert_int_equal(wr(lock, "1"), 1);
-	assert_string_equal(rd(lock), "0\n"); /* in use: not taken */
-	assert_int_equal(wr("/.simfs/control", "nvidia-close 0000:43:00.0"), 25);
+	assert_string_equal(rd(lock), "0\n"); /* in use: not taken, the write succeeds anyway */
+	assert_int_equal(wr("/.simfs/control", "nvidia-close 0000:18:00.0"), 25);
 	assert_false(exists("/proc/4242"));
-	assert_int_equal(wr("/.simfs/control", "nvidia-close 0000:43:00.0"), -EINVAL);
+	assert_int_equal(wr("/.simfs/control", "nvidia-close 0000:18:00.0"), -EINVAL);
+	assert_int_equal(wr(lock, "x"), -EINVAL);
 	assert_int_equal(wr(lock, "1"), 1);
 	assert_string_equal(rd(lock), "1\n");
+	/* held: every open of the GPU fails ENODEV (nv.c nv_open_device) */
+	assert_int_equal(wr("/.simfs/control", "nvidia-open 0000:18:00.0"), -ENODEV);
+	assert_int_equal(simfs_open(&sf, "/dev/nvidia0", O_RDWR), -ENODEV);
+	assert_int_equal(simfs_open(&sf, "/dev/nvidia1", O_RDWR), 0); /* another GPU */
+	simfs_release(&sf, "/dev/nvidia1");
+	assert_int_equal(wr(lock, "0"), 1);
+	assert_string_equal(rd(lock), "0\n");
+	assert_int_equal(simfs_open(&sf, "/dev/nvidia0", O_RDWR), 0);
+	simfs_release(&sf, "/dev/nvidia0");
+	assert_int_equal(wr("/.simfs/control", "nvidia-open 0000:18:00.0"), 24);
 }
 
 static void *stalled_writer(void *arg)
@@ -270,7 +284,7 @@ static void faults_and_stats(void **state)
 	assert_int_equal(res, 8);
 	assert_string_equal(rd(DEV18 "driver_override"), "vfio-pci\n");
 	/* stats count sys/ traffic only */
-	assert_string_equal(rd("/.simfs/stats"), "reads 3\nwrites 6\nbinds 0\nunbinds 0\ncreates 0\nremoves 0\nstalled 0\ninjected 4\n");
+	assert_string_equal(rd("/.simfs/stats"), "reads 3\nwrites 6\nbinds 0\nunbinds 0\ncreates 0\nremoves 0\nstalled 0\ninjected 4\nblocked 0\n");
 	/* latency: milliseconds, or microseconds with "us" */
 	assert_int_equal(wr("/.simfs/control", "latency 250us"), 13);
 	assert_int_equal(sf.latency_us, 250);
@@ -334,6 +348,12 @@ static void bad_fixtures(void **state)
 	expect_refused("{\"kernel\": {\"release\": \"6.1\"}, \"devices\": [}", "t.json:1:");
 	expect_refused("{\"kernel\": {\"release\": \"6.1\"}, \"devices\": []", "malformed JSON");
 	expect_refused("{\"devices\": []}", "missing \"kernel\"");
+	expect_refused("{\"kernel\": {\"release\": \"6.1\"}, \"cpu\": {\"hypervisor\": \"yes\"}, \"devices\": []}",
+		       "cpu.hypervisor: expected true or false");
+	expect_refused("{\"kernel\": {\"release\": \"6.1\"}, \"cpu\": {\"flags\": []}, \"devices\": []}",
+		       "cpu: unknown key \"flags\"");
+	expect_refused("{\"kernel\": {\"release\": \"6.1\"}, \"cpu\": {\"count\": 0}, \"devices\": []}",
+		       "cpu.count");
 	expect_refused("{\"kernel\": {\"release\": \"6.1\"}, \"devices\": [{\"bdf\": \"0000:00:01.0\", "
 		       "\"id\": \"10de:2330\", \"class\": \"0x030200\", \"numa\": 1}]}",
 		       "devices[0]: unknown key \"numa\"");
@@ -396,8 +416,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(vfio_needs_group, setup_off, teardown),
 		cmocka_unit_test_setup_teardown(new_id_and_remove_id, setup_nic, teardown),
 		cmocka_unit_test_setup_teardown(modules_as_state, setup_h100, teardown),
-		cmocka_unit_test_setup_teardown(nvidia_proc_and_unbind_lock, setup_h100, teardown),
-		cmocka_unit_test_setup_teardown(unbind_lock_row, setup_nic, teardown),
+		cmocka_unit_test_setup_teardown(nvidia_proc_and_unbind_lock, setup_nic, teardown),
+		cmocka_unit_test_setup_teardown(unbind_lock_row, setup_h100, teardown),
 		cmocka_unit_test_setup_teardown(faults_and_stats, setup_h100, teardown),
 		cmocka_unit_test_setup_teardown(unplug_removes, setup_h100, teardown),
 		cmocka_unit_test_setup_teardown(read_only_and_write_only, setup_h100, teardown),

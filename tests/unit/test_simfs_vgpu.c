@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+/* Model provenance: docs/nvidia-model.md, "SR-IOV", "vGPU". */
 /* simfs's SR-IOV, mdev and vendor-specific VFIO rules (DESIGN.md sections
  * 6 and 7), through core.c without mounting anything. */
 #include "simfs_harness.h"
@@ -96,8 +97,9 @@ static void numvfs_rules(void **state)
 	wr("/sys/bus/pci/drivers_probe", "0000:18:00.0");
 	events[0] = '\0';
 	assert_int_equal(wr(PF "sriov_numvfs", "0"), 1);
-	assert_non_null(strstr(events, "unbind /devices/pci0000:17/0000:17:01.0/0000:18:00.7 pci\n"
-				       "remove /devices/pci0000:17/0000:17:01.0/0000:18:00.7 pci\n"));
+	/* VF 0 first (drivers/pci/iov.c sriov_del_vfs) */
+	assert_non_null(strstr(events, "unbind /devices/pci0000:17/0000:17:01.0/0000:18:00.4 pci\n"
+				       "remove /devices/pci0000:17/0000:17:01.0/0000:18:00.4 pci\n"));
 	assert_false(exists("/sys/bus/pci/devices/0000:18:00.4"));
 	assert_false(exists(PF "virtfn0"));
 	assert_false(exists("/sys/kernel/iommu_groups/0"));
@@ -126,6 +128,8 @@ static void autoprobe_off_needs_override(void **state)
 	assert_false(exists("/sys/bus/pci/devices/0000:18:00.5/nvidia"));
 }
 
+/* NVIDIA's vGPU-KVM nvidia-vgpu-vfio (525.85.07, vgpu-vfio-pci-core.c):
+ * a VF is a VFIO device from the bind; the files' formats and errnos. */
 static void vendor_vfio_rules(void **state)
 {
 	wr("/.simfs/control", "modprobe pci_pf_stub");
@@ -135,37 +139,58 @@ static void vendor_vfio_rules(void **state)
 	wr(PF "sriov_numvfs", "32");
 	const char *v0 = "/sys/bus/pci/devices/0000:18:00.4/nvidia/current_vgpu_type";
 	const char *c0 = "/sys/bus/pci/devices/0000:18:00.4/nvidia/creatable_vgpu_types";
-	assert_non_null(strstr(rd(c0), "1016 : NVIDIA H100XM-80C\n"));
-	assert_int_equal(wr(v0, "abc"), -EINVAL);
-	assert_int_equal(wr(v0, "999"), -EINVAL);
-	assert_int_equal(wr(v0, "1003"), -ENOSPC); /* MIG-backed: no GPU instance */
-	assert_int_equal(wr(v0, "1016"), 4);
-	assert_string_equal(rd(v0), "1016\n");
-	assert_int_equal(wr(v0, "1016"), -EEXIST);
-	assert_string_equal(rd("/sys/bus/pci/devices/0000:18:00.5/nvidia/creatable_vgpu_types"), "");
-	assert_int_equal(wr("/sys/bus/pci/devices/0000:18:00.5/nvidia/current_vgpu_type", "1013"), -ENOSPC);
-	assert_int_equal(m->stats.creates, 33); /* 32 VFs, 1 vGPU */
-	/* a VF's vGPU is a VFIO device: its group node is exclusive */
+	/* registered with VFIO at bind, before any type: group node, vfio-dev/ */
 	const char *g = link_of("/sys/bus/pci/devices/0000:18:00.4/iommu_group");
 	char node[64];
 	snprintf(node, sizeof(node), "/dev/vfio/%s", strrchr(g, '/') + 1);
+	assert_true(exists(node));
+	assert_true(exists("/sys/bus/pci/devices/0000:18:00.4/vfio-dev/vfio0"));
+	assert_true(exists("/sys/bus/pci/devices/0000:18:00.5/vfio-dev/vfio1"));
+	assert_string_equal(link_of("/sys/class/vfio-dev/vfio0"),
+			    "../../devices/pci0000:17/0000:17:01.0/0000:18:00.4/vfio-dev/vfio0");
+	/* header, then "%-5d : NAME" */
+	assert_memory_equal(rd(c0), "ID    : vGPU Name\n", 18);
+	assert_non_null(strstr(rd(c0), "\n1016  : NVIDIA H100XM-80C\n"));
+	assert_string_equal(rd(v0), "0\n");
+	assert_int_equal(wr(v0, "abc"), -EINVAL);
+	assert_int_equal(wr(v0, "12x"), -EINVAL);
+	assert_int_equal(wr(v0, "99999999999999999999"), -ERANGE);
+	assert_int_equal(wr(v0, "0"), -EPERM);	  /* nothing to delete */
+	assert_int_equal(wr(v0, "999"), -EIO);	  /* RM: no such type */
+	assert_int_equal(wr(v0, "-5"), -EIO);
+	assert_int_equal(wr(v0, "1003"), -EIO); /* MIG-backed: no GPU instance */
+	assert_int_equal(wr(v0, "1016\n"), 5);
+	assert_string_equal(rd(v0), "1016\n");
+	assert_int_equal(wr(v0, "1016"), -EPERM); /* one already set */
+	assert_int_equal(wr(v0, "1013"), -EPERM);
+	assert_string_equal(rd("/sys/bus/pci/devices/0000:18:00.5/nvidia/creatable_vgpu_types"),
+			    "ID    : vGPU Name\n");
+	assert_int_equal(wr("/sys/bus/pci/devices/0000:18:00.5/nvidia/current_vgpu_type", "1013"), -EIO);
+	assert_int_equal(m->stats.creates, 33); /* 32 VFs, 1 vGPU */
+	/* a VM holding the vGPU: deleting it is refused (usage_count) */
 	assert_int_equal(simfs_open(&sf, node, O_RDWR), 0);
-	assert_int_equal(wr(v0, "0"), -EBUSY);
+	assert_int_equal(simfs_open(&sf, node, O_RDWR), -EBUSY); /* the group node is exclusive */
+	assert_int_equal(wr(v0, "0"), -EPERM);
 	/* disabling the VFs blocks while the VM has one (the writer gives up) */
 	assert_int_equal(wr(PF "driver_override", "pci-pf-stub"), 11);
 	assert_int_equal(simfs_write(&sf, canon(PF "sriov_numvfs"), "0", 1, 0, true, give_up, NULL), -EINTR);
 	assert_string_equal(rd(PF "sriov_numvfs"), "32\n");
 	simfs_release(&sf, node);
 	assert_int_equal(wr(v0, "0"), 1);
+	assert_true(exists(node)); /* the VF is still a VFIO device */
+	assert_int_equal(wr(v0, "0"), -EPERM);
+	assert_non_null(strstr(rd(c0), "\n1013  : NVIDIA H100XM-10C\n"));
+	/* unbinding the VF unregisters it: node and vfio-dev/ go */
+	assert_int_equal(wr("/sys/bus/pci/drivers/nvidia/unbind", "0000:18:00.4"), 12);
 	assert_false(exists(node));
-	assert_int_equal(wr(v0, "0"), 1); /* deleting nothing is fine */
-	/* a second GPU is independent */
-	assert_non_null(strstr(rd(c0), "1013 : NVIDIA H100XM-10C\n"));
+	assert_false(exists("/sys/bus/pci/devices/0000:18:00.4/vfio-dev"));
+	assert_false(exists("/sys/class/vfio-dev/vfio0"));
+	assert_true(exists("/sys/class/vfio-dev/vfio1"));
 }
 
 static void mdev_rules(void **state)
 {
-	const char *t = "/sys/bus/pci/devices/0000:3b:00.0/mdev_supported_types/nvidia-227/";
+	const char *t = "/sys/bus/pci/devices/0000:3b:00.0/mdev_supported_types/nvidia-232/";
 	char path[256];
 	snprintf(path, sizeof(path), "%screate", t);
 	assert_int_equal(wr(path, "8e6f1c52-7d3a-4b7e-9c1d-2f3a4b5c6d0"), -EINVAL);   /* 35 bytes */
@@ -178,13 +203,13 @@ static void mdev_rules(void **state)
 	const char *dev = "/sys/bus/mdev/devices/8e6f1c52-7d3a-4b7e-9c1d-2f3a4b5c6d01";
 	assert_true(exists(dev));
 	snprintf(path, sizeof(path), "%s/mdev_type", dev);
-	assert_string_equal(link_of(path), "../mdev_supported_types/nvidia-227");
+	assert_string_equal(link_of(path), "../mdev_supported_types/nvidia-232");
 	assert_string_equal(link_of(dev), "../../../devices/pci0000:3a/0000:3a:00.0/0000:3b:00.0/8e6f1c52-7d3a-4b7e-9c1d-2f3a4b5c6d01");
 	assert_non_null(strstr(events, "add /devices/pci0000:3a/0000:3a:00.0/0000:3b:00.0/8e6f1c52-7d3a-4b7e-9c1d-2f3a4b5c6d01 mdev\n"));
 	snprintf(path, sizeof(path), "%savailable_instances", t);
 	assert_string_equal(rd(path), "3\n");
-	assert_string_equal(rd("/sys/bus/pci/devices/0000:3b:00.0/mdev_supported_types/nvidia-226/available_instances"), "0\n");
-	assert_string_equal(rd("/sys/bus/pci/devices/0000:5e:00.0/mdev_supported_types/nvidia-226/available_instances"), "8\n");
+	assert_string_equal(rd("/sys/bus/pci/devices/0000:3b:00.0/mdev_supported_types/nvidia-231/available_instances"), "0\n");
+	assert_string_equal(rd("/sys/bus/pci/devices/0000:5e:00.0/mdev_supported_types/nvidia-231/available_instances"), "8\n");
 	/* the parent's driver cannot go while an mdev is open */
 	snprintf(path, sizeof(path), "%s/iommu_group", dev);
 	char node[64];
@@ -228,6 +253,34 @@ static void mdev_on_vfs(void **state)
 	assert_string_equal(rd("/sys/bus/pci/devices/0000:17:00.0/sriov_numvfs"), "16\n");
 }
 
+/* sysfs serial_number: from Linux 6.18 (drivers/pci/pci-sysfs.c), only on
+ * devices with a DSN, root only, "%8phD" of the big-endian DSN. */
+static void serial_number_from_6_18(void **state)
+{
+	const char *gpu = "/sys/bus/pci/devices/0000:18:00.0/serial_number";
+	load("fixtures/h100-hgx-8x.json"); /* 6.1: none */
+	assert_false(exists(gpu));
+	teardown(state);
+	static char js[1 << 20];
+	FILE *f = fopen("fixtures/h100-hgx-8x.json", "r");
+	assert_non_null(f);
+	size_t n = fread(js, 1, sizeof(js) - 1, f);
+	fclose(f);
+	js[n] = '\0';
+	char *rel = strstr(js, "\"6.1.0-28-amd64\"");
+	assert_non_null(rel);
+	memcpy(rel, "\"6.18.0-2-amd64\"", 16); /* same length */
+	char err[512];
+	if (fixture_load_buffer("h100-6.18", js, n, "fixtures", &m, err, sizeof(err)) < 0)
+		fail_msg("%s", err);
+	assert_int_equal(simfs_init(&sf, m), 0);
+	/* the fixture's serial 0x48b02d0300000000 for GPU 0, as lspci prints it */
+	assert_string_equal(rd(gpu), "48-b0-2d-03-00-00-00-00\n");
+	assert_int_equal(tree_resolve(m->root, canon(gpu) + 1)->mode & 0777, 0400); /* root only */
+	/* bridges and NVSwitches without a DSN capability have none */
+	assert_false(exists("/sys/bus/pci/devices/0000:17:01.0/serial_number"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -237,6 +290,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(vendor_vfio_rules, setup_h100, teardown),
 		cmocka_unit_test_setup_teardown(mdev_rules, setup_t4, teardown),
 		cmocka_unit_test_setup_teardown(mdev_on_vfs, setup_a100, teardown),
+		cmocka_unit_test_teardown(serial_number_from_6_18, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

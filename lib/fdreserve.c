@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "fdreserve.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+void fdreserve_init(struct fdreserve *r)
+{
+	for (int i = 0; i < FDRESERVE_N; i++)
+		r->fd[i] = -1;
+	fdreserve_take(r);
+}
+
+void fdreserve_release(struct fdreserve *r)
+{
+	for (int i = 0; i < FDRESERVE_N; i++)
+		if (r->fd[i] >= 0) {
+			close(r->fd[i]);
+			r->fd[i] = -1;
+		}
+}
+
+int fdreserve_take(struct fdreserve *r)
+{
+	int n = 0;
+	for (int i = 0; i < FDRESERVE_N; i++) {
+		if (r->fd[i] < 0)
+			r->fd[i] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		n += r->fd[i] >= 0;
+	}
+	return n;
+}
