@@ -12,9 +12,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
 if [ "${BENCH_QUICK:-0}" != 0 ]; then
-	reps=1 secs=1 period=5 grpc=1 simfs=100 cg=1 record=0
+	reps=1 secs=1 period=5 grpc=1 simfs=100 cg=1 starts=3 record=0
 else
-	reps=3 secs=5 period=60 grpc=5 simfs=1000 cg=2 record=${BENCH_RECORD:-1}
+	reps=3 secs=5 period=60 grpc=5 simfs=1000 cg=2 starts=21 record=${BENCH_RECORD:-1}
 fi
 mkdir -p "$build/bench"
 out=$build/bench/latest.txt
@@ -28,6 +28,8 @@ $(awk '{ printf "%d MB", $2 / 1024 }' <(grep MemTotal /proc/meminfo)), kernel $(
 	echo "# load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 	echo
 	bench/boot/run.sh "$build" "$reps"
+	echo
+	bench/start/run.sh "$build" "$starts"
 	echo
 	bench/plugin/run.sh "$build" "$secs" "$period"
 	echo
@@ -53,7 +55,8 @@ trap 'rm -f "$section"' EXIT
 	echo "## make bench: last recorded run"
 	echo
 	echo "Command: \`make bench\` (= \`bench/run.sh $build\`: bench/boot with $reps trials per"
-	echo "figure, bench/plugin with $secs s per Allocate point and $period s idle/storm periods,"
+	echo "figure, bench/start with $starts starts per point, bench/plugin with $secs s per Allocate"
+	echo "point and $period s idle/storm periods,"
 	echo "bench/callgrind, bench/footprint.sh, bench/grpc $grpc s per point, bench/simfs N=$simfs)."
 	echo "Date: $started.  Machine: $machine."
 	echo "What each figure means: the header comment of the script that prints it."

@@ -9,6 +9,7 @@
 #include "log.h"
 #include "modules.h"
 #include "nvidia_build.h"
+#include "pciids.h"
 #include "select.h"
 #include "sriov.h"
 #include "vgpu_apply.h"
@@ -216,8 +217,11 @@ int check_build(int rootfd, const char *rootdir, const struct config *c, struct 
 	for (size_t k = 0; k < r.ndr; k++) {
 		struct dev_report *d = &r.dr[k];
 		const struct pcidev *p = &r.devs.dev[d->idx];
-		d->name_src = naming_resolve(c, p->vendor, p->device, p->pciids[0] ? p->pciids : NULL,
-					     d->resource, sizeof(d->resource));
+		char ids[128] = "";
+		if (naming_wants_pciids(c, p->vendor, p->device))
+			pciids_lookup(rootfd, rootdir, p->vendor, p->device, ids, sizeof(ids));
+		d->name_src = naming_resolve(c, p->vendor, p->device, ids[0] ? ids : NULL, d->resource,
+					     sizeof(d->resource));
 		if (d->target && d->name_src == NAME_NONE)
 			d->reasons |= BIT(R_NO_NAME);
 		snprintf(d->vfio_module, sizeof(d->vfio_module), "vfio_pci");

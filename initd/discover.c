@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <pci/pci.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +15,9 @@
 #include "config.h"
 #include "discover.h"
 #include "log.h"
+#include "naming.h"
+#include "pciids.h"
+#include "resources.h"
 #include "rootfs.h"
 #include "vgpu_catalog.h"
 
@@ -26,13 +28,25 @@ static void scopy(char *dst, size_t size, const char *src)
 	dst[n] = '\0';
 }
 
+static int lower_hex(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* What pci_addr_format prints ("%04x:%02x:%02x.%x", device <= 0x1f,
+ * function <= 7), checked in place: it runs on every directory entry of
+ * every scan, and a parse + snprintf + compare cost ten times more. */
 bool discover_valid_bdf(const char *s)
 {
-	struct pci_addr a;
-	char canon[PCI_ADDR_STRLEN];
-	if (!s || strlen(s) != PCI_ADDR_STRLEN - 1 || pci_addr_parse(s, &a) < 0)
+	static const char shape[] = "xxxx:xx:xx.f";
+	if (!s)
 		return false;
-	return strcmp(pci_addr_format(&a, canon), s) == 0;
+	for (size_t i = 0; i < sizeof(shape) - 1; i++)
+		if (shape[i] == 'x'   ? lower_hex(s[i]) < 0
+		    : shape[i] == 'f' ? s[i] < '0' || s[i] > '7'
+				      : s[i] != shape[i])
+			return false;
+	return s[sizeof(shape) - 1] == '\0' && lower_hex(s[8]) * 16 + lower_hex(s[9]) <= 0x1f;
 }
 
 bool discover_valid_uuid(const char *s)
@@ -56,11 +70,20 @@ static int link_int(int rootfd, const char *path)
 	return *end == '\0' && g >= 0 && g < INT_MAX ? (int)g : -1;
 }
 
+/* devdir/name, or name alone for devdir "." (one readlinkat on the
+ * directory's fd, where "./name" would open "." again first) */
+static const char *at_dir(char *p, size_t size, const char *devdir, const char *name)
+{
+	if (strcmp(devdir, ".") == 0)
+		return name;
+	snprintf(p, size, "%s/%s", devdir, name);
+	return p;
+}
+
 static void read_driver(int rootfd, const char *devdir, char *buf, size_t size)
 {
 	char p[PATH_MAX];
-	snprintf(p, sizeof(p), "%s/driver", devdir);
-	if (rootfs_link_basename(rootfd, p, buf, size) < 0)
+	if (rootfs_link_basename(rootfd, at_dir(p, sizeof(p), devdir, "driver"), buf, size) < 0)
 		buf[0] = '\0';
 }
 
@@ -69,8 +92,7 @@ static void read_driver(int rootfd, const char *devdir, char *buf, size_t size)
 static void read_group_at(int rootfd, int dirfd, const char *devdir, int vfiofd, struct sdev *d)
 {
 	char p[PATH_MAX];
-	snprintf(p, sizeof(p), "%s/iommu_group", devdir);
-	d->group = link_int(dirfd, p);
+	d->group = link_int(dirfd, at_dir(p, sizeof(p), devdir, "iommu_group"));
 	d->group_node = false;
 	if (d->group >= 0) {
 		if (vfiofd >= 0) {
@@ -93,8 +115,7 @@ static void read_vfio_dev(int rootfd, const char *devdir, struct sdev *d)
 {
 	char p[PATH_MAX];
 	d->vfio_dev[0] = '\0';
-	snprintf(p, sizeof(p), "%s/vfio-dev", devdir);
-	DIR *dir = rootfs_opendir(rootfd, p);
+	DIR *dir = rootfs_opendir(rootfd, at_dir(p, sizeof(p), devdir, "vfio-dev"));
 	if (!dir)
 		return;
 	struct dirent *e;
@@ -109,13 +130,16 @@ static void read_vfio_dev(int rootfd, const char *devdir, struct sdev *d)
 }
 
 /* The switch above a function: its sysfs path minus the function and the
- * port it hangs off ("../../devices/pci0000:97/0000:97:01.0/0000:98:00.0"). */
-static void read_locality(int rootfd, const char *bdf, char *buf, size_t size)
+ * port it hangs off ("../../devices/pci0000:97/0000:97:01.0/0000:98:00.0").
+ * devsfd: sys/bus/pci/devices when the caller has it open (a scan: one
+ * readlinkat per function), else -1. */
+static void read_locality(int rootfd, int devsfd, const char *bdf, char *buf, size_t size)
 {
 	char p[64], l[PATH_MAX];
 	snprintf(p, sizeof(p), "sys/bus/pci/devices/%s", bdf);
 	buf[0] = '\0';
-	if (rootfs_readlink(rootfd, p, l, sizeof(l)) < 0)
+	if ((devsfd >= 0 ? rootfs_readlink(devsfd, bdf, l, sizeof(l))
+			 : rootfs_readlink(rootfd, p, l, sizeof(l))) < 0)
 		return;
 	for (int k = 0; k < 2; k++) {
 		char *s = strrchr(l, '/');
@@ -144,37 +168,6 @@ static int read_numa(int rootfd, const char *bdf)
 	int n;
 	snprintf(p, sizeof(p), "sys/bus/pci/devices/%s/numa_node", bdf);
 	return rootfs_read_int(rootfd, p, &n) < 0 || n < 0 ? -1 : n;
-}
-
-/* pci.ids names, loaded once per process (parsing pci.ids costs more than
- * a whole rescan). */
-static struct pci_access *ids_pacc;
-static bool ids_tried;
-
-static void pciids_name(int rootfd, const char *rootdir, uint16_t vendor, uint16_t device, char *buf,
-			size_t size)
-{
-	buf[0] = '\0';
-	if (!ids_tried) {
-		char ids[PATH_MAX];
-		ids_tried = true;
-		if (!rootdir || rootfs_exists(rootfd, "usr/share/misc/pci.ids") <= 0)
-			return;
-		if (snprintf(ids, sizeof(ids), "%s/usr/share/misc/pci.ids", rootdir) >= (int)sizeof(ids))
-			return;
-		ids_pacc = pci_alloc();
-		if (!ids_pacc)
-			return;
-		pci_set_name_list_path(ids_pacc, ids, 0);
-	}
-	if (!ids_pacc)
-		return;
-	char nb[128];
-	const char *nm =
-	    pci_lookup_name(ids_pacc, nb, sizeof(nb),
-			    PCI_LOOKUP_DEVICE | PCI_LOOKUP_NO_NUMBERS | PCI_LOOKUP_NO_HWDB, vendor, device);
-	if (nm)
-		scopy(buf, size, nm);
 }
 
 /* Names of vendor-VFIO type IDs: the VFs' creatable lists first (what
@@ -225,17 +218,51 @@ static bool is_vfio_driver(const char *drv)
  * controller or the config names its vendor:device. */
 static bool passthrough_wanted(const struct config *cfg, const struct sdev *d)
 {
-	char key[16];
+	char key[NAMING_KEY_LEN];
 	if (d->vendor == 0x10de && ((d->class >> 8) == 0x0300 || (d->class >> 8) == 0x0302))
 		return true;
-	snprintf(key, sizeof(key), "%04x:%04x", d->vendor, d->device);
-	return cfg && config_resource_alias(cfg, key);
+	return cfg && config_resource_alias(cfg, naming_key(d->vendor, d->device, key));
+}
+
+/* A number attribute ("0x10de", "-1") of the device directory devfd in
+ * one read(): sysfs hands the whole attribute to the first read (linux
+ * fs/sysfs/file.c: sysfs_kf_seq_show has ->show() fill a page that the
+ * seq_file read copies out; the prealloc sysfs_kf_read returns
+ * min(count, len)), a short read of a regular file is its end, and none
+ * of these numbers comes near the buffer: one that fills it is refused
+ * rather than read further.  Saves the read that only finds EOF: four
+ * syscalls a function on every scan (rootfs_read reads to EOF). */
+static int read_num_at(int devfd, const char *attr, long long *ret)
+{
+	char buf[64], *end;
+	int fd = rootfs_openat(devfd, attr, O_RDONLY, 0);
+	if (fd < 0)
+		return fd;
+	ssize_t n;
+	do
+		n = read(fd, buf, sizeof(buf) - 1);
+	while (n < 0 && errno == EINTR);
+	int e = n < 0 ? -errno : 0;
+	close(fd);
+	if (e < 0)
+		return e;
+	if (n == 0 || n == (ssize_t)sizeof(buf) - 1)
+		return -EINVAL;
+	while (n > 0 && isspace((unsigned char)buf[n - 1]))
+		n--;
+	buf[n] = '\0';
+	errno = 0;
+	long long v = strtoll(buf, &end, 0);
+	if (errno || end == buf || *end)
+		return -EINVAL;
+	*ret = v;
+	return 0;
 }
 
 static int read_hex_at(int devfd, const char *attr, uint32_t *ret)
 {
-	uint64_t v;
-	int r = rootfs_read_u64(devfd, attr, &v);
+	long long v;
+	int r = read_num_at(devfd, attr, &v);
 	if (r >= 0)
 		*ret = (uint32_t)v;
 	return r;
@@ -261,7 +288,8 @@ static const struct sdev *prev_find(const struct sdevs *prev, const char *id)
  * that never change (ids, class, NUMA node, place in the tree) copied from
  * the previous scan when it knew the device. */
 static int scan_one_pci(int rootfd, const char *rootdir, const struct config *cfg, const struct sdevs *prev,
-			int vfiofd, const char *bdf, struct vgpu_names *names, struct sdevs *out, size_t *cap)
+			int devsfd, int vfiofd, const char *bdf, struct vgpu_names *names, struct sdevs *out,
+			size_t *cap)
 {
 	char devdir[300], drv[64];
 	uint64_t v64;
@@ -321,18 +349,20 @@ static int scan_one_pci(int rootfd, const char *rootdir, const struct config *cf
 		read_hex_at(devfd, "device", &v);
 		d->device = (uint16_t)v;
 		read_hex_at(devfd, "class", &d->class);
-		int n;
-		d->numa = rootfs_read_int(devfd, "numa_node", &n) < 0 || n < 0 ? -1 : n;
+		long long n;
+		d->numa = read_num_at(devfd, "numa_node", &n) < 0 || n < 0 || n > INT_MAX ? -1 : (int)n;
 		scopy(d->parent, sizeof(d->parent), vf_vgpu && discover_valid_bdf(pf) ? pf : bdf);
-		read_locality(rootfd, d->parent, d->locality, sizeof(d->locality));
-		if (vfio)
-			pciids_name(rootfd, rootdir, d->vendor, d->device, d->pciids, sizeof(d->pciids));
+		read_locality(rootfd, devsfd, d->parent, d->locality, sizeof(d->locality));
 	}
 	if (vfio && !passthrough_wanted(cfg, d)) {
 		out->n--;
 		close(devfd);
 		return 0;
 	}
+	/* pci.ids only for a function nothing else names (never for a
+	 * node of known GPUs: the file is not even opened) */
+	if (vfio && !d->pciids[0] && resources_wants_pciids(cfg, d))
+		pciids_lookup(rootfd, rootdir, d->vendor, d->device, d->pciids, sizeof(d->pciids));
 	read_group_at(rootfd, devfd, ".", vfiofd, d);
 	read_vfio_dev(devfd, ".", d);
 	close(devfd);
@@ -353,7 +383,8 @@ static int scan_pci(int rootfd, const char *rootdir, const struct config *cfg, c
 	int vfiofd = rootfs_openat(rootfd, "dev/vfio", O_PATH | O_DIRECTORY, 0);
 	while (r >= 0 && (e = readdir(dir)))
 		if (discover_valid_bdf(e->d_name))
-			r = scan_one_pci(rootfd, rootdir, cfg, prev, vfiofd, e->d_name, &names, out, cap);
+			r = scan_one_pci(rootfd, rootdir, cfg, prev, dirfd(dir), vfiofd, e->d_name, &names,
+					 out, cap);
 	closedir(dir);
 	if (vfiofd >= 0)
 		close(vfiofd);
@@ -390,15 +421,19 @@ int discover_rescan_pci(int rootfd, const char *rootdir, const struct config *cf
 	}
 	size_t first = out.n;
 	int vfiofd = rootfs_openat(rootfd, "dev/vfio", O_PATH | O_DIRECTORY, 0);
+	int devsfd = rootfs_openat(rootfd, "sys/bus/pci/devices", O_PATH | O_DIRECTORY, 0);
 	for (size_t k = 0; k < n && r >= 0; k++) {
 		bool dup = false;
 		for (size_t j = 0; j < k; j++)
 			dup |= strcmp(bdfs[j], bdfs[k]) == 0;
 		if (!dup && discover_valid_bdf(bdfs[k]))
-			r = scan_one_pci(rootfd, rootdir, cfg, prev, vfiofd, bdfs[k], &names, &out, &cap);
+			r = scan_one_pci(rootfd, rootdir, cfg, prev, devsfd, vfiofd, bdfs[k], &names, &out,
+					 &cap);
 	}
 	if (vfiofd >= 0)
 		close(vfiofd);
+	if (devsfd >= 0)
+		close(devsfd);
 	for (size_t i = first; r >= 0 && i < out.n; i++) {
 		struct sdev *d = &out.d[i];
 		if (d->kind != SDEV_VF_VGPU)
@@ -463,7 +498,7 @@ static int scan_mdev(int rootfd, struct sdevs *out, size_t *cap)
 		d->numa = read_numa(rootfd, d->parent);
 		read_group(rootfd, devdir, d);
 		read_vfio_dev(rootfd, devdir, d);
-		read_locality(rootfd, d->parent, d->locality, sizeof(d->locality));
+		read_locality(rootfd, -1, d->parent, d->locality, sizeof(d->locality));
 	}
 	closedir(dir);
 	return r;

@@ -33,6 +33,18 @@ static const struct {
     {0x26b9, "AD102GL_L40S"},
 };
 
+char *naming_key(uint16_t vendor, uint16_t device, char buf[NAMING_KEY_LEN])
+{
+	static const char hex[] = "0123456789abcdef";
+	for (int i = 0; i < 4; i++) {
+		buf[i] = hex[(vendor >> (12 - 4 * i)) & 0xf];
+		buf[5 + i] = hex[(device >> (12 - 4 * i)) & 0xf];
+	}
+	buf[4] = ':';
+	buf[9] = '\0';
+	return buf;
+}
+
 const char *naming_builtin(uint16_t vendor, uint16_t device)
 {
 	if (vendor != 0x10de)
@@ -115,9 +127,8 @@ bool naming_valid_resource(const char *s)
 enum name_source naming_resolve(const struct config *c, uint16_t vendor, uint16_t device,
 				const char *pciids_name, char *buf, size_t size)
 {
-	char key[16], t[128];
-	snprintf(key, sizeof(key), "%04x:%04x", vendor, device);
-	const char *alias = c ? config_resource_alias(c, key) : NULL;
+	char key[NAMING_KEY_LEN], t[128];
+	const char *alias = c ? config_resource_alias(c, naming_key(vendor, device, key)) : NULL;
 	if (alias) {
 		snprintf(buf, size, "%s", alias);
 		return NAME_CONFIG;
@@ -135,6 +146,14 @@ enum name_source naming_resolve(const struct config *c, uint16_t vendor, uint16_
 			return NAME_PCIIDS;
 	}
 	return NAME_NONE;
+}
+
+bool naming_wants_pciids(const struct config *c, uint16_t vendor, uint16_t device)
+{
+	char key[NAMING_KEY_LEN];
+	if (vendor != 0x10de || naming_builtin(vendor, device))
+		return false;
+	return !c || !config_resource_alias(c, naming_key(vendor, device, key));
 }
 
 const char *naming_source_name(enum name_source s)

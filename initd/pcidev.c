@@ -2,12 +2,14 @@
 #include "pcidev.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <pci/pci.h>
 
@@ -58,43 +60,68 @@ int pcidev_read_driver(int rootfd, const char *bdf, char *buf, size_t size)
 	return r < 0 ? r : 0;
 }
 
-int pcidev_refresh(int rootfd, struct pcidev *d)
+/* The device's sysfs directory, looked up once: the attributes are then
+ * one component away (on simfs every path component is a FUSE round trip;
+ * on sysfs the walk goes through the devices/ symlink each time). */
+static int open_dev(int rootfd, const char *bdf)
 {
-	char p[96], v[64];
-	int r = pcidev_read_driver(rootfd, d->bdf, d->driver, sizeof(d->driver));
-	if (r < 0)
+	char p[96];
+	snprintf(p, sizeof(p), "sys/bus/pci/devices/%s", bdf);
+	return rootfs_openat(rootfd, p, O_PATH | O_DIRECTORY, 0);
+}
+
+static int refresh_at(int devfd, struct pcidev *d)
+{
+	char v[64];
+	int r = rootfs_link_basename(devfd, "driver", d->driver, sizeof(d->driver));
+	if (r == -ENOENT)
+		d->driver[0] = '\0';
+	else if (r < 0)
 		return r;
-	snprintf(p, sizeof(p), "sys/bus/pci/devices/%s/driver_override", d->bdf);
-	r = rootfs_read_attr(rootfd, p, v, sizeof(v));
+	r = rootfs_read_attr(devfd, "driver_override", v, sizeof(v));
 	if (r < 0 || strcmp(v, "(null)") == 0)
 		v[0] = '\0';
 	snprintf(d->override, sizeof(d->override), "%s", v);
-	snprintf(p, sizeof(p), "sys/bus/pci/devices/%s/sriov_numvfs", d->bdf);
-	if (rootfs_read_int(rootfd, p, &d->numvfs) < 0)
+	if (rootfs_read_int(devfd, "sriov_numvfs", &d->numvfs) < 0)
 		d->numvfs = -1;
 	return 0;
 }
 
+int pcidev_refresh(int rootfd, struct pcidev *d)
+{
+	int devfd = open_dev(rootfd, d->bdf);
+	if (devfd == -ENOENT) { /* gone: unbound, nothing to read */
+		d->driver[0] = d->override[0] = '\0';
+		d->numvfs = -1;
+		return 0;
+	}
+	if (devfd < 0)
+		return devfd;
+	int r = refresh_at(devfd, d);
+	close(devfd);
+	return r;
+}
+
 static void fill_from_root(int rootfd, struct pcidev *d)
 {
-	char p[96], v[64];
-	snprintf(p, sizeof(p), "sys/bus/pci/devices/%s/iommu_group", d->bdf);
-	d->group = -1;
-	if (rootfs_link_basename(rootfd, p, v, sizeof(v)) >= 0) {
+	char v[64];
+	d->group = d->numa = d->numvfs = -1;
+	int devfd = open_dev(rootfd, d->bdf);
+	if (devfd < 0)
+		return;
+	if (rootfs_link_basename(devfd, "iommu_group", v, sizeof(v)) >= 0) {
 		char *end;
 		long g = strtol(v, &end, 10);
 		if (*end == '\0' && g >= 0)
 			d->group = (int)g;
 	}
-	snprintf(p, sizeof(p), "sys/bus/pci/devices/%s/numa_node", d->bdf);
-	if (rootfs_read_int(rootfd, p, &d->numa) < 0)
+	if (rootfs_read_int(devfd, "numa_node", &d->numa) < 0)
 		d->numa = -1;
-	snprintf(p, sizeof(p), "sys/bus/pci/devices/%s/physfn", d->bdf);
-	d->is_vf = rootfs_link_basename(rootfd, p, v, sizeof(v)) >= 0 && pci_addr_parse(v, &d->pf) == 0;
-	snprintf(p, sizeof(p), "sys/bus/pci/devices/%s/modalias", d->bdf);
-	if (rootfs_read_attr(rootfd, p, d->modalias, sizeof(d->modalias)) < 0)
+	d->is_vf = rootfs_link_basename(devfd, "physfn", v, sizeof(v)) >= 0 && pci_addr_parse(v, &d->pf) == 0;
+	if (rootfs_read_attr(devfd, "modalias", d->modalias, sizeof(d->modalias)) < 0)
 		d->modalias[0] = '\0';
-	pcidev_refresh(rootfd, d);
+	refresh_at(devfd, d);
+	close(devfd);
 }
 
 static int cmp_dev(const void *a, const void *b)
@@ -102,7 +129,7 @@ static int cmp_dev(const void *a, const void *b)
 	return pci_addr_cmp(&((const struct pcidev *)a)->addr, &((const struct pcidev *)b)->addr);
 }
 
-static int collect(struct pci_access *pacc, int rootfd, bool have_ids, struct pcidevs *outp)
+static int collect(struct pci_access *pacc, int rootfd, struct pcidevs *outp)
 {
 	struct pcidevs out = *outp;
 	size_t cap = 0;
@@ -128,15 +155,6 @@ static int collect(struct pci_access *pacc, int rootfd, bool have_ids, struct pc
 		d->device = p->device_id;
 		d->class = (uint32_t)p->device_class << 8 | pci_read_byte(p, PCI_CLASS_PROG);
 		d->header_type = pci_read_byte(p, PCI_HEADER_TYPE) & 0x7f;
-		if (have_ids) {
-			char nb[128];
-			const char *nm =
-			    pci_lookup_name(pacc, nb, sizeof(nb),
-					    PCI_LOOKUP_DEVICE | PCI_LOOKUP_NO_NUMBERS | PCI_LOOKUP_NO_HWDB,
-					    d->vendor, d->device);
-			if (nm)
-				snprintf(d->pciids, sizeof(d->pciids), "%s", nm);
-		}
 		fill_from_root(rootfd, d);
 	}
 	*outp = out;
@@ -145,7 +163,7 @@ static int collect(struct pci_access *pacc, int rootfd, bool have_ids, struct pc
 
 int pcidev_scan(int rootfd, const char *rootdir, struct pcidevs *ret)
 {
-	char sysfs[PATH_MAX], ids[PATH_MAX];
+	char sysfs[PATH_MAX];
 	struct pci_access *pacc;
 	struct pcidevs out = {0};
 	int r;
@@ -155,8 +173,6 @@ int pcidev_scan(int rootfd, const char *rootdir, struct pcidevs *ret)
 		return r < 0 ? r : -ENOENT;
 	if (snprintf(sysfs, sizeof(sysfs), "%s/sys/bus/pci", rootdir) >= (int)sizeof(sysfs))
 		return -ENAMETOOLONG;
-	bool have_ids = rootfs_exists(rootfd, "usr/share/misc/pci.ids") > 0;
-	snprintf(ids, sizeof(ids), "%s/usr/share/misc/pci.ids", rootdir);
 
 	pacc = pci_alloc();
 	if (!pacc)
@@ -172,10 +188,9 @@ int pcidev_scan(int rootfd, const char *rootdir, struct pcidevs *ret)
 		return -EIO;
 	}
 	pci_set_param(pacc, "sysfs.path", sysfs);
-	pci_set_name_list_path(pacc, ids, 0);
 	pci_init(pacc);
 	pci_scan_bus(pacc);
-	r = collect(pacc, rootfd, have_ids, &out);
+	r = collect(pacc, rootfd, &out);
 	if (r < 0)
 		goto fail;
 	pci_cleanup(pacc);

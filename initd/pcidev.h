@@ -22,7 +22,6 @@ struct pcidev {
 	char driver[64];   /* "" when unbound */
 	char override[64]; /* "" when unset */
 	char modalias[160];
-	char pciids[128]; /* device name from the root's pci.ids, or "" */
 };
 
 struct pcidevs {

@@ -32,8 +32,7 @@ int resources_name(const struct config *cfg, struct sdev *d)
 	const char *alias = NULL;
 	d->resource[0] = '\0';
 	if (d->kind == SDEV_PASSTHROUGH) {
-		snprintf(key, sizeof(key), "%04x:%04x", d->vendor, d->device);
-		alias = cfg ? config_resource_alias(cfg, key) : NULL;
+		alias = cfg ? config_resource_alias(cfg, naming_key(d->vendor, d->device, key)) : NULL;
 	} else {
 		if (!d->vgpu_type[0])
 			return -ENOENT;
@@ -53,6 +52,12 @@ int resources_name(const struct config *cfg, struct sdev *d)
 			      sizeof(d->resource)) == NAME_NONE
 		   ? -ENOENT
 		   : 0;
+}
+
+bool resources_wants_pciids(const struct config *cfg, const struct sdev *d)
+{
+	return d->kind == SDEV_PASSTHROUGH && naming_wants_pciids(cfg, d->vendor, d->device) &&
+	       !(cfg && config_resource_alias(cfg, "*"));
 }
 
 const char *resource_env_prefix(enum sdev_kind k)

@@ -15,6 +15,9 @@ struct config;
  * + type name with spaces as '_').  0, or -ENOENT when there is no valid
  * name (the device is not advertised). */
 int resources_name(const struct config *cfg, struct sdev *d);
+/* Whether resources_name needs d->pciids: a passthrough function no
+ * alias ("vvvv:dddd", "*") and no built-in name covers. */
+bool resources_wants_pciids(const struct config *cfg, const struct sdev *d);
 /* "PCI_RESOURCE" for PCI functions (passthrough, VF vGPU), else
  * "MDEV_PCI_RESOURCE". */
 const char *resource_env_prefix(enum sdev_kind k);

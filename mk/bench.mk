@@ -2,9 +2,9 @@
 # `make bench` (issue 12; not part of make check): every benchmark, figures
 # printed, a full run recorded in bench/RESULTS.md.  BENCH_QUICK=1 for a
 # short try (nothing recorded).  The pieces: `make bench-boot`,
-# `bench-callgrind`, `bench-footprint` here; bench-plugin, bench-grpc,
+# `bench-start`, `bench-callgrind`, `bench-footprint` here; bench-plugin, bench-grpc,
 # bench-simfs in their areas' .mk files.
-.PHONY: bench bench-setup bench-boot bench-callgrind bench-footprint
+.PHONY: bench bench-setup bench-boot bench-start bench-callgrind bench-footprint
 BENCH_BINS := $(BUILD)/bench/plugin-bench $(BENCH_GRPC) $(BUILD)/bench/simfs-bench
 
 # valgrind (callgrind) and GNU time (peak RSS) only when benchmarks run
@@ -16,6 +16,10 @@ bench: bench-setup all static $(BENCH_BINS)
 
 bench-boot: all
 	@bench/boot/run.sh $(BUILD) $(if $(BENCH_QUICK),1,3)
+
+# serve's start on plain-directory hosts, dynamic and static (issue 19)
+bench-start: all static
+	@bench/start/run.sh $(BUILD) $(if $(BENCH_QUICK),3,21)
 
 bench-callgrind: bench-setup all $(BUILD)/bench/plugin-bench
 	@bench/callgrind/run.sh $(BUILD) 2

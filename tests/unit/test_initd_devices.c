@@ -49,6 +49,9 @@ static void naming_builtin_and_precedence(void **state)
 	assert_string_equal(naming_builtin(0x10de, 0x20f1), "GA100_A100_PCIE_40GB");
 	assert_null(naming_builtin(0x10de, 0x0001));
 	assert_null(naming_builtin(0x1234, 0x2330));
+	char key[NAMING_KEY_LEN];
+	assert_string_equal(naming_key(0x10de, 0x2330, key), "10de:2330");
+	assert_string_equal(naming_key(0x0000, 0xabcd, key), "0000:abcd");
 
 	config_init(&c);
 	/* built-in wins over (misspelled) pci.ids */
@@ -61,6 +64,11 @@ static void naming_builtin_and_precedence(void **state)
 	assert_string_equal(buf, "nvidia.com/GP102GL_TESLA_P40");
 	/* nothing known: no name */
 	assert_int_equal(naming_resolve(&c, 0x10de, 0x1b38, NULL, buf, sizeof(buf)), NAME_NONE);
+	/* pci.ids is wanted only where the table and the aliases say nothing */
+	assert_true(naming_wants_pciids(&c, 0x10de, 0x1b38));
+	assert_true(naming_wants_pciids(NULL, 0x10de, 0x1b38));
+	assert_false(naming_wants_pciids(&c, 0x10de, 0x2330));
+	assert_false(naming_wants_pciids(&c, 0x1234, 0x11e8));
 	/* non-NVIDIA devices get names only from the config */
 	assert_int_equal(naming_resolve(&c, 0x1234, 0x11e8, "QEMU PCI Test Device", buf, sizeof(buf)),
 			 NAME_NONE);
@@ -72,6 +80,9 @@ static void naming_builtin_and_precedence(void **state)
 	/* the config's alias is an explicit choice: it wins over the table */
 	assert_int_equal(naming_resolve(&c, 0x10de, 0x2330, NULL, buf, sizeof(buf)), NAME_CONFIG);
 	assert_string_equal(buf, "nvidia.com/gpu");
+	const char *js2 = "{\"resource-names\": {\"10de:1b38\": \"nvidia.com/p40\"}}";
+	assert_int_equal(config_parse(&c, js2, strlen(js2), err, sizeof(err)), 0);
+	assert_false(naming_wants_pciids(&c, 0x10de, 0x1b38));
 
 	assert_true(naming_valid_resource("nvidia.com/GH100_H100_SXM5_80GB"));
 	assert_true(naming_valid_resource("nvidia.com/NVIDIA_A100-1-5C"));

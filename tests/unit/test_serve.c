@@ -66,6 +66,12 @@ static void names(void **state)
 	snprintf(m.vgpu_type, sizeof(m.vgpu_type), "NVIDIA A100-4C");
 	assert_int_equal(resources_name(&c, &m), 0);
 	assert_string_equal(m.resource, "nvidia.com/gpu");
+	/* pci.ids is wanted only by an NVIDIA function nothing else names */
+	assert_false(resources_wants_pciids(NULL, &d));
+	d.device = 0x1b38;
+	assert_true(resources_wants_pciids(NULL, &d));
+	assert_false(resources_wants_pciids(&c, &d)); /* "*" names it */
+	assert_false(resources_wants_pciids(NULL, &m));
 	/* a non-NVIDIA function gets no default name */
 	d.vendor = 0x1234;
 	d.device = 0x11e8;
@@ -448,6 +454,16 @@ static void discovery(void **state)
 	assert_false(discover_valid_uuid("8e6f1c52-7d3a-4b7e-9c1d-2f3a4b5c6d0"));
 	assert_false(discover_valid_bdf("0000:1:00.0"));
 	assert_false(discover_valid_bdf("0000:01:00.0/.."));
+	assert_true(discover_valid_bdf("0000:01:00.0"));
+	assert_true(discover_valid_bdf("ffff:ff:1f.7"));
+	assert_false(discover_valid_bdf("0000:01:20.0")); /* device > 0x1f */
+	assert_false(discover_valid_bdf("0000:01:00.8")); /* function > 7 */
+	assert_false(discover_valid_bdf("0000:0A:00.0")); /* not canonical */
+	assert_false(discover_valid_bdf("0000:01:00"));
+	assert_false(discover_valid_bdf("0000:01:00.0\n"));
+	assert_false(discover_valid_bdf("01:00.0"));
+	assert_false(discover_valid_bdf(""));
+	assert_false(discover_valid_bdf(NULL));
 }
 
 static void report(void **state)
