@@ -27,7 +27,7 @@ const char *nv_build_name(enum nv_build b)
  *   nv-procfs.c nv_procfs_add_gpu creates it only when os_is_vgx_hyper(),
  *   i.e. only in the vGPU host build (os-interface.c: NV_VGX_HYPER).  A
  *   plain 580 build shows information, power, registry and no unbindLock
- *   (shared/recorded/h100-sxm5-guest/nvidia-proc-and-iommu.txt).
+ *   (fixtures/recorded/h100-sxm5-guest/nvidia-proc-and-iommu.txt).
  * - sys/module/nvidia_vgpu_vfio: the vGPU host package's VFIO module
  *   (nv-pci.c calls nvidia_vgpu_vfio_probe only under NV_VGPU_KVM_BUILD);
  *   its name "nvidia-vgpu-vfio" from a host's nvidia-installer log

@@ -46,7 +46,7 @@ int nvml_gi_destroy(struct nvml *n, const char *bdf, unsigned id)
 /* The profile indices probed: NVML_GPU_INSTANCE_PROFILE_1_SLICE (0) to
  * _1_SLICE_REV2 (9), the profiles vGPU types are made of.  Later indices
  * (graphics, no-/all-media variants of newer GPUs) are not used: on an
- * H100 80GB 10..15 are NOT_SUPPORTED (shared/recorded/h100-sxm5-guest/
+ * H100 80GB 10..15 are NOT_SUPPORTED (fixtures/recorded/h100-sxm5-guest/
  * nvml-580.txt). */
 #define PROFILE_INDEX_END (NVML_GPU_INSTANCE_PROFILE_1_SLICE_REV2 + 1)
 

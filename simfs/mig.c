@@ -5,7 +5,7 @@
  *
  * Sources, per column:
  * - H100 80GB (10de:2330): every number is what a real H100 80GB HBM3's
- *   NVML answered (driver 580.159.04): shared/recorded/h100-sxm5-guest/
+ *   NVML answered (driver 580.159.04): fixtures/recorded/h100-sxm5-guest/
  *   nvml-580.txt (index -> id, slices, instances, memMB, placements).
  * - A100 40GB (10de:20f1, 20b0): profile IDs, instance counts and memory
  *   (GiB x 1024) from NVIDIA's MIG User Guide, "Getting Started with MIG >

@@ -14,7 +14,7 @@
  * argument of nvmlDeviceGetGpuInstanceProfileInfo) and the profile ID
  * (info.id), which every later call takes (placements, GetGpuInstances,
  * CreateGpuInstanceWithPlacement; nvmlGpuInstanceInfo_t.profileId).  They
- * differ on real GPUs (nvml.h; shared/recorded/h100-sxm5-guest/nvml-580.txt).
+ * differ on real GPUs (nvml.h; fixtures/recorded/h100-sxm5-guest/nvml-580.txt).
  * simfs's control commands and .simfs/mig/<bdf> use the ID. */
 struct mig_profile {
 	unsigned index;	     /* NVML_GPU_INSTANCE_PROFILE_*: 0 1g, 1 2g, 2 3g, 3 4g, 4 7g, 7 1g+me, 9 1g (2 mem slices) */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* NVIDIA's driver as seen from outside: /proc/driver/nvidia (format of the
- * real 580 open kernel module, see shared/recorded), /dev/nvidiaN, and the
+ * real 580 open kernel module, see fixtures/recorded), /dev/nvidiaN, and the
  * unbindLock of the vGPU-KVM host build. */
 #include <errno.h>
 #include <stdio.h>

@@ -369,7 +369,7 @@ static bool kernel_at_least(const char *kver, int major, int minor)
 /* serial_number: drivers/pci/pci-sysfs.c serial_number_show(), commit
  * cf6ee09b0913 "PCI/sysfs: Expose PCIe device serial number" (ABI date
  * December 2025: Linux 6.18; the recorded 6.18.44 H100 guest shows it,
- * ../shared/recorded/h100-sxm5-guest/nvml-580.txt).  Visible only when
+ * fixtures/recorded/h100-sxm5-guest/nvml-580.txt).  Visible only when
  * pci_get_dsn() reads a non-zero DSN (pci_dev_attrs_are_visible()), root
  * only (DEVICE_ATTR_ADMIN_RO), the 64-bit DSN big-endian as "%8phD":
  * "2f-86-0f-b5-7b-2d-b0-48\n". */

@@ -13,7 +13,7 @@
  *   (NVML_GPU_INSTANCE_PROFILE_*) and returns the profile ID in info.id;
  *   the ID differs from the index (simfs/mig.c's tables).  An index the
  *   GPU lacks: NOT_SUPPORTED.  Answered with MIG mode off too.  Source:
- *   shared/recorded/h100-sxm5-guest/nvml-580.txt (a real H100 80GB,
+ *   fixtures/recorded/h100-sxm5-guest/nvml-580.txt (a real H100 80GB,
  *   driver 580: indices 5, 6, 8, 10..15 "Not Supported", MIG mode off).
  * - Placements, GPU instance lists and creation take the profile ID.
  *   Placements of an ID the GPU lacks: INVALID_ARGUMENT (nvml-580.txt:

@@ -2,7 +2,7 @@
 /* Model provenance: docs/nvidia-model.md, "MIG and NVML". */
 /* initd/nvml.c against an NVML inside this test (nvml_open_with) whose
  * profile IDs differ from the profile indices: the H100 80GB table a real
- * driver answered (shared/recorded/h100-sxm5-guest/nvml-580.txt).  Like
+ * driver answered (fixtures/recorded/h100-sxm5-guest/nvml-580.txt).  Like
  * the real NVML, it takes an INDEX only in
  * nvmlDeviceGetGpuInstanceProfileInfo and refuses an unknown profile ID
  * everywhere else (INVALID_ARGUMENT); it records every profile number it
