@@ -28,6 +28,8 @@ enum reason {
 	R_VGPU_PLAN, /* node: the vm-vgpu plan cannot work (vgpu_err says why) */
 	R_SRIOV,     /* node: a "sriov-vfs" entry cannot be honoured (sriov_err) */
 	R_NVIDIA_BUILD, /* node: vm-vgpu asks what this nvidia build cannot do (build_err) */
+	R_FELL_OFF_BUS, /* device: config space reads all ones */
+	R_LINK_DOWN,	/* device: current_link_speed "Unknown" */
 	R__MAX,
 };
 const char *reason_code(enum reason r);

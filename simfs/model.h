@@ -128,6 +128,12 @@ struct sim_dev {
 	/* registered with VFIO as a device: vfio-dev/vfio<vfio_index> */
 	bool vfio_dev;
 	unsigned vfio_index;
+	/* sickness (pcihealth.c): fell off the bus, link down, AER counters */
+	bool dead;       /* config space reads all ones */
+	bool link_down;  /* current_link_speed "Unknown" */
+	bool recovering; /* an AER recovery began and has not ended */
+	uint64_t aer_cor[16], aer_fatal[27], aer_nonfatal[27];
+	uint64_t aer_total_cor, aer_total_fatal, aer_total_nonfatal;
 };
 
 struct sim_mdev {
@@ -223,6 +229,14 @@ int pci_uevent_env(const struct sim_dev *d, char *buf, size_t size, const char *
 bool pci_is_bridge(const struct sim_dev *d);
 /* Offset of extended capability `id` in config space, 0 if absent. */
 unsigned pci_find_ext_cap(const struct sim_dev *d, uint16_t id);
+
+/* pcihealth.c: a device's link and AER attributes; sickness and recovery */
+int pcihealth_add_attrs(struct sim_dev *d);
+/* what: "dead", "link-down", "aer-fatal", "aer-nonfatal", "aer-correctable" */
+int pcihealth_sick(struct sim_dev *d, const char *what);
+int pcihealth_heal(struct sim_dev *d);
+/* A function reset (sysfs `reset`): what a reset can bring back. */
+void pcihealth_reset(struct sim_dev *d);
 
 /* driver.c: matching and binding with the kernel's rules */
 bool driver_matches(const struct sim_driver *drv, const struct sim_dev *d);
