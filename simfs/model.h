@@ -158,6 +158,19 @@ struct sim_stats {
 typedef void (*uevent_fn)(void *ctx, const char *action, const char *devpath, const char *subsystem,
 			  const char *const *env);
 
+/* A firmware framebuffer set up by the kernel's sysfb on a GPU's BAR
+ * (bootfb.c). */
+enum bootfb_kind { SIM_FB_NONE, SIM_FB_SIMPLEDRM, SIM_FB_EFIFB, SIM_FB_VESAFB };
+struct sim_bootfb {
+	enum bootfb_kind kind;
+	struct sim_dev *gpu;
+	int bar;
+	uint64_t start, end;
+	bool registered; /* the platform device exists */
+	bool bound;	 /* its driver holds the memory */
+	struct node *devdir, *drvdir;
+};
+
 struct model {
 	struct node *root;
 	struct node *sys_devices, *bus_pci, *bus_drivers, *bus_devices, *sys_module, *groups_dir, *proc,
@@ -192,6 +205,7 @@ struct model {
 	uevent_fn uevent;
 	void *uevent_ctx;
 	uint64_t seq; /* bumped on every change (waiters re-check) */
+	struct sim_bootfb fb;
 };
 
 /* The kernel catalogue: drivers and modules the model knows. */
@@ -237,6 +251,17 @@ int pcihealth_sick(struct sim_dev *d, const char *what);
 int pcihealth_heal(struct sim_dev *d);
 /* A function reset (sysfs `reset`): what a reset can bring back. */
 void pcihealth_reset(struct sim_dev *d);
+
+/* bootfb.c: proc/iomem, proc/consoles, the sysfb platform device */
+/* kind "simpledrm", "efifb" or "vesafb" on BAR bar of gpu (size bytes
+ * from its start); consoles: names as /proc/consoles prints them. */
+int bootfb_init(struct model *m, const char *kind, struct sim_dev *gpu, int bar, uint64_t size,
+		const char *const *consoles, int nconsoles);
+/* proc/iomem alone (no framebuffer) */
+int iomem_init(struct model *m, const char *const *consoles, int nconsoles);
+/* vfio-pci binds a VGA device: on 6.0+ it removes conflicting firmware
+ * framebuffers (vfio_pci_vga_init). */
+void bootfb_vfio_bind(struct sim_dev *d);
 
 /* driver.c: matching and binding with the kernel's rules */
 bool driver_matches(const struct sim_driver *drv, const struct sim_dev *d);
