@@ -6,8 +6,9 @@
  *   line: "BOOTFB" (sysfb's simple-framebuffer device, linux
  *   drivers/firmware/sysfb_simplefb.c simplefb_resname), "simpledrm"
  *   (drivers/gpu/drm/tiny/simpledrm.c, its DRM driver name), "efifb"
- *   (drivers/video/fbdev/efifb.c efifb_probe()), "vesafb", "simplefb"
- *   (drivers/video/fbdev/vesafb.c, simplefb.c: from memory, unverified).
+ *   (drivers/video/fbdev/efifb.c efifb_probe()), "vesafb"
+ *   (drivers/video/fbdev/vesafb.c vesafb_probe()), "simplefb"
+ *   (drivers/video/fbdev/simplefb.c simplefb_probe(), since 2022).
  * - sysfb's platform device (drivers/firmware/sysfb.c sysfb_init()):
  *   sys/bus/platform/devices/{simple,efi,vesa}-framebuffer.0, its driver
  *   link.

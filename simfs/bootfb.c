@@ -14,9 +14,9 @@
  *   (drivers/gpu/drm/tiny/simpledrm.c simpledrm_device_create(),
  *   devm_request_mem_region(..., drv->name)); efifb requests "efifb"
  *   (drivers/video/fbdev/efifb.c efifb_probe(), request_mem_region());
- *   vesafb "vesafb" (drivers/video/fbdev/vesafb.c vesafb_probe(), from
- *   memory: unverified).  Unbinding the driver releases its request; the
- *   BOOTFB resource stays with the device.
+ *   vesafb "vesafb" (drivers/video/fbdev/vesafb.c vesafb_probe()).
+ *   Unbinding the driver releases its request; the BOOTFB resource stays
+ *   with the device.
  * - /proc/iomem: kernel/resource.c r_show(): "%*s%0*llx-%0*llx : %s",
  *   two spaces per nesting level, zeros for readers without
  *   CAP_SYS_ADMIN.  A busy request nested in a non-busy one is how a
