@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "discover.h"
 #include "jsonw.h"
 #include "log.h"
 #include "modules.h"
@@ -30,6 +31,9 @@ static const char *const reason_codes[R__MAX] = {
     [R_VGPU_PLAN] = "vgpu-plan",
     [R_SRIOV] = "sriov-vfs",
     [R_NVIDIA_BUILD] = "nvidia-driver-build",
+    [R_FELL_OFF_BUS] = "gpu-fell-off-bus",
+    [R_LINK_DOWN] = "gpu-link-down",
+    [R_BOOT_FB] = "boot-framebuffer",
 };
 
 const char *reason_code(enum reason r)
@@ -241,6 +245,21 @@ int check_build(int rootfd, const char *rootdir, const struct config *c, struct 
 				d->reasons |= BIT(R_GROUP_FOREIGN);
 		}
 		assess_use(rootfd, &r, d);
+		/* a sick function is left alone: binding it hands a VM a dead GPU */
+		struct sdev h = {.aer_fatal = SDEV_AER_UNKNOWN};
+		if (discover_read_sick(rootfd, p->bdf, &h) == 0) {
+			if (h.dead)
+				d->reasons |= BIT(R_FELL_OFF_BUS);
+			else if (h.link_down)
+				d->reasons |= BIT(R_LINK_DOWN);
+		}
+		/* a firmware framebuffer inside one of its BARs */
+		if (r.mode == MODE_PASSTHROUGH && bootfb_probe(rootfd, p->bdf, &d->fb) > 0) {
+			d->fb_action = (int)bootfb_decide(&d->fb, r.kver, (p->class >> 8) == 0x0300,
+							  (enum bootfb_policy)c->bootfb);
+			if (d->fb_action == BOOTFB_ACT_REFUSE)
+				d->reasons |= BIT(R_BOOT_FB);
+		}
 	}
 	/* a group is one unit: in use if any member needing a change is */
 	for (size_t k = 0; k < r.ndr; k++) {
@@ -360,6 +379,28 @@ static void dev_reason_text(const struct report *r, const struct dev_report *d, 
 	case R_VFIO_MISSING:
 		snprintf(buf, size, "%s: module %s is not in lib/modules/%s", p->bdf, d->vfio_module,
 			 r->kver);
+		break;
+	case R_FELL_OFF_BUS:
+		snprintf(buf, size,
+			 "%s fell off the bus (its config space reads all ones): it is left alone; "
+			 "see the kernel log (AER, DPC, Xid 79), reset or power-cycle it",
+			 p->bdf);
+		break;
+	case R_LINK_DOWN:
+		snprintf(buf, size,
+			 "%s has no PCIe link (current_link_speed \"Unknown\"): it is left alone; "
+			 "reseat or reset it (echo 1 > /sys/bus/pci/devices/%s/reset)",
+			 p->bdf, p->bdf);
+		break;
+	case R_BOOT_FB:
+		snprintf(buf, size,
+			 "%s holds the boot framebuffer (%s, %s at %s in /proc/iomem): vfio-pci cannot reserve "
+			 "that BAR (\"BAR n: can't reserve\"), the VM cannot map it%s; fix: %s",
+			 p->bdf, bootfb_kind_name(d->fb.kind), d->fb.region, d->fb.range,
+			 d->fb.only_console ? "; it is the host's only console (no serial console in /proc/consoles): "
+					      "releasing it needs \"boot-framebuffer\": \"release-console\""
+					    : "",
+			 bootfb_fix(&d->fb, r->kver, (p->class >> 8) == 0x0300));
 		break;
 	case R_GROUP_TOO_BIG:
 		snprintf(buf, size, "IOMMU group of %s has more than %d members", p->bdf, GROUP_MAX_MEMBERS);

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "bootfb.h"
 #include "config.h"
 #include "groups.h"
 #include "iommu.h"
@@ -28,6 +29,9 @@ enum reason {
 	R_VGPU_PLAN, /* node: the vm-vgpu plan cannot work (vgpu_err says why) */
 	R_SRIOV,     /* node: a "sriov-vfs" entry cannot be honoured (sriov_err) */
 	R_NVIDIA_BUILD, /* node: vm-vgpu asks what this nvidia build cannot do (build_err) */
+	R_FELL_OFF_BUS, /* device: config space reads all ones */
+	R_LINK_DOWN,	/* device: current_link_speed "Unknown" */
+	R_BOOT_FB,	/* device: a firmware framebuffer inside its BAR that apply may not release */
 	R__MAX,
 };
 const char *reason_code(enum reason r);
@@ -54,6 +58,8 @@ struct dev_report {
 	bool group_probed, group_busy; /* dev/vfio/<group> probe, once per group */
 	char vfio_module[64], vfio_driver[64];
 	unsigned reasons; /* bit per enum reason */
+	struct bootfb fb; /* a firmware framebuffer in its BARs (kind BOOTFB_NONE: none) */
+	int fb_action;	  /* enum bootfb_action */
 	/* filled by apply */
 	enum dev_state state;
 	enum vfio_step step;

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+#include "bootfb.h"
 #include "config.h"
 
 #include <errno.h>
@@ -372,6 +373,14 @@ int config_parse(struct config *c, const char *js, size_t len, char *err, size_t
 				r = bad(err, es, &d, v, "vgpu-config: expected a config name");
 				goto out;
 			}
+		} else if (json_eq(&d, k, "boot-framebuffer")) {
+			char s[32];
+			enum bootfb_policy bp;
+			if (json_str(&d, v, s, sizeof(s)) < 0 || bootfb_policy_parse(s, &bp) < 0) {
+				r = bad(err, es, &d, v, "boot-framebuffer: expected refuse, release or release-console");
+				goto out;
+			}
+			c->bootfb = (int)bp;
 		} else if (json_eq(&d, k, "vgpu-configs")) {
 			if ((r = parse_vgpu_configs(c, &d, v, err, es)) < 0)
 				goto out;

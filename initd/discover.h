@@ -31,7 +31,13 @@ struct sdev {
 	char vfio_dev[32];  /* "vfio3" from vfio-dev/ (iommufd), or "" */
 	char locality[192]; /* sysfs path of the upstream switch (PCI locality) */
 	char resource[128]; /* filled by resources_name() */
+	/* sickness, read on every scan (PCI functions; an mdev: its parent) */
+	bool dead;	    /* config space reads all ones: fell off the bus */
+	bool link_down;	    /* current_link_speed "Unknown" */
+	uint64_t aer_fatal; /* aer_dev_fatal TOTAL_ERR_FATAL; SDEV_AER_UNKNOWN when unread */
+	bool recovered;	    /* serve: an AER recovery ended since the last look */
 };
+#define SDEV_AER_UNKNOWN UINT64_MAX
 
 struct sdevs {
 	struct sdev *d;
@@ -54,6 +60,10 @@ void sdevs_free(struct sdevs *s);
  * its vfio-dev node) into *now (for Allocate: is it still where it
  * was?).  0, -ENODEV when gone, -EINVAL for an id that is no BDF/UUID. */
 int discover_recheck(int rootfd, const struct sdev *seen, bool iommufd, struct sdev *now);
+/* The sickness of PCI function bdf (dead, link_down, aer_fatal of *d). */
+int discover_read_sick(int rootfd, const char *bdf, struct sdev *d);
+/* Parses aer_dev_fatal's text: the TOTAL_ERR_FATAL count (pure). */
+int discover_parse_aer_total(const char *text, uint64_t *ret);
 /* True for "0000:17:00.4" in canonical form. */
 bool discover_valid_bdf(const char *s);
 /* True for a lower/upper-case 8-4-4-4-12 UUID. */

@@ -31,6 +31,18 @@ void health_burst_add(struct health_burst *b, const char *sub, const char *name)
 	}
 }
 
+void health_burst_add_event(struct health_burst *b, const char *sub, const char *name,
+			    const char *error_event)
+{
+	health_burst_add(b, sub, name);
+	if (error_event && strcmp(error_event, "SUCCESSFUL_RECOVERY") == 0 && sub && name &&
+	    strcmp(sub, "pci") == 0 && strlen(name) < sizeof(b->recovered[0]) &&
+	    b->nrecovered < HEALTH_MAX_NAMES) {
+		snprintf(b->recovered[b->nrecovered], sizeof(b->recovered[0]), "%s", name);
+		b->nrecovered++;
+	}
+}
+
 static void on_event(struct evloop *loop, int fd, unsigned events, void *data)
 {
 	struct health *h = data;
@@ -42,7 +54,8 @@ static void on_event(struct evloop *loop, int fd, unsigned events, void *data)
 		log_debug("uevent %s %s", udev_device_get_action(d) ?: "?",
 			  udev_device_get_devpath(d) ?: "?");
 		any = true;
-		health_burst_add(&b, udev_device_get_subsystem(d), udev_device_get_sysname(d));
+		health_burst_add_event(&b, udev_device_get_subsystem(d), udev_device_get_sysname(d),
+				       udev_device_get_property_value(d, "ERROR_EVENT"));
 		udev_device_unref(d);
 	}
 	if (any)

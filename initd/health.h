@@ -20,6 +20,10 @@ struct health_burst {
 	size_t npci;
 	int vfio_groups[HEALTH_MAX_NAMES]; /* vfio group nodes that came or went */
 	size_t nvfio;
+	/* PCI functions whose AER recovery ended well (ERROR_EVENT=
+	 * SUCCESSFUL_RECOVERY, linux drivers/pci/pci-driver.c pci_uevent_ers()) */
+	char recovered[HEALTH_MAX_NAMES][32];
+	size_t nrecovered;
 	bool full;
 };
 typedef void (*health_cb)(void *data, const struct health_burst *b);
@@ -27,6 +31,9 @@ typedef void (*health_cb)(void *data, const struct health_burst *b);
 /* Adds one event (its SUBSYSTEM and sysname, either may be NULL) to a
  * burst (pure). */
 void health_burst_add(struct health_burst *b, const char *subsystem, const char *sysname);
+/* Adds one event with its ERROR_EVENT property (may be NULL) (pure). */
+void health_burst_add_event(struct health_burst *b, const char *subsystem, const char *sysname,
+			    const char *error_event);
 
 /* 0 or -errno (no netlink socket: serve goes on with the periodic rescan). */
 int health_start(struct evloop *loop, health_cb cb, void *data, struct health **ret);

@@ -98,11 +98,13 @@ oom:
 	grpc_call_finish(call, GRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory");
 }
 
-static void mark_unhealthy(struct plugin *p, const char *id)
+static void mark_unhealthy(struct plugin *p, const char *id, enum sdev_sick why)
 {
 	struct pdev *d = (struct pdev *)ptable_find(&p->table, id);
 	if (d && d->healthy) {
+		log_info("%s: %s is now unhealthy (%s)", p->resource, id, resource_sick_str(why));
 		d->healthy = false;
+		d->why = why;
 		send_list_to(p, NULL);
 		p->ctx->changed(p->ctx);
 	}
@@ -167,12 +169,17 @@ static void on_allocate(struct grpc_call *call, const ProtobufCMessage *req, voi
 				status = GRPC_STATUS_UNAVAILABLE;
 				goto fail;
 			}
-			if (r < 0 || !resource_dev_healthy(&pd->d, &now[k])) {
-				snprintf(msg, sizeof(msg),
-					 "device \"%s\" of %s is no longer %s (driver %s, IOMMU group %d)",
-					 pd->d.id, p->resource, r < 0 ? "present" : "where it was",
-					 pd->d.driver, pd->d.group);
-				mark_unhealthy(p, pd->d.id);
+			enum sdev_sick why = r < 0 ? SICK_GONE : resource_dev_verdict(&pd->d, &now[k]);
+			if (why != SICK_NONE) {
+				if (why == SICK_GONE || why == SICK_MOVED)
+					snprintf(msg, sizeof(msg),
+						 "device \"%s\" of %s is no longer %s (driver %s, IOMMU group %d)",
+						 pd->d.id, p->resource, r < 0 ? "present" : "where it was",
+						 pd->d.driver, pd->d.group);
+				else
+					snprintf(msg, sizeof(msg), "device \"%s\" of %s is sick (%s)", pd->d.id,
+						 p->resource, resource_sick_str(why));
+				mark_unhealthy(p, pd->d.id, why);
 				status = GRPC_STATUS_INVALID_ARGUMENT;
 				goto fail;
 			}
@@ -311,12 +318,19 @@ int plugin_update(struct plugin *p, const struct sdevs *all)
 		if (k < all->n && strcmp(all->d[k].id, pd->d.id) == 0 &&
 		    strcmp(all->d[k].resource, p->resource) == 0)
 			now = &all->d[k];
-		bool h = resource_dev_healthy(&pd->d, now);
-		if (h != pd->healthy) {
-			log_info("%s: %s is now %s", p->resource, pd->d.id, h ? "healthy" : "unhealthy");
+		enum sdev_sick why = resource_dev_verdict(&pd->d, now);
+		bool h = why == SICK_NONE;
+		pd->d.aer_fatal = resource_aer_baseline(&pd->d, now, why);
+		if (h != pd->healthy || (!h && (int)why != pd->why)) {
+			if (h)
+				log_info("%s: %s is now healthy", p->resource, pd->d.id);
+			else
+				log_info("%s: %s is now unhealthy (%s)", p->resource, pd->d.id,
+					 resource_sick_str(why));
+			changed |= h != pd->healthy;
 			pd->healthy = h;
-			changed = true;
 		}
+		pd->why = why;
 	}
 	for (size_t i = 0; i < all->n; i++) {
 		if (strcmp(all->d[i].resource, p->resource) != 0)
@@ -332,8 +346,8 @@ int plugin_update(struct plugin *p, const struct sdevs *all)
 			p->table.v = nv;
 			p->cap = nc;
 		}
-		p->table.v[p->table.n++] =
-		    (struct pdev){.d = all->d[i], .healthy = resource_dev_healthy(&all->d[i], &all->d[i])};
+		enum sdev_sick why = resource_dev_verdict(&all->d[i], &all->d[i]);
+		p->table.v[p->table.n++] = (struct pdev){.d = all->d[i], .healthy = why == SICK_NONE, .why = why};
 		log_info("%s: %s (IOMMU group %d, NUMA %d) %s", p->resource, all->d[i].id, all->d[i].group,
 			 all->d[i].numa, n0 ? "added" : "found");
 		added = changed = true;
@@ -395,6 +409,8 @@ void plugin_print_json(const struct plugin *p, struct jsonw *w)
 			   : d->kind == SDEV_VF_VGPU ? "vf-vgpu"
 						     : "passthrough");
 		jsonw_kstr(w, "health", p->table.v[i].healthy ? DPAPI_HEALTHY : DPAPI_UNHEALTHY);
+		if (!p->table.v[i].healthy)
+			jsonw_kstr(w, "reason", resource_sick_str((enum sdev_sick)p->table.v[i].why));
 		jsonw_kstr(w, "parent", d->parent);
 		jsonw_kstr(w, "driver", d->driver);
 		jsonw_kint(w, "iommu_group", d->group);

@@ -104,13 +104,50 @@ int resource_socket_name(const char *resource, char *buf, size_t size)
  * registers every VF with VFIO when it binds (nv_vfio_pci_core_init()), so
  * the node exists with no vGPU, and a VM cannot open the device then
  * (nv_vfio_pci_open_device(): ENODEV "current_vgpu_type of VF not
- * configured"). */
+ * configured").  Then the device's own health (discover.c read_sick()):
+ * answering config reads, link up, no new ERR_FATAL.  AER counters only
+ * grow for the life of a pci_dev (drivers/pci/pcie/aer.c
+ * pci_dev_aer_stats_incr()); the kernel says a recovery ended with a
+ * SUCCESSFUL_RECOVERY uevent (drivers/pci/pci-driver.c pci_uevent_ers()),
+ * which serve passes as now->recovered. */
+enum sdev_sick resource_dev_verdict(const struct sdev *seen, const struct sdev *now)
+{
+	if (!now)
+		return SICK_GONE;
+	if (now->kind != seen->kind || strcmp(now->driver, seen->driver) != 0 || now->group != seen->group ||
+	    !now->group_node)
+		return SICK_MOVED;
+	if (seen->kind == SDEV_VF_VGPU && now->vgpu_id != seen->vgpu_id)
+		return SICK_MOVED;
+	if (now->dead)
+		return SICK_DEAD;
+	if (now->link_down)
+		return SICK_LINK_DOWN;
+	if (!now->recovered && now->aer_fatal != SDEV_AER_UNKNOWN && seen->aer_fatal != SDEV_AER_UNKNOWN &&
+	    now->aer_fatal > seen->aer_fatal)
+		return SICK_AER_FATAL;
+	return SICK_NONE;
+}
+
 bool resource_dev_healthy(const struct sdev *seen, const struct sdev *now)
 {
-	if (!now || now->kind != seen->kind || strcmp(now->driver, seen->driver) != 0 ||
-	    now->group != seen->group || !now->group_node)
-		return false;
-	if (seen->kind == SDEV_VF_VGPU && now->vgpu_id != seen->vgpu_id)
-		return false;
-	return true;
+	return resource_dev_verdict(seen, now) == SICK_NONE;
+}
+
+uint64_t resource_aer_baseline(const struct sdev *seen, const struct sdev *now, enum sdev_sick v)
+{
+	if (!now || now->aer_fatal == SDEV_AER_UNKNOWN)
+		return seen->aer_fatal;
+	/* healthy, a recovery ended, or a new pci_dev (counts restart at 0) */
+	if (v == SICK_NONE || now->recovered || seen->aer_fatal == SDEV_AER_UNKNOWN ||
+	    now->aer_fatal < seen->aer_fatal)
+		return now->aer_fatal;
+	return seen->aer_fatal;
+}
+
+const char *resource_sick_str(enum sdev_sick s)
+{
+	static const char *const names[SICK__MAX] = {"",	  "removed",  "moved", "fell-off-bus",
+						     "link-down", "aer-fatal"};
+	return s < SICK__MAX ? names[s] : "";
 }

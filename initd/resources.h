@@ -28,7 +28,26 @@ int resource_env_name(const char *prefix, const char *resource, char *buf, size_
  * a resource over 48 characters keeps 40 and adds a hash (at most 64
  * characters in all, so /proc/self/fd/N/<name> fits sun_path). */
 int resource_socket_name(const char *resource, char *buf, size_t size);
-/* A device first seen as `seen` is healthy now if it is still there
- * (now != NULL), on the same driver, in the same IOMMU group, its group
- * node exists and (VF) it still hosts the same vGPU type. */
+/* Why a device is Unhealthy (SICK_NONE: it is not). */
+enum sdev_sick {
+	SICK_NONE,
+	SICK_GONE,	/* removed (surprise removal, hot unplug) */
+	SICK_MOVED,	/* other driver, other IOMMU group, no group node, other vGPU */
+	SICK_DEAD,	/* fell off the bus: config space reads all ones */
+	SICK_LINK_DOWN, /* current_link_speed "Unknown" */
+	SICK_AER_FATAL, /* ERR_FATAL count rose since the last healthy check */
+	SICK__MAX
+};
+/* "removed", "moved", "fell-off-bus", "link-down", "aer-fatal" ("" for none). */
+const char *resource_sick_str(enum sdev_sick s);
+/* A device last seen healthy as `seen` (its aer_fatal: the count then) is
+ * healthy now if it is still there (now != NULL), on the same driver, in
+ * the same IOMMU group, its group node exists, (VF) it still hosts the
+ * same vGPU type, its config space answers, its link is up and its
+ * ERR_FATAL count has not risen (unless a recovery ended since, or the
+ * count restarted: a new pci_dev).  The first reason that applies. */
+enum sdev_sick resource_dev_verdict(const struct sdev *seen, const struct sdev *now);
 bool resource_dev_healthy(const struct sdev *seen, const struct sdev *now);
+/* The AER baseline to keep for the next check after a verdict: the count
+ * now when the device is healthy (or a recovery ended), else the old one. */
+uint64_t resource_aer_baseline(const struct sdev *seen, const struct sdev *now, enum sdev_sick v);

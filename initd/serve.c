@@ -106,8 +106,10 @@ static void name_all(const struct config *cfg, struct sdevs *s)
 	s->n = k;
 }
 
-/* Full scan, or (bdfs given) only those PCI functions read again. */
-static void rescan_some(struct serve *s, const char *const *bdfs, size_t n)
+/* Full scan, or (bdfs given) only those PCI functions read again;
+ * recovered: functions whose AER recovery ended (their ERR_FATAL count
+ * is the new baseline). */
+static void rescan_some(struct serve *s, const char *const *bdfs, size_t n, const struct health_burst *recovered)
 {
 	struct sdevs all;
 	int r;
@@ -128,8 +130,15 @@ static void rescan_some(struct serve *s, const char *const *bdfs, size_t n)
 		return;
 	}
 	bool changed = false;
+	for (size_t i = 0; recovered && i < all.n; i++)
+		for (size_t k = 0; k < recovered->nrecovered; k++)
+			if (strcmp(all.d[i].id, recovered->recovered[k]) == 0 ||
+			    strcmp(all.d[i].parent, recovered->recovered[k]) == 0)
+				all.d[i].recovered = true;
 	for (size_t i = 0; i < s->nplugins; i++)
 		changed |= plugin_update(s->plugins[i], &all) > 0;
+	for (size_t i = 0; i < all.n; i++)
+		all.d[i].recovered = false;
 	for (size_t i = 0; i < all.n; i++)
 		if (!find_plugin(s, all.d[i].resource)) {
 			log_info("new resource %s", all.d[i].resource);
@@ -146,7 +155,7 @@ static void on_rescan_timer(struct evloop *loop, void *data)
 {
 	struct serve *s = data;
 	s->rescan_timer = evloop_add_timer(loop, s->o->rescan_ms, on_rescan_timer, s);
-	rescan_some(s, NULL, 0);
+	rescan_some(s, NULL, 0, NULL);
 	if (!plugin_dir_current(s))
 		reopen_dir(s);
 }
@@ -178,9 +187,9 @@ static void on_device_event(void *data, const struct health_burst *b)
 		full |= !known;
 	}
 	if (full)
-		rescan_some(s, NULL, 0);
+		rescan_some(s, NULL, 0, b);
 	else
-		rescan_some(s, ids, n);
+		rescan_some(s, ids, n, b);
 }
 
 static void write_status(struct evloop *loop, void *data)

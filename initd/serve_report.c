@@ -11,7 +11,17 @@ static const char *kind_name(enum sdev_kind k)
 	return k == SDEV_MDEV ? "mdev" : k == SDEV_VF_VGPU ? "vf-vgpu" : "passthrough";
 }
 
-/* The health serve reports for id, or "-". */
+/* "Unhealthy" -> "Unhealthy(aer-fatal)": why serve holds it back */
+static void with_reason(const struct json_doc *d, int dev, char *buf, size_t size)
+{
+	char why[24];
+	int w = json_obj_get(d, dev, "reason");
+	size_t o = strlen(buf);
+	if (w >= 0 && json_str(d, w, why, sizeof(why)) >= 0 && why[0])
+		snprintf(buf + o, size - o, "(%s)", why);
+}
+
+/* The health serve reports for id ("Unhealthy(fell-off-bus)"), or "-". */
 static const char *health_of(const struct json_doc *d, int resources, const char *id, char *buf, size_t size)
 {
 	if (resources < 0)
@@ -24,8 +34,10 @@ static const char *health_of(const struct json_doc *d, int resources, const char
 		json_for_each(d, devs, e, m)
 		{
 			int idt = json_obj_get(d, e, "id"), h = json_obj_get(d, e, "health");
-			if (idt >= 0 && h >= 0 && json_eq(d, idt, id) && json_str(d, h, buf, size) >= 0)
+			if (idt >= 0 && h >= 0 && json_eq(d, idt, id) && json_str(d, h, buf, size) >= 0) {
+				with_reason(d, e, buf, size);
 				return buf;
+			}
 		}
 	}
 	return "-";
@@ -51,7 +63,7 @@ int serve_report_print(const struct sdevs *s, const char *served, FILE *f)
 {
 	struct json_doc d = {0};
 	int resources = -1, r = 0;
-	char hb[32];
+	char hb[64];
 	if (served) {
 		if (json_parse(&d, served, strlen(served)) < 0 || !json_is(&d, 0, JSMN_OBJECT))
 			r = -EINVAL;
@@ -77,11 +89,12 @@ int serve_report_print(const struct sdevs *s, const char *served, FILE *f)
 				continue;
 			json_for_each(&d, devs, x, m)
 			{
-				char id[64], kind[16], h[16];
+				char id[64], kind[16], h[48];
 				bool here = false;
 				field(&d, x, "id", id, sizeof(id));
 				field(&d, x, "kind", kind, sizeof(kind));
 				field(&d, x, "health", h, sizeof(h));
+				with_reason(&d, x, h, sizeof(h));
 				for (size_t i = 0; i < s->n && !here; i++)
 					here =
 					    strcmp(s->d[i].id, id) == 0 && strcmp(s->d[i].resource, res) == 0;

@@ -95,6 +95,13 @@ int control_exec(struct simfs *sf, const char *cmd, size_t len)
 			d->unplugged = true;
 		return r == -SIM_EWAIT ? -EBUSY : r;
 	}
+	if ((strcmp(c, "sick") == 0 && argc == 3) || (strcmp(c, "heal") == 0 && argc == 2)) {
+		/* a device falls sick / recovers (pcihealth.c) */
+		struct sim_dev *d = model_find_dev(m, argv[1]);
+		if (!d)
+			return -ENODEV;
+		return c[0] == 's' ? pcihealth_sick(d, argv[2]) : pcihealth_heal(d);
+	}
 	if (strcmp(c, "rm-vfio-node") == 0 && argc == 2) {
 		/* someone deletes /dev/vfio/N (devtmpfs lets root): no uevent;
 		 * the node comes back when the group next goes to VFIO */

@@ -79,6 +79,8 @@ int driver_probe(struct sim_driver *drv, struct sim_dev *d)
 		return -ENOMEM;
 	m->stats.binds++;
 	emit_dev(d, "bind");
+	if (drv->desc->flags & DRV_VFIO)
+		bootfb_vfio_bind(d);
 	return 0;
 }
 

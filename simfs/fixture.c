@@ -546,11 +546,59 @@ static int add_static_files(struct ctx *c, int root)
 	return 0;
 }
 
+/* "consoles": ["tty0", "ttyS0"] (default: tty0); "framebuffer":
+ * {"type": "simpledrm"|"efifb"|"vesafb", "device": BDF, "bar": N,
+ * "size": "0x..."} (bootfb.c) */
+static int load_framebuffer(struct ctx *c)
+{
+	const char *cons[8] = { "tty0" };
+	char names[8][16];
+	int ncons = 1;
+	int cl = json_obj_get(&c->d, 0, "consoles");
+	if (cl >= 0) {
+		if (!json_is(&c->d, cl, JSMN_ARRAY))
+			return fail(c, cl, "consoles: expected a list of console names");
+		ncons = 0;
+		json_for_each(&c->d, cl, e, n)
+		{
+			if (ncons == 8 || json_str(&c->d, e, names[ncons], sizeof(names[0])) < 0 || !names[ncons][0])
+				return fail(c, e, "consoles: expected at most 8 names like \"ttyS0\"");
+			cons[ncons] = names[ncons];
+			ncons++;
+		}
+	}
+	int f = json_obj_get(&c->d, 0, "framebuffer");
+	if (f < 0)
+		return bootfb_init(c->m, NULL, NULL, 0, 0, cons, ncons);
+	static const char *const keys[] = { "type", "device", "bar", "size", "comment", NULL };
+	char type[16], bdf[32];
+	long long bar;
+	uint64_t size;
+	int r;
+	if ((r = check_keys(c, f, "framebuffer", keys)) < 0 ||
+	    (r = get_str(c, f, "type", "framebuffer", type, sizeof(type), true)) < 0 ||
+	    (r = get_str(c, f, "device", "framebuffer", bdf, sizeof(bdf), true)) < 0 ||
+	    (r = get_int(c, f, "bar", "framebuffer", 0, 5, &bar)) < 0 ||
+	    (r = get_hex(c, f, "size", "framebuffer", UINT64_MAX, &size, true)) < 0)
+		return r;
+	if (json_obj_get(&c->d, f, "bar") < 0)
+		return fail(c, f, "framebuffer: missing \"bar\"");
+	struct sim_dev *d = model_find_dev(c->m, bdf);
+	if (!d)
+		return fail(c, f, "framebuffer.device: no device %s", bdf);
+	r = bootfb_init(c->m, type, d, (int)bar, size, cons, ncons);
+	if (r == -EINVAL)
+		return fail(c, f, "framebuffer: type simpledrm, efifb or vesafb on a memory BAR of the device, "
+			    "size within the BAR");
+	return r;
+}
+
 int fixture_load_buffer(const char *name, const char *js, size_t len, const char *dir, struct model **ret,
 			char *err, size_t errsize)
 {
 	static const char *const keys[] = { "name",   "description", "kernel", "iommu", "acpi_tables",
-					    "dmi",    "nvidia",	     "devices", "comment", "cpu", NULL };
+					    "dmi",    "nvidia",	     "devices", "comment", "cpu", "framebuffer",
+					    "consoles", NULL };
 	struct ctx c = { .name = name, .dir = dir, .err = err, .errsize = errsize };
 	int r = json_parse(&c.d, js, len);
 	if (r == -EINVAL) {
@@ -690,7 +738,8 @@ int fixture_load_buffer(const char *name, const char *js, size_t len, const char
 		goto out;
 	for (int i = 0; i < m->ngroups; i++)
 		snprintf(m->groups[i]->type, sizeof(m->groups[i]->type), "%s", domain);
-	if ((r = add_static_files(&c, 0)) < 0 || (r = add_cpuinfo(&c, 0)) < 0 || (r = vgpu_config_init(m)) < 0)
+	if ((r = add_static_files(&c, 0)) < 0 || (r = add_cpuinfo(&c, 0)) < 0 || (r = vgpu_config_init(m)) < 0 ||
+	    (r = load_framebuffer(&c)) < 0)
 		goto out;
 	m->stats = (struct sim_stats){ 0 };
 	*ret = m;

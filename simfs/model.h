@@ -128,6 +128,12 @@ struct sim_dev {
 	/* registered with VFIO as a device: vfio-dev/vfio<vfio_index> */
 	bool vfio_dev;
 	unsigned vfio_index;
+	/* sickness (pcihealth.c): fell off the bus, link down, AER counters */
+	bool dead;       /* config space reads all ones */
+	bool link_down;  /* current_link_speed "Unknown" */
+	bool recovering; /* an AER recovery began and has not ended */
+	uint64_t aer_cor[16], aer_fatal[27], aer_nonfatal[27];
+	uint64_t aer_total_cor, aer_total_fatal, aer_total_nonfatal;
 };
 
 struct sim_mdev {
@@ -151,6 +157,19 @@ struct sim_stats {
 
 typedef void (*uevent_fn)(void *ctx, const char *action, const char *devpath, const char *subsystem,
 			  const char *const *env);
+
+/* A firmware framebuffer set up by the kernel's sysfb on a GPU's BAR
+ * (bootfb.c). */
+enum bootfb_kind { SIM_FB_NONE, SIM_FB_SIMPLEDRM, SIM_FB_EFIFB, SIM_FB_VESAFB };
+struct sim_bootfb {
+	enum bootfb_kind kind;
+	struct sim_dev *gpu;
+	int bar;
+	uint64_t start, end;
+	bool registered; /* the platform device exists */
+	bool bound;	 /* its driver holds the memory */
+	struct node *devdir, *drvdir;
+};
 
 struct model {
 	struct node *root;
@@ -186,6 +205,7 @@ struct model {
 	uevent_fn uevent;
 	void *uevent_ctx;
 	uint64_t seq; /* bumped on every change (waiters re-check) */
+	struct sim_bootfb fb;
 };
 
 /* The kernel catalogue: drivers and modules the model knows. */
@@ -223,6 +243,25 @@ int pci_uevent_env(const struct sim_dev *d, char *buf, size_t size, const char *
 bool pci_is_bridge(const struct sim_dev *d);
 /* Offset of extended capability `id` in config space, 0 if absent. */
 unsigned pci_find_ext_cap(const struct sim_dev *d, uint16_t id);
+
+/* pcihealth.c: a device's link and AER attributes; sickness and recovery */
+int pcihealth_add_attrs(struct sim_dev *d);
+/* what: "dead", "link-down", "aer-fatal", "aer-nonfatal", "aer-correctable" */
+int pcihealth_sick(struct sim_dev *d, const char *what);
+int pcihealth_heal(struct sim_dev *d);
+/* A function reset (sysfs `reset`): what a reset can bring back. */
+void pcihealth_reset(struct sim_dev *d);
+
+/* bootfb.c: proc/iomem, proc/consoles, the sysfb platform device */
+/* kind "simpledrm", "efifb" or "vesafb" on BAR bar of gpu (size bytes
+ * from its start); consoles: names as /proc/consoles prints them. */
+int bootfb_init(struct model *m, const char *kind, struct sim_dev *gpu, int bar, uint64_t size,
+		const char *const *consoles, int nconsoles);
+/* proc/iomem alone (no framebuffer) */
+int iomem_init(struct model *m, const char *const *consoles, int nconsoles);
+/* vfio-pci binds a VGA device: on 6.0+ it removes conflicting firmware
+ * framebuffers (vfio_pci_vga_init). */
+void bootfb_vfio_bind(struct sim_dev *d);
 
 /* driver.c: matching and binding with the kernel's rules */
 bool driver_matches(const struct sim_driver *drv, const struct sim_dev *d);

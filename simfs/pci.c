@@ -138,7 +138,10 @@ static ssize_t config_show(struct node *n, char *buf, size_t cap, const struct a
 	size_t len = io->privileged ? d->config_size : 64;
 	if (len > cap)
 		return -EINVAL;
-	memcpy(buf, d->config, len);
+	if (d->dead) /* off the bus: the hardware answers all ones (pcihealth.c) */
+		memset(buf, 0xff, len);
+	else
+		memcpy(buf, d->config, len);
 	return (ssize_t)len;
 }
 
@@ -296,7 +299,10 @@ static const struct attr_ops remove_ops = { .store = remove_store };
 
 static ssize_t reset_store(struct node *n, const char *buf, size_t len, const struct attr_io *io)
 {
-	return strtoul(buf, NULL, 0) ? (ssize_t)len : -EINVAL;
+	if (!strtoul(buf, NULL, 0))
+		return -EINVAL;
+	pcihealth_reset(n->obj);
+	return (ssize_t)len;
 }
 
 static const struct attr_ops reset_ops = { .store = reset_store };
@@ -422,8 +428,7 @@ int pci_dev_add(struct sim_dev *d)
 	ok &= model_add_text(dir, "broken_parity_status", 0644, "%s\n", "0") != NULL;
 	ok &= model_add_text(dir, "d3cold_allowed", 0644, "%s\n", "1") != NULL;
 	ok &= model_add_text(dir, "ari_enabled", 0444, "%s\n", "0") != NULL;
-	ok &= model_add_text(dir, "current_link_speed", 0444, "%s\n", d->link_speed) != NULL;
-	ok &= model_add_text(dir, "current_link_width", 0444, "%d\n", d->link_width) != NULL;
+	ok &= pcihealth_add_attrs(d) == 0;
 	ok &= model_add_text(dir, "max_link_speed", 0444, "%s\n", d->max_link_speed) != NULL;
 	ok &= model_add_text(dir, "max_link_width", 0444, "%d\n", d->max_link_width) != NULL;
 	ok &= add_serial_number(d) == 0;
@@ -504,7 +509,7 @@ void pci_rescan(struct model *m)
 	/* address order puts bridges before what is below them */
 	for (int i = 0; i < m->ndevs; i++) {
 		struct sim_dev *d = m->devs[i];
-		if (d->present || d->unplugged || (d->parent && !d->parent->present))
+		if (d->present || d->unplugged || d->dead || (d->parent && !d->parent->present))
 			continue;
 		if (pci_dev_add(d) < 0)
 			continue;

@@ -46,6 +46,9 @@ expect() {
 	vga-gpu-with-audio:vm-vgpu) echo "1 - 0 nvidia:1 0 no_vGPU_host_driver" ;;
 	iommu-off:vm-vgpu) echo "1 - 0 nvidia:4 0 no_vGPU_host_driver" ;;
 	gpu-shares-group-with-nic:vm-vgpu) echo "1 - 0 nvidia:2 0 no_vGPU_host_driver" ;;
+	vga-gpu-simpledrm:vm-passthrough | vga-gpu-efifb:vm-passthrough) echo "1 - 0 nvidia:1 0 boot-framebuffer" ;;
+	vga-gpu-simpledrm:container | vga-gpu-efifb:container) echo "0 - 0 nvidia:1 0 -" ;;
+	vga-gpu-simpledrm:vm-vgpu | vga-gpu-efifb:vm-vgpu) echo "1 - 0 nvidia:1 0 no_vGPU_host_driver" ;;
 	*) return 1 ;;
 	esac
 }
@@ -198,7 +201,7 @@ if [ "${1:-}" = --cell ]; then
 fi
 
 # --- the matrix --------------------------------------------------------------
-FIXTURES="h100-hgx-8x a100-pcie-8x t4-4x amd-iommu vga-gpu-with-audio iommu-off gpu-shares-group-with-nic"
+FIXTURES="h100-hgx-8x a100-pcie-8x t4-4x amd-iommu vga-gpu-with-audio iommu-off gpu-shares-group-with-nic vga-gpu-simpledrm vga-gpu-efifb"
 MODES="vm-passthrough container vm-vgpu"
 # a new fixture needs its expectations: check-full fails until it has them
 # (qemu-*: the QEMU guests of tests/vm, no GPU; t-vm-twin-* run them)

@@ -208,6 +208,9 @@ static void codes_are_stable(void **state)
 	    "vgpu-plan",
 	    "sriov-vfs",
 	    "nvidia-driver-build",
+	    "gpu-fell-off-bus",
+	    "gpu-link-down",
+	    "boot-framebuffer",
 	};
 	for (int i = 0; i < R__MAX; i++)
 		assert_string_equal(reason_code((enum reason)i), want[i]);

@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* A PCI function that falls sick: off the bus, link down, AER errors.
+ *
+ * - Fell off the bus: the hardware answers every config read with all
+ *   ones.  sysfs `config` goes to the hardware (linux drivers/pci/
+ *   pci-sysfs.c pci_read_config() -> pci_user_read_config_*(), which also
+ *   sets ~0 on an error: PCI_SET_ERROR_RESPONSE), while `vendor`,
+ *   `device` and `class` print the values cached in struct pci_dev at
+ *   enumeration (pci-sysfs.c pci_config_attr(vendor, ...)): they stay.
+ *   A rescan does not find it again (drivers/pci/probe.c
+ *   pci_bus_generic_read_dev_vendor_id(): ~0 is "no device").
+ * - current_link_speed reads PCI_EXP_LNKSTA and prints
+ *   pci_speed_string(pcie_link_speed[lnksta & PCI_EXP_LNKSTA_CLS])
+ *   (pci-sysfs.c current_link_speed_show()): a Current Link Speed code
+ *   that names no speed (0 with the link down, 0xf from an all-ones read)
+ *   is PCI_SPEED_UNKNOWN, printed "Unknown" (drivers/pci/probe.c
+ *   pci_speed_string()).  current_link_width prints the NLW field:
+ *   0 with no link, 63 from all ones.
+ * - AER counters: drivers/pci/pcie/aer.c aer_stats_dev_attr(): one line
+ *   "<name> <count>" per named error bit, "<array>_bit[<i>] <count>" for
+ *   an unnamed bit that counted, then "TOTAL_ERR_FATAL <n>" (_COR,
+ *   _NONFATAL); visible only when the device has the AER capability
+ *   (pci_aer_init() allocates aer_stats then; aer_stats_attrs_are_visible()).
+ *   Kept in pci_dev: a new pci_dev (remove + rescan) starts at zero.
+ * - Recovery: pcie_do_recovery() announces its start and end with
+ *   change uevents from pci_uevent_ers() (drivers/pci/pci-driver.c):
+ *   ERROR_EVENT=BEGIN_RECOVERY DEVICE_ONLINE=0, then
+ *   ERROR_EVENT=SUCCESSFUL_RECOVERY DEVICE_ONLINE=1 (report_resume()) or
+ *   FAILED_RECOVERY DEVICE_ONLINE=0.  Falling off the bus and a link
+ *   going down announce nothing by themselves.
+ *
+ * The model splits a recovery into `sick BDF aer-fatal` (error counted,
+ * recovery begun) and `heal BDF` (recovery done), where the kernel does
+ * both within milliseconds, so that tests can look at the state between. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "model.h"
+
+/* aer.c aer_correctable_error_string[] / aer_uncorrectable_error_string[] */
+static const char *const cor_names[16] = { [0] = "RxErr",	  [6] = "BadTLP",      [7] = "BadDLLP",
+					   [8] = "Rollover",	  [12] = "Timeout",    [13] = "NonFatalErr",
+					   [14] = "CorrIntErr", [15] = "HeaderOF" };
+static const char *const uncor_names[27] = {
+	[0] = "Undefined",     [4] = "DLP",	      [5] = "SDES",	       [12] = "TLP",
+	[13] = "FCP",	       [14] = "CmpltTO",      [15] = "CmpltAbrt",      [16] = "UnxCmplt",
+	[17] = "RxOF",	       [18] = "MalfTLP",      [19] = "ECRC",	       [20] = "UnsupReq",
+	[21] = "ACSViol",      [22] = "UncorrIntErr", [23] = "BlockedTLP",     [24] = "AtomicOpBlocked",
+	[25] = "TLPBlockedErr", [26] = "PoisonTLPBlocked",
+};
+
+static ssize_t aer_show(char *buf, size_t cap, const uint64_t *c, const char *const *names, unsigned n,
+			const char *array, const char *total_name, uint64_t total)
+{
+	size_t o = 0;
+	for (unsigned i = 0; i < n && o < cap; i++)
+		if (names[i])
+			o += (size_t)snprintf(buf + o, cap - o, "%s %llu\n", names[i], (unsigned long long)c[i]);
+		else if (c[i])
+			o += (size_t)snprintf(buf + o, cap - o, "%s_bit[%u] %llu\n", array, i,
+					      (unsigned long long)c[i]);
+	if (o < cap)
+		o += (size_t)snprintf(buf + o, cap - o, "TOTAL_%s %llu\n", total_name, (unsigned long long)total);
+	return o < cap ? (ssize_t)o : -EINVAL;
+}
+
+static ssize_t aer_cor_show(struct node *n, char *buf, size_t cap, const struct attr_io *io)
+{
+	struct sim_dev *d = n->obj;
+	return aer_show(buf, cap, d->aer_cor, cor_names, 16, "dev_cor_errs", "ERR_COR", d->aer_total_cor);
+}
+
+static ssize_t aer_fatal_show(struct node *n, char *buf, size_t cap, const struct attr_io *io)
+{
+	struct sim_dev *d = n->obj;
+	return aer_show(buf, cap, d->aer_fatal, uncor_names, 27, "dev_fatal_errs", "ERR_FATAL", d->aer_total_fatal);
+}
+
+static ssize_t aer_nonfatal_show(struct node *n, char *buf, size_t cap, const struct attr_io *io)
+{
+	struct sim_dev *d = n->obj;
+	return aer_show(buf, cap, d->aer_nonfatal, uncor_names, 27, "dev_nonfatal_errs", "ERR_NONFATAL",
+			d->aer_total_nonfatal);
+}
+
+static ssize_t link_speed_show(struct node *n, char *buf, size_t cap, const struct attr_io *io)
+{
+	struct sim_dev *d = n->obj;
+	return snprintf(buf, cap, "%s\n", d->dead || d->link_down ? "Unknown" : d->link_speed);
+}
+
+static ssize_t link_width_show(struct node *n, char *buf, size_t cap, const struct attr_io *io)
+{
+	struct sim_dev *d = n->obj;
+	return snprintf(buf, cap, "%d\n", d->dead ? 63 : d->link_down ? 0 : d->link_width);
+}
+
+static const struct attr_ops aer_cor_ops = { .show = aer_cor_show };
+static const struct attr_ops aer_fatal_ops = { .show = aer_fatal_show };
+static const struct attr_ops aer_nonfatal_ops = { .show = aer_nonfatal_show };
+static const struct attr_ops link_speed_ops = { .show = link_speed_show };
+static const struct attr_ops link_width_ops = { .show = link_width_show };
+
+int pcihealth_add_attrs(struct sim_dev *d)
+{
+	/* a new pci_dev: new aer_stats, zeroed (pci_aer_init kzalloc) */
+	memset(d->aer_cor, 0, sizeof(d->aer_cor));
+	memset(d->aer_fatal, 0, sizeof(d->aer_fatal));
+	memset(d->aer_nonfatal, 0, sizeof(d->aer_nonfatal));
+	d->aer_total_cor = d->aer_total_fatal = d->aer_total_nonfatal = 0;
+	d->recovering = false;
+	bool ok = tree_add_attr(d->dir, "current_link_speed", 0444, &link_speed_ops, d, 0) != NULL;
+	ok &= tree_add_attr(d->dir, "current_link_width", 0444, &link_width_ops, d, 0) != NULL;
+	if (pci_find_ext_cap(d, 0x0001)) { /* PCI_EXT_CAP_ID_ERR */
+		ok &= tree_add_attr(d->dir, "aer_dev_correctable", 0444, &aer_cor_ops, d, 0) != NULL;
+		ok &= tree_add_attr(d->dir, "aer_dev_fatal", 0444, &aer_fatal_ops, d, 0) != NULL;
+		ok &= tree_add_attr(d->dir, "aer_dev_nonfatal", 0444, &aer_nonfatal_ops, d, 0) != NULL;
+	}
+	return ok ? 0 : -ENOMEM;
+}
+
+static void emit_ers(struct sim_dev *d, bool begin)
+{
+	char envbuf[512];
+	const char *env[10];
+	env[0] = begin ? "ERROR_EVENT=BEGIN_RECOVERY" : "ERROR_EVENT=SUCCESSFUL_RECOVERY";
+	env[1] = begin ? "DEVICE_ONLINE=0" : "DEVICE_ONLINE=1";
+	pci_uevent_env(d, envbuf, sizeof(envbuf), env + 2, 8);
+	model_emit(d->m, "change", d->devpath, "pci", env);
+}
+
+int pcihealth_sick(struct sim_dev *d, const char *what)
+{
+	bool aer = pci_find_ext_cap(d, 0x0001) != 0;
+	if (strcmp(what, "dead") == 0) {
+		d->dead = true;
+	} else if (strcmp(what, "link-down") == 0) {
+		d->link_down = true;
+	} else if (strcmp(what, "aer-fatal") == 0 && aer) {
+		/* a Completion Timeout reported as ERR_FATAL */
+		d->aer_fatal[14]++;
+		d->aer_total_fatal++;
+		if (!d->recovering)
+			emit_ers(d, true);
+		d->recovering = true;
+	} else if (strcmp(what, "aer-nonfatal") == 0 && aer) {
+		d->aer_nonfatal[14]++;
+		d->aer_total_nonfatal++;
+		emit_ers(d, true);
+		emit_ers(d, false);
+	} else if (strcmp(what, "aer-correctable") == 0 && aer) {
+		d->aer_cor[0]++; /* RxErr: no recovery for a corrected error */
+		d->aer_total_cor++;
+	} else {
+		return -EINVAL;
+	}
+	d->m->seq++;
+	return 0;
+}
+
+int pcihealth_heal(struct sim_dev *d)
+{
+	d->dead = d->link_down = false;
+	if (d->recovering)
+		emit_ers(d, false);
+	d->recovering = false;
+	d->m->seq++;
+	return 0;
+}
+
+void pcihealth_reset(struct sim_dev *d)
+{
+	/* a secondary bus reset retrains the link; a function that stopped
+	 * answering may answer again (simulation choice: it does) */
+	d->dead = d->link_down = false;
+	d->m->seq++;
+}

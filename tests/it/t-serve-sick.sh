@@ -1,0 +1,137 @@
+#!/bin/bash
+# Sick GPUs under serve (issue 21), h100-hgx-8x with kubelet-stub as
+# kubelet: a GPU falls off the bus (config space all ones), loses its link
+# (current_link_speed "Unknown"), raises a fatal AER error (aer_dev_fatal
+# count rises, the kernel's BEGIN_RECOVERY uevent), is surprise-removed.
+# Each turns Unhealthy in ListAndWatch as kubelet sees it, with the reason
+# in `gpu-initd status`, and back to Healthy when it recovers (heal, a
+# function reset, SUCCESSFUL_RECOVERY).  Correctable and non-fatal AER
+# errors change nothing.  Then a GPU that died unnoticed (no uevent, no
+# rescan yet) is refused by Allocate's re-check and never handed out.
+# `check` reports a sick GPU, `apply` does not bind it.
+source "$(dirname "$0")/lib.sh"
+
+tests/simnode run --uevents fixtures/h100-hgx-8x.json -- bash -c '
+source tests/it/lib.sh; source tests/it/initd-lib.sh
+initd_seam
+R=nvidia.com/GH100_H100_SXM5_80GB
+D=$SIMROOT/sys/bus/pci/devices
+C=$SIMFS/.simfs/control
+K="build/kubelet-stub --root $SIMROOT"
+LOG=$TOP/build/it/t-serve-sick
+
+# health BDF: as kubelet has it from ListAndWatch
+health() {
+	$K status --json 2>/dev/null | /usr/bin/python3 -c "import json,sys
+d = json.load(sys.stdin)
+print(next((v[\"health\"] for r in d[\"resources\"] for v in r.get(\"devices\", []) if v[\"id\"] == sys.argv[1]), \"none\"))" $1 2>/dev/null || echo none
+}
+wait_health() { # BDF HEALTH WHAT
+	local i
+	for ((i = 0; i < 400; i++)); do [ "$(health $1)" = "$2" ] && return 0; sleep 0.05; done
+	fail "$3: kubelet has $1 $(health $1), expected $2"
+}
+# served BDF: serve'"'"'s own view in gpu-initd status (health and reason)
+served() { "$GPU_INITD" --root $SIMROOT status 2>/dev/null | awk -v id=$1 "\$1 == id { print \$NF }"; }
+wait_served() { # BDF WANT: serve.json is written a moment after the change
+	local i
+	for ((i = 0; i < 400; i++)); do [ "$(served $1)" = "$2" ] && return 0; sleep 0.05; done
+	fail "status: $1 $(served $1), expected $2"
+}
+# a barrier: another GPU loses its link and gets it back, which only a
+# periodic rescan sees (no uevent); whatever serve would notice in a
+# scan, it has by then
+settle() {
+	echo "sick 0000:db:00.0 link-down" >$C
+	wait_health 0000:db:00.0 Unhealthy "barrier"
+	echo "heal 0000:db:00.0" >$C
+	wait_health 0000:db:00.0 Healthy "barrier"
+}
+
+echo "{\"mode\": \"vm-passthrough\"}" >$SIMROOT/mode.json
+gi --config $SIMROOT/mode.json apply 2>$LOG.apply.log
+$K serve 2>$LOG.kstub.log &
+ks=$!
+wait_for $SIMROOT/var/lib/kubelet/device-plugins/kubelet.sock
+"$GPU_INITD" --root $SIMROOT serve --rescan 200 2>$LOG.gpu-initd.log &
+gs=$!
+wait_health 0000:18:00.0 Healthy start
+
+# the model: vendor stays cached, config reads all ones, link Unknown
+echo "sick 0000:18:00.0 dead" >$C
+[ "$(cat $D/0000:18:00.0/vendor)" = 0x10de ] || fail "vendor of a dead GPU: $(cat $D/0000:18:00.0/vendor)"
+[ "$(head -c 4 $D/0000:18:00.0/config | od -An -tx1 | tr -d " ")" = ffffffff ] || fail "config of a dead GPU"
+[ "$(cat $D/0000:18:00.0/current_link_speed)" = Unknown ] || fail "link speed of a dead GPU"
+wait_health 0000:18:00.0 Unhealthy "fell off the bus"
+wait_served 0000:18:00.0 "Unhealthy(fell-off-bus)"
+echo "heal 0000:18:00.0" >$C
+wait_health 0000:18:00.0 Healthy "back on the bus"
+
+# link down, back after a function reset
+echo "sick 0000:2a:00.0 link-down" >$C
+wait_health 0000:2a:00.0 Unhealthy "link down"
+wait_served 0000:2a:00.0 "Unhealthy(link-down)"
+echo 1 >$D/0000:2a:00.0/reset
+wait_health 0000:2a:00.0 Healthy "link up after reset"
+
+# corrected and non-fatal errors: no reason
+echo "sick 0000:3a:00.0 aer-correctable" >$C
+echo "sick 0000:3a:00.0 aer-nonfatal" >$C
+grep -qx "TOTAL_ERR_NONFATAL 1" $D/0000:3a:00.0/aer_dev_nonfatal || fail "aer_dev_nonfatal: $(cat $D/0000:3a:00.0/aer_dev_nonfatal)"
+settle
+[ "$(health 0000:3a:00.0)" = Healthy ] || fail "a corrected error made 3a:00.0 $(health 0000:3a:00.0)"
+
+# a fatal AER error: Unhealthy until the recovery ends
+echo "sick 0000:3a:00.0 aer-fatal" >$C
+grep -qx "CmpltTO 1" $D/0000:3a:00.0/aer_dev_fatal || fail "aer_dev_fatal: $(cat $D/0000:3a:00.0/aer_dev_fatal)"
+grep -qx "TOTAL_ERR_FATAL 1" $D/0000:3a:00.0/aer_dev_fatal || fail "aer_dev_fatal total"
+wait_health 0000:3a:00.0 Unhealthy "fatal AER error"
+wait_served 0000:3a:00.0 "Unhealthy(aer-fatal)"
+settle
+[ "$(health 0000:3a:00.0)" = Unhealthy ] || fail "fatal AER error forgotten before recovery"
+echo "heal 0000:3a:00.0" >$C
+wait_health 0000:3a:00.0 Healthy "AER recovery done"
+
+# surprise removal
+echo "unplug 0000:5d:00.0" >$C
+wait_health 0000:5d:00.0 Unhealthy "surprise removal"
+wait_served 0000:5d:00.0 "Unhealthy(removed)"
+
+# check reports a sick GPU, apply does not bind it: 9a:00.0 back on
+# nvidia, then dead
+echo nvidia >$D/0000:9a:00.0/driver_override
+echo 0000:9a:00.0 >$D/0000:9a:00.0/driver/unbind
+echo 0000:9a:00.0 >$SIMROOT/sys/bus/pci/drivers_probe
+echo >$D/0000:9a:00.0/driver_override
+expect_drv 0000:9a:00.0 nvidia
+echo "sick 0000:9a:00.0 dead" >$C
+if gi --config $SIMROOT/mode.json apply 2>$LOG.apply2.log; then fail "apply bound no sick GPU but says ok"; fi
+expect_drv 0000:9a:00.0 nvidia
+grep -q "gpu-fell-off-bus" $LOG.apply2.log || fail "apply does not say why: $(cat $LOG.apply2.log)"
+gi --config $SIMROOT/mode.json check --json >$SIMROOT/check.json 2>/dev/null || true
+/usr/bin/python3 - $SIMROOT/check.json <<EOP || fail "check: $(cat $SIMROOT/check.json)"
+import json, sys
+r = json.load(open(sys.argv[1]))
+codes = [(x["code"], x.get("device")) for x in r["reasons"]]
+assert ("gpu-fell-off-bus", "0000:9a:00.0") in codes, codes
+EOP
+echo "heal 0000:9a:00.0" >$C
+gi --config $SIMROOT/mode.json apply 2>>$LOG.apply.log || fail "apply after heal: $(tail -5 $LOG.apply.log)"
+expect_drv 0000:9a:00.0 vfio-pci
+wait_health 0000:9a:00.0 Healthy "9a:00.0 on vfio-pci again"
+
+# Allocate: a GPU that died where serve has not looked yet
+kill $gs; wait $gs 2>/dev/null || true
+"$GPU_INITD" --root $SIMROOT serve --rescan 3600000 2>>$LOG.gpu-initd.log &
+gs=$!
+wait_health 0000:9b:00.0 Healthy "serve again"
+echo "sick 0000:9b:00.0 dead" >$C
+if $K allocate $R 7 >$SIMROOT/alloc.json 2>$LOG.alloc.log; then
+	fail "Allocate handed out a dead GPU: $(cat $SIMROOT/alloc.json)"
+fi
+wait_health 0000:9b:00.0 Unhealthy "dead GPU seen by Allocate"
+$K allocate $R 6 >$SIMROOT/alloc.json 2>>$LOG.alloc.log || fail "allocate 6: $(cat $LOG.alloc.log)"
+! grep -q 9b:00.0 $SIMROOT/alloc.json || fail "dead GPU allocated: $(cat $SIMROOT/alloc.json)"
+kill $gs $ks; wait 2>/dev/null || true
+echo "ok"
+'

@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Sick GPUs (issue 21): serve's pure verdict (fell off the bus, link
+ * down, fatal AER errors since the last healthy check, recovery), the
+ * aer_dev_fatal parser, the recovery uevent in a burst. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "discover.h"
+#include "health.h"
+#include "resources.h"
+
+static struct sdev gpu(void)
+{
+	struct sdev d = {.kind = SDEV_PASSTHROUGH, .group = 19, .group_node = true, .aer_fatal = 0};
+	snprintf(d.id, sizeof(d.id), "0000:18:00.0");
+	snprintf(d.driver, sizeof(d.driver), "vfio-pci");
+	return d;
+}
+
+static void verdicts(void **state)
+{
+	struct sdev seen = gpu(), now = gpu();
+	assert_int_equal(resource_dev_verdict(&seen, &now), SICK_NONE);
+	assert_int_equal(resource_dev_verdict(&seen, NULL), SICK_GONE);
+	now.group_node = false;
+	assert_int_equal(resource_dev_verdict(&seen, &now), SICK_MOVED);
+	now = gpu();
+	now.dead = true;
+	now.link_down = true; /* a dead function's link reads Unknown too: dead wins */
+	assert_int_equal(resource_dev_verdict(&seen, &now), SICK_DEAD);
+	assert_string_equal(resource_sick_str(SICK_DEAD), "fell-off-bus");
+	now = gpu();
+	now.link_down = true;
+	assert_int_equal(resource_dev_verdict(&seen, &now), SICK_LINK_DOWN);
+	assert_string_equal(resource_sick_str(SICK_LINK_DOWN), "link-down");
+	assert_string_equal(resource_sick_str(SICK_NONE), "");
+	/* moved beats sick: another driver is the first thing to say */
+	now.group = 20;
+	assert_int_equal(resource_dev_verdict(&seen, &now), SICK_MOVED);
+}
+
+static void aer_since_last_healthy(void **state)
+{
+	struct sdev seen = gpu(), now = gpu();
+	seen.aer_fatal = 3; /* errors before serve first saw it: no reason */
+	now.aer_fatal = 3;
+	assert_int_equal(resource_dev_verdict(&seen, &now), SICK_NONE);
+	assert_int_equal(resource_aer_baseline(&seen, &now, SICK_NONE), 3);
+	now.aer_fatal = 4;
+	enum sdev_sick v = resource_dev_verdict(&seen, &now);
+	assert_int_equal(v, SICK_AER_FATAL);
+	assert_string_equal(resource_sick_str(v), "aer-fatal");
+	/* the baseline stays: later checks still see the rise */
+	seen.aer_fatal = resource_aer_baseline(&seen, &now, v);
+	assert_int_equal(seen.aer_fatal, 3);
+	assert_int_equal(resource_dev_verdict(&seen, &now), SICK_AER_FATAL);
+	/* the kernel's SUCCESSFUL_RECOVERY: healthy, new baseline */
+	now.recovered = true;
+	v = resource_dev_verdict(&seen, &now);
+	assert_int_equal(v, SICK_NONE);
+	seen.aer_fatal = resource_aer_baseline(&seen, &now, v);
+	assert_int_equal(seen.aer_fatal, 4);
+	now.recovered = false;
+	assert_int_equal(resource_dev_verdict(&seen, &now), SICK_NONE);
+	/* a new pci_dev (removed, rescanned): counts restart */
+	now.aer_fatal = 0;
+	v = resource_dev_verdict(&seen, &now);
+	assert_int_equal(v, SICK_NONE);
+	assert_int_equal(resource_aer_baseline(&seen, &now, v), 0);
+	/* a count we could not read (an error of ours) changes nothing */
+	now.aer_fatal = SDEV_AER_UNKNOWN;
+	assert_int_equal(resource_dev_verdict(&seen, &now), SICK_NONE);
+	assert_int_equal(resource_aer_baseline(&seen, &now, SICK_NONE), 4);
+	/* nor one we never had: no AER capability */
+	seen.aer_fatal = SDEV_AER_UNKNOWN;
+	now.aer_fatal = 7;
+	v = resource_dev_verdict(&seen, &now);
+	assert_int_equal(v, SICK_NONE);
+	assert_int_equal(resource_aer_baseline(&seen, &now, v), 7);
+	/* a dead GPU is never healthy, recovered or not */
+	now.dead = true;
+	now.recovered = true;
+	assert_false(resource_dev_healthy(&seen, &now));
+}
+
+static void aer_text(void **state)
+{
+	uint64_t n = 0;
+	/* drivers/pci/pcie/aer.c aer_stats_dev_attr() output */
+	assert_int_equal(discover_parse_aer_total("Undefined 0\nDLP 0\nSDES 0\nCmpltTO 2\n"
+						  "dev_fatal_errs_bit[27] 1\nTOTAL_ERR_FATAL 3\n",
+						  &n),
+			 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(discover_parse_aer_total("TOTAL_ERR_FATAL 0", &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(discover_parse_aer_total("Undefined 0\nTOTAL_ERR_NONFATAL 5\n", &n), -ENOENT);
+	assert_int_equal(discover_parse_aer_total("TOTAL_ERR_FATAL x\n", &n), -EINVAL);
+	assert_int_equal(discover_parse_aer_total("TOTAL_ERR_FATAL -1\n", &n), -EINVAL);
+	assert_int_equal(discover_parse_aer_total("TOTAL_ERR_FATAL 99999999999999999999999\n", &n), -EINVAL);
+	assert_int_equal(discover_parse_aer_total("", &n), -ENOENT);
+}
+
+static void recovery_event(void **state)
+{
+	struct health_burst b = {.npci = 0};
+	health_burst_add_event(&b, "pci", "0000:18:00.0", "BEGIN_RECOVERY");
+	assert_int_equal(b.npci, 1);
+	assert_int_equal(b.nrecovered, 0);
+	health_burst_add_event(&b, "pci", "0000:18:00.0", "SUCCESSFUL_RECOVERY");
+	health_burst_add_event(&b, "pci", "0000:2a:00.0", "FAILED_RECOVERY");
+	health_burst_add_event(&b, "pci", "0000:3a:00.0", NULL);
+	assert_int_equal(b.npci, 4);
+	assert_int_equal(b.nrecovered, 1);
+	assert_string_equal(b.recovered[0], "0000:18:00.0");
+	health_burst_add_event(&b, "mdev", "x", "SUCCESSFUL_RECOVERY");
+	assert_int_equal(b.nrecovered, 1);
+	assert_true(b.full);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(verdicts),
+	    cmocka_unit_test(aer_since_last_healthy),
+	    cmocka_unit_test(aer_text),
+	    cmocka_unit_test(recovery_event),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
