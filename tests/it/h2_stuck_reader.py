@@ -6,20 +6,10 @@ again and sleeps until killed.  Prints "open" once the requests are out.
 Usage: h2_stuck_reader.py SOCKET N"""
 import os
 import socket
-import struct
 import sys
 import time
 
-
-def frame(ftype, flags, stream, payload):
-    return struct.pack(">I", len(payload))[1:] + bytes([ftype, flags]) + struct.pack(">I", stream) + payload
-
-
-def literal(name, value):
-    # literal header field without indexing, new name, no Huffman (RFC 7541 6.2.2)
-    n, v = name.encode(), value.encode()
-    assert len(n) < 127 and len(v) < 127
-    return b"\x00" + bytes([len(n)]) + n + bytes([len(v)]) + v
+from h2raw import frame, literal  # the raw HTTP/2 framing, one copy (tests/it/h2raw.py)
 
 
 def main():
