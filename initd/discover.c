@@ -297,7 +297,7 @@ int discover_parse_aer_total(const char *text, uint64_t *ret)
  *   cached `vendor` file would still say 0x10de);
  * - current_link_speed "Unknown": no defined Current Link Speed in
  *   PCI_EXP_LNKSTA (pci-sysfs.c current_link_speed_show(),
- *   probe.c pci_speed_string());
+ *   probe.c pci_speed_string()); not on a VF, which always reads so;
  * - aer_dev_fatal: ERR_FATAL count (drivers/pci/pcie/aer.c), absent
  *   without the AER capability. */
 static void read_sick(int devfd, struct sdev *d)
@@ -321,7 +321,11 @@ static void read_sick(int devfd, struct sdev *d)
 			d->dead = id[i] == 0xff;
 		close(fd);
 	}
-	if (rootfs_read_attr(devfd, "current_link_speed", txt, sizeof(txt)) >= 0)
+	/* a VF has no link of its own: it always reads "Unknown" (a real
+	 * kernel's VFs do: tests/vm s-sriov); its PF's link is the one */
+	char pf[64];
+	if (rootfs_link_basename(devfd, "physfn", pf, sizeof(pf)) < 0 &&
+	    rootfs_read_attr(devfd, "current_link_speed", txt, sizeof(txt)) >= 0)
 		d->link_down = strcmp(txt, "Unknown") == 0;
 	fd = rootfs_openat(devfd, "aer_dev_fatal", O_RDONLY, 0);
 	if (fd >= 0) {
