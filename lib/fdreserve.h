@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* A few file descriptors held in reserve (on /dev/null) so that work which
+/* A few file descriptors held in reserve (eventfds: no file is opened) so that work which
  * must finish — serve's sysfs re-check before it answers Allocate, its
  * rescans — finds descriptors free even when connections have taken the
  * rest of RLIMIT_NOFILE.  Release before the work, take back after; the
