@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* gpu-initd's JSON configuration (pure): parsing, validation and the
- * command-line overrides, in DESIGN.md section 1's precedence. */
+ * command-line overrides, in docs/design.md section 1's precedence. */
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
@@ -83,7 +83,7 @@ const char *mode_name(enum mode m);
  * "10de:2330", "10de:*"); indices come as JSON numbers. */
 int selector_parse(const char *s, struct selector *ret);
 struct kcmdline;
-/* Where the config comes from, in DESIGN.md's precedence: --config FILE
+/* Where the config comes from, in docs/design.md's precedence: --config FILE
  * (a host path), else gpu_initd.config=PATH (under the root), else
  * etc/gpu-initd/config.json under the root (absent: defaults). */
 enum config_source { CONFIG_FROM_CLI, CONFIG_FROM_CMDLINE, CONFIG_FROM_ROOT };

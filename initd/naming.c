@@ -8,7 +8,7 @@
 
 #include "config.h"
 
-/* Data-center parts of DESIGN.md section 7 plus the cards the fixtures
+/* Data-center parts of docs/design.md section 7 plus the cards the fixtures
  * use.  Names follow the sandbox plugin's transform of pci.ids (fixed
  * where Debian's pci.ids lacks or misspells an ID). */
 static const struct {

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* SR-IOV for vGPU hosts: the nvidia driver cannot change sriov_numvfs
  * itself, so VFs are turned on and off by NVIDIA's sequence through
- * pci-pf-stub (DESIGN.md section 4), and the VFs that will host vGPUs are
+ * pci-pf-stub (docs/design.md section 4), and the VFs that will host vGPUs are
  * bound to nvidia through driver_override.  I/O through a root fd. */
 #pragma once
 #include <stddef.h>

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* kubelet-stub: a fake kubelet device manager (DESIGN.md sections 1, 5).
+/* kubelet-stub: a fake kubelet device manager (docs/design.md sections 1, 5).
  *   names.c   kubelet's registration rules, KubeVirt's env names (pure)
  *   state.c   resources, devices, allocations, checkpoint, status (pure)
  *   server.c  `serve`: Registration server, plugin clients, control socket

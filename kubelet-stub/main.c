@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* kubelet-stub: a fake kubelet device manager and a KubeVirt-style
- * consumer (DESIGN.md section 1).  `serve` holds the state; the other
+ * consumer (docs/design.md section 1).  `serve` holds the state; the other
  * subcommands ask it over ROOT/run/kubelet-stub/control.sock.
  * Exit codes: 0 done; 1 refused or failed (reason on stderr); 2 bad usage;
  * 70 internal error (no serve running, I/O). */

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Kubelet's naming rules for device-plugin registration (DESIGN.md
+/* Kubelet's naming rules for device-plugin registration (docs/design.md
  * section 5) and KubeVirt's environment variable names. */
 #include <ctype.h>
 #include <errno.h>

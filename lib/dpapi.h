@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The Kubernetes device-plugin API v1beta1 (DESIGN.md section 5): RPC
+/* The Kubernetes device-plugin API v1beta1 (docs/design.md section 5): RPC
  * paths and helpers that build and free its messages.  Everything built
  * here is heap-allocated with malloc, so one dpapi_free() (protobuf-c's
  * free_unpacked) releases a message and everything it holds, whether it

@@ -38,7 +38,7 @@ static: static-deps
 # The simulated-node tests include the static binary and the packaging.
 check-it: static
 
-# The gpu-initd flows again with the static binary: DESIGN.md's module seam
+# The gpu-initd flows again with the static binary: docs/design.md's module seam
 # (seccomp-trapped finit_module, simfs's sys/module bind-mounted) must work
 # for it too, and the static libraries must behave like the shared ones.
 CHECK_EXTRA += check-initd-static

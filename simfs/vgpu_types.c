@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* The vGPU types NVIDIA's host driver offers per GPU model (DESIGN.md
+/* The vGPU types NVIDIA's host driver offers per GPU model (docs/design.md
  * section 7).  mdev type numbers: the A100 40GB, A100 80GB and T4 ones are
  * NVIDIA's, from the vgpuConfig.xml of vGPU-KVM driver 510.47.03 (a
  * community table of that file, "vGPU Types List") and, for the A100 80GB,

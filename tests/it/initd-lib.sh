@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Helpers for the gpu-initd simulated-node tests (source inside a
 # `tests/simnode run` command, after tests/it/lib.sh).  The module seam of
-# DESIGN.md section 1: simfs's sys/module over /sys/module in this private
+# docs/design.md section 1: simfs's sys/module over /sys/module in this private
 # mount namespace (and proc/modules over /proc/modules where the host has
 # one), finit_module trapped by build/tests/kmod-trap.
 GPU_INITD=${GPU_INITD:-$TOP/build/gpu-initd}

@@ -4,7 +4,7 @@ is tested against (so the stub meets a real gRPC implementation, not only
 our C layer).  Tests drive it directly: set device health, break streams,
 restart on a new socket, register again.
 
-Allocate answers as KubeVirt expects (DESIGN.md section 5): the env
+Allocate answers as KubeVirt expects (docs/design.md section 5): the env
 PCI_RESOURCE_<NAME> or MDEV_PCI_RESOURCE_<NAME> with the allocated IDs,
 DeviceSpecs /dev/vfio/vfio and /dev/vfio/<group> read from ROOT/sys.
 """

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Model provenance: docs/nvidia-model.md, "PCI core", "IOMMU and VFIO", "NVIDIA driver". */
-/* simfs's kernel model, row by row against DESIGN.md section 6, driven
+/* simfs's kernel model, row by row against docs/design.md section 6, driven
  * through core.c (what FUSE calls) without mounting anything. */
 #include <setjmp.h>
 #include <stdarg.h>

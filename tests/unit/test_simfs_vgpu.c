@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Model provenance: docs/nvidia-model.md, "SR-IOV", "vGPU". */
-/* simfs's SR-IOV, mdev and vendor-specific VFIO rules (DESIGN.md sections
+/* simfs's SR-IOV, mdev and vendor-specific VFIO rules (docs/design.md sections
  * 6 and 7), through core.c without mounting anything. */
 #include "simfs_harness.h"
 

@@ -1,5 +1,5 @@
 # behaviour_probe ROOT VMTOOL LOAD: the sysfs and VFIO answers simfs must
-# give as the kernel does (DESIGN.md section 6), asked in one sequence of
+# give as the kernel does (docs/design.md section 6), asked in one sequence of
 # single writes on QEMU's edu (00:05.0) and SR-IOV nvme (00:06.0, 2 VFs):
 # each line names a step and the write's outcome (ok or the errno name,
 # from `VMTOOL write`).  LOAD MODULE loads a module (busybox modprobe in the

@@ -1,4 +1,4 @@
-# The kernel's answers to the sysfs writes simfs models (DESIGN.md section
+# The kernel's answers to the sysfs writes simfs models (docs/design.md section
 # 6), asked directly by tests/vm/behaviour.sh on edu and an SR-IOV nvme;
 # the answers are part of the end state compared with
 # tests/vm/golden/s-kernel-behaviour.state -- and so with simfs's answers
