@@ -32,7 +32,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/t
 TEST_TOOLS := $(patsubst tests/tools/%.c,$(BUILD)/tests/%,$(wildcard tests/tools/*.c))
 
 .SECONDARY:
-.PHONY: all check check-full check-unit check-asan check-it demo clean setup
+.PHONY: all check check-full check-unit check-asan check-it demo clean setup format format-check
 all: $(PROGS) $(TEST_TOOLS)
 
 -include mk/*.mk
@@ -86,7 +86,15 @@ check-asan:
 check-it: all
 	@tests/it/run.sh
 
+# The tree is formatted with .clang-format (Debian's clang-format 14):
+# `make format` rewrites, `make format-check` names what differs.
+format:
+	@clang-format -i $$(git ls-files '*.c' '*.h')
+format-check:
+	@scripts/format-check.sh
+
 check: setup
+	@$(MAKE) --no-print-directory format-check
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory check-unit
 	@$(MAKE) --no-print-directory check-asan

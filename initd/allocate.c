@@ -50,11 +50,13 @@ int allocate_bounds(const struct ptable *t, size_t containers, size_t total_ids,
 	if (containers == 0)
 		return snprintf(msg, msize, "no container requests"), -EINVAL;
 	if (containers > t->n)
-		return snprintf(msg, msize, "%zu container requests in one call, %s has %zu devices (kubelet sends one)",
+		return snprintf(msg, msize,
+				"%zu container requests in one call, %s has %zu devices (kubelet sends one)",
 				containers, t->resource, t->n),
 		       -EINVAL;
 	if (total_ids > t->n)
-		return snprintf(msg, msize, "%zu device IDs requested, %s has %zu", total_ids, t->resource, t->n),
+		return snprintf(msg, msize, "%zu device IDs requested, %s has %zu", total_ids, t->resource,
+				t->n),
 		       -EINVAL;
 	return 0;
 }
@@ -66,7 +68,8 @@ int allocate_validate(const struct ptable *t, const char *const *ids, size_t n, 
 		return snprintf(msg, msize, "no device IDs requested for %s", t->resource), -EINVAL;
 	/* more IDs than devices cannot be valid; this also bounds the checks below */
 	if (n > t->n)
-		return snprintf(msg, msize, "%zu device IDs requested, %s has %zu", n, t->resource, t->n), -EINVAL;
+		return snprintf(msg, msize, "%zu device IDs requested, %s has %zu", n, t->resource, t->n),
+		       -EINVAL;
 	for (size_t i = 0; i < n; i++) {
 		const struct pdev *p = ptable_find(t, ids[i]);
 		allocate_quote_id(ids[i], q, sizeof(q));
@@ -208,7 +211,7 @@ size_t preferred_choose(const struct ptable *t, const char *const *avail, size_t
 		for (size_t k = 0; k < nc; k++)
 			dup |= c[k].d == &p->d;
 		if (!dup)
-			c[nc++] = (struct cand){.d = &p->d, .taken = chosen_has(out, n, p->d.id)};
+			c[nc++] = (struct cand){ .d = &p->d, .taken = chosen_has(out, n, p->d.id) };
 	}
 	/* siblings of must-include devices come along */
 	for (size_t i = 0; i < nc && (long)n < size; i++)

@@ -13,7 +13,7 @@
 struct pdev {
 	struct sdev d; /* as first seen; d.aer_fatal: the count at the last healthy check */
 	bool healthy;
-	int why;       /* enum sdev_sick (resources.h) while not healthy */
+	int why; /* enum sdev_sick (resources.h) while not healthy */
 };
 
 /* A resource's devices, sorted by id. */

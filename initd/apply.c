@@ -102,7 +102,7 @@ static void bind_group(int rootfd, struct report *r, size_t first, int timeout_m
 		struct pcidev *p = &r->devs.dev[d->idx];
 		if (!same_group(lead, d))
 			continue;
-		struct vfio_result res = {0};
+		struct vfio_result res = { 0 };
 		int e = 0;
 		/* the firmware framebuffer's driver lets go of the BAR first */
 		if (d->fb_action == BOOTFB_ACT_UNBIND && strcmp(p->driver, d->vfio_driver) != 0)
@@ -197,7 +197,7 @@ static void apply_container(int rootfd, struct report *r, int timeout_ms, struct
 				give_back_stale_lock(rootfd, p->bdf);
 			continue;
 		}
-		struct vfio_result res = {0};
+		struct vfio_result res = { 0 };
 		char drv[64];
 		int e = vfio_release(rootfd, p->bdf, timeout_ms, drv, sizeof(drv), &res);
 		st->writes += res.writes;
@@ -233,18 +233,10 @@ int apply_run(int rootfd, struct report *r, int timeout_ms, struct apply_stats *
 		return -EOPNOTSUPP;
 	for (size_t k = 0; k < r->ndr; k++)
 		switch (r->dr[k].state) {
-		case DEV_DONE:
-			st->done++;
-			break;
-		case DEV_UNCHANGED:
-			st->unchanged++;
-			break;
-		case DEV_REFUSED:
-			st->refused++;
-			break;
-		default:
-			st->failed++;
-			break;
+		case DEV_DONE: st->done++; break;
+		case DEV_UNCHANGED: st->unchanged++; break;
+		case DEV_REFUSED: st->refused++; break;
+		default: st->failed++; break;
 		}
 	return !plan_ok || st->refused || st->failed ? 1 : 0;
 }

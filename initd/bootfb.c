@@ -36,11 +36,11 @@
 #include "log.h"
 #include "rootfs.h"
 
-static const char *const platdev[] = {"", "simple-framebuffer", "efi-framebuffer", "vesa-framebuffer"};
+static const char *const platdev[] = { "", "simple-framebuffer", "efi-framebuffer", "vesa-framebuffer" };
 
 const char *bootfb_kind_name(enum bootfb_kind k)
 {
-	static const char *const n[] = {"none", "simple-framebuffer (sysfb BOOTFB)", "efifb", "vesafb"};
+	static const char *const n[] = { "none", "simple-framebuffer (sysfb BOOTFB)", "efifb", "vesafb" };
 	return k <= BOOTFB_VESAFB ? n[k] : "none";
 }
 
@@ -154,8 +154,7 @@ const char *bootfb_fix(const struct bootfb *fb, const char *kver, bool vga)
 			     "removes it when it binds: Linux 6.0+, VGA-class GPU)"
 			   : "boot with video=vesafb:off, or let gpu-initd unbind vesafb first: "
 			     "\"boot-framebuffer\": \"release\"";
-	default:
-		return "";
+	default: return "";
 	}
 }
 

@@ -17,23 +17,23 @@
 #include "vgpu_mig.h"
 
 static const char *const reason_codes[R__MAX] = {
-    [R_IOMMU_OFF] = "iommu-off",
-    [R_NO_DEVICES] = "no-devices-selected",
-    [R_SELECTOR_UNMATCHED] = "selector-unmatched",
-    [R_MODE_UNSUPPORTED] = "mode-unsupported",
-    [R_NO_MODULES] = "no-kernel-modules",
-    [R_NO_GROUP] = "no-iommu-group",
-    [R_GROUP_FOREIGN] = "group-has-foreign-device",
-    [R_IN_USE] = "device-in-use",
-    [R_NO_NAME] = "no-resource-name",
-    [R_VFIO_MISSING] = "vfio-driver-missing",
-    [R_GROUP_TOO_BIG] = "group-too-big",
-    [R_VGPU_PLAN] = "vgpu-plan",
-    [R_SRIOV] = "sriov-vfs",
-    [R_NVIDIA_BUILD] = "nvidia-driver-build",
-    [R_FELL_OFF_BUS] = "gpu-fell-off-bus",
-    [R_LINK_DOWN] = "gpu-link-down",
-    [R_BOOT_FB] = "boot-framebuffer",
+	[R_IOMMU_OFF] = "iommu-off",
+	[R_NO_DEVICES] = "no-devices-selected",
+	[R_SELECTOR_UNMATCHED] = "selector-unmatched",
+	[R_MODE_UNSUPPORTED] = "mode-unsupported",
+	[R_NO_MODULES] = "no-kernel-modules",
+	[R_NO_GROUP] = "no-iommu-group",
+	[R_GROUP_FOREIGN] = "group-has-foreign-device",
+	[R_IN_USE] = "device-in-use",
+	[R_NO_NAME] = "no-resource-name",
+	[R_VFIO_MISSING] = "vfio-driver-missing",
+	[R_GROUP_TOO_BIG] = "group-too-big",
+	[R_VGPU_PLAN] = "vgpu-plan",
+	[R_SRIOV] = "sriov-vfs",
+	[R_NVIDIA_BUILD] = "nvidia-driver-build",
+	[R_FELL_OFF_BUS] = "gpu-fell-off-bus",
+	[R_LINK_DOWN] = "gpu-link-down",
+	[R_BOOT_FB] = "boot-framebuffer",
 };
 
 const char *reason_code(enum reason r)
@@ -44,16 +44,11 @@ const char *reason_code(enum reason r)
 const char *dev_state_name(enum dev_state s)
 {
 	switch (s) {
-	case DEV_DONE:
-		return "done";
-	case DEV_UNCHANGED:
-		return "unchanged";
-	case DEV_REFUSED:
-		return "refused";
-	case DEV_FAILED:
-		return "failed";
-	default:
-		return "pending";
+	case DEV_DONE: return "done";
+	case DEV_UNCHANGED: return "unchanged";
+	case DEV_REFUSED: return "refused";
+	case DEV_FAILED: return "failed";
+	default: return "pending";
 	}
 }
 
@@ -135,7 +130,8 @@ static void check_nvidia_build(int rootfd, struct report *r)
 		for (size_t k = 0; k < n->plan.n; k++)
 			planned |= n->plan.a[k].gpu == g;
 		enum vgpu_path p = n->gpus[g].path;
-		vfs |= planned && (p == VGPU_PATH_MDEV_VF || p == VGPU_PATH_VENDOR_VFIO || p == VGPU_PATH_SRIOV_OFF);
+		vfs |= planned &&
+		       (p == VGPU_PATH_MDEV_VF || p == VGPU_PATH_VENDOR_VFIO || p == VGPU_PATH_SRIOV_OFF);
 	}
 	r->nv_build = (int)b;
 	r->reasons &= ~BIT(R_NVIDIA_BUILD);
@@ -158,7 +154,7 @@ int check_vgpu(int rootfd, const struct config *c, struct report *r)
 
 int check_build(int rootfd, const char *rootdir, const struct config *c, struct report *ret)
 {
-	struct report r = {.mode = c->mode, .unmatched = -1};
+	struct report r = { .mode = c->mode, .unmatched = -1 };
 	int e;
 
 	e = modules_kver(rootfd, r.kver, sizeof(r.kver));
@@ -246,7 +242,7 @@ int check_build(int rootfd, const char *rootdir, const struct config *c, struct 
 		}
 		assess_use(rootfd, &r, d);
 		/* a sick function is left alone: binding it hands a VM a dead GPU */
-		struct sdev h = {.aer_fatal = SDEV_AER_UNKNOWN};
+		struct sdev h = { .aer_fatal = SDEV_AER_UNKNOWN };
 		if (discover_read_sick(rootfd, p->bdf, &h) == 0) {
 			if (h.dead)
 				d->reasons |= BIT(R_FELL_OFF_BUS);
@@ -329,26 +325,15 @@ static void node_reason_text(const struct report *r, enum reason x, char *buf, s
 		snprintf(buf, size,
 			 "no device is selected (no NVIDIA GPU found, or \"devices\" matches none)");
 		break;
-	case R_SELECTOR_UNMATCHED:
-		snprintf(buf, size, "devices[%d] matches no device", r->unmatched);
-		break;
+	case R_SELECTOR_UNMATCHED: snprintf(buf, size, "devices[%d] matches no device", r->unmatched); break;
 	case R_MODE_UNSUPPORTED:
 		snprintf(buf, size, "mode %s is not implemented by this build", mode_name(r->mode));
 		break;
-	case R_NO_MODULES:
-		snprintf(buf, size, "no usable lib/modules/%s for libkmod", r->kver);
-		break;
-	case R_VGPU_PLAN:
-		snprintf(buf, size, "%s", r->vgpu_err);
-		break;
-	case R_SRIOV:
-		snprintf(buf, size, "%s", r->sriov_err);
-		break;
-	case R_NVIDIA_BUILD:
-		snprintf(buf, size, "%s", r->build_err);
-		break;
-	default:
-		snprintf(buf, size, "%s", reason_code(x));
+	case R_NO_MODULES: snprintf(buf, size, "no usable lib/modules/%s for libkmod", r->kver); break;
+	case R_VGPU_PLAN: snprintf(buf, size, "%s", r->vgpu_err); break;
+	case R_SRIOV: snprintf(buf, size, "%s", r->sriov_err); break;
+	case R_NVIDIA_BUILD: snprintf(buf, size, "%s", r->build_err); break;
+	default: snprintf(buf, size, "%s", reason_code(x));
 	}
 }
 
@@ -357,9 +342,7 @@ static void dev_reason_text(const struct report *r, const struct dev_report *d, 
 {
 	const struct pcidev *p = &r->devs.dev[d->idx];
 	switch (x) {
-	case R_NO_GROUP:
-		snprintf(buf, size, "%s has no IOMMU group", p->bdf);
-		break;
+	case R_NO_GROUP: snprintf(buf, size, "%s has no IOMMU group", p->bdf); break;
 	case R_GROUP_FOREIGN: {
 		const struct pcidev *f = &r->devs.dev[d->grp.foreign];
 		snprintf(buf, size,
@@ -369,9 +352,7 @@ static void dev_reason_text(const struct report *r, const struct dev_report *d, 
 			 f->driver[0] ? f->driver : "none");
 		break;
 	}
-	case R_IN_USE:
-		snprintf(buf, size, "%s is in use (%s)", p->bdf, d->in_use_by);
-		break;
+	case R_IN_USE: snprintf(buf, size, "%s is in use (%s)", p->bdf, d->in_use_by); break;
 	case R_NO_NAME:
 		snprintf(buf, size, "%s (%04x:%04x) has no resource name: add it to \"resource-names\"",
 			 p->bdf, p->vendor, p->device);
@@ -393,20 +374,21 @@ static void dev_reason_text(const struct report *r, const struct dev_report *d, 
 			 p->bdf, p->bdf);
 		break;
 	case R_BOOT_FB:
-		snprintf(buf, size,
-			 "%s holds the boot framebuffer (%s, %s at %s in /proc/iomem): vfio-pci cannot reserve "
-			 "that BAR (\"BAR n: can't reserve\"), the VM cannot map it%s; fix: %s",
-			 p->bdf, bootfb_kind_name(d->fb.kind), d->fb.region, d->fb.range,
-			 d->fb.only_console ? "; it is the host's only console (no serial console in /proc/consoles): "
-					      "releasing it needs \"boot-framebuffer\": \"release-console\""
-					    : "",
-			 bootfb_fix(&d->fb, r->kver, (p->class >> 8) == 0x0300));
+		snprintf(
+		    buf, size,
+		    "%s holds the boot framebuffer (%s, %s at %s in /proc/iomem): vfio-pci cannot reserve "
+		    "that BAR (\"BAR n: can't reserve\"), the VM cannot map it%s; fix: %s",
+		    p->bdf, bootfb_kind_name(d->fb.kind), d->fb.region, d->fb.range,
+		    d->fb.only_console
+			? "; it is the host's only console (no serial console in /proc/consoles): "
+			  "releasing it needs \"boot-framebuffer\": \"release-console\""
+			: "",
+		    bootfb_fix(&d->fb, r->kver, (p->class >> 8) == 0x0300));
 		break;
 	case R_GROUP_TOO_BIG:
 		snprintf(buf, size, "IOMMU group of %s has more than %d members", p->bdf, GROUP_MAX_MEMBERS);
 		break;
-	default:
-		snprintf(buf, size, "%s: %s", p->bdf, reason_code(x));
+	default: snprintf(buf, size, "%s: %s", p->bdf, reason_code(x));
 	}
 }
 
@@ -428,8 +410,9 @@ void check_print_table(const struct report *r, FILE *f)
 		fprintf(f, "iommu    OFF: %s\n         fix: %s\n", iommu_cause_code(r->cause), r->fix);
 	fprintf(f, "acpi     %s\n", i->acpi_dmar ? "DMAR" : i->acpi_ivrs ? "IVRS" : "no DMAR/IVRS table");
 	if (i->virt.vm)
-		fprintf(f, "node     virtual machine%s%s%s (%s%s%s%s)\n", i->virt.name[0] ? " (" : "", i->virt.name,
-			i->virt.name[0] ? ")" : "", i->virt.cpu_flag ? "CPU hypervisor flag" : "",
+		fprintf(f, "node     virtual machine%s%s%s (%s%s%s%s)\n", i->virt.name[0] ? " (" : "",
+			i->virt.name, i->virt.name[0] ? ")" : "",
+			i->virt.cpu_flag ? "CPU hypervisor flag" : "",
 			i->virt.cpu_flag && i->virt.dmi_key[0] ? ", " : "", i->virt.dmi_key[0] ? "DMI " : "",
 			i->virt.dmi_key);
 	fprintf(f, "cmdline  %s\n", i->cmdline.flags[0] ? i->cmdline.flags : "(no IOMMU flags)");
@@ -472,8 +455,10 @@ void check_print_table(const struct report *r, FILE *f)
 			g->types[a->type].name);
 		if (g->path != VGPU_PATH_MDEV_PF)
 			fprintf(f, " on VFs %u-%u", a->first, a->first + a->count - 1);
-		fprintf(f, "%s\n", g->path == VGPU_PATH_SRIOV_OFF ? " (apply turns SR-IOV on, NVIDIA's sequence)" : "");
-		if ((k + 1 == n->plan.n || n->plan.a[k + 1].gpu != a->gpu) && vgpu_mig_describe(n->mig, a->gpu, msg, sizeof(msg)))
+		fprintf(f, "%s\n",
+			g->path == VGPU_PATH_SRIOV_OFF ? " (apply turns SR-IOV on, NVIDIA's sequence)" : "");
+		if ((k + 1 == n->plan.n || n->plan.a[k + 1].gpu != a->gpu) &&
+		    vgpu_mig_describe(n->mig, a->gpu, msg, sizeof(msg)))
 			fprintf(f, "%-4s %-13s %-18s %s\n", "", "", "", msg);
 	}
 	bool any = false;

@@ -26,8 +26,8 @@ enum reason {
 	R_NO_NAME,	      /* device: no resource name */
 	R_VFIO_MISSING,	      /* device: its VFIO driver module is not shipped */
 	R_GROUP_TOO_BIG,
-	R_VGPU_PLAN, /* node: the vm-vgpu plan cannot work (vgpu_err says why) */
-	R_SRIOV,     /* node: a "sriov-vfs" entry cannot be honoured (sriov_err) */
+	R_VGPU_PLAN,	/* node: the vm-vgpu plan cannot work (vgpu_err says why) */
+	R_SRIOV,	/* node: a "sriov-vfs" entry cannot be honoured (sriov_err) */
 	R_NVIDIA_BUILD, /* node: vm-vgpu asks what this nvidia build cannot do (build_err) */
 	R_FELL_OFF_BUS, /* device: config space reads all ones */
 	R_LINK_DOWN,	/* device: current_link_speed "Unknown" */
@@ -77,14 +77,14 @@ struct report {
 	bool *allowed;	       /* "group-companions" matches */
 	struct dev_report *dr; /* selected devices and their companions */
 	size_t ndr;
-	unsigned reasons;     /* node-level bits */
-	int unmatched;	      /* selector index, -1 */
-	struct modules *mods; /* NULL when lib/modules is missing */
+	unsigned reasons;	/* node-level bits */
+	int unmatched;		/* selector index, -1 */
+	struct modules *mods;	/* NULL when lib/modules is missing */
 	struct vgpu_node *vgpu; /* vm-vgpu: GPUs, plan, vGPUs (vgpu_apply.h) */
 	char vgpu_err[256];
 	unsigned sriov_pending; /* VFs "sriov-vfs" still has to enable */
 	char sriov_err[256];
-	int nv_build;	     /* enum nv_build (nvidia_build.h), vm-vgpu only */
+	int nv_build; /* enum nv_build (nvidia_build.h), vm-vgpu only */
 	char build_err[256];
 };
 

@@ -77,10 +77,10 @@ static void add_flag(struct kcmdline *k, const char *w, const char *end)
 int cmdline_parse(const char *cmdline, struct kcmdline *ret)
 {
 	struct kcmdline k = {
-	    .intel_iommu = TRI_UNSET,
-	    .amd_iommu = TRI_UNSET,
-	    .iommu_pt = TRI_UNSET,
-	    .iommu_passthrough = TRI_UNSET,
+		.intel_iommu = TRI_UNSET,
+		.amd_iommu = TRI_UNSET,
+		.iommu_pt = TRI_UNSET,
+		.iommu_passthrough = TRI_UNSET,
 	};
 	const char *w, *end, *p = cmdline;
 	while ((w = next_word(p, &end))) {

@@ -21,9 +21,9 @@ void config_init(struct config *c)
 }
 
 static const char *const mode_names[] = {
-    [MODE_CONTAINER] = "container",
-    [MODE_PASSTHROUGH] = "vm-passthrough",
-    [MODE_VGPU] = "vm-vgpu",
+	[MODE_CONTAINER] = "container",
+	[MODE_PASSTHROUGH] = "vm-passthrough",
+	[MODE_VGPU] = "vm-vgpu",
 };
 
 const char *mode_name(enum mode m)
@@ -62,7 +62,7 @@ static int hex16(const char *s, size_t n, uint16_t *ret)
 
 int selector_parse(const char *s, struct selector *ret)
 {
-	struct selector sel = {0};
+	struct selector sel = { 0 };
 	const char *colon = strchr(s, ':');
 	if (colon && !strchr(colon + 1, ':') && !strchr(s, '.')) {
 		/* vendor:device */
@@ -126,9 +126,8 @@ static int parse_devices(struct config *c, const struct json_doc *d, int v, char
 	c->devices_all = false;
 	c->nsel = 0;
 	int idx = 0;
-	json_for_each(d, v, e, n)
-	{
-		struct selector sel = {0};
+	json_for_each (d, v, e, n) {
+		struct selector sel = { 0 };
 		if (c->nsel >= CONFIG_MAX_SELECTORS)
 			return bad(err, es, d, e, "devices: more than %d items", CONFIG_MAX_SELECTORS);
 		if (json_is(d, e, JSMN_PRIMITIVE)) {
@@ -159,8 +158,7 @@ static int parse_names(struct config *c, const struct json_doc *d, int v, char *
 	if (!json_is(d, v, JSMN_OBJECT))
 		return bad(err, es, d, v, "resource-names: expected an object");
 	c->nnames = 0;
-	json_for_each(d, v, k, n)
-	{
+	json_for_each (d, v, k, n) {
 		struct resource_alias *a;
 		if (c->nnames >= CONFIG_MAX_NAMES)
 			return bad(err, es, d, k, "resource-names: more than %d entries", CONFIG_MAX_NAMES);
@@ -193,8 +191,7 @@ static int parse_sriov(struct config *c, const struct json_doc *d, int v, char *
 	if (!json_is(d, v, JSMN_OBJECT))
 		return bad(err, es, d, v, "sriov-vfs: expected an object of PF -> number of VFs");
 	c->nsriov = 0;
-	json_for_each(d, v, k, n)
-	{
+	json_for_each (d, v, k, n) {
 		char key[32];
 		long long cnt;
 		struct sriov_want *w = &c->sriov[c->nsriov];
@@ -204,14 +201,16 @@ static int parse_sriov(struct config *c, const struct json_doc *d, int v, char *
 		    w->pf.kind == SEL_INDEX)
 			return bad(err, es, d, k, "sriov-vfs: key must be a PCI address or vendor:device");
 		if (json_int(d, k + 1, &cnt) < 0 || cnt < 1 || cnt > 4096)
-			return bad(err, es, d, k + 1, "sriov-vfs.%s: expected a number of VFs (1..4096)", key);
+			return bad(err, es, d, k + 1, "sriov-vfs.%s: expected a number of VFs (1..4096)",
+				   key);
 		w->numvfs = (unsigned)cnt;
 		c->nsriov++;
 	}
 	return 0;
 }
 
-bool sriov_want_matches(const struct sriov_want *w, uint16_t vendor, uint16_t device, const struct pci_addr *pf)
+bool sriov_want_matches(const struct sriov_want *w, uint16_t vendor, uint16_t device,
+			const struct pci_addr *pf)
 {
 	const struct selector *s = &w->pf;
 	return s->kind == SEL_ADDR ? pci_addr_cmp(&s->addr, pf) == 0
@@ -232,8 +231,7 @@ static int parse_companions(struct config *c, const struct json_doc *d, int v, c
 		return bad(err, es, d, v, "group-companions: expected a list of vendor:device ids");
 	c->ncomp = 0;
 	int idx = 0;
-	json_for_each(d, v, e, n)
-	{
+	json_for_each (d, v, e, n) {
 		char s[32];
 		struct selector sel;
 		if (c->ncomp >= CONFIG_MAX_SELECTORS)
@@ -254,16 +252,14 @@ static int parse_vgpu_configs(struct config *c, const struct json_doc *d, int v,
 	if (!json_is(d, v, JSMN_OBJECT))
 		return bad(err, es, d, v, "vgpu-configs: expected an object");
 	c->nvrules = 0;
-	json_for_each(d, v, k, n)
-	{
+	json_for_each (d, v, k, n) {
 		char name[64];
 		if (json_str(d, k, name, sizeof(name)) < 0)
 			return bad(err, es, d, k, "vgpu-configs: bad name");
 		if (!json_is(d, k + 1, JSMN_ARRAY))
 			return bad(err, es, d, k + 1, "vgpu-configs.%s: expected a list", name);
 		int i = 0;
-		json_for_each(d, k + 1, e, m)
-		{
+		json_for_each (d, k + 1, e, m) {
 			if (!json_is(d, e, JSMN_OBJECT))
 				return bad(err, es, d, e, "vgpu-configs.%s[%d]: expected an object", name, i);
 			if (c->nvrules == CONFIG_MAX_VGPU_RULES)
@@ -273,8 +269,7 @@ static int parse_vgpu_configs(struct config *c, const struct json_doc *d, int v,
 			memset(rule, 0, sizeof(*rule));
 			snprintf(rule->config, sizeof(rule->config), "%s", name);
 			rule->devices_all = true;
-			json_for_each(d, e, f, o)
-			{
+			json_for_each (d, e, f, o) {
 				if (json_eq(d, f, "devices")) {
 					struct config tmp;
 					config_init(&tmp);
@@ -285,8 +280,8 @@ static int parse_vgpu_configs(struct config *c, const struct json_doc *d, int v,
 						    name, i);
 					if (!tmp.devices_all && tmp.nsel > CONFIG_MAX_VGPU_SEL)
 						return bad(err, es, d, f + 1,
-							   "vgpu-configs.%s[%d].devices: more than %d items", name,
-							   i, CONFIG_MAX_VGPU_SEL);
+							   "vgpu-configs.%s[%d].devices: more than %d items",
+							   name, i, CONFIG_MAX_VGPU_SEL);
 					rule->devices_all = tmp.devices_all;
 					rule->nsel = tmp.devices_all ? 0 : tmp.nsel;
 					memcpy(rule->sel, tmp.sel, rule->nsel * sizeof(rule->sel[0]));
@@ -296,8 +291,7 @@ static int parse_vgpu_configs(struct config *c, const struct json_doc *d, int v,
 						    err, es, d, f + 1,
 						    "vgpu-configs.%s[%d].vgpu-devices: expected an object",
 						    name, i);
-					json_for_each(d, f + 1, t, p)
-					{
+					json_for_each (d, f + 1, t, p) {
 						long long cnt;
 						if (json_int(d, t + 1, &cnt) < 0 || cnt < 0 || cnt > 1024)
 							return bad(err, es, d, t + 1,
@@ -310,10 +304,12 @@ static int parse_vgpu_configs(struct config *c, const struct json_doc *d, int v,
 								   "than %d types",
 								   name, i, CONFIG_MAX_VGPU_TYPES);
 						char *tn = rule->types[rule->ntypes].type;
-						if (json_str(d, t, tn, sizeof(rule->types[0].type)) < 0 || !tn[0])
-							return bad(err, es, d, t,
-								   "vgpu-configs.%s[%d].vgpu-devices: bad type name",
-								   name, i);
+						if (json_str(d, t, tn, sizeof(rule->types[0].type)) < 0 ||
+						    !tn[0])
+							return bad(
+							    err, es, d, t,
+							    "vgpu-configs.%s[%d].vgpu-devices: bad type name",
+							    name, i);
 						rule->types[rule->ntypes++].count = (unsigned)cnt;
 					}
 				} else {
@@ -345,8 +341,7 @@ int config_parse(struct config *c, const char *js, size_t len, char *err, size_t
 		r = bad(err, es, &d, 0, "expected a JSON object");
 		goto out;
 	}
-	json_for_each(&d, 0, k, n)
-	{
+	json_for_each (&d, 0, k, n) {
 		int v = k + 1;
 		if (json_eq(&d, k, "mode")) {
 			char s[32];
@@ -377,7 +372,8 @@ int config_parse(struct config *c, const char *js, size_t len, char *err, size_t
 			char s[32];
 			enum bootfb_policy bp;
 			if (json_str(&d, v, s, sizeof(s)) < 0 || bootfb_policy_parse(s, &bp) < 0) {
-				r = bad(err, es, &d, v, "boot-framebuffer: expected refuse, release or release-console");
+				r = bad(err, es, &d, v,
+					"boot-framebuffer: expected refuse, release or release-console");
 				goto out;
 			}
 			c->bootfb = (int)bp;

@@ -93,9 +93,11 @@ enum config_source config_pick_source(const char *cli_path, const struct kcmdlin
  * naming the bad key. */
 int config_apply_cmdline(struct config *c, const struct kcmdline *k, char *err, size_t errsize);
 /* Does the "sriov-vfs" entry name this PF (vendor, device, address)? */
-bool sriov_want_matches(const struct sriov_want *w, uint16_t vendor, uint16_t device, const struct pci_addr *pf);
+bool sriov_want_matches(const struct sriov_want *w, uint16_t vendor, uint16_t device,
+			const struct pci_addr *pf);
 /* How many VFs "sriov-vfs" asks for on PF (vendor, device, address):
  * the first matching entry's count, 0 when none. */
-unsigned config_sriov_vfs(const struct config *c, uint16_t vendor, uint16_t device, const struct pci_addr *pf);
+unsigned config_sriov_vfs(const struct config *c, uint16_t vendor, uint16_t device,
+			  const struct pci_addr *pf);
 /* The alias the config maps key to, or NULL. */
 const char *config_resource_alias(const struct config *c, const char *key);

@@ -478,7 +478,7 @@ static int scan_pci(int rootfd, const char *rootdir, const struct config *cfg, c
 		    struct sdevs *out, size_t *cap)
 {
 	DIR *dir = rootfs_opendir(rootfd, "sys/bus/pci/devices");
-	struct vgpu_names names = {0};
+	struct vgpu_names names = { 0 };
 	size_t first = out->n;
 	struct dirent *e;
 	int r = 0;
@@ -512,8 +512,8 @@ static int cmp_id(const void *a, const void *b)
 int discover_rescan_pci(int rootfd, const char *rootdir, const struct config *cfg, const struct sdevs *prev,
 			const char *const *bdfs, size_t n, struct sdevs *ret)
 {
-	struct sdevs out = {0};
-	struct vgpu_names names = {0};
+	struct sdevs out = { 0 };
+	struct vgpu_names names = { 0 };
 	size_t cap = 0;
 	int r = 0;
 	for (size_t i = 0; i < prev->n && r >= 0; i++) {
@@ -613,7 +613,7 @@ static int scan_mdev(int rootfd, struct sdevs *out, size_t *cap)
 int discover_scan(int rootfd, const char *rootdir, const struct config *cfg, const struct sdevs *prev,
 		  struct sdevs *ret)
 {
-	struct sdevs out = {0};
+	struct sdevs out = { 0 };
 	size_t cap = 0;
 	int r = scan_pci(rootfd, rootdir, cfg, prev, &out, &cap);
 	if (r >= 0)

@@ -6,14 +6,10 @@
 const char *member_role_name(enum member_role r)
 {
 	switch (r) {
-	case ROLE_TARGET:
-		return "target";
-	case ROLE_COMPANION:
-		return "companion";
-	case ROLE_BRIDGE:
-		return "bridge";
-	default:
-		return "foreign";
+	case ROLE_TARGET: return "target";
+	case ROLE_COMPANION: return "companion";
+	case ROLE_BRIDGE: return "bridge";
+	default: return "foreign";
 	}
 }
 
@@ -25,7 +21,7 @@ int group_assess(const struct pcidev *devs, size_t n, const bool *selected, int 
 int group_assess_with(const struct pcidev *devs, size_t n, const bool *selected, const bool *allowed,
 		      int group, struct group_plan *ret)
 {
-	struct group_plan g = {.group = group, .foreign = -1};
+	struct group_plan g = { .group = group, .foreign = -1 };
 	if (group < 0)
 		return -ENOENT;
 	for (size_t i = 0; i < n; i++) {

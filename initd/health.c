@@ -47,7 +47,7 @@ static void on_event(struct evloop *loop, int fd, unsigned events, void *data)
 {
 	struct health *h = data;
 	struct udev_device *d;
-	struct health_burst b = {.npci = 0};
+	struct health_burst b = { .npci = 0 };
 	bool any = false;
 	/* drain everything queued: one rescan for a burst */
 	while ((d = udev_monitor_receive_device(h->mon))) {
@@ -68,7 +68,7 @@ int health_start(struct evloop *loop, health_cb cb, void *data, struct health **
 	int r = -ENOMEM;
 	if (!h)
 		return -ENOMEM;
-	*h = (struct health){.loop = loop, .cb = cb, .data = data, .fd = -1};
+	*h = (struct health){ .loop = loop, .cb = cb, .data = data, .fd = -1 };
 	h->udev = udev_new();
 	if (!h->udev)
 		goto fail;

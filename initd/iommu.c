@@ -12,30 +12,21 @@
 const char *iommu_vendor_name(enum iommu_vendor v)
 {
 	switch (v) {
-	case IOMMU_INTEL:
-		return "intel";
-	case IOMMU_AMD:
-		return "amd";
-	case IOMMU_OTHER:
-		return "other";
-	default:
-		return "none";
+	case IOMMU_INTEL: return "intel";
+	case IOMMU_AMD: return "amd";
+	case IOMMU_OTHER: return "other";
+	default: return "none";
 	}
 }
 
 const char *iommu_cause_code(enum iommu_cause c)
 {
 	switch (c) {
-	case IOMMU_OK:
-		return "ok";
-	case IOMMU_NO_ACPI_TABLE:
-		return "iommu-no-acpi-table";
-	case IOMMU_CMDLINE_OFF:
-		return "iommu-disabled-cmdline";
-	case IOMMU_KERNEL_DEFAULT:
-		return "iommu-kernel-default-off";
-	default:
-		return "iommu-no-groups";
+	case IOMMU_OK: return "ok";
+	case IOMMU_NO_ACPI_TABLE: return "iommu-no-acpi-table";
+	case IOMMU_CMDLINE_OFF: return "iommu-disabled-cmdline";
+	case IOMMU_KERNEL_DEFAULT: return "iommu-kernel-default-off";
+	default: return "iommu-no-groups";
 	}
 }
 
@@ -64,7 +55,8 @@ static const char *iommu_vm_fix(const struct virt_info *v)
 		return "this node is a virtual machine: firmware settings do not apply; the hypervisor must "
 		       "give it a virtual IOMMU (QEMU: -machine q35,kernel-irqchip=split -device "
 		       "intel-iommu,intremap=on,caching-mode=on; libvirt: <ioapic driver='qemu'/> in "
-		       "<features> and <iommu model='intel'><driver intremap='on' caching_mode='on'/></iommu>), "
+		       "<features> and <iommu model='intel'><driver intremap='on' "
+		       "caching_mode='on'/></iommu>), "
 		       "or use a bare-metal node";
 	}
 }
@@ -122,7 +114,7 @@ static int count_dir(int rootfd, const char *path, char *first, size_t size)
 
 int iommu_probe(int rootfd, const char *kver, struct iommu_info *ret)
 {
-	struct iommu_info i = {.irq_remap = TRI_UNSET, .kconfig_intel_default = TRI_UNSET};
+	struct iommu_info i = { .irq_remap = TRI_UNSET, .kconfig_intel_default = TRI_UNSET };
 	char p[256], v[64], *cmd = NULL;
 	int r;
 

@@ -79,7 +79,9 @@ static int parse_args(int argc, char **argv, struct args *a)
 	};
 	int c;
 	char *end;
-	*a = (struct args){ .root = "/", .timeout = 60, .log = LOG_TARGET_STDERR, .rescan_ms = SERVE_RESCAN_MS };
+	*a = (struct args){
+		.root = "/", .timeout = 60, .log = LOG_TARGET_STDERR, .rescan_ms = SERVE_RESCAN_MS
+	};
 	while ((c = getopt_long(argc, argv, "+vqh", opts, NULL)) >= 0 || optind < argc) {
 		if (c < 0) {
 			/* the command, then its own options */
@@ -98,7 +100,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 			break;
 		case 'l':
 			if (log_parse_target(optarg, &a->log) < 0)
-				return log_error("--log: expected stderr, kmsg or json, got '%s'", optarg), -EINVAL;
+				return log_error("--log: expected stderr, kmsg or json, got '%s'", optarg),
+				       -EINVAL;
 			break;
 		case 'v': a->verbosity++; break;
 		case 'q': a->verbosity--; break;
@@ -108,21 +111,26 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case 'R': {
 			unsigned long v = strtoul(optarg, &end, 10);
 			if (*end || v < 10 || v > 3600000)
-				return log_error("--rescan: expected milliseconds (10..3600000), got '%s'", optarg), -EINVAL;
+				return log_error("--rescan: expected milliseconds (10..3600000), got '%s'",
+						 optarg),
+				       -EINVAL;
 			a->rescan_ms = (unsigned)v;
 			break;
 		}
 		case 'C': {
 			unsigned long v = strtoul(optarg, &end, 10);
 			if (*end || v < 1 || v > 65536)
-				return log_error("--max-connections: expected 1..65536, got '%s'", optarg), -EINVAL;
+				return log_error("--max-connections: expected 1..65536, got '%s'", optarg),
+				       -EINVAL;
 			a->max_conns = (unsigned)v;
 			break;
 		}
 		case 'I': {
 			unsigned long v = strtoul(optarg, &end, 10);
 			if (*end || v < 10 || v > 86400000)
-				return log_error("--idle-timeout: expected milliseconds (10..86400000), got '%s'", optarg),
+				return log_error(
+					   "--idle-timeout: expected milliseconds (10..86400000), got '%s'",
+					   optarg),
 				       -EINVAL;
 			a->idle_ms = (unsigned)v;
 			break;
@@ -191,7 +199,8 @@ static int load_config(const struct args *a, int rootfd, struct config *c)
 			text = NULL;
 		}
 	}
-	snprintf(what, sizeof(what), "%s%s", path, src == CONFIG_FROM_CMDLINE ? " (gpu_initd.config=, under the root)" : "");
+	snprintf(what, sizeof(what), "%s%s", path,
+		 src == CONFIG_FROM_CMDLINE ? " (gpu_initd.config=, under the root)" : "");
 	if (r < 0)
 		return log_error_errno(r, "config %s: %m", what), -EINVAL;
 	if (text) {
@@ -247,7 +256,8 @@ static void log_outcome(const struct report *r, const struct apply_stats *st)
 		const struct pcidev *p = &r->devs.dev[d->idx];
 		switch (d->state) {
 		case DEV_DONE:
-			log_info("%s: now on %s (group %d)", p->bdf, p->driver[0] ? p->driver : "no driver", p->group);
+			log_info("%s: now on %s (group %d)", p->bdf, p->driver[0] ? p->driver : "no driver",
+				 p->group);
 			break;
 		case DEV_UNCHANGED:
 			log_debug("%s: already on %s", p->bdf, p->driver[0] ? p->driver : "no driver");
@@ -255,10 +265,13 @@ static void log_outcome(const struct report *r, const struct apply_stats *st)
 		case DEV_REFUSED:
 			for (int x = 0; x < R__MAX; x++)
 				if (d->reasons & (1u << x))
-					log_error("%s: refused (%s%s%s), left untouched", p->bdf, reason_code((enum reason)x),
-						  d->in_use ? ": " : "", d->in_use ? d->in_use_by : "");
+					log_error("%s: refused (%s%s%s), left untouched", p->bdf,
+						  reason_code((enum reason)x), d->in_use ? ": " : "",
+						  d->in_use ? d->in_use_by : "");
 			if (!d->reasons)
-				log_notice("%s: left untouched (the configuration cannot be applied as a whole)", p->bdf);
+				log_notice(
+				    "%s: left untouched (the configuration cannot be applied as a whole)",
+				    p->bdf);
 			break;
 		case DEV_FAILED:
 			if (d->err == -ECANCELED)
@@ -266,8 +279,7 @@ static void log_outcome(const struct report *r, const struct apply_stats *st)
 			else
 				log_error_errno(d->err, "%s: %s failed: %m", p->bdf, vfio_step_name(d->step));
 			break;
-		default:
-			break;
+		default: break;
 		}
 	}
 	if (r->mode == MODE_VGPU && r->vgpu)
@@ -277,8 +289,9 @@ static void log_outcome(const struct report *r, const struct apply_stats *st)
 		log_info("nothing to do: %d device(s) already in %s mode, no sysfs writes", st->unchanged,
 			 mode_name(r->mode));
 	else
-		log_info("%d changed, %d unchanged, %d refused, %d failed; %d sysfs writes, %d module(s) loaded",
-			 st->done, st->unchanged, st->refused, st->failed, st->writes, st->modules_loaded);
+		log_info(
+		    "%d changed, %d unchanged, %d refused, %d failed; %d sysfs writes, %d module(s) loaded",
+		    st->done, st->unchanged, st->refused, st->failed, st->writes, st->modules_loaded);
 }
 
 /* Entering vm-vgpu from vm-passthrough: GPUs on a VFIO driver go back to
@@ -352,7 +365,8 @@ static int run_apply(const struct args *a, int rootfd, const struct config *c)
 		    sriov_enable_all(rootfd, r.mods, c, &r.devs, &st.writes) < 0)
 			res = 1;
 		/* passthrough needs SR-IOV off; nvidia cannot do it alone */
-		for (size_t i = 0; res == 0 && r.mode == MODE_PASSTHROUGH && report_ok(&r) && i < r.devs.n; i++)
+		for (size_t i = 0; res == 0 && r.mode == MODE_PASSTHROUGH && report_ok(&r) && i < r.devs.n;
+		     i++)
 			if (r.selected[i] && pcidev_is_gpu(&r.devs.dev[i]) && r.devs.dev[i].numvfs > 0 &&
 			    vgpu_sriov_off(rootfd, r.mods, r.devs.dev[i].bdf, &st) < 0)
 				res = 1;
@@ -385,8 +399,12 @@ static int run_serve(const struct args *a, int rootfd, const struct config *c)
 		log_info("mode container: nothing to advertise (NVIDIA's container device plugin does that)");
 		return 0;
 	}
-	struct serve_opts o = { .rootdir = a->root, .rootfd = rootfd, .cfg = c, .rescan_ms = a->rescan_ms,
-				.max_conns = a->max_conns, .idle_ms = a->idle_ms };
+	struct serve_opts o = { .rootdir = a->root,
+				.rootfd = rootfd,
+				.cfg = c,
+				.rescan_ms = a->rescan_ms,
+				.max_conns = a->max_conns,
+				.idle_ms = a->idle_ms };
 	int r = serve_run(&o);
 	return r < 0 ? EXIT_INTERNAL : 0;
 }
@@ -411,7 +429,8 @@ static int run_kubevirt_config(const struct args *a, int rootfd, const struct co
 	struct sdevs d;
 	int r = serve_discover(rootfd, a->root, c, NULL, &d);
 	if (r < 0)
-		return log_error_errno(r, "cannot read the node's devices under %s: %m", a->root), EXIT_INTERNAL;
+		return log_error_errno(r, "cannot read the node's devices under %s: %m", a->root),
+		       EXIT_INTERNAL;
 	kubevirt_print(&d, stdout);
 	sdevs_free(&d);
 	return 0;
@@ -431,17 +450,21 @@ static int run_status(const struct args *a, int rootfd, const struct config *c)
 	char *served = NULL;
 	int r = serve_discover(rootfd, a->root, c, NULL, &d);
 	if (r < 0)
-		return log_error_errno(r, "cannot read the node's devices under %s: %m", a->root), EXIT_INTERNAL;
+		return log_error_errno(r, "cannot read the node's devices under %s: %m", a->root),
+		       EXIT_INTERNAL;
 	if (rootfs_read_file(rootfd, SERVE_STATUS, &served, NULL) < 0)
 		served = NULL;
 	if (a->labels) {
 		printf("nvidia.com/gpu.workload.config=%s\n", mode_name(c->mode));
-		printf("gpu-initd/ready=%s\n", rootfs_exists(rootfd, "run/gpu-initd/ready") > 0 ? "true" : "false");
+		printf("gpu-initd/ready=%s\n",
+		       rootfs_exists(rootfd, "run/gpu-initd/ready") > 0 ? "true" : "false");
 	} else if (a->json) {
 		printf("{\"mode\":\"%s\",\"devices\":[", mode_name(c->mode));
 		for (size_t i = 0; i < d.n; i++)
-			printf("%s{\"id\":\"%s\",\"kind\":\"%s\",\"resource\":\"%s\",\"driver\":\"%s\",\"iommu_group\":%d,\"numa_node\":%d}",
-			       i ? "," : "", d.d[i].id, kind_name(d.d[i].kind), d.d[i].resource, d.d[i].driver, d.d[i].group, d.d[i].numa);
+			printf("%s{\"id\":\"%s\",\"kind\":\"%s\",\"resource\":\"%s\",\"driver\":\"%s\","
+			       "\"iommu_group\":%d,\"numa_node\":%d}",
+			       i ? "," : "", d.d[i].id, kind_name(d.d[i].kind), d.d[i].resource,
+			       d.d[i].driver, d.d[i].group, d.d[i].numa);
 		printf("],\"serve\":%s}\n", served ? served : "null");
 	} else {
 		printf("mode %s\n", mode_name(c->mode));

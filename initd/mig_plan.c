@@ -95,8 +95,8 @@ static bool try_plan(const struct mig_state *s, const struct mig_want *w, size_t
 	return place(items, n, 0, used, nslices, c->create);
 }
 
-int mig_plan(const struct mig_state *s, const struct mig_want *w, size_t nw, struct mig_change *ret, char *err,
-	     size_t es)
+int mig_plan(const struct mig_state *s, const struct mig_want *w, size_t nw, struct mig_change *ret,
+	     char *err, size_t es)
 {
 	unsigned total = 0, compute = 0, nslices = 0, count = 0;
 	for (size_t i = 0; i < s->nprof; i++) {
@@ -109,18 +109,21 @@ int mig_plan(const struct mig_state *s, const struct mig_want *w, size_t nw, str
 	for (size_t k = 0; k < nw; k++) {
 		const struct mig_profile *p = mig_profile_get(s, w[k].profile);
 		if (!p)
-			return vgpu_plan_fail(err, es, "%s: the GPU has no GPU instance profile %u", w[k].label, w[k].profile);
+			return vgpu_plan_fail(err, es, "%s: the GPU has no GPU instance profile %u",
+					      w[k].label, w[k].profile);
 		unsigned same = 0;
 		for (size_t j = 0; j < nw; j++)
 			same += w[j].profile == w[k].profile ? w[j].count : 0;
 		if (same > p->max)
-			return vgpu_plan_fail(err, es, "%s x%u: needs %u GPU instances of its profile, the GPU has room for %u",
-				    w[k].label, w[k].count, same, p->max);
+			return vgpu_plan_fail(
+			    err, es, "%s x%u: needs %u GPU instances of its profile, the GPU has room for %u",
+			    w[k].label, w[k].count, same, p->max);
 		total += w[k].count * p->slices;
 		count += w[k].count;
 	}
 	if (total > compute)
-		return vgpu_plan_fail(err, es, "MIG-backed vGPUs need %u compute slices, the GPU has %u", total, compute);
+		return vgpu_plan_fail(err, es, "MIG-backed vGPUs need %u compute slices, the GPU has %u",
+				      total, compute);
 	if (count > MIG_MAX_GI)
 		return vgpu_plan_fail(err, es, "%u GPU instances: more than %d", count, MIG_MAX_GI);
 	if (try_plan(s, w, nw, true, nslices, ret) || try_plan(s, w, nw, false, nslices, ret))
@@ -128,6 +131,8 @@ int mig_plan(const struct mig_state *s, const struct mig_want *w, size_t nw, str
 	char what[256] = "";
 	size_t o = 0;
 	for (size_t k = 0; k < nw && o < sizeof(what); k++)
-		o += (size_t)snprintf(what + o, sizeof(what) - o, "%s%s x%u", k ? " + " : "", w[k].label, w[k].count);
-	return vgpu_plan_fail(err, es, "no MIG placement fits %s on one GPU (NVIDIA's GPU instance placement rules)", what);
+		o += (size_t)snprintf(what + o, sizeof(what) - o, "%s%s x%u", k ? " + " : "", w[k].label,
+				      w[k].count);
+	return vgpu_plan_fail(
+	    err, es, "no MIG placement fits %s on one GPU (NVIDIA's GPU instance placement rules)", what);
 }

@@ -18,14 +18,14 @@
  * info.id), which every other NVML call takes; on real GPUs they differ
  * (A100/H100: index 0 -> ID 19, 4 -> ID 0).  Plans here use the ID. */
 struct mig_profile {
-	unsigned index;	      /* NVML_GPU_INSTANCE_PROFILE_* it was read at */
-	unsigned id;	      /* profile ID (info.id) */
-	bool me;	      /* media extensions ("+me": a *_REV1 index) */
-	unsigned slices;      /* compute slices (sliceCount) */
-	unsigned max;	      /* instances per GPU (instanceCount) */
+	unsigned index;	 /* NVML_GPU_INSTANCE_PROFILE_* it was read at */
+	unsigned id;	 /* profile ID (info.id) */
+	bool me;	 /* media extensions ("+me": a *_REV1 index) */
+	unsigned slices; /* compute slices (sliceCount) */
+	unsigned max;	 /* instances per GPU (instanceCount) */
 	unsigned long long mem_mb;
-	unsigned size;	      /* memory slices one placement takes */
-	uint8_t starts;	      /* bit i: a placement may start at memory slice i */
+	unsigned size;	/* memory slices one placement takes */
+	uint8_t starts; /* bit i: a placement may start at memory slice i */
 };
 
 struct mig_gi {
@@ -49,8 +49,8 @@ struct mig_want {
 
 struct mig_change {
 	size_t nkeep, ndestroy, ncreate;
-	unsigned keep[MIG_MAX_GI];    /* GPU instance ids */
-	unsigned destroy[MIG_MAX_GI]; /* GPU instance ids */
+	unsigned keep[MIG_MAX_GI];	  /* GPU instance ids */
+	unsigned destroy[MIG_MAX_GI];	  /* GPU instance ids */
 	struct mig_gi create[MIG_MAX_GI]; /* id unused */
 };
 
@@ -63,5 +63,5 @@ const struct mig_profile *mig_profile_get(const struct mig_state *s, unsigned id
  * GPU instances of a wanted profile stay when the rest still fits around
  * them; otherwise everything is laid out anew.  0, or -EINVAL with err
  * saying why. */
-int mig_plan(const struct mig_state *s, const struct mig_want *w, size_t nw, struct mig_change *ret, char *err,
-	     size_t es);
+int mig_plan(const struct mig_state *s, const struct mig_want *w, size_t nw, struct mig_change *ret,
+	     char *err, size_t es);

@@ -53,7 +53,7 @@ int modules_open(int rootfd, const char *rootdir, const char *kver, struct modul
 	snprintf(c1, sizeof(c1), "%s/etc/modprobe.d", rootdir);
 	snprintf(c2, sizeof(c2), "%s/run/modprobe.d", rootdir);
 	snprintf(c3, sizeof(c3), "%s/lib/modprobe.d", rootdir);
-	const char *const cfg[] = {c1, c2, c3, NULL};
+	const char *const cfg[] = { c1, c2, c3, NULL };
 	struct modules *m = calloc(1, sizeof(*m));
 	if (!m)
 		return -ENOMEM;

@@ -15,22 +15,22 @@ static const struct {
 	uint16_t device;
 	const char *name;
 } nvidia_table[] = {
-    {0x1db1, "GV100GL_TESLA_V100_SXM2_16GB"},
-    {0x1db4, "GV100GL_TESLA_V100_PCIE_16GB"},
-    {0x1db5, "GV100GL_TESLA_V100_SXM2_32GB"},
-    {0x1db6, "GV100GL_TESLA_V100_PCIE_32GB"},
-    {0x1eb8, "TU104GL_TESLA_T4"},
-    {0x20b0, "GA100_A100_SXM4_40GB"},
-    {0x20b2, "GA100_A100_SXM4_80GB"},
-    {0x20b5, "GA100_A100_PCIE_80GB"},
-    {0x20f1, "GA100_A100_PCIE_40GB"},
-    {0x2230, "GA102GL_RTX_A6000"},
-    {0x2321, "GH100_H100_NVL"},
-    {0x2330, "GH100_H100_SXM5_80GB"},
-    {0x2331, "GH100_H100_PCIE"},
-    {0x2335, "GH100_H200_SXM_141GB"},
-    {0x2342, "GH100_GH200_120GB"},
-    {0x26b9, "AD102GL_L40S"},
+	{ 0x1db1, "GV100GL_TESLA_V100_SXM2_16GB" },
+	{ 0x1db4, "GV100GL_TESLA_V100_PCIE_16GB" },
+	{ 0x1db5, "GV100GL_TESLA_V100_SXM2_32GB" },
+	{ 0x1db6, "GV100GL_TESLA_V100_PCIE_32GB" },
+	{ 0x1eb8, "TU104GL_TESLA_T4" },
+	{ 0x20b0, "GA100_A100_SXM4_40GB" },
+	{ 0x20b2, "GA100_A100_SXM4_80GB" },
+	{ 0x20b5, "GA100_A100_PCIE_80GB" },
+	{ 0x20f1, "GA100_A100_PCIE_40GB" },
+	{ 0x2230, "GA102GL_RTX_A6000" },
+	{ 0x2321, "GH100_H100_NVL" },
+	{ 0x2330, "GH100_H100_SXM5_80GB" },
+	{ 0x2331, "GH100_H100_PCIE" },
+	{ 0x2335, "GH100_H200_SXM_141GB" },
+	{ 0x2342, "GH100_GH200_120GB" },
+	{ 0x26b9, "AD102GL_L40S" },
 };
 
 char *naming_key(uint16_t vendor, uint16_t device, char buf[NAMING_KEY_LEN])
@@ -159,13 +159,9 @@ bool naming_wants_pciids(const struct config *c, uint16_t vendor, uint16_t devic
 const char *naming_source_name(enum name_source s)
 {
 	switch (s) {
-	case NAME_CONFIG:
-		return "config";
-	case NAME_BUILTIN:
-		return "builtin";
-	case NAME_PCIIDS:
-		return "pci.ids";
-	default:
-		return "none";
+	case NAME_CONFIG: return "config";
+	case NAME_BUILTIN: return "builtin";
+	case NAME_PCIIDS: return "pci.ids";
+	default: return "none";
 	}
 }

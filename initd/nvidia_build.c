@@ -11,14 +11,10 @@
 const char *nv_build_name(enum nv_build b)
 {
 	switch (b) {
-	case NV_BUILD_PLAIN:
-		return "plain";
-	case NV_BUILD_VGPU_KVM:
-		return "vgpu-kvm";
-	case NV_BUILD_UNKNOWN:
-		return "unknown";
-	default:
-		return "none";
+	case NV_BUILD_PLAIN: return "plain";
+	case NV_BUILD_VGPU_KVM: return "vgpu-kvm";
+	case NV_BUILD_UNKNOWN: return "unknown";
+	default: return "none";
 	}
 }
 
@@ -71,17 +67,19 @@ int nv_build_assess(enum nv_build b, const char *why, bool vfs, bool iommu, char
 {
 	err[0] = '\0';
 	if (b == NV_BUILD_PLAIN)
-		return snprintf(err, size,
-				"no vGPU manager: the nvidia driver is a plain build (%s), vm-vgpu needs NVIDIA's "
-				"vGPU-KVM host driver",
-				why),
+		return snprintf(
+			   err, size,
+			   "no vGPU manager: the nvidia driver is a plain build (%s), vm-vgpu needs NVIDIA's "
+			   "vGPU-KVM host driver",
+			   why),
 		       -EINVAL;
 	/* nv-pci.c nv_pci_probe: the vGPU-KVM build aborts the probe of a VF
 	 * when no IOMMU is present */
 	if (b == NV_BUILD_VGPU_KVM && vfs && !iommu)
-		return snprintf(err, size,
-				"VFs without an IOMMU: the vGPU-KVM nvidia driver refuses to probe VFs when no "
-				"IOMMU is present, and these GPUs host vGPUs on VFs"),
+		return snprintf(
+			   err, size,
+			   "VFs without an IOMMU: the vGPU-KVM nvidia driver refuses to probe VFs when no "
+			   "IOMMU is present, and these GPUs host vGPUs on VFs"),
 		       -EINVAL;
 	return 0;
 }

@@ -11,17 +11,17 @@
 #ifdef GPU_INITD_STATIC
 int nvml_open(struct nvml **ret, char *why, size_t ws)
 {
-	snprintf(why, ws, "the static gpu-initd cannot load NVML: run the dynamically linked one (vm-vgpu runs in the "
-			  "real root)");
+	snprintf(why, ws,
+		 "the static gpu-initd cannot load NVML: run the dynamically linked one (vm-vgpu runs in the "
+		 "real root)");
 	return -ENOTSUP;
 }
-int nvml_open_with(void *(*sym)(void *ctx, const char *name), void *ctx, struct nvml **ret, char *why, size_t ws)
+int nvml_open_with(void *(*sym)(void *ctx, const char *name), void *ctx, struct nvml **ret, char *why,
+		   size_t ws)
 {
 	return nvml_open(ret, why, ws);
 }
-void nvml_close(struct nvml *n)
-{
-}
+void nvml_close(struct nvml *n) {}
 int nvml_mig_read(struct nvml *n, const char *bdf, struct mig_state *ret)
 {
 	return -ENOTSUP;
@@ -70,22 +70,14 @@ struct nvml {
 static int to_errno(nvmlReturn_t r)
 {
 	switch (r) {
-	case NVML_SUCCESS:
-		return 0;
-	case NVML_ERROR_INVALID_ARGUMENT:
-		return -EINVAL;
-	case NVML_ERROR_NOT_SUPPORTED:
-		return -ENOTSUP;
-	case NVML_ERROR_NO_PERMISSION:
-		return -EPERM;
-	case NVML_ERROR_NOT_FOUND:
-		return -ENOENT;
-	case NVML_ERROR_IN_USE:
-		return -EBUSY;
-	case NVML_ERROR_INSUFFICIENT_RESOURCES:
-		return -ENOSPC;
-	default:
-		return -EIO;
+	case NVML_SUCCESS: return 0;
+	case NVML_ERROR_INVALID_ARGUMENT: return -EINVAL;
+	case NVML_ERROR_NOT_SUPPORTED: return -ENOTSUP;
+	case NVML_ERROR_NO_PERMISSION: return -EPERM;
+	case NVML_ERROR_NOT_FOUND: return -ENOENT;
+	case NVML_ERROR_IN_USE: return -EBUSY;
+	case NVML_ERROR_INSUFFICIENT_RESOURCES: return -ENOSPC;
+	default: return -EIO;
 	}
 }
 
@@ -103,14 +95,17 @@ static void *dl_sym(void *lib, const char *name)
 }
 
 /* Resolves every symbol, then nvmlInit_v2; frees n on failure. */
-static int open_common(struct nvml *n, void *(*sym)(void *ctx, const char *name), void *ctx, struct nvml **ret,
-		       char *why, size_t ws)
+static int open_common(struct nvml *n, void *(*sym)(void *ctx, const char *name), void *ctx,
+		       struct nvml **ret, char *why, size_t ws)
 {
 	static const struct {
 		const char *name;
 		size_t off;
 	} syms[] = {
-#define S(name, field) { name, offsetof(struct nvml, field) }
+#define S(name, field)                                                                                       \
+	{                                                                                                    \
+		name, offsetof(struct nvml, field)                                                           \
+	}
 		S("nvmlInit_v2", init),
 		S("nvmlShutdown", shutdown),
 		S("nvmlErrorString", error_string),
@@ -163,7 +158,8 @@ int nvml_open(struct nvml **ret, char *why, size_t ws)
 	return open_common(n, dl_sym, n->lib, ret, why, ws);
 }
 
-int nvml_open_with(void *(*sym)(void *ctx, const char *name), void *ctx, struct nvml **ret, char *why, size_t ws)
+int nvml_open_with(void *(*sym)(void *ctx, const char *name), void *ctx, struct nvml **ret, char *why,
+		   size_t ws)
 {
 	struct nvml *n = calloc(1, sizeof(*n));
 	if (!n)
@@ -243,7 +239,8 @@ int nvml_mig_read(struct nvml *n, const char *bdf, struct mig_state *ret)
 			       n->placements(d, info.id, NULL, &np))) < 0)
 			return e;
 		if (np > 8 || info.instanceCount > MIG_MAX_GI) {
-			log_debug("NVML profile %u (index %u) on %s: %u placements, %u instances: beyond this model",
+			log_debug("NVML profile %u (index %u) on %s: %u placements, %u instances: beyond "
+				  "this model",
 				  info.id, ix, bdf, np, info.instanceCount);
 			continue;
 		}
@@ -270,7 +267,9 @@ int nvml_mig_set_mode(struct nvml *n, const char *bdf, bool on, bool *ret_pendin
 	nvmlDevice_t d;
 	nvmlReturn_t act = NVML_SUCCESS;
 	int e = device(n, bdf, &d);
-	if (e < 0 || (e = check(n, "nvmlDeviceSetMigMode", bdf, n->set_mig_mode(d, on ? NVML_DEVICE_MIG_ENABLE : NVML_DEVICE_MIG_DISABLE, &act))) < 0)
+	if (e < 0 ||
+	    (e = check(n, "nvmlDeviceSetMigMode", bdf,
+		       n->set_mig_mode(d, on ? NVML_DEVICE_MIG_ENABLE : NVML_DEVICE_MIG_DISABLE, &act))) < 0)
 		return e;
 	*ret_pending = act != NVML_SUCCESS;
 	if (act != NVML_SUCCESS)
@@ -286,7 +285,8 @@ int nvml_gi_create(struct nvml *n, const char *bdf, unsigned profile_id, unsigne
 	const nvmlGpuInstancePlacement_t pl = { .start = start, .size = 0 };
 	int e = device(n, bdf, &d);
 	if (e < 0 ||
-	    (e = check(n, "nvmlDeviceCreateGpuInstanceWithPlacement", bdf, n->create_gi(d, profile_id, &pl, &gi))) < 0 ||
+	    (e = check(n, "nvmlDeviceCreateGpuInstanceWithPlacement", bdf,
+		       n->create_gi(d, profile_id, &pl, &gi))) < 0 ||
 	    (e = check(n, "nvmlGpuInstanceGetInfo", bdf, n->gi_info(gi, &info))) < 0)
 		return e;
 	*ret_id = info.id;

@@ -23,7 +23,8 @@ struct nvml;
 int nvml_open(struct nvml **ret, char *why, size_t ws);
 /* The same with NVML's symbols from sym(ctx, name) instead of dlsym (unit
  * tests: an NVML inside the test). */
-int nvml_open_with(void *(*sym)(void *ctx, const char *name), void *ctx, struct nvml **ret, char *why, size_t ws);
+int nvml_open_with(void *(*sym)(void *ctx, const char *name), void *ctx, struct nvml **ret, char *why,
+		   size_t ws);
 void nvml_close(struct nvml *n);
 
 /* The GPU's MIG mode, profiles (with their placements) and GPU

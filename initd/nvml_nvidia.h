@@ -16,5 +16,6 @@
 #include <include/nvml.h>
 
 #ifndef NVML_GPU_INSTANCE_PROFILE_1_SLICE_REV2
-#error "nvml.h too old: NVML_GPU_INSTANCE_PROFILE_1_SLICE_REV2 missing (scripts/nvidia-pkgs.sh fetches 12.4 or later)"
+#error                                                                                                       \
+    "nvml.h too old: NVML_GPU_INSTANCE_PROFILE_1_SLICE_REV2 missing (scripts/nvidia-pkgs.sh fetches 12.4 or later)"
 #endif

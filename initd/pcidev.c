@@ -149,7 +149,8 @@ static int collect(struct pci_access *pacc, int rootfd, struct pcidevs *outp)
 		memset(d, 0, sizeof(*d));
 		pci_fill_info(p, PCI_FILL_IDENT | PCI_FILL_CLASS);
 		d->addr = (struct pci_addr){
-		    .domain = (uint16_t)p->domain, .bus = p->bus, .dev = p->dev, .fn = p->func};
+			.domain = (uint16_t)p->domain, .bus = p->bus, .dev = p->dev, .fn = p->func
+		};
 		pci_addr_format(&d->addr, d->bdf);
 		d->vendor = p->vendor_id;
 		d->device = p->device_id;
@@ -165,7 +166,7 @@ int pcidev_scan(int rootfd, const char *rootdir, struct pcidevs *ret)
 {
 	char sysfs[PATH_MAX];
 	struct pci_access *pacc;
-	struct pcidevs out = {0};
+	struct pcidevs out = { 0 };
 	int r;
 
 	r = rootfs_exists(rootfd, "sys/bus/pci/devices");

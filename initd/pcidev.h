@@ -18,9 +18,9 @@ struct pcidev {
 	int group;	 /* -1: no IOMMU group */
 	bool is_vf;
 	struct pci_addr pf; /* a VF's physfn */
-	int numvfs;	   /* -1: no sriov_numvfs */
-	char driver[64];   /* "" when unbound */
-	char override[64]; /* "" when unset */
+	int numvfs;	    /* -1: no sriov_numvfs */
+	char driver[64];    /* "" when unbound */
+	char override[64];  /* "" when unset */
 	char modalias[160];
 };
 

@@ -164,21 +164,23 @@ static void on_allocate(struct grpc_call *call, const ProtobufCMessage *req, voi
 			if (r < 0 && r != -ENODEV) {
 				/* an error of ours (EMFILE, ENOMEM...) is no fact
 				 * about the device: its health stays */
-				snprintf(msg, sizeof(msg), "cannot re-check device \"%s\" of %s now (%s), try again",
-					 pd->d.id, p->resource, strerror(-r));
+				snprintf(msg, sizeof(msg),
+					 "cannot re-check device \"%s\" of %s now (%s), try again", pd->d.id,
+					 p->resource, strerror(-r));
 				status = GRPC_STATUS_UNAVAILABLE;
 				goto fail;
 			}
 			enum sdev_sick why = r < 0 ? SICK_GONE : resource_dev_verdict(&pd->d, &now[k]);
 			if (why != SICK_NONE) {
 				if (why == SICK_GONE || why == SICK_MOVED)
-					snprintf(msg, sizeof(msg),
-						 "device \"%s\" of %s is no longer %s (driver %s, IOMMU group %d)",
-						 pd->d.id, p->resource, r < 0 ? "present" : "where it was",
-						 pd->d.driver, pd->d.group);
+					snprintf(
+					    msg, sizeof(msg),
+					    "device \"%s\" of %s is no longer %s (driver %s, IOMMU group %d)",
+					    pd->d.id, p->resource, r < 0 ? "present" : "where it was",
+					    pd->d.driver, pd->d.group);
 				else
-					snprintf(msg, sizeof(msg), "device \"%s\" of %s is sick (%s)", pd->d.id,
-						 p->resource, resource_sick_str(why));
+					snprintf(msg, sizeof(msg), "device \"%s\" of %s is sick (%s)",
+						 pd->d.id, p->resource, resource_sick_str(why));
 				mark_unhealthy(p, pd->d.id, why);
 				status = GRPC_STATUS_INVALID_ARGUMENT;
 				goto fail;
@@ -240,11 +242,12 @@ static int check_preferred(const uint8_t *msg, size_t len, void *data, char *why
 }
 
 static const struct grpc_method methods[] = {
-    {DPAPI_GET_OPTIONS, &v1beta1__empty__descriptor, on_options, NULL},
-    {DPAPI_LIST_AND_WATCH, &v1beta1__empty__descriptor, on_list_and_watch, NULL},
-    {DPAPI_GET_PREFERRED, &v1beta1__preferred_allocation_request__descriptor, on_preferred, check_preferred},
-    {DPAPI_ALLOCATE, &v1beta1__allocate_request__descriptor, on_allocate, check_allocate},
-    {DPAPI_PRE_START, &v1beta1__pre_start_container_request__descriptor, on_pre_start, NULL},
+	{ DPAPI_GET_OPTIONS, &v1beta1__empty__descriptor, on_options, NULL },
+	{ DPAPI_LIST_AND_WATCH, &v1beta1__empty__descriptor, on_list_and_watch, NULL },
+	{ DPAPI_GET_PREFERRED, &v1beta1__preferred_allocation_request__descriptor, on_preferred,
+	  check_preferred },
+	{ DPAPI_ALLOCATE, &v1beta1__allocate_request__descriptor, on_allocate, check_allocate },
+	{ DPAPI_PRE_START, &v1beta1__pre_start_container_request__descriptor, on_pre_start, NULL },
 };
 
 int plugin_new(struct serve_ctx *ctx, const char *resource, struct plugin **ret)
@@ -285,9 +288,9 @@ static void send_list_to(struct plugin *p, struct grpc_call *only)
 	if (!dv)
 		return;
 	for (size_t i = 0; i < p->table.n; i++)
-		dv[i] = (struct dpapi_device){.id = p->table.v[i].d.id,
-					      .healthy = p->table.v[i].healthy,
-					      .numa_node = p->table.v[i].d.numa};
+		dv[i] = (struct dpapi_device){ .id = p->table.v[i].d.id,
+					       .healthy = p->table.v[i].healthy,
+					       .numa_node = p->table.v[i].d.numa };
 	int r = dpapi_device_list(dv, p->table.n, &l);
 	free(dv);
 	if (r < 0)
@@ -335,7 +338,7 @@ int plugin_update(struct plugin *p, const struct sdevs *all)
 	for (size_t i = 0; i < all->n; i++) {
 		if (strcmp(all->d[i].resource, p->resource) != 0)
 			continue;
-		struct ptable old = {.resource = p->resource, .v = p->table.v, .n = n0};
+		struct ptable old = { .resource = p->resource, .v = p->table.v, .n = n0 };
 		if (ptable_find(&old, all->d[i].id))
 			continue;
 		if (p->table.n == p->cap) {
@@ -347,7 +350,8 @@ int plugin_update(struct plugin *p, const struct sdevs *all)
 			p->cap = nc;
 		}
 		enum sdev_sick why = resource_dev_verdict(&all->d[i], &all->d[i]);
-		p->table.v[p->table.n++] = (struct pdev){.d = all->d[i], .healthy = why == SICK_NONE, .why = why};
+		p->table.v[p->table.n++] =
+		    (struct pdev){ .d = all->d[i], .healthy = why == SICK_NONE, .why = why };
 		log_info("%s: %s (IOMMU group %d, NUMA %d) %s", p->resource, all->d[i].id, all->d[i].group,
 			 all->d[i].numa, n0 ? "added" : "found");
 		added = changed = true;

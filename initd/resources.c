@@ -147,7 +147,7 @@ uint64_t resource_aer_baseline(const struct sdev *seen, const struct sdev *now, 
 
 const char *resource_sick_str(enum sdev_sick s)
 {
-	static const char *const names[SICK__MAX] = {"",	  "removed",  "moved", "fell-off-bus",
-						     "link-down", "aer-fatal"};
+	static const char *const names[SICK__MAX] = { "",	   "removed",  "moved", "fell-off-bus",
+						      "link-down", "aer-fatal" };
 	return s < SICK__MAX ? names[s] : "";
 }

@@ -23,12 +23,9 @@ static bool matches(const struct selector *s, const struct pcidev *devs, size_t 
 {
 	const struct pcidev *d = &devs[i];
 	switch (s->kind) {
-	case SEL_ADDR:
-		return pci_addr_cmp(&s->addr, &d->addr) == 0;
-	case SEL_INDEX:
-		return select_gpu_index(devs, n, i) == (int)s->index;
-	case SEL_ID:
-		return !d->is_vf && d->vendor == s->vendor && (s->device < 0 || d->device == s->device);
+	case SEL_ADDR: return pci_addr_cmp(&s->addr, &d->addr) == 0;
+	case SEL_INDEX: return select_gpu_index(devs, n, i) == (int)s->index;
+	case SEL_ID: return !d->is_vf && d->vendor == s->vendor && (s->device < 0 || d->device == s->device);
 	}
 	return false;
 }

@@ -109,7 +109,8 @@ static void name_all(const struct config *cfg, struct sdevs *s)
 /* Full scan, or (bdfs given) only those PCI functions read again;
  * recovered: functions whose AER recovery ended (their ERR_FATAL count
  * is the new baseline). */
-static void rescan_some(struct serve *s, const char *const *bdfs, size_t n, const struct health_burst *recovered)
+static void rescan_some(struct serve *s, const char *const *bdfs, size_t n,
+			const struct health_burst *recovered)
 {
 	struct sdevs all;
 	int r;
@@ -270,7 +271,7 @@ static int watch_dir(int inotify_fd, int dirfd)
 
 static int open_plugin_dir(int rootfd)
 {
-	static const char *const parts[] = {"var", "var/lib", "var/lib/kubelet", SERVE_PLUGIN_DIR};
+	static const char *const parts[] = { "var", "var/lib", "var/lib/kubelet", SERVE_PLUGIN_DIR };
 	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
 		if (mkdirat(rootfd, parts[i], 0755) < 0 && errno != EEXIST)
 			return -errno;
@@ -288,7 +289,8 @@ static void reopen_dir(struct serve *s)
 	if (wd < 0) {
 		if (fd >= 0)
 			close(fd);
-		log_warning_errno(wd, "%s was removed or moved away, cannot make it again: %m", SERVE_PLUGIN_DIR);
+		log_warning_errno(wd, "%s was removed or moved away, cannot make it again: %m",
+				  SERVE_PLUGIN_DIR);
 		return;
 	}
 	inotify_rm_watch(s->inotify_fd, s->watch_wd);
@@ -359,14 +361,15 @@ static void on_signal(struct evloop *loop, int fd, unsigned events, void *data)
 
 int serve_run(const struct serve_opts *o)
 {
-	struct serve s = {.o = o, .inotify_fd = -1, .signal_fd = -1, .watch_wd = -1};
-	struct sdevs all = {0};
+	struct serve s = { .o = o, .inotify_fd = -1, .signal_fd = -1, .watch_wd = -1 };
+	struct sdevs all = { 0 };
 	sigset_t mask;
 	int r;
 
 	s.ctx.rootfd = o->rootfd;
 	fdreserve_init(&s.ctx.reserve);
-	grpc_server_set_limits(&(struct grpc_server_limits){.max_conns = o->max_conns, .idle_ms = o->idle_ms});
+	grpc_server_set_limits(
+	    &(struct grpc_server_limits){ .max_conns = o->max_conns, .idle_ms = o->idle_ms });
 	s.ctx.changed = changed;
 	s.ctx.sync_kubelet = sync_kubelet;
 	r = evloop_new(&s.ctx.loop);
@@ -406,14 +409,15 @@ int serve_run(const struct serve_opts *o)
 	}
 	/* a resource that cannot be served is logged; the others go on */
 	for (size_t i = 0; i < all.n; i++)
-		if (!find_plugin(&s, all.d[i].resource) && (r = add_plugin(&s, all.d[i].resource, &all)) == -ENOMEM)
+		if (!find_plugin(&s, all.d[i].resource) &&
+		    (r = add_plugin(&s, all.d[i].resource, &all)) == -ENOMEM)
 			goto out;
 	if (!all.n)
 		log_notice("no VFIO-bound GPU, VF vGPU or mdev found yet: waiting for devices");
 	else
 		log_info("%zu device(s) in %zu resource(s)", all.n, s.nplugins);
 	s.last = all;
-	all = (struct sdevs){0};
+	all = (struct sdevs){ 0 };
 	s.rescan_timer = evloop_add_timer(s.ctx.loop, o->rescan_ms, on_rescan_timer, &s);
 	changed(&s.ctx);
 	r = evloop_run(s.ctx.loop);

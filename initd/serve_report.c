@@ -26,13 +26,11 @@ static const char *health_of(const struct json_doc *d, int resources, const char
 {
 	if (resources < 0)
 		return "-";
-	json_for_each(d, resources, r, n)
-	{
+	json_for_each (d, resources, r, n) {
 		int devs = json_obj_get(d, r, "devices");
 		if (devs < 0 || !json_is(d, devs, JSMN_ARRAY))
 			continue;
-		json_for_each(d, devs, e, m)
-		{
+		json_for_each (d, devs, e, m) {
 			int idt = json_obj_get(d, e, "id"), h = json_obj_get(d, e, "health");
 			if (idt >= 0 && h >= 0 && json_eq(d, idt, id) && json_str(d, h, buf, size) >= 0) {
 				with_reason(d, e, buf, size);
@@ -61,7 +59,7 @@ static void field(const struct json_doc *d, int obj, const char *key, char *buf,
 
 int serve_report_print(const struct sdevs *s, const char *served, FILE *f)
 {
-	struct json_doc d = {0};
+	struct json_doc d = { 0 };
 	int resources = -1, r = 0;
 	char hb[64];
 	if (served) {
@@ -80,15 +78,13 @@ int serve_report_print(const struct sdevs *s, const char *served, FILE *f)
 	}
 	/* served devices no longer on the node (unplugged, vGPU deleted) */
 	if (resources >= 0) {
-		json_for_each(&d, resources, e, n)
-		{
+		json_for_each (&d, resources, e, n) {
 			char res[128];
 			field(&d, e, "resource", res, sizeof(res));
 			int devs = json_obj_get(&d, e, "devices");
 			if (devs < 0 || !json_is(&d, devs, JSMN_ARRAY))
 				continue;
-			json_for_each(&d, devs, x, m)
-			{
+			json_for_each (&d, devs, x, m) {
 				char id[64], kind[16], h[48];
 				bool here = false;
 				field(&d, x, "id", id, sizeof(id));
@@ -116,8 +112,7 @@ int serve_report_print(const struct sdevs *s, const char *served, FILE *f)
 			strcmp(present, "yes") == 0 ? "present" : "absent");
 		fprintf(f, "%-40s %-10s %7s %8s %11s %11s %s\n", "RESOURCE", "REGISTERED", "STREAMS",
 			"CAPACITY", "ALLOCATABLE", "ALLOCATIONS", "LAST ALLOCATED");
-		json_for_each(&d, resources, e, n)
-		{
+		json_for_each (&d, resources, e, n) {
 			char name[128], reg[8], streams[16], cap[16], alloc[16], allocs[16], last[512];
 			field(&d, e, "resource", name, sizeof(name));
 			field(&d, e, "registered", reg, sizeof(reg));

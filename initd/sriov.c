@@ -11,8 +11,8 @@
 
 #define DEV "sys/bus/pci/devices/"
 
-int sriov_assess(int rootfd, const struct config *c, const struct pcidevs *devs, unsigned *ret_pending, char *err,
-		 size_t errsize)
+int sriov_assess(int rootfd, const struct config *c, const struct pcidevs *devs, unsigned *ret_pending,
+		 char *err, size_t errsize)
 {
 	unsigned pending = 0;
 	for (size_t s = 0; s < c->nsriov; s++) {
@@ -27,14 +27,17 @@ int sriov_assess(int rootfd, const struct config *c, const struct pcidevs *devs,
 			int total = -1;
 			snprintf(path, sizeof(path), DEV "%s/sriov_totalvfs", p->bdf);
 			if (p->numvfs < 0 || rootfs_read_int(rootfd, path, &total) < 0)
-				return snprintf(err, errsize, "sriov-vfs: %s has no SR-IOV capability", p->bdf), -EINVAL;
+				return snprintf(err, errsize, "sriov-vfs: %s has no SR-IOV capability",
+						p->bdf),
+				       -EINVAL;
 			if ((unsigned)total < want)
-				return snprintf(err, errsize, "sriov-vfs: %s offers %d VFs, %u asked", p->bdf, total,
-						want),
+				return snprintf(err, errsize, "sriov-vfs: %s offers %d VFs, %u asked", p->bdf,
+						total, want),
 				       -EINVAL;
 			if (p->numvfs > 0 && (unsigned)p->numvfs != want)
 				return snprintf(err, errsize,
-						"sriov-vfs: %s has %d VFs enabled, %u asked: set sriov_numvfs to 0 "
+						"sriov-vfs: %s has %d VFs enabled, %u asked: set "
+						"sriov_numvfs to 0 "
 						"first (VFs may be in use)",
 						p->bdf, p->numvfs, want),
 				       -EINVAL;
@@ -60,7 +63,8 @@ static int enable(int rootfd, struct modules *mods, const struct pcidev *pf, uns
 		if ((e = pcidev_write(rootfd, writes, pf->bdf, "driver_override", "pci-pf-stub")) < 0 ||
 		    (e = pcidev_write(rootfd, writes, NULL, "drivers_probe", pf->bdf)) < 0)
 			return e;
-		if (pcidev_read_driver(rootfd, pf->bdf, drv, sizeof(drv)) < 0 || strcmp(drv, "pci-pf-stub") != 0)
+		if (pcidev_read_driver(rootfd, pf->bdf, drv, sizeof(drv)) < 0 ||
+		    strcmp(drv, "pci-pf-stub") != 0)
 			return log_error("%s: pci-pf-stub did not bind", pf->bdf), -ENXIO;
 	}
 	snprintf(n, sizeof(n), "%u", want);

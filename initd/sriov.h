@@ -11,8 +11,8 @@
 /* Read-only: can every "sriov-vfs" entry be honoured?  *ret_pending is
  * the number of VFs still to enable (they are the targets apply will
  * bind).  0, or -EINVAL with err saying why not. */
-int sriov_assess(int rootfd, const struct config *c, const struct pcidevs *devs, unsigned *ret_pending, char *err,
-		 size_t errsize);
+int sriov_assess(int rootfd, const struct config *c, const struct pcidevs *devs, unsigned *ret_pending,
+		 char *err, size_t errsize);
 
 /* Enables the VFs "sriov-vfs" asks for on every PF that has none yet:
  * a PF on a driver keeps it (the driver configures SR-IOV itself: never

@@ -89,7 +89,7 @@ static void write_json(FILE *f, const struct report *r, bool ready)
 	}
 	jsonw_arr_close(&w);
 	if (r->mode == MODE_VGPU) {
-		static const char *const st[] = {"planned", "kept", "created", "failed"};
+		static const char *const st[] = { "planned", "kept", "created", "failed" };
 		jsonw_key(&w, "vgpus");
 		jsonw_arr_open(&w);
 		for (size_t k = 0; r->vgpu && k < r->vgpu->nv; k++) {

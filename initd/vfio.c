@@ -21,16 +21,16 @@
 const char *vfio_step_name(enum vfio_step s)
 {
 	static const char *const n[] = {
-	    [STEP_NONE] = "none",
-	    [STEP_IN_USE] = "in-use",
-	    [STEP_UNBIND_LOCK] = "unbind-lock",
-	    [STEP_SRIOV] = "disable-vfs",
-	    [STEP_OVERRIDE] = "driver_override",
-	    [STEP_UNBIND] = "unbind",
-	    [STEP_PROBE] = "drivers_probe",
-	    [STEP_VERIFY] = "verify",
-	    [STEP_GROUP_NODE] = "group-node",
-	    [STEP_MODULES] = "modules",
+		[STEP_NONE] = "none",
+		[STEP_IN_USE] = "in-use",
+		[STEP_UNBIND_LOCK] = "unbind-lock",
+		[STEP_SRIOV] = "disable-vfs",
+		[STEP_OVERRIDE] = "driver_override",
+		[STEP_UNBIND] = "unbind",
+		[STEP_PROBE] = "drivers_probe",
+		[STEP_VERIFY] = "verify",
+		[STEP_GROUP_NODE] = "group-node",
+		[STEP_MODULES] = "modules",
 	};
 	return n[s];
 }
@@ -66,7 +66,7 @@ int vfio_group_in_use(int rootfd, int group)
 			return fd;
 		if (tries == 5)
 			return 1;
-		struct timespec ts = {0, 20 * 1000000};
+		struct timespec ts = { 0, 20 * 1000000 };
 		nanosleep(&ts, NULL);
 	}
 }
@@ -159,8 +159,9 @@ void nvidia_release_unbind_lock(int rootfd, const char *bdf, int *writes)
 	(*writes)++;
 	int r = rootfs_write(rootfd, p, "0");
 	if (r < 0)
-		log_error_errno(r, "%s: giving back nvidia's unbind lock: %m (the GPU cannot be opened until it is)",
-				bdf);
+		log_error_errno(
+		    r, "%s: giving back nvidia's unbind lock: %m (the GPU cannot be opened until it is)",
+		    bdf);
 }
 
 int nvidia_unbind_lock_held(int rootfd, const char *bdf)
@@ -308,7 +309,7 @@ static int wait_group_node(int rootfd, int group, int timeout_ms)
 		long long left = deadline - now_ms();
 		if (left <= 0)
 			break;
-		struct pollfd pfd = {.fd = mfd, .events = POLLIN};
+		struct pollfd pfd = { .fd = mfd, .events = POLLIN };
 		if (poll(&pfd, mfd >= 0 ? 1 : 0, left < 10 ? (int)left : 10) > 0) {
 			struct udev_device *ev = udev_monitor_receive_device(mon);
 			if (ev)

@@ -65,7 +65,8 @@ static void read_offers(int rootfd, const char *dir, struct vgpu_gpu *g)
 		o->mig = tn.slices > 0;
 		snprintf(p, sizeof(p), "%s/%s/description", dir, e->d_name);
 		const char *mi;
-		if (rootfs_read_attr(rootfd, p, desc, sizeof(desc)) >= 0 && (mi = strstr(desc, "max_instance=")))
+		if (rootfs_read_attr(rootfd, p, desc, sizeof(desc)) >= 0 &&
+		    (mi = strstr(desc, "max_instance=")))
 			o->max = (unsigned)strtoul(mi + 13, NULL, 10);
 		else {
 			snprintf(p, sizeof(p), "%s/%s/available_instances", dir, e->d_name);
@@ -94,11 +95,12 @@ static unsigned sriov_capable(int rootfd, const struct vgpu_catalog *cat, const 
 		drv[0] = '\0';
 	/* on VFIO (vm-passthrough before): apply gives it back to nvidia first */
 	return !drv[0] || strcmp(drv, "nvidia") == 0 || strcmp(drv, "pci-pf-stub") == 0 || driver_is_vfio(drv)
-		       ? (unsigned)total
-		       : 0;
+		   ? (unsigned)total
+		   : 0;
 }
 
-static void discover(int rootfd, struct vgpu_catalog *cat, const struct pcidev *p, int index, struct vgpu_gpu *g)
+static void discover(int rootfd, struct vgpu_catalog *cat, const struct pcidev *p, int index,
+		     struct vgpu_gpu *g)
 {
 	char path[256], vf[PCI_ADDR_STRLEN];
 	memset(g, 0, sizeof(*g));
@@ -190,8 +192,8 @@ static int expand(int rootfd, struct vgpu_node *n)
 	return 0;
 }
 
-int vgpu_check(int rootfd, const struct config *c, const struct pcidevs *devs, struct vgpu_node **ret, char *err,
-	       size_t es)
+int vgpu_check(int rootfd, const struct config *c, const struct pcidevs *devs, struct vgpu_node **ret,
+	       char *err, size_t es)
 {
 	struct vgpu_node *n = calloc(1, sizeof(*n));
 	if (!n)
@@ -212,7 +214,8 @@ int vgpu_check(int rootfd, const struct config *c, const struct pcidevs *devs, s
 		return e;
 	e = expand(rootfd, n);
 	if (e < 0)
-		snprintf(err, es, "cannot derive the vGPU UUIDs (no PCI serial number, no DMI product_uuid): %s",
+		snprintf(err, es,
+			 "cannot derive the vGPU UUIDs (no PCI serial number, no DMI product_uuid): %s",
 			 strerror(-e));
 	return e;
 }
@@ -299,7 +302,8 @@ static int remove_mdev(int rootfd, const struct mdev *x, struct apply_stats *st)
 	int grp = -1;
 	snprintf(p, sizeof(p), "sys/bus/mdev/devices/%s", x->uuid);
 	if (vfio_dev_in_use(rootfd, p, &grp) == 1) {
-		log_error("vGPU %s on %s is in use (dev/vfio/%d open): left in place", x->uuid, x->parent, grp);
+		log_error("vGPU %s on %s is in use (dev/vfio/%d open): left in place", x->uuid, x->parent,
+			  grp);
 		return 1;
 	}
 	snprintf(p, sizeof(p), "sys/bus/mdev/devices/%s/remove", x->uuid);
@@ -329,24 +333,28 @@ int vgpu_count_removal(struct vgpu_node *n, int e)
  * MIG mode with them off: VFs off, PF back on nvidia, MIG mode, VFs on
  * again by NVIDIA's sequence, the planned VFs bound to nvidia.  Its vGPUs
  * are gone by now (converge_gpu).  0 or -errno (logged). */
-static int mig_mode_without_vfs(int rootfd, struct modules *mods, struct vgpu_node *n, const struct vgpu_gpu *g,
-				struct apply_stats *st)
+static int mig_mode_without_vfs(int rootfd, struct modules *mods, struct vgpu_node *n,
+				const struct vgpu_gpu *g, struct apply_stats *st)
 {
 	size_t gi = (size_t)(g - n->gpus);
 	int e, pid = nvidia_gpu_user(rootfd, g->bdf);
 	if (pid > 0)
-		return log_error("GPU %s: MIG mode %s waits for a GPU reset (process %d has the GPU open): its vGPUs "
+		return log_error("GPU %s: MIG mode %s waits for a GPU reset (process %d has the GPU open): "
+				 "its vGPUs "
 				 "cannot be created until then",
 				 g->bdf, vgpu_mig_wanted(n->mig, gi) ? "on" : "off", pid),
 		       -EAGAIN;
-	log_info("GPU %s: SR-IOV VFs off for its MIG mode change (NVIDIA's order: MIG mode, then VFs)", g->bdf);
-	if ((e = vgpu_sriov_off(rootfd, mods, g->bdf, st)) < 0 || (e = vgpu_pf_to_nvidia(rootfd, g->bdf, st)) < 0 ||
-	    (e = vgpu_mig_mode(n->mig, gi, g)) < 0 || (e = vgpu_sriov_on(rootfd, mods, g->bdf, st)) < 0)
+	log_info("GPU %s: SR-IOV VFs off for its MIG mode change (NVIDIA's order: MIG mode, then VFs)",
+		 g->bdf);
+	if ((e = vgpu_sriov_off(rootfd, mods, g->bdf, st)) < 0 ||
+	    (e = vgpu_pf_to_nvidia(rootfd, g->bdf, st)) < 0 || (e = vgpu_mig_mode(n->mig, gi, g)) < 0 ||
+	    (e = vgpu_sriov_on(rootfd, mods, g->bdf, st)) < 0)
 		return e;
 	for (size_t k = 0; k < n->nv; k++)
 		if (strcmp(n->v[k].gpu, g->bdf) == 0 && n->v[k].parent[0] &&
 		    (e = vgpu_vf_bind(rootfd, n->v[k].parent, st)) < 0)
-			return log_error_errno(e, "%s: binding VF %s to nvidia: %m", g->bdf, n->v[k].parent), e;
+			return log_error_errno(e, "%s: binding VF %s to nvidia: %m", g->bdf, n->v[k].parent),
+			       e;
 	return 0;
 }
 
@@ -481,8 +489,8 @@ int vgpu_prepare(int rootfd, struct modules *mods, const struct vgpu_node *n, st
 			if (strcmp(n->v[k].gpu, gp->bdf) != 0)
 				continue;
 			if ((e = vgpu_vf_addr(rootfd, gp->bdf, n->v[k].slot, vf, sizeof(vf))) < 0)
-				return log_error_errno(e, "%s: VF %d missing after enabling SR-IOV: %m", gp->bdf,
-						       n->v[k].slot),
+				return log_error_errno(e, "%s: VF %d missing after enabling SR-IOV: %m",
+						       gp->bdf, n->v[k].slot),
 				       e;
 			if ((e = vgpu_vf_bind(rootfd, vf, st)) < 0)
 				return e;
@@ -511,7 +519,8 @@ int vgpu_undo(int rootfd, const struct pcidevs *devs, struct apply_stats *st)
 				res = 1;
 			continue;
 		}
-		if (g.path == VGPU_PATH_NONE || !nm || vgpu_identity_read(rootfd, g.bdf, ident, sizeof(ident)) < 0)
+		if (g.path == VGPU_PATH_NONE || !nm ||
+		    vgpu_identity_read(rootfd, g.bdf, ident, sizeof(ident)) < 0)
 			continue;
 		for (size_t j = 0; j < nm; j++)
 			if (parent_of(rootfd, &g, m[j].parent) && managed(&g, ident, m[j].uuid) &&

@@ -19,7 +19,7 @@ enum vgpu_state { VGPU_PLANNED, VGPU_KEPT, VGPU_CREATED, VGPU_FAILED };
 struct vgpu_entry {
 	char gpu[PCI_ADDR_STRLEN];
 	char parent[PCI_ADDR_STRLEN]; /* PF or VF address; "" while VFs are off */
-	int slot;		       /* VF number on the SR-IOV paths */
+	int slot;		      /* VF number on the SR-IOV paths */
 	char type[48];
 	char uuid[UUID_STRLEN];
 	enum vgpu_state state;
@@ -32,7 +32,7 @@ struct vgpu_node {
 	struct vgpu_gpu *gpus;
 	size_t ngpus;
 	struct vgpu_plan plan;
-	struct vgpu_mig *mig; /* GPU instances for MIG-backed types (vgpu_mig.h) */
+	struct vgpu_mig *mig;	 /* GPU instances for MIG-backed types (vgpu_mig.h) */
 	struct vgpu_catalog cat; /* VGPU_CATALOG_PATH + VFs' creatable lists */
 	bool prepare;		 /* VFs to turn on or bind first: vgpu_prepare() */
 	struct vgpu_entry *v;
@@ -46,8 +46,8 @@ int vgpu_count_removal(struct vgpu_node *n, int e);
 
 /* Reads every GPU's vGPU path and offers, then plans.  *ret is set even on
  * -EINVAL (a plan that cannot work: err says why). */
-int vgpu_check(int rootfd, const struct config *c, const struct pcidevs *devs, struct vgpu_node **ret, char *err,
-	       size_t es);
+int vgpu_check(int rootfd, const struct config *c, const struct pcidevs *devs, struct vgpu_node **ret,
+	       char *err, size_t es);
 void vgpu_node_free(struct vgpu_node *n);
 struct modules;
 /* Makes the planned VFs ready: MIG mode as planned first (NVIDIA's order;

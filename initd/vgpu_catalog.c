@@ -105,7 +105,8 @@ int vgpu_catalog_parse(const char *xml, size_t len, struct vgpu_catalog *c)
 			 n > 0 && n <= 0xffffffffUL) {
 			char name[64];
 			in_type = gt[-1] != '/';
-			if (attr(t, gt, "name", name, sizeof(name)) == 0 && !vgpu_catalog_name(c, (unsigned)n)) {
+			if (attr(t, gt, "name", name, sizeof(name)) == 0 &&
+			    !vgpu_catalog_name(c, (unsigned)n)) {
 				if (grow((void **)&c->t, &tcap, c->nt, sizeof(*c->t)) < 0)
 					goto nomem;
 				c->t[c->nt].id = (unsigned)n;
@@ -127,7 +128,10 @@ int vgpu_catalog_parse(const char *xml, size_t len, struct vgpu_catalog *c)
 			   attr(t, gt, "deviceId", v, sizeof(v)) == 0 && number(v, &n) && n <= 0xffff)
 			dev = n;
 		else if (in_pgpu && is_tag(t, gt, "supportedVgpu"))
-			sup_id = attr(t, gt, "vgpuId", v, sizeof(v)) == 0 && number(v, &n) && n <= 0xffffffffUL ? n : 0;
+			sup_id =
+			    attr(t, gt, "vgpuId", v, sizeof(v)) == 0 && number(v, &n) && n <= 0xffffffffUL
+				? n
+				: 0;
 		else if (in_pgpu && sup_id && is_tag(t, gt, "maxVgpus"))
 			in_max = true;
 		else if (in_max) { /* the text between <maxVgpus> and this tag */
@@ -144,7 +148,8 @@ int vgpu_catalog_parse(const char *xml, size_t len, struct vgpu_catalog *c)
 				if (number(v, &n) && n > 0 && n < 4096) {
 					if (grow((void **)&c->s, &scap, c->ns, sizeof(*c->s)) < 0)
 						goto nomem;
-					c->s[c->ns++] = (struct vgpu_catalog_support){ 0, (unsigned)sup_id, (unsigned)n };
+					c->s[c->ns++] =
+					    (struct vgpu_catalog_support){ 0, (unsigned)sup_id, (unsigned)n };
 				}
 			}
 			sup_id = 0;

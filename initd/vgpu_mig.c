@@ -15,15 +15,15 @@ enum want { WANT_NONE, WANT_MIG, WANT_OFF };
 
 struct mig_gpu {
 	enum want want;
-	bool known;		/* NVML read the GPU's state */
+	bool known; /* NVML read the GPU's state */
 	struct mig_state st;
-	struct mig_change ch;	/* valid when planned */
+	struct mig_change ch; /* valid when planned */
 	bool planned;
 };
 
 struct vgpu_mig {
 	struct nvml *nvml;
-	char why[192]; /* NVML unavailable: why */
+	char why[192];		      /* NVML unavailable: why */
 	const struct vgpu_plan *plan; /* the node's, outlives this */
 	size_t ngpus;
 	struct mig_gpu *g;
@@ -50,13 +50,16 @@ static int wants(const struct vgpu_gpu *g, const struct vgpu_plan *p, size_t gi,
 			continue;
 		int prof = mig_profile_for(st, tn.slices, tn.fb_gb, tn.suffix == VGPU_SUFFIX_ME);
 		if (prof < 0) {
-			snprintf(err, es, "GPU %s: %s: NVML lists no GPU instance profile of %u slices and %u GB%s",
-				 g->bdf, o->name, tn.slices, tn.fb_gb, tn.suffix == VGPU_SUFFIX_ME ? " with media extensions" : "");
+			snprintf(err, es,
+				 "GPU %s: %s: NVML lists no GPU instance profile of %u slices and %u GB%s",
+				 g->bdf, o->name, tn.slices, tn.fb_gb,
+				 tn.suffix == VGPU_SUFFIX_ME ? " with media extensions" : "");
 			return -EINVAL;
 		}
 		if (*nw == MIG_MAX_GI)
 			break;
-		w[(*nw)++] = (struct mig_want){ .label = o->name, .profile = (unsigned)prof, .count = p->a[k].count };
+		w[(*nw)++] =
+		    (struct mig_want){ .label = o->name, .profile = (unsigned)prof, .count = p->a[k].count };
 	}
 	return 0;
 }
@@ -95,20 +98,11 @@ static bool guess_profiles(const struct vgpu_gpu *g, struct mig_state *s)
 			p->size = tn.fb_gb > small ? 2 : 1;
 			p->starts = tn.fb_gb > small ? 0x55 : 0x7f;
 			break;
-		case 2:
-			p->size = 2, p->starts = 0x15;
-			break;
-		case 3:
-			p->size = 4, p->starts = 0x11;
-			break;
-		case 4:
-			p->size = 4, p->starts = 0x01;
-			break;
-		case 7:
-			p->size = 8, p->starts = 0x01;
-			break;
-		default:
-			continue;
+		case 2: p->size = 2, p->starts = 0x15; break;
+		case 3: p->size = 4, p->starts = 0x11; break;
+		case 4: p->size = 4, p->starts = 0x01; break;
+		case 7: p->size = 8, p->starts = 0x01; break;
+		default: continue;
 		}
 		s->nprof++;
 	}
@@ -119,8 +113,8 @@ static bool guess_profiles(const struct vgpu_gpu *g, struct mig_state *s)
  * them with MIG mode off too; apply plans again once MIG mode is on);
  * without profiles from NVML, checks the plan against NVIDIA's layout
  * only. */
-static int plan_gpu(struct mig_gpu *mg, const struct vgpu_gpu *g, const struct vgpu_plan *p, size_t gi, char *err,
-		    size_t es)
+static int plan_gpu(struct mig_gpu *mg, const struct vgpu_gpu *g, const struct vgpu_plan *p, size_t gi,
+		    char *err, size_t es)
 {
 	struct mig_want w[MIG_MAX_GI] = { 0 };
 	struct mig_state guess;
@@ -148,8 +142,8 @@ static int plan_gpu(struct mig_gpu *mg, const struct vgpu_gpu *g, const struct v
 	return 0;
 }
 
-int vgpu_mig_check(const struct vgpu_gpu *gpus, size_t ngpus, const struct vgpu_plan *p, struct vgpu_mig **ret,
-		   char *err, size_t es)
+int vgpu_mig_check(const struct vgpu_gpu *gpus, size_t ngpus, const struct vgpu_plan *p,
+		   struct vgpu_mig **ret, char *err, size_t es)
 {
 	struct vgpu_mig *m = calloc(1, sizeof(*m));
 	if (!m)
@@ -182,7 +176,8 @@ int vgpu_mig_check(const struct vgpu_gpu *gpus, size_t ngpus, const struct vgpu_
 			log_debug("NVML: %s; time-sliced vGPUs only, MIG mode not checked", m->why);
 			return 0;
 		}
-		snprintf(err, es, "GPU %s: %s: MIG-backed types unavailable: %s", gpus[mig_gpu].bdf, mig_type, m->why);
+		snprintf(err, es, "GPU %s: %s: MIG-backed types unavailable: %s", gpus[mig_gpu].bdf, mig_type,
+			 m->why);
 		return -EINVAL;
 	}
 	for (size_t i = 0; i < ngpus; i++) {
@@ -222,10 +217,11 @@ bool vgpu_mig_describe(const struct vgpu_mig *m, size_t gpu, char *buf, size_t s
 	if (mg->want == WANT_MIG && (!mg->planned || !mg->st.mode))
 		snprintf(buf, size, "MIG mode off: apply turns it on, then creates the GPU instances");
 	else if (mg->want == WANT_MIG)
-		snprintf(buf, size, "MIG mode on: %zu GPU instances kept, %zu to create, %zu to destroy", mg->ch.nkeep,
-			 mg->ch.ncreate, mg->ch.ndestroy);
+		snprintf(buf, size, "MIG mode on: %zu GPU instances kept, %zu to create, %zu to destroy",
+			 mg->ch.nkeep, mg->ch.ncreate, mg->ch.ndestroy);
 	else if (mg->st.mode || mg->st.pending)
-		snprintf(buf, size, "MIG mode on: apply destroys its %zu GPU instances and turns it off", mg->st.ngi);
+		snprintf(buf, size, "MIG mode on: apply destroys its %zu GPU instances and turns it off",
+			 mg->st.ngi);
 	else
 		return false;
 	return true;
@@ -245,9 +241,10 @@ static int set_mode(struct vgpu_mig *m, const char *bdf, bool on)
 	if (pending) {
 		/* the driver resets the GPU to apply it and could not: it is in
 		 * use (nvml.h, nvmlDeviceSetMigMode's activationStatus) */
-		log_error("GPU %s: MIG mode %s waits for a GPU reset (the GPU is in use): its vGPUs cannot be "
-			  "created until then",
-			  bdf, on ? "on" : "off");
+		log_error(
+		    "GPU %s: MIG mode %s waits for a GPU reset (the GPU is in use): its vGPUs cannot be "
+		    "created until then",
+		    bdf, on ? "on" : "off");
 		return -EAGAIN;
 	}
 	log_info("GPU %s: MIG mode %s", bdf, on ? "on" : "off");
@@ -303,7 +300,8 @@ int vgpu_mig_apply(struct vgpu_mig *m, size_t gpu, const struct vgpu_gpu *g)
 		return 0;
 	struct mig_gpu *mg = &m->g[gpu];
 	if (!mg->known && mg->want == WANT_MIG)
-		return log_error("GPU %s: NVML does not see it (not on nvidia): no GPU instances", g->bdf), -ENODEV;
+		return log_error("GPU %s: NVML does not see it (not on nvidia): no GPU instances", g->bdf),
+		       -ENODEV;
 	if (!mg->known)
 		return 0;
 	bool on = mg->want == WANT_MIG;
@@ -318,22 +316,26 @@ int vgpu_mig_apply(struct vgpu_mig *m, size_t gpu, const struct vgpu_gpu *g)
 		if ((e = plan_gpu(mg, g, m->plan, gpu, err, sizeof(err))) < 0)
 			return log_error("%s", err), e;
 		if (!mg->planned)
-			return log_error("GPU %s: NVML shows no GPU instance profiles in MIG mode", g->bdf), -EIO;
+			return log_error("GPU %s: NVML shows no GPU instance profiles in MIG mode", g->bdf),
+			       -EIO;
 	}
 	for (size_t i = 0; i < mg->ch.ndestroy; i++) {
 		if ((e = nvml_gi_destroy(m->nvml, g->bdf, mg->ch.destroy[i])) < 0)
-			return log_error_errno(e, "GPU %s: destroying GPU instance %u: %m", g->bdf, mg->ch.destroy[i]), e;
+			return log_error_errno(e, "GPU %s: destroying GPU instance %u: %m", g->bdf,
+					       mg->ch.destroy[i]),
+			       e;
 		log_info("GPU %s: GPU instance %u destroyed", g->bdf, mg->ch.destroy[i]);
 	}
 	for (size_t i = 0; i < mg->ch.ncreate; i++) {
 		unsigned id;
 		const struct mig_gi *c = &mg->ch.create[i];
 		if ((e = nvml_gi_create(m->nvml, g->bdf, c->profile, c->start, &id)) < 0)
-			return log_error_errno(e, "GPU %s: creating a GPU instance of profile %u at slice %u: %m",
-					       g->bdf, c->profile, c->start),
+			return log_error_errno(
+				   e, "GPU %s: creating a GPU instance of profile %u at slice %u: %m", g->bdf,
+				   c->profile, c->start),
 			       e;
-		log_info("GPU %s: GPU instance %u created (profile %u, slices %u-%u)", g->bdf, id, c->profile, c->start,
-			 c->start + c->size - 1);
+		log_info("GPU %s: GPU instance %u created (profile %u, slices %u-%u)", g->bdf, id, c->profile,
+			 c->start, c->start + c->size - 1);
 	}
 	if (!on && (mg->st.mode || mg->st.pending) && (e = set_mode(m, g->bdf, false)) < 0)
 		return e;

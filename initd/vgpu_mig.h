@@ -19,8 +19,8 @@ struct apply_stats;
  * 0, or -EINVAL with err saying why ("GPU X: A100-1-5C: MIG-backed types
  * unavailable: NVML not found (...)", "... no MIG placement fits ...").
  * *ret is set even on error. */
-int vgpu_mig_check(const struct vgpu_gpu *gpus, size_t ngpus, const struct vgpu_plan *p, struct vgpu_mig **ret,
-		   char *err, size_t es);
+int vgpu_mig_check(const struct vgpu_gpu *gpus, size_t ngpus, const struct vgpu_plan *p,
+		   struct vgpu_mig **ret, char *err, size_t es);
 void vgpu_mig_free(struct vgpu_mig *m);
 /* What apply will do to GPU `gpu`'s MIG state, for check ("MIG mode on:
  * 7 GPU instances to create"); false when nothing MIG-related. */

@@ -42,10 +42,10 @@ struct vgpu_gpu {
 
 #define VGPU_MAX_ASSIGN 64
 struct vgpu_assign {
-	size_t gpu;	 /* index into the gpus array */
-	size_t type;	 /* index into that GPU's types */
-	unsigned count;	 /* instances wanted */
-	unsigned first;	 /* first slot (VF number on SR-IOV paths) */
+	size_t gpu;	/* index into the gpus array */
+	size_t type;	/* index into that GPU's types */
+	unsigned count; /* instances wanted */
+	unsigned first; /* first slot (VF number on SR-IOV paths) */
 };
 
 struct vgpu_plan {

@@ -136,7 +136,9 @@ static int sriov_off(int rootfd, struct modules *mods, const char *pf, const cha
 			continue;
 		snprintf(p, sizeof(p), DEV "%s", vf);
 		if (vfio_dev_in_use(rootfd, p, &grp) == 1)
-			return log_error("%s: VF %s is in use (dev/vfio/%d open): SR-IOV left on", pf, vf, grp), -EBUSY;
+			return log_error("%s: VF %s is in use (dev/vfio/%d open): SR-IOV left on", pf, vf,
+					 grp),
+			       -EBUSY;
 	}
 	int e;
 	if ((e = load_stub(mods, st)) < 0 || (e = vfs_unbind(rootfd, pf, n, st)) < 0)
@@ -162,7 +164,8 @@ static int pf_ready(int rootfd, const char *pf)
 	if (pcidev_read_driver(rootfd, pf, drv, sizeof(drv)) < 0 || strcmp(drv, "nvidia") != 0)
 		return log_error("%s: not back on nvidia after SR-IOV: its VFs are left unbound", pf), -ENXIO;
 	if (rootfs_exists(rootfd, p) <= 0)
-		return log_error("%s: nvidia has not initialised it (no %s): its VFs are left unbound", pf, p),
+		return log_error("%s: nvidia has not initialised it (no %s): its VFs are left unbound", pf,
+				 p),
 		       -ENXIO;
 	return 0;
 }
@@ -178,7 +181,8 @@ int vgpu_sriov_on(int rootfd, struct modules *mods, const char *pf, struct apply
 	int e, present, n = vf_state(rootfd, pf, &present);
 	if (n > 0 && present < n) {
 		/* an earlier removal stopped part-way: finish it, then start over */
-		log_info("%s: %d of %d VFs left from an interrupted removal: removing them first", pf, present, n);
+		log_info("%s: %d of %d VFs left from an interrupted removal: removing them first", pf,
+			 present, n);
 		if (strcmp(pfdrv, "nvidia") != 0 && strcmp(pfdrv, "pci-pf-stub") != 0 && pfdrv[0])
 			return log_error("%s: on %s, not nvidia: no vGPUs", pf, pfdrv), -EOPNOTSUPP;
 		if ((e = sriov_off(rootfd, mods, pf, pfdrv, n, st)) < 0)
@@ -193,7 +197,8 @@ int vgpu_sriov_on(int rootfd, struct modules *mods, const char *pf, struct apply
 		if (strcmp(pfdrv, "nvidia") == 0) {
 			int pid = nvidia_gpu_user(rootfd, pf);
 			if (pid > 0)
-				return log_error("%s: in use (process %d has it open): SR-IOV left off", pf, pid),
+				return log_error("%s: in use (process %d has it open): SR-IOV left off", pf,
+						 pid),
 				       -EBUSY;
 		}
 		if ((e = load_stub(mods, st)) < 0)
@@ -213,7 +218,8 @@ int vgpu_sriov_on(int rootfd, struct modules *mods, const char *pf, struct apply
 			return e;
 		log_info("%s: %d VFs on (NVIDIA's sequence), PF back on nvidia", pf, total);
 	} else if (!pfdrv[0]) { /* a crash between pci-pf-stub and nvidia */
-		if (read_attr(rootfd, pf, "driver_override", v, sizeof(v)) >= 0 && v[0] && strcmp(v, "(null)") != 0 &&
+		if (read_attr(rootfd, pf, "driver_override", v, sizeof(v)) >= 0 && v[0] &&
+		    strcmp(v, "(null)") != 0 &&
 		    (e = pcidev_write(rootfd, &st->writes, pf, "driver_override", "\n")) < 0)
 			return e;
 		if ((e = pcidev_write(rootfd, &st->writes, NULL, "drivers_probe", pf)) < 0)
@@ -259,6 +265,8 @@ int vgpu_sriov_off(int rootfd, struct modules *mods, const char *pf, struct appl
 	int e = sriov_off(rootfd, mods, pf, pfdrv, n, st);
 	if (e < 0)
 		return e;
-	log_info("%s: SR-IOV off (NVIDIA's sequence: VFs unbound first), PF on pci-pf-stub for its VFIO driver", pf);
+	log_info(
+	    "%s: SR-IOV off (NVIDIA's sequence: VFs unbound first), PF on pci-pf-stub for its VFIO driver",
+	    pf);
 	return 0;
 }

@@ -8,11 +8,11 @@
 enum vgpu_mig_suffix { VGPU_SUFFIX_NONE, VGPU_SUFFIX_ME, VGPU_SUFFIX_NOME, VGPU_SUFFIX_MEALL };
 
 struct vgpu_type_name {
-	char gpu[32];     /* "A100", "H100XM", "RTX6000-Ada" */
-	unsigned slices;  /* MIG slices (GPU instance size); 0: time-sliced */
-	unsigned fb_gb;   /* framebuffer per instance */
-	char series;      /* 'A', 'B', 'C' or 'Q' */
-	unsigned heads;   /* "T4-2B4": 4; 0 when absent */
+	char gpu[32];	 /* "A100", "H100XM", "RTX6000-Ada" */
+	unsigned slices; /* MIG slices (GPU instance size); 0: time-sliced */
+	unsigned fb_gb;	 /* framebuffer per instance */
+	char series;	 /* 'A', 'B', 'C' or 'Q' */
+	unsigned heads;	 /* "T4-2B4": 4; 0 when absent */
 	enum vgpu_mig_suffix suffix;
 };
 

@@ -12,10 +12,11 @@
 #include "vgpu_type.h"
 
 /* gpu-initd's vGPU namespace (a fixed random UUID). */
-static const uint8_t ns_vgpu[16] = {0x5b, 0x0e, 0x8c, 0x2a, 0x93, 0x41, 0x4d, 0x6f,
-				    0xa1, 0x7c, 0x3e, 0x52, 0x08, 0xd4, 0x6b, 0x19};
+static const uint8_t ns_vgpu[16] = { 0x5b, 0x0e, 0x8c, 0x2a, 0x93, 0x41, 0x4d, 0x6f,
+				     0xa1, 0x7c, 0x3e, 0x52, 0x08, 0xd4, 0x6b, 0x19 };
 
-void vgpu_identity(char *buf, size_t size, int dsn_ok, uint64_t dsn, const char *product_uuid, const char *bdf)
+void vgpu_identity(char *buf, size_t size, int dsn_ok, uint64_t dsn, const char *product_uuid,
+		   const char *bdf)
 {
 	if (dsn_ok)
 		snprintf(buf, size, "dsn:%016" PRIx64, dsn);
@@ -68,7 +69,7 @@ int vgpu_dsn_from_serial_number(const char *text, uint64_t *ret)
 		unsigned b = 0;
 		for (int k = 0; k < 2; k++) {
 			char c = p[k];
-			unsigned x = c >= '0' && c <= '9' ? (unsigned)(c - '0')
+			unsigned x = c >= '0' && c <= '9'   ? (unsigned)(c - '0')
 				     : c >= 'a' && c <= 'f' ? (unsigned)(c - 'a' + 10)
 				     : c >= 'A' && c <= 'F' ? (unsigned)(c - 'A' + 10)
 							    : 16u;

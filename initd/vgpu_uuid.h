@@ -8,7 +8,8 @@
 
 /* The identity string (pure): "dsn:<16 hex>" when the PCI Device Serial
  * Number is known (dsn_ok), else "dmi:<product_uuid>/pci:<bdf>". */
-void vgpu_identity(char *buf, size_t size, int dsn_ok, uint64_t dsn, const char *product_uuid, const char *bdf);
+void vgpu_identity(char *buf, size_t size, int dsn_ok, uint64_t dsn, const char *product_uuid,
+		   const char *bdf);
 /* UUIDv5 of "<identity>/<short type>/<slot>" under gpu-initd's namespace. */
 void vgpu_uuid(const char *identity, const char *type, unsigned slot, uint8_t out[16]);
 /* The Device Serial Number from a config space image: extended capability

@@ -66,7 +66,8 @@ static int delete_vgpu(int rootfd, const char *vf, long cur, struct apply_stats 
 	int grp = -1;
 	snprintf(p, sizeof(p), DEV "%s", vf);
 	if (vfio_dev_in_use(rootfd, p, &grp) == 1) {
-		log_error("vGPU (type %ld) on VF %s is in use (dev/vfio/%d open): left in place", cur, vf, grp);
+		log_error("vGPU (type %ld) on VF %s is in use (dev/vfio/%d open): left in place", cur, vf,
+			  grp);
 		return 1;
 	}
 	snprintf(p, sizeof(p), DEV "%s/nvidia/current_vgpu_type", vf);
@@ -120,8 +121,8 @@ int vgpu_vendor_converge(int rootfd, struct vgpu_node *n, const struct vgpu_gpu 
 			e = rootfs_write(rootfd, p, g->types[o].id);
 		}
 		if (e < 0) {
-			log_error_errno(e, "creating vGPU %s (type %s) on VF %s: %m", v->type, o >= 0 ? g->types[o].id : "?",
-					v->parent[0] ? v->parent : "(none)");
+			log_error_errno(e, "creating vGPU %s (type %s) on VF %s: %m", v->type,
+					o >= 0 ? g->types[o].id : "?", v->parent[0] ? v->parent : "(none)");
 			v->state = VGPU_FAILED;
 			v->err = e;
 			n->failed++;

@@ -9,8 +9,8 @@
 
 /* systemd's detect_vm_dmi_vendor() (src/basic/virt.c) reads these, product
  * name first ("to detect KVM over QEMU"). */
-const char *const virt_dmi_keys[VIRT_DMI_KEYS] = {"product_name", "sys_vendor", "board_vendor",
-						  "bios_vendor"};
+const char *const virt_dmi_keys[VIRT_DMI_KEYS] = { "product_name", "sys_vendor", "board_vendor",
+						   "bios_vendor" };
 
 /* Prefixes of those strings, from the same function's dmi_vendor_table
  * (KVM, Amazon EC2, QEMU, VMware, VMW, innotek GmbH, Oracle Corporation,
@@ -21,19 +21,19 @@ static const struct {
 	const char *prefix, *name;
 	enum virt_kind kind;
 } table[] = {
-    {"KVM", "KVM", VIRT_QEMU_KVM},
-    {"Amazon EC2", "Amazon EC2", VIRT_CLOUD},
-    {"QEMU", "QEMU", VIRT_QEMU_KVM},
-    {"VMware", "VMware", VIRT_VMWARE},
-    {"VMW", "VMware", VIRT_VMWARE},
-    {"innotek GmbH", "VirtualBox", VIRT_OTHER},
-    {"Oracle Corporation", "VirtualBox", VIRT_OTHER},
-    {"Xen", "Xen", VIRT_OTHER},
-    {"Bochs", "Bochs", VIRT_QEMU_KVM},
-    {"Parallels", "Parallels", VIRT_OTHER},
-    {"BHYVE", "bhyve", VIRT_OTHER},
-    {"Google", "Google Compute Engine", VIRT_CLOUD},
-    {"Virtual Machine", "Microsoft Hyper-V", VIRT_CLOUD},
+	{ "KVM", "KVM", VIRT_QEMU_KVM },
+	{ "Amazon EC2", "Amazon EC2", VIRT_CLOUD },
+	{ "QEMU", "QEMU", VIRT_QEMU_KVM },
+	{ "VMware", "VMware", VIRT_VMWARE },
+	{ "VMW", "VMware", VIRT_VMWARE },
+	{ "innotek GmbH", "VirtualBox", VIRT_OTHER },
+	{ "Oracle Corporation", "VirtualBox", VIRT_OTHER },
+	{ "Xen", "Xen", VIRT_OTHER },
+	{ "Bochs", "Bochs", VIRT_QEMU_KVM },
+	{ "Parallels", "Parallels", VIRT_OTHER },
+	{ "BHYVE", "bhyve", VIRT_OTHER },
+	{ "Google", "Google Compute Engine", VIRT_CLOUD },
+	{ "Virtual Machine", "Microsoft Hyper-V", VIRT_CLOUD },
 };
 
 /* "hypervisor" as a whole word of a "flags" line: X86_FEATURE_HYPERVISOR
@@ -64,7 +64,7 @@ static bool cpu_flag(const char *cpuinfo)
 
 void virt_detect(const char *cpuinfo, const char *const dmi[VIRT_DMI_KEYS], struct virt_info *ret)
 {
-	struct virt_info v = {.cpu_flag = cpu_flag(cpuinfo)};
+	struct virt_info v = { .cpu_flag = cpu_flag(cpuinfo) };
 	/* systemd: an EC2 "*.metal" product is bare metal under the same vendor */
 	const char *pn = dmi ? dmi[0] : NULL;
 	size_t pl = pn ? strlen(pn) : 0;

@@ -24,7 +24,7 @@ int kstub_ctl_call(int rootfd, const char *request, char **ret)
 	if (fd < 0)
 		return fd == -ENOENT ? -ECONNREFUSED : fd;
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-	struct timeval tv = {.tv_sec = CTL_TIMEOUT_S};
+	struct timeval tv = { .tv_sec = CTL_TIMEOUT_S };
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	size_t len = strlen(request), off = 0;

@@ -74,8 +74,7 @@ static int print_status_table(const char *doc)
 	int st = json_obj_get(&d, 0, "status"), res = json_obj_get(&d, 0, "resources");
 	int cap = json_obj_get(&d, st, "capacity"), alloc = json_obj_get(&d, st, "allocatable");
 	printf("%-48s %8s %11s  %s\n", "RESOURCE", "CAPACITY", "ALLOCATABLE", "PLUGIN");
-	json_for_each(&d, res, r, n)
-	{
+	json_for_each (&d, res, r, n) {
 		char name[256], ep[256], c[32] = "?", a[32] = "?";
 		bool connected = false;
 		json_str(&d, json_obj_get(&d, r, "name"), name, sizeof(name));
@@ -85,8 +84,7 @@ static int print_status_table(const char *doc)
 		json_str(&d, json_obj_get(&d, alloc, name), a, sizeof(a));
 		printf("%-48s %8s %11s  %s%s\n", name, c, a, connected ? "connected " : "disconnected ", ep);
 		int devs = json_obj_get(&d, r, "devices");
-		json_for_each(&d, devs, dv, m)
-		{
+		json_for_each (&d, devs, dv, m) {
 			char id[128], health[32], pod[256] = "";
 			json_str(&d, json_obj_get(&d, dv, "id"), id, sizeof(id));
 			json_str(&d, json_obj_get(&d, dv, "health"), health, sizeof(health));
@@ -159,8 +157,7 @@ static char *allocated_ids(const char *doc)
 	char *out = calloc(1, cap);
 	int devs = json_obj_get(&d, 0, "devices");
 	if (out && devs >= 0) {
-		json_for_each(&d, devs, c, n)
-		{
+		json_for_each (&d, devs, c, n) {
 			if (len)
 				out[len++] = ',';
 			if (json_str(&d, c, out + len, cap - len) >= 0)
@@ -228,35 +225,25 @@ static int cmd_restart(int rootfd)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"root", required_argument, NULL, 'r'}, {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, 'V'},    {"verbose", no_argument, NULL, 'v'},
-	    {"quiet", no_argument, NULL, 'q'},	    {},
+		{ "root", required_argument, NULL, 'r' }, { "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },	  { "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },	  {},
 	};
 	const char *root = "/";
 	log_setup("kubelet-stub", LOG_TARGET_STDERR, -1);
 	int c;
 	while ((c = getopt_long(argc, argv, "+hvq", opts, NULL)) >= 0) {
 		switch (c) {
-		case 'r':
-			root = optarg;
-			break;
-		case 'h':
-			fputs(usage, stdout);
-			return 0;
+		case 'r': root = optarg; break;
+		case 'h': fputs(usage, stdout); return 0;
 		case 'V':
 			puts("kubelet-stub 0.1 (device plugin API "
 			     "v1beta1"
 			     ")");
 			return 0;
-		case 'v':
-			log_set_level(LOG_DEBUG);
-			break;
-		case 'q':
-			log_set_level(LOG_WARNING);
-			break;
-		default:
-			fputs(usage, stderr);
-			return EXIT_USAGE;
+		case 'v': log_set_level(LOG_DEBUG); break;
+		case 'q': log_set_level(LOG_WARNING); break;
+		default: fputs(usage, stderr); return EXIT_USAGE;
 		}
 	}
 	if (optind >= argc) {

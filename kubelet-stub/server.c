@@ -197,10 +197,10 @@ static int load_checkpoint(struct kserver *s)
 static const char *rpc_error(char *buf, size_t size, int status, const char *message)
 {
 	static const char *const go_names[] = {
-	    "OK",	"Canceled",	   "Unknown",	       "InvalidArgument",   "DeadlineExceeded",
-	    "NotFound", "AlreadyExists",   "PermissionDenied", "ResourceExhausted", "FailedPrecondition",
-	    "Aborted",	"OutOfRange",	   "Unimplemented",    "Internal",	    "Unavailable",
-	    "DataLoss", "Unauthenticated",
+		"OK",	    "Canceled",	       "Unknown",	   "InvalidArgument",	"DeadlineExceeded",
+		"NotFound", "AlreadyExists",   "PermissionDenied", "ResourceExhausted", "FailedPrecondition",
+		"Aborted",  "OutOfRange",      "Unimplemented",	   "Internal",		"Unavailable",
+		"DataLoss", "Unauthenticated",
 	};
 	const char *name = status >= 0 && (size_t)status < sizeof(go_names) / sizeof(*go_names)
 			       ? go_names[status]
@@ -390,10 +390,11 @@ static void on_register(struct grpc_call *call, const ProtobufCMessage *m, void 
 	if (n_plugins >= KSTUB_MAX_PLUGINS || n_pending_here >= KSTUB_MAX_PENDING_PER_ENDPOINT ||
 	    (!kstate_find(&s->st, req->resource_name) && s->st.n_res >= KSTUB_MAX_RESOURCES)) {
 		snprintf(msg, sizeof(msg),
-			 "too many registrations (%zu plugins, %zu pending at this endpoint, %zu resources; limits "
+			 "too many registrations (%zu plugins, %zu pending at this endpoint, %zu resources; "
+			 "limits "
 			 "%d, %d, %d)",
-			 n_plugins, n_pending_here, s->st.n_res, KSTUB_MAX_PLUGINS, KSTUB_MAX_PENDING_PER_ENDPOINT,
-			 KSTUB_MAX_RESOURCES);
+			 n_plugins, n_pending_here, s->st.n_res, KSTUB_MAX_PLUGINS,
+			 KSTUB_MAX_PENDING_PER_ENDPOINT, KSTUB_MAX_RESOURCES);
 		log_warning("Register %.200s refused: %s", req->resource_name, msg);
 		grpc_call_finish(call, GRPC_STATUS_RESOURCE_EXHAUSTED, msg);
 		return;
@@ -443,7 +444,7 @@ static void on_register(struct grpc_call *call, const ProtobufCMessage *m, void 
 }
 
 static const struct grpc_method registration_methods[] = {
-    {DPAPI_REGISTER, &v1beta1__register_request__descriptor, on_register, NULL},
+	{ DPAPI_REGISTER, &v1beta1__register_request__descriptor, on_register, NULL },
 };
 
 static struct kplugin *active_plugin(struct kserver *s, const char *resource)
@@ -523,7 +524,8 @@ static void ctl_set_timer(struct ctlconn *c, bool on)
 static void ctl_flush(struct ctlconn *c)
 {
 	while (c->out_off < c->out_len) {
-		ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off, MSG_NOSIGNAL | MSG_DONTWAIT);
+		ssize_t n =
+		    send(c->fd, c->out + c->out_off, c->out_len - c->out_off, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno == EAGAIN)
@@ -708,7 +710,7 @@ static void allocate_call(struct ctlconn *c)
 	if (c->p->dead || !c->p->ch)
 		return ctl_error(c, "the device plugin for %s went away", c->resource);
 	V1beta1__ContainerAllocateRequest creq = V1BETA1__CONTAINER_ALLOCATE_REQUEST__INIT;
-	V1beta1__ContainerAllocateRequest *creqs[1] = {&creq};
+	V1beta1__ContainerAllocateRequest *creqs[1] = { &creq };
 	V1beta1__AllocateRequest req = V1BETA1__ALLOCATE_REQUEST__INIT;
 	creq.n_devices_ids = c->n_ids;
 	creq.devices_ids = c->ids;
@@ -804,7 +806,7 @@ static void ctl_allocate(struct ctlconn *c, const struct json_doc *d)
 	if (c->p->preferred) {
 		V1beta1__ContainerPreferredAllocationRequest creq =
 		    V1BETA1__CONTAINER_PREFERRED_ALLOCATION_REQUEST__INIT;
-		V1beta1__ContainerPreferredAllocationRequest *creqs[1] = {&creq};
+		V1beta1__ContainerPreferredAllocationRequest *creqs[1] = { &creq };
 		V1beta1__PreferredAllocationRequest req = V1BETA1__PREFERRED_ALLOCATION_REQUEST__INIT;
 		creq.n_available_deviceids = (size_t)n;
 		creq.available_deviceids = (char **)avail;
@@ -908,9 +910,11 @@ static void ctl_accept(struct evloop *loop, int fd, unsigned events, void *data)
 	struct kserver *s = data;
 	int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (cfd < 0) {
-		if ((errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) && !s->ctl_paused) {
+		if ((errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) &&
+		    !s->ctl_paused) {
 			/* level-triggered: polling on would spin until an fd is free */
-			log_warning_errno(-errno, "control socket: accept: %m: retrying when a client is done");
+			log_warning_errno(-errno,
+					  "control socket: accept: %m: retrying when a client is done");
 			s->ctl_paused = true;
 			evloop_mod_fd(loop, fd, 0);
 			int64_t t = evloop_add_timer(loop, CTL_ACCEPT_RETRY_MS, ctl_resume_fired, s);
@@ -1035,7 +1039,7 @@ static void teardown(struct kserver *s)
 
 int kstub_serve(int rootfd)
 {
-	struct kserver s = {.rootfd = rootfd, .plugdir = -1, .rundir = -1, .sigfd = -1, .ctl_fd = -1};
+	struct kserver s = { .rootfd = rootfd, .plugdir = -1, .rundir = -1, .sigfd = -1, .ctl_fd = -1 };
 	int r = setup(&s);
 	if (r == 0) {
 		log_info("serving %s/%s", KSTUB_PLUGIN_DIR, DPAPI_KUBELET_SOCKET);

@@ -63,7 +63,7 @@ struct kresource *kstate_get(struct kstate *st, const char *name)
 		return NULL;
 	st->res = r;
 	r = &st->res[st->n_res];
-	*r = (struct kresource){.name = strdup(name), .endpoint = strdup("")};
+	*r = (struct kresource){ .name = strdup(name), .endpoint = strdup("") };
 	if (!r->name || !r->endpoint) {
 		free(r->name);
 		free(r->endpoint);
@@ -174,11 +174,11 @@ int kstate_add_alloc(struct kstate *st, const char *pod, const char *container, 
 		return -ENOMEM;
 	st->allocs = v;
 	struct kalloc a = {
-	    .pod = strdup(pod),
-	    .container = strdup(container),
-	    .resource = strdup(resource),
-	    .ids = calloc(n ? n : 1, sizeof(char *)),
-	    .response = strdup(response_json),
+		.pod = strdup(pod),
+		.container = strdup(container),
+		.resource = strdup(resource),
+		.ids = calloc(n ? n : 1, sizeof(char *)),
+		.response = strdup(response_json),
 	};
 	bool ok = a.pod && a.container && a.resource && a.ids && a.response;
 	for (size_t i = 0; ok && i < n; i++, a.n_ids++)
@@ -241,8 +241,7 @@ static int restore_alloc(struct kstate *st, const struct json_doc *d, int a)
 	char *s_resp = strndup(d->js + d->tok[resp].start, (size_t)(d->tok[resp].end - d->tok[resp].start));
 	int r = s_pod && s_ctr && s_res && ids && s_resp ? 0 : -EINVAL;
 	size_t k = 0;
-	json_for_each(d, devs, c, left)
-	{
+	json_for_each (d, devs, c, left) {
 		if (r == 0 && !(ids[k++] = json_strdup(d, c)))
 			r = -EINVAL;
 	}
@@ -269,16 +268,14 @@ int kstate_restore(struct kstate *st, const char *json, size_t len)
 		json_free(&d);
 		return -EINVAL;
 	}
-	json_for_each(&d, res, c, n1)
-	{
+	json_for_each (&d, res, c, n1) {
 		char name[256];
 		if (r == 0 && json_str(&d, c, name, sizeof(name)) < 0)
 			r = -EINVAL;
 		if (r == 0 && !kstate_get(st, name))
 			r = -ENOMEM;
 	}
-	json_for_each(&d, allocs, c, n2)
-	{
+	json_for_each (&d, allocs, c, n2) {
 		if (r == 0)
 			r = restore_alloc(st, &d, c);
 	}

@@ -31,8 +31,7 @@ static int fail(char *why, size_t size, const char *fmt, ...)
 /* True if the DeviceSpecs (response.devices) hold host_path. */
 static bool has_devspec(const struct json_doc *d, int devs, const char *host_path)
 {
-	json_for_each(d, devs, c, n)
-	{
+	json_for_each (d, devs, c, n) {
 		int hp = json_obj_get(d, c, "host_path");
 		if (hp >= 0 && json_eq(d, hp, host_path))
 			return true;
@@ -42,8 +41,7 @@ static bool has_devspec(const struct json_doc *d, int devs, const char *host_pat
 
 static bool allocated(const struct json_doc *d, int ids, const char *id)
 {
-	json_for_each(d, ids, c, n)
-	{
+	json_for_each (d, ids, c, n) {
 		if (json_eq(d, c, id))
 			return true;
 	}
@@ -112,9 +110,10 @@ static int check_pci(int rootfd, const struct json_doc *d, int devs, const char 
 		if (!vf || rootfs_read_attr(rootfd, path, vgpu, sizeof(vgpu)) < 0 || strcmp(vgpu, "0") == 0)
 			return fail(
 			    why, size,
-			    "PCI device %s is bound to %s, not vfio-pci, and is no VF with a vGPU type%s", bdf,
-			    *driver ? driver : "no driver",
-			    vf && strcmp(vgpu, "0") == 0 ? " (current_vgpu_type 0: a VM could not open it)" : "");
+			    "PCI device %s is bound to %s, not vfio-pci, and is no VF with a vGPU type%s",
+			    bdf, *driver ? driver : "no driver",
+			    vf && strcmp(vgpu, "0") == 0 ? " (current_vgpu_type 0: a VM could not open it)"
+							 : "");
 	}
 	return check_group(rootfd, d, devs, dir, bdf, why, size);
 }

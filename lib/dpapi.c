@@ -44,7 +44,8 @@ int dpapi_device_list(const struct dpapi_device *devs, size_t n, V1beta1__ListAn
 		if (!d)
 			goto nomem;
 		r->devices[r->n_devices++] = d;
-		if (!(d->id = strdup(devs[i].id)) || !(d->health = strdup(devs[i].healthy ? DPAPI_HEALTHY : DPAPI_UNHEALTHY)))
+		if (!(d->id = strdup(devs[i].id)) ||
+		    !(d->health = strdup(devs[i].healthy ? DPAPI_HEALTHY : DPAPI_UNHEALTHY)))
 			goto nomem;
 		if (devs[i].numa_node >= 0) {
 			V1beta1__NUMANode *node = msg_new(&v1beta1__numanode__descriptor);
@@ -131,8 +132,8 @@ static int map_set(const ProtobufCMessageDescriptor *desc, void *arrayp, size_t 
 
 int dpapi_container_set_env(V1beta1__ContainerAllocateResponse *c, const char *key, const char *value)
 {
-	return map_set(&v1beta1__container_allocate_response__envs_entry__descriptor, &c->envs, &c->n_envs, key,
-		       value);
+	return map_set(&v1beta1__container_allocate_response__envs_entry__descriptor, &c->envs, &c->n_envs,
+		       key, value);
 }
 
 int dpapi_container_set_annotation(V1beta1__ContainerAllocateResponse *c, const char *key, const char *value)
@@ -176,7 +177,8 @@ const char *dpapi_container_env(const V1beta1__ContainerAllocateResponse *c, con
 
 int dpapi_preferred_response(V1beta1__PreferredAllocationResponse **ret)
 {
-	V1beta1__PreferredAllocationResponse *r = msg_new(&v1beta1__preferred_allocation_response__descriptor);
+	V1beta1__PreferredAllocationResponse *r =
+	    msg_new(&v1beta1__preferred_allocation_response__descriptor);
 	if (!r)
 		return -ENOMEM;
 	*ret = r;
@@ -186,7 +188,7 @@ int dpapi_preferred_response(V1beta1__PreferredAllocationResponse **ret)
 int dpapi_preferred_add(V1beta1__PreferredAllocationResponse *r, const char *const *ids, size_t n)
 {
 	V1beta1__ContainerPreferredAllocationResponse *c =
-		msg_new(&v1beta1__container_preferred_allocation_response__descriptor);
+	    msg_new(&v1beta1__container_preferred_allocation_response__descriptor);
 	if (!c || push(&r->container_responses, &r->n_container_responses, c) < 0) {
 		free(c);
 		return -ENOMEM;

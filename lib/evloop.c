@@ -94,10 +94,12 @@ int evloop_add_fd(struct evloop *loop, int fd, unsigned events, evloop_fd_cb cb,
 	if (loop->fds[fd].used)
 		return -EEXIST;
 	uint32_t gen = loop->fds[fd].gen + 1;
-	struct epoll_event ev = {.events = to_epoll(events), .data.u64 = (uint64_t)gen << 32 | (uint32_t)fd};
+	struct epoll_event ev = { .events = to_epoll(events),
+				  .data.u64 = (uint64_t)gen << 32 | (uint32_t)fd };
 	if (epoll_ctl(loop->epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
 		return -errno;
-	loop->fds[fd] = (struct evloop_fd){.cb = cb, .data = data, .events = events, .gen = gen, .used = true};
+	loop->fds[fd] =
+	    (struct evloop_fd){ .cb = cb, .data = data, .events = events, .gen = gen, .used = true };
 	return 0;
 }
 
@@ -107,8 +109,8 @@ int evloop_mod_fd(struct evloop *loop, int fd, unsigned events)
 		return -ENOENT;
 	if (loop->fds[fd].events == events)
 		return 0;
-	struct epoll_event ev = {.events = to_epoll(events),
-				 .data.u64 = (uint64_t)loop->fds[fd].gen << 32 | (uint32_t)fd};
+	struct epoll_event ev = { .events = to_epoll(events),
+				  .data.u64 = (uint64_t)loop->fds[fd].gen << 32 | (uint32_t)fd };
 	if (epoll_ctl(loop->epfd, EPOLL_CTL_MOD, fd, &ev) < 0)
 		return -errno;
 	loop->fds[fd].events = events;
@@ -128,8 +130,9 @@ int64_t evloop_add_timer(struct evloop *loop, uint64_t ms, evloop_timer_cb cb, v
 	struct evloop_timer *t = malloc(sizeof(*t));
 	if (!t)
 		return -ENOMEM;
-	*t = (struct evloop_timer){.id = ++loop->next_timer_id, .when = evloop_now_ms() + ms, .cb = cb,
-				   .data = data};
+	*t = (struct evloop_timer){
+		.id = ++loop->next_timer_id, .when = evloop_now_ms() + ms, .cb = cb, .data = data
+	};
 	struct evloop_timer **p = &loop->timers;
 	while (*p && (*p)->when <= t->when)
 		p = &(*p)->next;

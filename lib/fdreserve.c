@@ -25,7 +25,8 @@ int fdreserve_take(struct fdreserve *r)
 	int n = 0;
 	for (int i = 0; i < FDRESERVE_N; i++) {
 		if (r->fd[i] < 0)
-			r->fd[i] = eventfd(0, EFD_CLOEXEC); /* a descriptor, no path: nothing outside the root */
+			r->fd[i] =
+			    eventfd(0, EFD_CLOEXEC); /* a descriptor, no path: nothing outside the root */
 		n += r->fd[i] >= 0;
 	}
 	return n;

@@ -35,7 +35,7 @@ struct grpc_client_call {
 	void *data;
 	ProtobufCMessage *resp; /* unary: the response, until completion */
 	int n_msgs;
-	int error;	       /* a GRPC_STATUS_* found on our side */
+	int error; /* a GRPC_STATUS_* found on our side */
 	const char *error_msg;
 	struct grpc_frame_reader rd;
 	struct grpc_outq q;
@@ -45,7 +45,10 @@ struct grpc_client_call {
 	bool done; /* callbacks ran (or the application cancelled) */
 };
 
-#define NV(n, v) {(uint8_t *)(n), (uint8_t *)(v), sizeof(n) - 1, strlen(v), NGHTTP2_NV_FLAG_NO_COPY_NAME}
+#define NV(n, v)                                                                                             \
+	{                                                                                                    \
+		(uint8_t *)(n), (uint8_t *)(v), sizeof(n) - 1, strlen(v), NGHTTP2_NV_FLAG_NO_COPY_NAME       \
+	}
 
 static void stop_timer(struct grpc_client_call *call)
 {
@@ -98,7 +101,10 @@ static int http_to_grpc(int http)
 	case 401: return GRPC_STATUS_UNAUTHENTICATED;
 	case 403: return GRPC_STATUS_PERMISSION_DENIED;
 	case 404: return GRPC_STATUS_UNIMPLEMENTED;
-	case 429: case 502: case 503: case 504: return GRPC_STATUS_UNAVAILABLE;
+	case 429:
+	case 502:
+	case 503:
+	case 504: return GRPC_STATUS_UNAVAILABLE;
 	default: return GRPC_STATUS_UNKNOWN;
 	}
 }
@@ -279,7 +285,7 @@ static int channel_new(struct evloop *loop, const char *authority, grpc_channel_
 	ch->on_close = on_close;
 	ch->data = data;
 	ch->authority = strdup(authority ? authority : "localhost");
-	static const nghttp2_settings_entry iv[] = {{NGHTTP2_SETTINGS_ENABLE_PUSH, 0}};
+	static const nghttp2_settings_entry iv[] = { { NGHTTP2_SETTINGS_ENABLE_PUSH, 0 } };
 	int r = ch->authority ? grpc_conn_setup(&ch->conn, false, cbs, ch, iv, 1, conn_closed) : -ENOMEM;
 	if (r < 0) {
 		free(ch->authority);
@@ -370,7 +376,8 @@ static void on_deadline(struct evloop *loop, void *data)
 }
 
 static int start(struct grpc_channel *ch, const char *path, const ProtobufCMessage *req,
-		 const ProtobufCMessageDescriptor *resp_desc, unsigned timeout_ms, struct grpc_client_call **ret)
+		 const ProtobufCMessageDescriptor *resp_desc, unsigned timeout_ms,
+		 struct grpc_client_call **ret)
 {
 	if (ch->closing)
 		return -ENOTCONN;
@@ -401,7 +408,7 @@ static int start(struct grpc_channel *ch, const char *path, const ProtobufCMessa
 		NV("user-agent", "gpu-initd-grpc/1"),
 		NV("grpc-timeout", timeout),
 	};
-	nghttp2_data_provider prd = {.source.ptr = call, .read_callback = request_read};
+	nghttp2_data_provider prd = { .source.ptr = call, .read_callback = request_read };
 	int32_t id = nghttp2_submit_request(ch->conn.h2, NULL, nv, timeout_ms ? 8 : 7, &prd, call);
 	if (id < 0) {
 		grpc_outq_release(&call->q);
@@ -425,7 +432,8 @@ static int start(struct grpc_channel *ch, const char *path, const ProtobufCMessa
 }
 
 int grpc_call_unary(struct grpc_channel *ch, const char *path, const ProtobufCMessage *req,
-		    const ProtobufCMessageDescriptor *resp_desc, unsigned timeout_ms, grpc_unary_cb cb, void *data)
+		    const ProtobufCMessageDescriptor *resp_desc, unsigned timeout_ms, grpc_unary_cb cb,
+		    void *data)
 {
 	struct grpc_client_call *call;
 	int r = start(ch, path, req, resp_desc, timeout_ms, &call);
@@ -437,8 +445,9 @@ int grpc_call_unary(struct grpc_channel *ch, const char *path, const ProtobufCMe
 }
 
 int grpc_call_stream(struct grpc_channel *ch, const char *path, const ProtobufCMessage *req,
-		     const ProtobufCMessageDescriptor *resp_desc, unsigned timeout_ms, grpc_stream_msg_cb on_message,
-		     grpc_stream_done_cb on_done, void *data, struct grpc_client_call **ret)
+		     const ProtobufCMessageDescriptor *resp_desc, unsigned timeout_ms,
+		     grpc_stream_msg_cb on_message, grpc_stream_done_cb on_done, void *data,
+		     struct grpc_client_call **ret)
 {
 	struct grpc_client_call *call;
 	int r = start(ch, path, req, resp_desc, timeout_ms, &call);

@@ -49,8 +49,9 @@ int grpc_call_unary(struct grpc_channel *ch, const char *path, const ProtobufCMe
 typedef void (*grpc_stream_msg_cb)(void *data, const ProtobufCMessage *msg);
 typedef void (*grpc_stream_done_cb)(void *data, int status, const char *message);
 int grpc_call_stream(struct grpc_channel *ch, const char *path, const ProtobufCMessage *req,
-		     const ProtobufCMessageDescriptor *resp_desc, unsigned timeout_ms, grpc_stream_msg_cb on_message,
-		     grpc_stream_done_cb on_done, void *data, struct grpc_client_call **ret);
+		     const ProtobufCMessageDescriptor *resp_desc, unsigned timeout_ms,
+		     grpc_stream_msg_cb on_message, grpc_stream_done_cb on_done, void *data,
+		     struct grpc_client_call **ret);
 /* Cancels a call (RST_STREAM CANCEL); no callback of it runs afterwards. */
 void grpc_client_call_cancel(struct grpc_client_call *call);
 

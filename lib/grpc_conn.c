@@ -15,7 +15,7 @@
 int grpc_conn_setup(struct grpc_conn *c, bool server, const nghttp2_session_callbacks *cbs, void *user,
 		    const nghttp2_settings_entry *iv, size_t niv, grpc_conn_close_cb on_close)
 {
-	*c = (struct grpc_conn){.fd = -1, .on_close = on_close};
+	*c = (struct grpc_conn){ .fd = -1, .on_close = on_close };
 	nghttp2_option *opt;
 	if (nghttp2_option_new(&opt) != 0)
 		return -ENOMEM;

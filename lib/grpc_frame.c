@@ -9,10 +9,22 @@
 const char *grpc_status_name(int status)
 {
 	static const char *const names[] = {
-		"OK",		   "CANCELLED",		"UNKNOWN",	 "INVALID_ARGUMENT",
-		"DEADLINE_EXCEEDED", "NOT_FOUND",	"ALREADY_EXISTS", "PERMISSION_DENIED",
-		"RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED",	 "OUT_OF_RANGE",
-		"UNIMPLEMENTED",	   "INTERNAL",		"UNAVAILABLE",	 "DATA_LOSS",
+		"OK",
+		"CANCELLED",
+		"UNKNOWN",
+		"INVALID_ARGUMENT",
+		"DEADLINE_EXCEEDED",
+		"NOT_FOUND",
+		"ALREADY_EXISTS",
+		"PERMISSION_DENIED",
+		"RESOURCE_EXHAUSTED",
+		"FAILED_PRECONDITION",
+		"ABORTED",
+		"OUT_OF_RANGE",
+		"UNIMPLEMENTED",
+		"INTERNAL",
+		"UNAVAILABLE",
+		"DATA_LOSS",
 		"UNAUTHENTICATED",
 	};
 	if (status < 0 || (size_t)status >= sizeof(names) / sizeof(names[0]))
@@ -22,7 +34,7 @@ const char *grpc_status_name(int status)
 
 void grpc_frame_reader_init(struct grpc_frame_reader *r, size_t max)
 {
-	*r = (struct grpc_frame_reader){.max = max};
+	*r = (struct grpc_frame_reader){ .max = max };
 }
 
 void grpc_frame_reader_release(struct grpc_frame_reader *r)
@@ -60,8 +72,8 @@ int grpc_frame_feed(struct grpc_frame_reader *r, const uint8_t *data, size_t len
 				return 0;
 			if (r->hdr[0] != 0)
 				return r->error = -EPROTONOSUPPORT;
-			r->msg_len = (size_t)r->hdr[1] << 24 | (size_t)r->hdr[2] << 16 | (size_t)r->hdr[3] << 8 |
-				     r->hdr[4];
+			r->msg_len = (size_t)r->hdr[1] << 24 | (size_t)r->hdr[2] << 16 |
+				     (size_t)r->hdr[3] << 8 | r->hdr[4];
 			if (r->msg_len > r->max)
 				return r->error = -EMSGSIZE;
 			r->msg_have = 0;
@@ -80,7 +92,8 @@ int grpc_frame_feed(struct grpc_frame_reader *r, const uint8_t *data, size_t len
 		size_t n = r->msg_len - r->msg_have;
 		if (n > len)
 			n = len;
-		if (r->msg_have + n > r->msg_cap) { /* grow with the bytes that came, not the declared length */
+		if (r->msg_have + n >
+		    r->msg_cap) { /* grow with the bytes that came, not the declared length */
 			size_t cap = r->msg_cap ? r->msg_cap * 2 : 4096;
 			if (cap < r->msg_have + n)
 				cap = r->msg_have + n;
@@ -177,7 +190,7 @@ void grpc_outq_release(struct grpc_outq *q)
 {
 	free(q->cur);
 	free(q->next);
-	*q = (struct grpc_outq){0};
+	*q = (struct grpc_outq){ 0 };
 }
 
 char *grpc_message_encode(const char *msg, char *buf, size_t size)

@@ -30,7 +30,7 @@ struct grpc_server {
 	int lfd;
 	struct grpc_server_conn *conns;
 	unsigned n_conns;
-	unsigned conns_peak; /* most connections open since the last trim */
+	unsigned conns_peak;	   /* most connections open since the last trim */
 	struct grpc_server *gnext; /* every server of the process */
 	bool paused;		   /* accept cannot succeed: lfd not polled */
 	bool warned;		   /* a refusal or pause was logged since the last accept */
@@ -38,8 +38,8 @@ struct grpc_server {
 };
 
 /* Process-wide: one loop, one memory (see grpc_server_set_limits). */
-static struct grpc_server_limits g_lim = {GRPC_SERVER_MAX_CONNS, GRPC_SERVER_FD_HEADROOM, GRPC_SERVER_MAX_BUFFERED,
-					  GRPC_SERVER_IDLE_MS};
+static struct grpc_server_limits g_lim = { GRPC_SERVER_MAX_CONNS, GRPC_SERVER_FD_HEADROOM,
+					   GRPC_SERVER_MAX_BUFFERED, GRPC_SERVER_IDLE_MS };
 static struct grpc_server_stats g_st;
 static struct grpc_server *g_servers;
 
@@ -92,7 +92,10 @@ static void sync_queued(struct grpc_call *call)
 	call->queued = now;
 }
 
-#define NV(n, v) {(uint8_t *)(n), (uint8_t *)(v), sizeof(n) - 1, strlen(v), NGHTTP2_NV_FLAG_NO_COPY_NAME}
+#define NV(n, v)                                                                                             \
+	{                                                                                                    \
+		(uint8_t *)(n), (uint8_t *)(v), sizeof(n) - 1, strlen(v), NGHTTP2_NV_FLAG_NO_COPY_NAME       \
+	}
 
 /* --- responses ------------------------------------------------------------ */
 
@@ -112,8 +115,8 @@ static void status_nv(struct grpc_call *call, nghttp2_nv *nv, char *code, size_t
 
 static int submit_headers(struct grpc_call *call)
 {
-	nghttp2_nv nv[] = {NV(":status", "200"), NV("content-type", "application/grpc")};
-	nghttp2_data_provider prd = {.source.ptr = call, .read_callback = data_read};
+	nghttp2_nv nv[] = { NV(":status", "200"), NV("content-type", "application/grpc") };
+	nghttp2_data_provider prd = { .source.ptr = call, .read_callback = data_read };
 	int r = nghttp2_submit_response(call->sc->conn.h2, call->id, nv, 2, &prd);
 	if (r != 0)
 		return r == NGHTTP2_ERR_NOMEM ? -ENOMEM : -EPROTO;
@@ -124,7 +127,7 @@ static int submit_headers(struct grpc_call *call)
 /* Trailers-only response: one HEADERS frame with END_STREAM. */
 static int submit_trailers_only(struct grpc_call *call, const char *http_status)
 {
-	nghttp2_nv nv[4] = {NV(":status", http_status), NV("content-type", "application/grpc")};
+	nghttp2_nv nv[4] = { NV(":status", http_status), NV("content-type", "application/grpc") };
 	char code[16], msg[512];
 	size_t n = 2;
 	status_nv(call, nv, code, sizeof(code), msg, sizeof(msg), &n);
@@ -223,8 +226,10 @@ int grpc_call_reply(struct grpc_call *call, const ProtobufCMessage *msg)
 	if (r == -EALREADY)
 		return r;
 	if (r < 0) {
-		finish(call, r == -EMSGSIZE || r == -ENOBUFS ? GRPC_STATUS_RESOURCE_EXHAUSTED : GRPC_STATUS_INTERNAL,
-		       r == -EMSGSIZE   ? "response larger than 4 MiB"
+		finish(call,
+		       r == -EMSGSIZE || r == -ENOBUFS ? GRPC_STATUS_RESOURCE_EXHAUSTED
+						       : GRPC_STATUS_INTERNAL,
+		       r == -EMSGSIZE  ? "response larger than 4 MiB"
 		       : r == -ENOBUFS ? "server busy: too many responses waiting to be read, try again"
 				       : "cannot send the response",
 		       "200");
@@ -399,7 +404,8 @@ static int on_data_chunk(nghttp2_session *h2, uint8_t flags, int32_t id, const u
 	struct grpc_server_conn *sc = call->sc;
 	size_t before = grpc_frame_reader_buffered(&call->rd);
 	if (sc->buffered + len > MAX_CONN_BUFFERED) {
-		refuse(call, GRPC_STATUS_RESOURCE_EXHAUSTED, "too much request data in flight on this connection");
+		refuse(call, GRPC_STATUS_RESOURCE_EXHAUSTED,
+		       "too much request data in flight on this connection");
 		return 0;
 	}
 	int r = grpc_frame_feed(&call->rd, data, len, on_message, call);
@@ -420,7 +426,8 @@ static int on_data_chunk(nghttp2_session *h2, uint8_t flags, int32_t id, const u
 	else if (r == -EBADMSG)
 		refuse(call, GRPC_STATUS_INVALID_ARGUMENT, "cannot decode the request message");
 	else if (r == -EILSEQ)
-		refuse(call, GRPC_STATUS_INVALID_ARGUMENT, "a string in the request message holds a NUL byte");
+		refuse(call, GRPC_STATUS_INVALID_ARGUMENT,
+		       "a string in the request message holds a NUL byte");
 	else if (r == -E2BIG)
 		refuse(call, GRPC_STATUS_INTERNAL, "more than one request message for a unary call");
 	else if (r == -EPERM)
@@ -445,7 +452,8 @@ static void request_done(struct grpc_call *call)
 	}
 	if (call->deadline && evloop_now_ms() > call->deadline) {
 		g_st.expired++;
-		refuse(call, GRPC_STATUS_DEADLINE_EXCEEDED, "deadline exceeded before the request was complete");
+		refuse(call, GRPC_STATUS_DEADLINE_EXCEEDED,
+		       "deadline exceeded before the request was complete");
 		return;
 	}
 	struct grpc_server_conn *sc = call->sc;
@@ -520,8 +528,8 @@ static int conn_new(struct grpc_server *srv, struct grpc_server_conn **ret)
 	if (!sc)
 		return -ENOMEM;
 	static const nghttp2_settings_entry iv[] = {
-		{NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, MAX_STREAMS},
-		{NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, 16384},
+		{ NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, MAX_STREAMS },
+		{ NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, 16384 },
 	};
 	int r = grpc_conn_setup(&sc->conn, true, cbs, sc, iv, 2, NULL);
 	if (r < 0) {
@@ -626,7 +634,8 @@ static void idle_fired(struct evloop *loop, void *data)
 	if (sc->completed || sc->conn.closing)
 		return;
 	g_st.idle_closed++;
-	log_debug("grpc: connection on fd %d completed no request in %u ms: closing", sc->conn.fd, g_lim.idle_ms);
+	log_debug("grpc: connection on fd %d completed no request in %u ms: closing", sc->conn.fd,
+		  g_lim.idle_ms);
 	grpc_conn_goaway_close(&sc->conn, NGHTTP2_NO_ERROR, "idle: no request completed in time");
 }
 
@@ -683,8 +692,8 @@ static void on_accept(struct evloop *loop, int lfd, unsigned events, void *data)
 			g_st.refused++;
 			if (!srv->warned) {
 				srv->warned = true;
-				log_warning("grpc: refusing connections: %s (%u open, limit %u)", why, g_st.conns - 1,
-					    g_lim.max_conns);
+				log_warning("grpc: refusing connections: %s (%u open, limit %u)", why,
+					    g_st.conns - 1, g_lim.max_conns);
 			}
 			grpc_conn_goaway_close(&sc->conn, NGHTTP2_ENHANCE_YOUR_CALM, why);
 			continue;
@@ -726,8 +735,12 @@ int grpc_server_new(struct evloop *loop, const struct grpc_method *methods, size
 	struct grpc_server *srv = calloc(1, sizeof(*srv));
 	if (!srv)
 		return -ENOMEM;
-	*srv = (struct grpc_server){.loop = loop, .methods = methods, .n_methods = n_methods, .data = data,
-				    .lfd = -1, .gnext = g_servers};
+	*srv = (struct grpc_server){ .loop = loop,
+				     .methods = methods,
+				     .n_methods = n_methods,
+				     .data = data,
+				     .lfd = -1,
+				     .gnext = g_servers };
 	g_servers = srv;
 	*ret = srv;
 	return 0;

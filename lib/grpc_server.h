@@ -105,14 +105,14 @@ void grpc_server_set_limits(const struct grpc_server_limits *l);
 void grpc_server_get_limits(struct grpc_server_limits *l);
 /* What the limits did so far (tests, status). */
 struct grpc_server_stats {
-	unsigned conns;		  /* open now, all servers */
-	size_t buffered;	  /* unfinished request bytes held now */
-	size_t queued;		  /* response bytes queued now */
-	unsigned long refused;	  /* connections refused (cap or fd headroom) */
+	unsigned conns;		   /* open now, all servers */
+	size_t buffered;	   /* unfinished request bytes held now */
+	size_t queued;		   /* response bytes queued now */
+	unsigned long refused;	   /* connections refused (cap or fd headroom) */
 	unsigned long idle_closed; /* connections closed for idleness */
-	unsigned long paused;	  /* times accept was paused (EMFILE...) */
+	unsigned long paused;	   /* times accept was paused (EMFILE...) */
 	unsigned long over_budget; /* requests refused for max_buffered */
-	unsigned long expired;	  /* requests whose grpc-timeout passed before they were read */
+	unsigned long expired;	   /* requests whose grpc-timeout passed before they were read */
 };
 void grpc_server_get_stats(struct grpc_server_stats *st);
 

@@ -68,8 +68,8 @@ int json_parse(struct json_doc *d, const char *js, size_t len)
 	}
 	/* jsmn checks only a primitive's first character: check the rest. */
 	for (int i = 0; i < d->ntok; i++)
-		if (d->tok[i].type == JSMN_PRIMITIVE && !primitive_valid(d->js + d->tok[i].start,
-								       (size_t)(d->tok[i].end - d->tok[i].start))) {
+		if (d->tok[i].type == JSMN_PRIMITIVE &&
+		    !primitive_valid(d->js + d->tok[i].start, (size_t)(d->tok[i].end - d->tok[i].start))) {
 			d->err_offset = d->tok[i].start;
 			json_free(d);
 			return -EINVAL;
@@ -96,8 +96,9 @@ int json_next(const struct json_doc *d, int i)
 {
 	int pending = 1;
 	while (pending > 0 && i < d->ntok) {
-		pending += d->tok[i].type == JSMN_OBJECT ? 2 * d->tok[i].size
-			   : d->tok[i].type == JSMN_ARRAY ? d->tok[i].size : 0;
+		pending += d->tok[i].type == JSMN_OBJECT  ? 2 * d->tok[i].size
+			   : d->tok[i].type == JSMN_ARRAY ? d->tok[i].size
+							  : 0;
 		pending--;
 		i++;
 	}
@@ -126,7 +127,9 @@ int json_obj_get(const struct json_doc *d, int obj, const char *key)
 {
 	if (!json_is(d, obj, JSMN_OBJECT))
 		return -EINVAL;
-	json_for_each(d, obj, k, n) if (json_eq(d, k, key)) return k + 1;
+	json_for_each (d, obj, k, n)
+		if (json_eq(d, k, key))
+			return k + 1;
 	return -ENOENT;
 }
 

@@ -39,6 +39,6 @@ void json_pos(const struct json_doc *d, int i, int *line, int *col);
 
 /* Iterate over the members of object/array `parent`: `c` is each child
  * (for objects: the key; its value is c + 1). */
-#define json_for_each(d, parent, c, n)                                          \
-	for (int n = (d)->tok[parent].size, c = (parent) + 1; n > 0;             \
+#define json_for_each(d, parent, c, n)                                                                       \
+	for (int n = (d)->tok[parent].size, c = (parent) + 1; n > 0;                                         \
 	     n--, c = json_next((d), (d)->tok[parent].type == JSMN_OBJECT ? c + 1 : c))

@@ -118,21 +118,11 @@ static void quoted(struct jsonw *w, const char *s)
 		const char *esc = NULL;
 		char hex[8];
 		switch (*p) {
-		case '"':
-			esc = "\\\"";
-			break;
-		case '\\':
-			esc = "\\\\";
-			break;
-		case '\n':
-			esc = "\\n";
-			break;
-		case '\r':
-			esc = "\\r";
-			break;
-		case '\t':
-			esc = "\\t";
-			break;
+		case '"': esc = "\\\""; break;
+		case '\\': esc = "\\\\"; break;
+		case '\n': esc = "\\n"; break;
+		case '\r': esc = "\\r"; break;
+		case '\t': esc = "\\t"; break;
 		default:
 			if (*p < 0x20) {
 				snprintf(hex, sizeof(hex), "\\u%04x", *p);

@@ -19,8 +19,14 @@ void log_setup(const char *ident, enum log_target target, int kmsg_fd)
 	log_kmsg_fd = kmsg_fd;
 }
 
-void log_set_level(enum log_level level) { log_level = level; }
-enum log_level log_get_level(void) { return log_level; }
+void log_set_level(enum log_level level)
+{
+	log_level = level;
+}
+enum log_level log_get_level(void)
+{
+	return log_level;
+}
 
 int log_parse_target(const char *s, enum log_target *ret)
 {
@@ -103,9 +109,7 @@ int log_internal(enum log_level level, int err, const char *fmt, ...)
 			}
 			/* no kmsg: keep the message on stderr */
 			__attribute__((fallthrough));
-		case LOG_TARGET_STDERR:
-			fprintf(stderr, "%s: %s\n", log_ident, msg);
-			break;
+		case LOG_TARGET_STDERR: fprintf(stderr, "%s: %s\n", log_ident, msg); break;
 		case LOG_TARGET_JSON: {
 			struct timespec ts;
 			clock_gettime(CLOCK_REALTIME, &ts);

@@ -15,8 +15,7 @@ int log_parse_target(const char *s, enum log_target *ret);
 
 /* Returns -abs(err) so callers can write `return log_errno(LOG_ERR, r, ...)`.
  * "%m" in fmt expands to strerror(err). */
-int log_internal(enum log_level level, int err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+int log_internal(enum log_level level, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 #define log_error(...) log_internal(LOG_ERR, 0, __VA_ARGS__)
 #define log_warning(...) log_internal(LOG_WARNING, 0, __VA_ARGS__)

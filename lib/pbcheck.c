@@ -56,8 +56,7 @@ static bool walk(const ProtobufCMessageDescriptor *d, const uint8_t *p, const ui
 			p += n;
 			break;
 		}
-		default: /* groups, bad wire types */
-			return true;
+		default: /* groups, bad wire types */ return true;
 		}
 	}
 	return true;
@@ -70,14 +69,14 @@ bool pb_strings_nul_free(const ProtobufCMessageDescriptor *desc, const uint8_t *
 
 /* Next field: its number and wire type, and for length-delimited ones the
  * payload; false at the end or on malformed bytes. */
-static bool next_field(const uint8_t **p, const uint8_t *end, uint64_t *tag, const uint8_t **pl, size_t *pl_len)
+static bool next_field(const uint8_t **p, const uint8_t *end, uint64_t *tag, const uint8_t **pl,
+		       size_t *pl_len)
 {
 	uint64_t n;
 	if (*p >= end || !varint(p, end, tag))
 		return false;
 	switch (*tag & 7) {
-	case 0:
-		return varint(p, end, &n);
+	case 0: return varint(p, end, &n);
 	case 1:
 	case 5: {
 		size_t w = (*tag & 7) == 1 ? 8 : 4;
@@ -93,8 +92,7 @@ static bool next_field(const uint8_t **p, const uint8_t *end, uint64_t *tag, con
 		*pl_len = (size_t)n;
 		*p += n;
 		return true;
-	default:
-		return false;
+	default: return false;
 	}
 }
 

@@ -17,7 +17,13 @@ int pci_addr_parse(const char *s, struct pci_addr *ret);
 /* Writes the canonical lower-case form into buf[PCI_ADDR_STRLEN]. */
 char *pci_addr_format(const struct pci_addr *a, char buf[PCI_ADDR_STRLEN]);
 int pci_addr_cmp(const struct pci_addr *a, const struct pci_addr *b);
-static inline uint8_t pci_addr_devfn(const struct pci_addr *a) { return (uint8_t)(a->dev << 3 | a->fn); }
+static inline uint8_t pci_addr_devfn(const struct pci_addr *a)
+{
+	return (uint8_t)(a->dev << 3 | a->fn);
+}
 /* The address of routing ID `rid` (bus << 8 | devfn) in a's domain. */
 struct pci_addr pci_addr_from_rid(uint16_t domain, unsigned rid);
-static inline unsigned pci_addr_rid(const struct pci_addr *a) { return (unsigned)a->bus << 8 | pci_addr_devfn(a); }
+static inline unsigned pci_addr_rid(const struct pci_addr *a)
+{
+	return (unsigned)a->bus << 8 | pci_addr_devfn(a);
+}

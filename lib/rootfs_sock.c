@@ -13,7 +13,7 @@
 
 static int sock_addr(int dirfd, const char *name, struct sockaddr_un *sa, socklen_t *len)
 {
-	*sa = (struct sockaddr_un){.sun_family = AF_UNIX};
+	*sa = (struct sockaddr_un){ .sun_family = AF_UNIX };
 	int n;
 	if (dirfd == AT_FDCWD || name[0] == '/')
 		n = snprintf(sa->sun_path, sizeof(sa->sun_path), "%s", name);

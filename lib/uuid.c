@@ -36,7 +36,9 @@ char *uuid_format(const uint8_t u[16], char buf[UUID_STRLEN])
 
 static int hexv(char c)
 {
-	return isdigit((unsigned char)c) ? c - '0' : isxdigit((unsigned char)c) ? (tolower((unsigned char)c) - 'a' + 10) : -1;
+	return isdigit((unsigned char)c)    ? c - '0'
+	       : isxdigit((unsigned char)c) ? (tolower((unsigned char)c) - 'a' + 10)
+					    : -1;
 }
 
 int uuid_parse(const char *s, uint8_t out[16])

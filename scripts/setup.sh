@@ -11,6 +11,7 @@
 # For the packaging tests: dracut-core and initramfs-tools-core (the pieces
 # of dracut and initramfs-tools that co-install: the full packages conflict),
 # cpio, and systemd for systemd-analyze.
+# clang-format: make format-check (part of make check).
 # For tests/vm (make check-vm): qemu-system-x86 and busybox-static (the
 # guest's shell); cpio packs the initramfs; the kernel comes from
 # scripts/kernel-pkg.sh (apt-get download, no install).
@@ -25,7 +26,7 @@ python3-grpcio python3-protobuf util-linux iproute2 mdevctl
 file binutils dpkg-dev meson ninja-build gperf python3-jinja2 libmount-dev
 libcap-dev libcrypt-dev liblzma-dev libzstd-dev xz-utils zstd
 dracut-core initramfs-tools-core cpio systemd
-qemu-system-x86 busybox-static"
+qemu-system-x86 busybox-static clang-format"
 [ "${1:-}" = bench ] && PKGS="$PKGS valgrind time"
 missing=""
 for p in $PKGS; do

@@ -75,14 +75,14 @@ static ssize_t iomem_show(struct node *n, char *buf, size_t cap, const struct at
 	const struct sim_bootfb *fb = &m->fb;
 #define ADDR(x) (io->privileged ? (unsigned long long)(x) : 0ull)
 	for (size_t i = 0; i < nl && o < cap; i++) {
-		o += (size_t)snprintf(buf + o, cap - o, "%08llx-%08llx : %s\n", ADDR(l[i].start), ADDR(l[i].end),
-				      l[i].d->bdf);
+		o += (size_t)snprintf(buf + o, cap - o, "%08llx-%08llx : %s\n", ADDR(l[i].start),
+				      ADDR(l[i].end), l[i].d->bdf);
 		if (fb->kind == SIM_FB_NONE || l[i].d != fb->gpu || l[i].bar != fb->bar)
 			continue;
 		int depth = 1;
 		if (fb->kind == SIM_FB_SIMPLEDRM && fb->registered && o < cap)
-			o += (size_t)snprintf(buf + o, cap - o, "%*s%08llx-%08llx : BOOTFB\n", 2 * depth++, "",
-					      ADDR(fb->start), ADDR(fb->end));
+			o += (size_t)snprintf(buf + o, cap - o, "%*s%08llx-%08llx : BOOTFB\n", 2 * depth++,
+					      "", ADDR(fb->start), ADDR(fb->end));
 		if (fb->bound && o < cap)
 			o += (size_t)snprintf(buf + o, cap - o, "%*s%08llx-%08llx : %s\n", 2 * depth, "",
 					      ADDR(fb->start), ADDR(fb->end), fb_region[fb->kind]);
@@ -99,7 +99,8 @@ static int add_consoles(struct model *m, const char *const *consoles, int n)
 	char txt[512];
 	size_t o = 0;
 	for (int i = 0; i < n && o < sizeof(txt); i++) {
-		bool vt = strncmp(consoles[i], "tty", 3) == 0 && consoles[i][3] >= '0' && consoles[i][3] <= '9';
+		bool vt =
+		    strncmp(consoles[i], "tty", 3) == 0 && consoles[i][3] >= '0' && consoles[i][3] <= '9';
 		o += (size_t)snprintf(txt + o, sizeof(txt) - o, "%-20s %s\n", consoles[i],
 				      vt ? "-WU (EC    )    4:1" : "-W- (E p   )    4:64");
 	}

@@ -13,11 +13,12 @@ int errno_parse(const char *s)
 	static const struct {
 		const char *name;
 		int value;
-	} names[] = { { "EPERM", EPERM },   { "ENOENT", ENOENT }, { "EIO", EIO },	  { "ENXIO", ENXIO },
-		      { "ENOMEM", ENOMEM }, { "EACCES", EACCES }, { "EBUSY", EBUSY },	  { "EEXIST", EEXIST },
-		      { "ENODEV", ENODEV }, { "EINVAL", EINVAL }, { "ENOSPC", ENOSPC },   { "ERANGE", ERANGE },
-		      { "EAGAIN", EAGAIN }, { "EINTR", EINTR },   { "ETIMEDOUT", ETIMEDOUT }, { "EUSERS", EUSERS },
-		      { "ENOTSUP", ENOTSUP } };
+	} names[] = { { "EPERM", EPERM },   { "ENOENT", ENOENT },  { "EIO", EIO },
+		      { "ENXIO", ENXIO },   { "ENOMEM", ENOMEM },  { "EACCES", EACCES },
+		      { "EBUSY", EBUSY },   { "EEXIST", EEXIST },  { "ENODEV", ENODEV },
+		      { "EINVAL", EINVAL }, { "ENOSPC", ENOSPC },  { "ERANGE", ERANGE },
+		      { "EAGAIN", EAGAIN }, { "EINTR", EINTR },	   { "ETIMEDOUT", ETIMEDOUT },
+		      { "EUSERS", EUSERS }, { "ENOTSUP", ENOTSUP } };
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (strcmp(s, names[i].name) == 0)
 			return names[i].value;
@@ -75,7 +76,8 @@ int control_exec(struct simfs *sf, const char *cmd, size_t len)
 		if (argc == 3) {
 			struct sim_module *mod = model_find_module(m, argv[1]);
 			if (!mod || strcmp(mod->desc->name, "vfio_pci") != 0 ||
-			    (strcmp(argv[2], "enable_sriov=1") != 0 && strcmp(argv[2], "enable_sriov=Y") != 0))
+			    (strcmp(argv[2], "enable_sriov=1") != 0 &&
+			     strcmp(argv[2], "enable_sriov=Y") != 0))
 				return -EINVAL;
 			sriov = true;
 		}
@@ -195,10 +197,12 @@ static ssize_t stats_show(struct node *node, char *buf, size_t cap, const struct
 {
 	struct simfs *sf = node->obj;
 	const struct sim_stats *s = &sf->m->stats;
-	return snprintf(buf, cap, "reads %lu\nwrites %lu\nbinds %lu\nunbinds %lu\ncreates %lu\nremoves %lu\nstalled %u\n"
-			"injected %lu\nblocked %u\n",
-			s->reads, s->writes, s->binds, s->unbinds, s->creates, s->removes, sf->stalled, sf->injected,
-			sf->blocked);
+	return snprintf(
+	    buf, cap,
+	    "reads %lu\nwrites %lu\nbinds %lu\nunbinds %lu\ncreates %lu\nremoves %lu\nstalled %u\n"
+	    "injected %lu\nblocked %u\n",
+	    s->reads, s->writes, s->binds, s->unbinds, s->creates, s->removes, sf->stalled, sf->injected,
+	    sf->blocked);
 }
 
 static const struct attr_ops control_ops = { .store = control_store };

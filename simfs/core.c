@@ -92,8 +92,8 @@ int simfs_readlink(struct simfs *sf, const char *path, char *buf, size_t size)
 	return r;
 }
 
-int simfs_readdir(struct simfs *sf, const char *path, int (*fill)(void *ctx, const char *name, const struct stat *st),
-		  void *ctx)
+int simfs_readdir(struct simfs *sf, const char *path,
+		  int (*fill)(void *ctx, const char *name, const struct stat *st), void *ctx)
 {
 	int r = 0;
 	pthread_mutex_lock(&sf->lock);
@@ -235,8 +235,8 @@ static void wait_tick(struct simfs *sf)
 	pthread_cond_timedwait(&sf->changed, &sf->lock, &ts);
 }
 
-ssize_t simfs_write(struct simfs *sf, const char *path, const char *buf, size_t size, off_t off, bool privileged,
-		    interrupted_fn interrupted, void *ctx)
+ssize_t simfs_write(struct simfs *sf, const char *path, const char *buf, size_t size, off_t off,
+		    bool privileged, interrupted_fn interrupted, void *ctx)
 {
 	bool sys = is_sys(path);
 	if (sys && sf->latency_us)

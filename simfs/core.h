@@ -26,10 +26,10 @@ struct simfs {
 	long fail_nth, stall_nth; /* 0: off; else writes until it fires */
 	int fail_nth_err;
 	unsigned long release_gen; /* bumped by "release" */
-	unsigned stalled;          /* writers blocked by stall-nth now */
-	unsigned blocked;          /* writers the model blocks now (an unbind or VF removal waiting for users) */
-	unsigned long injected;    /* faults fired (fail, fail-nth, stall-nth) */
-	unsigned latency_us; /* added to every sys/ write */
+	unsigned stalled;	   /* writers blocked by stall-nth now */
+	unsigned blocked;	/* writers the model blocks now (an unbind or VF removal waiting for users) */
+	unsigned long injected; /* faults fired (fail, fail-nth, stall-nth) */
+	unsigned latency_us;	/* added to every sys/ write */
 	time_t start;
 };
 
@@ -41,13 +41,13 @@ void simfs_fini(struct simfs *sf);
 int simfs_getattr(struct simfs *sf, const char *path, struct stat *st);
 int simfs_readlink(struct simfs *sf, const char *path, char *buf, size_t size);
 /* Calls fill for each entry name of a directory. */
-int simfs_readdir(struct simfs *sf, const char *path, int (*fill)(void *ctx, const char *name, const struct stat *st),
-		  void *ctx);
+int simfs_readdir(struct simfs *sf, const char *path,
+		  int (*fill)(void *ctx, const char *name, const struct stat *st), void *ctx);
 int simfs_open(struct simfs *sf, const char *path, int flags);
 void simfs_release(struct simfs *sf, const char *path);
 ssize_t simfs_read(struct simfs *sf, const char *path, char *buf, size_t size, off_t off, bool privileged);
-ssize_t simfs_write(struct simfs *sf, const char *path, const char *buf, size_t size, off_t off, bool privileged,
-		    interrupted_fn interrupted, void *ctx);
+ssize_t simfs_write(struct simfs *sf, const char *path, const char *buf, size_t size, off_t off,
+		    bool privileged, interrupted_fn interrupted, void *ctx);
 int simfs_truncate(struct simfs *sf, const char *path);
 
 /* control.c: one command of .simfs/control; 0 or -errno. */

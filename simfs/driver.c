@@ -11,16 +11,19 @@
 
 static bool rule_matches(const struct id_rule *r, const struct sim_dev *d)
 {
-	return (r->vendor == SIM_ANY || r->vendor == d->vendor) && (r->device == SIM_ANY || r->device == d->device) &&
+	return (r->vendor == SIM_ANY || r->vendor == d->vendor) &&
+	       (r->device == SIM_ANY || r->device == d->device) &&
 	       ((d->class ^ r->class) & r->class_mask) == 0;
 }
 
 static bool dynid_matches(const struct dynid *id, uint16_t vendor, uint16_t device, uint16_t subvendor,
 			  uint16_t subdevice, uint32_t class)
 {
-	return (id->vendor == SIM_ANY || id->vendor == vendor) && (id->device == SIM_ANY || id->device == device) &&
+	return (id->vendor == SIM_ANY || id->vendor == vendor) &&
+	       (id->device == SIM_ANY || id->device == device) &&
 	       (id->subvendor == SIM_ANY || id->subvendor == subvendor) &&
-	       (id->subdevice == SIM_ANY || id->subdevice == subdevice) && ((id->class ^ class) & id->class_mask) == 0;
+	       (id->subdevice == SIM_ANY || id->subdevice == subdevice) &&
+	       ((id->class ^ class) & id->class_mask) == 0;
 }
 
 bool driver_matches(const struct sim_driver *drv, const struct sim_dev *d)
@@ -205,8 +208,11 @@ static ssize_t new_id_store(struct node *n, const char *buf, size_t len, const s
 		return -EINVAL;
 	if (fields != 7) {
 		/* An id the driver already matches (statically or dynamically). */
-		struct sim_dev probe = { .vendor = (uint16_t)v[0], .device = (uint16_t)v[1],
-					 .subvendor = (uint16_t)v[2], .subdevice = (uint16_t)v[3], .class = v[4] };
+		struct sim_dev probe = { .vendor = (uint16_t)v[0],
+					 .device = (uint16_t)v[1],
+					 .subvendor = (uint16_t)v[2],
+					 .subdevice = (uint16_t)v[3],
+					 .class = v[4] };
 		if (driver_matches(drv, &probe))
 			return -EEXIST;
 	} else if (v[6] != 0) {
@@ -215,8 +221,12 @@ static ssize_t new_id_store(struct node *n, const char *buf, size_t len, const s
 	struct dynid *id = calloc(1, sizeof(*id));
 	if (!id)
 		return -ENOMEM;
-	*id = (struct dynid){ .vendor = v[0], .device = v[1], .subvendor = v[2], .subdevice = v[3],
-			      .class = v[4], .class_mask = v[5] };
+	*id = (struct dynid){ .vendor = v[0],
+			      .device = v[1],
+			      .subvendor = v[2],
+			      .subdevice = v[3],
+			      .class = v[4],
+			      .class_mask = v[5] };
 	struct dynid **pp = &drv->dynids;
 	while (*pp)
 		pp = &(*pp)->next;

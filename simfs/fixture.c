@@ -40,8 +40,7 @@ static int check_keys(struct ctx *c, int obj, const char *what, const char *cons
 {
 	if (!json_is(&c->d, obj, JSMN_OBJECT))
 		return fail(c, obj, "%s: expected an object", what);
-	json_for_each(&c->d, obj, k, n)
-	{
+	json_for_each (&c->d, obj, k, n) {
 		bool known = false;
 		for (const char *const *p = keys; *p; p++)
 			known |= json_eq(&c->d, k, *p);
@@ -54,7 +53,8 @@ static int check_keys(struct ctx *c, int obj, const char *what, const char *cons
 	return 0;
 }
 
-static int get_str(struct ctx *c, int obj, const char *key, const char *what, char *buf, size_t size, bool required)
+static int get_str(struct ctx *c, int obj, const char *key, const char *what, char *buf, size_t size,
+		   bool required)
 {
 	int v = json_obj_get(&c->d, obj, key);
 	if (v < 0) {
@@ -119,8 +119,8 @@ static int get_id_pair(struct ctx *c, int obj, const char *key, const char *what
 	unsigned x, y;
 	char tail;
 	if (strlen(buf) != 9 || sscanf(buf, "%4x:%4x%c", &x, &y, &tail) != 2)
-		return fail(c, json_obj_get(&c->d, obj, key), "%s.%s: expected \"vendor:device\" like \"10de:2330\"",
-			    what, key);
+		return fail(c, json_obj_get(&c->d, obj, key),
+			    "%s.%s: expected \"vendor:device\" like \"10de:2330\"", what, key);
 	*a = (uint16_t)x;
 	*b = (uint16_t)y;
 	return 1;
@@ -142,8 +142,7 @@ static int module_list(struct ctx *c, int k, const char *key, bool load)
 		return 0;
 	if (!json_is(&c->d, v, JSMN_ARRAY))
 		return fail(c, v, "kernel.%s: expected an array of module names", key);
-	json_for_each(&c->d, v, e, n)
-	{
+	json_for_each (&c->d, v, e, n) {
 		char name[64];
 		if (json_str(&c->d, e, name, sizeof(name)) < 0)
 			return fail(c, e, "kernel.%s: expected a module name", key);
@@ -184,16 +183,16 @@ static int read_config_file(struct ctx *c, int tok, const char *file, struct sim
 static int load_resources(struct ctx *c, int v, const char *what, struct sim_dev *d)
 {
 	if (!json_is(&c->d, v, JSMN_ARRAY) || c->d.tok[v].size > SIM_MAX_RES)
-		return fail(c, v, "%s.resource: expected up to %d [start, end, flags] triples", what, SIM_MAX_RES);
+		return fail(c, v, "%s.resource: expected up to %d [start, end, flags] triples", what,
+			    SIM_MAX_RES);
 	int i = 0;
-	json_for_each(&c->d, v, e, n)
-	{
+	json_for_each (&c->d, v, e, n) {
 		if (!json_is(&c->d, e, JSMN_ARRAY) || c->d.tok[e].size != 3)
-			return fail(c, e, "%s.resource[%d]: expected [\"0xstart\", \"0xend\", \"0xflags\"]", what, i);
+			return fail(c, e, "%s.resource[%d]: expected [\"0xstart\", \"0xend\", \"0xflags\"]",
+				    what, i);
 		uint64_t x[3];
 		int f = 0;
-		json_for_each(&c->d, e, t, m)
-		{
+		json_for_each (&c->d, e, t, m) {
 			char buf[32], *end;
 			if (json_str(&c->d, t, buf, sizeof(buf)) < 0 || strncmp(buf, "0x", 2) != 0)
 				return fail(c, t, "%s.resource[%d]: expected a hex string", what, i);
@@ -211,10 +210,29 @@ static int load_resources(struct ctx *c, int v, const char *what, struct sim_dev
 
 static int load_device(struct ctx *c, int obj, int idx, int *explicit_driver)
 {
-	static const char *const keys[] = { "bdf",    "parent", "id",	  "subsystem", "class",    "revision",
-					    "numa_node", "irq",    "iommu_group", "driver",	 "driver_override",
-					    "config", "serial", "resource",    "link",	 "max_link", "label",
-					    "model",  "nvidia_users", "sriov",   "sriov_numvfs", "comment", NULL };
+	static const char *const keys[] = { "bdf",
+					    "parent",
+					    "id",
+					    "subsystem",
+					    "class",
+					    "revision",
+					    "numa_node",
+					    "irq",
+					    "iommu_group",
+					    "driver",
+					    "driver_override",
+					    "config",
+					    "serial",
+					    "resource",
+					    "link",
+					    "max_link",
+					    "label",
+					    "model",
+					    "nvidia_users",
+					    "sriov",
+					    "sriov_numvfs",
+					    "comment",
+					    NULL };
 	char what[32], buf[256];
 	snprintf(what, sizeof(what), "devices[%d]", idx);
 	int r = check_keys(c, obj, what, keys);
@@ -224,7 +242,8 @@ static int load_device(struct ctx *c, int obj, int idx, int *explicit_driver)
 	if (get_str(c, obj, "bdf", what, buf, sizeof(buf), true) < 0)
 		return -EINVAL;
 	if (pci_addr_parse(buf, &a) < 0)
-		return fail(c, json_obj_get(&c->d, obj, "bdf"), "%s.bdf: \"%s\" is no PCI address", what, buf);
+		return fail(c, json_obj_get(&c->d, obj, "bdf"), "%s.bdf: \"%s\" is no PCI address", what,
+			    buf);
 	char canon[PCI_ADDR_STRLEN];
 	if (model_find_dev(c->m, pci_addr_format(&a, canon)))
 		return fail(c, json_obj_get(&c->d, obj, "bdf"), "%s.bdf: %s is listed twice", what, canon);
@@ -305,8 +324,10 @@ static int load_device(struct ctx *c, int obj, int idx, int *explicit_driver)
 		unsigned found = pci_find_ext_cap(d, 3);
 		if (!found) {
 			if (d->config[0x100] || d->config[0x101] || d->config_size < 4096)
-				return fail(c, json_obj_get(&c->d, obj, "serial"),
-					    "%s.serial: config space has no room for a serial number capability", what);
+				return fail(
+				    c, json_obj_get(&c->d, obj, "serial"),
+				    "%s.serial: config space has no room for a serial number capability",
+				    what);
 			found = 0x100;
 			d->config[0x100] = 3;
 			d->config[0x102] = 1; /* version 1, next 0 */
@@ -329,8 +350,10 @@ static int load_device(struct ctx *c, int obj, int idx, int *explicit_driver)
 		if (!total)
 			return fail(c, sr, "%s: missing \"total_vfs\"", swhat);
 		if (sriov_cap_add(d, (unsigned)total, (unsigned)offset, (unsigned)stride) < 0)
-			return fail(c, sr, "%s: the config space already has an SR-IOV capability (or only 256 bytes)",
-				    swhat);
+			return fail(
+			    c, sr,
+			    "%s: the config space already has an SR-IOV capability (or only 256 bytes)",
+			    swhat);
 	}
 	d->sriov_cap = pci_find_ext_cap(d, 0x10);
 	d->vf_autoprobe = true;
@@ -339,10 +362,14 @@ static int load_device(struct ctx *c, int obj, int idx, int *explicit_driver)
 	int nvfs = json_obj_get(&c->d, obj, "sriov_numvfs");
 	if (nvfs >= 0) {
 		long long n;
-		unsigned total = d->sriov_cap ? (unsigned)(d->config[d->sriov_cap + 0x0e] | d->config[d->sriov_cap + 0x0f] << 8) : 0;
+		unsigned total =
+		    d->sriov_cap
+			? (unsigned)(d->config[d->sriov_cap + 0x0e] | d->config[d->sriov_cap + 0x0f] << 8)
+			: 0;
 		if (json_int(&c->d, nvfs, &n) < 0 || n < 0 || (unsigned long long)n > total)
-			return fail(c, nvfs, "%s.sriov_numvfs: expected 0..%u (the SR-IOV capability's total VFs)", what,
-				    total);
+			return fail(c, nvfs,
+				    "%s.sriov_numvfs: expected 0..%u (the SR-IOV capability's total VFs)",
+				    what, total);
 	}
 	int g = json_obj_get(&c->d, obj, "iommu_group");
 	if (g >= 0 && !c->m->iommu_enabled)
@@ -369,8 +396,7 @@ static struct sim_dev *fixture_dev(struct ctx *c, int obj)
 static int attach_devices(struct ctx *c, int devs)
 {
 	int idx = 0;
-	json_for_each(&c->d, devs, obj, n)
-	{
+	json_for_each (&c->d, devs, obj, n) {
 		char what[32];
 		snprintf(what, sizeof(what), "devices[%d]", idx++);
 		struct sim_dev *d = fixture_dev(c, obj);
@@ -386,8 +412,7 @@ static int attach_devices(struct ctx *c, int devs)
 		}
 	}
 	idx = 0;
-	json_for_each(&c->d, devs, obj, n)
-	{
+	json_for_each (&c->d, devs, obj, n) {
 		char what[32];
 		snprintf(what, sizeof(what), "devices[%d]", idx++);
 		struct sim_dev *d = fixture_dev(c, obj);
@@ -402,18 +427,20 @@ static int attach_devices(struct ctx *c, int devs)
 		json_str(&c->d, dv, name, sizeof(name));
 		struct sim_driver *drv = model_find_driver(c->m, name);
 		if (!drv->registered)
-			return fail(c, dv, "%s.driver: %s is not registered: load its module in kernel.modules_loaded",
-				    what, name);
+			return fail(
+			    c, dv,
+			    "%s.driver: %s is not registered: load its module in kernel.modules_loaded", what,
+			    name);
 		if (!driver_matches(drv, d))
-			return fail(c, dv, "%s.driver: %s does not match this device (driver_override?)", what, name);
+			return fail(c, dv, "%s.driver: %s does not match this device (driver_override?)",
+				    what, name);
 		int r = driver_probe(drv, d);
 		if (r < 0)
 			return fail(c, dv, "%s.driver: probing %s fails: %s", what, name, strerror(-r));
 	}
 	/* VFs enabled at boot (as NVIDIA's host service leaves them) */
 	idx = 0;
-	json_for_each(&c->d, devs, obj, n)
-	{
+	json_for_each (&c->d, devs, obj, n) {
 		char what[32];
 		snprintf(what, sizeof(what), "devices[%d]", idx++);
 		long long nvfs = 0;
@@ -422,8 +449,8 @@ static int attach_devices(struct ctx *c, int devs)
 			return r;
 		struct sim_dev *d = fixture_dev(c, obj);
 		if (nvfs > 0 && (r = sriov_enable(d, (int)nvfs)) < 0)
-			return fail(c, json_obj_get(&c->d, obj, "sriov_numvfs"), "%s.sriov_numvfs: cannot enable: %s",
-				    what, strerror(-r));
+			return fail(c, json_obj_get(&c->d, obj, "sriov_numvfs"),
+				    "%s.sriov_numvfs: cannot enable: %s", what, strerror(-r));
 	}
 	return 0;
 }
@@ -472,7 +499,8 @@ static int add_cpuinfo(struct ctx *c, int root)
 	int cpu = json_obj_get(&c->d, root, "cpu"), r;
 	bool hv = false;
 	long long count = 2;
-	if (cpu >= 0 && ((r = check_keys(c, cpu, "cpu", keys)) < 0 || (r = get_bool(c, cpu, "hypervisor", "cpu", &hv)) < 0 ||
+	if (cpu >= 0 && ((r = check_keys(c, cpu, "cpu", keys)) < 0 ||
+			 (r = get_bool(c, cpu, "hypervisor", "cpu", &hv)) < 0 ||
 			 (r = get_int(c, cpu, "count", "cpu", 1, 256, &count)) < 0))
 		return r;
 	size_t cap = (size_t)count * 1024, o = 0;
@@ -480,14 +508,15 @@ static int add_cpuinfo(struct ctx *c, int root)
 	if (!buf)
 		return -ENOMEM;
 	for (long long i = 0; i < count; i++)
-		o += (size_t)snprintf(buf + o, cap - o,
-				      "processor\t: %lld\nvendor_id\t: GenuineIntel\ncpu family\t: 6\nmodel\t\t: 143\n"
-				      "model name\t: Intel(R) Xeon(R) Platinum 8480+\ncpu cores\t: %lld\n"
-				      "flags\t\t: fpu vme de pse tsc msr pae mce cx8 apic sep mtrr pge mca cmov pat pse36 "
-				      "clflush mmx fxsr sse sse2 ss ht syscall nx pdpe1gb rdtscp lm constant_tsc "
-				      "nopl xtopology cpuid pni pclmulqdq ssse3 fma cx16 pcid sse4_1 sse4_2 x2apic movbe "
-				      "popcnt aes xsave avx f16c rdrand%s lahf_lm abm 3dnowprefetch\n\n",
-				      i, count, hv ? " hypervisor" : "");
+		o += (size_t)snprintf(
+		    buf + o, cap - o,
+		    "processor\t: %lld\nvendor_id\t: GenuineIntel\ncpu family\t: 6\nmodel\t\t: 143\n"
+		    "model name\t: Intel(R) Xeon(R) Platinum 8480+\ncpu cores\t: %lld\n"
+		    "flags\t\t: fpu vme de pse tsc msr pae mce cx8 apic sep mtrr pge mca cmov pat pse36 "
+		    "clflush mmx fxsr sse sse2 ss ht syscall nx pdpe1gb rdtscp lm constant_tsc "
+		    "nopl xtopology cpuid pni pclmulqdq ssse3 fma cx16 pcid sse4_1 sse4_2 x2apic movbe "
+		    "popcnt aes xsave avx f16c rdrand%s lahf_lm abm 3dnowprefetch\n\n",
+		    i, count, hv ? " hypervisor" : "");
 	struct node *f = tree_add_data(c->m->proc, "cpuinfo", 0444, buf, o);
 	free(buf);
 	if (!f)
@@ -504,8 +533,7 @@ static int add_static_files(struct ctx *c, int root)
 	if (t >= 0) {
 		if (!json_is(&c->d, t, JSMN_ARRAY))
 			return fail(c, t, "acpi_tables: expected an array of table signatures");
-		json_for_each(&c->d, t, e, n)
-		{
+		json_for_each (&c->d, t, e, n) {
 			char sig[8];
 			if (json_str(&c->d, e, sig, sizeof(sig)) != 4)
 				return fail(c, e, "acpi_tables: a signature has 4 characters (\"DMAR\")");
@@ -526,13 +554,14 @@ static int add_static_files(struct ctx *c, int root)
 	if (!id || !cls || !tree_add_rel_link(cls, "id", id))
 		return -ENOMEM;
 	if (dmi >= 0) {
-		static const char *const keys[] = { "sys_vendor", "product_name", "product_uuid", "product_serial",
-						    "board_vendor", "board_name", "bios_version", NULL };
+		static const char *const keys[] = { "sys_vendor",   "product_name",
+						    "product_uuid", "product_serial",
+						    "board_vendor", "board_name",
+						    "bios_version", NULL };
 		int r = check_keys(c, dmi, "dmi", keys);
 		if (r < 0)
 			return r;
-		json_for_each(&c->d, dmi, k, n)
-		{
+		json_for_each (&c->d, dmi, k, n) {
 			char key[32], val[256];
 			json_str(&c->d, k, key, sizeof(key));
 			if (json_str(&c->d, k + 1, val, sizeof(val)) < 0)
@@ -559,9 +588,9 @@ static int load_framebuffer(struct ctx *c)
 		if (!json_is(&c->d, cl, JSMN_ARRAY))
 			return fail(c, cl, "consoles: expected a list of console names");
 		ncons = 0;
-		json_for_each(&c->d, cl, e, n)
-		{
-			if (ncons == 8 || json_str(&c->d, e, names[ncons], sizeof(names[0])) < 0 || !names[ncons][0])
+		json_for_each (&c->d, cl, e, n) {
+			if (ncons == 8 || json_str(&c->d, e, names[ncons], sizeof(names[0])) < 0 ||
+			    !names[ncons][0])
 				return fail(c, e, "consoles: expected at most 8 names like \"ttyS0\"");
 			cons[ncons] = names[ncons];
 			ncons++;
@@ -588,7 +617,8 @@ static int load_framebuffer(struct ctx *c)
 		return fail(c, f, "framebuffer.device: no device %s", bdf);
 	r = bootfb_init(c->m, type, d, (int)bar, size, cons, ncons);
 	if (r == -EINVAL)
-		return fail(c, f, "framebuffer: type simpledrm, efifb or vesafb on a memory BAR of the device, "
+		return fail(c, f,
+			    "framebuffer: type simpledrm, efifb or vesafb on a memory BAR of the device, "
 			    "size within the BAR");
 	return r;
 }
@@ -596,9 +626,9 @@ static int load_framebuffer(struct ctx *c)
 int fixture_load_buffer(const char *name, const char *js, size_t len, const char *dir, struct model **ret,
 			char *err, size_t errsize)
 {
-	static const char *const keys[] = { "name",   "description", "kernel", "iommu", "acpi_tables",
-					    "dmi",    "nvidia",	     "devices", "comment", "cpu", "framebuffer",
-					    "consoles", NULL };
+	static const char *const keys[] = { "name",	   "description", "kernel",  "iommu",	"acpi_tables",
+					    "dmi",	   "nvidia",	  "devices", "comment", "cpu",
+					    "framebuffer", "consoles",	  NULL };
 	struct ctx c = { .name = name, .dir = dir, .err = err, .errsize = errsize };
 	int r = json_parse(&c.d, js, len);
 	if (r == -EINVAL) {
@@ -663,7 +693,8 @@ int fixture_load_buffer(const char *name, const char *js, size_t len, const char
 		else if (strcmp(type, "amd") == 0)
 			kind = IOMMU_AMD;
 		else if (strcmp(type, "none") != 0) {
-			r = fail(&c, json_obj_get(&c.d, io, "type"), "iommu.type: expected \"intel\", \"amd\" or \"none\"");
+			r = fail(&c, json_obj_get(&c.d, io, "type"),
+				 "iommu.type: expected \"intel\", \"amd\" or \"none\"");
 			goto out;
 		}
 		if (strcmp(domain, "DMA") && strcmp(domain, "DMA-FQ") && strcmp(domain, "identity")) {
@@ -680,7 +711,8 @@ int fixture_load_buffer(const char *name, const char *js, size_t len, const char
 		static const char *const nkeys[] = { "version", "build", "vgpu", "mdev_names", NULL };
 		char vgpu[16] = "none", names[16] = "NVIDIA", build[16] = "plain";
 		if ((r = check_keys(&c, nv, "nvidia", nkeys)) < 0 ||
-		    (r = get_str(&c, nv, "version", "nvidia", m->nv_version, sizeof(m->nv_version), false)) < 0 ||
+		    (r = get_str(&c, nv, "version", "nvidia", m->nv_version, sizeof(m->nv_version), false)) <
+			0 ||
 		    (r = get_str(&c, nv, "build", "nvidia", build, sizeof(build), false)) < 0 ||
 		    (r = get_str(&c, nv, "vgpu", "nvidia", vgpu, sizeof(vgpu), false)) < 0 ||
 		    (r = get_str(&c, nv, "mdev_names", "nvidia", names, sizeof(names), false)) < 0)
@@ -690,14 +722,16 @@ int fixture_load_buffer(const char *name, const char *js, size_t len, const char
 		else if (strcmp(vgpu, "vendor-vfio") == 0)
 			m->nv_vgpu = VGPU_VENDOR_VFIO;
 		else if (strcmp(vgpu, "none") != 0) {
-			r = fail(&c, json_obj_get(&c.d, nv, "vgpu"), "nvidia.vgpu: expected \"mdev\", \"vendor-vfio\" or \"none\"");
+			r = fail(&c, json_obj_get(&c.d, nv, "vgpu"),
+				 "nvidia.vgpu: expected \"mdev\", \"vendor-vfio\" or \"none\"");
 			goto out;
 		}
 		/* unbindLock, VF probing and the vGPU files follow the build */
 		if (strcmp(build, "vgpu-kvm") == 0)
 			m->nv_vgpu_kvm = true;
 		else if (strcmp(build, "plain") != 0) {
-			r = fail(&c, json_obj_get(&c.d, nv, "build"), "nvidia.build: expected \"plain\" or \"vgpu-kvm\"");
+			r = fail(&c, json_obj_get(&c.d, nv, "build"),
+				 "nvidia.build: expected \"plain\" or \"vgpu-kvm\"");
 			goto out;
 		}
 		if (m->nv_vgpu != VGPU_NONE && !m->nv_vgpu_kvm) {
@@ -708,7 +742,8 @@ int fixture_load_buffer(const char *name, const char *js, size_t len, const char
 		if (strcmp(names, "GRID") == 0)
 			m->nv_grid_names = true;
 		else if (strcmp(names, "NVIDIA") != 0) {
-			r = fail(&c, json_obj_get(&c.d, nv, "mdev_names"), "nvidia.mdev_names: expected \"NVIDIA\" or \"GRID\"");
+			r = fail(&c, json_obj_get(&c.d, nv, "mdev_names"),
+				 "nvidia.mdev_names: expected \"NVIDIA\" or \"GRID\"");
 			goto out;
 		}
 	}
@@ -721,8 +756,7 @@ int fixture_load_buffer(const char *name, const char *js, size_t len, const char
 		goto out;
 	}
 	int idx = 0, explicit_driver;
-	json_for_each(&c.d, devs, obj, n)
-	{
+	json_for_each (&c.d, devs, obj, n) {
 		if ((r = load_device(&c, obj, idx++, &explicit_driver)) < 0) {
 			if (r == -EEXIST)
 				r = fail(&c, obj, "devices[%d]: cannot be placed", idx - 1);
@@ -738,8 +772,8 @@ int fixture_load_buffer(const char *name, const char *js, size_t len, const char
 		goto out;
 	for (int i = 0; i < m->ngroups; i++)
 		snprintf(m->groups[i]->type, sizeof(m->groups[i]->type), "%s", domain);
-	if ((r = add_static_files(&c, 0)) < 0 || (r = add_cpuinfo(&c, 0)) < 0 || (r = vgpu_config_init(m)) < 0 ||
-	    (r = load_framebuffer(&c)) < 0)
+	if ((r = add_static_files(&c, 0)) < 0 || (r = add_cpuinfo(&c, 0)) < 0 ||
+	    (r = vgpu_config_init(m)) < 0 || (r = load_framebuffer(&c)) < 0)
 		goto out;
 	m->stats = (struct sim_stats){ 0 };
 	*ret = m;

@@ -53,8 +53,8 @@ static int fill_one(void *ctx, const char *name, const struct stat *st)
 	return f->filler(f->buf, name, st, 0, 0);
 }
 
-static int op_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t off, struct fuse_file_info *fi,
-		      enum fuse_readdir_flags flags)
+static int op_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t off,
+		      struct fuse_file_info *fi, enum fuse_readdir_flags flags)
 {
 	struct fill_ctx f = { buf, filler };
 	return simfs_readdir(sf_of(), path, fill_one, &f);

@@ -96,8 +96,8 @@ static int group_dir_create(struct model *m, struct sim_group *g)
 	    !tree_add_attr(g->dir, "type", 0644, &group_type_ops, g, 0) ||
 	    !model_add_text(g->dir, "reserved_regions", 0444,
 			    m->iommu == IOMMU_AMD ? "0x00000000fee00000 0x00000000feefffff msi\n"
-						     "0x000000fd00000000 0x000000ffffffffff reserved\n"
-						   : "0x00000000fee00000 0x00000000feefffff msi\n"))
+						    "0x000000fd00000000 0x000000ffffffffff reserved\n"
+						  : "0x00000000fee00000 0x00000000feefffff msi\n"))
 		return -ENOMEM;
 	return 0;
 }
@@ -157,8 +157,10 @@ int vfio_group_get(struct model *m, struct sim_group *g)
 	struct node *node = tree_add_data(m->dev_vfio, name, 0600, "", 0);
 	struct node *vd = tree_add_dir(m->virt_vfio, name, 0755);
 	if (!node || !vd || !model_add_text(vd, "dev", 0444, "%d:%d\n", VFIO_MAJOR, g->id) ||
-	    !model_add_text(vd, "uevent", 0644, "MAJOR=%d\nMINOR=%d\nDEVNAME=vfio/%d\n", VFIO_MAJOR, g->id, g->id) ||
-	    !tree_add_rel_link(vd, "subsystem", m->class_vfio) || !tree_add_rel_link(m->class_vfio, name, vd)) {
+	    !model_add_text(vd, "uevent", 0644, "MAJOR=%d\nMINOR=%d\nDEVNAME=vfio/%d\n", VFIO_MAJOR, g->id,
+			    g->id) ||
+	    !tree_add_rel_link(vd, "subsystem", m->class_vfio) ||
+	    !tree_add_rel_link(m->class_vfio, name, vd)) {
 		g->vfio_refs--;
 		return -ENOMEM;
 	}
@@ -216,9 +218,9 @@ int vfio_device_add(struct model *m, struct sim_dev *d)
 	struct node *cls = tree_mkdir_p(m->root, "sys/class/vfio-dev");
 	struct node *vd = tree_add_dir(d->dir, "vfio-dev", 0755);
 	struct node *dir = vd ? tree_add_dir(vd, name, 0755) : NULL;
-	if (!cls || !dir || !tree_add_dir(dir, "power", 0755) || !model_add_text(dir, "uevent", 0644, "%s", "") ||
-	    !tree_add_rel_link(dir, "subsystem", cls) || !tree_add_rel_link(dir, "device", d->dir) ||
-	    !tree_add_rel_link(cls, name, dir)) {
+	if (!cls || !dir || !tree_add_dir(dir, "power", 0755) ||
+	    !model_add_text(dir, "uevent", 0644, "%s", "") || !tree_add_rel_link(dir, "subsystem", cls) ||
+	    !tree_add_rel_link(dir, "device", d->dir) || !tree_add_rel_link(cls, name, dir)) {
 		tree_remove_child(d->dir, "vfio-dev");
 		if (cls)
 			tree_remove_child(cls, name);

@@ -134,7 +134,7 @@ static uint32_t write_node(struct buf *b, const struct kmod_index_entry *const *
 int kmod_index_build(const struct kmod_index_entry *entries, size_t n, char **ret_buf, size_t *ret_len)
 {
 	const struct kmod_index_entry **sorted = NULL;
-	struct buf b = {0};
+	struct buf b = { 0 };
 	uint32_t root;
 	size_t i;
 

@@ -147,7 +147,7 @@ static int validate(const struct meta *mt)
 {
 	for (size_t i = 0; i < mt->n; i++) {
 		const struct kmod_meta_module *m = &mt->mods[i];
-		const char *const *lists[] = {m->aliases, m->softdep_pre, m->softdep_post};
+		const char *const *lists[] = { m->aliases, m->softdep_pre, m->softdep_post };
 
 		if (!is_name(m->name) || find_module(mt, m->name) != m)
 			return -EINVAL;
@@ -326,7 +326,7 @@ static int entries_add(struct entries *es, char *key_owned, const char *key, cha
 		es->owned[es->n_owned++] = key_owned;
 	if (value_owned)
 		es->owned[es->n_owned++] = value_owned;
-	es->e[es->n++] = (struct kmod_index_entry){.key = key, .value = value, .priority = priority};
+	es->e[es->n++] = (struct kmod_index_entry){ .key = key, .value = value, .priority = priority };
 	return 0;
 oom:
 	free(key_owned);
@@ -356,7 +356,7 @@ static int out_add(struct out *o, const char *name, char *data, size_t len)
 			return -ENOMEM;
 		len = 0;
 	}
-	o->files[o->n++] = (struct kmod_meta_file){.name = name, .data = data, .len = len};
+	o->files[o->n++] = (struct kmod_meta_file){ .name = name, .data = data, .len = len };
 	return 0;
 }
 
@@ -383,12 +383,12 @@ static int out_add_index(struct out *o, const char *name, struct entries *es)
 
 static int gen_dep(const struct meta *mt, struct out *o)
 {
-	struct buf text = {0};
-	struct entries es = {0};
+	struct buf text = { 0 };
+	struct entries es = { 0 };
 	int r = 0;
 
 	for (size_t i = 0; i < mt->nl && r == 0; i++) {
-		struct buf line = {0};
+		struct buf line = { 0 };
 		r = dep_line(mt, &mt->l[i], &line);
 		if (r == 0) {
 			buf_put(&text, line.data, line.len);
@@ -412,8 +412,8 @@ static int gen_dep(const struct meta *mt, struct out *o)
 
 static int gen_alias(const struct meta *mt, struct out *o)
 {
-	struct buf text = {0};
-	struct entries es = {0};
+	struct buf text = { 0 };
+	struct entries es = { 0 };
 	int r = 0;
 
 	buf_puts(&text, "# Aliases extracted from modules themselves.\n");
@@ -460,7 +460,7 @@ static void put_list(struct buf *b, const char *tag, const char *const *v)
  * wins. */
 static int gen_softdep(const struct meta *mt, struct out *o)
 {
-	struct buf text = {0};
+	struct buf text = { 0 };
 
 	buf_puts(&text, "# Soft dependencies extracted from modules themselves.\n");
 	for (size_t i = 0; i < mt->nl; i++) {
@@ -481,8 +481,8 @@ static int gen_softdep(const struct meta *mt, struct out *o)
  * unless modules.symbols.bin exists. */
 static int gen_symbols(struct out *o)
 {
-	struct buf text = {0};
-	struct entries es = {0};
+	struct buf text = { 0 };
+	struct entries es = { 0 };
 	int r;
 
 	buf_puts(&text, "# Aliases for symbols, used by symbol_request().\n");
@@ -502,8 +502,8 @@ static void put_modfile(struct buf *b, const char *path)
 
 static int gen_builtin(const struct meta *mt, struct out *o)
 {
-	struct buf text = {0}, modinfo = {0};
-	struct entries names = {0}, aliases = {0};
+	struct buf text = { 0 }, modinfo = { 0 };
+	struct entries names = { 0 }, aliases = { 0 };
 	int r = 0;
 
 	for (size_t i = 0; i < mt->n && r == 0; i++) {
@@ -553,7 +553,7 @@ static int gen_builtin(const struct meta *mt, struct out *o)
 
 static int gen_order(const struct meta *mt, struct out *o)
 {
-	struct buf text = {0};
+	struct buf text = { 0 };
 
 	for (size_t i = 0; i < mt->nl; i++)
 		if (strncmp(mt->l[i].m->path, "kernel/", 7) == 0) {
@@ -568,8 +568,8 @@ static int gen_order(const struct meta *mt, struct out *o)
 int kmod_meta_build(const struct kmod_meta_module *mods, size_t n, struct kmod_meta_file **ret_files,
 		    size_t *ret_n)
 {
-	struct meta mt = {.mods = mods, .n = n};
-	struct out o = {0};
+	struct meta mt = { .mods = mods, .n = n };
+	struct out o = { 0 };
 	int r;
 
 	if ((n && !mods) || !ret_files || !ret_n)

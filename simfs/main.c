@@ -42,7 +42,8 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "fixture", required_argument, NULL, 'x' }, { "latency", required_argument, NULL, 'l' },
 		{ "uevents", no_argument, NULL, 'u' },	     { "help", no_argument, NULL, 'h' },
-		{ "debug", no_argument, NULL, 'd' },	     { 0 } };
+		{ "debug", no_argument, NULL, 'd' },	     { 0 }
+	};
 	const char *fixture = NULL;
 	bool foreground = false, uevents = false, debug = false;
 	unsigned latency_us = 0;
@@ -56,7 +57,8 @@ int main(int argc, char **argv)
 		case 'd': debug = true; break;
 		case 'l':
 			if (latency_parse(optarg, &latency_us) < 0) {
-				log_error("--latency: expected milliseconds 0..60000 or microseconds NNNus, got '%s'",
+				log_error("--latency: expected milliseconds 0..60000 or microseconds NNNus, "
+					  "got '%s'",
 					  optarg);
 				return 2;
 			}
@@ -83,7 +85,8 @@ int main(int argc, char **argv)
 		char why[256];
 		if (uevent_netns_check(why, sizeof(why)) != 1) {
 			log_error("--uevents refused: %s; run simfs in a private network namespace "
-				  "(tests/simnode does)", why);
+				  "(tests/simnode does)",
+				  why);
 			model_free(m);
 			return 2;
 		}

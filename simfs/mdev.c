@@ -90,7 +90,8 @@ static int mdev_create(struct sim_dev *d, const struct vgpu_type *t, const char 
 	struct node *drv = tree_lookup(m->root, "sys/bus/mdev/drivers/" MDEV_DRIVER);
 	if (!x->dir || !tree_add_rel_link(x->dir, "mdev_type", typedir) ||
 	    !tree_add_attr(x->dir, "remove", 0200, &mdev_remove_ops, x, 0) ||
-	    !model_add_text(x->dir, "uevent", 0644, "MDEV_TYPE=nvidia-%d\nDRIVER=%s\n", t->mdev_id, MDEV_DRIVER) ||
+	    !model_add_text(x->dir, "uevent", 0644, "MDEV_TYPE=nvidia-%d\nDRIVER=%s\n", t->mdev_id,
+			    MDEV_DRIVER) ||
 	    !tree_add_dir(x->dir, "power", 0755) || !tree_add_rel_link(x->dir, "subsystem", bus) ||
 	    !tree_add_rel_link(tree_child(typedir, "devices"), x->uuid, x->dir) ||
 	    !tree_add_rel_link(tree_child(bus, "devices"), x->uuid, x->dir)) {
@@ -212,13 +213,17 @@ int mdev_parent_register(struct sim_dev *d)
 		char name[32];
 		snprintf(name, sizeof(name), "nvidia-%d", t->mdev_id);
 		struct node *td = tree_add_dir(types, name, 0755);
-		if (!td || !model_add_text(td, "name", 0444, "%s %s\n", m->nv_grid_names ? "GRID" : "NVIDIA", t->name) ||
+		if (!td ||
+		    !model_add_text(td, "name", 0444, "%s %s\n", m->nv_grid_names ? "GRID" : "NVIDIA",
+				    t->name) ||
 		    !model_add_text(td, "description", 0444,
-				    "num_heads=1, frl_config=60, framebuffer=%uM, max_resolution=4096x2160, max_instance=%u\n",
+				    "num_heads=1, frl_config=60, framebuffer=%uM, max_resolution=4096x2160, "
+				    "max_instance=%u\n",
 				    t->fb_gb * 1024, t->max) ||
 		    !model_add_text(td, "device_api", 0444, "vfio-pci\n") ||
 		    !tree_add_attr(td, "available_instances", 0444, &available_ops, d, i) ||
-		    !tree_add_attr(td, "create", 0200, &create_ops, d, i) || !tree_add_dir(td, "devices", 0755))
+		    !tree_add_attr(td, "create", 0200, &create_ops, d, i) ||
+		    !tree_add_dir(td, "devices", 0755))
 			return -ENOMEM;
 	}
 	if (!tree_add_rel_link(cls, d->bdf, d->dir))

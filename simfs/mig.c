@@ -32,23 +32,26 @@
 
 #include "model.h"
 
-#define P(ix, id, name, sl, gb, mb, max, size, starts) { ix, id, name, sl, gb, mb, max, size, starts }
+#define P(ix, id, name, sl, gb, mb, max, size, starts)                                                       \
+	{                                                                                                    \
+		ix, id, name, sl, gb, mb, max, size, starts                                                  \
+	}
 static const struct mig_profile a100_40[] = {
-	P(0, 19, "1g.5gb", 1, 5, 4864, 7, 1, 0x7f),	 P(7, 20, "1g.5gb+me", 1, 5, 4864, 1, 1, 0x7f),
-	P(9, 15, "1g.10gb", 1, 10, 9856, 4, 2, 0x55),	 P(1, 14, "2g.10gb", 2, 10, 9856, 3, 2, 0x15),
-	P(2, 9, "3g.20gb", 3, 20, 19968, 2, 4, 0x11),	 P(3, 5, "4g.20gb", 4, 20, 19968, 1, 4, 0x01),
+	P(0, 19, "1g.5gb", 1, 5, 4864, 7, 1, 0x7f),   P(7, 20, "1g.5gb+me", 1, 5, 4864, 1, 1, 0x7f),
+	P(9, 15, "1g.10gb", 1, 10, 9856, 4, 2, 0x55), P(1, 14, "2g.10gb", 2, 10, 9856, 3, 2, 0x15),
+	P(2, 9, "3g.20gb", 3, 20, 19968, 2, 4, 0x11), P(3, 5, "4g.20gb", 4, 20, 19968, 1, 4, 0x01),
 	P(4, 0, "7g.40gb", 7, 40, 40192, 1, 8, 0x01),
 };
 static const struct mig_profile a100_80[] = {
-	P(0, 19, "1g.10gb", 1, 10, 9856, 7, 1, 0x7f),	 P(7, 20, "1g.10gb+me", 1, 10, 9856, 1, 1, 0x7f),
-	P(9, 15, "1g.20gb", 1, 20, 19968, 4, 2, 0x55),	 P(1, 14, "2g.20gb", 2, 20, 19968, 3, 2, 0x15),
-	P(2, 9, "3g.40gb", 3, 40, 40192, 2, 4, 0x11),	 P(3, 5, "4g.40gb", 4, 40, 40192, 1, 4, 0x01),
+	P(0, 19, "1g.10gb", 1, 10, 9856, 7, 1, 0x7f),  P(7, 20, "1g.10gb+me", 1, 10, 9856, 1, 1, 0x7f),
+	P(9, 15, "1g.20gb", 1, 20, 19968, 4, 2, 0x55), P(1, 14, "2g.20gb", 2, 20, 19968, 3, 2, 0x15),
+	P(2, 9, "3g.40gb", 3, 40, 40192, 2, 4, 0x11),  P(3, 5, "4g.40gb", 4, 40, 40192, 1, 4, 0x01),
 	P(4, 0, "7g.80gb", 7, 80, 80384, 1, 8, 0x01),
 };
 static const struct mig_profile h100_80[] = {
-	P(0, 19, "1g.10gb", 1, 10, 9984, 7, 1, 0x7f),	 P(7, 20, "1g.10gb+me", 1, 10, 9984, 1, 1, 0x7f),
-	P(9, 15, "1g.20gb", 1, 20, 20096, 4, 2, 0x55),	 P(1, 14, "2g.20gb", 2, 20, 20096, 3, 2, 0x15),
-	P(2, 9, "3g.40gb", 3, 40, 40448, 2, 4, 0x11),	 P(3, 5, "4g.40gb", 4, 40, 40448, 1, 4, 0x01),
+	P(0, 19, "1g.10gb", 1, 10, 9984, 7, 1, 0x7f),  P(7, 20, "1g.10gb+me", 1, 10, 9984, 1, 1, 0x7f),
+	P(9, 15, "1g.20gb", 1, 20, 20096, 4, 2, 0x55), P(1, 14, "2g.20gb", 2, 20, 20096, 3, 2, 0x15),
+	P(2, 9, "3g.40gb", 3, 40, 40448, 2, 4, 0x11),  P(3, 5, "4g.40gb", 4, 40, 40448, 1, 4, 0x01),
 	P(4, 0, "7g.80gb", 7, 80, 81152, 1, 8, 0x01),
 };
 /* reset_to_apply: on Ampere a MIG mode change takes effect at a GPU reset
@@ -56,9 +59,12 @@ static const struct mig_profile h100_80[] = {
  * GPU Operator PR #2603: "On Ampere (A100, A30) enabling MIG mode needs a
  * GPU reset, and the driver tries that reset itself ... the reset is
  * refused while the GPU is in use"). */
-#define GEO(dev, t, reset) { dev, t, sizeof(t) / sizeof(t[0]), reset }
+#define GEO(dev, t, reset)                                                                                   \
+	{                                                                                                    \
+		dev, t, sizeof(t) / sizeof(t[0]), reset                                                      \
+	}
 static const struct mig_geometry geometries[] = {
-	GEO(0x20f1, a100_40, true), GEO(0x20b0, a100_40, true), GEO(0x20b5, a100_80, true),
+	GEO(0x20f1, a100_40, true), GEO(0x20b0, a100_40, true),	 GEO(0x20b5, a100_80, true),
 	GEO(0x20b2, a100_80, true), GEO(0x2330, h100_80, false),
 };
 
@@ -84,7 +90,8 @@ const struct mig_profile *mig_profile_of_type(const struct mig_geometry *g, cons
 	bool me = n > 2 && strcmp(t->name + n - 2, "ME") == 0;
 	for (int i = 0; g && t->mig_slices && i < g->nprofiles; i++) {
 		const struct mig_profile *p = &g->profiles[i];
-		if (p->slices == t->mig_slices && p->mem_gb == t->fb_gb && (strstr(p->name, "+me") != NULL) == me)
+		if (p->slices == t->mig_slices && p->mem_gb == t->fb_gb &&
+		    (strstr(p->name, "+me") != NULL) == me)
 			return p;
 	}
 	return NULL;
@@ -256,7 +263,8 @@ static ssize_t state_show(struct node *n, char *buf, size_t cap, const struct at
 	OUT("mode %d\npending %d\n", s->mode, s->pending);
 	for (int i = 0; i < s->geo->nprofiles; i++) {
 		const struct mig_profile *p = &s->geo->profiles[i];
-		OUT("profile %u %u %s %u %u %u %u ", p->index, p->id, p->name, p->slices, p->mem_mb, p->max, p->size);
+		OUT("profile %u %u %s %u %u %u %u ", p->index, p->id, p->name, p->slices, p->mem_mb, p->max,
+		    p->size);
 		const char *sep = "";
 		for (unsigned b = 0; b < 8; b++)
 			if (p->starts & (1u << b)) {

@@ -17,15 +17,16 @@
  * differ on real GPUs (nvml.h; fixtures/recorded/h100-sxm5-guest/nvml-580.txt).
  * simfs's control commands and .simfs/mig/<bdf> use the ID. */
 struct mig_profile {
-	unsigned index;	     /* NVML_GPU_INSTANCE_PROFILE_*: 0 1g, 1 2g, 2 3g, 3 4g, 4 7g, 7 1g+me, 9 1g (2 mem slices) */
-	unsigned id;	     /* profile ID: 19 1g, 20 1g+me, 15 1g (2 mem slices), 14 2g, 9 3g, 5 4g, 0 7g */
-	const char *name;    /* "1g.5gb", "1g.5gb+me" */
-	unsigned slices;     /* compute slices */
-	unsigned mem_gb;     /* framebuffer as the name says it */
-	unsigned mem_mb;     /* memorySizeMB as NVML reports it */
-	unsigned max;	     /* instances per GPU */
-	unsigned size;	     /* memory slices a placement takes */
-	unsigned starts;     /* bit i: a placement may start at memory slice i */
+	unsigned index;	  /* NVML_GPU_INSTANCE_PROFILE_*: 0 1g, 1 2g, 2 3g, 3 4g, 4 7g, 7 1g+me, 9 1g (2 mem
+			     slices) */
+	unsigned id;	  /* profile ID: 19 1g, 20 1g+me, 15 1g (2 mem slices), 14 2g, 9 3g, 5 4g, 0 7g */
+	const char *name; /* "1g.5gb", "1g.5gb+me" */
+	unsigned slices;  /* compute slices */
+	unsigned mem_gb;  /* framebuffer as the name says it */
+	unsigned mem_mb;  /* memorySizeMB as NVML reports it */
+	unsigned max;	  /* instances per GPU */
+	unsigned size;	  /* memory slices a placement takes */
+	unsigned starts;  /* bit i: a placement may start at memory slice i */
 };
 
 struct mig_geometry {

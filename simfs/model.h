@@ -22,14 +22,14 @@ struct model;
 #define SIM_EWAIT 100000
 
 /* Driver behaviours the model knows. */
-#define DRV_VFIO 0x1u          /* vfio-pci style: needs an IOMMU group, owns /dev/vfio/N */
-#define DRV_SRIOV 0x2u         /* may configure SR-IOV (sriov_numvfs) */
-#define DRV_NVIDIA 0x4u        /* NVIDIA GPU driver: /proc/driver/nvidia, /dev/nvidiaN */
+#define DRV_VFIO 0x1u	       /* vfio-pci style: needs an IOMMU group, owns /dev/vfio/N */
+#define DRV_SRIOV 0x2u	       /* may configure SR-IOV (sriov_numvfs) */
+#define DRV_NVIDIA 0x4u	       /* NVIDIA GPU driver: /proc/driver/nvidia, /dev/nvidiaN */
 #define DRV_OVERRIDE_ONLY 0x8u /* matches only through driver_override */
 
 struct id_rule {
-	uint32_t vendor, device;          /* SIM_ANY: any */
-	uint32_t class, class_mask;       /* class & mask == rule class */
+	uint32_t vendor, device;    /* SIM_ANY: any */
+	uint32_t class, class_mask; /* class & mask == rule class */
 };
 #define SIM_ANY 0xffffffffu
 
@@ -66,16 +66,16 @@ struct sim_module {
 	const struct module_desc *desc;
 	bool available; /* its .ko is in lib/modules */
 	bool loaded;
-	int refcnt;     /* loaded modules that depend on it */
+	int refcnt; /* loaded modules that depend on it */
 	unsigned load_seq;
 };
 
 struct sim_group {
 	int id;
-	char type[16];        /* "DMA", "DMA-FQ", "identity" */
+	char type[16];	      /* "DMA", "DMA-FQ", "identity" */
 	struct node *dir;     /* sys/kernel/iommu_groups/N */
 	struct node *devnode; /* dev/vfio/N while a member is on a VFIO driver */
-	int vfio_refs;        /* members bound to a VFIO driver */
+	int vfio_refs;	      /* members bound to a VFIO driver */
 	int ndevs;
 };
 
@@ -98,25 +98,25 @@ struct sim_dev {
 	char link_speed[24], max_link_speed[24];
 	int link_width, max_link_width;
 	char *label;
-	char *nv_model; /* "NVIDIA H100 80GB HBM3", for /proc/driver/nvidia */
+	char *nv_model;		/* "NVIDIA H100 80GB HBM3", for /proc/driver/nvidia */
 	struct sim_dev *parent; /* upstream bridge; NULL on a root bus */
 	struct sim_group *group;
 	struct sim_driver *driver;
 	char *driver_override;
 	struct node *dir;
 	char devpath[512]; /* "/devices/pci0000:17/0000:17:01.0/0000:18:00.0" */
-	bool present;      /* false after unplug/remove */
-	bool unplugged;    /* physically gone: a rescan does not find it */
-	int group_id;      /* IOMMU group it joins when (re)added; -1 none */
+	bool present;	   /* false after unplug/remove */
+	bool unplugged;	   /* physically gone: a rescan does not find it */
+	int group_id;	   /* IOMMU group it joins when (re)added; -1 none */
 	/* NVIDIA driver state */
 	int nv_minor;
-	int nv_users;   /* open /dev/nvidiaN handles; unbind waits for 0 */
+	int nv_users;	/* open /dev/nvidiaN handles; unbind waits for 0 */
 	int nv_pids[8]; /* proc/<pid> of the (simulated) processes holding them */
 	bool nv_locked; /* unbindLock taken */
 	/* SR-IOV: a PF's capability and VFs; a VF's PF */
-	unsigned sriov_cap;     /* config offset of the SR-IOV capability; 0 none */
+	unsigned sriov_cap; /* config offset of the SR-IOV capability; 0 none */
 	int num_vfs;
-	bool vf_autoprobe;      /* sriov_drivers_autoprobe */
+	bool vf_autoprobe;	/* sriov_drivers_autoprobe */
 	struct sim_dev *physfn; /* set on VFs */
 	int vf_index;
 	/* vGPU */
@@ -129,8 +129,8 @@ struct sim_dev {
 	bool vfio_dev;
 	unsigned vfio_index;
 	/* sickness (pcihealth.c): fell off the bus, link down, AER counters */
-	bool dead;       /* config space reads all ones */
-	bool link_down;  /* current_link_speed "Unknown" */
+	bool dead;	 /* config space reads all ones */
+	bool link_down;	 /* current_link_speed "Unknown" */
 	bool recovering; /* an AER recovery began and has not ended */
 	uint64_t aer_cor[16], aer_fatal[27], aer_nonfatal[27];
 	uint64_t aer_total_cor, aer_total_fatal, aer_total_nonfatal;
@@ -173,24 +173,24 @@ struct sim_bootfb {
 
 struct model {
 	struct node *root;
-	struct node *sys_devices, *bus_pci, *bus_drivers, *bus_devices, *sys_module, *groups_dir, *proc,
-		*dev, *dev_vfio, *class_vfio, *virt_vfio, *nv_gpus, *modules_dir;
+	struct node *sys_devices, *bus_pci, *bus_drivers, *bus_devices, *sys_module, *groups_dir, *proc, *dev,
+	    *dev_vfio, *class_vfio, *virt_vfio, *nv_gpus, *modules_dir;
 	char kver[64];
 	char *cmdline;
 	enum iommu_kind iommu;
-	bool iommu_enabled;       /* groups populated */
+	bool iommu_enabled; /* groups populated */
 	/* The nvidia.ko build: NVIDIA's open kernel modules compile the vGPU
 	 * host parts (NV_VGPU_KVM_BUILD, os_is_vgx_hyper()) only into the
 	 * vGPU-KVM host driver; a plain build has no unbindLock and rejects
 	 * VFs (kernel-open/nvidia/nv-procfs.c nv_procfs_add_gpu, nv-pci.c
 	 * nv_pci_probe). */
 	bool nv_vgpu_kvm;
-	enum vgpu_kind nv_vgpu;   /* the vGPU host driver's interface, if any */
-	bool nv_grid_names;       /* mdev type names "GRID ..." (older drivers) */
-	bool vfio_enable_sriov;   /* vfio_pci's enable_sriov parameter */
+	enum vgpu_kind nv_vgpu; /* the vGPU host driver's interface, if any */
+	bool nv_grid_names;	/* mdev type names "GRID ..." (older drivers) */
+	bool vfio_enable_sriov; /* vfio_pci's enable_sriov parameter */
 	struct sim_mdev *mdevs;
 	char nv_version[32];
-	struct sim_dev **devs;    /* address order */
+	struct sim_dev **devs; /* address order */
 	int ndevs;
 	struct sim_driver *drivers;
 	int ndrivers;
@@ -225,7 +225,7 @@ void model_emit(struct model *m, const char *action, const char *devpath, const 
 		const char *const *env);
 /* A static text attribute reporting st_size 4096, as sysfs does. */
 struct node *model_add_text(struct node *dir, const char *name, mode_t mode, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 /* pci.c: devices */
 struct sim_dev *pci_dev_new(struct model *m, const struct pci_addr *a);

@@ -34,11 +34,14 @@ static ssize_t proc_modules_show(struct node *n, char *buf, size_t cap, const st
 				if (!h->loaded)
 					continue;
 				for (int j = 0; j < 4 && h->desc->deps[j]; j++)
-					if (strcmp(h->desc->deps[j], mod->desc->name) == 0 && u + strlen(h->desc->name) + 2 < sizeof(users))
-						u += (size_t)snprintf(users + u, sizeof(users) - u, "%s,", h->desc->name);
+					if (strcmp(h->desc->deps[j], mod->desc->name) == 0 &&
+					    u + strlen(h->desc->name) + 2 < sizeof(users))
+						u += (size_t)snprintf(users + u, sizeof(users) - u, "%s,",
+								      h->desc->name);
 			}
-			int w = snprintf(buf + o, cap - o, "%s %u %d %s Live 0x0000000000000000\n", mod->desc->name,
-					 16384u * (unsigned)(i + 1), mod->refcnt, u ? users : "-");
+			int w = snprintf(buf + o, cap - o, "%s %u %d %s Live 0x0000000000000000\n",
+					 mod->desc->name, 16384u * (unsigned)(i + 1), mod->refcnt,
+					 u ? users : "-");
 			if (w < 0 || (size_t)w >= cap - o)
 				return -EFBIG;
 			o += (size_t)w;
@@ -172,9 +175,11 @@ int module_unload(struct model *m, const char *name)
 	/* A driver whose device is in use pins its module. */
 	for (int i = 0; i < m->ndevs; i++) {
 		struct sim_dev *d = m->devs[i];
-		if (!d->driver || !d->driver->desc->module || strcmp(d->driver->desc->module, desc->name) != 0)
+		if (!d->driver || !d->driver->desc->module ||
+		    strcmp(d->driver->desc->module, desc->name) != 0)
 			continue;
-		if ((d->group && vfio_group_busy(d->group) && (d->driver->desc->flags & DRV_VFIO)) || d->nv_users > 0)
+		if ((d->group && vfio_group_busy(d->group) && (d->driver->desc->flags & DRV_VFIO)) ||
+		    d->nv_users > 0)
 			return -EBUSY;
 	}
 	for (int i = 0; i < m->ndrivers; i++)

@@ -30,7 +30,8 @@ static void put32(uint8_t *c, unsigned off, uint32_t v)
 
 static uint32_t get32(const uint8_t *c, unsigned off)
 {
-	return (uint32_t)c[off] | (uint32_t)c[off + 1] << 8 | (uint32_t)c[off + 2] << 16 | (uint32_t)c[off + 3] << 24;
+	return (uint32_t)c[off] | (uint32_t)c[off + 1] << 8 | (uint32_t)c[off + 2] << 16 |
+	       (uint32_t)c[off + 3] << 24;
 }
 
 unsigned pci_find_ext_cap(const struct sim_dev *d, uint16_t id)
@@ -62,7 +63,7 @@ static unsigned pcie_type(const struct sim_dev *d)
 	if (!pci_is_bridge(d))
 		return d->parent ? 0 : 9; /* endpoint; root-complex integrated */
 	if (!d->parent)
-		return 4; /* root port */
+		return 4;		  /* root port */
 	return d->parent->parent ? 6 : 5; /* switch downstream / upstream port */
 }
 
@@ -175,8 +176,9 @@ int pci_uevent_env(const struct sim_dev *d, char *buf, size_t size, const char *
 	snprintf(id, sizeof(id), "PCI_ID=%04X:%04X", d->vendor, d->device);
 	snprintf(sub, sizeof(sub), "PCI_SUBSYS_ID=%04X:%04X", d->subvendor, d->subdevice);
 	snprintf(slot, sizeof(slot), "PCI_SLOT_NAME=%s", d->bdf);
-	snprintf(alias, sizeof(alias), "MODALIAS=pci:v%08Xd%08Xsv%08Xsd%08Xbc%02Xsc%02Xi%02X", d->vendor, d->device,
-		 d->subvendor, d->subdevice, d->class >> 16, (d->class >> 8) & 0xff, d->class & 0xff);
+	snprintf(alias, sizeof(alias), "MODALIAS=pci:v%08Xd%08Xsv%08Xsd%08Xbc%02Xsc%02Xi%02X", d->vendor,
+		 d->device, d->subvendor, d->subdevice, d->class >> 16, (d->class >> 8) & 0xff,
+		 d->class & 0xff);
 	vals[k++] = cls;
 	vals[k++] = id;
 	vals[k++] = sub;
@@ -210,7 +212,8 @@ static ssize_t uevent_show(struct node *n, char *buf, size_t cap, const struct a
 /* Writing an action to `uevent` makes the kernel emit it (udevadm trigger). */
 static ssize_t uevent_store(struct node *n, const char *buf, size_t len, const struct attr_io *io)
 {
-	static const char *const actions[] = { "add", "remove", "change", "move", "online", "offline", "bind", "unbind" };
+	static const char *const actions[] = { "add",	 "remove",  "change", "move",
+					       "online", "offline", "bind",   "unbind" };
 	struct sim_dev *d = n->obj;
 	size_t l = strcspn(buf, " \n");
 	if (l > len)
@@ -269,7 +272,8 @@ static const struct attr_ops enable_ops = { .show = enable_show };
 static ssize_t power_state_show(struct node *n, char *buf, size_t cap, const struct attr_io *io)
 {
 	struct sim_dev *d = n->obj;
-	bool idle = d->driver && (d->driver->desc->flags & DRV_VFIO) && d->group && !vfio_group_busy(d->group);
+	bool idle =
+	    d->driver && (d->driver->desc->flags & DRV_VFIO) && d->group && !vfio_group_busy(d->group);
 	return snprintf(buf, cap, "%s\n", idle ? "D3hot" : "D0");
 }
 
@@ -390,7 +394,8 @@ static int add_serial_number(struct sim_dev *d)
 	char txt[32];
 	int o = 0;
 	for (int i = 7; i >= 0; i--)
-		o += snprintf(txt + o, sizeof(txt) - (size_t)o, "%02x%s", (unsigned)(dsn >> (8 * i)) & 0xff, i ? "-" : "\n");
+		o += snprintf(txt + o, sizeof(txt) - (size_t)o, "%02x%s", (unsigned)(dsn >> (8 * i)) & 0xff,
+			      i ? "-" : "\n");
 	return model_add_text(d->dir, "serial_number", 0400, "%s", txt) ? 0 : -ENOMEM;
 }
 
@@ -419,7 +424,8 @@ int pci_dev_add(struct sim_dev *d)
 	ok &= model_add_text(dir, "revision", 0444, "0x%02x\n", d->revision) != NULL;
 	ok &= model_add_text(dir, "irq", 0444, "%d\n", d->irq) != NULL;
 	ok &= model_add_text(dir, "numa_node", 0644, "%d\n", d->numa_node) != NULL;
-	ok &= model_add_text(dir, "local_cpulist", 0444, "%s\n", d->numa_node == 1 ? "32-63" : "0-31") != NULL;
+	ok &=
+	    model_add_text(dir, "local_cpulist", 0444, "%s\n", d->numa_node == 1 ? "32-63" : "0-31") != NULL;
 	ok &= model_add_text(dir, "local_cpus", 0444, "%s\n",
 			     d->numa_node == 1 ? "ffffffff,00000000" : "00000000,ffffffff") != NULL;
 	ok &= model_add_text(dir, "dma_mask_bits", 0444, "%s\n", "64") != NULL;
@@ -432,9 +438,9 @@ int pci_dev_add(struct sim_dev *d)
 	ok &= model_add_text(dir, "max_link_speed", 0444, "%s\n", d->max_link_speed) != NULL;
 	ok &= model_add_text(dir, "max_link_width", 0444, "%d\n", d->max_link_width) != NULL;
 	ok &= add_serial_number(d) == 0;
-	ok &= model_add_text(dir, "modalias", 0444, "pci:v%08Xd%08Xsv%08Xsd%08Xbc%02Xsc%02Xi%02X\n", d->vendor,
-			     d->device, d->subvendor, d->subdevice, d->class >> 16, (d->class >> 8) & 0xff,
-			     d->class & 0xff) != NULL;
+	ok &= model_add_text(dir, "modalias", 0444, "pci:v%08Xd%08Xsv%08Xsd%08Xbc%02Xsc%02Xi%02X\n",
+			     d->vendor, d->device, d->subvendor, d->subdevice, d->class >> 16,
+			     (d->class >> 8) & 0xff, d->class & 0xff) != NULL;
 	ok &= model_add_text(dir, "resource", 0444, "%s", res) != NULL;
 	if (d->label)
 		ok &= model_add_text(dir, "label", 0444, "%s\n", d->label) != NULL;

@@ -39,14 +39,19 @@
 #include "model.h"
 
 /* aer.c aer_correctable_error_string[] / aer_uncorrectable_error_string[] */
-static const char *const cor_names[16] = { [0] = "RxErr",	  [6] = "BadTLP",      [7] = "BadDLLP",
-					   [8] = "Rollover",	  [12] = "Timeout",    [13] = "NonFatalErr",
-					   [14] = "CorrIntErr", [15] = "HeaderOF" };
+static const char *const cor_names[16] = {
+	[0] = "RxErr",	  [6] = "BadTLP",	[7] = "BadDLLP",     [8] = "Rollover",
+	[12] = "Timeout", [13] = "NonFatalErr", [14] = "CorrIntErr", [15] = "HeaderOF"
+};
 static const char *const uncor_names[27] = {
-	[0] = "Undefined",     [4] = "DLP",	      [5] = "SDES",	       [12] = "TLP",
-	[13] = "FCP",	       [14] = "CmpltTO",      [15] = "CmpltAbrt",      [16] = "UnxCmplt",
-	[17] = "RxOF",	       [18] = "MalfTLP",      [19] = "ECRC",	       [20] = "UnsupReq",
-	[21] = "ACSViol",      [22] = "UncorrIntErr", [23] = "BlockedTLP",     [24] = "AtomicOpBlocked",
+	[0] = "Undefined",	[4] = "DLP",
+	[5] = "SDES",		[12] = "TLP",
+	[13] = "FCP",		[14] = "CmpltTO",
+	[15] = "CmpltAbrt",	[16] = "UnxCmplt",
+	[17] = "RxOF",		[18] = "MalfTLP",
+	[19] = "ECRC",		[20] = "UnsupReq",
+	[21] = "ACSViol",	[22] = "UncorrIntErr",
+	[23] = "BlockedTLP",	[24] = "AtomicOpBlocked",
 	[25] = "TLPBlockedErr", [26] = "PoisonTLPBlocked",
 };
 
@@ -56,12 +61,14 @@ static ssize_t aer_show(char *buf, size_t cap, const uint64_t *c, const char *co
 	size_t o = 0;
 	for (unsigned i = 0; i < n && o < cap; i++)
 		if (names[i])
-			o += (size_t)snprintf(buf + o, cap - o, "%s %llu\n", names[i], (unsigned long long)c[i]);
+			o += (size_t)snprintf(buf + o, cap - o, "%s %llu\n", names[i],
+					      (unsigned long long)c[i]);
 		else if (c[i])
 			o += (size_t)snprintf(buf + o, cap - o, "%s_bit[%u] %llu\n", array, i,
 					      (unsigned long long)c[i]);
 	if (o < cap)
-		o += (size_t)snprintf(buf + o, cap - o, "TOTAL_%s %llu\n", total_name, (unsigned long long)total);
+		o += (size_t)snprintf(buf + o, cap - o, "TOTAL_%s %llu\n", total_name,
+				      (unsigned long long)total);
 	return o < cap ? (ssize_t)o : -EINVAL;
 }
 
@@ -74,7 +81,8 @@ static ssize_t aer_cor_show(struct node *n, char *buf, size_t cap, const struct 
 static ssize_t aer_fatal_show(struct node *n, char *buf, size_t cap, const struct attr_io *io)
 {
 	struct sim_dev *d = n->obj;
-	return aer_show(buf, cap, d->aer_fatal, uncor_names, 27, "dev_fatal_errs", "ERR_FATAL", d->aer_total_fatal);
+	return aer_show(buf, cap, d->aer_fatal, uncor_names, 27, "dev_fatal_errs", "ERR_FATAL",
+			d->aer_total_fatal);
 }
 
 static ssize_t aer_nonfatal_show(struct node *n, char *buf, size_t cap, const struct attr_io *io)

@@ -140,7 +140,8 @@ int sriov_enable(struct sim_dev *pf, int n)
 			return r;
 		char name[32];
 		snprintf(name, sizeof(name), "virtfn%d", i);
-		if (!tree_add_rel_link(pf->dir, name, vf->dir) || !tree_add_rel_link(vf->dir, "physfn", pf->dir))
+		if (!tree_add_rel_link(pf->dir, name, vf->dir) ||
+		    !tree_add_rel_link(vf->dir, "physfn", pf->dir))
 			return -ENOMEM;
 		if (m->iommu_enabled) {
 			vf->group_id = iommu_group_alloc_id(m);
@@ -243,8 +244,10 @@ static ssize_t autoprobe_store(struct node *n, const char *buf, size_t len, cons
 	struct sim_dev *pf = n->obj;
 	char c0 = len ? buf[0] : 0, c1 = len > 1 ? (char)(buf[1] | 0x20) : 0;
 	switch (c0 | 0x20) {
-	case '1': case 'y': pf->vf_autoprobe = true; break;
-	case '0': case 'n': pf->vf_autoprobe = false; break;
+	case '1':
+	case 'y': pf->vf_autoprobe = true; break;
+	case '0':
+	case 'n': pf->vf_autoprobe = false; break;
 	case 'o':
 		if (c1 == 'n')
 			pf->vf_autoprobe = true;

@@ -13,7 +13,7 @@ struct node;
 /* Context of one read or write, as FUSE reports it. */
 struct attr_io {
 	bool privileged; /* caller has CAP_SYS_ADMIN (root) */
-	off_t offset;    /* of a write (config space takes partial writes) */
+	off_t offset;	 /* of a write (config space takes partial writes) */
 };
 
 struct attr_ops {
@@ -26,8 +26,8 @@ struct attr_ops {
 
 enum node_type { NODE_DIR, NODE_FILE, NODE_LINK };
 
-#define NODE_EXCLUSIVE 0x1u /* a second open fails EBUSY (vfio group nodes) */
-#define NODE_SYS 0x2u       /* counted in stats (sys/ traffic) */
+#define NODE_EXCLUSIVE 0x1u  /* a second open fails EBUSY (vfio group nodes) */
+#define NODE_SYS 0x2u	     /* counted in stats (sys/ traffic) */
 #define NODE_NVIDIA_GPU 0x4u /* /dev/nvidiaN: obj is its struct sim_dev */
 
 struct node {
@@ -37,14 +37,14 @@ struct node {
 	uint64_t ino;
 	unsigned flags;
 	struct node *parent, *children, *next;
-	char *target;               /* NODE_LINK */
+	char *target;		    /* NODE_LINK */
 	const struct attr_ops *ops; /* NODE_FILE attribute */
-	void *obj;                  /* model object the attribute belongs to */
-	long arg;                   /* attribute-specific argument */
-	char *data;                 /* NODE_FILE static content */
+	void *obj;		    /* model object the attribute belongs to */
+	long arg;		    /* attribute-specific argument */
+	char *data;		    /* NODE_FILE static content */
 	size_t len;
-	off_t size;        /* st_size reported (sysfs: 4096 for text attributes) */
-	unsigned nopen;    /* open file handles */
+	off_t size;	/* st_size reported (sysfs: 4096 for text attributes) */
+	unsigned nopen; /* open file handles */
 };
 
 struct node *tree_new(void);

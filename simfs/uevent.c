@@ -26,8 +26,8 @@
 /* Bound on the kernel's acknowledgement, which arrives synchronously. */
 #define ACK_TIMEOUT_MS 2000
 
-static const char *const kernel_actions[] = {"add",    "remove",  "change", "move",
-					     "online", "offline", "bind",   "unbind"};
+static const char *const kernel_actions[] = { "add",	"remove",  "change", "move",
+					      "online", "offline", "bind",   "unbind" };
 
 static bool action_known(const char *action)
 {
@@ -40,7 +40,7 @@ static bool action_known(const char *action)
 /* Keys the message's own fields or the kernel set. */
 static bool key_reserved(const char *key, size_t n)
 {
-	static const char *const reserved[] = {"ACTION", "DEVPATH", "SUBSYSTEM", "SEQNUM"};
+	static const char *const reserved[] = { "ACTION", "DEVPATH", "SUBSYSTEM", "SEQNUM" };
 	for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
 		if (strlen(reserved[i]) == n && memcmp(key, reserved[i], n) == 0)
 			return true;
@@ -75,7 +75,7 @@ int uevent_format(char *buf, size_t size, const char *action, const char *devpat
 			return -EINVAL;
 	}
 
-	struct out o = {.buf = buf, .size = buf ? size : 0};
+	struct out o = { .buf = buf, .size = buf ? size : 0 };
 	char head[64];
 	snprintf(head, sizeof(head), "%s@", action);
 	put(&o, head, devpath);
@@ -285,7 +285,7 @@ static int wait_ack(int fd, unsigned seq)
 		char raw[8192];
 	} buf;
 	for (;;) {
-		struct pollfd p = {.fd = fd, .events = POLLIN};
+		struct pollfd p = { .fd = fd, .events = POLLIN };
 		int r = poll(&p, 1, ACK_TIMEOUT_MS);
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -322,17 +322,18 @@ int uevent_send(int fd, const char *msg, size_t len)
 		return -EMSGSIZE;
 
 	struct nlmsghdr nlh = {
-	    .nlmsg_len = NLMSG_LENGTH(len),
-	    .nlmsg_type = NLMSG_MIN_TYPE,
-	    .nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK,
-	    .nlmsg_seq = __atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED),
+		.nlmsg_len = NLMSG_LENGTH(len),
+		.nlmsg_type = NLMSG_MIN_TYPE,
+		.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK,
+		.nlmsg_seq = __atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED),
 	};
-	struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
+	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
 	/* Exactly header + payload, no padding: the kernel appends SEQNUM
 	 * at the end of what we send. */
-	struct iovec iov[2] = {{&nlh, NLMSG_HDRLEN}, {(void *)msg, len}};
+	struct iovec iov[2] = { { &nlh, NLMSG_HDRLEN }, { (void *)msg, len } };
 	struct msghdr mh = {
-	    .msg_name = &kernel, .msg_namelen = sizeof(kernel), .msg_iov = iov, .msg_iovlen = 2};
+		.msg_name = &kernel, .msg_namelen = sizeof(kernel), .msg_iov = iov, .msg_iovlen = 2
+	};
 	ssize_t n;
 	do
 		n = sendmsg(fd, &mh, MSG_NOSIGNAL);

@@ -124,7 +124,8 @@ static ssize_t current_store(struct node *n, const char *buf, size_t len, const 
 	}
 	if (vf->vgpu_type)
 		return -EPERM;
-	const struct vgpu_type *t = id > 0 && id <= UINT32_MAX ? vgpu_type_by_vfio_id(vf->vgpu, (unsigned)id) : NULL;
+	const struct vgpu_type *t =
+	    id > 0 && id <= UINT32_MAX ? vgpu_type_by_vfio_id(vf->vgpu, (unsigned)id) : NULL;
 	if (!t || vgpu_available(m, vf->physfn, t) == 0)
 		return -EIO;
 	vf->vgpu_type = t;

@@ -7,10 +7,10 @@
 
 struct vgpu_type {
 	const char *name;    /* short name: "A100-4C" */
-	int mdev_id;         /* mdev type "nvidia-N"; 0: not offered as mdev */
+	int mdev_id;	     /* mdev type "nvidia-N"; 0: not offered as mdev */
 	unsigned vfio_id;    /* creatable_vgpu_types ID; 0: not offered there */
-	unsigned fb_gb;      /* framebuffer of one instance */
-	unsigned max;        /* instances per GPU */
+	unsigned fb_gb;	     /* framebuffer of one instance */
+	unsigned max;	     /* instances per GPU */
 	unsigned mig_slices; /* 0: time-sliced; else needs a GPU instance */
 };
 

@@ -72,29 +72,35 @@ int vgpu_config_init(struct model *m)
 		}
 	}
 	struct out o = { 0 };
-	int r = put(&o, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<vgpuconfig>\n  <version>1.0</version>\n");
+	int r =
+	    put(&o, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<vgpuconfig>\n  <version>1.0</version>\n");
 	for (size_t k = 0; k < nseen && r == 0; k++) {
 		bool again = false; /* two device IDs of one model: its types once */
 		for (size_t j = 0; j < k; j++)
 			again |= seen[j] == seen[k];
 		for (int i = 0; i < seen[k]->ntypes && r == 0 && !again; i++) {
 			const struct vgpu_type *t = &seen[k]->types[i];
-			r = put(&o,
-				"  <vgpuType id=\"%u\" name=\"%s %s\" class=\"%s\">\n"
-				"    <devId vendorId=\"0x10de\" deviceId=\"0x%04x\" subsystemVendorId=\"0x10de\" "
-				"subsystemId=\"0x%04x\"></devId>\n"
-				"    <framebuffer>0x%llx</framebuffer>\n    <numHeads>1</numHeads>\n  </vgpuType>\n",
-				type_id(t), m->nv_grid_names ? "GRID" : "NVIDIA", t->name, type_class(t), dev[k],
-				type_id(t), (unsigned long long)t->fb_gb << 30);
+			r = put(
+			    &o,
+			    "  <vgpuType id=\"%u\" name=\"%s %s\" class=\"%s\">\n"
+			    "    <devId vendorId=\"0x10de\" deviceId=\"0x%04x\" subsystemVendorId=\"0x10de\" "
+			    "subsystemId=\"0x%04x\"></devId>\n"
+			    "    <framebuffer>0x%llx</framebuffer>\n    <numHeads>1</numHeads>\n  "
+			    "</vgpuType>\n",
+			    type_id(t), m->nv_grid_names ? "GRID" : "NVIDIA", t->name, type_class(t), dev[k],
+			    type_id(t), (unsigned long long)t->fb_gb << 30);
 		}
 	}
 	for (size_t k = 0; k < nseen && r == 0; k++) {
 		r = put(&o,
-			"  <pgpu>\n    <devId vendorId=\"0x10de\" deviceId=\"0x%04x\" subsystemVendorId=\"0x10de\" "
+			"  <pgpu>\n    <devId vendorId=\"0x10de\" deviceId=\"0x%04x\" "
+			"subsystemVendorId=\"0x10de\" "
 			"subsystemId=\"0x0\"></devId>\n",
 			dev[k]);
 		for (int i = 0; i < seen[k]->ntypes && r == 0; i++)
-			r = put(&o, "    <supportedVgpu vgpuId=\"%u\">\n      <maxVgpus>%u</maxVgpus>\n    </supportedVgpu>\n",
+			r = put(&o,
+				"    <supportedVgpu vgpuId=\"%u\">\n      <maxVgpus>%u</maxVgpus>\n    "
+				"</supportedVgpu>\n",
 				type_id(&seen[k]->types[i]), seen[k]->types[i].max);
 		if (r == 0)
 			r = put(&o, "  </pgpu>\n");

@@ -62,8 +62,8 @@ static void done(void *data, int status, const char *message, const ProtobufCMes
 static void issue(struct slot *s)
 {
 	s->start = now_ns();
-	if (grpc_call_unary(ch, DPAPI_ALLOCATE, &request->base, &v1beta1__allocate_response__descriptor, 5000, done,
-			    s) < 0) {
+	if (grpc_call_unary(ch, DPAPI_ALLOCATE, &request->base, &v1beta1__allocate_response__descriptor, 5000,
+			    done, s) < 0) {
 		errors++;
 		evloop_stop(loop);
 	}
@@ -90,7 +90,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	/* kubelet's shape: one container, a few device IDs */
-	char *ids[] = {"0000:1b:00.0", "0000:43:00.0"};
+	char *ids[] = { "0000:1b:00.0", "0000:43:00.0" };
 	V1beta1__ContainerAllocateRequest c = V1BETA1__CONTAINER_ALLOCATE_REQUEST__INIT, *pc = &c;
 	c.n_devices_ids = 2;
 	c.devices_ids = ids;

@@ -30,8 +30,8 @@ static void h_allocate(struct grpc_call *call, const ProtobufCMessage *req, void
 			char group[32];
 			snprintf(group, sizeof(group), "/dev/vfio/%zu", 10 + k);
 			dpapi_container_add_device(cr, group, group, "mrw");
-			o += (size_t)snprintf(env + o, o < sizeof(env) ? sizeof(env) - o : 0, "%s%s", k ? "," : "",
-					      c->devices_ids[k]);
+			o += (size_t)snprintf(env + o, o < sizeof(env) ? sizeof(env) - o : 0, "%s%s",
+					      k ? "," : "", c->devices_ids[k]);
 		}
 		dpapi_container_set_env(cr, BENCH_ENV, env);
 	}
@@ -40,7 +40,7 @@ static void h_allocate(struct grpc_call *call, const ProtobufCMessage *req, void
 }
 
 static const struct grpc_method methods[] = {
-	{DPAPI_ALLOCATE, &v1beta1__allocate_request__descriptor, h_allocate, NULL},
+	{ DPAPI_ALLOCATE, &v1beta1__allocate_request__descriptor, h_allocate, NULL },
 };
 
 static void on_signal(struct evloop *l, int fd, unsigned events, void *data)
@@ -62,8 +62,10 @@ int main(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	int sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	struct grpc_server *srv;
-	if (dirfd < 0 || sfd < 0 || evloop_new(&loop) < 0 || grpc_server_new(loop, methods, 1, NULL, &srv) < 0 ||
-	    grpc_server_listen(srv, dirfd, argv[2]) < 0 || evloop_add_fd(loop, sfd, EV_READ, on_signal, NULL) < 0) {
+	if (dirfd < 0 || sfd < 0 || evloop_new(&loop) < 0 ||
+	    grpc_server_new(loop, methods, 1, NULL, &srv) < 0 ||
+	    grpc_server_listen(srv, dirfd, argv[2]) < 0 ||
+	    evloop_add_fd(loop, sfd, EV_READ, on_signal, NULL) < 0) {
 		fprintf(stderr, "grpc-bench-server: cannot serve\n");
 		return 1;
 	}

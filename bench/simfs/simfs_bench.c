@@ -39,8 +39,8 @@ static int cmp(const void *a, const void *b)
 static void report(const char *what, double *t, int n, double total_us)
 {
 	qsort(t, (size_t)n, sizeof(*t), cmp);
-	printf("%-28s %8d ops %10.0f ops/s  p50 %7.1f us  p99 %7.1f us\n", what, n, n / (total_us / 1e6), t[n / 2],
-	       t[(n * 99) / 100]);
+	printf("%-28s %8d ops %10.0f ops/s  p50 %7.1f us  p99 %7.1f us\n", what, n, n / (total_us / 1e6),
+	       t[n / 2], t[(n * 99) / 100]);
 }
 
 int main(int argc, char **argv)
@@ -76,8 +76,8 @@ int main(int argc, char **argv)
 	start = now_us();
 	for (int i = 0; i < n; i++) {
 		double s = now_us();
-		if (put(ovr, "vfio-pci") || put(unb_nv, bdf) || put(probe, bdf) || put(ovr, "\n") || put(unb_vf, bdf) ||
-		    put(probe, bdf)) {
+		if (put(ovr, "vfio-pci") || put(unb_nv, bdf) || put(probe, bdf) || put(ovr, "\n") ||
+		    put(unb_vf, bdf) || put(probe, bdf)) {
 			fprintf(stderr, "cycle %d failed\n", i);
 			return 1;
 		}

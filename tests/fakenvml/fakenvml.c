@@ -83,13 +83,14 @@ static int read_state(const char *bdf, struct state *s)
 		int busy;
 		if (sscanf(line, "mode %u", &s->mode) == 1 || sscanf(line, "pending %u", &s->pending) == 1)
 			continue;
-		if (sscanf(line, "profile %u %u %31s %u %u %u %u %63s", &p.index, &p.id, name, &p.slices, &p.mem, &p.max,
-			   &p.size, starts) == 8 &&
+		if (sscanf(line, "profile %u %u %31s %u %u %u %u %63s", &p.index, &p.id, name, &p.slices,
+			   &p.mem, &p.max, &p.size, starts) == 8 &&
 		    s->nprof < 16) {
 			for (char *t = strtok(starts, ","); t && p.nstarts < 8; t = strtok(NULL, ","))
 				p.starts[p.nstarts++] = (unsigned)atoi(t);
 			s->prof[s->nprof++] = p;
-		} else if (sscanf(line, "gi %u %u %u %u %d", &g.id, &g.profile, &g.start, &g.size, &busy) == 5 &&
+		} else if (sscanf(line, "gi %u %u %u %u %d", &g.id, &g.profile, &g.start, &g.size, &busy) ==
+			       5 &&
 			   s->ngi < 8)
 			s->gi[s->ngi++] = g;
 	}
@@ -133,21 +134,14 @@ __attribute__((format(printf, 1, 2))) static int control(const char *fmt, ...)
 static nvmlReturn_t from_errno(int e)
 {
 	switch (e) {
-	case 0:
-		return NVML_SUCCESS;
-	case -EBUSY:
-		return NVML_ERROR_IN_USE;
-	case -ENOSPC:
-		return NVML_ERROR_INSUFFICIENT_RESOURCES;
-	case -ENOTSUP:
-		return NVML_ERROR_NOT_SUPPORTED;
-	case -EINVAL:
-		return NVML_ERROR_INVALID_ARGUMENT;
+	case 0: return NVML_SUCCESS;
+	case -EBUSY: return NVML_ERROR_IN_USE;
+	case -ENOSPC: return NVML_ERROR_INSUFFICIENT_RESOURCES;
+	case -ENOTSUP: return NVML_ERROR_NOT_SUPPORTED;
+	case -EINVAL: return NVML_ERROR_INVALID_ARGUMENT;
 	case -ENOENT:
-	case -ENODEV:
-		return NVML_ERROR_NOT_FOUND;
-	default:
-		return NVML_ERROR_UNKNOWN;
+	case -ENODEV: return NVML_ERROR_NOT_FOUND;
+	default: return NVML_ERROR_UNKNOWN;
 	}
 }
 
@@ -189,28 +183,17 @@ nvmlReturn_t nvmlShutdown(void)
 const char *nvmlErrorString(nvmlReturn_t r)
 {
 	switch (r) {
-	case NVML_SUCCESS:
-		return "Success";
-	case NVML_ERROR_UNINITIALIZED:
-		return "Uninitialized";
-	case NVML_ERROR_INVALID_ARGUMENT:
-		return "Invalid Argument";
-	case NVML_ERROR_NOT_SUPPORTED:
-		return "Not Supported";
-	case NVML_ERROR_NOT_FOUND:
-		return "Not Found";
-	case NVML_ERROR_INSUFFICIENT_SIZE:
-		return "Insufficient Size";
-	case NVML_ERROR_DRIVER_NOT_LOADED:
-		return "Driver Not Loaded";
-	case NVML_ERROR_RESET_REQUIRED:
-		return "Reset Required";
-	case NVML_ERROR_IN_USE:
-		return "In use by another client";
-	case NVML_ERROR_INSUFFICIENT_RESOURCES:
-		return "Insufficient Resources";
-	default:
-		return "Unknown Error";
+	case NVML_SUCCESS: return "Success";
+	case NVML_ERROR_UNINITIALIZED: return "Uninitialized";
+	case NVML_ERROR_INVALID_ARGUMENT: return "Invalid Argument";
+	case NVML_ERROR_NOT_SUPPORTED: return "Not Supported";
+	case NVML_ERROR_NOT_FOUND: return "Not Found";
+	case NVML_ERROR_INSUFFICIENT_SIZE: return "Insufficient Size";
+	case NVML_ERROR_DRIVER_NOT_LOADED: return "Driver Not Loaded";
+	case NVML_ERROR_RESET_REQUIRED: return "Reset Required";
+	case NVML_ERROR_IN_USE: return "In use by another client";
+	case NVML_ERROR_INSUFFICIENT_RESOURCES: return "Insufficient Resources";
+	default: return "Unknown Error";
 	}
 }
 
@@ -293,7 +276,8 @@ nvmlReturn_t nvmlDeviceGetGpuInstanceProfileInfo(nvmlDevice_t d, unsigned int pr
 }
 
 nvmlReturn_t nvmlDeviceGetGpuInstancePossiblePlacements_v2(nvmlDevice_t d, unsigned int profile,
-							   nvmlGpuInstancePlacement_t *pl, unsigned int *count)
+							   nvmlGpuInstancePlacement_t *pl,
+							   unsigned int *count)
 {
 	struct state s;
 	const struct profile *p;
@@ -320,7 +304,8 @@ nvmlReturn_t nvmlDeviceGetGpuInstancePossiblePlacements_v2(nvmlDevice_t d, unsig
 }
 
 nvmlReturn_t nvmlDeviceCreateGpuInstanceWithPlacement(nvmlDevice_t d, unsigned int profile,
-						      const nvmlGpuInstancePlacement_t *pl, nvmlGpuInstance_t *ret)
+						      const nvmlGpuInstancePlacement_t *pl,
+						      nvmlGpuInstance_t *ret)
 {
 	struct state s;
 	if (!d || !pl || !ret)

@@ -22,7 +22,8 @@ static void fits(const char *s, size_t size)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char *const keys[] = {
-	    "gpu_initd.config", "gpu_initd.mode", "intel_iommu", "iommu", "x", ""};
+		"gpu_initd.config", "gpu_initd.mode", "intel_iommu", "iommu", "x", ""
+	};
 	if (size > 1 << 16)
 		return 0;
 	char *s = malloc(size + 1);

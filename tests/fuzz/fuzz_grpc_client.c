@@ -57,8 +57,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			&v1beta1__device_plugin_options__descriptor, 0, unary_done, NULL);
 	grpc_call_stream(ch, "/v1beta1.DevicePlugin/ListAndWatch", &e.base,
 			 &v1beta1__list_and_watch_response__descriptor, 0, on_list, on_done, NULL, &watch);
-	grpc_call_unary(ch, "/v1beta1.DevicePlugin/Allocate", &e.base, &v1beta1__allocate_response__descriptor, 0,
-			unary_done, NULL);
+	grpc_call_unary(ch, "/v1beta1.DevicePlugin/Allocate", &e.base,
+			&v1beta1__allocate_response__descriptor, 0, unary_done, NULL);
 	drain();
 	size_t half = size / 2;
 	if (grpc_channel_feed(ch, data, half) == -ECANCELED)

@@ -27,7 +27,7 @@ static void h_reply_empty(struct grpc_call *call, const ProtobufCMessage *req, v
 
 static void push(struct grpc_call *call, int n)
 {
-	V1beta1__Device d = V1BETA1__DEVICE__INIT, *pd[3] = {&d, &d, &d};
+	V1beta1__Device d = V1BETA1__DEVICE__INIT, *pd[3] = { &d, &d, &d };
 	d.id = "0000:41:00.0";
 	d.health = "Healthy";
 	V1beta1__ListAndWatchResponse r = V1BETA1__LIST_AND_WATCH_RESPONSE__INIT;
@@ -60,10 +60,10 @@ static void h_allocate(struct grpc_call *call, const ProtobufCMessage *req, void
 }
 
 static const struct grpc_method methods[] = {
-	{"/v1beta1.DevicePlugin/GetDevicePluginOptions", &v1beta1__empty__descriptor, h_reply_empty, NULL},
-	{"/v1beta1.DevicePlugin/ListAndWatch", &v1beta1__empty__descriptor, h_watch, NULL},
-	{"/v1beta1.DevicePlugin/Allocate", &v1beta1__allocate_request__descriptor, h_allocate, NULL},
-	{"/v1beta1.Registration/Register", &v1beta1__register_request__descriptor, h_reply_empty, NULL},
+	{ "/v1beta1.DevicePlugin/GetDevicePluginOptions", &v1beta1__empty__descriptor, h_reply_empty, NULL },
+	{ "/v1beta1.DevicePlugin/ListAndWatch", &v1beta1__empty__descriptor, h_watch, NULL },
+	{ "/v1beta1.DevicePlugin/Allocate", &v1beta1__allocate_request__descriptor, h_allocate, NULL },
+	{ "/v1beta1.Registration/Register", &v1beta1__register_request__descriptor, h_reply_empty, NULL },
 };
 
 static void drain(struct grpc_server_conn *sc)

@@ -56,8 +56,8 @@ static void mk(const char *root, const char *rel, const char *link)
 /* A node with 18:00.0, 9a:00.0, 9b:00.0 on vfio-pci; 2a:00.0 is gone. */
 static int setup(void)
 {
-	static const char *ids[4] = {"0000:18:00.0", "0000:2a:00.0", "0000:9a:00.0", "0000:9b:00.0"};
-	static const int groups[4] = {19, 21, 28, 28};
+	static const char *ids[4] = { "0000:18:00.0", "0000:2a:00.0", "0000:9a:00.0", "0000:9b:00.0" };
+	static const int groups[4] = { 19, 21, 28, 28 };
 	char p[128], l[128];
 	snprintf(root, sizeof(root), "%s/fuzz-plugin-XXXXXX", getenv("TMPDIR") ?: "/tmp");
 	if (!mkdtemp(root))
@@ -66,7 +66,8 @@ static int setup(void)
 	for (int i = 0; i < 4; i++) {
 		struct sdev *d = &devs[i];
 		*d = (struct sdev){
-		    .kind = SDEV_PASSTHROUGH, .group = groups[i], .numa = i / 2, .group_node = true};
+			.kind = SDEV_PASSTHROUGH, .group = groups[i], .numa = i / 2, .group_node = true
+		};
 		snprintf(d->id, sizeof(d->id), "%s", ids[i]);
 		snprintf(d->parent, sizeof(d->parent), "%s", ids[i]);
 		snprintf(d->driver, sizeof(d->driver), "vfio-pci");
@@ -99,7 +100,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (ready < 0)
 		abort();
 	struct plugin *p;
-	struct sdevs all = {.d = devs, .n = 4};
+	struct sdevs all = { .d = devs, .n = 4 };
 	if (plugin_new(&ctx, R, &p) < 0)
 		abort();
 	plugin_update(p, &all);

@@ -13,13 +13,13 @@
 #include "dpapi.h"
 
 static struct pdev table[8];
-static struct ptable T = {.resource = "nvidia.com/GH100_H100_SXM5_80GB", .v = table, .n = 8};
+static struct ptable T = { .resource = "nvidia.com/GH100_H100_SXM5_80GB", .v = table, .n = 8 };
 
 static void setup(void)
 {
-	static const char *ids[8] = {"0000:18:00.0", "0000:2a:00.0", "0000:3a:00.0", "0000:5d:00.0",
-				     "0000:9a:00.0", "0000:9b:00.0", "0000:ba:00.0", "0000:db:00.0"};
-	static const int groups[8] = {19, 21, 23, 25, 28, 28, 30, 32};
+	static const char *ids[8] = { "0000:18:00.0", "0000:2a:00.0", "0000:3a:00.0", "0000:5d:00.0",
+				      "0000:9a:00.0", "0000:9b:00.0", "0000:ba:00.0", "0000:db:00.0" };
+	static const int groups[8] = { 19, 21, 23, 25, 28, 28, 30, 32 };
 	for (int i = 0; i < 8; i++) {
 		struct sdev *d = &table[i].d;
 		memset(d, 0, sizeof(*d));

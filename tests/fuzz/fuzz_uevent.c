@@ -42,7 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *buf = malloc(size + 1);
 	memcpy(buf, data, size);
 	buf[size] = '\0';
-	struct health_burst b = {.npci = 0};
+	struct health_burst b = { .npci = 0 };
 	for (char *msg = buf, *end; msg < buf + size; msg = end + 1) {
 		end = memchr(msg, 0xff, (size_t)(buf + size - msg));
 		if (!end)

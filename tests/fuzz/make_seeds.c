@@ -40,14 +40,15 @@ static void save_raw(const char *dir, const char *name, struct h2out *o)
 static void client_seeds(const char *dir)
 {
 	struct h2out o;
-	static const char *const hdr[] = {":status", "200", "content-type", "application/grpc"};
-	static const char *const ok[] = {"grpc-status", "0"};
-	static const char *const err[] = {":status", "200", "content-type", "application/grpc", "grpc-status", "3",
-					  "grpc-message", "bad%20request"};
+	static const char *const hdr[] = { ":status", "200", "content-type", "application/grpc" };
+	static const char *const ok[] = { "grpc-status", "0" };
+	static const char *const err[] = { ":status",	  "200", "content-type", "application/grpc",
+					   "grpc-status", "3",	 "grpc-message", "bad%20request" };
 	uint8_t opts[8], list[64];
 	size_t no = h2_grpc_msg(opts, "\x10\x01", 2);
 	/* ListAndWatchResponse{devices:[{ID:"a",health:"Healthy"}]} */
-	static const uint8_t dev[] = {0x0a, 0x0c, 0x0a, 0x01, 'a', 0x12, 0x07, 'H', 'e', 'a', 'l', 't', 'h', 'y'};
+	static const uint8_t dev[] = { 0x0a, 0x0c, 0x0a, 0x01, 'a', 0x12, 0x07,
+				       'H',  'e',  'a',	 'l',  't', 'h',  'y' };
 	size_t nl = h2_grpc_msg(list, dev, sizeof(dev));
 
 	h2out_init(&o);
@@ -67,9 +68,9 @@ static void client_seeds(const char *dir)
 	h2out_headers(&o, 3, hdr, 2, false);
 	for (size_t i = 0; i < nl; i++)
 		h2out_frame(&o, NGHTTP2_DATA, 0, 3, list + i, 1);
-	uint8_t goaway[8] = {0, 0, 0, 3, 0, 0, 0, 0};
+	uint8_t goaway[8] = { 0, 0, 0, 3, 0, 0, 0, 0 };
 	h2out_frame(&o, NGHTTP2_GOAWAY, 0, 0, goaway, 8);
-	uint8_t rst[4] = {0, 0, 0, NGHTTP2_CANCEL};
+	uint8_t rst[4] = { 0, 0, 0, NGHTTP2_CANCEL };
 	h2out_frame(&o, NGHTTP2_RST_STREAM, 0, 3, rst, 4);
 	save_raw(dir, "client-split-goaway", &o);
 }
@@ -105,8 +106,10 @@ static void plugin_seeds(const char *dir)
 {
 	struct h2out o;
 	V1beta1__Empty e = V1BETA1__EMPTY__INIT;
-	char *one[] = {"0000:18:00.0"}, *pair[] = {"0000:9b:00.0", "0000:9a:00.0"}, *gone[] = {"0000:2a:00.0"};
-	char *split[] = {"0000:9a:00.0"}, *hostile[] = {"../../etc", "0000:18:00.0/../../..", "", "0000:18:00.0"};
+	char *one[] = { "0000:18:00.0" }, *pair[] = { "0000:9b:00.0", "0000:9a:00.0" },
+	     *gone[] = { "0000:2a:00.0" };
+	char *split[] = { "0000:9a:00.0" },
+	     *hostile[] = { "../../etc", "0000:18:00.0/../../..", "", "0000:18:00.0" };
 
 	h2out_init(&o);
 	h2out_preface(&o);
@@ -126,10 +129,11 @@ static void plugin_seeds(const char *dir)
 
 	h2out_init(&o);
 	h2out_preface(&o);
-	V1beta1__ContainerPreferredAllocationRequest c = V1BETA1__CONTAINER_PREFERRED_ALLOCATION_REQUEST__INIT,
-						      *pc = &c;
+	V1beta1__ContainerPreferredAllocationRequest
+	    c = V1BETA1__CONTAINER_PREFERRED_ALLOCATION_REQUEST__INIT,
+	    *pc = &c;
 	V1beta1__PreferredAllocationRequest pr = V1BETA1__PREFERRED_ALLOCATION_REQUEST__INIT;
-	char *avail[] = {"0000:18:00.0", "0000:9a:00.0", "0000:9b:00.0", "x"};
+	char *avail[] = { "0000:18:00.0", "0000:9a:00.0", "0000:9b:00.0", "x" };
 	c.n_available_deviceids = 4;
 	c.available_deviceids = avail;
 	c.n_must_include_deviceids = 1;
@@ -161,7 +165,8 @@ int main(int argc, char **argv)
 	uint8_t msg[64], empty[5];
 	h2_grpc_msg(empty, NULL, 0);
 	/* AllocateRequest{container_requests:[{devices_ids:["0000:41:00.0"]}]} */
-	static const uint8_t alloc[] = {0x0a, 0x0e, 0x0a, 0x0c, '0', '0', '0', '0', ':', '4', '1', ':', '0', '0', '.', '0'};
+	static const uint8_t alloc[] = { 0x0a, 0x0e, 0x0a, 0x0c, '0', '0', '0', '0',
+					 ':',  '4',  '1',  ':',	 '0', '0', '.', '0' };
 	size_t alen = h2_grpc_msg(msg, alloc, sizeof(alloc));
 
 	h2out_init(&o);
@@ -183,21 +188,22 @@ int main(int argc, char **argv)
 	h2out_preface(&o);
 	h2out_request(&o, 1, "/v1beta1.DevicePlugin/ListAndWatch", "localhost", "application/grpc", false);
 	h2out_frame(&o, NGHTTP2_DATA, NGHTTP2_FLAG_END_STREAM, 1, empty, 5);
-	uint8_t wu[4] = {0, 0, 0x10, 0};
+	uint8_t wu[4] = { 0, 0, 0x10, 0 };
 	h2out_frame(&o, NGHTTP2_WINDOW_UPDATE, 0, 1, wu, 4);
-	uint8_t cancel[4] = {0, 0, 0, NGHTTP2_CANCEL};
+	uint8_t cancel[4] = { 0, 0, 0, NGHTTP2_CANCEL };
 	h2out_frame(&o, NGHTTP2_RST_STREAM, 0, 1, cancel, 4);
 	save(argv[1], "watch-cancel", &o);
 
 	h2out_init(&o);
 	h2out_preface(&o);
-	uint8_t iv[6] = {0, NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, 0, 0, 0, 7};
+	uint8_t iv[6] = { 0, NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, 0, 0, 0, 7 };
 	h2out_frame(&o, NGHTTP2_SETTINGS, 0, 0, iv, 6);
 	h2out_request(&o, 1, "/v1beta1.DevicePlugin/ListAndWatch", "localhost", "application/grpc", false);
 	h2out_frame(&o, NGHTTP2_DATA, NGHTTP2_FLAG_END_STREAM, 1, empty, 5);
-	h2out_request(&o, 3, "/v1beta1.DevicePlugin/GetDevicePluginOptions", "localhost", "application/grpc", false);
+	h2out_request(&o, 3, "/v1beta1.DevicePlugin/GetDevicePluginOptions", "localhost", "application/grpc",
+		      false);
 	h2out_frame(&o, NGHTTP2_DATA, NGHTTP2_FLAG_END_STREAM, 3, empty, 5);
-	uint8_t ping[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+	uint8_t ping[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
 	h2out_frame(&o, NGHTTP2_PING, 0, 0, ping, 8);
 	save(argv[1], "watch-small-window", &o);
 
@@ -211,7 +217,7 @@ int main(int argc, char **argv)
 	h2out_request(&o, 3, "/v1beta1.Registration/Register", "localhost", "application/grpc", false);
 	h2out_frame(&o, NGHTTP2_DATA, 0, 3, big, 5);
 	h2out_request(&o, 5, "/v1beta1.DevicePlugin/Allocate", "localhost", "text/plain", true);
-	uint8_t goaway[8] = {0};
+	uint8_t goaway[8] = { 0 };
 	h2out_frame(&o, NGHTTP2_GOAWAY, 0, 0, goaway, 8);
 	save(argv[1], "errors", &o);
 	return 0;

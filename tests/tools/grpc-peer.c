@@ -34,15 +34,15 @@ static struct watch {
 	int64_t timer;
 } watches[MAX_WATCH];
 
-static const char *const all_ids[] = {"0000:41:00.0", "0000:42:00.0", "0000:43:00.0", "0000:44:00.0",
-				      "0000:45:00.0"};
+static const char *const all_ids[] = { "0000:41:00.0", "0000:42:00.0", "0000:43:00.0", "0000:44:00.0",
+				       "0000:45:00.0" };
 
 static void send_list(struct watch *w)
 {
 	struct dpapi_device devs[5];
 	int n = 2 + w->sent; /* 2, 3, 4, 5 devices */
 	for (int i = 0; i < n; i++)
-		devs[i] = (struct dpapi_device){all_ids[i], i != 1, i < 2 ? 0 : 1};
+		devs[i] = (struct dpapi_device){ all_ids[i], i != 1, i < 2 ? 0 : 1 };
 	V1beta1__ListAndWatchResponse *r;
 	if (dpapi_device_list(devs, (size_t)n, &r) == 0) {
 		grpc_call_send(w->call, &r->base);
@@ -75,7 +75,7 @@ static void h_law(struct grpc_call *call, const ProtobufCMessage *req, void *dat
 	for (int i = 0; i < MAX_WATCH; i++)
 		if (!watches[i].call) {
 			struct watch *w = &watches[i];
-			*w = (struct watch){.call = call};
+			*w = (struct watch){ .call = call };
 			grpc_call_on_cancel(call, watch_cancel, w);
 			printf("watch-started %d authority=%s\n", i, grpc_call_authority(call));
 			fflush(stdout);
@@ -123,7 +123,8 @@ static void h_allocate(struct grpc_call *call, const ProtobufCMessage *req, void
 				dpapi_free(resp);
 				return;
 			}
-			snprintf(env + strlen(env), sizeof(env) - strlen(env), "%s%s", k ? "," : "", c->devices_ids[k]);
+			snprintf(env + strlen(env), sizeof(env) - strlen(env), "%s%s", k ? "," : "",
+				 c->devices_ids[k]);
 			char group[32];
 			snprintf(group, sizeof(group), "/dev/vfio/%zu", 40 + k);
 			if (dpapi_container_add_device(cr, group, group, "mrw") < 0)
@@ -166,11 +167,11 @@ static void h_prestart(struct grpc_call *call, const ProtobufCMessage *req, void
 }
 
 static const struct grpc_method plugin_methods[] = {
-	{DPAPI_GET_OPTIONS, &v1beta1__empty__descriptor, h_options, NULL},
-	{DPAPI_LIST_AND_WATCH, &v1beta1__empty__descriptor, h_law, NULL},
-	{DPAPI_GET_PREFERRED, &v1beta1__preferred_allocation_request__descriptor, h_preferred, NULL},
-	{DPAPI_ALLOCATE, &v1beta1__allocate_request__descriptor, h_allocate, NULL},
-	{DPAPI_PRE_START, &v1beta1__pre_start_container_request__descriptor, h_prestart, NULL},
+	{ DPAPI_GET_OPTIONS, &v1beta1__empty__descriptor, h_options, NULL },
+	{ DPAPI_LIST_AND_WATCH, &v1beta1__empty__descriptor, h_law, NULL },
+	{ DPAPI_GET_PREFERRED, &v1beta1__preferred_allocation_request__descriptor, h_preferred, NULL },
+	{ DPAPI_ALLOCATE, &v1beta1__allocate_request__descriptor, h_allocate, NULL },
+	{ DPAPI_PRE_START, &v1beta1__pre_start_container_request__descriptor, h_prestart, NULL },
 };
 
 static struct grpc_server *srv;
@@ -281,14 +282,14 @@ static int client(int argc, char **argv)
 		unsigned timeout = argc > 6 ? (unsigned)atoi(argv[6]) : 5000;
 		r = dpapi_register_request(argv[4], argv[5], false, true, &req);
 		if (r == 0)
-			r = grpc_call_unary(channel, DPAPI_REGISTER, &req->base, &v1beta1__empty__descriptor, timeout,
-					    unary_done, NULL);
+			r = grpc_call_unary(channel, DPAPI_REGISTER, &req->base, &v1beta1__empty__descriptor,
+					    timeout, unary_done, NULL);
 		dpapi_free(req);
 	} else if (strcmp(cmd, "watch") == 0 && argc >= 5) {
 		watch_left = atoi(argv[4]);
 		r = grpc_call_stream(channel, DPAPI_LIST_AND_WATCH, &empty.base,
-				     &v1beta1__list_and_watch_response__descriptor, 0, on_list, watch_done, NULL,
-				     &watch_call);
+				     &v1beta1__list_and_watch_response__descriptor, 0, on_list, watch_done,
+				     NULL, &watch_call);
 	} else if (strcmp(cmd, "options") == 0) {
 		unsigned timeout = argc > 4 ? (unsigned)atoi(argv[4]) : 5000;
 		r = grpc_call_unary(channel, argc > 5 ? argv[5] : DPAPI_GET_OPTIONS, &empty.base,

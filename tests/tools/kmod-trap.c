@@ -32,16 +32,16 @@
 static int install_filter(void)
 {
 	struct sock_filter f[] = {
-	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
-	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
-	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_finit_module, 1, 0),
-	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_init_module, 0, 1),
-	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
-	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_finit_module, 1, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_init_module, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 	};
-	struct sock_fprog prog = {.len = sizeof(f) / sizeof(f[0]), .filter = f};
+	struct sock_fprog prog = { .len = sizeof(f) / sizeof(f[0]), .filter = f };
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return -errno;
 	int fd = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
@@ -51,13 +51,14 @@ static int install_filter(void)
 static int send_fd(int sock, int fd)
 {
 	char dummy = 'x';
-	struct iovec iov = {.iov_base = &dummy, .iov_len = 1};
+	struct iovec iov = { .iov_base = &dummy, .iov_len = 1 };
 	union {
 		char buf[CMSG_SPACE(sizeof(int))];
 		struct cmsghdr align;
 	} u;
 	struct msghdr msg = {
-	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)};
+		.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)
+	};
 	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
 	c->cmsg_level = SOL_SOCKET;
 	c->cmsg_type = SCM_RIGHTS;
@@ -69,13 +70,14 @@ static int send_fd(int sock, int fd)
 static int recv_fd(int sock)
 {
 	char dummy;
-	struct iovec iov = {.iov_base = &dummy, .iov_len = 1};
+	struct iovec iov = { .iov_base = &dummy, .iov_len = 1 };
 	union {
 		char buf[CMSG_SPACE(sizeof(int))];
 		struct cmsghdr align;
 	} u;
 	struct msghdr msg = {
-	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)};
+		.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)
+	};
 	if (recvmsg(sock, &msg, 0) <= 0)
 		return -1;
 	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
@@ -102,7 +104,7 @@ static void module_name(const char *path, char *buf, size_t size)
 
 static int answer(const char *control, int listener, struct seccomp_notif *req)
 {
-	struct seccomp_notif_resp resp = {.id = req->id};
+	struct seccomp_notif_resp resp = { .id = req->id };
 	if (req->data.nr == __NR_finit_module) {
 		char lp[64], path[4096], name[4096], cmd[4200];
 		snprintf(lp, sizeof(lp), "/proc/%u/fd/%d", req->pid, (int)req->data.args[0]);
@@ -187,7 +189,7 @@ int main(int argc, char **argv)
 	if (listener >= 0) {
 		struct seccomp_notif *req = calloc(1, 4096);
 		for (;;) {
-			struct pollfd p = {.fd = listener, .events = POLLIN};
+			struct pollfd p = { .fd = listener, .events = POLLIN };
 			if (poll(&p, 1, -1) < 0) {
 				if (errno == EINTR)
 					continue;

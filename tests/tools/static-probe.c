@@ -64,7 +64,8 @@ static int probe_kmod(void)
 		kmod_unref(ctx);
 		return -1;
 	}
-	kmod_list_foreach(l, list) {
+	kmod_list_foreach(l, list)
+	{
 		struct kmod_module *m = kmod_module_get_module(l);
 		const char *path = kmod_module_get_path(m);
 		struct kmod_list *info = NULL;
@@ -79,7 +80,8 @@ static int probe_kmod(void)
 			if (r >= 0) {
 				struct kmod_list *i;
 				const char *desc = "";
-				kmod_list_foreach(i, info) {
+				kmod_list_foreach(i, info)
+				{
 					if (strcmp(kmod_module_info_get_key(i), "description") == 0)
 						desc = kmod_module_info_get_value(i);
 				}
@@ -107,9 +109,7 @@ static void PCI_NONRET pci_die(char *msg, ...)
 	exit(1);
 }
 
-static void pci_quiet(char *msg, ...)
-{
-}
+static void pci_quiet(char *msg, ...) {}
 
 static int probe_pci(void)
 {
@@ -198,8 +198,8 @@ static void probe_msg_init(ProtobufCMessage *m);
 static const ProtobufCFieldDescriptor probe_fields[] = {
 	{ "name", 1, PROTOBUF_C_LABEL_NONE, PROTOBUF_C_TYPE_STRING, 0, offsetof(Probe, name), NULL,
 	  &protobuf_c_empty_string, 0, 0, NULL, NULL },
-	{ "id", 2, PROTOBUF_C_LABEL_NONE, PROTOBUF_C_TYPE_INT64, 0, offsetof(Probe, id), NULL, NULL,
-	  0, 0, NULL, NULL },
+	{ "id", 2, PROTOBUF_C_LABEL_NONE, PROTOBUF_C_TYPE_INT64, 0, offsetof(Probe, id), NULL, NULL, 0, 0,
+	  NULL, NULL },
 };
 static const unsigned probe_by_name[] = { 1, 0 };
 static const ProtobufCIntRange probe_ranges[] = { { 1, 0 }, { 0, 2 } };

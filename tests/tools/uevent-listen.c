@@ -73,17 +73,14 @@ static int parse_number(const char *s, unsigned long *ret)
 static int parse_options(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
-	    {"count", required_argument, NULL, 'c'},
-	    {"timeout", required_argument, NULL, 't'},
-	    {"ready", required_argument, NULL, 'r'},
-	    {"subsystem", required_argument, NULL, 's'},
-	    {"help", no_argument, NULL, 'h'},
-	    {0},
+		{ "count", required_argument, NULL, 'c' }, { "timeout", required_argument, NULL, 't' },
+		{ "ready", required_argument, NULL, 'r' }, { "subsystem", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },	   { 0 },
 	};
 	unsigned long v;
 	int c;
 
-	*o = (struct options){.count = 1, .timeout_ms = 10000};
+	*o = (struct options){ .count = 1, .timeout_ms = 10000 };
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
@@ -95,16 +92,13 @@ static int parse_options(int argc, char **argv, struct options *o)
 				return log_error_errno(EINVAL, "invalid --timeout '%s'", optarg);
 			o->timeout_ms = (long)v;
 			break;
-		case 'r':
-			o->ready = optarg;
-			break;
+		case 'r': o->ready = optarg; break;
 		case 's':
 			if (o->nsubsystems == 8)
 				return log_error_errno(EINVAL, "too many --subsystem");
 			o->subsystems[o->nsubsystems++] = optarg;
 			break;
-		default:
-			return -EINVAL;
+		default: return -EINVAL;
 		}
 	}
 	if (optind != argc)
@@ -191,7 +185,7 @@ static int listen_events(struct udev_monitor *mon, const struct options *o)
 				return EXIT_TIMEOUT;
 			wait = (int)left;
 		}
-		struct pollfd p = {.fd = fd, .events = POLLIN};
+		struct pollfd p = { .fd = fd, .events = POLLIN };
 		int r = poll(&p, 1, wait);
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -221,7 +215,8 @@ int main(int argc, char **argv)
 
 	log_setup("uevent-listen", LOG_TARGET_STDERR, -1);
 	if (parse_options(argc, argv, &o) < 0) {
-		fprintf(stderr, "usage: uevent-listen [--count N] [--timeout MS] [--ready FILE] [--subsystem S]\n");
+		fprintf(stderr,
+			"usage: uevent-listen [--count N] [--timeout MS] [--ready FILE] [--subsystem S]\n");
 		return EXIT_USAGE;
 	}
 

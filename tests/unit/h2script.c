@@ -39,22 +39,37 @@ void h2out_preface(struct h2out *o)
 	h2out_frame(o, NGHTTP2_SETTINGS, 0, 0, NULL, 0);
 }
 
-void h2out_frame(struct h2out *o, uint8_t type, uint8_t flags, int32_t stream, const void *payload, size_t len)
+void h2out_frame(struct h2out *o, uint8_t type, uint8_t flags, int32_t stream, const void *payload,
+		 size_t len)
 {
-	uint8_t h[9] = {(uint8_t)(len >> 16), (uint8_t)(len >> 8), (uint8_t)len, type, flags,
-			(uint8_t)(stream >> 24), (uint8_t)(stream >> 16), (uint8_t)(stream >> 8), (uint8_t)stream};
+	uint8_t h[9] = { (uint8_t)(len >> 16),
+			 (uint8_t)(len >> 8),
+			 (uint8_t)len,
+			 type,
+			 flags,
+			 (uint8_t)(stream >> 24),
+			 (uint8_t)(stream >> 16),
+			 (uint8_t)(stream >> 8),
+			 (uint8_t)stream };
 	put(o, h, 9);
 	if (len)
 		put(o, payload, len);
 }
 
-#define NVS(n, v) {(uint8_t *)(n), (uint8_t *)(v), strlen(n), strlen(v), NGHTTP2_NV_FLAG_NONE}
+#define NVS(n, v)                                                                                            \
+	{                                                                                                    \
+		(uint8_t *)(n), (uint8_t *)(v), strlen(n), strlen(v), NGHTTP2_NV_FLAG_NONE                   \
+	}
 
 void h2out_request(struct h2out *o, int32_t stream, const char *path, const char *authority,
 		   const char *content_type, bool end_stream)
 {
-	nghttp2_nv nv[] = {NVS(":method", "POST"), NVS(":scheme", "http"),	  NVS(":path", path),
-			   NVS(":authority", authority), NVS("content-type", content_type), NVS("te", "trailers")};
+	nghttp2_nv nv[] = { NVS(":method", "POST"),
+			    NVS(":scheme", "http"),
+			    NVS(":path", path),
+			    NVS(":authority", authority),
+			    NVS("content-type", content_type),
+			    NVS("te", "trailers") };
 	uint8_t block[1024];
 	ssize_t n = nghttp2_hd_deflate_hd(o->deflater, block, sizeof(block), nv, 6);
 	h2out_frame(o, NGHTTP2_HEADERS, NGHTTP2_FLAG_END_HEADERS | (end_stream ? NGHTTP2_FLAG_END_STREAM : 0),
@@ -150,7 +165,8 @@ int h2in_feed(struct h2in *in, const uint8_t *data, size_t len)
 		if (in->pending_len - off < 9 + flen)
 			break;
 		uint8_t type = h[3], flags = h[4];
-		int32_t id = (int32_t)((uint32_t)(h[5] & 0x7f) << 24 | (uint32_t)h[6] << 16 | (uint32_t)h[7] << 8 | h[8]);
+		int32_t id = (int32_t)((uint32_t)(h[5] & 0x7f) << 24 | (uint32_t)h[6] << 16 |
+				       (uint32_t)h[7] << 8 | h[8]);
 		const uint8_t *p = h + 9;
 		struct h2stream *s = id ? h2in_stream(in, id) : NULL;
 		switch (type) {
@@ -172,19 +188,15 @@ int h2in_feed(struct h2in *in, const uint8_t *data, size_t len)
 			}
 			break;
 		case NGHTTP2_RST_STREAM:
-			s->rst = (int)((uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]);
+			s->rst =
+			    (int)((uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]);
 			break;
-		case NGHTTP2_GOAWAY:
-			in->goaways++;
-			break;
-		case NGHTTP2_PING:
-			in->pings++;
-			break;
-		case NGHTTP2_WINDOW_UPDATE:
-			in->window_updates++;
-			break;
+		case NGHTTP2_GOAWAY: in->goaways++; break;
+		case NGHTTP2_PING: in->pings++; break;
+		case NGHTTP2_WINDOW_UPDATE: in->window_updates++; break;
 		}
-		if (s && (type == NGHTTP2_HEADERS || type == NGHTTP2_DATA) && (flags & NGHTTP2_FLAG_END_STREAM))
+		if (s && (type == NGHTTP2_HEADERS || type == NGHTTP2_DATA) &&
+		    (flags & NGHTTP2_FLAG_END_STREAM))
 			s->end_stream = true;
 		off += 9 + flen;
 	}

@@ -18,7 +18,8 @@ void h2out_init(struct h2out *o);
 void h2out_release(struct h2out *o);
 void h2out_reset(struct h2out *o); /* drop bytes, keep HPACK state */
 void h2out_preface(struct h2out *o);
-void h2out_frame(struct h2out *o, uint8_t type, uint8_t flags, int32_t stream, const void *payload, size_t len);
+void h2out_frame(struct h2out *o, uint8_t type, uint8_t flags, int32_t stream, const void *payload,
+		 size_t len);
 /* A gRPC request's HEADERS (path, authority; content-type as given). */
 void h2out_request(struct h2out *o, int32_t stream, const char *path, const char *authority,
 		   const char *content_type, bool end_stream);
@@ -30,14 +31,14 @@ size_t h2_grpc_msg(uint8_t *buf, const void *body, uint32_t len);
 #define H2_MAX_STREAMS 16
 struct h2stream {
 	int32_t id;
-	int http_status;   /* :status of the first HEADERS */
-	int grpc_status;   /* -1 until trailers (or trailers-only) */
+	int http_status; /* :status of the first HEADERS */
+	int grpc_status; /* -1 until trailers (or trailers-only) */
 	char grpc_message[256];
 	uint8_t data[65536];
 	size_t data_len;
 	int headers_frames; /* HEADERS frames seen */
 	bool end_stream;
-	int rst;	    /* RST_STREAM error code, -1 if none */
+	int rst; /* RST_STREAM error code, -1 if none */
 };
 
 struct h2in {

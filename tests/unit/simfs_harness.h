@@ -103,4 +103,3 @@ static inline bool exists(const char *path)
 	struct stat st;
 	return simfs_getattr(&sf, canon(path), &st) == 0;
 }
-

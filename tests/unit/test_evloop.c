@@ -63,7 +63,7 @@ static void stop_cb(struct evloop *loop, void *data)
 static void fd_removed_in_batch(void **state)
 {
 	struct evloop *loop;
-	struct pipes p = {0};
+	struct pipes p = { 0 };
 	assert_int_equal(evloop_new(&loop), 0);
 	assert_int_equal(pipe2(p.a, O_CLOEXEC), 0);
 	assert_int_equal(pipe2(p.b, O_CLOEXEC), 0);

@@ -87,8 +87,8 @@ static int exchange(struct fx *f)
 	return r;
 }
 
-static const char *const ok_headers[] = {":status", "200", "content-type", "application/grpc"};
-static const char *const ok_trailers[] = {"grpc-status", "0"};
+static const char *const ok_headers[] = { ":status", "200", "content-type", "application/grpc" };
+static const char *const ok_trailers[] = { "grpc-status", "0" };
 
 static void empty_call(struct fx *f, const char *path, struct result *res)
 {
@@ -102,9 +102,9 @@ static void empty_call(struct fx *f, const char *path, struct result *res)
 static void unary_split_response(void **state)
 {
 	struct fx *f = *state;
-	struct result res = {0};
+	struct result res = { 0 };
 	empty_call(f, DPAPI_GET_OPTIONS, &res);
-	uint8_t body[] = {0x08, 0x01}, msg[16];
+	uint8_t body[] = { 0x08, 0x01 }, msg[16];
 	size_t n = h2_grpc_msg(msg, body, sizeof(body));
 	h2out_headers(&f->srv, 1, ok_headers, 2, false);
 	for (size_t i = 0; i < n; i++)
@@ -121,13 +121,13 @@ static void unary_split_response(void **state)
 static void error_statuses(void **state)
 {
 	struct fx *f = *state;
-	struct result res[8] = {{0}};
+	struct result res[8] = { { 0 } };
 	for (int i = 0; i < 8; i++)
 		empty_call(f, DPAPI_GET_OPTIONS, &res[i]);
-	const char *const only[] = {":status", "200", "content-type", "application/grpc", "grpc-status", "5",
-				    "grpc-message", "no%20such%20device%0A"};
+	const char *const only[] = { ":status",	    "200", "content-type", "application/grpc",
+				     "grpc-status", "5",   "grpc-message", "no%20such%20device%0A" };
 	h2out_headers(&f->srv, 1, only, 4, true);
-	const char *const h404[] = {":status", "404"};
+	const char *const h404[] = { ":status", "404" };
 	h2out_headers(&f->srv, 3, h404, 1, true);
 	h2out_headers(&f->srv, 5, ok_headers, 2, true);
 	uint8_t two[10];
@@ -146,7 +146,7 @@ static void error_statuses(void **state)
 	grpc_frame_prefix(big, GRPC_MAX_MESSAGE + 1);
 	h2out_headers(&f->srv, 13, ok_headers, 2, false);
 	h2out_frame(&f->srv, NGHTTP2_DATA, 0, 13, big, 5);
-	uint8_t rst[4] = {0, 0, 0, NGHTTP2_REFUSED_STREAM};
+	uint8_t rst[4] = { 0, 0, 0, NGHTTP2_REFUSED_STREAM };
 	h2out_frame(&f->srv, NGHTTP2_RST_STREAM, 0, 15, rst, 4);
 	assert_int_equal(exchange(f), 0);
 	assert_int_equal(res[0].status, GRPC_STATUS_NOT_FOUND);
@@ -167,12 +167,13 @@ static void error_statuses(void **state)
 static void stream_and_close(void **state)
 {
 	struct fx *f = *state;
-	struct result res = {0};
+	struct result res = { 0 };
 	V1beta1__Empty e = V1BETA1__EMPTY__INIT;
 	assert_int_equal(grpc_call_stream(f->ch, DPAPI_LIST_AND_WATCH, &e.base,
-					  &v1beta1__list_and_watch_response__descriptor, 0, on_list, on_done, &res, NULL),
+					  &v1beta1__list_and_watch_response__descriptor, 0, on_list, on_done,
+					  &res, NULL),
 			 0);
-	struct dpapi_device devs[3] = {{"a", true, -1}, {"b", true, 0}, {"c", false, -1}};
+	struct dpapi_device devs[3] = { { "a", true, -1 }, { "b", true, 0 }, { "c", false, -1 } };
 	uint8_t buf[256];
 	size_t len = 0;
 	for (size_t n = 1; n <= 3; n++) {
@@ -199,20 +200,23 @@ static void stream_and_close(void **state)
 static void goaway_refuses_later_streams(void **state)
 {
 	struct fx *f = *state;
-	struct result a = {0}, b = {0};
+	struct result a = { 0 }, b = { 0 };
 	empty_call(f, DPAPI_GET_OPTIONS, &a);
 	empty_call(f, DPAPI_GET_OPTIONS, &b);
-	uint8_t goaway[8] = {0, 0, 0, 1, 0, 0, 0, 0}; /* last stream 1, NO_ERROR */
+	uint8_t goaway[8] = { 0, 0, 0, 1, 0, 0, 0, 0 }; /* last stream 1, NO_ERROR */
 	h2out_frame(&f->srv, NGHTTP2_GOAWAY, 0, 0, goaway, 8);
-	const char *const only[] = {":status", "200", "content-type", "application/grpc", "grpc-status", "0"};
+	const char *const only[] = {
+		":status", "200", "content-type", "application/grpc", "grpc-status", "0"
+	};
 	h2out_headers(&f->srv, 1, only, 3, true);
 	assert_int_equal(exchange(f), 0);
 	assert_int_equal(a.status, GRPC_STATUS_UNIMPLEMENTED); /* OK without a message on a unary call */
 	assert_int_equal(b.status, GRPC_STATUS_UNAVAILABLE);
 	/* a call started after the GOAWAY fails too, one way or the other */
-	struct result c = {0};
+	struct result c = { 0 };
 	V1beta1__Empty e = V1BETA1__EMPTY__INIT;
-	if (grpc_call_unary(f->ch, DPAPI_GET_OPTIONS, &e.base, &v1beta1__empty__descriptor, 0, unary_cb, &c) == 0) {
+	if (grpc_call_unary(f->ch, DPAPI_GET_OPTIONS, &e.base, &v1beta1__empty__descriptor, 0, unary_cb,
+			    &c) == 0) {
 		assert_int_equal(exchange(f), 0);
 		assert_int_equal(c.done, 1);
 		assert_int_equal(c.status, GRPC_STATUS_UNAVAILABLE);
@@ -223,7 +227,10 @@ int main(void)
 {
 #define T(x) cmocka_unit_test_setup_teardown(x, setup, teardown)
 	const struct CMUnitTest tests[] = {
-		T(unary_split_response), T(error_statuses), T(stream_and_close), T(goaway_refuses_later_streams),
+		T(unary_split_response),
+		T(error_statuses),
+		T(stream_and_close),
+		T(goaway_refuses_later_streams),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -42,10 +42,12 @@ static void reassembly(void **state)
 	len += msg(buf + len, "hello world");
 	for (size_t step = 1; step <= len; step = step == 1 ? len : len + 1) {
 		struct grpc_frame_reader r;
-		struct got g = {0};
+		struct got g = { 0 };
 		grpc_frame_reader_init(&r, 64);
 		for (size_t off = 0; off < len; off += step)
-			assert_int_equal(grpc_frame_feed(&r, buf + off, step < len - off ? step : len - off, collect, &g), 0);
+			assert_int_equal(
+			    grpc_frame_feed(&r, buf + off, step < len - off ? step : len - off, collect, &g),
+			    0);
 		assert_int_equal(g.n, 3);
 		assert_int_equal(g.lens[1], 0);
 		assert_string_equal(g.bodies[2], "hello world");
@@ -57,7 +59,7 @@ static void reassembly(void **state)
 static void limits(void **state)
 {
 	struct grpc_frame_reader r;
-	struct got g = {0};
+	struct got g = { 0 };
 	uint8_t p[5];
 	grpc_frame_reader_init(&r, 10);
 	grpc_frame_prefix(p, 11);
@@ -73,7 +75,8 @@ static void limits(void **state)
 	assert_false(grpc_frame_reader_idle(&r)); /* waits for 3 bytes */
 	assert_int_equal(grpc_frame_reader_buffered(&r), 0);
 	assert_int_equal(grpc_frame_feed(&r, (const uint8_t *)"ab", 2, collect, &g), 0);
-	assert_int_equal(grpc_frame_reader_buffered(&r), 3); /* the buffer: the declared length, under 4 KiB */
+	assert_int_equal(grpc_frame_reader_buffered(&r),
+			 3); /* the buffer: the declared length, under 4 KiB */
 	grpc_frame_reader_release(&r);
 	assert_int_equal(g.n, 0);
 	/* a large declared length costs only the bytes that came */
@@ -87,7 +90,7 @@ static void limits(void **state)
 
 static void outq_keeps_latest(void **state)
 {
-	struct grpc_outq q = {0};
+	struct grpc_outq q = { 0 };
 	uint8_t out[16];
 	grpc_outq_put(&q, (uint8_t *)strdup("AAAA"), 4);
 	assert_int_equal(grpc_outq_read(&q, out, 2), 2); /* started: stays */

@@ -48,7 +48,9 @@ static void h_options(struct grpc_call *call, const ProtobufCMessage *req, void 
 
 static void push_list(struct grpc_call *call, int n)
 {
-	struct dpapi_device devs[4] = {{"a", true, 0}, {"b", false, 1}, {"c", true, -1}, {"d", true, -1}};
+	struct dpapi_device devs[4] = {
+		{ "a", true, 0 }, { "b", false, 1 }, { "c", true, -1 }, { "d", true, -1 }
+	};
 	V1beta1__ListAndWatchResponse *r;
 	assert_int_equal(dpapi_device_list(devs, (size_t)n, &r), 0);
 	assert_int_equal(grpc_call_send(call, &r->base), 0);
@@ -87,7 +89,8 @@ static void h_allocate(struct grpc_call *call, const ProtobufCMessage *req, void
 	assert_int_equal(dpapi_allocate_response(&resp), 0);
 	assert_int_equal(dpapi_allocate_add_container(resp, &c), 0);
 	assert_int_equal(dpapi_container_set_env(c, "PCI_RESOURCE_X", "first"), 0);
-	assert_int_equal(dpapi_container_set_env(c, "PCI_RESOURCE_X", r->container_requests[0]->devices_ids[0]), 0);
+	assert_int_equal(
+	    dpapi_container_set_env(c, "PCI_RESOURCE_X", r->container_requests[0]->devices_ids[0]), 0);
 	assert_int_equal(dpapi_container_set_annotation(c, "k", "v"), 0);
 	assert_int_equal(dpapi_container_add_device(c, "/dev/vfio/vfio", "/dev/vfio/vfio", "mrw"), 0);
 	assert_int_equal(dpapi_container_add_mount(c, "/a", "/b", true), 0);
@@ -123,16 +126,17 @@ static void h_register(struct grpc_call *call, const ProtobufCMessage *req, void
 	assert_string_equal(r->version, DPAPI_VERSION);
 	assert_int_equal(grpc_channel_dial(F->loop, F->dirfd, r->endpoint, NULL, NULL, NULL, &g->ch), 0);
 	V1beta1__Empty e = V1BETA1__EMPTY__INIT;
-	assert_int_equal(grpc_call_unary(g->ch, DPAPI_GET_OPTIONS, &e.base, &v1beta1__device_plugin_options__descriptor,
-					 1000, reg_options_done, g),
+	assert_int_equal(grpc_call_unary(g->ch, DPAPI_GET_OPTIONS, &e.base,
+					 &v1beta1__device_plugin_options__descriptor, 1000, reg_options_done,
+					 g),
 			 0);
 }
 
 static const struct grpc_method methods[] = {
-	{DPAPI_GET_OPTIONS, &v1beta1__empty__descriptor, h_options, NULL},
-	{DPAPI_LIST_AND_WATCH, &v1beta1__empty__descriptor, h_law, NULL},
-	{DPAPI_ALLOCATE, &v1beta1__allocate_request__descriptor, h_allocate, NULL},
-	{DPAPI_REGISTER, &v1beta1__register_request__descriptor, h_register, NULL},
+	{ DPAPI_GET_OPTIONS, &v1beta1__empty__descriptor, h_options, NULL },
+	{ DPAPI_LIST_AND_WATCH, &v1beta1__empty__descriptor, h_law, NULL },
+	{ DPAPI_ALLOCATE, &v1beta1__allocate_request__descriptor, h_allocate, NULL },
+	{ DPAPI_REGISTER, &v1beta1__register_request__descriptor, h_register, NULL },
 };
 
 static void on_close(struct grpc_channel *ch, int err, void *data)
@@ -159,7 +163,8 @@ static int setup(void **state)
 	struct stat st;
 	assert_int_equal(fstatat(f->dirfd, "plugin.sock", &st, 0), 0);
 	assert_int_equal(st.st_mode & 0777, 0600);
-	assert_int_equal(grpc_channel_dial(f->loop, f->dirfd, "plugin.sock", NULL, on_close, NULL, &f->ch), 0);
+	assert_int_equal(grpc_channel_dial(f->loop, f->dirfd, "plugin.sock", NULL, on_close, NULL, &f->ch),
+			 0);
 	*state = f;
 	return 0;
 }
@@ -195,7 +200,8 @@ static void unary_done(void *data, int status, const char *message, const Protob
 	if (status == GRPC_STATUS_OK && resp->descriptor == &v1beta1__allocate_response__descriptor) {
 		const V1beta1__AllocateResponse *r = (const V1beta1__AllocateResponse *)resp;
 		assert_int_equal(r->n_container_responses, 1);
-		snprintf(F->env, sizeof(F->env), "%s", dpapi_container_env(r->container_responses[0], "PCI_RESOURCE_X"));
+		snprintf(F->env, sizeof(F->env), "%s",
+			 dpapi_container_env(r->container_responses[0], "PCI_RESOURCE_X"));
 		assert_int_equal(r->container_responses[0]->n_devices, 1);
 		assert_string_equal(r->container_responses[0]->devices[0]->permissions, "mrw");
 	}
@@ -205,15 +211,15 @@ static void unary_done(void *data, int status, const char *message, const Protob
 static void unary_allocate(void **state)
 {
 	struct fx *f = *state;
-	char *ids[] = {"0000:41:00.0"};
+	char *ids[] = { "0000:41:00.0" };
 	V1beta1__ContainerAllocateRequest c = V1BETA1__CONTAINER_ALLOCATE_REQUEST__INIT, *pc = &c;
 	c.n_devices_ids = 1;
 	c.devices_ids = ids;
 	V1beta1__AllocateRequest r = V1BETA1__ALLOCATE_REQUEST__INIT;
 	r.n_container_requests = 1;
 	r.container_requests = &pc;
-	assert_int_equal(grpc_call_unary(f->ch, DPAPI_ALLOCATE, &r.base, &v1beta1__allocate_response__descriptor, 1000,
-					 unary_done, NULL),
+	assert_int_equal(grpc_call_unary(f->ch, DPAPI_ALLOCATE, &r.base,
+					 &v1beta1__allocate_response__descriptor, 1000, unary_done, NULL),
 			 0);
 	run_until(f, &f->done, 1);
 	assert_int_equal(f->status, GRPC_STATUS_OK);
@@ -224,15 +230,15 @@ static void unknown_method_and_deadline(void **state)
 {
 	struct fx *f = *state;
 	V1beta1__Empty e = V1BETA1__EMPTY__INIT;
-	assert_int_equal(grpc_call_unary(f->ch, "/v1beta1.DevicePlugin/Nope", &e.base, &v1beta1__empty__descriptor, 0,
-					 unary_done, NULL),
+	assert_int_equal(grpc_call_unary(f->ch, "/v1beta1.DevicePlugin/Nope", &e.base,
+					 &v1beta1__empty__descriptor, 0, unary_done, NULL),
 			 0);
 	run_until(f, &f->done, 1);
 	assert_int_equal(f->status, GRPC_STATUS_UNIMPLEMENTED);
 	V1beta1__AllocateRequest r = V1BETA1__ALLOCATE_REQUEST__INIT; /* held by the server */
 	uint64_t t0 = evloop_now_ms();
-	assert_int_equal(grpc_call_unary(f->ch, DPAPI_ALLOCATE, &r.base, &v1beta1__allocate_response__descriptor, 50,
-					 unary_done, NULL),
+	assert_int_equal(grpc_call_unary(f->ch, DPAPI_ALLOCATE, &r.base,
+					 &v1beta1__allocate_response__descriptor, 50, unary_done, NULL),
 			 0);
 	run_until(f, &f->done, 2);
 	assert_int_equal(f->status, GRPC_STATUS_DEADLINE_EXCEEDED);
@@ -259,8 +265,8 @@ static void list_and_watch(void **state)
 	V1beta1__Empty e = V1BETA1__EMPTY__INIT;
 	struct grpc_client_call *cc;
 	assert_int_equal(grpc_call_stream(f->ch, DPAPI_LIST_AND_WATCH, &e.base,
-					  &v1beta1__list_and_watch_response__descriptor, 0, on_list, stream_done, NULL,
-					  &cc),
+					  &v1beta1__list_and_watch_response__descriptor, 0, on_list,
+					  stream_done, NULL, &cc),
 			 0);
 	run_until(f, &f->msgs, 1);
 	assert_int_equal(f->last_n, 1);
@@ -275,8 +281,8 @@ static void list_and_watch(void **state)
 	assert_int_equal(f->done, 0);
 	/* a second stream ended by the server */
 	assert_int_equal(grpc_call_stream(f->ch, DPAPI_LIST_AND_WATCH, &e.base,
-					  &v1beta1__list_and_watch_response__descriptor, 0, on_list, stream_done, NULL,
-					  NULL),
+					  &v1beta1__list_and_watch_response__descriptor, 0, on_list,
+					  stream_done, NULL, NULL),
 			 0);
 	run_until(f, &f->msgs, 4);
 	grpc_call_finish(f->watch, GRPC_STATUS_UNAVAILABLE, "going away");
@@ -290,8 +296,8 @@ static void register_calls_back(void **state)
 	struct fx *f = *state;
 	V1beta1__RegisterRequest *r;
 	assert_int_equal(dpapi_register_request("plugin.sock", "nvidia.com/GA100", false, true, &r), 0);
-	assert_int_equal(grpc_call_unary(f->ch, DPAPI_REGISTER, &r->base, &v1beta1__empty__descriptor, 2000, unary_done,
-					 NULL),
+	assert_int_equal(grpc_call_unary(f->ch, DPAPI_REGISTER, &r->base, &v1beta1__empty__descriptor, 2000,
+					 unary_done, NULL),
 			 0);
 	dpapi_free(r);
 	run_until(f, &f->done, 1);
@@ -351,7 +357,7 @@ static void push_big_list(struct grpc_call *call, int round)
 	static char ids[512][16];
 	for (int i = 0; i < 512; i++) {
 		snprintf(ids[i], sizeof(ids[i]), "0000:%02x:%02x.0", i / 32, (i + round) % 32);
-		devs[i] = (struct dpapi_device){ids[i], (i + round) % 7 != 0, i / 256};
+		devs[i] = (struct dpapi_device){ ids[i], (i + round) % 7 != 0, i / 256 };
 	}
 	V1beta1__ListAndWatchResponse *r;
 	assert_int_equal(dpapi_device_list(devs, 512, &r), 0);
@@ -403,8 +409,8 @@ static void shutdown_sends_goaway(void **state)
 	struct fx *f = *state;
 	V1beta1__Empty e = V1BETA1__EMPTY__INIT;
 	assert_int_equal(grpc_call_stream(f->ch, DPAPI_LIST_AND_WATCH, &e.base,
-					  &v1beta1__list_and_watch_response__descriptor, 0, on_list, stream_done, NULL,
-					  NULL),
+					  &v1beta1__list_and_watch_response__descriptor, 0, on_list,
+					  stream_done, NULL, NULL),
 			 0);
 	run_until(f, &f->msgs, 1);
 	grpc_server_shutdown(f->srv);
@@ -415,7 +421,8 @@ static void shutdown_sends_goaway(void **state)
 	assert_int_equal(grpc_server_connections(f->srv), 0);
 	/* serving again, as after a kubelet restart */
 	assert_int_equal(grpc_server_listen(f->srv, f->dirfd, "plugin.sock"), 0);
-	assert_int_equal(grpc_channel_dial(f->loop, f->dirfd, "plugin.sock", NULL, on_close, NULL, &f->ch), 0);
+	assert_int_equal(grpc_channel_dial(f->loop, f->dirfd, "plugin.sock", NULL, on_close, NULL, &f->ch),
+			 0);
 	V1beta1__Empty e2 = V1BETA1__EMPTY__INIT;
 	assert_int_equal(grpc_call_unary(f->ch, DPAPI_GET_OPTIONS, &e2.base,
 					 &v1beta1__device_plugin_options__descriptor, 1000, unary_done, NULL),
@@ -428,8 +435,13 @@ int main(void)
 {
 #define T(x) cmocka_unit_test_setup_teardown(x, setup, teardown)
 	const struct CMUnitTest tests[] = {
-		T(unary_allocate), T(unknown_method_and_deadline), T(list_and_watch), T(register_calls_back),
-		T(channel_closed_from_callback), T(write_to_gone_peer), T(slow_reader_bounded_memory),
+		T(unary_allocate),
+		T(unknown_method_and_deadline),
+		T(list_and_watch),
+		T(register_calls_back),
+		T(channel_closed_from_callback),
+		T(write_to_gone_peer),
+		T(slow_reader_bounded_memory),
 		T(shutdown_sends_goaway),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -70,9 +70,9 @@ static void h_allocate(struct grpc_call *call, const ProtobufCMessage *req, void
 }
 
 static const struct grpc_method methods[] = {
-	{P_OPTIONS, &v1beta1__empty__descriptor, h_options, NULL},
-	{P_LAW, &v1beta1__empty__descriptor, h_law, NULL},
-	{P_ALLOCATE, &v1beta1__allocate_request__descriptor, h_allocate, NULL},
+	{ P_OPTIONS, &v1beta1__empty__descriptor, h_options, NULL },
+	{ P_LAW, &v1beta1__empty__descriptor, h_law, NULL },
+	{ P_ALLOCATE, &v1beta1__allocate_request__descriptor, h_allocate, NULL },
 };
 
 struct fx {
@@ -129,7 +129,7 @@ static int exchange(struct fx *f, size_t chunk)
 static size_t allocate_request(uint8_t *buf, int n_ids)
 {
 	V1beta1__ContainerAllocateRequest c = V1BETA1__CONTAINER_ALLOCATE_REQUEST__INIT;
-	char *ids[] = {"0000:01:00.0", "0000:02:00.0", "0000:03:00.0"};
+	char *ids[] = { "0000:01:00.0", "0000:02:00.0", "0000:03:00.0" };
 	c.n_devices_ids = (size_t)n_ids;
 	c.devices_ids = ids;
 	V1beta1__ContainerAllocateRequest *pc = &c;
@@ -179,7 +179,8 @@ static void several_streams_zero_length(void **state)
 	size_t len = allocate_request(msg, 1);
 	uint8_t empty[5];
 	h2_grpc_msg(empty, NULL, 0);
-	h2out_request(&f->out, 1, P_OPTIONS, "/var/lib/kubelet/device-plugins/x.sock", "application/grpc", false);
+	h2out_request(&f->out, 1, P_OPTIONS, "/var/lib/kubelet/device-plugins/x.sock", "application/grpc",
+		      false);
 	h2out_request(&f->out, 3, P_ALLOCATE, "localhost", "application/grpc+proto", false);
 	h2out_frame(&f->out, NGHTTP2_DATA, NGHTTP2_FLAG_END_STREAM, 1, empty, 5);
 	h2out_frame(&f->out, NGHTTP2_DATA, NGHTTP2_FLAG_END_STREAM, 3, msg, len);
@@ -188,7 +189,7 @@ static void several_streams_zero_length(void **state)
 	assert_int_equal(s1->grpc_status, 0);
 	assert_int_equal(s3->grpc_status, 0);
 	V1beta1__DevicePluginOptions *o =
-		v1beta1__device_plugin_options__unpack(NULL, s1->data_len - 5, s1->data + 5);
+	    v1beta1__device_plugin_options__unpack(NULL, s1->data_len - 5, s1->data + 5);
 	assert_non_null(o);
 	assert_true(o->get_preferred_allocation_available);
 	v1beta1__device_plugin_options__free_unpacked(o, NULL);
@@ -219,7 +220,7 @@ static void oversized_length(void **state)
 	assert_int_equal(exchange(f, 0), 0);
 	struct h2stream *s = h2in_stream(&f->in, 1);
 	assert_int_equal(s->grpc_status, GRPC_STATUS_RESOURCE_EXHAUSTED);
-	assert_int_equal(s->headers_frames, 1); /* trailers-only */
+	assert_int_equal(s->headers_frames, 1);	    /* trailers-only */
 	assert_int_equal(s->rst, NGHTTP2_NO_ERROR); /* stop sending */
 	assert_int_equal(allocs, 0);
 }
@@ -270,7 +271,7 @@ static void stream_reset_by_client(void **state)
 	assert_int_equal(s->grpc_status, -1);
 	assert_false(s->end_stream);
 	assert_true(s->data_len > 15);
-	uint8_t cancel[4] = {0, 0, 0, NGHTTP2_CANCEL};
+	uint8_t cancel[4] = { 0, 0, 0, NGHTTP2_CANCEL };
 	h2out_frame(&f->out, NGHTTP2_RST_STREAM, 0, 1, cancel, 4);
 	assert_int_equal(exchange(f, 0), 0);
 	assert_int_equal(cancels, 1);
@@ -285,7 +286,7 @@ static void request_reset_mid_message(void **state)
 	size_t len = allocate_request(msg, 3);
 	h2out_request(&f->out, 1, P_ALLOCATE, "localhost", "application/grpc", false);
 	h2out_frame(&f->out, NGHTTP2_DATA, 0, 1, msg, len / 2);
-	uint8_t cancel[4] = {0, 0, 0, NGHTTP2_CANCEL};
+	uint8_t cancel[4] = { 0, 0, 0, NGHTTP2_CANCEL };
 	h2out_frame(&f->out, NGHTTP2_RST_STREAM, 0, 1, cancel, 4);
 	assert_int_equal(exchange(f, 0), 0);
 	assert_int_equal(allocs, 0);
@@ -296,7 +297,7 @@ static void request_reset_mid_message(void **state)
 static void slow_reader_gets_latest_only(void **state)
 {
 	struct fx *f = *state;
-	uint8_t iv[6] = {0, NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, 0, 0, 0, 8};
+	uint8_t iv[6] = { 0, NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, 0, 0, 0, 8 };
 	h2out_frame(&f->out, NGHTTP2_SETTINGS, 0, 0, iv, 6);
 	start_watch(f, 1);
 	assert_int_equal(exchange(f, 0), 0);
@@ -306,14 +307,14 @@ static void slow_reader_gets_latest_only(void **state)
 		send_list(watch_call, i);
 	assert_int_equal(exchange(f, 0), 0);
 	assert_int_equal(s->data_len, 8);
-	uint8_t wu[4] = {0, 0, 0x10, 0};
+	uint8_t wu[4] = { 0, 0, 0x10, 0 };
 	h2out_frame(&f->out, NGHTTP2_WINDOW_UPDATE, 0, 1, wu, 4);
 	assert_int_equal(exchange(f, 0), 0);
 	/* first list (1 device) then the latest (5 devices), nothing between */
 	size_t first = 5 + (s->data[4]);
 	assert_true(s->data_len > first + 5);
-	V1beta1__ListAndWatchResponse *r = v1beta1__list_and_watch_response__unpack(
-		NULL, s->data_len - first - 5, s->data + first + 5);
+	V1beta1__ListAndWatchResponse *r =
+	    v1beta1__list_and_watch_response__unpack(NULL, s->data_len - first - 5, s->data + first + 5);
 	assert_non_null(r);
 	assert_int_equal(r->n_devices, 5);
 	v1beta1__list_and_watch_response__free_unpacked(r, NULL);
@@ -350,18 +351,22 @@ static void garbage_breaks_session(void **state)
 static void deadline_before_complete(void **state)
 {
 	struct fx *f = *state;
-	static const char *const nv1[] = {":method", "POST", ":scheme", "http", ":path", P_ALLOCATE,
-					  ":authority", "localhost", "content-type", "application/grpc",
-					  "grpc-timeout", "1m"};
-	static const char *const nv3[] = {":method", "POST", ":scheme", "http", ":path", P_ALLOCATE,
-					  ":authority", "localhost", "content-type", "application/grpc",
-					  "grpc-timeout", "100S"};
+	static const char *const nv1[] = {
+		":method",	"POST",	      ":scheme",   "http",	   ":path",
+		P_ALLOCATE,	":authority", "localhost", "content-type", "application/grpc",
+		"grpc-timeout", "1m"
+	};
+	static const char *const nv3[] = {
+		":method",	"POST",	      ":scheme",   "http",	   ":path",
+		P_ALLOCATE,	":authority", "localhost", "content-type", "application/grpc",
+		"grpc-timeout", "100S"
+	};
 	uint8_t msg[256];
 	size_t len = allocate_request(msg, 1);
 	h2out_headers(&f->out, 1, nv1, 6, false);
 	h2out_headers(&f->out, 3, nv3, 6, false);
 	assert_int_equal(exchange(f, 0), 0);
-	struct timespec ts = {0, 20 * 1000 * 1000};
+	struct timespec ts = { 0, 20 * 1000 * 1000 };
 	nanosleep(&ts, NULL);
 	h2out_frame(&f->out, NGHTTP2_DATA, NGHTTP2_FLAG_END_STREAM, 1, msg, len);
 	h2out_frame(&f->out, NGHTTP2_DATA, NGHTTP2_FLAG_END_STREAM, 3, msg, len);
@@ -378,10 +383,10 @@ static void deadline_before_complete(void **state)
 static void budget_across_connections(void **state)
 {
 	struct fx *f = *state;
-	struct grpc_server_limits saved, small = {.max_buffered = 3000};
+	struct grpc_server_limits saved, small = { .max_buffered = 3000 };
 	grpc_server_get_limits(&saved);
 	grpc_server_set_limits(&small);
-	struct fx g = {.srv = f->srv};
+	struct fx g = { .srv = f->srv };
 	assert_int_equal(grpc_server_conn_new(f->srv, &g.sc), 0);
 	h2out_init(&g.out);
 	h2in_init(&g.in);
@@ -390,7 +395,7 @@ static void budget_across_connections(void **state)
 	 * length, under 4 KiB), exactly the budget */
 	static uint8_t part[5 + 2000];
 	grpc_frame_prefix(part, 3000);
-	struct fx *both[] = {f, &g};
+	struct fx *both[] = { f, &g };
 	for (int i = 0; i < 2; i++) {
 		h2out_request(&both[i]->out, 1, P_ALLOCATE, "localhost", "application/grpc", false);
 		h2out_frame(&both[i]->out, NGHTTP2_DATA, 0, 1, part, sizeof(part));
@@ -424,10 +429,18 @@ int main(void)
 {
 #define T(x) cmocka_unit_test_setup_teardown(x, setup, teardown)
 	const struct CMUnitTest tests[] = {
-		T(settings_at_start),	    T(message_split_across_frames), T(several_streams_zero_length),
-		T(two_messages_one_frame),  T(oversized_length),	    T(errors),
-		T(stream_reset_by_client),  T(request_reset_mid_message),   T(slow_reader_gets_latest_only),
-		T(close_cancels_streams),   T(garbage_breaks_session),	    T(deadline_before_complete),
+		T(settings_at_start),
+		T(message_split_across_frames),
+		T(several_streams_zero_length),
+		T(two_messages_one_frame),
+		T(oversized_length),
+		T(errors),
+		T(stream_reset_by_client),
+		T(request_reset_mid_message),
+		T(slow_reader_gets_latest_only),
+		T(close_cancels_streams),
+		T(garbage_breaks_session),
+		T(deadline_before_complete),
 		T(budget_across_connections),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

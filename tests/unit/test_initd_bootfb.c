@@ -55,8 +55,9 @@ static void consoles(void **state)
 
 static void decide(void **state)
 {
-	struct bootfb none = {.kind = BOOTFB_NONE}, simple = {.kind = BOOTFB_SIMPLE, .driver_bound = true},
-		      efifb = {.kind = BOOTFB_EFIFB, .driver_bound = true};
+	struct bootfb none = { .kind = BOOTFB_NONE },
+		      simple = { .kind = BOOTFB_SIMPLE, .driver_bound = true },
+		      efifb = { .kind = BOOTFB_EFIFB, .driver_bound = true };
 	assert_int_equal(bootfb_decide(&none, "6.1.0", true, BOOTFB_REFUSE), BOOTFB_ACT_NONE);
 	/* refused unless the config allows */
 	assert_int_equal(bootfb_decide(&efifb, "5.15.0-91-generic", true, BOOTFB_REFUSE), BOOTFB_ACT_REFUSE);
@@ -82,8 +83,8 @@ static void decide(void **state)
 
 static void fixes(void **state)
 {
-	struct bootfb simple = {.kind = BOOTFB_SIMPLE}, efifb = {.kind = BOOTFB_EFIFB},
-		      vesa = {.kind = BOOTFB_VESAFB};
+	struct bootfb simple = { .kind = BOOTFB_SIMPLE }, efifb = { .kind = BOOTFB_EFIFB },
+		      vesa = { .kind = BOOTFB_VESAFB };
 	assert_non_null(strstr(bootfb_fix(&simple, "5.15.0", true), "initcall_blacklist=sysfb_init"));
 	assert_null(strstr(bootfb_fix(&simple, "5.15.0", true), "release"));
 	assert_non_null(strstr(bootfb_fix(&simple, "6.1.0", true), "\"release\""));
@@ -98,10 +99,10 @@ static void fixes(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(parse),
-	    cmocka_unit_test(consoles),
-	    cmocka_unit_test(decide),
-	    cmocka_unit_test(fixes),
+		cmocka_unit_test(parse),
+		cmocka_unit_test(consoles),
+		cmocka_unit_test(decide),
+		cmocka_unit_test(fixes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

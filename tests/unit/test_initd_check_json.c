@@ -14,32 +14,32 @@
 #include "json.h"
 
 static struct pcidev devs[] = {
-    {.addr = {0, 0x43, 0, 0},
-     .bdf = "0000:43:00.0",
-     .vendor = 0x10de,
-     .device = 0x20b5,
-     .class = 0x030200,
-     .group = 4,
-     .numa = 0,
-     .driver = "nvidia"},
-    {.addr = {0, 0x44, 0, 0},
-     .bdf = "0000:44:00.0",
-     .vendor = 0x8086,
-     .device = 0x10d3,
-     .class = 0x020000,
-     .group = 4,
-     .numa = 0,
-     .driver = "e1000e"},
-    {.addr = {0, 0x81, 0, 0},
-     .bdf = "0000:81:00.0",
-     .vendor = 0x10de,
-     .device = 0x1b38,
-     .class = 0x030200,
-     .group = 5,
-     .numa = 1,
-     .driver = "vfio-pci"},
+	{ .addr = { 0, 0x43, 0, 0 },
+	  .bdf = "0000:43:00.0",
+	  .vendor = 0x10de,
+	  .device = 0x20b5,
+	  .class = 0x030200,
+	  .group = 4,
+	  .numa = 0,
+	  .driver = "nvidia" },
+	{ .addr = { 0, 0x44, 0, 0 },
+	  .bdf = "0000:44:00.0",
+	  .vendor = 0x8086,
+	  .device = 0x10d3,
+	  .class = 0x020000,
+	  .group = 4,
+	  .numa = 0,
+	  .driver = "e1000e" },
+	{ .addr = { 0, 0x81, 0, 0 },
+	  .bdf = "0000:81:00.0",
+	  .vendor = 0x10de,
+	  .device = 0x1b38,
+	  .class = 0x030200,
+	  .group = 5,
+	  .numa = 1,
+	  .driver = "vfio-pci" },
 };
-static bool selected[] = {true, false, true};
+static bool selected[] = { true, false, true };
 
 static char *render(struct report *r)
 {
@@ -70,20 +70,20 @@ static void make_report(struct report *r)
 	r->fix = "";
 	r->dr = calloc(2, sizeof(*r->dr));
 	r->ndr = 2;
-	r->dr[0] = (struct dev_report){.idx = 0,
-				       .gpu_index = 0,
-				       .target = true,
-				       .resource = "nvidia.com/GA100_A100_PCIE_80GB",
-				       .name_src = NAME_BUILTIN,
-				       .vfio_driver = "vfio-pci"};
+	r->dr[0] = (struct dev_report){ .idx = 0,
+					.gpu_index = 0,
+					.target = true,
+					.resource = "nvidia.com/GA100_A100_PCIE_80GB",
+					.name_src = NAME_BUILTIN,
+					.vfio_driver = "vfio-pci" };
 	assert_int_equal(group_assess(devs, 3, selected, 4, &r->dr[0].grp), 0);
 	r->dr[0].reasons = 1u << R_GROUP_FOREIGN;
-	r->dr[1] = (struct dev_report){.idx = 2,
-				       .gpu_index = 1,
-				       .target = true,
-				       .vfio_driver = "vfio-pci",
-				       .in_use = true,
-				       .in_use_by = "dev/vfio/5 is open"};
+	r->dr[1] = (struct dev_report){ .idx = 2,
+					.gpu_index = 1,
+					.target = true,
+					.vfio_driver = "vfio-pci",
+					.in_use = true,
+					.in_use_by = "dev/vfio/5 is open" };
 	assert_int_equal(group_assess(devs, 3, selected, 5, &r->dr[1].grp), 0);
 	r->dr[1].reasons = 1u << R_NO_NAME | 1u << R_IN_USE;
 }
@@ -134,11 +134,10 @@ static void reason_codes(void **state)
 	assert_true(json_eq(&d, get(&d, d1, "in_use_by"), "dev/vfio/5 is open"));
 
 	int all = get(&d, 0, "reasons");
-	const char *want[] = {"group-has-foreign-device", "device-in-use", "no-resource-name"};
+	const char *want[] = { "group-has-foreign-device", "device-in-use", "no-resource-name" };
 	assert_int_equal(d.tok[all].size, 3);
 	int i = 0;
-	json_for_each(&d, all, e, k)
-	{
+	json_for_each (&d, all, e, k) {
 		assert_true(json_str(&d, get(&d, e, "code"), s, sizeof(s)) >= 0);
 		/* order: per device, by enum */
 		if (i == 0)
@@ -194,23 +193,23 @@ static void codes_are_stable(void **state)
 {
 	/* documented in initd/CHECK-JSON.md: renaming one breaks users */
 	static const char *const want[R__MAX] = {
-	    "iommu-off",
-	    "no-devices-selected",
-	    "selector-unmatched",
-	    "mode-unsupported",
-	    "no-kernel-modules",
-	    "no-iommu-group",
-	    "group-has-foreign-device",
-	    "device-in-use",
-	    "no-resource-name",
-	    "vfio-driver-missing",
-	    "group-too-big",
-	    "vgpu-plan",
-	    "sriov-vfs",
-	    "nvidia-driver-build",
-	    "gpu-fell-off-bus",
-	    "gpu-link-down",
-	    "boot-framebuffer",
+		"iommu-off",
+		"no-devices-selected",
+		"selector-unmatched",
+		"mode-unsupported",
+		"no-kernel-modules",
+		"no-iommu-group",
+		"group-has-foreign-device",
+		"device-in-use",
+		"no-resource-name",
+		"vfio-driver-missing",
+		"group-too-big",
+		"vgpu-plan",
+		"sriov-vfs",
+		"nvidia-driver-build",
+		"gpu-fell-off-bus",
+		"gpu-link-down",
+		"boot-framebuffer",
 	};
 	for (int i = 0; i < R__MAX; i++)
 		assert_string_equal(reason_code((enum reason)i), want[i]);
@@ -219,9 +218,9 @@ static void codes_are_stable(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(reason_codes),
-	    cmocka_unit_test(node_reasons),
-	    cmocka_unit_test(codes_are_stable),
+		cmocka_unit_test(reason_codes),
+		cmocka_unit_test(node_reasons),
+		cmocka_unit_test(codes_are_stable),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -53,13 +53,15 @@ static void full_config(void **state)
 	assert_string_equal(config_resource_alias(&c, "10de:2330"), "nvidia.com/gpu");
 	assert_null(config_resource_alias(&c, "10de:2331"));
 	assert_string_equal(c.vgpu_config, "small");
-	assert_int_equal(parse(&c, "{\"group-companions\": [\"10de:22a3\", \"10de:*\"]}", err, sizeof(err)), 0);
+	assert_int_equal(parse(&c, "{\"group-companions\": [\"10de:22a3\", \"10de:*\"]}", err, sizeof(err)),
+			 0);
 	assert_int_equal(c.ncomp, 2);
 	assert_int_equal(c.comp[0].device, 0x22a3);
 	assert_int_equal(c.comp[1].device, -1);
-	assert_int_equal(parse(&c, "{\"sriov-vfs\": {\"0000:00:06.0\": 2, \"15b3:*\": 8}}", err, sizeof(err)), 0);
+	assert_int_equal(parse(&c, "{\"sriov-vfs\": {\"0000:00:06.0\": 2, \"15b3:*\": 8}}", err, sizeof(err)),
+			 0);
 	assert_int_equal(c.nsriov, 2);
-	struct pci_addr a = {0, 0, 6, 0}, b = {0, 0x41, 0, 0};
+	struct pci_addr a = { 0, 0, 6, 0 }, b = { 0, 0x41, 0, 0 };
 	assert_int_equal(config_sriov_vfs(&c, 0x1b36, 0x0010, &a), 2);
 	assert_int_equal(config_sriov_vfs(&c, 0x15b3, 0x101d, &b), 8);
 	assert_int_equal(config_sriov_vfs(&c, 0x1b36, 0x0010, &b), 0);
@@ -70,31 +72,34 @@ static void errors_name_the_field(void **state)
 	static const struct {
 		const char *js, *want;
 	} cases[] = {
-	    {"{\"mode\": \"vm-passthru\"}", "1:10: mode: expected"},
-	    {"{\"mode\": 1}", "mode: expected"},
-	    {"{\"devices\": \"some\"}", "devices: expected"},
-	    {"{\"devices\": []}", "devices: empty list"},
-	    {"{\"devices\": [\"0000:18:00.0\", \"zz:1\"]}", "devices[1]:"},
-	    {"{\"devices\": [-1]}", "devices[0]:"},
-	    {"{\"devices\": [true]}", "devices[0]:"},
-	    {"{\"resource-names\": {\"10de:2330\": \"gpu\"}}",
-	     "resource-names.10de:2330: \"gpu\" is not a valid"},
-	    {"{\"resource-names\": {\"10de:2330\": \"kubernetes.io/gpu\"}}", "resource-names.10de:2330"},
-	    {"{\"resource-names\": {\"10de:zz\": \"nvidia.com/x\"}}", "resource-names.10de:zz: key"},
-	    {"{\"resource-names\": []}", "resource-names: expected an object"},
-	    {"{\"devcies\": \"all\"}", "devcies: unknown field"},
-	    {"{\"group-companions\": [\"0000:05:00.0\"]}", "group-companions[0]: expected a vendor:device"},
-	    {"{\"group-companions\": \"10de:22a3\"}", "group-companions: expected a list"},
-	    {"{\"vgpu-configs\": {\"a\": [{\"devices\": \"all\", \"vgpu\": {}}]}}",
-	     "vgpu-configs.a[0].vgpu: unknown field"},
-	    {"{\"vgpu-configs\": {\"a\": [{\"vgpu-devices\": {\"T4-1Q\": -2}}]}}",
-	     "vgpu-configs.a[0].vgpu-devices"},
-	    {"{\"sriov-vfs\": [\"0000:00:06.0\"]}", "sriov-vfs: expected an object"},
-	    {"{\"sriov-vfs\": {\"0000:00:06.0\": 0}}", "sriov-vfs.0000:00:06.0: expected a number of VFs"},
-	    {"{\"sriov-vfs\": {\"1b36:0010\": \"2\"}}", "sriov-vfs.1b36:0010: expected a number"},
-	    {"{\"sriov-vfs\": {\"nvme\": 2}}", "sriov-vfs: key must be"},
-	    {"{\"mode\": ", "not valid JSON"},
-	    {"[]", "expected a JSON object"},
+		{ "{\"mode\": \"vm-passthru\"}", "1:10: mode: expected" },
+		{ "{\"mode\": 1}", "mode: expected" },
+		{ "{\"devices\": \"some\"}", "devices: expected" },
+		{ "{\"devices\": []}", "devices: empty list" },
+		{ "{\"devices\": [\"0000:18:00.0\", \"zz:1\"]}", "devices[1]:" },
+		{ "{\"devices\": [-1]}", "devices[0]:" },
+		{ "{\"devices\": [true]}", "devices[0]:" },
+		{ "{\"resource-names\": {\"10de:2330\": \"gpu\"}}",
+		  "resource-names.10de:2330: \"gpu\" is not a valid" },
+		{ "{\"resource-names\": {\"10de:2330\": \"kubernetes.io/gpu\"}}",
+		  "resource-names.10de:2330" },
+		{ "{\"resource-names\": {\"10de:zz\": \"nvidia.com/x\"}}", "resource-names.10de:zz: key" },
+		{ "{\"resource-names\": []}", "resource-names: expected an object" },
+		{ "{\"devcies\": \"all\"}", "devcies: unknown field" },
+		{ "{\"group-companions\": [\"0000:05:00.0\"]}",
+		  "group-companions[0]: expected a vendor:device" },
+		{ "{\"group-companions\": \"10de:22a3\"}", "group-companions: expected a list" },
+		{ "{\"vgpu-configs\": {\"a\": [{\"devices\": \"all\", \"vgpu\": {}}]}}",
+		  "vgpu-configs.a[0].vgpu: unknown field" },
+		{ "{\"vgpu-configs\": {\"a\": [{\"vgpu-devices\": {\"T4-1Q\": -2}}]}}",
+		  "vgpu-configs.a[0].vgpu-devices" },
+		{ "{\"sriov-vfs\": [\"0000:00:06.0\"]}", "sriov-vfs: expected an object" },
+		{ "{\"sriov-vfs\": {\"0000:00:06.0\": 0}}",
+		  "sriov-vfs.0000:00:06.0: expected a number of VFs" },
+		{ "{\"sriov-vfs\": {\"1b36:0010\": \"2\"}}", "sriov-vfs.1b36:0010: expected a number" },
+		{ "{\"sriov-vfs\": {\"nvme\": 2}}", "sriov-vfs: key must be" },
+		{ "{\"mode\": ", "not valid JSON" },
+		{ "[]", "expected a JSON object" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct config c;
@@ -174,12 +179,12 @@ static void cmdline_iommu_flags(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(defaults),
-	    cmocka_unit_test(full_config),
-	    cmocka_unit_test(errors_name_the_field),
-	    cmocka_unit_test(precedence),
-	    cmocka_unit_test(cmdline_values),
-	    cmocka_unit_test(cmdline_iommu_flags),
+		cmocka_unit_test(defaults),
+		cmocka_unit_test(full_config),
+		cmocka_unit_test(errors_name_the_field),
+		cmocka_unit_test(precedence),
+		cmocka_unit_test(cmdline_values),
+		cmocka_unit_test(cmdline_iommu_flags),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -21,14 +21,14 @@ static void naming_transform_cases(void **state)
 	static const struct {
 		const char *in, *out;
 	} cases[] = {
-	    {"GH100 [H100 SXM5 80GB]", "GH100_H100_SXM5_80GB"},
-	    {"GA100 [A100 PCIe 80GB]", "GA100_A100_PCIE_80GB"},
-	    {"GA100 [A100 PCIe 40GB]", "GA100_A100_PCIE_40GB"},
-	    {"  TU104GL [Tesla T4]  ", "TU104GL_TESLA_T4"},
-	    {"GV100GL [Tesla V100 SXM2 16GB]", "GV100GL_TESLA_V100_SXM2_16GB"},
-	    {"GK210GL [Tesla K80]/x.y", "GK210GL_TESLA_K80_X_Y"},
-	    {"A  \t B", "A_B"},
-	    {"GH100[H100 SXM5 80GB]", "GH100H100_SXM5_80GB"}, /* Debian's misspelling, as is */
+		{ "GH100 [H100 SXM5 80GB]", "GH100_H100_SXM5_80GB" },
+		{ "GA100 [A100 PCIe 80GB]", "GA100_A100_PCIE_80GB" },
+		{ "GA100 [A100 PCIe 40GB]", "GA100_A100_PCIE_40GB" },
+		{ "  TU104GL [Tesla T4]  ", "TU104GL_TESLA_T4" },
+		{ "GV100GL [Tesla V100 SXM2 16GB]", "GV100GL_TESLA_V100_SXM2_16GB" },
+		{ "GK210GL [Tesla K80]/x.y", "GK210GL_TESLA_K80_X_Y" },
+		{ "A  \t B", "A_B" },
+		{ "GH100[H100 SXM5 80GB]", "GH100H100_SXM5_80GB" }, /* Debian's misspelling, as is */
 	};
 	char buf[64];
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -104,22 +104,22 @@ static void naming_builtin_and_precedence(void **state)
  * group holds a NIC, a VGA GPU with its audio, an NVSwitch, a VF. */
 #define DEV(b, d, f, ven, dev_, cls, grp)                                                                    \
 	{                                                                                                    \
-		.addr = {0, b, d, f}, .vendor = ven, .device = dev_, .class = cls, .group = grp,             \
+		.addr = { 0, b, d, f }, .vendor = ven, .device = dev_, .class = cls, .group = grp,           \
 		.numvfs = -1, .numa = -1                                                                     \
 	}
 static struct pcidev node[] = {
-    DEV(0x05, 0, 0, 0x10de, 0x22a3, 0x068000, 11), /* 0 NVSwitch */
-    DEV(0x17, 0, 0, 0x10de, 0x2230, 0x030000, 2),  /* 1 VGA GPU */
-    DEV(0x17, 0, 1, 0x10de, 0x1aef, 0x040300, 2),  /* 2 its audio */
-    DEV(0x18, 0, 0, 0x10de, 0x2330, 0x030200, 19), /* 3 */
-    DEV(0x42, 8, 0, 0x10b5, 0x8747, 0x060400, 4),  /* 4 bridge */
-    DEV(0x43, 0, 0, 0x10de, 0x20b5, 0x030200, 4),  /* 5 GPU with the NIC */
-    DEV(0x44, 0, 0, 0x8086, 0x10d3, 0x020000, 4),  /* 6 NIC */
-    DEV(0x99, 0, 0, 0x10b5, 0xc010, 0x060400, 28), /* 7 bridge */
-    DEV(0x99, 1, 0, 0x10b5, 0xc010, 0x060400, 28), /* 8 bridge */
-    DEV(0x9a, 0, 0, 0x10de, 0x2330, 0x030200, 28), /* 9 */
-    DEV(0x9b, 0, 0, 0x10de, 0x2330, 0x030200, 28), /* 10 */
-    DEV(0x9b, 0, 4, 0x10de, 0x2330, 0x030200, 40), /* 11 a VF */
+	DEV(0x05, 0, 0, 0x10de, 0x22a3, 0x068000, 11), /* 0 NVSwitch */
+	DEV(0x17, 0, 0, 0x10de, 0x2230, 0x030000, 2),  /* 1 VGA GPU */
+	DEV(0x17, 0, 1, 0x10de, 0x1aef, 0x040300, 2),  /* 2 its audio */
+	DEV(0x18, 0, 0, 0x10de, 0x2330, 0x030200, 19), /* 3 */
+	DEV(0x42, 8, 0, 0x10b5, 0x8747, 0x060400, 4),  /* 4 bridge */
+	DEV(0x43, 0, 0, 0x10de, 0x20b5, 0x030200, 4),  /* 5 GPU with the NIC */
+	DEV(0x44, 0, 0, 0x8086, 0x10d3, 0x020000, 4),  /* 6 NIC */
+	DEV(0x99, 0, 0, 0x10b5, 0xc010, 0x060400, 28), /* 7 bridge */
+	DEV(0x99, 1, 0, 0x10b5, 0xc010, 0x060400, 28), /* 8 bridge */
+	DEV(0x9a, 0, 0, 0x10de, 0x2330, 0x030200, 28), /* 9 */
+	DEV(0x9b, 0, 0, 0x10de, 0x2330, 0x030200, 28), /* 10 */
+	DEV(0x9b, 0, 4, 0x10de, 0x2330, 0x030200, 40), /* 11 a VF */
 };
 #define NN (sizeof(node) / sizeof(node[0]))
 
@@ -285,7 +285,7 @@ static void sriov_step(void **state)
 
 static void iommu_causes(void **state)
 {
-	struct iommu_info i = {0};
+	struct iommu_info i = { 0 };
 	const char *fix;
 	cmdline_parse("ro", &i.cmdline);
 	i.kconfig_intel_default = TRI_UNSET;
@@ -322,14 +322,14 @@ static void iommu_causes(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(naming_transform_cases),
-	    cmocka_unit_test(naming_builtin_and_precedence),
-	    cmocka_unit_test(selection),
-	    cmocka_unit_test(sriov_selection),
-	    cmocka_unit_test(group_rules),
-	    cmocka_unit_test(vfio_variant),
-	    cmocka_unit_test(sriov_step),
-	    cmocka_unit_test(iommu_causes),
+		cmocka_unit_test(naming_transform_cases),
+		cmocka_unit_test(naming_builtin_and_precedence),
+		cmocka_unit_test(selection),
+		cmocka_unit_test(sriov_selection),
+		cmocka_unit_test(group_rules),
+		cmocka_unit_test(vfio_variant),
+		cmocka_unit_test(sriov_step),
+		cmocka_unit_test(iommu_causes),
 	};
 	return cmocka_run_group_tests(tests, setup_node, NULL);
 }

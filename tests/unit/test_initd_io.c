@@ -75,29 +75,32 @@ static int teardown(void **state)
 static void status_files(void **state)
 {
 	static struct pcidev devs[] = {
-	    {.bdf = "0000:18:00.0",
-	     .vendor = 0x10de,
-	     .device = 0x2330,
-	     .group = 19,
-	     .numa = 0,
-	     .driver = "vfio-pci"},
-	    {.bdf = "0000:2a:00.0",
-	     .vendor = 0x10de,
-	     .device = 0x2330,
-	     .group = 21,
-	     .numa = 0,
-	     .driver = "nvidia"},
+		{ .bdf = "0000:18:00.0",
+		  .vendor = 0x10de,
+		  .device = 0x2330,
+		  .group = 19,
+		  .numa = 0,
+		  .driver = "vfio-pci" },
+		{ .bdf = "0000:2a:00.0",
+		  .vendor = 0x10de,
+		  .device = 0x2330,
+		  .group = 21,
+		  .numa = 0,
+		  .driver = "nvidia" },
 	};
 	struct dev_report dr[2] = {
-	    {.idx = 0, .target = true, .resource = "nvidia.com/GH100_H100_SXM5_80GB", .state = DEV_DONE},
-	    {.idx = 1,
-	     .target = true,
-	     .resource = "nvidia.com/GH100_H100_SXM5_80GB",
-	     .state = DEV_FAILED,
-	     .step = STEP_PROBE,
-	     .err = -EIO},
+		{ .idx = 0,
+		  .target = true,
+		  .resource = "nvidia.com/GH100_H100_SXM5_80GB",
+		  .state = DEV_DONE },
+		{ .idx = 1,
+		  .target = true,
+		  .resource = "nvidia.com/GH100_H100_SXM5_80GB",
+		  .state = DEV_FAILED,
+		  .step = STEP_PROBE,
+		  .err = -EIO },
 	};
-	struct report r = {.mode = MODE_PASSTHROUGH, .devs = {devs, 2}, .dr = dr, .ndr = 2};
+	struct report r = { .mode = MODE_PASSTHROUGH, .devs = { devs, 2 }, .dr = dr, .ndr = 2 };
 	char *s = NULL;
 
 	assert_int_equal(status_write(rootfd, &r, false), 0);
@@ -180,10 +183,10 @@ static void vgpu_identity_sources(void **state)
 	const char *d = "sys/bus/pci/devices/0000:9b:00.0";
 	char p[128];
 	/* config space with a DSN capability at 0x100 */
-	unsigned char cfg[4096] = {0};
+	unsigned char cfg[4096] = { 0 };
 	cfg[0x100] = 0x03;
 	cfg[0x102] = 0x01;
-	const unsigned char dsn_le[8] = {0x48, 0xb0, 0x2d, 0x7b, 0xb5, 0x0f, 0x86, 0x2f};
+	const unsigned char dsn_le[8] = { 0x48, 0xb0, 0x2d, 0x7b, 0xb5, 0x0f, 0x86, 0x2f };
 	memcpy(cfg + 0x104, dsn_le, 8);
 	snprintf(p, sizeof(p), "%s/%s/config", root, d);
 	FILE *f = fopen(p, "wb");
@@ -211,10 +214,10 @@ static void vgpu_identity_sources(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(status_files),
-	    cmocka_unit_test(vf_step),
-	    cmocka_unit_test(nvidia_users),
-	    cmocka_unit_test(vgpu_identity_sources),
+		cmocka_unit_test(status_files),
+		cmocka_unit_test(vf_step),
+		cmocka_unit_test(nvidia_users),
+		cmocka_unit_test(vgpu_identity_sources),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

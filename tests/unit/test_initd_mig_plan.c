@@ -16,9 +16,9 @@ static struct mig_state a100(void)
 {
 	/* index, ID, +me, slices, instances, memory MB, memory slices, starts */
 	static const struct mig_profile p[] = {
-		{ 0, 19, false, 1, 7, 4864, 1, 0x7f },	{ 7, 20, true, 1, 1, 4864, 1, 0x7f },
-		{ 9, 15, false, 1, 4, 9856, 2, 0x55 },	{ 1, 14, false, 2, 3, 9856, 2, 0x15 },
-		{ 2, 9, false, 3, 2, 19968, 4, 0x11 },	{ 3, 5, false, 4, 1, 19968, 4, 0x01 },
+		{ 0, 19, false, 1, 7, 4864, 1, 0x7f }, { 7, 20, true, 1, 1, 4864, 1, 0x7f },
+		{ 9, 15, false, 1, 4, 9856, 2, 0x55 }, { 1, 14, false, 2, 3, 9856, 2, 0x15 },
+		{ 2, 9, false, 3, 2, 19968, 4, 0x11 }, { 3, 5, false, 4, 1, 19968, 4, 0x01 },
 		{ 4, 0, false, 7, 1, 40192, 8, 0x01 },
 	};
 	struct mig_state s = { .mode = true, .pending = true, .nprof = sizeof(p) / sizeof(p[0]) };
@@ -36,9 +36,9 @@ static char err[256];
 static void profile_of_type(void **state)
 {
 	struct mig_state s = a100();
-	assert_int_equal(mig_profile_for(&s, 1, 5, false), 19);	  /* A100-1-5C: 1g.5gb */
-	assert_int_equal(mig_profile_for(&s, 1, 5, true), 20);	  /* A100-1-5CME: 1g.5gb+me */
-	assert_int_equal(mig_profile_for(&s, 1, 10, false), 15);	  /* 1g.10gb */
+	assert_int_equal(mig_profile_for(&s, 1, 5, false), 19);	 /* A100-1-5C: 1g.5gb */
+	assert_int_equal(mig_profile_for(&s, 1, 5, true), 20);	 /* A100-1-5CME: 1g.5gb+me */
+	assert_int_equal(mig_profile_for(&s, 1, 10, false), 15); /* 1g.10gb */
 	assert_int_equal(mig_profile_for(&s, 2, 10, false), 14);
 	assert_int_equal(mig_profile_for(&s, 3, 20, false), 9);
 	assert_int_equal(mig_profile_for(&s, 4, 20, false), 5);
@@ -99,15 +99,17 @@ static void refusals(void **state)
 	struct mig_change c;
 	struct mig_want w = { "A100-1-5C", 19, 8 };
 	assert_int_equal(mig_plan(&s, &w, 1, &c, err, sizeof(err)), -EINVAL);
-	assert_string_equal(err, "A100-1-5C x8: needs 8 GPU instances of its profile, the GPU has room for 7");
+	assert_string_equal(err,
+			    "A100-1-5C x8: needs 8 GPU instances of its profile, the GPU has room for 7");
 	struct mig_want w2[] = { { "A100-7-40C", 0, 1 }, { "A100-1-5C", 19, 1 } };
 	assert_int_equal(mig_plan(&s, w2, 2, &c, err, sizeof(err)), -EINVAL);
 	assert_string_equal(err, "MIG-backed vGPUs need 8 compute slices, the GPU has 7");
 	/* 7 compute slices, but two 3g take all eight memory slices */
 	struct mig_want w3[] = { { "A100-3-20C", 9, 2 }, { "A100-1-5C", 19, 1 } };
 	assert_int_equal(mig_plan(&s, w3, 2, &c, err, sizeof(err)), -EINVAL);
-	assert_string_equal(err, "no MIG placement fits A100-3-20C x2 + A100-1-5C x1 on one GPU (NVIDIA's GPU "
-				 "instance placement rules)");
+	assert_string_equal(err,
+			    "no MIG placement fits A100-3-20C x2 + A100-1-5C x1 on one GPU (NVIDIA's GPU "
+			    "instance placement rules)");
 	struct mig_want w4[] = { { "A100-1-5CME", 20, 1 }, { "A100-1-5CME", 20, 1 } };
 	assert_int_equal(mig_plan(&s, w4, 2, &c, err, sizeof(err)), -EINVAL);
 	/* an index (1: NVML_GPU_INSTANCE_PROFILE_2_SLICE) is no profile ID here */
@@ -145,7 +147,7 @@ static void keeps_what_fits(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(profile_of_type), cmocka_unit_test(seven_small), cmocka_unit_test(mixes),
+		cmocka_unit_test(profile_of_type), cmocka_unit_test(seven_small),     cmocka_unit_test(mixes),
 		cmocka_unit_test(refusals),	   cmocka_unit_test(keeps_what_fits),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

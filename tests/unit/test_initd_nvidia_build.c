@@ -49,7 +49,8 @@ static void assess_rules(void **state)
 	assert_non_null(strstr(err, "no vGPU manager"));
 	assert_int_equal(nv_build_assess(NV_BUILD_VGPU_KVM, "x", true, false, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "VFs without an IOMMU"));
-	assert_int_equal(nv_build_assess(NV_BUILD_VGPU_KVM, "x", false, false, err, sizeof(err)), 0); /* mdev on a PF */
+	assert_int_equal(nv_build_assess(NV_BUILD_VGPU_KVM, "x", false, false, err, sizeof(err)),
+			 0); /* mdev on a PF */
 	assert_int_equal(nv_build_assess(NV_BUILD_VGPU_KVM, "x", true, true, err, sizeof(err)), 0);
 	assert_string_equal(err, "");
 	/* nothing to tell by: the vGPU plan speaks for itself */
@@ -67,7 +68,8 @@ static void detect_from_the_host(void **state)
 	sh("mkdir -p proc/driver/nvidia/gpus/0000:18:00.0");
 	assert_int_equal(nv_build_detect(rootfd, why, sizeof(why)), NV_BUILD_PLAIN);
 	assert_string_equal(why, "0000:18:00.0 on nvidia has no unbindLock");
-	sh("mkdir -p proc/driver/nvidia/gpus/0000:2a:00.0 && echo 0 >proc/driver/nvidia/gpus/0000:2a:00.0/unbindLock");
+	sh("mkdir -p proc/driver/nvidia/gpus/0000:2a:00.0 && echo 0 "
+	   ">proc/driver/nvidia/gpus/0000:2a:00.0/unbindLock");
 	assert_int_equal(nv_build_detect(rootfd, why, sizeof(why)), NV_BUILD_VGPU_KVM);
 	assert_string_equal(why, "unbindLock of 0000:2a:00.0");
 	sh("rm -rf proc");

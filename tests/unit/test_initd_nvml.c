@@ -27,9 +27,9 @@
 static const struct {
 	unsigned index, id, slices, max, mem, size, starts;
 } table[] = {
-    {0, 19, 1, 7, 9984, 1, 0x7f},  {1, 14, 2, 3, 20096, 2, 0x15}, {2, 9, 3, 2, 40448, 4, 0x11},
-    {3, 5, 4, 1, 40448, 4, 0x01},  {4, 0, 7, 1, 81152, 8, 0x01},  {7, 20, 1, 1, 9984, 1, 0x7f},
-    {9, 15, 1, 4, 20096, 2, 0x55},
+	{ 0, 19, 1, 7, 9984, 1, 0x7f },	 { 1, 14, 2, 3, 20096, 2, 0x15 }, { 2, 9, 3, 2, 40448, 4, 0x11 },
+	{ 3, 5, 4, 1, 40448, 4, 0x01 },	 { 4, 0, 7, 1, 81152, 8, 0x01 },  { 7, 20, 1, 1, 9984, 1, 0x7f },
+	{ 9, 15, 1, 4, 20096, 2, 0x55 },
 };
 #define NT (sizeof(table) / sizeof(table[0]))
 
@@ -77,16 +77,11 @@ static const char *f_error_string(nvmlReturn_t r)
 	/* the real library's words (nvml-580.txt; "Driver Not Loaded": the
 	 * real libnvidia-ml.so.1 on a node without the driver) */
 	switch (r) {
-	case NVML_SUCCESS:
-		return "Success";
-	case NVML_ERROR_INVALID_ARGUMENT:
-		return "Invalid Argument";
-	case NVML_ERROR_NOT_SUPPORTED:
-		return "Not Supported";
-	case NVML_ERROR_DRIVER_NOT_LOADED:
-		return "Driver Not Loaded";
-	default:
-		return "Unknown Error";
+	case NVML_SUCCESS: return "Success";
+	case NVML_ERROR_INVALID_ARGUMENT: return "Invalid Argument";
+	case NVML_ERROR_NOT_SUPPORTED: return "Not Supported";
+	case NVML_ERROR_DRIVER_NOT_LOADED: return "Driver Not Loaded";
+	default: return "Unknown Error";
 	}
 }
 static nvmlReturn_t f_by_bus_id(const char *bdf, nvmlDevice_t *d)
@@ -131,7 +126,7 @@ static nvmlReturn_t f_placements(nvmlDevice_t d, unsigned id, nvmlGpuInstancePla
 	for (unsigned b = 0; b < 8; b++)
 		if (table[t].starts & (1u << b)) {
 			if (pl && n < *count)
-				pl[n] = (nvmlGpuInstancePlacement_t){b, table[t].size};
+				pl[n] = (nvmlGpuInstancePlacement_t){ b, table[t].size };
 			n++;
 		}
 	*count = n;
@@ -148,7 +143,7 @@ static nvmlReturn_t f_create(nvmlDevice_t d, unsigned id, const nvmlGpuInstanceP
 		return NVML_ERROR_INVALID_ARGUMENT;
 	for (unsigned i = 0; i < 8; i++)
 		if (!F.gi[i].live) {
-			F.gi[i] = (struct gi){++F.next_gi, id, pl->start, table[t].size, true};
+			F.gi[i] = (struct gi){ ++F.next_gi, id, pl->start, table[t].size, true };
 			*gi = (nvmlGpuInstance_t)&F.gi[i];
 			return NVML_SUCCESS;
 		}
@@ -188,10 +183,10 @@ static nvmlReturn_t f_gi_info(nvmlGpuInstance_t h, nvmlGpuInstanceInfo_t *info)
 	struct gi *g = (struct gi *)h;
 	if (!g->live)
 		return NVML_ERROR_INVALID_ARGUMENT;
-	*info = (nvmlGpuInstanceInfo_t){.device = (nvmlDevice_t)&dev_token,
-					.id = g->id,
-					.profileId = g->profile,
-					.placement = {g->start, g->size}};
+	*info = (nvmlGpuInstanceInfo_t){ .device = (nvmlDevice_t)&dev_token,
+					 .id = g->id,
+					 .profileId = g->profile,
+					 .placement = { g->start, g->size } };
 	return NVML_SUCCESS;
 }
 static nvmlReturn_t f_gi_destroy(nvmlGpuInstance_t h)
@@ -206,19 +201,19 @@ static void *resolve(void *ctx, const char *name)
 		const char *name;
 		void *f;
 	} syms[] = {
-	    {"nvmlInit_v2", (void *)f_init},
-	    {"nvmlShutdown", (void *)f_shutdown},
-	    {"nvmlErrorString", (void *)f_error_string},
-	    {"nvmlDeviceGetHandleByPciBusId_v2", (void *)f_by_bus_id},
-	    {"nvmlDeviceGetMigMode", (void *)f_get_mig_mode},
-	    {"nvmlDeviceSetMigMode", (void *)f_set_mig_mode},
-	    {"nvmlDeviceGetGpuInstanceProfileInfo", (void *)f_profile_info},
-	    {"nvmlDeviceGetGpuInstancePossiblePlacements_v2", (void *)f_placements},
-	    {"nvmlDeviceCreateGpuInstanceWithPlacement", (void *)f_create},
-	    {"nvmlDeviceGetGpuInstances", (void *)f_get_gis},
-	    {"nvmlDeviceGetGpuInstanceById", (void *)f_gi_by_id},
-	    {"nvmlGpuInstanceGetInfo", (void *)f_gi_info},
-	    {"nvmlGpuInstanceDestroy", (void *)f_gi_destroy},
+		{ "nvmlInit_v2", (void *)f_init },
+		{ "nvmlShutdown", (void *)f_shutdown },
+		{ "nvmlErrorString", (void *)f_error_string },
+		{ "nvmlDeviceGetHandleByPciBusId_v2", (void *)f_by_bus_id },
+		{ "nvmlDeviceGetMigMode", (void *)f_get_mig_mode },
+		{ "nvmlDeviceSetMigMode", (void *)f_set_mig_mode },
+		{ "nvmlDeviceGetGpuInstanceProfileInfo", (void *)f_profile_info },
+		{ "nvmlDeviceGetGpuInstancePossiblePlacements_v2", (void *)f_placements },
+		{ "nvmlDeviceCreateGpuInstanceWithPlacement", (void *)f_create },
+		{ "nvmlDeviceGetGpuInstances", (void *)f_get_gis },
+		{ "nvmlDeviceGetGpuInstanceById", (void *)f_gi_by_id },
+		{ "nvmlGpuInstanceGetInfo", (void *)f_gi_info },
+		{ "nvmlGpuInstanceDestroy", (void *)f_gi_destroy },
 	};
 	if (F.missing && strcmp(name, F.missing) == 0)
 		return NULL;
@@ -315,7 +310,7 @@ static void instances_by_id(void **state)
 			    (g->id == b && g->profile == 19 && g->start == 0 && g->size == 1));
 	}
 	/* the plan keeps what NVML lists under the wanted profile ID */
-	struct mig_want w[] = {{"H100XM-3-40C", 9, 1}, {"H100XM-1-10C", 19, 1}};
+	struct mig_want w[] = { { "H100XM-3-40C", 9, 1 }, { "H100XM-1-10C", 19, 1 } };
 	struct mig_change c;
 	char err[256];
 	assert_int_equal(mig_plan(&s, w, 2, &c, err, sizeof(err)), 0);
@@ -348,9 +343,9 @@ static void init_failure_in_nvml_words(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(profiles_by_index_then_id, setup, teardown),
-	    cmocka_unit_test_setup_teardown(instances_by_id, setup, teardown),
-	    cmocka_unit_test_setup_teardown(init_failure_in_nvml_words, setup, teardown),
+		cmocka_unit_test_setup_teardown(profiles_by_index_then_id, setup, teardown),
+		cmocka_unit_test_setup_teardown(instances_by_id, setup, teardown),
+		cmocka_unit_test_setup_teardown(init_failure_in_nvml_words, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -16,7 +16,7 @@
 
 static struct sdev gpu(void)
 {
-	struct sdev d = {.kind = SDEV_PASSTHROUGH, .group = 19, .group_node = true, .aer_fatal = 0};
+	struct sdev d = { .kind = SDEV_PASSTHROUGH, .group = 19, .group_node = true, .aer_fatal = 0 };
 	snprintf(d.id, sizeof(d.id), "0000:18:00.0");
 	snprintf(d.driver, sizeof(d.driver), "vfio-pci");
 	return d;
@@ -108,7 +108,7 @@ static void aer_text(void **state)
 
 static void recovery_event(void **state)
 {
-	struct health_burst b = {.npci = 0};
+	struct health_burst b = { .npci = 0 };
 	health_burst_add_event(&b, "pci", "0000:18:00.0", "BEGIN_RECOVERY");
 	assert_int_equal(b.npci, 1);
 	assert_int_equal(b.nrecovered, 0);
@@ -126,10 +126,10 @@ static void recovery_event(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(verdicts),
-	    cmocka_unit_test(aer_since_last_healthy),
-	    cmocka_unit_test(aer_text),
-	    cmocka_unit_test(recovery_event),
+		cmocka_unit_test(verdicts),
+		cmocka_unit_test(aer_since_last_healthy),
+		cmocka_unit_test(aer_text),
+		cmocka_unit_test(recovery_event),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

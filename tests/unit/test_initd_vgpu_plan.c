@@ -81,13 +81,13 @@ static void config_stores_rules(void **state)
 	assert_int_equal(c.vrules[2].sel[0].kind, SEL_ADDR);
 	assert_string_equal(c.vgpu_config, "small");
 	/* an item without "devices" means every GPU */
-	assert_int_equal(parse(&c, "{\"vgpu-configs\":{\"x\":[{\"vgpu-devices\":{\"A100-4C\":1}}]}}", err,
-			       sizeof(err)),
-			 0);
+	assert_int_equal(
+	    parse(&c, "{\"vgpu-configs\":{\"x\":[{\"vgpu-devices\":{\"A100-4C\":1}}]}}", err, sizeof(err)),
+	    0);
 	assert_true(c.vrules[0].devices_all);
-	assert_int_equal(parse(&c, "{\"vgpu-configs\":{\"x\":[{\"vgpu-devices\":{\"A100-4C\":-1}}]}}", err,
-			       sizeof(err)),
-			 -EINVAL);
+	assert_int_equal(
+	    parse(&c, "{\"vgpu-configs\":{\"x\":[{\"vgpu-devices\":{\"A100-4C\":-1}}]}}", err, sizeof(err)),
+	    -EINVAL);
 }
 
 static void plans_all_gpus(void **state)
@@ -96,9 +96,10 @@ static void plans_all_gpus(void **state)
 	struct vgpu_plan p;
 	char err[256] = "";
 	a100s(g, 8);
-	assert_int_equal(plan("{\"vgpu-configs\":{\"default\":[{\"devices\":\"all\",\"vgpu-devices\":{\"A100-10C\":4}}]}}",
-			      g, 8, &p, err, sizeof(err)),
-			 0);
+	assert_int_equal(
+	    plan("{\"vgpu-configs\":{\"default\":[{\"devices\":\"all\",\"vgpu-devices\":{\"A100-10C\":4}}]}}",
+		 g, 8, &p, err, sizeof(err)),
+	    0);
 	assert_int_equal(p.n, 8);
 	for (size_t i = 0; i < 8; i++) {
 		assert_int_equal(p.a[i].gpu, i);
@@ -127,13 +128,14 @@ static void mixed_config(void **state)
 	assert_int_equal(p.a[2].gpu, 2);
 	assert_int_equal(p.a[2].count, 6);
 	/* same size, two series on a T4-like PF: slots follow each other */
-	struct vgpu_gpu t = {.bdf = "0000:3b:00.0", .index = 0, .path = VGPU_PATH_MDEV_PF};
+	struct vgpu_gpu t = { .bdf = "0000:3b:00.0", .index = 0, .path = VGPU_PATH_MDEV_PF };
 	pci_addr_parse(t.bdf, &t.addr);
 	add(&t, "GRID T4-4Q", "nvidia-232", 4, 4, false);
 	add(&t, "GRID T4-4C", "nvidia-319", 4, 4, false);
-	assert_int_equal(plan("{\"vgpu-configs\":{\"default\":[{\"vgpu-devices\":{\"T4-4Q\":2,\"T4-4C\":2}}]}}",
-			      &t, 1, &p, err, sizeof(err)),
-			 0);
+	assert_int_equal(
+	    plan("{\"vgpu-configs\":{\"default\":[{\"vgpu-devices\":{\"T4-4Q\":2,\"T4-4C\":2}}]}}", &t, 1, &p,
+		 err, sizeof(err)),
+	    0);
 	assert_int_equal(p.n, 2);
 	assert_int_equal(p.a[1].first, 2);
 }
@@ -144,48 +146,54 @@ static void impossible_configs(void **state)
 	struct vgpu_plan p;
 	char err[256] = "";
 	a100s(g, 2);
-	assert_int_equal(plan("{\"vgpu-configs\":{\"default\":[{\"vgpu-devices\":{\"A100-10C\":5}}]}}", g, 2, &p,
-			      err, sizeof(err)),
+	assert_int_equal(plan("{\"vgpu-configs\":{\"default\":[{\"vgpu-devices\":{\"A100-10C\":5}}]}}", g, 2,
+			      &p, err, sizeof(err)),
 			 -EINVAL);
 	assert_non_null(strstr(err, "exceeds its capacity of 4"));
-	assert_int_equal(plan("{\"vgpu-configs\":{\"default\":[{\"vgpu-devices\":{\"A100-7C\":1}}]}}", g, 2, &p,
-			      err, sizeof(err)),
+	assert_int_equal(plan("{\"vgpu-configs\":{\"default\":[{\"vgpu-devices\":{\"A100-7C\":1}}]}}", g, 2,
+			      &p, err, sizeof(err)),
 			 -EINVAL);
 	assert_non_null(strstr(err, "unknown vGPU type A100-7C"));
-	assert_int_equal(plan("{\"vgpu-configs\":{\"default\":[{\"vgpu-devices\":{\"bogus\":1}}]}}", g, 2, &p, err,
-			      sizeof(err)),
+	assert_int_equal(plan("{\"vgpu-configs\":{\"default\":[{\"vgpu-devices\":{\"bogus\":1}}]}}", g, 2, &p,
+			      err, sizeof(err)),
 			 -EINVAL);
 	assert_non_null(strstr(err, "not a vGPU type name"));
-	assert_int_equal(plan("{\"vgpu-configs\":{\"default\":[{\"vgpu-devices\":{\"A100-10C\":1,\"A100-20C\":1}}]}}",
-			      g, 2, &p, err, sizeof(err)),
-			 -EINVAL);
+	assert_int_equal(
+	    plan("{\"vgpu-configs\":{\"default\":[{\"vgpu-devices\":{\"A100-10C\":1,\"A100-20C\":1}}]}}", g,
+		 2, &p, err, sizeof(err)),
+	    -EINVAL);
 	assert_non_null(strstr(err, "mixed sizes on one GPU"));
 	/* MIG-backed: sizes mix, within each type's count and 7 compute slices, never with time-sliced */
-	assert_int_equal(plan("{\"vgpu-configs\":{\"default\":[{\"vgpu-devices\":{\"A100-1-5C\":7}}]}}", g, 2, &p,
-			      err, sizeof(err)),
+	assert_int_equal(plan("{\"vgpu-configs\":{\"default\":[{\"vgpu-devices\":{\"A100-1-5C\":7}}]}}", g, 2,
+			      &p, err, sizeof(err)),
 			 0);
 	assert_int_equal(p.n, 2);
 	assert_int_equal(p.a[1].count, 7);
-	assert_int_equal(plan("{\"vgpu-configs\":{\"default\":[{\"vgpu-devices\":{\"A100-3-20C\":1,\"A100-1-5C\":4}}]}}",
-			      g, 2, &p, err, sizeof(err)),
-			 0);
-	assert_int_equal(plan("{\"vgpu-configs\":{\"default\":[{\"vgpu-devices\":{\"A100-1-5C\":8}}]}}", g, 2, &p,
-			      err, sizeof(err)),
+	assert_int_equal(
+	    plan("{\"vgpu-configs\":{\"default\":[{\"vgpu-devices\":{\"A100-3-20C\":1,\"A100-1-5C\":4}}]}}",
+		 g, 2, &p, err, sizeof(err)),
+	    0);
+	assert_int_equal(plan("{\"vgpu-configs\":{\"default\":[{\"vgpu-devices\":{\"A100-1-5C\":8}}]}}", g, 2,
+			      &p, err, sizeof(err)),
 			 -EINVAL);
 	assert_non_null(strstr(err, "8 x A100-1-5C exceeds its capacity of 7"));
-	assert_int_equal(plan("{\"vgpu-configs\":{\"default\":[{\"vgpu-devices\":{\"A100-3-20C\":2,\"A100-1-5C\":2}}]}}",
-			      g, 2, &p, err, sizeof(err)),
-			 -EINVAL);
+	assert_int_equal(
+	    plan("{\"vgpu-configs\":{\"default\":[{\"vgpu-devices\":{\"A100-3-20C\":2,\"A100-1-5C\":2}}]}}",
+		 g, 2, &p, err, sizeof(err)),
+	    -EINVAL);
 	assert_non_null(strstr(err, "need 8 compute slices, the GPU has 7"));
-	assert_int_equal(plan("{\"vgpu-configs\":{\"default\":[{\"vgpu-devices\":{\"A100-1-5C\":1,\"A100-10C\":1}}]}}",
-			      g, 2, &p, err, sizeof(err)),
-			 -EINVAL);
+	assert_int_equal(
+	    plan("{\"vgpu-configs\":{\"default\":[{\"vgpu-devices\":{\"A100-1-5C\":1,\"A100-10C\":1}}]}}", g,
+		 2, &p, err, sizeof(err)),
+	    -EINVAL);
 	assert_non_null(strstr(err, "A100-1-5C is MIG-backed, A100-10C time-sliced"));
-	assert_int_equal(plan("{\"vgpu-configs\":{\"default\":[{\"devices\":[5],\"vgpu-devices\":{\"A100-4C\":1}}]}}",
-			      g, 2, &p, err, sizeof(err)),
-			 -EINVAL);
+	assert_int_equal(
+	    plan("{\"vgpu-configs\":{\"default\":[{\"devices\":[5],\"vgpu-devices\":{\"A100-4C\":1}}]}}", g,
+		 2, &p, err, sizeof(err)),
+	    -EINVAL);
 	assert_non_null(strstr(err, "matches no GPU"));
-	assert_int_equal(plan("{\"vgpu-config\":\"nope\",\"vgpu-configs\":{\"default\":[{\"vgpu-devices\":{\"A100-4C\":1}}]}}",
+	assert_int_equal(plan("{\"vgpu-config\":\"nope\",\"vgpu-configs\":{\"default\":[{\"vgpu-devices\":{"
+			      "\"A100-4C\":1}}]}}",
 			      g, 2, &p, err, sizeof(err)),
 			 -EINVAL);
 	assert_non_null(strstr(err, "no such entry"));
@@ -196,8 +204,8 @@ static void impossible_configs(void **state)
 	assert_non_null(strstr(err, "named by"));
 	/* fewer VFs than vGPUs */
 	g[0].slots = 3;
-	assert_int_equal(plan("{\"vgpu-configs\":{\"default\":[{\"vgpu-devices\":{\"A100-10C\":4}}]}}", g, 2, &p,
-			      err, sizeof(err)),
+	assert_int_equal(plan("{\"vgpu-configs\":{\"default\":[{\"vgpu-devices\":{\"A100-10C\":4}}]}}", g, 2,
+			      &p, err, sizeof(err)),
 			 -EINVAL);
 	assert_non_null(strstr(err, "VFs"));
 }
@@ -223,7 +231,7 @@ static void stable_uuids(void **state)
 	uuid_format(u2, s2);
 	assert_string_not_equal(s1, s2);
 	/* DSN capability found after another extended capability */
-	uint8_t cfg[512] = {0};
+	uint8_t cfg[512] = { 0 };
 	uint64_t dsn = 0;
 	assert_int_equal(vgpu_dsn_from_config(cfg, sizeof(cfg), &dsn), -ENOENT);
 	cfg[0x100] = 0x01; /* AER, next 0x140 */
@@ -263,8 +271,14 @@ static void dsn_from_serial_number(void **state)
 	assert_true(b == 0x2f860fb57b2db048ull);
 	assert_int_equal(vgpu_dsn_from_serial_number("2F-86-0F-B5-7B-2D-B0-48", &b), 0);
 	/* anything else: not a DSN (the caller falls back to config space) */
-	const char *bad[] = {"", "\n", "2f-86-0f-b5-7b-2d-b0", "2f-86-0f-b5-7b-2d-b0-48-00", "2f:86:0f:b5:7b:2d:b0:48",
-			     "2f-86-0f-b5-7b-2d-b0-4g", "00-00-00-00-00-00-00-00", "2f860fb57b2db048"};
+	const char *bad[] = { "",
+			      "\n",
+			      "2f-86-0f-b5-7b-2d-b0",
+			      "2f-86-0f-b5-7b-2d-b0-48-00",
+			      "2f:86:0f:b5:7b:2d:b0:48",
+			      "2f-86-0f-b5-7b-2d-b0-4g",
+			      "00-00-00-00-00-00-00-00",
+			      "2f860fb57b2db048" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_int_equal(vgpu_dsn_from_serial_number(bad[i], &b), -EINVAL);
 	assert_int_equal(vgpu_dsn_from_serial_number(NULL, &b), -EINVAL);
@@ -273,9 +287,9 @@ static void dsn_from_serial_number(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(config_stores_rules), cmocka_unit_test(plans_all_gpus),
-	    cmocka_unit_test(mixed_config),	   cmocka_unit_test(impossible_configs),
-	    cmocka_unit_test(stable_uuids),	   cmocka_unit_test(dsn_from_serial_number),
+		cmocka_unit_test(config_stores_rules), cmocka_unit_test(plans_all_gpus),
+		cmocka_unit_test(mixed_config),	       cmocka_unit_test(impossible_configs),
+		cmocka_unit_test(stable_uuids),	       cmocka_unit_test(dsn_from_serial_number),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,7 +17,8 @@ static void walk_object(void **state)
 	int a = json_obj_get(&d, 0, "a");
 	assert_true(json_is(&d, a, JSMN_ARRAY));
 	int count = 0;
-	json_for_each(&d, a, c, n) count++;
+	json_for_each (&d, a, c, n)
+		count++;
 	assert_int_equal(count, 3);
 	char buf[16];
 	assert_int_equal(json_str(&d, json_obj_get(&d, 0, "b"), buf, sizeof(buf)), 4);

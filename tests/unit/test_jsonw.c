@@ -84,9 +84,9 @@ static void misuse(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(compact_nested),
-	    cmocka_unit_test(pretty),
-	    cmocka_unit_test(misuse),
+		cmocka_unit_test(compact_nested),
+		cmocka_unit_test(pretty),
+		cmocka_unit_test(misuse),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,33 +19,35 @@
 #include "../../simfs/kmod_index.h"
 
 #define KVER "6.1.0-sim"
-#define STRV(...) ((const char *const[]){__VA_ARGS__, NULL})
+#define STRV(...) ((const char *const[]){ __VA_ARGS__, NULL })
 
 /* Debian 12 (kernel 6.1) facts, plus a variant driver from newer kernels. */
 static const struct kmod_meta_module vfio_table[] = {
-    {.name = "vfio",
-     .path = "kernel/drivers/vfio/vfio.ko",
-     .softdep_post = STRV("vfio_iommu_type1", "vfio_iommu_spapr_tce")},
-    {.name = "vfio_iommu_type1", .path = "kernel/drivers/vfio/vfio_iommu_type1.ko", .deps = STRV("vfio")},
-    {.name = "irqbypass", .path = "kernel/virt/lib/irqbypass.ko"},
-    {.name = "vfio_pci_core",
-     .path = "kernel/drivers/vfio/pci/vfio-pci-core.ko",
-     .deps = STRV("vfio", "irqbypass")},
-    {.name = "vfio_pci",
-     .path = "kernel/drivers/vfio/pci/vfio-pci.ko",
-     .deps = STRV("vfio_pci_core"),
-     .aliases = STRV("vfio_pci:v*d*sv*sd*bc*sc*i*")},
-    {.name = "mdev", .path = "kernel/drivers/vfio/mdev/mdev.ko", .deps = STRV("vfio")},
-    {.name = "pci_pf_stub", .path = "kernel/drivers/pci/pci-pf-stub.ko"},
-    {.name = "nvgrace_gpu_vfio_pci",
-     .path = "kernel/drivers/vfio/pci/nvgrace-gpu/nvgrace-gpu-vfio-pci.ko",
-     .deps = STRV("vfio_pci_core"),
-     .aliases = STRV("vfio_pci:v000010DEd00002342sv*sd*bc*sc*i*")},
-    {.name = "nvidia",
-     .path = "updates/dkms/nvidia.ko",
-     .aliases = STRV("pci:v000010DEd*sv*sd*bc03sc00i00", "pci:v000010DEd*sv*sd*bc03sc02i00",
-		     "pci:v000010DEd*sv*sd*bc06sc80i00")},
-    {.name = "unix", .path = "kernel/net/unix/unix.ko", .aliases = STRV("net-pf-1"), .builtin = true},
+	{ .name = "vfio",
+	  .path = "kernel/drivers/vfio/vfio.ko",
+	  .softdep_post = STRV("vfio_iommu_type1", "vfio_iommu_spapr_tce") },
+	{ .name = "vfio_iommu_type1",
+	  .path = "kernel/drivers/vfio/vfio_iommu_type1.ko",
+	  .deps = STRV("vfio") },
+	{ .name = "irqbypass", .path = "kernel/virt/lib/irqbypass.ko" },
+	{ .name = "vfio_pci_core",
+	  .path = "kernel/drivers/vfio/pci/vfio-pci-core.ko",
+	  .deps = STRV("vfio", "irqbypass") },
+	{ .name = "vfio_pci",
+	  .path = "kernel/drivers/vfio/pci/vfio-pci.ko",
+	  .deps = STRV("vfio_pci_core"),
+	  .aliases = STRV("vfio_pci:v*d*sv*sd*bc*sc*i*") },
+	{ .name = "mdev", .path = "kernel/drivers/vfio/mdev/mdev.ko", .deps = STRV("vfio") },
+	{ .name = "pci_pf_stub", .path = "kernel/drivers/pci/pci-pf-stub.ko" },
+	{ .name = "nvgrace_gpu_vfio_pci",
+	  .path = "kernel/drivers/vfio/pci/nvgrace-gpu/nvgrace-gpu-vfio-pci.ko",
+	  .deps = STRV("vfio_pci_core"),
+	  .aliases = STRV("vfio_pci:v000010DEd00002342sv*sd*bc*sc*i*") },
+	{ .name = "nvidia",
+	  .path = "updates/dkms/nvidia.ko",
+	  .aliases = STRV("pci:v000010DEd*sv*sd*bc03sc00i00", "pci:v000010DEd*sv*sd*bc03sc02i00",
+			  "pci:v000010DEd*sv*sd*bc06sc80i00") },
+	{ .name = "unix", .path = "kernel/net/unix/unix.ko", .aliases = STRV("net-pf-1"), .builtin = true },
 };
 #define N_VFIO (sizeof(vfio_table) / sizeof(vfio_table[0]))
 
@@ -122,7 +124,7 @@ static void tree_write_meta(struct tree *t, const struct kmod_meta_module *mods,
 
 static struct kmod_ctx *tree_ctx(struct tree *t)
 {
-	const char *cfg[] = {t->nocfg, NULL};
+	const char *cfg[] = { t->nocfg, NULL };
 	t->ctx = kmod_new(t->dir, cfg);
 	assert_non_null(t->ctx);
 	return t->ctx;
@@ -201,8 +203,8 @@ static void index_bytes_golden(void **state)
 		'a', 'a', 0x60, 0x00, 0x00, 0x16,
 	};
 	// clang-format on
-	const struct kmod_index_entry e[] = {{"ab", "y", 2}, {"a", "x", 1}};
-	static const unsigned char empty[] = {0xB0, 0x07, 0xF4, 0x57, 0, 2, 0, 1, 0, 0, 0, 12};
+	const struct kmod_index_entry e[] = { { "ab", "y", 2 }, { "a", "x", 1 } };
+	static const unsigned char empty[] = { 0xB0, 0x07, 0xF4, 0x57, 0, 2, 0, 1, 0, 0, 0, 12 };
 	char *buf;
 	size_t len;
 
@@ -219,9 +221,12 @@ static void index_bytes_golden(void **state)
 
 static void index_order_independent(void **state)
 {
-	const struct kmod_index_entry a[] = {
-	    {"once", "m1", 0}, {"on", "m2", 0}, {"one", "m3", 0}, {"ask", "m4", 0}, {"ate", "m5", 0}};
-	const struct kmod_index_entry b[] = {a[3], a[1], a[4], a[0], a[2]};
+	const struct kmod_index_entry a[] = { { "once", "m1", 0 },
+					      { "on", "m2", 0 },
+					      { "one", "m3", 0 },
+					      { "ask", "m4", 0 },
+					      { "ate", "m5", 0 } };
+	const struct kmod_index_entry b[] = { a[3], a[1], a[4], a[0], a[2] };
 	char *ba, *bb;
 	size_t la, lb;
 
@@ -239,16 +244,16 @@ static void index_order_independent(void **state)
 static void index_lookups_through_libkmod(void **state)
 {
 	const struct kmod_index_entry e[] = {
-	    {"once", "m_once", 5},
-	    {"on", "m_on", 4},
-	    {"one", "m_one", 3},
-	    {"ask", "m_ask", 2},
-	    {"ate", "m_ate", 1},
-	    {"pci:v000010DEd*sv*sd*bc03sc00i00", "m_vga", 9},
-	    {"pci:v000010DEd*sv*sd*bc03sc0[0-2]i00", "m_range", 7},
-	    {"pci:v000010DEd00002342sv*sd*bc*sc*i*", "m_h100", 8},
-	    {"pci:v*d*sv*sd*bc03sc*i*", "m_any", 6},
-	    {"pci:v*d*sv*sd*bc03sc*i*", "m_any_first", 6}, /* same priority: later first */
+		{ "once", "m_once", 5 },
+		{ "on", "m_on", 4 },
+		{ "one", "m_one", 3 },
+		{ "ask", "m_ask", 2 },
+		{ "ate", "m_ate", 1 },
+		{ "pci:v000010DEd*sv*sd*bc03sc00i00", "m_vga", 9 },
+		{ "pci:v000010DEd*sv*sd*bc03sc0[0-2]i00", "m_range", 7 },
+		{ "pci:v000010DEd00002342sv*sd*bc*sc*i*", "m_h100", 8 },
+		{ "pci:v*d*sv*sd*bc03sc*i*", "m_any", 6 },
+		{ "pci:v*d*sv*sd*bc03sc*i*", "m_any_first", 6 }, /* same priority: later first */
 	};
 	struct tree t;
 	char *buf;
@@ -277,8 +282,8 @@ static void index_lookups_through_libkmod(void **state)
 	/* Equal priorities: libkmod's file reader (used when the indexes are
 	 * not loaded) keeps file order, its mmap reader reverses it. */
 	{
-		static const char *const others[] = {"modules.dep.bin", "modules.symbols.bin",
-						     "modules.builtin.bin"};
+		static const char *const others[] = { "modules.dep.bin", "modules.symbols.bin",
+						      "modules.builtin.bin" };
 		for (size_t i = 0; i < 3; i++) {
 			assert_int_equal(kmod_index_build(NULL, 0, &buf, &len), 0);
 			write_file(t.dir, others[i], buf, len);
@@ -294,9 +299,9 @@ static void index_lookups_through_libkmod(void **state)
 
 static void index_rejects(void **state)
 {
-	const struct kmod_index_entry high[] = {{"caf\xc3\xa9", "m", 0}};
-	const struct kmod_index_entry high_value[] = {{"cafe", "\x80", 0}};
-	const struct kmod_index_entry null_key[] = {{NULL, "m", 0}};
+	const struct kmod_index_entry high[] = { { "caf\xc3\xa9", "m", 0 } };
+	const struct kmod_index_entry high_value[] = { { "cafe", "\x80", 0 } };
+	const struct kmod_index_entry null_key[] = { { NULL, "m", 0 } };
 	char *buf = (char *)0x1;
 	size_t len = 7;
 
@@ -491,7 +496,7 @@ static void probe(struct kmod_ctx *ctx, const char *s)
 /* kmod's tools live in sbin, often not in a user's PATH. */
 static const char *kmod_tool(const char *name)
 {
-	static const char *const dirs[] = {"/usr/sbin", "/sbin", "/usr/bin", "/bin"};
+	static const char *const dirs[] = { "/usr/sbin", "/sbin", "/usr/bin", "/bin" };
 	static char path[64];
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
 		snprintf(path, sizeof(path), "%s/%s", dirs[i], name);
@@ -580,13 +585,13 @@ static void meta_probe_like_modprobe(void **state)
 static void meta_dep_on_builtin_dropped(void **state)
 {
 	const struct kmod_meta_module mods[] = {
-	    {.name = "a", .path = "kernel/a.ko", .deps = STRV("unix", "b", "b")},
-	    {.name = "b", .path = "kernel/b-x.ko.xz" /* wrong name */},
+		{ .name = "a", .path = "kernel/a.ko", .deps = STRV("unix", "b", "b") },
+		{ .name = "b", .path = "kernel/b-x.ko.xz" /* wrong name */ },
 	};
 	const struct kmod_meta_module ok[] = {
-	    {.name = "a", .path = "kernel/a.ko", .deps = STRV("unix", "b_x", "b-x")},
-	    {.name = "b_x", .path = "kernel/sub/b-x.ko.xz"},
-	    {.name = "unix", .builtin = true},
+		{ .name = "a", .path = "kernel/a.ko", .deps = STRV("unix", "b_x", "b-x") },
+		{ .name = "b_x", .path = "kernel/sub/b-x.ko.xz" },
+		{ .name = "unix", .builtin = true },
 	};
 	struct kmod_meta_file *files;
 	size_t n;
@@ -605,8 +610,8 @@ static void meta_dep_on_builtin_dropped(void **state)
 static void meta_priority_follows_modules_order(void **state)
 {
 	const struct kmod_meta_module mods[] = {
-	    {.name = "early", .path = "updates/early.ko", .aliases = STRV("x:*")},
-	    {.name = "late", .path = "kernel/late.ko", .aliases = STRV("x:1")},
+		{ .name = "early", .path = "updates/early.ko", .aliases = STRV("x:*") },
+		{ .name = "late", .path = "kernel/late.ko", .aliases = STRV("x:1") },
 	};
 	struct tree t;
 
@@ -619,44 +624,54 @@ static void meta_priority_follows_modules_order(void **state)
 
 static void meta_rejects(void **state)
 {
-	const struct kmod_meta_module unknown[] = {{.name = "a", .path = "kernel/a.ko", .deps = STRV("zz")}};
-	const struct kmod_meta_module cycle[] = {
-	    {.name = "a", .path = "kernel/a.ko", .deps = STRV("c")},
-	    {.name = "b", .path = "kernel/b.ko", .deps = STRV("a")},
-	    {.name = "c", .path = "kernel/c.ko", .deps = STRV("b")},
-	    {.name = "d", .path = "kernel/d.ko"},
+	const struct kmod_meta_module unknown[] = {
+		{ .name = "a", .path = "kernel/a.ko", .deps = STRV("zz") }
 	};
-	const struct kmod_meta_module self[] = {{.name = "a", .path = "kernel/a.ko", .deps = STRV("a")}};
-	const struct kmod_meta_module dash[] = {{.name = "vfio-pci", .path = "kernel/vfio-pci.ko"}};
-	const struct kmod_meta_module empty[] = {{.name = "", .path = "kernel/.ko"}};
-	const struct kmod_meta_module noname[] = {{.path = "kernel/a.ko"}};
-	const struct kmod_meta_module nopath[] = {{.name = "a"}};
-	const struct kmod_meta_module abs[] = {{.name = "a", .path = "/lib/modules/a.ko"}};
-	const struct kmod_meta_module dotdot[] = {{.name = "a", .path = "kernel/../a.ko"}};
-	const struct kmod_meta_module notko[] = {{.name = "a", .path = "kernel/a.o"}};
-	const struct kmod_meta_module blank[] = {{.name = "a", .path = "kernel/x y/a.ko"}};
-	const struct kmod_meta_module dup[] = {{.name = "a", .path = "kernel/a.ko"},
-					       {.name = "a", .path = "extra/a.ko"}};
+	const struct kmod_meta_module cycle[] = {
+		{ .name = "a", .path = "kernel/a.ko", .deps = STRV("c") },
+		{ .name = "b", .path = "kernel/b.ko", .deps = STRV("a") },
+		{ .name = "c", .path = "kernel/c.ko", .deps = STRV("b") },
+		{ .name = "d", .path = "kernel/d.ko" },
+	};
+	const struct kmod_meta_module self[] = { { .name = "a", .path = "kernel/a.ko", .deps = STRV("a") } };
+	const struct kmod_meta_module dash[] = { { .name = "vfio-pci", .path = "kernel/vfio-pci.ko" } };
+	const struct kmod_meta_module empty[] = { { .name = "", .path = "kernel/.ko" } };
+	const struct kmod_meta_module noname[] = { { .path = "kernel/a.ko" } };
+	const struct kmod_meta_module nopath[] = { { .name = "a" } };
+	const struct kmod_meta_module abs[] = { { .name = "a", .path = "/lib/modules/a.ko" } };
+	const struct kmod_meta_module dotdot[] = { { .name = "a", .path = "kernel/../a.ko" } };
+	const struct kmod_meta_module notko[] = { { .name = "a", .path = "kernel/a.o" } };
+	const struct kmod_meta_module blank[] = { { .name = "a", .path = "kernel/x y/a.ko" } };
+	const struct kmod_meta_module dup[] = { { .name = "a", .path = "kernel/a.ko" },
+						{ .name = "a", .path = "extra/a.ko" } };
 	const struct kmod_meta_module bracket[] = {
-	    {.name = "a", .path = "kernel/a.ko", .aliases = STRV("x]")}};
+		{ .name = "a", .path = "kernel/a.ko", .aliases = STRV("x]") }
+	};
 	const struct kmod_meta_module open[] = {
-	    {.name = "a", .path = "kernel/a.ko", .aliases = STRV("x[ab")}};
+		{ .name = "a", .path = "kernel/a.ko", .aliases = STRV("x[ab") }
+	};
 	const struct kmod_meta_module space[] = {
-	    {.name = "a", .path = "kernel/a.ko", .aliases = STRV("x y")}};
+		{ .name = "a", .path = "kernel/a.ko", .aliases = STRV("x y") }
+	};
 	const struct kmod_meta_module soft[] = {
-	    {.name = "a", .path = "kernel/a.ko", .softdep_pre = STRV("")}};
-	const struct kmod_meta_module bdeps[] = {{.name = "a", .path = "kernel/a.ko"},
-						 {.name = "u", .builtin = true, .deps = STRV("a")}};
-	const struct kmod_meta_module bsoft[] = {{.name = "u", .builtin = true, .softdep_post = STRV("x")}};
+		{ .name = "a", .path = "kernel/a.ko", .softdep_pre = STRV("") }
+	};
+	const struct kmod_meta_module bdeps[] = { { .name = "a", .path = "kernel/a.ko" },
+						  { .name = "u", .builtin = true, .deps = STRV("a") } };
+	const struct kmod_meta_module bsoft[] = {
+		{ .name = "u", .builtin = true, .softdep_post = STRV("x") }
+	};
 	const struct kmod_meta_module high[] = {
-	    {.name = "a", .path = "kernel/a.ko", .aliases = STRV("\xc3\xa9")}};
+		{ .name = "a", .path = "kernel/a.ko", .aliases = STRV("\xc3\xa9") }
+	};
 	const struct {
 		const struct kmod_meta_module *m;
 		size_t n;
 	} bad[] = {
-	    {unknown, 1}, {cycle, 4},  {self, 1},  {dash, 1},  {empty, 1}, {noname, 1},	 {nopath, 1},
-	    {abs, 1},	  {dotdot, 1}, {notko, 1}, {blank, 1}, {dup, 2},   {bracket, 1}, {open, 1},
-	    {space, 1},	  {soft, 1},   {bdeps, 2}, {bsoft, 1}, {high, 1},
+		{ unknown, 1 }, { cycle, 4 },  { self, 1 },    { dash, 1 },   { empty, 1 },
+		{ noname, 1 },	{ nopath, 1 }, { abs, 1 },     { dotdot, 1 }, { notko, 1 },
+		{ blank, 1 },	{ dup, 2 },    { bracket, 1 }, { open, 1 },   { space, 1 },
+		{ soft, 1 },	{ bdeps, 2 },  { bsoft, 1 },   { high, 1 },
 	};
 	struct kmod_meta_file *files = (void *)0x1;
 	size_t n = 7;
@@ -671,7 +686,8 @@ static void meta_rejects(void **state)
 	/* brackets keep their '-', the rest is normalised */
 	{
 		const struct kmod_meta_module m[] = {
-		    {.name = "a", .path = "kernel/a.ko", .aliases = STRV("x-y[a-c]-z")}};
+			{ .name = "a", .path = "kernel/a.ko", .aliases = STRV("x-y[a-c]-z") }
+		};
 		struct tree t;
 		tree_init(&t);
 		tree_write_meta(&t, m, 1);
@@ -744,15 +760,15 @@ static void build_elf_module(const struct tree *t, const struct kmod_meta_module
 static void expect_same_as_depmod(const struct kmod_meta_module *mods, size_t n)
 {
 	static const char *const compared[] = {
-	    "modules.dep",
-	    "modules.dep.bin",
-	    "modules.alias",
-	    "modules.alias.bin",
-	    "modules.softdep",
-	    "modules.builtin.bin",
-	    "modules.builtin.alias.bin",
+		"modules.dep",
+		"modules.dep.bin",
+		"modules.alias",
+		"modules.alias.bin",
+		"modules.softdep",
+		"modules.builtin.bin",
+		"modules.builtin.alias.bin",
 	};
-	static const char *const inputs[] = {"modules.order", "modules.builtin", "modules.builtin.modinfo"};
+	static const char *const inputs[] = { "modules.order", "modules.builtin", "modules.builtin.modinfo" };
 	struct kmod_meta_file *files;
 	size_t nf;
 	struct tree t;
@@ -817,9 +833,10 @@ static uint32_t rnd_next(uint32_t *s)
 static void rnd_table_init(struct rnd_table *rt, uint32_t seed)
 {
 	static const char *const heads[] = {
-	    "pci:v000010DEd", "pci:v000010DEd0000", "pci:v00001AF4d", "usb:v", "of:N", "acpi*:", "x"};
-	static const char *const tails[] = {"*",  "?", "[0-3]", "2342*", "23*sv*sd*bc03sc0[0-2]i00",
-					    "-y", "",  "1*"};
+		"pci:v000010DEd", "pci:v000010DEd0000", "pci:v00001AF4d", "usb:v", "of:N", "acpi*:", "x"
+	};
+	static const char *const tails[] = { "*",  "?", "[0-3]", "2342*", "23*sv*sd*bc03sc0[0-2]i00",
+					     "-y", "",	"1*" };
 	size_t rank[RND_N];
 
 	memset(rt, 0, sizeof(*rt));
@@ -832,7 +849,7 @@ static void rnd_table_init(struct rnd_table *rt, uint32_t seed)
 	}
 	for (size_t i = 0; i < RND_N; i++) {
 		struct kmod_meta_module *m = &rt->m[i];
-		size_t ns = 0, nl[4] = {0};
+		size_t ns = 0, nl[4] = { 0 };
 
 		snprintf(rt->names[i], sizeof(rt->names[i]), "m_%02zu", i);
 		m->name = rt->names[i];
@@ -1009,7 +1026,9 @@ static void meta_allocation_failures(void **state)
 	assert_true(nth > 20); /* it did fail a good number of times */
 
 	for (nth = 0;; nth++) {
-		const struct kmod_index_entry e[] = {{"once", "a", 1}, {"on", "b", 2}, {"one", "c", 0}};
+		const struct kmod_index_entry e[] = { { "once", "a", 1 },
+						      { "on", "b", 2 },
+						      { "one", "c", 0 } };
 		char *buf = NULL;
 		size_t len;
 		int r;
@@ -1051,23 +1070,23 @@ static void meta_empty(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(index_bytes_golden),
-	    cmocka_unit_test(index_order_independent),
-	    cmocka_unit_test(index_lookups_through_libkmod),
-	    cmocka_unit_test(index_rejects),
-	    cmocka_unit_test(meta_text_files),
-	    cmocka_unit_test(meta_lookups),
-	    cmocka_unit_test(meta_dependencies_and_softdeps),
-	    cmocka_unit_test(meta_probe_like_modprobe),
-	    cmocka_unit_test(meta_dep_on_builtin_dropped),
-	    cmocka_unit_test(meta_priority_follows_modules_order),
-	    cmocka_unit_test(meta_rejects),
-	    cmocka_unit_test(meta_missing_ko_drops_all_deps),
-	    cmocka_unit_test(meta_softdep_first_config_wins),
-	    cmocka_unit_test(meta_empty),
-	    cmocka_unit_test(meta_allocation_failures),
-	    cmocka_unit_test(meta_vfio_same_as_depmod),
-	    cmocka_unit_test(meta_random_same_as_depmod),
+		cmocka_unit_test(index_bytes_golden),
+		cmocka_unit_test(index_order_independent),
+		cmocka_unit_test(index_lookups_through_libkmod),
+		cmocka_unit_test(index_rejects),
+		cmocka_unit_test(meta_text_files),
+		cmocka_unit_test(meta_lookups),
+		cmocka_unit_test(meta_dependencies_and_softdeps),
+		cmocka_unit_test(meta_probe_like_modprobe),
+		cmocka_unit_test(meta_dep_on_builtin_dropped),
+		cmocka_unit_test(meta_priority_follows_modules_order),
+		cmocka_unit_test(meta_rejects),
+		cmocka_unit_test(meta_missing_ko_drops_all_deps),
+		cmocka_unit_test(meta_softdep_first_config_wins),
+		cmocka_unit_test(meta_empty),
+		cmocka_unit_test(meta_allocation_failures),
+		cmocka_unit_test(meta_vfio_same_as_depmod),
+		cmocka_unit_test(meta_random_same_as_depmod),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,26 +19,26 @@
 
 static void resource_names(void **state)
 {
-	const char *good[] = {"nvidia.com/gpu",
-			      "nvidia.com/GH100_H100_SXM5_80GB",
-			      "nvidia.com/NVIDIA_A100-1-5C",
-			      "example.com/a.b-c_d",
-			      "a/b",
-			      "x.example.com/Z9"};
-	const char *bad[] = {"gpu",
-			     "nvidia.com/",
-			     "/gpu",
-			     "kubernetes.io/gpu",
-			     "foo.kubernetes.io/gpu",
-			     "nvidia.com/-gpu",
-			     "nvidia.com/gpu-",
-			     "Nvidia.com/gpu",
-			     "nvidia.com/a/b",
-			     "requests.nvidia.com/gpu",
-			     "nvidia..com/gpu",
-			     "-nvidia.com/gpu",
-			     "nvidia.com/a b",
-			     "nvidia.com/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"};
+	const char *good[] = { "nvidia.com/gpu",
+			       "nvidia.com/GH100_H100_SXM5_80GB",
+			       "nvidia.com/NVIDIA_A100-1-5C",
+			       "example.com/a.b-c_d",
+			       "a/b",
+			       "x.example.com/Z9" };
+	const char *bad[] = { "gpu",
+			      "nvidia.com/",
+			      "/gpu",
+			      "kubernetes.io/gpu",
+			      "foo.kubernetes.io/gpu",
+			      "nvidia.com/-gpu",
+			      "nvidia.com/gpu-",
+			      "Nvidia.com/gpu",
+			      "nvidia.com/a/b",
+			      "requests.nvidia.com/gpu",
+			      "nvidia..com/gpu",
+			      "-nvidia.com/gpu",
+			      "nvidia.com/a b",
+			      "nvidia.com/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" };
 	for (size_t i = 0; i < sizeof(good) / sizeof(*good); i++)
 		assert_int_equal(kstub_check_resource_name(good[i]), 0);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
@@ -63,8 +63,8 @@ static void env_names(void **state)
 
 static void pick(void **state)
 {
-	const char *avail[] = {"a", "b", "c", "d"};
-	const char *pref[] = {"d", "x", "b", "d"};
+	const char *avail[] = { "a", "b", "c", "d" };
+	const char *pref[] = { "d", "x", "b", "d" };
 	const char *out[4];
 	assert_int_equal(kstate_pick(avail, 4, pref, 4, 3, out), 0);
 	assert_string_equal(out[0], "d"); /* preferred and available */
@@ -77,15 +77,16 @@ static void pick(void **state)
 
 static void state_and_checkpoint(void **state)
 {
-	struct kstate st = {0};
+	struct kstate st = { 0 };
 	struct kresource *r = kstate_get(&st, "nvidia.com/gpu");
 	assert_non_null(r);
-	struct kdevice devs[] = {
-	    {"0000:18:00.0", true, 0}, {"0000:2a:00.0", false, -1}, {"0000:3a:00.0", true, 1}};
+	struct kdevice devs[] = { { "0000:18:00.0", true, 0 },
+				  { "0000:2a:00.0", false, -1 },
+				  { "0000:3a:00.0", true, 1 } };
 	assert_int_equal(kstate_set_devices(r, devs, 3), 0);
 	assert_int_equal(kresource_capacity(r), 3);
 	assert_int_equal(kresource_allocatable(r), 2);
-	const char *ids[] = {"0000:18:00.0"};
+	const char *ids[] = { "0000:18:00.0" };
 	assert_int_equal(kstate_add_alloc(&st, "vm-a", "compute", "nvidia.com/gpu", ids, 1,
 					  "{\"envs\":{\"PCI_RESOURCE_NVIDIA_COM_GPU\":\"0000:18:00.0\"}}"),
 			 0);
@@ -101,7 +102,7 @@ static void state_and_checkpoint(void **state)
 
 	char *doc;
 	assert_int_equal(kstate_checkpoint(&st, &doc), 0);
-	struct kstate back = {0};
+	struct kstate back = { 0 };
 	assert_int_equal(kstate_restore(&back, doc, strlen(doc)), 0);
 	assert_int_equal(back.n_res, 1);
 	assert_int_equal(kresource_capacity(&back.res[0]), 0); /* until the plugin registers again */
@@ -117,7 +118,7 @@ static void state_and_checkpoint(void **state)
 	free(doc2);
 	kstate_free(&back);
 
-	struct kstate bad = {0};
+	struct kstate bad = { 0 };
 	assert_int_equal(kstate_restore(&bad, "{\"resources\":[1],\"allocations\":[]}", 35), -EINVAL);
 	kstate_free(&bad);
 	assert_int_equal(kstate_restore(&bad, "[]", 2), -EINVAL);
@@ -256,8 +257,8 @@ static void vm_check(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(resource_names),	    cmocka_unit_test(env_names), cmocka_unit_test(pick),
-	    cmocka_unit_test(state_and_checkpoint), cmocka_unit_test(vm_check),
+		cmocka_unit_test(resource_names),	cmocka_unit_test(env_names), cmocka_unit_test(pick),
+		cmocka_unit_test(state_and_checkpoint), cmocka_unit_test(vm_check),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

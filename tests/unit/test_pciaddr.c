@@ -24,9 +24,18 @@ static void parse_full_and_short(void **state)
 static void parse_rejects(void **state)
 {
 	struct pci_addr a = { .bus = 0x42 };
-	const char *bad[] = { "", "0000:00:20.0", "0000:00:00.8", "0000:100:00.0", "00000:00:00.0",
-			      "0000:00:00.0\n", "0000:00:00", "x:00:00.0", "0000:00:00.0.1", ":00:00.0",
-			      "0000:00:00.", "1:2:3:4.0" };
+	const char *bad[] = { "",
+			      "0000:00:20.0",
+			      "0000:00:00.8",
+			      "0000:100:00.0",
+			      "00000:00:00.0",
+			      "0000:00:00.0\n",
+			      "0000:00:00",
+			      "x:00:00.0",
+			      "0000:00:00.0.1",
+			      ":00:00.0",
+			      "0000:00:00.",
+			      "1:2:3:4.0" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_int_equal(pci_addr_parse(bad[i], &a), -EINVAL);
 	assert_int_equal(a.bus, 0x42); /* untouched on failure */

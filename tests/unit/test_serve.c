@@ -25,8 +25,12 @@
 
 static struct sdev mkdev(enum sdev_kind k, const char *id, int group, int numa, const char *loc)
 {
-	struct sdev d = {
-	    .kind = k, .group = group, .numa = numa, .group_node = true, .vendor = 0x10de, .device = 0x2330};
+	struct sdev d = { .kind = k,
+			  .group = group,
+			  .numa = numa,
+			  .group_node = true,
+			  .vendor = 0x10de,
+			  .device = 0x2330 };
 	snprintf(d.id, sizeof(d.id), "%s", id);
 	snprintf(d.driver, sizeof(d.driver), "%s", k == SDEV_PASSTHROUGH ? "vfio-pci" : "nvidia");
 	snprintf(d.locality, sizeof(d.locality), "%s", loc);
@@ -126,44 +130,45 @@ static void health(void **state)
 
 /* 8 GPUs: 4 on NUMA 0 behind two switches, 4 on NUMA 1 with 9a/9b in one group. */
 static struct pdev table8[8];
-static struct ptable T = {.resource = "nvidia.com/GH100_H100_SXM5_80GB", .v = table8, .n = 8};
-static const char *ids8[8] = {"0000:18:00.0", "0000:2a:00.0", "0000:3a:00.0", "0000:5d:00.0",
-			      "0000:9a:00.0", "0000:9b:00.0", "0000:ba:00.0", "0000:db:00.0"};
+static struct ptable T = { .resource = "nvidia.com/GH100_H100_SXM5_80GB", .v = table8, .n = 8 };
+static const char *ids8[8] = { "0000:18:00.0", "0000:2a:00.0", "0000:3a:00.0", "0000:5d:00.0",
+			       "0000:9a:00.0", "0000:9b:00.0", "0000:ba:00.0", "0000:db:00.0" };
 
 static int setup8(void **state)
 {
-	static const int groups[8] = {19, 21, 23, 25, 28, 28, 30, 32};
-	static const char *loc[8] = {"sw0", "sw0", "sw1", "sw1", "sw2", "sw2", "sw3", "sw2"};
+	static const int groups[8] = { 19, 21, 23, 25, 28, 28, 30, 32 };
+	static const char *loc[8] = { "sw0", "sw0", "sw1", "sw1", "sw2", "sw2", "sw3", "sw2" };
 	for (int i = 0; i < 8; i++)
-		table8[i] = (struct pdev){
-		    .d = mkdev(SDEV_PASSTHROUGH, ids8[i], groups[i], i < 4 ? 0 : 1, loc[i]), .healthy = true};
+		table8[i] =
+		    (struct pdev){ .d = mkdev(SDEV_PASSTHROUGH, ids8[i], groups[i], i < 4 ? 0 : 1, loc[i]),
+				   .healthy = true };
 	return 0;
 }
 
 static void validate(void **state)
 {
 	char msg[256];
-	const char *one[] = {"0000:2a:00.0"};
+	const char *one[] = { "0000:2a:00.0" };
 	assert_int_equal(allocate_validate(&T, one, 1, msg, sizeof(msg)), 0);
-	const char *unknown[] = {"0000:2a:00.0", "../../etc/passwd"};
+	const char *unknown[] = { "0000:2a:00.0", "../../etc/passwd" };
 	assert_int_equal(allocate_validate(&T, unknown, 2, msg, sizeof(msg)), -EINVAL);
 	assert_non_null(
 	    strstr(msg, "\"../../etc/passwd\" is not a device of nvidia.com/GH100_H100_SXM5_80GB"));
-	const char *split[] = {"0000:9b:00.0"};
+	const char *split[] = { "0000:9b:00.0" };
 	assert_int_equal(allocate_validate(&T, split, 1, msg, sizeof(msg)), -EINVAL);
 	assert_non_null(strstr(msg, "shares IOMMU group 28 with \"0000:9a:00.0\""));
-	const char *pair[] = {"0000:9b:00.0", "0000:9a:00.0"};
+	const char *pair[] = { "0000:9b:00.0", "0000:9a:00.0" };
 	assert_int_equal(allocate_validate(&T, pair, 2, msg, sizeof(msg)), 0);
-	const char *dup[] = {"0000:2a:00.0", "0000:2a:00.0"};
+	const char *dup[] = { "0000:2a:00.0", "0000:2a:00.0" };
 	assert_int_equal(allocate_validate(&T, dup, 2, msg, sizeof(msg)), -EINVAL);
 	assert_int_equal(allocate_validate(&T, NULL, 0, msg, sizeof(msg)), -EINVAL);
 	table8[6].healthy = false;
-	const char *sick[] = {"0000:ba:00.0"};
+	const char *sick[] = { "0000:ba:00.0" };
 	assert_int_equal(allocate_validate(&T, sick, 1, msg, sizeof(msg)), -EINVAL);
 	assert_non_null(strstr(msg, "is not healthy"));
 	/* an unhealthy sibling does not block its healthy partner */
 	table8[5].healthy = false;
-	const char *alone[] = {"0000:9a:00.0"};
+	const char *alone[] = { "0000:9a:00.0" };
 	assert_int_equal(allocate_validate(&T, alone, 1, msg, sizeof(msg)), 0);
 	char q[80], junk[200];
 	memset(junk, 'x', sizeof(junk) - 1);
@@ -182,7 +187,8 @@ static void bounds(void **state)
 	assert_int_equal(allocate_bounds(&T, 8, 8, msg, sizeof(msg)), 0);
 	assert_int_equal(allocate_bounds(&T, 0, 0, msg, sizeof(msg)), -EINVAL);
 	assert_int_equal(allocate_bounds(&T, 9, 9, msg, sizeof(msg)), -EINVAL);
-	assert_non_null(strstr(msg, "9 container requests in one call, nvidia.com/GH100_H100_SXM5_80GB has 8"));
+	assert_non_null(
+	    strstr(msg, "9 container requests in one call, nvidia.com/GH100_H100_SXM5_80GB has 8"));
 	assert_int_equal(allocate_bounds(&T, 260000, 260000, msg, sizeof(msg)), -EINVAL);
 	assert_int_equal(allocate_bounds(&T, 2, 9, msg, sizeof(msg)), -EINVAL);
 	assert_non_null(strstr(msg, "9 device IDs requested, nvidia.com/GH100_H100_SXM5_80GB has 8"));
@@ -196,15 +202,15 @@ static void fill(void **state)
 		    b = mkdev(SDEV_PASSTHROUGH, "0000:9b:00.0", 28, 1, "");
 	snprintf(a.vfio_dev, sizeof(a.vfio_dev), "vfio0");
 	snprintf(b.vfio_dev, sizeof(b.vfio_dev), "vfio1");
-	const struct sdev *devs[] = {&b, &a};
+	const struct sdev *devs[] = { &b, &a };
 	assert_int_equal(dpapi_allocate_response(&r), 0);
 	assert_int_equal(dpapi_allocate_add_container(r, &c), 0);
 	assert_int_equal(allocate_fill("nvidia.com/GH100_H100_SXM5_80GB", devs, 2, true, c), 0);
 	assert_string_equal(dpapi_container_env(c, "PCI_RESOURCE_NVIDIA_COM_GH100_H100_SXM5_80GB"),
 			    "0000:9b:00.0,0000:9a:00.0");
 	assert_int_equal(c->n_envs, 1);
-	const char *want[] = {"/dev/vfio/vfio", "/dev/vfio/28", "/dev/iommu", "/dev/vfio/devices/vfio1",
-			      "/dev/vfio/devices/vfio0"};
+	const char *want[] = { "/dev/vfio/vfio", "/dev/vfio/28", "/dev/iommu", "/dev/vfio/devices/vfio1",
+			       "/dev/vfio/devices/vfio0" };
 	assert_int_equal(c->n_devices, 5);
 	for (int i = 0; i < 5; i++) {
 		assert_string_equal(c->devices[i]->container_path, want[i]);
@@ -214,7 +220,7 @@ static void fill(void **state)
 	dpapi_free(r);
 	/* an alias mixing kinds: one env per prefix */
 	struct sdev m = mkdev(SDEV_MDEV, "8e6f1c52-7d3a-4b7e-9c1d-2f3a4b5c6d01", 40, 0, "");
-	const struct sdev *mixed[] = {&a, &m};
+	const struct sdev *mixed[] = { &a, &m };
 	assert_int_equal(dpapi_allocate_response(&r), 0);
 	assert_int_equal(dpapi_allocate_add_container(r, &c), 0);
 	assert_int_equal(allocate_fill("nvidia.com/gpu", mixed, 2, false, c), 0);
@@ -249,18 +255,18 @@ static void preferred(void **state)
 	assert_int_equal(p0->d.numa, p1->d.numa);
 	assert_string_equal(p0->d.locality, p1->d.locality);
 	/* must-include on NUMA 1: the rest from NUMA 1, groups whole, same switch first */
-	const char *must[] = {"0000:db:00.0"};
+	const char *must[] = { "0000:db:00.0" };
 	n = pref(ids8, 8, must, 1, 3, out);
 	assert_int_equal(n, 3);
 	assert_string_equal(out[0], "0000:db:00.0");
 	assert_true(has(out, n, "0000:9a:00.0") && has(out, n, "0000:9b:00.0")); /* sw2, with db */
 	/* a lone sibling in must-include brings its partner */
-	const char *must9a[] = {"0000:9a:00.0"};
+	const char *must9a[] = { "0000:9a:00.0" };
 	n = pref(ids8, 8, must9a, 1, 2, out);
 	assert_int_equal(n, 2);
 	assert_true(has(out, n, "0000:9b:00.0"));
 	/* size 1 from a group and a single: never split the group */
-	const char *av[] = {"0000:9a:00.0", "0000:9b:00.0", "0000:ba:00.0"};
+	const char *av[] = { "0000:9a:00.0", "0000:9b:00.0", "0000:ba:00.0" };
 	n = pref(av, 3, NULL, 0, 1, out);
 	assert_int_equal(n, 1);
 	assert_string_equal(out[0], "0000:ba:00.0");
@@ -271,13 +277,13 @@ static void preferred(void **state)
 	assert_int_equal(pref(ids8, 8, NULL, 0, 0, out), 0);
 	assert_int_equal(pref(ids8, 8, NULL, 0, -1, out), 0);
 	assert_int_equal(pref(ids8, 8, NULL, 0, 1000, out), 8);
-	const char *junk[] = {"", "nope", NULL, "0000:18:00.0", "0000:18:00.0"};
+	const char *junk[] = { "", "nope", NULL, "0000:18:00.0", "0000:18:00.0" };
 	n = pref(junk, 5, NULL, 0, 4, out);
 	assert_int_equal(n, 1);
 	assert_int_equal(pref(NULL, 0, must, 1, 4, out), 1);
 	/* unhealthy devices are not preferred */
 	table8[0].healthy = false;
-	const char *two[] = {"0000:18:00.0", "0000:2a:00.0"};
+	const char *two[] = { "0000:18:00.0", "0000:2a:00.0" };
 	n = pref(two, 2, NULL, 0, 2, out);
 	assert_int_equal(n, 1);
 	assert_string_equal(out[0], "0000:2a:00.0");
@@ -285,13 +291,13 @@ static void preferred(void **state)
 
 static void kubevirt(void **state)
 {
-	struct sdev d[3] = {mkdev(SDEV_PASSTHROUGH, "0000:18:00.0", 19, 0, ""),
-			    mkdev(SDEV_PASSTHROUGH, "0000:2a:00.0", 21, 0, ""),
-			    mkdev(SDEV_MDEV, "8e6f1c52-7d3a-4b7e-9c1d-2f3a4b5c6d01", 40, 0, "")};
+	struct sdev d[3] = { mkdev(SDEV_PASSTHROUGH, "0000:18:00.0", 19, 0, ""),
+			     mkdev(SDEV_PASSTHROUGH, "0000:2a:00.0", 21, 0, ""),
+			     mkdev(SDEV_MDEV, "8e6f1c52-7d3a-4b7e-9c1d-2f3a4b5c6d01", 40, 0, "") };
 	snprintf(d[2].vgpu_type, sizeof(d[2].vgpu_type), "NVIDIA A100-1-5C");
 	for (int i = 0; i < 3; i++)
 		assert_int_equal(resources_name(NULL, &d[i]), 0);
-	struct sdevs s = {.d = d, .n = 3};
+	struct sdevs s = { .d = d, .n = 3 };
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
@@ -468,9 +474,9 @@ static void discovery(void **state)
 
 static void report(void **state)
 {
-	struct sdev d[1] = {mkdev(SDEV_PASSTHROUGH, "0000:18:00.0", 19, 0, "")};
+	struct sdev d[1] = { mkdev(SDEV_PASSTHROUGH, "0000:18:00.0", 19, 0, "") };
 	assert_int_equal(resources_name(NULL, &d[0]), 0);
-	struct sdevs s = {.d = d, .n = 1};
+	struct sdevs s = { .d = d, .n = 1 };
 	const char *js =
 	    "{\"pid\":7,\"kubelet_present\":true,\"resources\":[{\"resource\":"
 	    "\"nvidia.com/GH100_H100_SXM5_80GB\",\"registered\":true,\"streams\":1,\"capacity\":2,"
@@ -504,7 +510,7 @@ static void report(void **state)
  * anything else (or too many) a full rescan; nothing is lost. */
 static void uevent_burst(void **state)
 {
-	struct health_burst b = {.npci = 0};
+	struct health_burst b = { .npci = 0 };
 	health_burst_add(&b, "pci", "0000:18:00.0");
 	health_burst_add(&b, "vfio", "19");
 	assert_int_equal(b.npci, 1);
@@ -514,19 +520,19 @@ static void uevent_burst(void **state)
 	assert_false(b.full);
 	health_burst_add(&b, "vfio", "vfio"); /* /dev/vfio/vfio */
 	assert_true(b.full);
-	b = (struct health_burst){.npci = 0};
+	b = (struct health_burst){ .npci = 0 };
 	health_burst_add(&b, "vfio", "123456789"); /* too long for a group number */
 	assert_true(b.full);
-	b = (struct health_burst){.npci = 0};
+	b = (struct health_burst){ .npci = 0 };
 	health_burst_add(&b, "mdev", "8e6f1c52-7d3a-4b7e-9c1d-2f3a4b5c6d01");
 	assert_true(b.full);
-	b = (struct health_burst){.npci = 0};
+	b = (struct health_burst){ .npci = 0 };
 	health_burst_add(&b, NULL, "0000:18:00.0");
 	assert_true(b.full);
-	b = (struct health_burst){.npci = 0};
+	b = (struct health_burst){ .npci = 0 };
 	health_burst_add(&b, "pci", "0000:18:00.0-a-name-longer-than-32-bytes");
 	assert_true(b.full);
-	b = (struct health_burst){.npci = 0};
+	b = (struct health_burst){ .npci = 0 };
 	for (int i = 0; i < HEALTH_MAX_NAMES; i++)
 		health_burst_add(&b, "pci", "0000:18:00.0");
 	assert_false(b.full);
@@ -538,12 +544,17 @@ static void uevent_burst(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(names),	cmocka_unit_test(env_and_socket_names),
-	    cmocka_unit_test(health),	cmocka_unit_test_setup(validate, setup8),
-	    cmocka_unit_test_setup(bounds, setup8),
-	    cmocka_unit_test(fill),	cmocka_unit_test_setup(preferred, setup8),
-	    cmocka_unit_test(kubevirt), cmocka_unit_test(discovery),
-	    cmocka_unit_test(report),	cmocka_unit_test(uevent_burst),
+		cmocka_unit_test(names),
+		cmocka_unit_test(env_and_socket_names),
+		cmocka_unit_test(health),
+		cmocka_unit_test_setup(validate, setup8),
+		cmocka_unit_test_setup(bounds, setup8),
+		cmocka_unit_test(fill),
+		cmocka_unit_test_setup(preferred, setup8),
+		cmocka_unit_test(kubevirt),
+		cmocka_unit_test(discovery),
+		cmocka_unit_test(report),
+		cmocka_unit_test(uevent_burst),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

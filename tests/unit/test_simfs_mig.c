@@ -58,9 +58,10 @@ static void a100_mig_on(void)
 
 static void a100_profiles_and_mode(void **state)
 {
-	assert_non_null(strstr(rd(STATE), "mode 0\npending 0\nprofile 0 19 1g.5gb 1 4864 7 1 0,1,2,3,4,5,6\n"));
+	assert_non_null(
+	    strstr(rd(STATE), "mode 0\npending 0\nprofile 0 19 1g.5gb 1 4864 7 1 0,1,2,3,4,5,6\n"));
 	assert_non_null(strstr(rd(STATE), "profile 2 9 3g.20gb 3 19968 2 4 0,4\n"));
-	assert_false(exists("/.simfs/mig/0000:17:00.4")); /* VFs have no MIG state */
+	assert_false(exists("/.simfs/mig/0000:17:00.4"));		    /* VFs have no MIG state */
 	assert_int_equal(ctl("mig-gi-create 0000:17:00.0 19 0"), -ENOTSUP); /* MIG mode off */
 	assert_string_equal(rd(VF(4) "nvidia-474/available_instances"), "0\n");
 	assert_string_equal(rd(VF(4) "nvidia-471/available_instances"), "1\n");
@@ -83,11 +84,11 @@ static void placements(void **state)
 {
 	a100_mig_on();
 	assert_int_equal(ctl("mig-gi-create 0000:17:00.0 14 1"), -EINVAL); /* 2g starts at 0, 2 or 4 */
-	assert_int_equal(ctl("mig-gi-create 0000:17:00.0 1 0"), -EINVAL); /* 1 is an index, no profile ID */
-	assert_int_equal(ctl("mig-gi-create 0000:17:00.0 5 0"), 0);	    /* 4g.20gb on slices 0-3 */
+	assert_int_equal(ctl("mig-gi-create 0000:17:00.0 1 0"), -EINVAL);  /* 1 is an index, no profile ID */
+	assert_int_equal(ctl("mig-gi-create 0000:17:00.0 5 0"), 0);	   /* 4g.20gb on slices 0-3 */
 	assert_int_equal(ctl("mig-gi-create 0000:17:00.0 9 0"), -ENOSPC);  /* 3g at 0 overlaps */
-	assert_int_equal(ctl("mig-gi-create 0000:17:00.0 9 4"), 0);	    /* 3g on 4-7 */
-	assert_int_equal(ctl("mig-gi-create 0000:17:00.0 19 6"), -ENOSPC);  /* full */
+	assert_int_equal(ctl("mig-gi-create 0000:17:00.0 9 4"), 0);	   /* 3g on 4-7 */
+	assert_int_equal(ctl("mig-gi-create 0000:17:00.0 19 6"), -ENOSPC); /* full */
 	assert_non_null(strstr(rd(STATE), "gi 1 5 0 4 0\ngi 2 9 4 4 0\n"));
 	assert_int_equal(ctl("mig-mode 0000:17:00.0 0"), -EBUSY); /* GPU instances exist */
 	assert_int_equal(ctl("mig-gi-destroy 0000:17:00.0 1"), 0);
@@ -124,8 +125,9 @@ static void mig_backed_mdevs(void **state)
 	assert_int_equal(wr("/sys/bus/mdev/devices/11111111-2222-3333-4444-555555555552/remove", "1"), 1);
 	assert_int_equal(ctl("mig-gi-destroy 0000:17:00.0 2"), 0);
 	/* another GPU is independent */
-	assert_string_equal(rd("/sys/bus/pci/devices/0000:31:00.4/mdev_supported_types/nvidia-471/available_instances"),
-			    "1\n");
+	assert_string_equal(
+	    rd("/sys/bus/pci/devices/0000:31:00.4/mdev_supported_types/nvidia-471/available_instances"),
+	    "1\n");
 }
 
 static void pending_until_reset(void **state)
@@ -139,7 +141,7 @@ static void pending_until_reset(void **state)
 	assert_int_equal(ctl("gpu-reset 0000:17:00.0"), 0);
 	assert_non_null(strstr(rd(STATE), "mode 1\npending 1\n"));
 	assert_int_equal(ctl("mig-gi-create 0000:17:00.0 0 0"), 0); /* 7g.40gb: profile ID 0 */
-	assert_int_equal(ctl("gpu-reset 0000:17:00.0"), 0); /* GPU instances do not survive it */
+	assert_int_equal(ctl("gpu-reset 0000:17:00.0"), 0);	    /* GPU instances do not survive it */
 	assert_null(strstr(rd(STATE), "gi "));
 }
 
@@ -167,12 +169,12 @@ static void vendor_vfio_mig(void **state)
 	/* H100 80GB: the real NVML's table (nvml-580.txt) */
 	snprintf(cmd, sizeof(cmd), "/.simfs/mig/%s", pf);
 	assert_non_null(strstr(rd(cmd), "profile 0 19 1g.10gb 1 9984 7 1 0,1,2,3,4,5,6\n"
-					 "profile 7 20 1g.10gb+me 1 9984 1 1 0,1,2,3,4,5,6\n"
-					 "profile 9 15 1g.20gb 1 20096 4 2 0,2,4,6\n"
-					 "profile 1 14 2g.20gb 2 20096 3 2 0,2,4\n"
-					 "profile 2 9 3g.40gb 3 40448 2 4 0,4\n"
-					 "profile 3 5 4g.40gb 4 40448 1 4 0\n"
-					 "profile 4 0 7g.80gb 7 81152 1 8 0\n"));
+					"profile 7 20 1g.10gb+me 1 9984 1 1 0,1,2,3,4,5,6\n"
+					"profile 9 15 1g.20gb 1 20096 4 2 0,2,4,6\n"
+					"profile 1 14 2g.20gb 2 20096 3 2 0,2,4\n"
+					"profile 2 9 3g.40gb 3 40448 2 4 0,4\n"
+					"profile 3 5 4g.40gb 4 40448 1 4 0\n"
+					"profile 4 0 7g.80gb 7 81152 1 8 0\n"));
 	assert_non_null(strstr(rd(c0), "\n1013  : NVIDIA H100XM-10C\n"));
 	assert_null(strstr(rd(c0), "H100XM-1-10C"));
 	snprintf(cmd, sizeof(cmd), "mig-mode %s 1", pf);

@@ -14,7 +14,6 @@
 #include <string.h>
 #include <unistd.h>
 
-
 #include "simfs_harness.h"
 
 #define DEV18 "/sys/bus/pci/devices/0000:18:00.0/"
@@ -30,9 +29,10 @@ static void attribute_formats(void **state)
 	assert_string_equal(rd(DEV18 "numa_node"), "0\n");
 	assert_string_equal(rd("/sys/bus/pci/devices/0000:9a:00.0/numa_node"), "1\n");
 	assert_string_equal(rd(DEV18 "modalias"), "pci:v000010DEd00002330sv000010DEsd000016C1bc03sc02i00\n");
-	assert_string_equal(rd(DEV18 "uevent"), "DRIVER=nvidia\nPCI_CLASS=30200\nPCI_ID=10DE:2330\n"
-						 "PCI_SUBSYS_ID=10DE:16C1\nPCI_SLOT_NAME=0000:18:00.0\n"
-						 "MODALIAS=pci:v000010DEd00002330sv000010DEsd000016C1bc03sc02i00\n");
+	assert_string_equal(rd(DEV18 "uevent"),
+			    "DRIVER=nvidia\nPCI_CLASS=30200\nPCI_ID=10DE:2330\n"
+			    "PCI_SUBSYS_ID=10DE:16C1\nPCI_SLOT_NAME=0000:18:00.0\n"
+			    "MODALIAS=pci:v000010DEd00002330sv000010DEsd000016C1bc03sc02i00\n");
 	struct stat st;
 	assert_int_equal(simfs_getattr(&sf, canon(DEV18 "vendor"), &st), 0);
 	assert_int_equal(st.st_size, 4096);
@@ -48,7 +48,8 @@ static void config_agrees_with_resource(void **state)
 	assert_int_equal(c[2] | c[3] << 8, 0x2330);
 	assert_int_equal(c[0x0b], 0x03);
 	/* resource line 0: start 0x102002000000, flags 0x14220c (64-bit pref) */
-	assert_non_null(strstr(rd(DEV18 "resource"), "0x0000102002000000 0x0000102002ffffff 0x000000000014220c\n"));
+	assert_non_null(
+	    strstr(rd(DEV18 "resource"), "0x0000102002000000 0x0000102002ffffff 0x000000000014220c\n"));
 	unsigned lo = c[0x10] | c[0x11] << 8 | c[0x12] << 16 | (unsigned)c[0x13] << 24;
 	unsigned hi = c[0x14] | c[0x15] << 8 | c[0x16] << 16 | (unsigned)c[0x17] << 24;
 	assert_int_equal(lo, 0x0200000c);
@@ -142,7 +143,8 @@ static void vfio_refuses_bridges(void **state)
 {
 	wr("/.simfs/control", "modprobe vfio_pci");
 	const char *rp = "/sys/bus/pci/devices/0000:17:01.0/";
-	assert_string_equal(link_of("/sys/bus/pci/devices/0000:17:01.0/driver"), "../../../bus/pci/drivers/pcieport");
+	assert_string_equal(link_of("/sys/bus/pci/devices/0000:17:01.0/driver"),
+			    "../../../bus/pci/drivers/pcieport");
 	wr("/sys/bus/pci/drivers/pcieport/unbind", "0000:17:01.0");
 	assert_int_equal(wr("/sys/bus/pci/devices/0000:17:01.0/driver_override", "vfio-pci"), 8);
 	assert_int_equal(wr("/sys/bus/pci/drivers/vfio-pci/bind", "0000:17:01.0"), -EINVAL);
@@ -172,7 +174,8 @@ static void vfio_needs_group(void **state)
 static void new_id_and_remove_id(void **state)
 {
 	wr("/.simfs/control", "modprobe vfio-pci");
-	const char *nid = "/sys/bus/pci/drivers/vfio-pci/new_id", *rid = "/sys/bus/pci/drivers/vfio-pci/remove_id";
+	const char *nid = "/sys/bus/pci/drivers/vfio-pci/new_id",
+		   *rid = "/sys/bus/pci/drivers/vfio-pci/remove_id";
 	assert_int_equal(wr(nid, "10de"), -EINVAL);
 	assert_int_equal(wr(nid, "zz"), -EINVAL);
 	/* unbind both A100s, then one new_id binds every matching unbound device */
@@ -181,7 +184,8 @@ static void new_id_and_remove_id(void **state)
 	assert_int_equal(wr(nid, "10de 20b5"), 9);
 	assert_string_equal(link_of("/sys/bus/pci/devices/0000:43:00.0/driver"),
 			    "../../../../../../bus/pci/drivers/vfio-pci");
-	assert_string_equal(link_of("/sys/bus/pci/devices/0000:81:00.0/driver"), "../../../../bus/pci/drivers/vfio-pci");
+	assert_string_equal(link_of("/sys/bus/pci/devices/0000:81:00.0/driver"),
+			    "../../../../bus/pci/drivers/vfio-pci");
 	assert_int_equal(wr(nid, "10de 20b5"), -EEXIST);
 	assert_int_equal(wr(rid, "10de 20b5"), 9);
 	assert_int_equal(wr(rid, "10de 20b5"), -ENODEV);
@@ -199,7 +203,8 @@ static void modules_as_state(void **state)
 	assert_int_equal(wr("/.simfs/control", "modprobe vfio-pci"), 17);
 	assert_string_equal(rd("/sys/module/vfio_pci/initstate"), "live\n");
 	assert_string_equal(rd("/sys/module/vfio/refcnt"), "2\n"); /* vfio_iommu_type1, vfio_pci_core */
-	assert_string_equal(link_of("/sys/module/vfio_pci/drivers/pci:vfio-pci"), "../../../bus/pci/drivers/vfio-pci");
+	assert_string_equal(link_of("/sys/module/vfio_pci/drivers/pci:vfio-pci"),
+			    "../../../bus/pci/drivers/vfio-pci");
 	assert_string_equal(link_of("/sys/bus/pci/drivers/vfio-pci/module"), "../../../../module/vfio_pci");
 	assert_non_null(strstr(rd("/proc/modules"), "\nvfio_pci_core "));
 	assert_int_equal(wr("/.simfs/control", "insmod vfio"), -EEXIST);
@@ -209,7 +214,8 @@ static void modules_as_state(void **state)
 	assert_false(exists("/sys/module/vfio_pci_core/holders/vfio_pci"));
 	assert_int_equal(wr("/.simfs/control", "rmmod vfio_pci"), -ENOENT);
 	/* lib/modules: placeholders libkmod can find, never loadable */
-	assert_non_null(strstr(rd("/lib/modules/6.1.0-28-amd64/modules.alias"), "alias vfio_pci:v*d*sv*sd*bc*sc*i* vfio_pci\n"));
+	assert_non_null(strstr(rd("/lib/modules/6.1.0-28-amd64/modules.alias"),
+			       "alias vfio_pci:v*d*sv*sd*bc*sc*i* vfio_pci\n"));
 	assert_string_equal(rd("/lib/modules/6.1.0-28-amd64/kernel/drivers/vfio/pci/vfio-pci.ko"),
 			    "simfs placeholder: not an ELF module\n");
 	assert_string_equal(rd("/proc/sys/kernel/osrelease"), "6.1.0-28-amd64\n");
@@ -221,7 +227,8 @@ static void nvidia_proc_and_unbind_lock(void **state)
 	 * it only when os_is_vgx_hyper()) */
 	assert_true(exists("/proc/driver/nvidia/gpus/0000:43:00.0/information"));
 	assert_false(exists("/proc/driver/nvidia/gpus/0000:43:00.0/unbindLock"));
-	assert_non_null(strstr(rd("/proc/driver/nvidia/gpus/0000:43:00.0/information"), "Bus Location: \t 0000:43:00.0\n"));
+	assert_non_null(strstr(rd("/proc/driver/nvidia/gpus/0000:43:00.0/information"),
+			       "Bus Location: \t 0000:43:00.0\n"));
 }
 
 /* h100-hgx-8x runs the vGPU-KVM host build: unbindLock is there */
@@ -284,7 +291,8 @@ static void faults_and_stats(void **state)
 	assert_int_equal(res, 8);
 	assert_string_equal(rd(DEV18 "driver_override"), "vfio-pci\n");
 	/* stats count sys/ traffic only */
-	assert_string_equal(rd("/.simfs/stats"), "reads 3\nwrites 6\nbinds 0\nunbinds 0\ncreates 0\nremoves 0\nstalled 0\ninjected 4\nblocked 0\n");
+	assert_string_equal(rd("/.simfs/stats"), "reads 3\nwrites 6\nbinds 0\nunbinds 0\ncreates 0\nremoves "
+						 "0\nstalled 0\ninjected 4\nblocked 0\n");
 	/* latency: milliseconds, or microseconds with "us" */
 	assert_int_equal(wr("/.simfs/control", "latency 250us"), 13);
 	assert_int_equal(sf.latency_us, 250);
@@ -348,8 +356,9 @@ static void bad_fixtures(void **state)
 	expect_refused("{\"kernel\": {\"release\": \"6.1\"}, \"devices\": [}", "t.json:1:");
 	expect_refused("{\"kernel\": {\"release\": \"6.1\"}, \"devices\": []", "malformed JSON");
 	expect_refused("{\"devices\": []}", "missing \"kernel\"");
-	expect_refused("{\"kernel\": {\"release\": \"6.1\"}, \"cpu\": {\"hypervisor\": \"yes\"}, \"devices\": []}",
-		       "cpu.hypervisor: expected true or false");
+	expect_refused(
+	    "{\"kernel\": {\"release\": \"6.1\"}, \"cpu\": {\"hypervisor\": \"yes\"}, \"devices\": []}",
+	    "cpu.hypervisor: expected true or false");
 	expect_refused("{\"kernel\": {\"release\": \"6.1\"}, \"cpu\": {\"flags\": []}, \"devices\": []}",
 		       "cpu: unknown key \"flags\"");
 	expect_refused("{\"kernel\": {\"release\": \"6.1\"}, \"cpu\": {\"count\": 0}, \"devices\": []}",
@@ -369,7 +378,8 @@ static void bad_fixtures(void **state)
 		       "listed twice");
 	expect_refused("{\"kernel\": {\"release\": \"6.1\"}, \"devices\": ["
 		       "{\"bdf\": \"0000:00:01.0\", \"id\": \"10de:2330\", \"class\": \"0x030200\"},"
-		       "{\"bdf\": \"0000:01:00.0\", \"parent\": \"0000:00:01.0\", \"id\": \"10de:2330\", \"class\": \"0x030200\"}]}",
+		       "{\"bdf\": \"0000:01:00.0\", \"parent\": \"0000:00:01.0\", \"id\": \"10de:2330\", "
+		       "\"class\": \"0x030200\"}]}",
 		       "is not a bridge");
 	expect_refused("{\"kernel\": {\"release\": \"6.1\"}, \"devices\": [{\"bdf\": \"0000:00:01.0\", "
 		       "\"id\": \"10de:2330\", \"class\": \"0x030200\", \"iommu_group\": 1}]}",
@@ -380,18 +390,22 @@ static void bad_fixtures(void **state)
 	expect_refused("{\"kernel\": {\"release\": \"6.1\"}, \"devices\": [{\"bdf\": \"0000:00:01.0\", "
 		       "\"id\": \"10de:2330\", \"class\": \"0x030200\", \"driver\": \"nvidia\"}]}",
 		       "not registered");
-	expect_refused("{\"kernel\": {\"release\": \"6.1\", \"modules_loaded\": [\"nope\"]}, \"devices\": []}",
-		       "unknown module \"nope\"");
-	expect_refused("{\"kernel\": {\"release\": \"6.1\"}, \"iommu\": {\"type\": \"arm\"}, \"devices\": []}",
-		       "iommu.type");
-	expect_refused("{\"kernel\": {\"release\": \"6.1\"}, \"iommu\": {\"type\": \"amd\", \"enabled\": true}, "
-		       "\"devices\": []}",
-		       "AMD IOMMU needs its PCI function");
+	expect_refused(
+	    "{\"kernel\": {\"release\": \"6.1\", \"modules_loaded\": [\"nope\"]}, \"devices\": []}",
+	    "unknown module \"nope\"");
+	expect_refused(
+	    "{\"kernel\": {\"release\": \"6.1\"}, \"iommu\": {\"type\": \"arm\"}, \"devices\": []}",
+	    "iommu.type");
+	expect_refused(
+	    "{\"kernel\": {\"release\": \"6.1\"}, \"iommu\": {\"type\": \"amd\", \"enabled\": true}, "
+	    "\"devices\": []}",
+	    "AMD IOMMU needs its PCI function");
 }
 
 static void amd_iommu_layout(void **state)
 {
-	assert_string_equal(link_of("/sys/class/iommu/ivhd0"), "../../devices/pci0000:00/0000:00:00.2/iommu/ivhd0");
+	assert_string_equal(link_of("/sys/class/iommu/ivhd0"),
+			    "../../devices/pci0000:00/0000:00:00.2/iommu/ivhd0");
 	assert_true(exists("/sys/firmware/acpi/tables/IVRS"));
 	assert_string_equal(rd("/sys/kernel/iommu_groups/3/type"), "identity\n");
 	assert_non_null(strstr(rd("/sys/kernel/iommu_groups/3/reserved_regions"), "msi\n"));

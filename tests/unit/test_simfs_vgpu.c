@@ -62,7 +62,7 @@ static void numvfs_rules(void **state)
 	assert_int_equal(wr(PF "sriov_numvfs", "33"), -ERANGE);
 	assert_int_equal(wr(PF "sriov_numvfs", "70000"), -ERANGE);
 	assert_int_equal(wr(PF "sriov_numvfs", "-1"), -EINVAL);
-	assert_int_equal(wr(PF "sriov_numvfs", "0"), 1);    /* same value: no-op */
+	assert_int_equal(wr(PF "sriov_numvfs", "0"), 1);       /* same value: no-op */
 	assert_int_equal(wr(PF "sriov_numvfs", "4"), -ENOENT); /* nvidia: no sriov_configure */
 	wr("/sys/bus/pci/drivers/nvidia/unbind", "0000:18:00.0");
 	assert_int_equal(wr(PF "sriov_numvfs", "4"), -ENOENT); /* no driver */
@@ -80,9 +80,11 @@ static void numvfs_rules(void **state)
 	assert_string_equal(rd("/sys/bus/pci/devices/0000:18:00.7/numa_node"), "0\n");
 	assert_non_null(strstr(events, "add /devices/pci0000:17/0000:17:01.0/0000:18:00.4 pci\n"));
 	/* the lowest free group numbers, as the kernel allocates them */
-	assert_string_equal(link_of("/sys/bus/pci/devices/0000:18:00.4/iommu_group"), "../../../../kernel/iommu_groups/0");
+	assert_string_equal(link_of("/sys/bus/pci/devices/0000:18:00.4/iommu_group"),
+			    "../../../../kernel/iommu_groups/0");
 	/* autoprobe 1: nvidia took the VFs; vfio-pci refuses the PF now */
-	assert_string_equal(link_of("/sys/bus/pci/devices/0000:18:00.4/driver"), "../../../../bus/pci/drivers/nvidia");
+	assert_string_equal(link_of("/sys/bus/pci/devices/0000:18:00.4/driver"),
+			    "../../../../bus/pci/drivers/nvidia");
 	wr("/.simfs/control", "modprobe vfio_pci");
 	wr(PF "driver_override", "vfio-pci");
 	wr("/sys/bus/pci/drivers/pci-pf-stub/unbind", "0000:18:00.0");
@@ -90,7 +92,7 @@ static void numvfs_rules(void **state)
 	/* the config space tells the same story */
 	unsigned char c[4096];
 	assert_int_equal(simfs_read(&sf, canon(PF "config"), (char *)c, sizeof(c), 0, true), 4096);
-	assert_int_equal(c[0x134 + 0x10], 4); /* NumVFs */
+	assert_int_equal(c[0x134 + 0x10], 4);	  /* NumVFs */
 	assert_int_equal(c[0x134 + 0x08] & 1, 1); /* VF Enable */
 	/* disable: back on pci-pf-stub, every VF leaves with remove events */
 	wr(PF "driver_override", "pci-pf-stub");
@@ -122,7 +124,8 @@ static void autoprobe_off_needs_override(void **state)
 	assert_string_equal(link_of("/sys/bus/pci/devices/0000:18:00.4/driver"), "<none>");
 	wr("/sys/bus/pci/devices/0000:18:00.4/driver_override", "nvidia");
 	assert_int_equal(wr("/sys/bus/pci/drivers_probe", "0000:18:00.4"), 12);
-	assert_string_equal(link_of("/sys/bus/pci/devices/0000:18:00.4/driver"), "../../../../bus/pci/drivers/nvidia");
+	assert_string_equal(link_of("/sys/bus/pci/devices/0000:18:00.4/driver"),
+			    "../../../../bus/pci/drivers/nvidia");
 	/* vendor-specific VFIO files come with nvidia on a VF */
 	assert_true(exists("/sys/bus/pci/devices/0000:18:00.4/nvidia/creatable_vgpu_types"));
 	assert_false(exists("/sys/bus/pci/devices/0000:18:00.5/nvidia"));
@@ -155,8 +158,8 @@ static void vendor_vfio_rules(void **state)
 	assert_int_equal(wr(v0, "abc"), -EINVAL);
 	assert_int_equal(wr(v0, "12x"), -EINVAL);
 	assert_int_equal(wr(v0, "99999999999999999999"), -ERANGE);
-	assert_int_equal(wr(v0, "0"), -EPERM);	  /* nothing to delete */
-	assert_int_equal(wr(v0, "999"), -EIO);	  /* RM: no such type */
+	assert_int_equal(wr(v0, "0"), -EPERM); /* nothing to delete */
+	assert_int_equal(wr(v0, "999"), -EIO); /* RM: no such type */
 	assert_int_equal(wr(v0, "-5"), -EIO);
 	assert_int_equal(wr(v0, "1003"), -EIO); /* MIG-backed: no GPU instance */
 	assert_int_equal(wr(v0, "1016\n"), 5);
@@ -204,12 +207,20 @@ static void mdev_rules(void **state)
 	assert_true(exists(dev));
 	snprintf(path, sizeof(path), "%s/mdev_type", dev);
 	assert_string_equal(link_of(path), "../mdev_supported_types/nvidia-232");
-	assert_string_equal(link_of(dev), "../../../devices/pci0000:3a/0000:3a:00.0/0000:3b:00.0/8e6f1c52-7d3a-4b7e-9c1d-2f3a4b5c6d01");
-	assert_non_null(strstr(events, "add /devices/pci0000:3a/0000:3a:00.0/0000:3b:00.0/8e6f1c52-7d3a-4b7e-9c1d-2f3a4b5c6d01 mdev\n"));
+	assert_string_equal(
+	    link_of(dev),
+	    "../../../devices/pci0000:3a/0000:3a:00.0/0000:3b:00.0/8e6f1c52-7d3a-4b7e-9c1d-2f3a4b5c6d01");
+	assert_non_null(strstr(
+	    events,
+	    "add /devices/pci0000:3a/0000:3a:00.0/0000:3b:00.0/8e6f1c52-7d3a-4b7e-9c1d-2f3a4b5c6d01 mdev\n"));
 	snprintf(path, sizeof(path), "%savailable_instances", t);
 	assert_string_equal(rd(path), "3\n");
-	assert_string_equal(rd("/sys/bus/pci/devices/0000:3b:00.0/mdev_supported_types/nvidia-231/available_instances"), "0\n");
-	assert_string_equal(rd("/sys/bus/pci/devices/0000:5e:00.0/mdev_supported_types/nvidia-231/available_instances"), "8\n");
+	assert_string_equal(
+	    rd("/sys/bus/pci/devices/0000:3b:00.0/mdev_supported_types/nvidia-231/available_instances"),
+	    "0\n");
+	assert_string_equal(
+	    rd("/sys/bus/pci/devices/0000:5e:00.0/mdev_supported_types/nvidia-231/available_instances"),
+	    "8\n");
 	/* the parent's driver cannot go while an mdev is open */
 	snprintf(path, sizeof(path), "%s/iommu_group", dev);
 	char node[64];
@@ -222,7 +233,10 @@ static void mdev_rules(void **state)
 	assert_int_equal(wr(path, "0"), -EINVAL);
 	events[0] = '\0';
 	assert_int_equal(wr(path, "1"), 1);
-	assert_non_null(strstr(events, "remove /devices/pci0000:3a/0000:3a:00.0/0000:3b:00.0/8e6f1c52-7d3a-4b7e-9c1d-2f3a4b5c6d01 mdev\n"));
+	assert_non_null(strstr(
+	    events,
+	    "remove /devices/pci0000:3a/0000:3a:00.0/0000:3b:00.0/8e6f1c52-7d3a-4b7e-9c1d-2f3a4b5c6d01 "
+	    "mdev\n"));
 	assert_false(exists(dev));
 	assert_false(exists(node));
 	m->uevent = NULL;
@@ -246,8 +260,12 @@ static void mdev_on_vfs(void **state)
 	assert_int_equal(wr(p, "11111111-2222-3333-4444-555555555555"), 36); /* A100-40C fills the GPU */
 	snprintf(p, sizeof(p), "%snvidia-473/available_instances", t);
 	assert_string_equal(rd(p), "0\n");
-	assert_string_equal(rd("/sys/bus/pci/devices/0000:17:00.5/mdev_supported_types/nvidia-468/available_instances"), "0\n");
-	assert_string_equal(rd("/sys/bus/pci/devices/0000:31:00.5/mdev_supported_types/nvidia-468/available_instances"), "1\n");
+	assert_string_equal(
+	    rd("/sys/bus/pci/devices/0000:17:00.5/mdev_supported_types/nvidia-468/available_instances"),
+	    "0\n");
+	assert_string_equal(
+	    rd("/sys/bus/pci/devices/0000:31:00.5/mdev_supported_types/nvidia-468/available_instances"),
+	    "1\n");
 	/* 8 GPUs x 16 VFs, each VF an mdev parent */
 	assert_int_equal(tree_count_children(tree_lookup(m->root, "sys/class/mdev_bus")), 128);
 	assert_string_equal(rd("/sys/bus/pci/devices/0000:17:00.0/sriov_numvfs"), "16\n");

@@ -37,7 +37,7 @@ static void format_layout(void **state)
 				     "DRIVER=vfio-pci\0"
 				     "PCI_SLOT_NAME=0000:18:00.0\0"
 				     "EMPTY=\0";
-	const char *env[] = {"DRIVER=vfio-pci", "PCI_SLOT_NAME=0000:18:00.0", "EMPTY=", NULL};
+	const char *env[] = { "DRIVER=vfio-pci", "PCI_SLOT_NAME=0000:18:00.0", "EMPTY=", NULL };
 	char buf[512];
 
 	memset(buf, 'x', sizeof(buf));
@@ -52,7 +52,7 @@ static void format_without_env(void **state)
 {
 	static const char expect[] = "remove@/devices/virtual/x\0ACTION=remove\0DEVPATH=/devices/virtual/x\0"
 				     "SUBSYSTEM=vfio\0";
-	const char *none[] = {NULL};
+	const char *none[] = { NULL };
 	char buf[128];
 
 	assert_int_equal(uevent_format(buf, sizeof(buf), "remove", "/devices/virtual/x", "vfio", NULL),
@@ -64,7 +64,7 @@ static void format_without_env(void **state)
 
 static void format_enobufs(void **state)
 {
-	const char *env[] = {"DRIVER=vfio-pci", NULL};
+	const char *env[] = { "DRIVER=vfio-pci", NULL };
 	char buf[256], ref[256];
 	int n = uevent_format(ref, sizeof(ref), "add", DEVPATH, "pci", env);
 	assert_true(n > 0);
@@ -80,13 +80,13 @@ static void format_enobufs(void **state)
 
 static void format_rejects(void **state)
 {
-	const char *no_eq[] = {"DRIVER", NULL};
-	const char *no_key[] = {"=x", NULL};
-	const char *seqnum[] = {"SEQNUM=1", NULL};
-	const char *action[] = {"A=1", "ACTION=add", NULL};
-	const char *devpath[] = {"DEVPATH=/x", NULL};
-	const char *subsystem[] = {"SUBSYSTEM=pci", NULL};
-	const char *near[] = {"SEQ=1", "ACTIONS=2", "DEVPATH_X=3", NULL};
+	const char *no_eq[] = { "DRIVER", NULL };
+	const char *no_key[] = { "=x", NULL };
+	const char *seqnum[] = { "SEQNUM=1", NULL };
+	const char *action[] = { "A=1", "ACTION=add", NULL };
+	const char *devpath[] = { "DEVPATH=/x", NULL };
+	const char *subsystem[] = { "SUBSYSTEM=pci", NULL };
+	const char *near[] = { "SEQ=1", "ACTIONS=2", "DEVPATH_X=3", NULL };
 	char buf[256];
 
 	assert_int_equal(uevent_format(buf, sizeof(buf), "plug", DEVPATH, "pci", NULL), -EINVAL);
@@ -104,8 +104,8 @@ static void format_rejects(void **state)
 	assert_int_equal(uevent_format(buf, sizeof(buf), "add", DEVPATH, "pci", subsystem), -EINVAL);
 	assert_true(uevent_format(buf, sizeof(buf), "add", DEVPATH, "pci", near) > 0);
 
-	static const char *const actions[] = {"add",	"remove",  "change", "move",
-					      "online", "offline", "bind",   "unbind"};
+	static const char *const actions[] = { "add",	 "remove",  "change", "move",
+					       "online", "offline", "bind",   "unbind" };
 	for (size_t i = 0; i < sizeof(actions) / sizeof(actions[0]); i++)
 		assert_true(uevent_format(buf, sizeof(buf), actions[i], DEVPATH, "pci", NULL) > 0);
 }
@@ -260,8 +260,8 @@ static void netns_self_unreadable(void **state)
 static void netns_garbled_links(void **state)
 {
 	struct fakeproc *f = *state;
-	static const char *const bad[] = {"net:[]",   "net:[12",    "net:[12]x", "mnt:[4026532178]",
-					  "net:[-1]", "4026532178", ""};
+	static const char *const bad[] = { "net:[]",   "net:[12",    "net:[12]x", "mnt:[4026532178]",
+					   "net:[-1]", "4026532178", "" };
 	char reason[256];
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -321,20 +321,20 @@ static void netns_real(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(format_layout),
-	    cmocka_unit_test(format_without_env),
-	    cmocka_unit_test(format_enobufs),
-	    cmocka_unit_test(format_rejects),
-	    cmocka_unit_test(send_rejects),
-	    cmocka_unit_test_setup_teardown(netns_private, fake_setup, fake_teardown),
-	    cmocka_unit_test_setup_teardown(netns_same_as_pid1, fake_setup, fake_teardown),
-	    cmocka_unit_test_setup_teardown(netns_initial_inode, fake_setup, fake_teardown),
-	    cmocka_unit_test_setup_teardown(netns_pid1_unreadable, fake_setup, fake_teardown),
-	    cmocka_unit_test_setup_teardown(netns_self_unreadable, fake_setup, fake_teardown),
-	    cmocka_unit_test_setup_teardown(netns_garbled_links, fake_setup, fake_teardown),
-	    cmocka_unit_test_setup_teardown(netns_extra_interface, fake_setup, fake_teardown),
-	    cmocka_unit_test_setup_teardown(netns_net_dev_bad, fake_setup, fake_teardown),
-	    cmocka_unit_test(netns_real),
+		cmocka_unit_test(format_layout),
+		cmocka_unit_test(format_without_env),
+		cmocka_unit_test(format_enobufs),
+		cmocka_unit_test(format_rejects),
+		cmocka_unit_test(send_rejects),
+		cmocka_unit_test_setup_teardown(netns_private, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(netns_same_as_pid1, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(netns_initial_inode, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(netns_pid1_unreadable, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(netns_self_unreadable, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(netns_garbled_links, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(netns_extra_interface, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(netns_net_dev_bad, fake_setup, fake_teardown),
+		cmocka_unit_test(netns_real),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -25,7 +25,8 @@ static void sha1_vectors(void **state)
 	} v[] = {
 		{ "abc", "a9993e364706816aba3e25717850c26c9cd0d89d" },
 		{ "", "da39a3ee5e6b4b0d3255bfef95601890afd80709" },
-		{ "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", "84983e441c3bd26ebaae4aa1f95129e5e54670f1" },
+		{ "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+		  "84983e441c3bd26ebaae4aa1f95129e5e54670f1" },
 	};
 	for (size_t i = 0; i < 3; i++) {
 		struct sha1 s;

@@ -44,8 +44,9 @@ static void parses_the_grammar(void **state)
 static void rejects(void **state)
 {
 	struct vgpu_type_name t = { .fb_gb = 99 };
-	const char *bad[] = { "", "A100", "-4C", "A100-", "A100-C", "A100-4X", "A100-4CME", "A100-0C",
-			      "A100-9-5C", "A100-1-5CXX", "A 100-4C", "A100--4C", NULL };
+	const char *bad[] = { "",	  "A100",      "-4C",	  "A100-",     "A100-C",
+			      "A100-4X",  "A100-4CME", "A100-0C", "A100-9-5C", "A100-1-5CXX",
+			      "A 100-4C", "A100--4C",  NULL };
 	for (int i = 0; bad[i]; i++)
 		if (vgpu_type_parse(bad[i], &t) != -EINVAL)
 			fail_msg("accepted '%s'", bad[i]);

@@ -118,6 +118,7 @@ int main(int argc, char **argv)
 		return group_status(argv[2]);
 	if (argc == 3 && strcmp(argv[1], "exit") == 0)
 		return debug_exit(argv[2]);
-	fprintf(stderr, "usage: vmtool group-status /dev/vfio/N | exit CODE | write FILE VALUE | open2 FILE\n");
+	fprintf(stderr,
+		"usage: vmtool group-status /dev/vfio/N | exit CODE | write FILE VALUE | open2 FILE\n");
 	return 2;
 }
