@@ -21,7 +21,7 @@ endif
 # tests link the same objects the programs do.
 LIB_SRCS    := $(wildcard lib/*.c)
 SIMFS_SRCS  := $(filter-out simfs/main.c,$(wildcard simfs/*.c))
-INITD_SRCS  := $(filter-out initd/main.c,$(wildcard initd/*.c))
+INITD_SRCS  := $(filter-out initd/main.c,$(wildcard initd/*.c initd/*/*.c))
 KSTUB_SRCS  := $(filter-out kubelet-stub/main.c,$(wildcard kubelet-stub/*.c))
 GEN_SRCS    :=            # generated sources (mk/proto.mk adds to it)
 
@@ -45,6 +45,8 @@ $(BUILD)/%.a:
 	@mkdir -p $(@D)
 	rm -f $@ && $(AR) rcs $@ $^
 
+# initd/ includes its subfolders' headers as "node/x.h", "vgpu/x.h", "serve/x.h"
+$(BUILD)/obj/initd/%.o: CFLAGS += -Iinitd
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	@echo "  CC      $<"

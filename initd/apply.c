@@ -7,8 +7,8 @@
 
 #include "check.h"
 #include "log.h"
-#include "modules.h"
-#include "vfio.h"
+#include "node/modules.h"
+#include "node/vfio.h"
 
 #define BIT(r) (1u << (r))
 

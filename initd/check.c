@@ -5,16 +5,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "discover.h"
+#include "serve/discover.h"
 #include "jsonw.h"
 #include "log.h"
-#include "modules.h"
-#include "nvidia_build.h"
-#include "pciids.h"
-#include "select.h"
-#include "sriov.h"
-#include "vgpu_apply.h"
-#include "vgpu_mig.h"
+#include "node/modules.h"
+#include "node/nvidia_build.h"
+#include "node/pciids.h"
+#include "node/select.h"
+#include "node/sriov.h"
+#include "vgpu/vgpu_apply.h"
+#include "vgpu/vgpu_mig.h"
 
 static const char *const reason_codes[R__MAX] = {
 	[R_IOMMU_OFF] = "iommu-off",

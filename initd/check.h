@@ -5,13 +5,13 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "bootfb.h"
-#include "config.h"
-#include "groups.h"
-#include "iommu.h"
-#include "naming.h"
-#include "pcidev.h"
-#include "vfio.h"
+#include "node/bootfb.h"
+#include "node/config.h"
+#include "node/groups.h"
+#include "node/iommu.h"
+#include "node/naming.h"
+#include "node/pcidev.h"
+#include "node/vfio.h"
 
 /* Reason codes (documented in initd/CHECK-JSON.md). */
 enum reason {

@@ -10,7 +10,7 @@
 
 #include "check.h"
 #include "jsonw.h"
-#include "vgpu_apply.h"
+#include "vgpu/vgpu_apply.h"
 #include "rootfs.h"
 
 static int open_status_dir(int rootfd)

@@ -29,10 +29,10 @@ bench-plugin: all $(BUILD)/bench/plugin-bench
 
 # libFuzzer on Allocate validation/response and the preferred choice
 # (`make check-serve-fuzz`, FUZZ_TIME seconds; 15 in make check).
-SERVE_FUZZ_SRCS := tests/fuzz/fuzz_serve_allocate.c initd/allocate.c initd/resources.c initd/naming.c \
-	initd/config.c initd/bootfb.c initd/vgpu_type.c lib/rootfs.c lib/dpapi.c lib/json.c lib/log.c lib/pciaddr.c lib/jsonw.c lib/buf.c \
+SERVE_FUZZ_SRCS := tests/fuzz/fuzz_serve_allocate.c initd/serve/allocate.c initd/serve/resources.c initd/node/naming.c \
+	initd/node/config.c initd/node/bootfb.c initd/vgpu/vgpu_type.c lib/rootfs.c lib/dpapi.c lib/json.c lib/log.c lib/pciaddr.c lib/jsonw.c lib/buf.c \
 	build/fuzz/gen/deviceplugin.pb-c.c
-build/fuzz/fuzz_serve_allocate: $(SERVE_FUZZ_SRCS) $(wildcard initd/*.h lib/*.h)
+build/fuzz/fuzz_serve_allocate: $(SERVE_FUZZ_SRCS) $(wildcard initd/*.h initd/*/*.h lib/*.h)
 	clang $(FUZZ_CFLAGS) -Iinitd -o $@ $(filter %.c,$^) $(shell pkg-config --libs libprotobuf-c)
 .PHONY: check-serve-fuzz
 check-serve-fuzz: build/fuzz/fuzz_serve_allocate

@@ -7,7 +7,7 @@
 # committed: the build fetches this on demand (mk/mig.mk).
 #
 #   libnvidia-ml-dev  NVIDIA's nvml.h (OUT/dev/usr/include/nvml.h): gpu-initd's
-#                     initd/nvml.c and tests/fakenvml are compiled against it
+#                     initd/vgpu/nvml.c and tests/fakenvml are compiled against it
 #   libnvidia-ml1     NVIDIA's real libnvidia-ml.so.1 (OUT/lib/...): the
 #                     real-library test (tests/it/t-initd-nvml-real.sh)
 #

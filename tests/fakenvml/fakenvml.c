@@ -6,7 +6,7 @@
  * (simfs/README.md), so creating a GPU instance makes the MIG-backed vGPU
  * types appear in the fixture's sysfs as on real hardware.  $SIMFS is the
  * simfs mount (tests/simnode sets it).  Compiled against NVIDIA's nvml.h
- * (initd/nvml_nvidia.h).
+ * (initd/vgpu/nvml_nvidia.h).
  *
  * What it answers, and from where:
  * - nvmlDeviceGetGpuInstanceProfileInfo takes a profile INDEX
@@ -37,7 +37,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "nvml_nvidia.h" /* NVIDIA's nvml.h */
+#include "vgpu/nvml_nvidia.h" /* NVIDIA's nvml.h */
 
 struct nvmlDevice_st {
 	char bdf[16];

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmdline.h"
-#include "config.h"
+#include "node/cmdline.h"
+#include "node/config.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* libFuzzer: arbitrary bytes (after the client preface) into a connection
- * of serve's real device plugin (initd/plugin.c): gRPC frames, then the
+ * of serve's real device plugin (initd/serve/plugin.c): gRPC frames, then the
  * protobuf requests its handlers decode (Allocate, GetPreferredAllocation,
  * ListAndWatch, PreStartContainer, options) on a table of four H100s, two
  * in one IOMMU group, one whose sysfs entry is gone.  Allocate re-checks the
@@ -17,7 +17,7 @@
 
 #include "grpc_server.h"
 #include "log.h"
-#include "plugin.h"
+#include "serve/plugin.h"
 
 #define R "nvidia.com/GH100_H100_SXM5_80GB"
 

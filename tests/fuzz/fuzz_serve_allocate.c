@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "allocate.h"
+#include "serve/allocate.h"
 #include "dpapi.h"
 
 static struct pdev table[8];

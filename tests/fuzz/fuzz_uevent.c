@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "health.h"
+#include "serve/health.h"
 
 /* One datagram: its SUBSYSTEM and sysname (NULL when absent). */
 static void read_event(char *msg, size_t len, const char **sub, const char **name)

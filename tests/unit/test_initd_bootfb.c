@@ -8,7 +8,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "bootfb.h"
+#include "node/bootfb.h"
 
 /* r_show(): two spaces a level, names as the drivers request them */
 static const char iomem[] = "00000000-00000fff : Reserved\n"

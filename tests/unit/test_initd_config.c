@@ -8,8 +8,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "cmdline.h"
-#include "config.h"
+#include "node/cmdline.h"
+#include "node/config.h"
 
 static int parse(struct config *c, const char *js, char *err, size_t es)
 {

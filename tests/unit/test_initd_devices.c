@@ -8,13 +8,13 @@
 #include <errno.h>
 #include <string.h>
 
-#include "config.h"
-#include "groups.h"
-#include "iommu.h"
-#include "modules.h"
-#include "naming.h"
-#include "select.h"
-#include "vfio.h"
+#include "node/config.h"
+#include "node/groups.h"
+#include "node/iommu.h"
+#include "node/modules.h"
+#include "node/naming.h"
+#include "node/select.h"
+#include "node/vfio.h"
 
 static void naming_transform_cases(void **state)
 {

@@ -17,8 +17,8 @@
 #include "check.h"
 #include "rootfs.h"
 #include "status.h"
-#include "vfio.h"
-#include "vgpu_uuid.h"
+#include "node/vfio.h"
+#include "vgpu/vgpu_uuid.h"
 
 static char root[64];
 static int rootfd;

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* MIG planning (initd/mig_plan.c) on an A100 40GB as NVML describes it:
+/* MIG planning (initd/vgpu/mig_plan.c) on an A100 40GB as NVML describes it:
  * profile choice for a vGPU type, placements, keeping what fits, refusals.
  * Profiles carry NVML's index and profile ID, which differ (simfs/mig.c
  * cites the sources): plans name profile IDs. */
@@ -10,7 +10,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "mig_plan.h"
+#include "vgpu/mig_plan.h"
 
 static struct mig_state a100(void)
 {

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "nvidia_build.h"
+#include "node/nvidia_build.h"
 
 static char root[64];
 static int rootfd;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Model provenance: docs/nvidia-model.md, "MIG and NVML". */
-/* initd/nvml.c against an NVML inside this test (nvml_open_with) whose
+/* initd/vgpu/nvml.c against an NVML inside this test (nvml_open_with) whose
  * profile IDs differ from the profile indices: the H100 80GB table a real
  * driver answered (fixtures/recorded/h100-sxm5-guest/nvml-580.txt).  Like
  * the real NVML, it takes an INDEX only in
@@ -17,9 +17,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "mig_plan.h"
-#include "nvml.h"
-#include "nvml_nvidia.h"
+#include "vgpu/mig_plan.h"
+#include "vgpu/nvml.h"
+#include "vgpu/nvml_nvidia.h"
 
 #define BDF "0000:18:00.0"
 

@@ -10,9 +10,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "discover.h"
-#include "health.h"
-#include "resources.h"
+#include "serve/discover.h"
+#include "serve/health.h"
+#include "serve/resources.h"
 
 static struct sdev gpu(void)
 {

@@ -8,7 +8,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "vgpu_catalog.h"
+#include "vgpu/vgpu_catalog.h"
 
 static const char xml[] = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
 			  "<!DOCTYPE vgpu SYSTEM \"http://www.nvidia.com/dtd/vgpuConfig.dtd\">\n"

@@ -9,10 +9,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "config.h"
+#include "node/config.h"
 #include "uuid.h"
-#include "vgpu_plan.h"
-#include "vgpu_uuid.h"
+#include "vgpu/vgpu_plan.h"
+#include "vgpu/vgpu_uuid.h"
 
 static int parse(struct config *c, const char *js, char *err, size_t es)
 {

@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Model provenance: docs/nvidia-model.md, "The node: virtual machine, serial number". */
-/* Is the node a virtual machine (initd/virt.c), and what check tells a VM
- * without an IOMMU (initd/iommu.c). */
+/* Is the node a virtual machine (initd/node/virt.c), and what check tells a VM
+ * without an IOMMU (initd/node/iommu.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
 #include <string.h>
 
-#include "iommu.h"
-#include "virt.h"
+#include "node/iommu.h"
+#include "node/virt.h"
 
 /* the flags line of a real guest (abridged): "hypervisor" after rdrand */
 static const char guest[] =

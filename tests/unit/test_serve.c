@@ -14,14 +14,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "allocate.h"
-#include "config.h"
+#include "serve/allocate.h"
+#include "node/config.h"
 #include "dpapi.h"
-#include "health.h"
-#include "kubevirt.h"
-#include "resources.h"
+#include "serve/health.h"
+#include "serve/kubevirt.h"
+#include "serve/resources.h"
 #include "rootfs.h"
-#include "serve_report.h"
+#include "serve/serve_report.h"
 
 static struct sdev mkdev(enum sdev_kind k, const char *id, int group, int numa, const char *loc)
 {

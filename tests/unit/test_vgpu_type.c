@@ -6,7 +6,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "../../initd/vgpu_type.h"
+#include "../../initd/vgpu/vgpu_type.h"
 
 static void parses_the_grammar(void **state)
 {

@@ -12,7 +12,7 @@
 #pragma once
 #define NVML_NO_UNVERSIONED_FUNC_DEFS 1
 /* NVIDIA's header by a path no other nvml.h has (gpu-initd's own is
- * initd/nvml.h): the include path is the unpacked package's usr/. */
+ * initd/vgpu/nvml.h): the include path is the unpacked package's usr/. */
 #include <include/nvml.h>
 
 #ifndef NVML_GPU_INSTANCE_PROFILE_1_SLICE_REV2

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "config.h"
+#include "node/config.h"
 #include "pciaddr.h"
 
 enum vgpu_path {

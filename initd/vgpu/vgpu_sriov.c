@@ -8,10 +8,10 @@
 
 #include "apply.h"
 #include "log.h"
-#include "modules.h"
-#include "pcidev.h"
+#include "node/modules.h"
+#include "node/pcidev.h"
 #include "rootfs.h"
-#include "vfio.h"
+#include "node/vfio.h"
 
 #define DEV "sys/bus/pci/devices/"
 #define MAX_VFS 256

@@ -9,7 +9,7 @@
 #include "apply.h"
 #include "log.h"
 #include "rootfs.h"
-#include "vfio.h"
+#include "node/vfio.h"
 #include "vgpu_catalog.h"
 #include "vgpu_mig.h"
 #include "vgpu_sriov.h"

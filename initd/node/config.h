@@ -67,7 +67,7 @@ struct config {
 	struct sriov_want sriov[CONFIG_MAX_SRIOV];
 	char vgpu_config[64];
 	/* "boot-framebuffer": what apply may do about a firmware framebuffer
-	 * inside a GPU's BAR (initd/bootfb.h; default refuse) */
+	 * inside a GPU's BAR (initd/node/bootfb.h; default refuse) */
 	int bootfb;
 	size_t nvrules;
 	struct vgpu_rule vrules[CONFIG_MAX_VGPU_RULES];

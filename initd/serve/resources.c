@@ -5,10 +5,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "config.h"
-#include "naming.h"
+#include "node/config.h"
+#include "node/naming.h"
 #include "resources.h"
-#include "vgpu_type.h"
+#include "vgpu/vgpu_type.h"
 
 static int vgpu_default_name(const char *type, char *buf, size_t size)
 {

@@ -12,14 +12,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "node/config.h"
 #include "discover.h"
 #include "log.h"
-#include "naming.h"
-#include "pciids.h"
+#include "node/naming.h"
+#include "node/pciids.h"
 #include "resources.h"
 #include "rootfs.h"
-#include "vgpu_catalog.h"
+#include "vgpu/vgpu_catalog.h"
 
 static void scopy(char *dst, size_t size, const char *src)
 {
