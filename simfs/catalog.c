@@ -64,12 +64,19 @@ const struct module_desc sim_module_catalog[] = {
 	  .path = VFIO_DIR "pci/vfio-pci.ko",
 	  .deps = { "vfio_pci_core" },
 	  .aliases = { "vfio_pci:v*d*sv*sd*bc*sc*i*" } },
+	/* The kernel's id table (drivers/vfio/pci/nvgrace-gpu/main.c
+	 * nvgrace_gpu_vfio_pci_table: GH200 2342, 2345, 2348, GB200 2941, GB300
+	 * 31C2, all PCI_DRIVER_OVERRIDE_DEVICE_VFIO, which depmod writes as
+	 * vfio_pci: aliases).  Debian's arm64 kernels do not build it (fixtures
+	 * with kernel.modules_dep from fixtures/data/debian-*-arm64.depmod). */
 	{ .name = "nvgrace_gpu_vfio_pci",
 	  .path = VFIO_DIR "pci/nvgrace-gpu/nvgrace-gpu-vfio-pci.ko",
 	  .deps = { "vfio_pci_core" },
 	  .aliases = { "vfio_pci:v000010DEd00002342sv*sd*bc*sc*i*",
 		       "vfio_pci:v000010DEd00002345sv*sd*bc*sc*i*",
-		       "vfio_pci:v000010DEd00002348sv*sd*bc*sc*i*" } },
+		       "vfio_pci:v000010DEd00002348sv*sd*bc*sc*i*",
+		       "vfio_pci:v000010DEd00002941sv*sd*bc*sc*i*",
+		       "vfio_pci:v000010DEd000031C2sv*sd*bc*sc*i*" } },
 	{ .name = "mdev", .path = VFIO_DIR "mdev/mdev.ko", .deps = { "vfio" } },
 	{ .name = "pci_pf_stub", .path = "kernel/drivers/pci/pci-pf-stub.ko" },
 	{ .name = "pci_stub", .path = "kernel/drivers/pci/pci-stub.ko" },

@@ -128,11 +128,63 @@ static int get_id_pair(struct ctx *c, int obj, const char *key, const char *what
 
 static int load_kernel(struct ctx *c, int k, char *kver, size_t kver_size)
 {
-	static const char *const keys[] = { "release", "cmdline", "modules_loaded", "modules_absent", NULL };
+	static const char *const keys[] = {
+		"release", "cmdline", "modules_loaded", "modules_absent", "modules_dep", "modules_alias", NULL
+	};
 	int r = check_keys(c, k, "kernel", keys);
 	if (r < 0)
 		return r;
 	return get_str(c, k, "release", "kernel", kver, kver_size, true) < 0 ? -EINVAL : 0;
+}
+
+/* kernel.modules_dep / modules_alias: a real kernel's depmod lines
+ * (simfs/kmod_real.c).  Both arrays of strings, lines up to 1023 bytes. */
+static int string_array(struct ctx *c, int k, const char *key, char ***ret, size_t *ret_n)
+{
+	int v = json_obj_get(&c->d, k, key);
+	*ret = NULL;
+	*ret_n = 0;
+	if (v < 0)
+		return 0;
+	if (!json_is(&c->d, v, JSMN_ARRAY))
+		return fail(c, v, "kernel.%s: expected an array of lines", key);
+	json_for_each (&c->d, v, e, n) {
+		char line[1024];
+		char **nl = realloc(*ret, sizeof(*nl) * (*ret_n + 1));
+		if (!nl)
+			return -ENOMEM;
+		*ret = nl;
+		if (json_str(&c->d, e, line, sizeof(line)) < 0)
+			return fail(c, e, "kernel.%s: expected a line (a string under 1024 bytes)", key);
+		if (!(nl[(*ret_n)++] = strdup(line)))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static void strings_free(char **s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(s[i]);
+	free(s);
+}
+
+static int real_modules(struct ctx *c, int k)
+{
+	char **dep = NULL, **alias = NULL;
+	size_t ndep = 0, nalias = 0;
+	int r = string_array(c, k, "modules_dep", &dep, &ndep);
+	if (r == 0)
+		r = string_array(c, k, "modules_alias", &alias, &nalias);
+	if (r == 0 && (ndep || nalias)) {
+		r = model_modules_from_depmod(c->m, (const char *const *)dep, ndep,
+					      (const char *const *)alias, nalias);
+		if (r == -EINVAL)
+			r = fail(c, k, "kernel.modules_dep/modules_alias: a line is not as depmod writes it");
+	}
+	strings_free(dep, ndep);
+	strings_free(alias, nalias);
+	return r;
 }
 
 static int module_list(struct ctx *c, int k, const char *key, bool load)
@@ -487,36 +539,60 @@ static void finish_topology(struct model *m)
 	}
 }
 
-/* proc/cpuinfo, x86 style: one stanza per CPU whose "flags" line holds
+/* proc/cpuinfo.  x86 style: one stanza per CPU whose "flags" line holds
  * "hypervisor" on a virtual machine -- the kernel's X86_FEATURE_HYPERVISOR
  * (CPUID.1:ECX bit 31, arch/x86/include/asm/cpufeatures.h), printed by
- * show_cpuinfo() (arch/x86/kernel/cpu/proc.c).  Fixture key
- * "cpu": {"hypervisor": bool, "count": N}; the flags around it are a
- * plausible fixed set. */
+ * show_cpuinfo() (arch/x86/kernel/cpu/proc.c).  arm64 style ("arch":
+ * "arm64"): the stanza arch/arm64/kernel/cpuinfo.c c_show() prints, with
+ * the MIDR fields of an Arm Neoverse V2 (implementer 0x41, part 0xd4f:
+ * arch/arm64/include/asm/cputype.h ARM_CPU_PART_NEOVERSE_V2), the core of
+ * NVIDIA Grace; BogoMIPS and Features are a plausible fixed set.  Fixture
+ * key "cpu": {"hypervisor": bool, "count": N, "arch": "x86_64"|"arm64"}. */
 static int add_cpuinfo(struct ctx *c, int root)
 {
-	static const char *const keys[] = { "hypervisor", "count", NULL };
+	static const char *const keys[] = { "hypervisor", "count", "arch", NULL };
 	int cpu = json_obj_get(&c->d, root, "cpu"), r;
 	bool hv = false;
 	long long count = 2;
+	char arch[16] = "x86_64";
 	if (cpu >= 0 && ((r = check_keys(c, cpu, "cpu", keys)) < 0 ||
 			 (r = get_bool(c, cpu, "hypervisor", "cpu", &hv)) < 0 ||
-			 (r = get_int(c, cpu, "count", "cpu", 1, 256, &count)) < 0))
+			 (r = get_int(c, cpu, "count", "cpu", 1, 256, &count)) < 0 ||
+			 (r = get_str(c, cpu, "arch", "cpu", arch, sizeof(arch), false)) < 0))
 		return r;
+	bool arm64 = strcmp(arch, "arm64") == 0;
+	if (!arm64 && strcmp(arch, "x86_64") != 0)
+		return fail(c, json_obj_get(&c->d, cpu, "arch"),
+			    "cpu.arch: expected \"x86_64\" or \"arm64\"");
 	size_t cap = (size_t)count * 1024, o = 0;
 	char *buf = malloc(cap);
 	if (!buf)
 		return -ENOMEM;
 	for (long long i = 0; i < count; i++)
-		o += (size_t)snprintf(
-		    buf + o, cap - o,
-		    "processor\t: %lld\nvendor_id\t: GenuineIntel\ncpu family\t: 6\nmodel\t\t: 143\n"
-		    "model name\t: Intel(R) Xeon(R) Platinum 8480+\ncpu cores\t: %lld\n"
-		    "flags\t\t: fpu vme de pse tsc msr pae mce cx8 apic sep mtrr pge mca cmov pat pse36 "
-		    "clflush mmx fxsr sse sse2 ss ht syscall nx pdpe1gb rdtscp lm constant_tsc "
-		    "nopl xtopology cpuid pni pclmulqdq ssse3 fma cx16 pcid sse4_1 sse4_2 x2apic movbe "
-		    "popcnt aes xsave avx f16c rdrand%s lahf_lm abm 3dnowprefetch\n\n",
-		    i, count, hv ? " hypervisor" : "");
+		if (arm64)
+			o += (size_t)snprintf(
+			    buf + o, cap - o,
+			    "processor\t: %lld\nBogoMIPS\t: 2000.00\n"
+			    "Features\t: fp asimd evtstrm aes pmull sha1 sha2 crc32 atomics fphp "
+			    "asimdhp cpuid asimdrdm jscvt fcma lrcpc dcpop sha3 sm3 sm4 asimddp "
+			    "sha512 sve asimdfhm dit uscat ilrcpc flagm sb paca pacg dcpodp sve2 "
+			    "sveaes svepmull svebitperm svesha3 svesm4 flagm2 frint svei8mm "
+			    "svebf16 i8mm bf16 dgh bti\n"
+			    "CPU implementer\t: 0x41\nCPU architecture: 8\nCPU variant\t: 0x0\n"
+			    "CPU part\t: 0xd4f\nCPU revision\t: 0\n\n",
+			    i);
+		else
+			o += (size_t)snprintf(
+			    buf + o, cap - o,
+			    "processor\t: %lld\nvendor_id\t: GenuineIntel\ncpu family\t: 6\nmodel\t\t: 143\n"
+			    "model name\t: Intel(R) Xeon(R) Platinum 8480+\ncpu cores\t: %lld\n"
+			    "flags\t\t: fpu vme de pse tsc msr pae mce cx8 apic sep mtrr pge mca cmov pat "
+			    "pse36 "
+			    "clflush mmx fxsr sse sse2 ss ht syscall nx pdpe1gb rdtscp lm constant_tsc "
+			    "nopl xtopology cpuid pni pclmulqdq ssse3 fma cx16 pcid sse4_1 sse4_2 x2apic "
+			    "movbe "
+			    "popcnt aes xsave avx f16c rdrand%s lahf_lm abm 3dnowprefetch\n\n",
+			    i, count, hv ? " hypervisor" : "");
 	struct node *f = tree_add_data(c->m->proc, "cpuinfo", 0444, buf, o);
 	free(buf);
 	if (!f)
@@ -666,7 +742,7 @@ int fixture_load_buffer(const char *name, const char *js, size_t len, const char
 		goto out;
 	}
 	tree_child(m->proc, "cmdline")->size = 0;
-	if ((r = module_list(&c, k, "modules_absent", false)) < 0)
+	if ((r = real_modules(&c, k)) < 0 || (r = module_list(&c, k, "modules_absent", false)) < 0)
 		goto out;
 	if ((r = modules_init(m)) < 0) {
 		if (r == -EINVAL)
@@ -692,9 +768,11 @@ int fixture_load_buffer(const char *name, const char *js, size_t len, const char
 			kind = IOMMU_INTEL;
 		else if (strcmp(type, "amd") == 0)
 			kind = IOMMU_AMD;
+		else if (strcmp(type, "smmuv3") == 0)
+			kind = IOMMU_SMMUV3;
 		else if (strcmp(type, "none") != 0) {
 			r = fail(&c, json_obj_get(&c.d, io, "type"),
-				 "iommu.type: expected \"intel\", \"amd\" or \"none\"");
+				 "iommu.type: expected \"intel\", \"amd\", \"smmuv3\" or \"none\"");
 			goto out;
 		}
 		if (strcmp(domain, "DMA") && strcmp(domain, "DMA-FQ") && strcmp(domain, "identity")) {

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* IOMMU: the iommu class device (Intel dmar0 / AMD ivhd0), IOMMU groups,
+/* IOMMU: the iommu class device (Intel dmar0 / AMD ivhd0 / Arm SMMUv3
+ * smmu3.0x...), IOMMU groups,
  * and the VFIO group character devices that exist while a member is bound
  * to a VFIO driver. */
 #include <errno.h>
@@ -11,10 +12,23 @@
 
 #define VFIO_MAJOR 243
 
+/* Arm SMMUv3 as an ACPI (IORT) arm64 server shows it: the IORT code
+ * creates one platform device per SMMUv3 node, named after the driver with
+ * an automatic id (drivers/acpi/arm64/iort.c iort_add_smmu_platform_device:
+ * platform_device_alloc("arm-smmu-v3", PLATFORM_DEVID_AUTO) -> arm-smmu-v3.0.auto),
+ * and the driver names the class device after its MMIO base
+ * (drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.c arm_smmu_device_probe:
+ * iommu_device_sysfs_add(..., "smmu3.%pa", &ioaddr); %pa prints 0x and 16
+ * hex digits).  The base address itself is unverified for Grace. */
+#define SMMUV3_PARENT "sys/devices/platform/arm-smmu-v3.0.auto"
+#define SMMUV3_NAME "smmu3.0x0000000016000000"
+
 static struct node *iommu_dev_dir(struct model *m)
 {
 	if (m->iommu == IOMMU_INTEL)
 		return tree_lookup(m->root, "sys/devices/virtual/iommu/dmar0");
+	if (m->iommu == IOMMU_SMMUV3)
+		return tree_lookup(m->root, SMMUV3_PARENT "/iommu/" SMMUV3_NAME);
 	if (m->iommu == IOMMU_AMD)
 		for (int i = 0; i < m->ndevs; i++)
 			if (m->devs[i]->class >> 8 == 0x0806 && m->devs[i]->dir)
@@ -38,6 +52,10 @@ int iommu_init(struct model *m, enum iommu_kind kind, bool enabled)
 		    !model_add_text(ii, "address", 0444, "fbffc000\n") ||
 		    !model_add_text(ii, "cap", 0444, "d2008c40660462\n") ||
 		    !model_add_text(ii, "ecap", 0444, "f050da\n"))
+			return -ENOMEM;
+	} else if (kind == IOMMU_SMMUV3) {
+		dir = tree_mkdir_p(m->root, SMMUV3_PARENT "/iommu/" SMMUV3_NAME);
+		if (!dir)
 			return -ENOMEM;
 	} else {
 		struct sim_dev *ivhd = NULL;
@@ -87,6 +105,21 @@ static ssize_t group_type_show(struct node *n, char *buf, size_t cap, const stru
 
 static const struct attr_ops group_type_ops = { .show = group_type_show };
 
+/* SMMUv3: the software MSI window the DMA layer reserves
+ * (drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.c arm_smmu_get_resv_regions:
+ * MSI_IOVA_BASE 0x8000000, MSI_IOVA_LENGTH 0x100000, IOMMU_RESV_SW_MSI, which
+ * drivers/iommu/iommu.c prints as "msi"). */
+static const char *group_resv_regions(enum iommu_kind k)
+{
+	switch (k) {
+	case IOMMU_AMD:
+		return "0x00000000fee00000 0x00000000feefffff msi\n"
+		       "0x000000fd00000000 0x000000ffffffffff reserved\n";
+	case IOMMU_SMMUV3: return "0x0000000008000000 0x00000000080fffff msi\n";
+	default: return "0x00000000fee00000 0x00000000feefffff msi\n";
+	}
+}
+
 static int group_dir_create(struct model *m, struct sim_group *g)
 {
 	char name[16];
@@ -94,10 +127,7 @@ static int group_dir_create(struct model *m, struct sim_group *g)
 	g->dir = tree_add_dir(m->groups_dir, name, 0755);
 	if (!g->dir || !tree_add_dir(g->dir, "devices", 0755) ||
 	    !tree_add_attr(g->dir, "type", 0644, &group_type_ops, g, 0) ||
-	    !model_add_text(g->dir, "reserved_regions", 0444,
-			    m->iommu == IOMMU_AMD ? "0x00000000fee00000 0x00000000feefffff msi\n"
-						    "0x000000fd00000000 0x000000ffffffffff reserved\n"
-						  : "0x00000000fee00000 0x00000000feefffff msi\n"))
+	    !model_add_text(g->dir, "reserved_regions", 0444, "%s", group_resv_regions(m->iommu)))
 		return -ENOMEM;
 	return 0;
 }

@@ -173,6 +173,8 @@ void model_free(struct model *m)
 		}
 	free(m->drivers);
 	free(m->modules);
+	free(m->real_descs);
+	free(m->real_arena);
 	for (int i = 0; i < m->ngroups; i++)
 		free(m->groups[i]);
 	free(m->groups);

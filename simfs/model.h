@@ -46,7 +46,7 @@ struct module_desc {
 	const char *path; /* relative to lib/modules/KVER; NULL: built in */
 	const char *deps[4];
 	const char *softdep_pre[3], *softdep_post[3];
-	const char *aliases[4];
+	const char *aliases[8];
 };
 
 struct dynid {
@@ -149,7 +149,7 @@ struct sim_mdev {
 
 enum vgpu_kind { VGPU_NONE, VGPU_MDEV, VGPU_VENDOR_VFIO };
 
-enum iommu_kind { IOMMU_NONE, IOMMU_INTEL, IOMMU_AMD };
+enum iommu_kind { IOMMU_NONE, IOMMU_INTEL, IOMMU_AMD, IOMMU_SMMUV3 };
 
 struct sim_stats {
 	unsigned long reads, writes, binds, unbinds, creates, removes;
@@ -196,6 +196,8 @@ struct model {
 	int ndrivers;
 	struct sim_module *modules;
 	int nmodules;
+	struct module_desc *real_descs; /* kmod_real.c: the descs of a real kernel's depmod lines */
+	char *real_arena;
 	struct sim_group **groups;
 	int ngroups;
 	int next_nv_minor;
@@ -213,6 +215,12 @@ extern const struct driver_desc sim_driver_catalog[];
 extern const int sim_driver_catalog_len;
 extern const struct module_desc sim_module_catalog[];
 extern const int sim_module_catalog_len;
+
+/* kmod_real.c: the catalogue's modules as a real kernel's depmod lines
+ * (modules.dep / modules.alias) show them.  0, -EINVAL (a bad line, nothing
+ * changed), -ENOMEM. */
+int model_modules_from_depmod(struct model *m, const char *const *dep, size_t ndep, const char *const *alias,
+			      size_t nalias);
 
 /* model.c */
 struct model *model_new(const char *kver);

@@ -221,7 +221,7 @@ static int modules_dir_init(struct model *m)
 {
 	static const char placeholder[] = "simfs placeholder: not an ELF module\n";
 	struct kmod_meta_module mods[64];
-	const char *lists[64][4][5];
+	const char *lists[64][4][9];
 	size_t n = 0;
 	for (int i = 0; i < m->nmodules && n < 64; i++) {
 		const struct sim_module *mod = &m->modules[i];
@@ -239,7 +239,7 @@ static int modules_dir_init(struct model *m)
 			.name = desc->name,
 			.path = desc->path,
 			.deps = name_list(desc->deps, 4, lists[n][0]),
-			.aliases = name_list(desc->aliases, 4, lists[n][1]),
+			.aliases = name_list(desc->aliases, 8, lists[n][1]),
 			.softdep_pre = name_list(desc->softdep_pre, 3, lists[n][2]),
 			.softdep_post = name_list(desc->softdep_post, 3, lists[n][3]),
 		};
