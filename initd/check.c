@@ -8,6 +8,7 @@
 #include "serve/discover.h"
 #include "jsonw.h"
 #include "log.h"
+#include "node/grace.h"
 #include "node/modules.h"
 #include "node/nvidia_build.h"
 #include "node/pciids.h"
@@ -227,6 +228,10 @@ int check_build(int rootfd, const char *rootdir, const struct config *c, struct 
 		snprintf(d->vfio_module, sizeof(d->vfio_module), "vfio_pci");
 		if (r.mods && p->modalias[0])
 			modules_pick_vfio(r.mods, p->modalias, d->vfio_module, sizeof(d->vfio_module));
+		/* a Grace GPU needs its variant driver even where modules.alias
+		 * lacks it: on vfio-pci a VM would not see the GPU's memory */
+		if (grace_gpu(p->vendor, p->device))
+			snprintf(d->vfio_module, sizeof(d->vfio_module), "%s", GRACE_VFIO_MODULE);
 		vfio_driver_name(d->vfio_module, d->vfio_driver, sizeof(d->vfio_driver));
 		if (r.mode == MODE_PASSTHROUGH && r.mods && modules_available(r.mods, d->vfio_module) <= 0)
 			d->reasons |= BIT(R_VFIO_MISSING);
@@ -358,8 +363,12 @@ static void dev_reason_text(const struct report *r, const struct dev_report *d, 
 			 p->bdf, p->vendor, p->device);
 		break;
 	case R_VFIO_MISSING:
-		snprintf(buf, size, "%s: module %s is not in lib/modules/%s", p->bdf, d->vfio_module,
-			 r->kver);
+		snprintf(buf, size, "%s: module %s is not in lib/modules/%s%s", p->bdf, d->vfio_module,
+			 r->kver,
+			 grace_gpu(p->vendor, p->device)
+			     ? " (a Grace GPU: vfio-pci would not show the VM its memory; boot a kernel "
+			       "built with CONFIG_NVGRACE_GPU_VFIO_PCI -- Debian's arm64 kernels are not)"
+			     : "");
 		break;
 	case R_FELL_OFF_BUS:
 		snprintf(buf, size,
@@ -392,6 +401,13 @@ static void dev_reason_text(const struct report *r, const struct dev_report *d, 
 	}
 }
 
+/* The firmware table that describes the IOMMU: DMAR (Intel), IVRS (AMD),
+ * IORT (Arm), or NULL. */
+static const char *acpi_table_name(const struct iommu_info *i)
+{
+	return i->acpi_dmar ? "DMAR" : i->acpi_ivrs ? "IVRS" : i->acpi_iort ? "IORT" : NULL;
+}
+
 static const char *dev_reason_code(const struct report *r, enum reason x)
 {
 	return x == R_IOMMU_OFF ? iommu_cause_code(r->cause) : reason_code(x);
@@ -408,7 +424,10 @@ void check_print_table(const struct report *r, FILE *f)
 			i->default_domain[0] ? i->default_domain : "?", tri(i->irq_remap));
 	else
 		fprintf(f, "iommu    OFF: %s\n         fix: %s\n", iommu_cause_code(r->cause), r->fix);
-	fprintf(f, "acpi     %s\n", i->acpi_dmar ? "DMAR" : i->acpi_ivrs ? "IVRS" : "no DMAR/IVRS table");
+	fprintf(f, "acpi     %s\n",
+		acpi_table_name(i) ? acpi_table_name(i)
+		: i->arm	   ? "no IORT table"
+				   : "no DMAR/IVRS table");
 	if (i->virt.vm)
 		fprintf(f, "node     virtual machine%s%s%s (%s%s%s%s)\n", i->virt.name[0] ? " (" : "",
 			i->virt.name, i->virt.name[0] ? ")" : "",
@@ -418,6 +437,8 @@ void check_print_table(const struct report *r, FILE *f)
 	fprintf(f, "cmdline  %s\n", i->cmdline.flags[0] ? i->cmdline.flags : "(no IOMMU flags)");
 	if (i->cmdline.amd_iommu_on_given)
 		fprintf(f, "         note: amd_iommu=on is not a valid option (AMD-Vi is on by default)\n");
+	if (iommu_arm_note(i))
+		fprintf(f, "         note: %s\n", iommu_arm_note(i));
 	if (r->sriov_pending)
 		fprintf(f, "sriov    %u VF(s) to enable for passthrough (\"sriov-vfs\")\n", r->sriov_pending);
 	fprintf(f, "\n%-4s %-13s %-10s %-4s %-5s %-16s %-34s %s\n", "GPU", "BDF", "ID", "NUMA", "GROUP",
@@ -508,7 +529,8 @@ void check_print_json(const struct report *r, FILE *f)
 	jsonw_kint(&w, "groups", i->ngroups);
 	jsonw_kstr(&w, "default_domain", i->default_domain[0] ? i->default_domain : NULL);
 	json_tri(&w, "interrupt_remapping", i->irq_remap);
-	jsonw_kstr(&w, "acpi_table", i->acpi_dmar ? "DMAR" : i->acpi_ivrs ? "IVRS" : NULL);
+	jsonw_kstr(&w, "acpi_table", acpi_table_name(i));
+	jsonw_kstr(&w, "note", iommu_arm_note(i));
 	jsonw_kstr(&w, "cmdline_flags", i->cmdline.flags);
 	jsonw_kbool(&w, "virtual_machine", i->virt.vm);
 	jsonw_kstr(&w, "hypervisor", i->virt.name[0] ? i->virt.name : NULL);

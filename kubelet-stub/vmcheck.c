@@ -87,6 +87,19 @@ static int check_group(int rootfd, const struct json_doc *d, int devs, const cha
 	return r;
 }
 
+/* The kernel's VFIO PCI variant drivers (vfio-pci-core users such as
+ * nvgrace_gpu_vfio_pci, mlx5_vfio_pci, hisi_acc_vfio_pci, virtio_vfio_pci)
+ * register under their module name, which ends in "_vfio_pci"
+ * (drivers/vfio/pci/<x>/Makefile, KBUILD_MODNAME as pci_driver.name);
+ * QEMU's vfio-pci device opens their group like vfio-pci's
+ * (hw/vfio/pci.c does not look at the host driver).  libvirt's acceptance of
+ * a variant driver for <hostdev managed='no'>: unverified. */
+static bool vfio_variant(const char *driver)
+{
+	size_t n = strlen(driver), k = strlen("_vfio_pci");
+	return n > k && strcmp(driver + n - k, "_vfio_pci") == 0;
+}
+
 static int check_pci(int rootfd, const struct json_doc *d, int devs, const char *bdf, char *why, size_t size)
 {
 	char dir[128], path[256], driver[64] = "", vgpu[32] = "";
@@ -98,7 +111,7 @@ static int check_pci(int rootfd, const struct json_doc *d, int devs, const char 
 		return fail(why, size, "PCI device %s does not exist (hot-unplugged?)", bdf);
 	snprintf(path, sizeof(path), "%s/driver", dir);
 	rootfs_link_basename(rootfd, path, driver, sizeof(driver));
-	if (strcmp(driver, "vfio-pci") != 0) {
+	if (strcmp(driver, "vfio-pci") != 0 && !vfio_variant(driver)) {
 		/* NVIDIA's vendor VFIO (Hopper and later): a VF with a vGPU type.
 		 * Its group node exists from the bind, type or not, but without
 		 * one nvidia's open_device fails (nv_vfio_pci_open_device():

@@ -81,6 +81,7 @@ int cmdline_parse(const char *cmdline, struct kcmdline *ret)
 		.amd_iommu = TRI_UNSET,
 		.iommu_pt = TRI_UNSET,
 		.iommu_passthrough = TRI_UNSET,
+		.iommu_strict = TRI_UNSET,
 	};
 	const char *w, *end, *p = cmdline;
 	while ((w = next_word(p, &end))) {
@@ -122,6 +123,7 @@ int cmdline_parse(const char *cmdline, struct kcmdline *ret)
 			k.iommu_passthrough = onoff(v);
 			add_flag(&k, w, end);
 		} else if (strcmp(word, "iommu.strict") == 0) {
+			k.iommu_strict = onoff(v);
 			add_flag(&k, w, end);
 		}
 	}

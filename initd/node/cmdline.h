@@ -16,6 +16,7 @@ struct kcmdline {
 	bool amd_iommu_on_given;	 /* someone wrote amd_iommu=on: worth a hint */
 	enum tristate iommu_pt;		 /* iommu=pt (ON) / iommu=nopt (OFF) */
 	enum tristate iommu_passthrough; /* iommu.passthrough=0|1 */
+	enum tristate iommu_strict;	 /* iommu.strict=0|1 */
 	bool iommu_off;			 /* iommu=off */
 	char flags[256];		 /* the IOMMU-related words, as seen */
 };

@@ -14,6 +14,8 @@ const char *iommu_vendor_name(enum iommu_vendor v)
 	switch (v) {
 	case IOMMU_INTEL: return "intel";
 	case IOMMU_AMD: return "amd";
+	case IOMMU_ARM_SMMUV3: return "arm-smmu-v3";
+	case IOMMU_ARM_SMMU: return "arm-smmu";
 	case IOMMU_OTHER: return "other";
 	default: return "none";
 	}
@@ -67,6 +69,8 @@ enum iommu_cause iommu_diagnose(const struct iommu_info *i, const char **ret_fix
 	*ret_fix = "";
 	if (i->nunits > 0 && i->ngroups > 0)
 		return IOMMU_OK;
+	if (i->arm)
+		return iommu_arm_diagnose(i, ret_fix);
 	if (!i->acpi_dmar && !i->acpi_ivrs) {
 		*ret_fix = iommu_vm_fix(&i->virt);
 		if (!*ret_fix)
@@ -122,7 +126,7 @@ int iommu_probe(int rootfd, const char *kver, struct iommu_info *ret)
 	if (i.nunits > 0)
 		i.vendor = strncmp(i.unit, "dmar", 4) == 0   ? IOMMU_INTEL
 			   : strncmp(i.unit, "ivhd", 4) == 0 ? IOMMU_AMD
-							     : IOMMU_OTHER;
+							     : iommu_arm_vendor(i.unit);
 	char first[32] = "";
 	i.ngroups = count_dir(rootfd, "sys/kernel/iommu_groups", NULL, 0);
 	/* the lowest-numbered group's type stands for the default domain */
@@ -155,6 +159,7 @@ int iommu_probe(int rootfd, const char *kver, struct iommu_info *ret)
 		}
 	}
 	virt_probe(rootfd, &i.virt);
+	i.kconfig_smmuv3 = i.kconfig_strict = TRI_UNSET;
 	r = rootfs_read_file(rootfd, "proc/cmdline", &cmd, NULL);
 	if (r < 0)
 		return r;
@@ -162,17 +167,21 @@ int iommu_probe(int rootfd, const char *kver, struct iommu_info *ret)
 	free(cmd);
 	if (r < 0)
 		return r;
+	char *cfg = NULL, *cpuinfo = NULL;
 	if (kver) {
-		char *cfg = NULL;
 		snprintf(p, sizeof(p), "boot/config-%s", kver);
 		if (rootfs_read_file(rootfd, p, &cfg, NULL) >= 0) {
 			if (strstr(cfg, "\nCONFIG_INTEL_IOMMU_DEFAULT_ON=y"))
 				i.kconfig_intel_default = TRI_ON;
 			else if (strstr(cfg, "\n# CONFIG_INTEL_IOMMU_DEFAULT_ON is not set"))
 				i.kconfig_intel_default = TRI_OFF;
-			free(cfg);
 		}
 	}
+	if (rootfs_read_file(rootfd, "proc/cpuinfo", &cpuinfo, NULL) < 0)
+		cpuinfo = NULL;
+	iommu_arm_probe(rootfd, kver, cpuinfo, cfg, &i);
+	free(cfg);
+	free(cpuinfo);
 	*ret = i;
 	return 0;
 }

@@ -6,7 +6,7 @@
 #include "cmdline.h"
 #include "virt.h"
 
-enum iommu_vendor { IOMMU_NONE, IOMMU_INTEL, IOMMU_AMD, IOMMU_OTHER };
+enum iommu_vendor { IOMMU_NONE, IOMMU_INTEL, IOMMU_AMD, IOMMU_ARM_SMMUV3, IOMMU_ARM_SMMU, IOMMU_OTHER };
 
 struct iommu_info {
 	enum iommu_vendor vendor; /* from sys/class/iommu unit names */
@@ -19,6 +19,12 @@ struct iommu_info {
 	enum tristate kconfig_intel_default; /* CONFIG_INTEL_IOMMU_DEFAULT_ON from boot/config-KVER */
 	struct kcmdline cmdline;
 	struct virt_info virt; /* the node itself a VM: its fix is the hypervisor's vIOMMU */
+	/* Arm (iommu_arm.c) */
+	bool arm;		      /* an arm64 node: IORT, an Arm SMMU unit, or arm64 cpuinfo */
+	bool acpi_iort;		      /* sys/firmware/acpi/tables/IORT */
+	bool devicetree;	      /* sys/firmware/devicetree/base without ACPI tables */
+	enum tristate kconfig_smmuv3; /* CONFIG_ARM_SMMU_V3 (y or m: ON) from boot/config-KVER */
+	enum tristate kconfig_strict; /* CONFIG_IOMMU_DEFAULT_DMA_STRICT */
 };
 
 enum iommu_cause {
@@ -37,3 +43,13 @@ int iommu_probe(int rootfd, const char *kver, struct iommu_info *ret);
 enum iommu_cause iommu_diagnose(const struct iommu_info *i, const char **ret_fix);
 const char *iommu_cause_code(enum iommu_cause c);
 const char *iommu_vendor_name(enum iommu_vendor v);
+
+/* iommu_arm.c: the Arm part of the probe (after the common one filled
+ * unit/vendor) and of the diagnosis (for i->arm; units and groups already
+ * found missing).  The vendor of a unit name: smmu3.* SMMUv3, smmu.* SMMU. */
+enum iommu_vendor iommu_arm_vendor(const char *unit);
+void iommu_arm_probe(int rootfd, const char *kver, const char *cpuinfo, const char *kconfig,
+		     struct iommu_info *i);
+enum iommu_cause iommu_arm_diagnose(const struct iommu_info *i, const char **ret_fix);
+/* A note on the Arm IOMMU's mode when it works (passthrough / lazy), or NULL. */
+const char *iommu_arm_note(const struct iommu_info *i);

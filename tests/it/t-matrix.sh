@@ -49,6 +49,12 @@ expect() {
 	vga-gpu-simpledrm:vm-passthrough | vga-gpu-efifb:vm-passthrough) echo "1 - 0 nvidia:1 0 boot-framebuffer" ;;
 	vga-gpu-simpledrm:container | vga-gpu-efifb:container) echo "0 - 0 nvidia:1 0 -" ;;
 	vga-gpu-simpledrm:vm-vgpu | vga-gpu-efifb:vm-vgpu) echo "1 - 0 nvidia:1 0 no_vGPU_host_driver" ;;
+	# Grace (issue 22): Debian's arm64 kernel lacks nvgrace_gpu_vfio_pci
+	gh200-1x:vm-passthrough) echo "1 - 0 nvidia:1 0 vfio-driver-missing" ;;
+	gh200-1x-nvgrace:vm-passthrough) echo "0 nvidia.com/GH100_GH200_120GB 1 nvgrace_gpu_vfio_pci:1 0 -" ;;
+	gh200-1x-no-smmu:vm-passthrough) echo "1 - 0 nvidia:1 0 iommu-no-acpi-table" ;;
+	gh200-1x*:container) echo "0 - 0 nvidia:1 0 -" ;;
+	gh200-1x*:vm-vgpu) echo "1 - 0 nvidia:1 0 no_vGPU_host_driver" ;;
 	*) return 1 ;;
 	esac
 }
@@ -201,7 +207,7 @@ if [ "${1:-}" = --cell ]; then
 fi
 
 # --- the matrix --------------------------------------------------------------
-FIXTURES="h100-hgx-8x a100-pcie-8x t4-4x amd-iommu vga-gpu-with-audio iommu-off gpu-shares-group-with-nic vga-gpu-simpledrm vga-gpu-efifb"
+FIXTURES="h100-hgx-8x a100-pcie-8x t4-4x amd-iommu vga-gpu-with-audio iommu-off gpu-shares-group-with-nic vga-gpu-simpledrm vga-gpu-efifb gh200-1x gh200-1x-nvgrace gh200-1x-no-smmu"
 MODES="vm-passthrough container vm-vgpu"
 # a new fixture needs its expectations: check-full fails until it has them
 # (qemu-*: the QEMU guests of tests/vm, no GPU; t-vm-twin-* run them)
@@ -220,7 +226,7 @@ else
 	SLICE="h100-hgx-8x:vm-vgpu:fresh,half t4-4x:vm-vgpu:fresh,applied
 	a100-pcie-8x:vm-passthrough:fresh,half t4-4x:container:fresh
 	gpu-shares-group-with-nic:vm-passthrough:fresh iommu-off:vm-passthrough:applied
-	vga-gpu-with-audio:vm-vgpu:fresh"
+	vga-gpu-with-audio:vm-vgpu:fresh gh200-1x-nvgrace:vm-passthrough:fresh,applied"
 fi
 
 table=() nok=0 nrefused=0 nfail=0 nnocrash=0 failed=()

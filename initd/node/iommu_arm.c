@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The IOMMU of an arm64 node: an Arm SMMU (v3 on servers such as NVIDIA
+ * Grace), described to the kernel by the ACPI IORT table or a device tree.
+ * Sources:
+ *  - unit names: drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.c
+ *    arm_smmu_device_probe, iommu_device_sysfs_add(..., "smmu3.%pa"); the
+ *    SMMUv1/v2 driver drivers/iommu/arm/arm-smmu/arm-smmu.c "smmu.%pa";
+ *  - ACPI: drivers/acpi/arm64/iort.c iort_add_smmu_platform_device creates
+ *    the SMMU platform devices from the IORT's SMMUv3 nodes; without an
+ *    IORT (ACPI boot) there is no SMMU and no IOMMU group;
+ *  - device tree: the kernel exposes the flattened tree as
+ *    sys/firmware/devicetree/base (drivers/of/kobj.c, of_core_init); an
+ *    SMMU there is an "arm,smmu-v3" node the PCIe host bridge points at
+ *    with iommu-map (Documentation/devicetree/bindings/iommu/arm,smmu-v3.yaml,
+ *    .../pci/pci-iommu.txt);
+ *  - arm64: proc/cpuinfo stanzas carry "CPU implementer"
+ *    (arch/arm64/kernel/cpuinfo.c c_show);
+ *  - command line: iommu.passthrough= sets the default domain type to
+ *    identity, iommu.strict= strict or lazy (DMA / DMA-FQ) invalidation
+ *    (drivers/iommu/iommu.c iommu_set_def_domain_type, iommu_dma_setup;
+ *    Documentation/admin-guide/kernel-parameters.txt); neither keeps VFIO
+ *    from isolating a device: VFIO claims the group and attaches its own
+ *    domain (drivers/iommu/iommu.c iommu_group_claim_dma_owner);
+ *  - QEMU's virt machine gets an SMMUv3 with -machine virt,iommu=smmuv3
+ *    (hw/arm/virt.c "iommu" property), libvirt with <iommu model='smmuv3'/>
+ *    (formatdomain "IOMMU devices", since 5.5.0).
+ * Grace firmware's setting name for the SMMU: unverified (the fix says
+ * "the SMMU in the firmware settings"). */
+#include <stdio.h>
+#include <string.h>
+
+#include "iommu.h"
+#include "rootfs.h"
+
+enum iommu_vendor iommu_arm_vendor(const char *unit)
+{
+	if (strncmp(unit, "smmu3.", 6) == 0)
+		return IOMMU_ARM_SMMUV3;
+	if (strncmp(unit, "smmu.", 5) == 0)
+		return IOMMU_ARM_SMMU;
+	return IOMMU_OTHER;
+}
+
+static enum tristate kconfig_tri(const char *cfg, const char *sym)
+{
+	char on[96], off[96];
+	if (!cfg)
+		return TRI_UNSET;
+	snprintf(on, sizeof(on), "\n%s=", sym);
+	snprintf(off, sizeof(off), "\n# %s is not set", sym);
+	const char *p = strstr(cfg, on);
+	if (p && (p[strlen(on)] == 'y' || p[strlen(on)] == 'm'))
+		return TRI_ON;
+	return strstr(cfg, off) ? TRI_OFF : TRI_UNSET;
+}
+
+void iommu_arm_probe(int rootfd, const char *kver, const char *cpuinfo, const char *kconfig,
+		     struct iommu_info *i)
+{
+	(void)kver;
+	i->acpi_iort = rootfs_exists(rootfd, "sys/firmware/acpi/tables/IORT") > 0;
+	i->devicetree = rootfs_exists(rootfd, "sys/firmware/devicetree/base") > 0;
+	i->arm = i->acpi_iort || i->vendor == IOMMU_ARM_SMMUV3 || i->vendor == IOMMU_ARM_SMMU ||
+		 (cpuinfo && strstr(cpuinfo, "CPU implementer"));
+	i->kconfig_smmuv3 = kconfig_tri(kconfig, "CONFIG_ARM_SMMU_V3");
+	i->kconfig_strict = kconfig_tri(kconfig, "CONFIG_IOMMU_DEFAULT_DMA_STRICT");
+}
+
+static const char *arm_vm_fix(const struct virt_info *v)
+{
+	if (!v->vm)
+		return NULL;
+	return "this node is a virtual machine: firmware settings do not apply; the hypervisor must give "
+	       "it a virtual SMMUv3 (QEMU: -machine virt,iommu=smmuv3; libvirt: <iommu "
+	       "model='smmuv3'/> in <devices>), or use a bare-metal node";
+}
+
+enum iommu_cause iommu_arm_diagnose(const struct iommu_info *i, const char **ret_fix)
+{
+	const char *vm = arm_vm_fix(&i->virt);
+	if (!i->acpi_iort && !i->devicetree) {
+		*ret_fix = vm ? vm
+			      : "enable the SMMU in the firmware (UEFI) settings: the kernel sees no ACPI "
+				"IORT table, so it sets up no Arm SMMU and no IOMMU group";
+		return IOMMU_NO_ACPI_TABLE;
+	}
+	if (i->kconfig_smmuv3 == TRI_OFF) {
+		*ret_fix = "this kernel is built without the Arm SMMUv3 driver (# CONFIG_ARM_SMMU_V3 is not "
+			   "set): boot a kernel built with it (Debian's arm64 kernels have it built in)";
+		return IOMMU_KERNEL_DEFAULT;
+	}
+	if (i->nunits == 0 && !i->acpi_iort) {
+		*ret_fix = vm ? vm
+			      : "the device tree describes no SMMU the kernel set up: it needs an "
+				"\"arm,smmu-v3\" node and an iommu-map on the PCIe host bridge; check dmesg "
+				"for arm-smmu-v3";
+		return IOMMU_NO_GROUPS;
+	}
+	*ret_fix = i->nunits == 0
+		       ? "the IORT describes no SMMU the kernel set up for these devices: check "
+			 "dmesg for arm-smmu-v3 and IORT errors (load arm_smmu_v3 early if it is "
+			 "a module), and the firmware's SMMU setting"
+		       : "the Arm SMMU is up but no device has an IOMMU group: the IORT maps the "
+			 "PCIe root complex to no SMMU; check dmesg for arm-smmu-v3 and IORT errors";
+	return IOMMU_NO_GROUPS;
+}
+
+const char *iommu_arm_note(const struct iommu_info *i)
+{
+	if (!i->arm)
+		return NULL;
+	if (i->cmdline.iommu_passthrough == TRI_ON)
+		return "iommu.passthrough=1: host DMA bypasses the SMMU (identity default domain); VFIO "
+		       "still isolates the devices it takes";
+	if (i->cmdline.iommu_strict == TRI_OFF)
+		return "iommu.strict=0: lazy (batched) TLB invalidation for host DMA (DMA-FQ); VFIO "
+		       "domains are not affected";
+	return NULL;
+}
