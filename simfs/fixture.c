@@ -601,6 +601,43 @@ static int add_cpuinfo(struct ctx *c, int root)
 	return 0;
 }
 
+/* "egm": [{"pxm": N, "size": "0x...", "gpus": [BDF, ...]}] (simfs/egm.c) */
+static int load_egm(struct ctx *c)
+{
+	static const char *const keys[] = { "pxm", "size", "gpus", NULL };
+	int v = json_obj_get(&c->d, 0, "egm"), r;
+	if (v < 0)
+		return 0;
+	if (!json_is(&c->d, v, JSMN_ARRAY))
+		return fail(c, v, "egm: expected an array of regions");
+	json_for_each (&c->d, v, e, n) {
+		long long pxm;
+		char size[32], bdfs[8][16];
+		const char *gpus[8];
+		size_t ng = 0;
+		if ((r = check_keys(c, e, "egm", keys)) < 0 ||
+		    (r = get_int(c, e, "pxm", "egm", 0, 255, &pxm)) < 0 ||
+		    (r = get_str(c, e, "size", "egm", size, sizeof(size), true)) < 0)
+			return r;
+		int g = json_obj_get(&c->d, e, "gpus");
+		if (g < 0 || !json_is(&c->d, g, JSMN_ARRAY))
+			return fail(c, e, "egm.gpus: expected an array of PCI addresses");
+		json_for_each (&c->d, g, b, k) {
+			if (ng == 8 || json_str(&c->d, b, bdfs[ng], sizeof(bdfs[ng])) < 0)
+				return fail(c, b, "egm.gpus: up to 8 PCI addresses");
+			gpus[ng] = bdfs[ng];
+			ng++;
+		}
+		r = egm_add(c->m, (int)pxm, size, gpus, ng);
+		if (r == -ENOENT || r == -EEXIST)
+			return fail(c, e, "egm: %s",
+				    r == -ENOENT ? "a GPU is not in devices" : "pxm listed twice");
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 static int add_static_files(struct ctx *c, int root)
 {
 	struct model *m = c->m;
@@ -704,7 +741,7 @@ int fixture_load_buffer(const char *name, const char *js, size_t len, const char
 {
 	static const char *const keys[] = { "name",	   "description", "kernel",  "iommu",	"acpi_tables",
 					    "dmi",	   "nvidia",	  "devices", "comment", "cpu",
-					    "framebuffer", "consoles",	  NULL };
+					    "framebuffer", "consoles",	  "egm",     NULL };
 	struct ctx c = { .name = name, .dir = dir, .err = err, .errsize = errsize };
 	int r = json_parse(&c.d, js, len);
 	if (r == -EINVAL) {
@@ -851,7 +888,7 @@ int fixture_load_buffer(const char *name, const char *js, size_t len, const char
 	for (int i = 0; i < m->ngroups; i++)
 		snprintf(m->groups[i]->type, sizeof(m->groups[i]->type), "%s", domain);
 	if ((r = add_static_files(&c, 0)) < 0 || (r = add_cpuinfo(&c, 0)) < 0 ||
-	    (r = vgpu_config_init(m)) < 0 || (r = load_framebuffer(&c)) < 0)
+	    (r = vgpu_config_init(m)) < 0 || (r = load_framebuffer(&c)) < 0 || (r = load_egm(&c)) < 0)
 		goto out;
 	m->stats = (struct sim_stats){ 0 };
 	*ret = m;

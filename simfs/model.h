@@ -222,6 +222,10 @@ extern const int sim_module_catalog_len;
 int model_modules_from_depmod(struct model *m, const char *const *dep, size_t ndep, const char *const *alias,
 			      size_t nalias);
 
+/* egm.c: an EGM region of proximity domain pxm holding the GPUs (BDFs of
+ * present devices).  0, -EEXIST, -ENOENT (a GPU unknown), -E2BIG, -ENOMEM. */
+int egm_add(struct model *m, int pxm, const char *size, const char *const *gpus, size_t n);
+
 /* model.c */
 struct model *model_new(const char *kver);
 void model_free(struct model *m);

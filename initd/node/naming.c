@@ -31,6 +31,7 @@ static const struct {
 	{ 0x2335, "GH100_H200_SXM_141GB" },
 	{ 0x2342, "GH100_GH200_120GB" },
 	{ 0x26b9, "AD102GL_L40S" },
+	{ 0x2941, "GB100_GB200" }, /* the kernel's nvgrace-gpu "GB200 SKU"; pci.ids name unverified */
 };
 
 char *naming_key(uint16_t vendor, uint16_t device, char buf[NAMING_KEY_LEN])

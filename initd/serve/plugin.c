@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "dpapi.h"
+#include "egm.h"
 #include "grpc_server.h"
 #include "log.h"
 #include "pbcheck.h"
@@ -143,6 +144,13 @@ static void on_allocate(struct grpc_call *call, const ProtobufCMessage *req, voi
 		goto fail;
 	}
 	bool iommufd = ri > 0;
+	/* EGM regions, read per Allocate as NVIDIA's plugin does (egm.c) */
+	struct egm_set egm;
+	int re = egm_scan(p->ctx->rootfd, &egm);
+	if (re < 0) {
+		log_warning("%s: cannot read the EGM regions (%s): none added", p->resource, strerror(-re));
+		egm.n = 0;
+	}
 	for (size_t i = 0; i < q->n_container_requests; i++) {
 		const V1beta1__ContainerAllocateRequest *c = q->container_requests[i];
 		const char *const *ids = (const char *const *)c->devices_ids;
@@ -191,6 +199,12 @@ static void on_allocate(struct grpc_call *call, const ProtobufCMessage *req, voi
 		if (dpapi_allocate_add_container(resp, &cr) < 0)
 			goto fail;
 		int r = allocate_fill(p->resource, devs, c->n_devices_ids, iommufd, cr);
+		if (r < 0)
+			goto fail;
+		const char *egm_paths[EGM_MAX];
+		size_t negm = egm_paths_for(&egm, ids, c->n_devices_ids, egm_paths, EGM_MAX);
+		for (size_t k = 0; k < negm && r == 0; k++)
+			r = dpapi_container_add_device(cr, egm_paths[k], egm_paths[k], "mrw");
 		if (r < 0)
 			goto fail;
 		size_t o = 0;

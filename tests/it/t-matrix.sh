@@ -54,6 +54,9 @@ expect() {
 	gh200-1x-nvgrace:vm-passthrough) echo "0 nvidia.com/GH100_GH200_120GB 1 nvgrace_gpu_vfio_pci:1 0 -" ;;
 	gh200-1x-no-smmu:vm-passthrough) echo "1 - 0 nvidia:1 0 iommu-no-acpi-table" ;;
 	gh200-1x*:container) echo "0 - 0 nvidia:1 0 -" ;;
+	gb200-4x-egm:vm-passthrough) echo "0 nvidia.com/GB100_GB200 4 nvgrace_gpu_vfio_pci:4 0 -" ;;
+	gb200-4x-egm:container) echo "0 - 0 nvidia:4 0 -" ;;
+	gb200-4x-egm:vm-vgpu) echo "1 - 0 nvidia:4 0 no_vGPU_host_driver" ;;
 	gh200-1x*:vm-vgpu) echo "1 - 0 nvidia:1 0 no_vGPU_host_driver" ;;
 	*) return 1 ;;
 	esac
@@ -207,7 +210,7 @@ if [ "${1:-}" = --cell ]; then
 fi
 
 # --- the matrix --------------------------------------------------------------
-FIXTURES="h100-hgx-8x a100-pcie-8x t4-4x amd-iommu vga-gpu-with-audio iommu-off gpu-shares-group-with-nic vga-gpu-simpledrm vga-gpu-efifb gh200-1x gh200-1x-nvgrace gh200-1x-no-smmu"
+FIXTURES="h100-hgx-8x a100-pcie-8x t4-4x amd-iommu vga-gpu-with-audio iommu-off gpu-shares-group-with-nic vga-gpu-simpledrm vga-gpu-efifb gh200-1x gh200-1x-nvgrace gh200-1x-no-smmu gb200-4x-egm"
 MODES="vm-passthrough container vm-vgpu"
 # a new fixture needs its expectations: check-full fails until it has them
 # (qemu-*: the QEMU guests of tests/vm, no GPU; t-vm-twin-* run them)

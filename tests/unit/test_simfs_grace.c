@@ -85,6 +85,26 @@ static void nvgrace_lines(void **state)
 			       "kernel/drivers/vfio/pci/vfio-pci-core.ko kernel/drivers/vfio/vfio.ko\n"));
 }
 
+static int setup_gb200(void **state)
+{
+	load("fixtures/gb200-4x-egm.json");
+	return 0;
+}
+
+/* EGM: class egm, egm<pxm> with egm_size, gpu_devices and BDF links,
+ * /dev/egm<pxm> 0600 (simfs/egm.c) */
+static void egm_regions(void **state)
+{
+	assert_string_equal(rd("/sys/class/egm/egm2/gpu_devices"), "0008:01:00.0\n0009:01:00.0\n");
+	assert_string_equal(rd("/sys/class/egm/egm3/egm_size"), "0xde4000000\n");
+	assert_string_equal(rd("/sys/class/egm/egm3/dev"), "508:3\n");
+	assert_string_equal(link_of("/sys/class/egm/egm2/0009:01:00.0"), "../../../pci0009:01/0009:01:00.0");
+	struct stat st;
+	assert_int_equal(simfs_getattr(&sf, canon("/dev/egm2"), &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_false(exists("/dev/egm4"));
+}
+
 /* A line that is not as depmod writes it changes nothing. */
 static void bad_lines_refused(void **state)
 {
@@ -105,6 +125,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(real_debian_modules, setup_gh200, teardown),
 		cmocka_unit_test_setup_teardown(nvgrace_lines, setup_gh200_nvgrace, teardown),
 		cmocka_unit_test_setup_teardown(bad_lines_refused, setup_h100, teardown),
+		cmocka_unit_test_setup_teardown(egm_regions, setup_gb200, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
