@@ -1,7 +1,8 @@
 #!/bin/bash
 # serve on a GB200 tray (issue 22): an Allocate holding every GPU of an EGM
 # region gets its /dev/egmN, no other Allocate does (one GPU of a region,
-# and kubelet-stub's launch-vm accepts the result.  (A region split
+# and kubelet-stub's launch-vm accepts the result; ListAndWatch gives each
+# GPU its socket's NUMA node.  (A region split
 # between pods is held by the unit test: kubelet-stub picks the devices.)
 source "$(dirname "$0")/lib.sh"
 
@@ -23,6 +24,15 @@ for i in $(seq 1000); do [ "$(allocatable $R)" = 4 ] && break; sleep 0.01; done
 # egm DEVICES-JSON: the /dev/egm* host paths of an allocate output
 egm() { /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); print(\" \".join(x[\"host_path\"] for x in d[\"response\"][\"devices\"] if x[\"host_path\"].startswith(\"/dev/egm\")) or \"-\")"; }
 devs() { /usr/bin/python3 -c "import json,sys; print(\",\".join(json.load(sys.stdin)[\"devices\"]))"; }
+# ListAndWatch: each GPU with its socket'"'"'s NUMA node (the PCI device'"'"'s
+# numa_node, as NVIDIA'"'"'s plugin advertises Topology.Nodes)
+$K status --json >$SIMROOT/st.json
+/usr/bin/python3 -c "
+import json,sys; st=json.load(open(sys.argv[1]))
+r=[x for x in st[\"resources\"] if x[\"name\"]==sys.argv[2]][0]
+numa={d[\"id\"]: d.get(\"numa\") for d in r[\"devices\"]}
+assert numa=={\"0008:01:00.0\":0,\"0009:01:00.0\":0,\"0018:01:00.0\":1,\"0019:01:00.0\":1}, numa
+" $SIMROOT/st.json $R || fail "NUMA nodes: $(cat $SIMROOT/st.json)"
 if [ "$1" = pairs ]; then
 	# two GPUs: the preferred allocation keeps them on one socket: its region
 	for pod in two four; do
