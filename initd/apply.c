@@ -47,7 +47,8 @@ static int load_modules(struct report *r, struct apply_stats *st)
 		int e = modules_load(r->mods, done[i]);
 		if (e < 0) {
 			st->modules_err = e;
-			snprintf(st->modules_failed, sizeof(st->modules_failed), "%s", done[i]);
+			snprintf(st->modules_failed, sizeof(st->modules_failed), "%.*s",
+				 (int)sizeof(st->modules_failed) - 1, done[i]);
 			return e;
 		}
 		st->modules_loaded += e;

@@ -18,6 +18,11 @@
 # `setup.sh bench` (make bench) adds valgrind (callgrind instruction
 # counts) and GNU time (peak RSS): benchmarks only, so make check's set
 # stays as it is.
+# `setup.sh arm64` (make arm64 / check-arm64, NVIDIA Grace: issue 22) adds
+# Debian's aarch64 cross compiler, qemu-user (qemu-aarch64 runs the arm64
+# unit tests) and, through multiarch (`dpkg --add-architecture arm64`), the
+# arm64 -dev packages the build links against: the same libraries as the
+# native build, for aarch64.
 set -eu
 PKGS="build-essential pkg-config clang libfuse3-dev fuse3 libkmod-dev kmod
 libpci-dev pciutils libudev-dev libjsmn-dev libcmocka-dev libnghttp2-dev
@@ -28,6 +33,16 @@ libcap-dev libcrypt-dev liblzma-dev libzstd-dev xz-utils zstd
 dracut-core initramfs-tools-core cpio systemd
 qemu-system-x86 busybox-static clang-format"
 [ "${1:-}" = bench ] && PKGS="$PKGS valgrind time"
+update=""
+if [ "${1:-}" = arm64 ]; then
+	PKGS="gcc-aarch64-linux-gnu qemu-user file libfuse3-dev:arm64 libkmod-dev:arm64 libpci-dev:arm64
+libudev-dev:arm64 libcmocka-dev:arm64 libnghttp2-dev:arm64 libprotobuf-c-dev:arm64"
+	if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+		dpkg --add-architecture arm64
+		echo "setup: added the arm64 architecture (multiarch, for make arm64)"
+		update=1
+	fi
+fi
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
@@ -36,7 +51,6 @@ done
 
 # deb-src: mirror the machine's own deb entries (same mirror, suites and
 # snapshot), so sources match the installed binaries.
-update=""
 src=/etc/apt/sources.list.d/gpu-initd-src.sources
 if ! grep -rqsE '^(Types:.*deb-src|deb-src )' /etc/apt/sources.list /etc/apt/sources.list.d/; then
 	if [ -f /etc/apt/sources.list.d/debian.sources ]; then

@@ -1,9 +1,11 @@
 #!/bin/sh
 # Runs each cmocka unit test binary; prints one summary line and fails if any
 # test failed.  Usage: run-unit.sh BINARY...
+# RUN_UNIT_WRAP: a command each binary runs under (mk/arm64.mk: qemu-aarch64).
 pass=0; fail=0
 for t in "$@"; do
-	if out=$("$t" 2>&1); then
+	# shellcheck disable=SC2086
+	if out=$(${RUN_UNIT_WRAP:-} "$t" 2>&1); then
 		pass=$((pass + 1))
 	else
 		fail=$((fail + 1))
