@@ -8,11 +8,10 @@
 check-unit: $(UNIT_TESTS)
 	@tests/run-unit.sh $(UNIT_TESTS)
 
-# The simulated-node tests include the static binary and the packaging;
-# the simfs twins of the QEMU scenarios (tests/it/t-vm-twin-*) ask simfs
-# through the VM tool.
+# The simulated-node tests include the static binary and the packaging
+# (and the VM tool: mk/vm.mk).
 ## check-it: every simulated-node test (tests/it/t-*.sh; FULL=1: the long ones too)
-check-it: all static $(VM_TOOL)
+check-it: all static
 	@tests/it/run.sh
 
 ## check-serve: the serve flows alone (t-serve-*)

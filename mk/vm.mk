@@ -5,8 +5,9 @@
 # The initramfs holds the static gpu-initd and kubelet-stub (`make static`
 # builds both) and vmtool, built here: a static guest helper (VFIO group
 # status, isa-debug-exit, single sysfs writes reporting the errno by name).
-# The simfs twins of the scenarios (tests/it/t-vm-twin-*) use vmtool too.
 VM_TOOL := build/vm/vmtool
+# the scenarios' simfs twins (tests/it/t-vm-twin-*) ask simfs through vmtool
+check-it: $(VM_TOOL)
 
 $(VM_TOOL): tests/vm/vmtool.c
 	@mkdir -p $(@D)
