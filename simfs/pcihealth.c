@@ -9,6 +9,18 @@
  *   enumeration (pci-sysfs.c pci_config_attr(vendor, ...)): they stay.
  *   A rescan does not find it again (drivers/pci/probe.c
  *   pci_bus_generic_read_dev_vendor_id(): ~0 is "no device").
+ * - Disconnected: pciehp (surprise removal) and DPC mark the pci_dev with
+ *   pci_dev_set_disconnected() (drivers/pci/pci.h; one way: only a new
+ *   pci_dev is clean).  The kernel's own config reads then fail without
+ *   touching the hardware (drivers/pci/access.c pci_read_config_*():
+ *   PCI_SET_ERROR_RESPONSE, PCIBIOS_DEVICE_NOT_FOUND), so
+ *   current_link_speed / current_link_width, which read LNKSTA through
+ *   pcie_capability_read_word(), fail with EINVAL (pci-sysfs.c
+ *   current_link_speed_show(): "if (err) return -EINVAL").  User reads of
+ *   `config` do not check the flag (access.c pci_user_read_config_*() go
+ *   to the bus): a device that is gone answers all ones, as dead.
+ *   Unverified on a real kernel (QEMU 7.2's root ports have no DPC; its
+ *   hot-unplug is the orderly attention-button one).
  * - current_link_speed reads PCI_EXP_LNKSTA and prints
  *   pci_speed_string(pcie_link_speed[lnksta & PCI_EXP_LNKSTA_CLS])
  *   (pci-sysfs.c current_link_speed_show()): a Current Link Speed code
@@ -126,12 +138,16 @@ static ssize_t aer_nonfatal_show(struct node *n, char *buf, size_t cap, const st
 static ssize_t link_speed_show(struct node *n, char *buf, size_t cap, const struct attr_io *io)
 {
 	struct sim_dev *d = n->obj;
+	if (d->disconnected)
+		return -EINVAL;
 	return snprintf(buf, cap, "%s\n", d->dead || d->link_down || d->physfn ? "Unknown" : d->link_speed);
 }
 
 static ssize_t link_width_show(struct node *n, char *buf, size_t cap, const struct attr_io *io)
 {
 	struct sim_dev *d = n->obj;
+	if (d->disconnected)
+		return -EINVAL;
 	return snprintf(buf, cap, "%d\n", d->dead ? 63 : d->link_down || d->physfn ? 0 : d->link_width);
 }
 
@@ -161,6 +177,7 @@ int pcihealth_add_attrs(struct sim_dev *d)
 	d->aer_total_cor = d->aer_total_fatal = d->aer_total_nonfatal = 0;
 	d->aer_rp_cor = d->aer_rp_fatal = d->aer_rp_nonfatal = 0;
 	d->recovering = false;
+	d->disconnected = false;
 	bool ok = tree_add_attr(d->dir, "current_link_speed", 0444, &link_speed_ops, d, 0) != NULL;
 	ok &= tree_add_attr(d->dir, "current_link_width", 0444, &link_width_ops, d, 0) != NULL;
 	if (pci_find_ext_cap(d, 0x0001)) { /* PCI_EXT_CAP_ID_ERR */
@@ -215,6 +232,8 @@ int pcihealth_sick(struct sim_dev *d, const char *what)
 	struct sim_dev *rp = root_port(d);
 	if (strcmp(what, "dead") == 0) {
 		d->dead = true;
+	} else if (strcmp(what, "disconnected") == 0) {
+		d->dead = d->disconnected = true; /* gone: all ones to user reads */
 	} else if (strcmp(what, "link-down") == 0) {
 		d->link_down = true;
 	} else if (strcmp(what, "aer-fatal") == 0 && aer) {
@@ -257,6 +276,7 @@ int pcihealth_sick(struct sim_dev *d, const char *what)
 
 int pcihealth_heal(struct sim_dev *d)
 {
+	/* the hardware answers again; a disconnected pci_dev stays so */
 	d->dead = d->link_down = false;
 	if (d->recovering)
 		emit_ers(d, ERS_SUCCESS);

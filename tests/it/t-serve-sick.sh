@@ -69,6 +69,21 @@ wait_served 0000:18:00.0 "Unhealthy(fell-off-bus)"
 echo "heal 0000:18:00.0" >$C
 wait_health 0000:18:00.0 Healthy "back on the bus"
 
+# disconnected (pciehp surprise removal, DPC): the kernel refuses its own
+# config reads, current_link_speed fails with EINVAL; the hardware
+# answering again changes nothing, a new pci_dev does
+echo "sick 0000:18:00.0 disconnected" >$C
+if cat $D/0000:18:00.0/current_link_speed >/dev/null 2>&1; then fail "link speed of a disconnected GPU read"; fi
+wait_served 0000:18:00.0 "Unhealthy(fell-off-bus)"
+echo "heal 0000:18:00.0" >$C
+[ "$(head -c 2 $D/0000:18:00.0/config | od -An -tx1 | tr -d " ")" = de10 ] || fail "config of a healed GPU"
+settle
+[ "$(health 0000:18:00.0)" = Unhealthy ] || fail "a disconnected GPU turned $(health 0000:18:00.0)"
+echo 1 >$D/0000:18:00.0/remove
+echo 1 >$SIMROOT/sys/bus/pci/rescan
+gi --config $SIMROOT/mode.json apply 2>>$LOG.apply.log || fail "apply after rescan: $(tail -5 $LOG.apply.log)"
+wait_health 0000:18:00.0 Healthy "a new pci_dev after a disconnect"
+
 # link down, back after a function reset
 echo "sick 0000:2a:00.0 link-down" >$C
 wait_health 0000:2a:00.0 Unhealthy "link down"
