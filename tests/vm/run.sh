@@ -119,7 +119,7 @@ for t in tests/vm/${1:-s-*}.sh; do
 	if [ "$rc" = 1 ] && grep -q '^VM-RESULT: PASS' "$log" && [ -n "$state_ok" ]; then
 		pass=$((pass + 1)) res=ok
 		rm -f "$OUT/$name.state" "$OUT/$name.state.diff"
-		[ -n "${VM_KEEP_LOGS:-}" ] || rm -f "$log"
+		[ -n "${VM_KEEP_LOGS:-}" ] || rm -f "$log" "$OUT/$name.monitor"
 	else
 		res="FAIL (qemu exit $rc, serial log $log)"
 		failed+=("$name")
