@@ -129,16 +129,19 @@ echo "unplug 0000:5d:00.0" >$C
 wait_health 0000:5d:00.0 Unhealthy "surprise removal"
 wait_served 0000:5d:00.0 "Unhealthy(removed)"
 
-# check reports a sick GPU, apply does not bind it: 9a:00.0 back on
-# nvidia, then dead
-echo nvidia >$D/0000:9a:00.0/driver_override
-echo 0000:9a:00.0 >$D/0000:9a:00.0/driver/unbind
-echo 0000:9a:00.0 >$SIMROOT/sys/bus/pci/drivers_probe
-echo >$D/0000:9a:00.0/driver_override
-expect_drv 0000:9a:00.0 nvidia
+# check reports a sick GPU, apply does not bind it but binds the
+# other GPUs of the node: 9a:00.0 and db:00.0 back on nvidia, then 9a:00.0 dead
+for g in 0000:9a:00.0 0000:db:00.0; do
+	echo nvidia >$D/$g/driver_override
+	echo $g >$D/$g/driver/unbind
+	echo $g >$SIMROOT/sys/bus/pci/drivers_probe
+	echo >$D/$g/driver_override
+	expect_drv $g nvidia
+done
 echo "sick 0000:9a:00.0 dead" >$C
 if gi --config $SIMROOT/mode.json apply 2>$LOG.apply2.log; then fail "apply bound no sick GPU but says ok"; fi
 expect_drv 0000:9a:00.0 nvidia
+expect_drv 0000:db:00.0 vfio-pci
 grep -q "gpu-fell-off-bus" $LOG.apply2.log || fail "apply does not say why: $(cat $LOG.apply2.log)"
 gi --config $SIMROOT/mode.json check --json >$SIMROOT/check.json 2>/dev/null || true
 /usr/bin/python3 - $SIMROOT/check.json <<EOP || fail "check: $(cat $SIMROOT/check.json)"
