@@ -32,11 +32,13 @@ ARM64_RUN   := $(filter-out $(addprefix $(ARM64_BUILD)/tests/,$(ARM64_QEMU_SKIP)
 setup-arm64:
 	@scripts/setup.sh arm64
 
+## arm64: gpu-initd, simfs, kubelet-stub and the unit tests cross-built for aarch64 (build/arm64)
 arm64: setup-arm64
 	@env $(ARM64_ENV) $(MAKE) --no-print-directory BUILD=$(ARM64_BUILD) CC=$(ARM64_CC) \
 		$(ARM64_BUILD)/gpu-initd $(ARM64_BUILD)/simfs $(ARM64_BUILD)/kubelet-stub $(ARM64_TESTS) \
 		$(ARM64_BUILD)/tests/fakenvml/libnvidia-ml.so.1
 
+## check-arm64: the aarch64 unit tests under qemu-user (part of make check)
 check-arm64: arm64
 	@file -b $(ARM64_BUILD)/gpu-initd | grep -q "ARM aarch64" || { echo "arm64: not an aarch64 binary" >&2; exit 1; }
 	@echo "arm64: not run under qemu-user: $(ARM64_QEMU_SKIP) (mk/arm64.mk)"

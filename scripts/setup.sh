@@ -16,8 +16,8 @@
 # guest's shell); cpio packs the initramfs; the kernel comes from
 # scripts/kernel-pkg.sh (apt-get download, no install).
 # `setup.sh bench` (make bench) adds valgrind (callgrind instruction
-# counts) and GNU time (peak RSS): benchmarks only, so make check's set
-# stays as it is.
+# counts), strace (bench/counts.sh's syscall counts) and GNU time (peak
+# RSS): benchmarks only, so make check's set stays as it is.
 # `setup.sh arm64` (make arm64 / check-arm64, NVIDIA Grace: issue 22) adds
 # Debian's aarch64 cross compiler, qemu-user (qemu-aarch64 runs the arm64
 # unit tests) and, through multiarch (`dpkg --add-architecture arm64`), the
@@ -32,7 +32,7 @@ file binutils dpkg-dev meson ninja-build gperf python3-jinja2 libmount-dev
 libcap-dev libcrypt-dev liblzma-dev libzstd-dev xz-utils zstd
 dracut-core initramfs-tools-core cpio systemd
 qemu-system-x86 busybox-static clang-format"
-[ "${1:-}" = bench ] && PKGS="$PKGS valgrind time"
+[ "${1:-}" = bench ] && PKGS="$PKGS valgrind strace time"
 update=""
 if [ "${1:-}" = arm64 ]; then
 	PKGS="gcc-aarch64-linux-gnu qemu-user file libfuse3-dev:arm64 libkmod-dev:arm64 libpci-dev:arm64
