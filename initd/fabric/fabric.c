@@ -136,7 +136,7 @@ static bool inside(const struct fabric_part *a, const struct fabric_part *b)
 }
 
 int fabric_choose(const struct fabric *f, const char *const *avail, size_t navail, const char *const *must,
-		  size_t nmust, size_t size)
+		  size_t nmust, size_t size, bool (*ok_fn)(const struct fabric_part *p, void *ctx), void *ctx)
 {
 	int best = -ENOENT;
 	unsigned best_score = 0;
@@ -144,7 +144,7 @@ int fabric_choose(const struct fabric *f, const char *const *avail, size_t navai
 		const struct fabric_part *p = &f->p[i];
 		if (!p->supported || p->n != size || !part_free(f, i, avail, navail))
 			continue;
-		bool ok = true;
+		bool ok = !ok_fn || ok_fn(p, ctx);
 		for (size_t k = 0; k < nmust && ok; k++)
 			ok = fabric_has(p, must[k]);
 		if (!ok)

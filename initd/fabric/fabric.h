@@ -54,11 +54,11 @@ int fabric_find_set(const struct fabric *f, const char *const *bdfs, size_t n);
  * itself), or -1. */
 int fabric_active_overlap(const struct fabric *f, size_t i);
 /* The free partition to offer for a request of `size` GPUs: supported, of
- * exactly that size, all its GPUs among avail, holding every must, and no
- * GPU in an active partition.  Preferred: the one whose smallest already
+ * exactly that size, all its GPUs among avail, holding every must, no GPU
+ * in an active partition, and ok(p, ctx) (NULL: any).  Preferred: the one whose smallest already
  * broken-up enclosing partition (one with a GPU not free) is smallest, so
  * whole larger partitions stay free; then the lowest ID.  -ENOENT if none. */
 int fabric_choose(const struct fabric *f, const char *const *avail, size_t navail, const char *const *must,
-		  size_t nmust, size_t size);
+		  size_t nmust, size_t size, bool (*ok)(const struct fabric_part *p, void *ctx), void *ctx);
 /* "0000:18:00.0,0000:2a:00.0" (at most size bytes). */
 void fabric_part_str(const struct fabric_part *p, char *buf, size_t size);

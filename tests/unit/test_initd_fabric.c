@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "fabric/fabric.h"
@@ -102,28 +103,28 @@ static void test_choose_prefers_broken_parent(void **st)
 	struct fabric f;
 	make(&f);
 	/* nothing used: 2 GPUs from the lowest pair */
-	int i = fabric_choose(&f, all8, 8, NULL, 0, 2);
+	int i = fabric_choose(&f, all8, 8, NULL, 0, 2, NULL, NULL);
 	assert_int_equal(f.p[i].id, 3);
 	/* partition 3 active: the next pair is 4, inside the broken 1, not 5 */
 	f.p[fabric_by_id(&f, 3)].active = true;
-	i = fabric_choose(&f, all8, 8, NULL, 0, 2);
+	i = fabric_choose(&f, all8, 8, NULL, 0, 2, NULL, NULL);
 	assert_int_equal(f.p[i].id, 4);
 	/* and a 4-GPU request still finds 2 whole */
-	i = fabric_choose(&f, all8, 8, NULL, 0, 4);
+	i = fabric_choose(&f, all8, 8, NULL, 0, 4, NULL, NULL);
 	assert_int_equal(f.p[i].id, 2);
 	/* pair 5 active instead: its sibling 6 before the lower-numbered 3,
 	 * so partition 1 stays whole for a 4-GPU VM */
 	f.p[fabric_by_id(&f, 3)].active = false;
 	f.p[fabric_by_id(&f, 5)].active = true;
-	i = fabric_choose(&f, all8, 8, NULL, 0, 2);
+	i = fabric_choose(&f, all8, 8, NULL, 0, 2, NULL, NULL);
 	assert_int_equal(f.p[i].id, 6);
 	f.p[fabric_by_id(&f, 5)].active = false;
 	f.p[fabric_by_id(&f, 3)].active = true;
 	/* 8 do not fit any more */
-	assert_int_equal(fabric_choose(&f, all8, 8, NULL, 0, 8), -ENOENT);
+	assert_int_equal(fabric_choose(&f, all8, 8, NULL, 0, 8, NULL, NULL), -ENOENT);
 	/* single GPUs: from the broken pair's sibling side first?  From a
 	 * pair already broken: GPU 2 or 4 (partition 4 free, 1 broken) */
-	i = fabric_choose(&f, all8, 8, NULL, 0, 1);
+	i = fabric_choose(&f, all8, 8, NULL, 0, 1, NULL, NULL);
 	assert_int_equal(f.p[i].n, 1);
 	assert_true(f.p[i].phys[0] == 2 || f.p[i].phys[0] == 4);
 }
@@ -134,20 +135,38 @@ static void test_choose_avail_and_must(void **st)
 	make(&f);
 	/* kubelet offers only 9a 9b ba db: the 4 is partition 2 */
 	const char *avail[] = { "0000:9a:00.0", "0000:9b:00.0", "0000:ba:00.0", "0000:db:00.0" };
-	assert_int_equal(f.p[fabric_choose(&f, avail, 4, NULL, 0, 4)].id, 2);
+	assert_int_equal(f.p[fabric_choose(&f, avail, 4, NULL, 0, 4, NULL, NULL)].id, 2);
 	/* must include ba: its pair is {6,8} = ba, db */
 	const char *must[] = { "0000:ba:00.0" };
-	assert_int_equal(f.p[fabric_choose(&f, avail, 4, must, 1, 2)].id, 6);
+	assert_int_equal(f.p[fabric_choose(&f, avail, 4, must, 1, 2, NULL, NULL)].id, 6);
 	/* GPU 18 not offered: neither 1 nor its pair 4 */
 	const char *seven[] = { "0000:2a:00.0", "0000:3a:00.0", "0000:5d:00.0", "0000:9a:00.0",
 				"0000:9b:00.0", "0000:ba:00.0", "0000:db:00.0" };
-	int i = fabric_choose(&f, seven, 7, NULL, 0, 4);
+	int i = fabric_choose(&f, seven, 7, NULL, 0, 4, NULL, NULL);
 	assert_int_equal(f.p[i].id, 2);
-	i = fabric_choose(&f, seven, 7, NULL, 0, 2);
+	i = fabric_choose(&f, seven, 7, NULL, 0, 2, NULL, NULL);
 	assert_int_equal(f.p[i].id, 3); /* inside the broken 1 */
 	/* an unsupported partition (failed NVLink) is never offered */
 	f.p[fabric_by_id(&f, 2)].supported = false;
-	assert_int_equal(fabric_choose(&f, avail, 4, NULL, 0, 4), -ENOENT);
+	assert_int_equal(fabric_choose(&f, avail, 4, NULL, 0, 4, NULL, NULL), -ENOENT);
+}
+
+/* 9a and 9b share an IOMMU group: a filter keeps partitions whole-group */
+static bool not_9a_alone(const struct fabric_part *p, void *ctx)
+{
+	++*(int *)ctx;
+	return !(p->n == 1 && strcmp(p->bdf[0], "0000:9a:00.0") == 0);
+}
+
+static void test_choose_filter(void **st)
+{
+	struct fabric f;
+	make(&f);
+	const char *avail[] = { "0000:9a:00.0", "0000:db:00.0" };
+	int calls = 0;
+	int i = fabric_choose(&f, avail, 2, NULL, 0, 1, not_9a_alone, &calls);
+	assert_int_equal(f.p[i].id, 14);
+	assert_true(calls > 0);
 }
 
 static void test_overlap_and_fill(void **st)
@@ -181,6 +200,7 @@ int main(void)
 		cmocka_unit_test(test_find_set),
 		cmocka_unit_test(test_choose_prefers_broken_parent),
 		cmocka_unit_test(test_choose_avail_and_must),
+		cmocka_unit_test(test_choose_filter),
 		cmocka_unit_test(test_overlap_and_fill),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,44 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# For tests of Fabric Manager partitions (source after lib.sh and
+# initd-lib.sh, inside a simulated h100-hgx-8x): tests/fakefm as FM's
+# client library, its state file in the simulated root.
+fm_setup() {
+	export FAKEFM_STATE=$SIMROOT/fm.state LD_LIBRARY_PATH=$TOP/build/tests/fakefm
+	# physical ID (module ID) -> GPU: not in bus order, as on real boards
+	# (unverified mapping); 9a and 9b (one IOMMU group) are pair {5,7}
+	cat >"$FAKEFM_STATE" <<S
+running 1
+mode 1
+generation 1
+awaiting 0
+identity 1
+gpu 1 0000:3a:00.0
+gpu 2 0000:18:00.0
+gpu 3 0000:5d:00.0
+gpu 4 0000:2a:00.0
+gpu 5 0000:9a:00.0
+gpu 6 0000:ba:00.0
+gpu 7 0000:9b:00.0
+gpu 8 0000:db:00.0
+S
+}
+# fm_edit SED-SCRIPT: change FM's state as FM would (under its lock)
+fm_edit() { flock "$FAKEFM_STATE.lock" sed -i "$1" "$FAKEFM_STATE"; }
+# fm_active: FM's active partitions, sorted, space-separated
+fm_active() { awk '$1 == "active" { print $2 }' "$FAKEFM_STATE" | sort -n | tr '\n' ' ' | sed 's/ $//'; }
+# wait_active "IDS": until FM's active list is IDS
+wait_active() {
+	local i
+	for i in $(seq 1000); do [ "$(fm_active)" = "$1" ] && return 0; sleep 0.01; done
+	fail "FM's active partitions: '$(fm_active)', expected '$1'"
+}
+# fm_restart: FM stops and comes back in its resiliency mode (it keeps
+# the fabric but forgets its list, waits for fmSetActivatedFabricPartitions)
+fm_restart() {
+	flock "$FAKEFM_STATE.lock" awk '
+		$1 == "generation" { print "generation", $2 + 1; next }
+		$1 == "awaiting" { print "awaiting 1"; next }
+		$1 == "active" { next }
+		{ print }' "$FAKEFM_STATE" >"$FAKEFM_STATE.new"
+	mv "$FAKEFM_STATE.new" "$FAKEFM_STATE"
+}
