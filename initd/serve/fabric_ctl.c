@@ -26,6 +26,7 @@ struct rec {
 
 struct gpu {
 	char bdf[PCI_ADDR_STRLEN];
+	bool nvgpu; /* an NVIDIA GPU (a NIC on vfio-pci is not the fabric's) */
 	int group;
 	char vfio_dev[32];
 };
@@ -140,6 +141,7 @@ void fabric_ctl_devices(struct fabric_ctl *c, const struct sdevs *all)
 		if (d->kind != SDEV_PASSTHROUGH || strlen(d->id) >= PCI_ADDR_STRLEN)
 			continue;
 		memcpy(g[n].bdf, d->id, strlen(d->id) + 1);
+		g[n].nvgpu = d->vendor == 0x10de && (d->class >> 16) == 0x03;
 		g[n].group = d->group;
 		snprintf(g[n].vfio_dev, sizeof(g[n].vfio_dev), "%s", d->vfio_dev);
 		n++;
@@ -289,8 +291,16 @@ bool fabric_ctl_sync(struct fabric_ctl *c)
 	c->why[0] = '\0';
 
 	bool held[FABRIC_MAX_PARTS];
-	if (read_held(c, held) < 0)
+	int he = read_held(c, held);
+	if (he < 0) {
+		log_warning_errno(he, "cannot read which processes hold VFIO nodes: %m");
 		return !was_usable;
+	}
+	for (size_t k = 0; k < c->nrec; k++) {
+		int i = fabric_by_id(&c->t, c->rec[k].id);
+		log_debug("fabric partition %u: %s, %s", c->rec[k].id, rec_names[c->rec[k].st],
+			  i >= 0 && held[i] ? "held" : "not held");
+	}
 	char why[320];
 	for (size_t k = c->nrec; k-- > 0;) {
 		struct rec *r = &c->rec[k];
@@ -403,15 +413,28 @@ int fabric_ctl_allocate(struct fabric_ctl *c, const char *const *ids, size_t n, 
 		}
 		return 0;
 	}
-	/* only GPUs of the fabric are its business (a NIC, a vGPU is not) */
+	/* only NVIDIA GPUs are the fabric's business (a NIC, a vGPU is not) */
+	bool any = false;
 	for (size_t k = 0; k < n; k++) {
-		bool known = false;
-		for (size_t j = 0; j < c->t.n && !known; j++)
-			known = fabric_has(&c->t.p[j], ids[k]);
-		if (!known)
-			return 0;
+		const struct gpu *g = gpu_of(c, ids[k]);
+		any |= g && g->nvgpu;
 	}
+	if (!any)
+		return 0;
 	int i = fabric_find_set(&c->t, ids, n);
+	for (size_t k = 0; i < 0 && k < n; k++) {
+		bool named = false;
+		for (size_t j = 0; j < c->t.n && !named; j++)
+			named = c->t.p[j].supported && fabric_has(&c->t.p[j], ids[k]);
+		if (!named) {
+			snprintf(msg, msize,
+				 "GPU %s is in no partition Fabric Manager supports (its NVLinks failed, or "
+				 "FM does "
+				 "not know it)",
+				 ids[k]);
+			return -EINVAL;
+		}
+	}
 	if (i < 0) {
 		char sets[512];
 		sizes_str(&c->t, n, sets, sizeof(sets));

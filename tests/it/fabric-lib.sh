@@ -30,6 +30,7 @@ fm_active() { awk '$1 == "active" { print $2 }' "$FAKEFM_STATE" | sort -n | tr '
 wait_active() {
 	local i
 	for i in $(seq 1000); do [ "$(fm_active)" = "$1" ] && return 0; sleep 0.01; done
+	[ -e "$SIMROOT/serve.log" ] && tail -n 5 "$SIMROOT/serve.log" >&2
 	fail "FM's active partitions: '$(fm_active)', expected '$1'"
 }
 # fm_restart: FM stops and comes back in its resiliency mode (it keeps
@@ -41,4 +42,37 @@ fm_restart() {
 		$1 == "active" { next }
 		{ print }' "$FAKEFM_STATE" >"$FAKEFM_STATE.new"
 	mv "$FAKEFM_STATE.new" "$FAKEFM_STATE"
+}
+
+# With K (kubelet-stub command) and R (the GPUs' resource) set:
+allocatable() {
+	$K status --json 2>/dev/null | /usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin)[\"status\"][\"allocatable\"].get(sys.argv[1], 0))" "$R" 2>/dev/null || echo 0
+}
+wait_allocatable() { # N
+	local i
+	for i in $(seq 1000); do [ "$(allocatable)" = "$1" ] && return 0; sleep 0.01; done
+	fail "$R: allocatable $(allocatable), expected $1"
+}
+# held: the partitions serve holds, "ID:STATE" sorted (run/gpu-initd/serve.json)
+held() {
+	/usr/bin/python3 -c "import json,sys; print(' '.join(sorted('%d:%s' % (h['id'], h['state']) for h in json.load(open(sys.argv[1]))['fabric']['held'])))" "$SIMROOT/run/gpu-initd/serve.json" 2>/dev/null || true
+}
+wait_held() {
+	local i
+	for i in $(seq 1000); do [ "$(held)" = "$1" ] && return 0; sleep 0.01; done
+	fail "serve holds \"$(held)\", expected \"$1\""
+}
+# vm NAME COUNT: a VM holding its GPUs until stop_vm NAME
+vm() {
+	local i
+	$K launch-vm "$R" "$2" --pod "$1" --hold >"$SIMROOT/$1.out" 2>"$SIMROOT/$1.err" &
+	eval "vm_$1=\$!"
+	for i in $(seq 1000); do grep -q running "$SIMROOT/$1.out" 2>/dev/null && return 0; sleep 0.01; done
+	fail "VM $1 did not start: $(cat "$SIMROOT/$1.err")"
+}
+stop_vm() { eval "kill \$vm_$1; wait \$vm_$1" || true; }
+# serve: gpu-initd serve in the background ($gs), logging to serve.log
+serve() {
+	build/gpu-initd --root "$SIMROOT" -v serve 2>>"$SIMROOT/serve.log" &
+	gs=$!
 }

@@ -14,29 +14,6 @@ initd_seam
 fm_setup
 K="build/kubelet-stub --root $SIMROOT"
 R=nvidia.com/GH100_H100_SXM5_80GB
-allocatable() {
-	$K status --json 2>/dev/null | /usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin)[\"status\"][\"allocatable\"].get(sys.argv[1], 0))" "$1" 2>/dev/null || echo 0
-}
-wait_allocatable() { # N
-	for i in $(seq 1000); do [ "$(allocatable $R)" = "$1" ] && return 0; sleep 0.01; done
-	fail "$R: allocatable $(allocatable $R), expected $1"
-}
-held() { # the partitions serve holds, "ID:STATE" sorted
-	/usr/bin/python3 -c "import json,sys; print(\" \".join(sorted(\"%d:%s\" % (h[\"id\"], h[\"state\"]) for h in json.load(open(sys.argv[1]))[\"fabric\"][\"held\"])))" $SIMROOT/run/gpu-initd/serve.json 2>/dev/null || true
-}
-wait_held() {
-	for i in $(seq 1000); do [ "$(held)" = "$1" ] && return 0; sleep 0.01; done
-	fail "serve holds \"$(held)\", expected \"$1\""
-}
-vm() { # NAME COUNT: a VM holding its GPUs until killed
-	$K launch-vm $R $2 --pod $1 --hold >$SIMROOT/$1.out 2>$SIMROOT/$1.err &
-	eval "vm_$1=\$!"
-	for i in $(seq 1000); do grep -q running $SIMROOT/$1.out 2>/dev/null && return 0; sleep 0.01; done
-	fail "VM $1 did not start: $(cat $SIMROOT/$1.err)"
-}
-stop_vm() { eval "kill \$vm_$1; wait \$vm_$1" || true; }
-serve() { build/gpu-initd --root $SIMROOT -v serve 2>>$SIMROOT/serve.log & gs=$!; }
-
 gi apply 2>$SIMROOT/apply.log || fail "apply: $(cat $SIMROOT/apply.log)"
 gi check --json >$SIMROOT/check.json 2>/dev/null || fail "check"
 /usr/bin/python3 - $SIMROOT/check.json <<PY || fail "check --json: $(cat $SIMROOT/check.json)"
