@@ -73,6 +73,6 @@ vm() {
 stop_vm() { eval "kill \$vm_$1; wait \$vm_$1" || true; }
 # serve: gpu-initd serve in the background ($gs), logging to serve.log
 serve() {
-	build/gpu-initd --root "$SIMROOT" -v serve 2>>"$SIMROOT/serve.log" &
+	"$GPU_INITD" --root "$SIMROOT" -v serve 2>>"$SIMROOT/serve.log" &
 	gs=$!
 }

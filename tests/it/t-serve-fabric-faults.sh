@@ -103,7 +103,7 @@ $K serve 2>$SIMROOT/kstub.log & ks=$!
 wait_for $SIMROOT/var/lib/kubelet/device-plugins/kubelet.sock
 
 # --- serve killed between FM activation and the answer -----------------
-FAKEFM_STALL_ACTIVATE=$SIMROOT/stalled build/gpu-initd --root $SIMROOT -v serve 2>>$SIMROOT/serve.log & gs=$!
+FAKEFM_STALL_ACTIVATE=$SIMROOT/stalled $GPU_INITD --root $SIMROOT -v serve 2>>$SIMROOT/serve.log & gs=$!
 wait_allocatable 8
 $K launch-vm $R 2 --pod e >$SIMROOT/e.out 2>&1 & e=$!
 wait_for $SIMROOT/stalled 1000
