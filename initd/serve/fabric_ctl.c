@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fabric/fabric.h"
@@ -43,7 +44,19 @@ struct fabric_ctl {
 	size_t nrec;
 	struct gpu *gpus;
 	size_t ngpus;
+	long long next_open_ms; /* FM unreachable: no new attempt before */
 };
+
+/* FM unreachable: load the library and connect again at most this often
+ * (a poll each second would dlopen and connect each second). */
+#define FM_RETRY_MS 5000
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static void load_records(struct fabric_ctl *c)
 {
@@ -234,8 +247,11 @@ bool fabric_ctl_sync(struct fabric_ctl *c)
 		return false;
 	bool was_usable = c->usable, dirty = false;
 	if (!c->fm) {
+		if (now_ms() < c->next_open_ms)
+			return false;
 		int e = fm_open(fabric_fm_address(), &c->fm, c->why, sizeof(c->why));
 		if (e < 0) {
+			c->next_open_ms = now_ms() + FM_RETRY_MS;
 			set_unusable(c, e == -ENOTSUP	 ? FABRIC_STATIC
 					: e == -ENOENT	 ? FABRIC_NO_LIBRARY
 					: e == -ENOTCONN ? FABRIC_UNREACHABLE
