@@ -214,7 +214,7 @@ int check_build(int rootfd, const char *rootdir, const struct config *c, struct 
 	}
 	qsort(r.dr, r.ndr, sizeof(*r.dr), cmp_dr);
 	if (r.mode == MODE_PASSTHROUGH && (r.fabric = malloc(sizeof(*r.fabric))))
-		fabric_assess(&r.devs, r.fabric);
+		fabric_assess(&r.devs, c, r.fabric);
 
 	for (size_t k = 0; k < r.ndr; k++) {
 		struct dev_report *d = &r.dr[k];

@@ -38,6 +38,15 @@ void fabric_fill_bdfs(struct fabric *f)
 		}
 }
 
+void fabric_name_modules(struct fabric *f, const unsigned *ids, const struct pci_addr *addrs, size_t n)
+{
+	for (size_t i = 0; i < f->n; i++)
+		for (unsigned g = 0; g < f->p[i].n; g++)
+			for (size_t k = 0; k < n && !f->p[i].bdf[g][0]; k++)
+				if (ids[k] == f->p[i].phys[g])
+					pci_addr_format(&addrs[k], f->p[i].bdf[g]);
+}
+
 bool fabric_mapped(const struct fabric *f)
 {
 	for (size_t i = 0; i < f->n; i++)

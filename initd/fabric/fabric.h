@@ -39,6 +39,9 @@ int fabric_bdf(const char *fm, char out[PCI_ADDR_STRLEN]);
 /* Names the GPUs of unsupported partitions (FM gives only their physical
  * IDs) from the supported ones. */
 void fabric_fill_bdfs(struct fabric *f);
+/* Names GPUs FM lists by physical ID only from a module ID -> PCI address
+ * map (the config's "fabric-module-ids"); a GPU FM names keeps its name. */
+void fabric_name_modules(struct fabric *f, const unsigned *ids, const struct pci_addr *addrs, size_t n);
 /* True when every GPU of every supported partition has a PCI address. */
 bool fabric_mapped(const struct fabric *f);
 /* The index of the partition with id, or -ENOENT. */

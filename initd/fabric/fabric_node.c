@@ -82,7 +82,19 @@ const char *fabric_fm_address(void)
 	return a && *a ? a : NULL;
 }
 
-void fabric_assess(const struct pcidevs *devs, struct fabric_report *r)
+void fabric_name_config(struct fabric *f, const struct config *cfg)
+{
+	unsigned ids[CONFIG_MAX_MODULES];
+	struct pci_addr addrs[CONFIG_MAX_MODULES];
+	for (size_t i = 0; cfg && i < cfg->nmodules; i++) {
+		ids[i] = cfg->modules[i].id;
+		addrs[i] = cfg->modules[i].addr;
+	}
+	fabric_name_modules(f, ids, addrs, cfg ? cfg->nmodules : 0);
+	fabric_fill_bdfs(f);
+}
+
+void fabric_assess(const struct pcidevs *devs, const struct config *cfg, struct fabric_report *r)
 {
 	memset(r, 0, sizeof(*r));
 	r->nswitches = fabric_count_switches(devs);
@@ -106,7 +118,7 @@ void fabric_assess(const struct pcidevs *devs, struct fabric_report *r)
 		r->code = FABRIC_UNREACHABLE;
 	else if (e < 0)
 		r->code = FABRIC_ERROR;
-	else if (!fabric_mapped(&r->table)) {
+	else if (fabric_name_config(&r->table, cfg), !fabric_mapped(&r->table)) {
 		r->code = FABRIC_UNNAMED;
 		snprintf(r->why, sizeof(r->why),
 			 "Fabric Manager lists partitions without the GPUs' PCI addresses");

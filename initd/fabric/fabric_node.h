@@ -9,6 +9,7 @@
 
 #include "fabric.h"
 #include "jsonw.h"
+#include "node/config.h"
 #include "node/pcidev.h"
 
 enum fabric_code {
@@ -38,8 +39,11 @@ unsigned fabric_count_switches(const struct pcidevs *devs);
  * "unix:PATH"), else FM's default (fm.h). */
 const char *fabric_fm_address(void);
 /* Fills r (FM asked only when devs hold an NVSwitch).  Problems become
- * r->code; never fails. */
-void fabric_assess(const struct pcidevs *devs, struct fabric_report *r);
+ * r->code; never fails.  cfg's "fabric-module-ids" name GPUs FM lists by
+ * module ID only. */
+void fabric_assess(const struct pcidevs *devs, const struct config *cfg, struct fabric_report *r);
+/* fabric_name_modules() with cfg's map. */
+void fabric_name_config(struct fabric *f, const struct config *cfg);
 /* The fix for a code, ending with what happens without it. */
 const char *fabric_fix(enum fabric_code c);
 void fabric_print_table(const struct fabric_report *r, FILE *f);

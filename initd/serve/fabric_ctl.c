@@ -34,6 +34,7 @@ struct gpu {
 
 struct fabric_ctl {
 	int rootfd;
+	const struct config *cfg;
 	struct fm *fm;
 	enum fabric_code code;
 	char why[320];
@@ -115,7 +116,7 @@ static void drop_rec(struct fabric_ctl *c, unsigned id)
 		}
 }
 
-int fabric_ctl_new(int rootfd, struct fabric_ctl **ret)
+int fabric_ctl_new(int rootfd, const struct config *cfg, struct fabric_ctl **ret)
 {
 	*ret = NULL;
 	unsigned n = fabric_switches_present(rootfd);
@@ -125,6 +126,7 @@ int fabric_ctl_new(int rootfd, struct fabric_ctl **ret)
 	if (!c)
 		return -ENOMEM;
 	c->rootfd = rootfd;
+	c->cfg = cfg;
 	c->code = FABRIC_UNREACHABLE;
 	load_records(c);
 	log_info("%u NVSwitch function(s): a VM's GPUs are one Fabric Manager partition", n);
@@ -291,6 +293,7 @@ bool fabric_ctl_sync(struct fabric_ctl *c)
 		free(t);
 		return was_usable;
 	}
+	fabric_name_config(t, c->cfg);
 	if (!fabric_mapped(t)) {
 		snprintf(c->why, sizeof(c->why),
 			 "Fabric Manager lists partitions without the GPUs' PCI addresses");

@@ -29,8 +29,10 @@
 struct fabric_ctl;
 
 /* NULL in *ret when the node has no NVSwitch (nothing to do).  Loads the
- * records; the first fabric_ctl_sync() reconciles them. */
-int fabric_ctl_new(int rootfd, struct fabric_ctl **ret);
+ * records; the first fabric_ctl_sync() reconciles them.  cfg (kept) names
+ * GPUs FM lists by module ID only ("fabric-module-ids"). */
+struct config;
+int fabric_ctl_new(int rootfd, const struct config *cfg, struct fabric_ctl **ret);
 void fabric_ctl_free(struct fabric_ctl *c);
 /* The devices of the last scan (IOMMU group, iommufd node of each GPU). */
 void fabric_ctl_devices(struct fabric_ctl *c, const struct sdevs *all);

@@ -426,7 +426,7 @@ int serve_run(const struct serve_opts *o)
 		goto out;
 	}
 	/* an NVSwitch node: partitions reconciled before kubelet hears of us */
-	if (o->cfg->mode == MODE_PASSTHROUGH && (r = fabric_ctl_new(o->rootfd, &s.ctx.fabric)) < 0)
+	if (o->cfg->mode == MODE_PASSTHROUGH && (r = fabric_ctl_new(o->rootfd, o->cfg, &s.ctx.fabric)) < 0)
 		goto out;
 	fabric_ctl_devices(s.ctx.fabric, &all);
 	fabric_ctl_sync(s.ctx.fabric);

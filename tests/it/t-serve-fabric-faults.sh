@@ -31,6 +31,18 @@ fm_edit "s/^running 0/running 1/; s/^mode 1/mode 0/"
 [ "$(code)" = "FM_NOT_SHARED_NVSWITCH fix" ] || fail "bare-metal mode: $(code)"
 fm_edit "s/^mode 0/mode 1/; s/^identity 1/identity 0/"
 [ "$(code)" = "FM_GPUS_UNNAMED fix" ] || fail "GPUs by module ID only: $(code)"
+# the config names them: module ID per PCI address (fm_setup map)
+cat >$SIMROOT/fmcfg.json <<J
+{"fabric-module-ids": {"0000:3a:00.0": 1, "0000:18:00.0": 2, "0000:5d:00.0": 3, "0000:2a:00.0": 4,
+ "0000:9a:00.0": 5, "0000:ba:00.0": 6, "0000:9b:00.0": 7, "0000:db:00.0": 8}}
+J
+gi --config $SIMROOT/fmcfg.json check --json >$SIMROOT/fmcheck.json 2>/dev/null || fail "check with fabric-module-ids"
+/usr/bin/python3 - $SIMROOT/fmcheck.json <<PY || fail "module IDs from the config: $(cat $SIMROOT/fmcheck.json)"
+import json, sys
+f = json.load(open(sys.argv[1]))["fabric"]
+p = {x["id"]: x for x in f["partitions"]}
+assert f["code"] == "FM_OK" and p[5]["gpus"] == ["0000:9a:00.0", "0000:9b:00.0"], f
+PY
 # the static gpu-initd (make static; make check builds it) has no dlopen
 if [ -x build/static/gpu-initd ]; then
 	[ "$(GPU_INITD=$TOP/build/static/gpu-initd code)" = "FM_STATIC_BUILD fix" ] ||

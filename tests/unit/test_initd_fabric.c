@@ -169,6 +169,30 @@ static void test_choose_filter(void **st)
 	assert_true(calls > 0);
 }
 
+/* FM that lists GPUs by physical ID only: the config's module map names
+ * them; a GPU FM names keeps FM's name */
+static void test_name_modules(void **st)
+{
+	struct fabric f;
+	make(&f);
+	for (size_t i = 0; i < f.n; i++)
+		memset(f.p[i].bdf, 0, sizeof(f.p[i].bdf));
+	strcpy(f.p[0].bdf[0], "0000:3a:00.0");
+	assert_false(fabric_mapped(&f));
+	unsigned ids[8];
+	struct pci_addr addrs[8];
+	for (unsigned k = 0; k < 8; k++) {
+		ids[k] = k + 1;
+		assert_int_equal(pci_addr_parse(gpu[k + 1], &addrs[k]), 0);
+	}
+	addrs[0].bus = 0x77; /* the map says 77 for physical ID 1, FM said 3a */
+	fabric_name_modules(&f, ids, addrs, 8);
+	assert_true(fabric_mapped(&f));
+	assert_string_equal(f.p[0].bdf[0], "0000:3a:00.0");
+	assert_string_equal(f.p[fabric_by_id(&f, 5)].bdf[1], "0000:9b:00.0");
+	assert_string_equal(f.p[fabric_by_id(&f, 7)].bdf[0], "0000:77:00.0");
+}
+
 static void test_overlap_and_fill(void **st)
 {
 	struct fabric f;
@@ -201,6 +225,7 @@ int main(void)
 		cmocka_unit_test(test_choose_prefers_broken_parent),
 		cmocka_unit_test(test_choose_avail_and_must),
 		cmocka_unit_test(test_choose_filter),
+		cmocka_unit_test(test_name_modules),
 		cmocka_unit_test(test_overlap_and_fill),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
