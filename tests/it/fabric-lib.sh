@@ -76,3 +76,11 @@ serve() {
 	"$GPU_INITD" --root "$SIMROOT" -v serve 2>>"$SIMROOT/serve.log" &
 	gs=$!
 }
+# fm_by_module: FM lists GPUs by module ID only (H100 and later, per
+# NVIDIA's DRA driver); the node's config names them (fabric-module-ids)
+fm_by_module() {
+	fm_edit "s/^identity 1/identity 0/"
+	mkdir -p "$SIMROOT/etc/gpu-initd"
+	awk 'BEGIN { printf "{\"fabric-module-ids\": {" } $1 == "gpu" { printf "%s\"%s\": %s", n++ ? ", " : "", $3, $2 }
+		END { print "}}" }' "$FAKEFM_STATE" >"$SIMROOT/etc/gpu-initd/config.json"
+}

@@ -5,13 +5,16 @@
 # GPUs (kubelet-stub launch-vm --hold); a 4-GPU request beyond the free
 # GPUs is refused by kubelet while 2 GPUs still fit as a partition; a set
 # that is no partition is refused by Allocate; stopping a VM deactivates
-# its partition; serve and FM restarts keep FM's active list right.
+# its partition; serve and FM restarts keep FM's active list right.  FM
+# lists GPUs by module ID only here, the config names them
+# (t-serve-fabric-faults: FM naming them by PCI address).
 source "$(dirname "$0")/lib.sh"
 
 tests/simnode run --uevents fixtures/h100-hgx-8x.json -- bash -c '
 source tests/it/lib.sh; source tests/it/initd-lib.sh; source tests/it/fabric-lib.sh
 initd_seam
 fm_setup
+fm_by_module
 K="build/kubelet-stub --root $SIMROOT"
 R=nvidia.com/GH100_H100_SXM5_80GB
 gi apply 2>$SIMROOT/apply.log || fail "apply: $(cat $SIMROOT/apply.log)"
