@@ -215,6 +215,8 @@ int check_build(int rootfd, const char *rootdir, const struct config *c, struct 
 			}
 	}
 	qsort(r.dr, r.ndr, sizeof(*r.dr), cmp_dr);
+	if (r.mode == MODE_PASSTHROUGH && (r.fabric = malloc(sizeof(*r.fabric))))
+		fabric_assess(&r.devs, c, r.fabric);
 
 	for (size_t k = 0; k < r.ndr; k++) {
 		struct dev_report *d = &r.dr[k];
@@ -306,6 +308,7 @@ void report_free(struct report *r)
 	free(r->dr);
 	modules_close(r->mods);
 	vgpu_node_free(r->vgpu);
+	free(r->fabric);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -501,6 +504,8 @@ void check_print_table(const struct report *r, FILE *f)
 		    vgpu_mig_describe(n->mig, a->gpu, msg, sizeof(msg)))
 			fprintf(f, "%-4s %-13s %-18s %s\n", "", "", "", msg);
 	}
+	if (r->fabric)
+		fabric_print_table(r->fabric, f);
 	bool any = false;
 	for (int x = 0; x < R__MAX; x++)
 		if (r->reasons & BIT(x)) {
@@ -654,6 +659,8 @@ void check_print_json(const struct report *r, FILE *f)
 				jsonw_obj_close(&w);
 			}
 	jsonw_arr_close(&w);
+	if (r->fabric)
+		fabric_print_json(r->fabric, &w);
 	jsonw_obj_close(&w);
 	fputc('\n', f);
 }

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "fabric/fabric_node.h"
 #include "node/bootfb.h"
 #include "node/config.h"
 #include "node/groups.h"
@@ -89,6 +90,9 @@ struct report {
 	char sriov_err[256];
 	int nv_build; /* enum nv_build (nvidia_build.h), vm-vgpu only */
 	char build_err[256];
+	/* vm-passthrough: the NVLink fabric (NULL elsewhere); its code is
+	 * informational: single GPUs work without it */
+	struct fabric_report *fabric;
 };
 
 /* vm-vgpu: (re)reads every GPU's vGPU path and offers and plans, into r

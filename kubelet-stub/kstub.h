@@ -4,7 +4,8 @@
  *   state.c   resources, devices, allocations, checkpoint, status (pure)
  *   server.c  `serve`: Registration server, plugin clients, control socket
  *   ctl.c     the control protocol's client side (the other subcommands)
- *   vmcheck.c `launch-vm`: an allocation checked as virt-launcher would */
+ *   vmcheck.c `launch-vm`: an allocation checked as virt-launcher would
+ *   vmhold.c  `launch-vm --hold`: the VM's VFIO nodes held open as QEMU does */
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
@@ -104,3 +105,10 @@ int kstub_ctl_call(int rootfd, const char *request, char **ret);
  * elements.  alloc_json is kalloc_json's document.  0, or -EINVAL with
  * the reason in why. */
 int kstub_vm_check(int rootfd, const char *alloc_json, size_t len, char *why, size_t why_size);
+
+/* --- vmhold.c --------------------------------------------------------------- */
+
+/* Opens the allocation's VFIO nodes (DeviceSpecs under /dev/vfio/ but
+ * /dev/vfio/vfio), prints ready_msg, holds them until SIGTERM/SIGINT.
+ * 0 or -errno (a node that cannot be opened: logged). */
+int kstub_vm_hold(int rootfd, const char *alloc_json, size_t len, const char *ready_msg);

@@ -27,10 +27,12 @@ static const char usage[] =
     "  serve                                 Registration server on DIR/" KSTUB_PLUGIN_DIR "/kubelet.sock\n"
     "  status [--json]                       capacity/allocatable per resource, device health, allocations\n"
     "  allocate RESOURCE COUNT [--pod NAME]  GetPreferredAllocation (if offered) + Allocate; prints JSON\n"
-    "  launch-vm RESOURCE COUNT [--pod NAME] [--before-check CMD]\n"
+    "  launch-vm RESOURCE COUNT [--pod NAME] [--before-check CMD] [--hold]\n"
     "                                        allocate, then check it as KubeVirt's virt-launcher would\n"
     "                                        (CMD: a shell command run in between, e.g. a hot-unplug;\n"
-    "                                        $KSTUB_DEVICES holds the allocated IDs, comma-separated)\n"
+    "                                        $KSTUB_DEVICES holds the allocated IDs, comma-separated;\n"
+    "                                        --hold: keep the VFIO nodes open, as a running VM, until\n"
+    "                                        SIGTERM; prints \"running\" once they are)\n"
     "  restart                               behave like a kubelet restart\n";
 
 /* Asks serve; on an {"error": ...} answer prints it and returns 1. */
@@ -187,7 +189,7 @@ static int run_shell(const char *cmd, const char *ids)
 }
 
 static int cmd_launch_vm(int rootfd, const char *resource, const char *count, const char *pod,
-			 const char *before_check)
+			 const char *before_check, bool hold)
 {
 	char *doc, why[700];
 	int r = allocate(rootfd, resource, count, pod, &doc);
@@ -204,12 +206,15 @@ static int cmd_launch_vm(int rootfd, const char *resource, const char *count, co
 		}
 	}
 	r = kstub_vm_check(rootfd, doc, strlen(doc), why, sizeof(why));
-	free(doc);
 	if (r < 0) {
+		free(doc);
 		log_error("launch-vm: %s", why);
 		return EXIT_REFUSED;
 	}
-	return 0;
+	if (hold)
+		r = kstub_vm_hold(rootfd, doc, strlen(doc), "running");
+	free(doc);
+	return r < 0 ? EXIT_INTERNAL : 0;
 }
 
 static int cmd_restart(int rootfd)
@@ -252,7 +257,7 @@ int main(int argc, char **argv)
 	}
 	const char *cmd = argv[optind];
 	/* subcommand options */
-	bool as_json = false;
+	bool as_json = false, hold = false;
 	const char *pod = NULL, *before_check = NULL, *pos[3] = {};
 	int npos = 0;
 	for (int i = optind + 1; i < argc; i++) {
@@ -263,6 +268,8 @@ int main(int argc, char **argv)
 		else if (strcmp(argv[i], "--before-check") == 0 && i + 1 < argc &&
 			 strcmp(cmd, "launch-vm") == 0)
 			before_check = argv[++i];
+		else if (strcmp(argv[i], "--hold") == 0 && strcmp(cmd, "launch-vm") == 0)
+			hold = true;
 		else if (argv[i][0] != '-' && npos < 3)
 			pos[npos++] = argv[i];
 		else {
@@ -288,7 +295,7 @@ int main(int argc, char **argv)
 	else if (strcmp(cmd, "allocate") == 0)
 		r = cmd_allocate(rootfd, pos[0], pos[1], pod);
 	else if (strcmp(cmd, "launch-vm") == 0)
-		r = cmd_launch_vm(rootfd, pos[0], pos[1], pod, before_check);
+		r = cmd_launch_vm(rootfd, pos[0], pos[1], pod, before_check, hold);
 	else if (strcmp(cmd, "restart") == 0)
 		r = cmd_restart(rootfd);
 	else {

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -117,7 +118,45 @@ int simfs_readdir(struct simfs *sf, const char *path,
 	return r;
 }
 
+/* fs/proc/fd.c: /proc/<pid>/fd/<n> of a process is a link to the path of
+ * the file it has open (proc_fd_link).  A VFIO group node has one opener at
+ * a time (NODE_EXCLUSIVE): while it is open the opener's fd directory shows
+ * it (as fd 1000 + group: the number is not modelled), so a tool can see
+ * who holds a group without opening it. */
+static void holder_show(struct model *m, struct node *n, const char *path, int pid)
+{
+	char name[16], fd[16];
+	const char *base = strrchr(path, '/');
+	snprintf(name, sizeof(name), "%d", pid);
+	snprintf(fd, sizeof(fd), "%d", 1000 + atoi(base ? base + 1 : path));
+	struct node *p = tree_child(m->proc, name);
+	if (!p && (p = tree_add_dir(m->proc, name, 0555)) && !tree_add_dir(p, "fd", 0500))
+		return;
+	struct node *fdd = p ? tree_child(p, "fd") : NULL;
+	if (fdd && tree_add_link(fdd, fd, path[0] == '/' ? path : "/dev/vfio/?"))
+		n->holder = pid;
+}
+
+static void holder_hide(struct model *m, struct node *n, const char *path)
+{
+	char name[16], fd[16];
+	const char *base = strrchr(path, '/');
+	snprintf(name, sizeof(name), "%d", n->holder);
+	snprintf(fd, sizeof(fd), "%d", 1000 + atoi(base ? base + 1 : path));
+	struct node *p = tree_child(m->proc, name), *fdd = p ? tree_child(p, "fd") : NULL;
+	if (fdd)
+		tree_remove_child(fdd, fd);
+	if (fdd && !fdd->children)
+		tree_remove_child(m->proc, name);
+	n->holder = 0;
+}
+
 int simfs_open(struct simfs *sf, const char *path, int flags)
+{
+	return simfs_open_by(sf, path, flags, 0);
+}
+
+int simfs_open_by(struct simfs *sf, const char *path, int flags, int pid)
 {
 	int r = 0, acc = flags & O_ACCMODE;
 	pthread_mutex_lock(&sf->lock);
@@ -134,8 +173,11 @@ int simfs_open(struct simfs *sf, const char *path, int flags)
 		r = -EBUSY; /* a VFIO group is opened by one user at a time */
 	else if ((n->flags & NODE_NVIDIA_GPU) && (r = nvidia_open_allowed(n->obj)) < 0)
 		; /* unbindLock held */
-	else
+	else {
 		n->nopen++;
+		if ((n->flags & NODE_EXCLUSIVE) && pid > 0)
+			holder_show(sf->m, n, path, pid);
+	}
 	pthread_mutex_unlock(&sf->lock);
 	return r;
 }
@@ -146,6 +188,8 @@ void simfs_release(struct simfs *sf, const char *path)
 	struct node *n = tree_lookup(sf->m->root, path);
 	if (n && n->nopen > 0)
 		n->nopen--;
+	if (n && n->nopen == 0 && n->holder)
+		holder_hide(sf->m, n, path);
 	sf->m->seq++;
 	pthread_cond_broadcast(&sf->changed); /* a release may unblock an unbind */
 	pthread_mutex_unlock(&sf->lock);

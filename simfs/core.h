@@ -44,6 +44,9 @@ int simfs_readlink(struct simfs *sf, const char *path, char *buf, size_t size);
 int simfs_readdir(struct simfs *sf, const char *path,
 		  int (*fill)(void *ctx, const char *name, const struct stat *st), void *ctx);
 int simfs_open(struct simfs *sf, const char *path, int flags);
+/* The same by process pid (FUSE's caller): an exclusive node (a VFIO
+ * group) shows in proc/<pid>/fd while that process has it open. */
+int simfs_open_by(struct simfs *sf, const char *path, int flags, int pid);
 void simfs_release(struct simfs *sf, const char *path);
 ssize_t simfs_read(struct simfs *sf, const char *path, char *buf, size_t size, off_t off, bool privileged);
 ssize_t simfs_write(struct simfs *sf, const char *path, const char *buf, size_t size, off_t off,

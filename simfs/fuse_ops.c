@@ -62,7 +62,7 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t
 
 static int op_open(const char *path, struct fuse_file_info *fi)
 {
-	int r = simfs_open(sf_of(), path, fi->flags);
+	int r = simfs_open_by(sf_of(), path, fi->flags, (int)fuse_get_context()->pid);
 	if (r == 0) {
 		fi->direct_io = 1;
 		fi->keep_cache = 0;

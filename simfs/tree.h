@@ -45,6 +45,7 @@ struct node {
 	size_t len;
 	off_t size;	/* st_size reported (sysfs: 4096 for text attributes) */
 	unsigned nopen; /* open file handles */
+	int holder;	/* NODE_EXCLUSIVE: the opener's pid while open (0: none shown) */
 };
 
 struct node *tree_new(void);

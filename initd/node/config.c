@@ -225,6 +225,35 @@ unsigned config_sriov_vfs(const struct config *c, uint16_t vendor, uint16_t devi
 	return 0;
 }
 
+/* "fabric-module-ids": { "0000:18:00.0": 2, ... } */
+static int parse_modules(struct config *c, const struct json_doc *d, int v, char *err, size_t es)
+{
+	if (!json_is(d, v, JSMN_OBJECT))
+		return bad(err, es, d, v,
+			   "fabric-module-ids: expected an object of GPU PCI address -> module ID");
+	c->nmodules = 0;
+	json_for_each (d, v, k, n) {
+		char key[32];
+		long long id;
+		if (c->nmodules >= CONFIG_MAX_MODULES)
+			return bad(err, es, d, k, "fabric-module-ids: more than %d entries",
+				   CONFIG_MAX_MODULES);
+		if (json_str(d, k, key, sizeof(key)) < 0 ||
+		    pci_addr_parse(key, &c->modules[c->nmodules].addr) < 0)
+			return bad(err, es, d, k, "fabric-module-ids: key must be a PCI address");
+		if (json_int(d, k + 1, &id) < 0 || id < 1 || id > 64)
+			return bad(err, es, d, k + 1, "fabric-module-ids.%s: expected a module ID (1..64)",
+				   key);
+		for (size_t i = 0; i < c->nmodules; i++)
+			if (c->modules[i].id == (unsigned)id ||
+			    pci_addr_cmp(&c->modules[i].addr, &c->modules[c->nmodules].addr) == 0)
+				return bad(err, es, d, k,
+					   "fabric-module-ids.%s: a GPU or module ID given twice", key);
+		c->modules[c->nmodules++].id = (unsigned)id;
+	}
+	return 0;
+}
+
 static int parse_companions(struct config *c, const struct json_doc *d, int v, char *err, size_t es)
 {
 	if (!json_is(d, v, JSMN_ARRAY))
@@ -358,6 +387,9 @@ int config_parse(struct config *c, const char *js, size_t len, char *err, size_t
 				goto out;
 		} else if (json_eq(&d, k, "sriov-vfs")) {
 			if ((r = parse_sriov(c, &d, v, err, es)) < 0)
+				goto out;
+		} else if (json_eq(&d, k, "fabric-module-ids")) {
+			if ((r = parse_modules(c, &d, v, err, es)) < 0)
 				goto out;
 		} else if (json_eq(&d, k, "group-companions")) {
 			if ((r = parse_companions(c, &d, v, err, es)) < 0)

@@ -50,6 +50,7 @@ struct sriov_want {
 	unsigned numvfs;
 };
 
+#define CONFIG_MAX_MODULES 16 /* FM_MAX_NUM_GPUS */
 struct config {
 	enum mode mode;
 	bool devices_all;
@@ -71,6 +72,13 @@ struct config {
 	int bootfb;
 	size_t nvrules;
 	struct vgpu_rule vrules[CONFIG_MAX_VGPU_RULES];
+	/* "fabric-module-ids": GPU PCI address -> module ID (Fabric Manager's
+	 * physicalId), for an FM that lists partitions by module ID only */
+	size_t nmodules;
+	struct {
+		struct pci_addr addr;
+		unsigned id;
+	} modules[CONFIG_MAX_MODULES];
 };
 
 void config_init(struct config *c);

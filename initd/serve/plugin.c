@@ -8,6 +8,7 @@
 
 #include "dpapi.h"
 #include "egm.h"
+#include "fabric_ctl.h"
 #include "grpc_server.h"
 #include "log.h"
 #include "pbcheck.h"
@@ -82,10 +83,18 @@ static void on_preferred(struct grpc_call *call, const ProtobufCMessage *req, vo
 		    malloc((c->n_available_deviceids + c->n_must_include_deviceids + 1) * sizeof(*out));
 		if (!out)
 			goto oom;
-		size_t n =
-		    preferred_choose(&p->table, (const char *const *)c->available_deviceids,
-				     c->n_available_deviceids, (const char *const *)c->must_include_deviceids,
-				     c->n_must_include_deviceids, c->allocation_size, out);
+		/* on an NVSwitch node: one free NVLink partition first */
+		int fn = c->allocation_size > 0
+			     ? fabric_ctl_prefer(p->ctx->fabric, (const char *const *)c->available_deviceids,
+						 c->n_available_deviceids,
+						 (const char *const *)c->must_include_deviceids,
+						 c->n_must_include_deviceids, (size_t)c->allocation_size, out)
+			     : -ENOENT;
+		size_t n = fn >= 0 ? (size_t)fn
+				   : preferred_choose(&p->table, (const char *const *)c->available_deviceids,
+						      c->n_available_deviceids,
+						      (const char *const *)c->must_include_deviceids,
+						      c->n_must_include_deviceids, c->allocation_size, out);
 		int r = dpapi_preferred_add(resp, out, n);
 		free(out);
 		if (r < 0)
@@ -118,6 +127,7 @@ static void on_allocate(struct grpc_call *call, const ProtobufCMessage *req, voi
 	V1beta1__AllocateResponse *resp = NULL;
 	struct sdev *now = NULL;
 	const struct sdev **devs = NULL;
+	int *fids = NULL; /* the fabric partition activated per container, -1 */
 	char msg[512];
 	int status = GRPC_STATUS_INTERNAL;
 	bool reserve_out = false;
@@ -151,6 +161,11 @@ static void on_allocate(struct grpc_call *call, const ProtobufCMessage *req, voi
 		log_warning("%s: cannot read the EGM regions (%s): none added", p->resource, strerror(-re));
 		egm.n = 0;
 	}
+	fids = malloc((q->n_container_requests + 1) * sizeof(*fids));
+	if (!fids)
+		goto fail;
+	for (size_t i = 0; i < q->n_container_requests; i++)
+		fids[i] = -1;
 	for (size_t i = 0; i < q->n_container_requests; i++) {
 		const V1beta1__ContainerAllocateRequest *c = q->container_requests[i];
 		const char *const *ids = (const char *const *)c->devices_ids;
@@ -196,6 +211,15 @@ static void on_allocate(struct grpc_call *call, const ProtobufCMessage *req, voi
 			}
 			devs[k] = &now[k];
 		}
+		/* the GPUs of one NVLink partition, activated before the answer */
+		int fr =
+		    fabric_ctl_allocate(p->ctx->fabric, ids, c->n_devices_ids, &fids[i], msg, sizeof(msg));
+		if (fr < 0) {
+			status = fr == -EINVAL ? GRPC_STATUS_INVALID_ARGUMENT : GRPC_STATUS_UNAVAILABLE;
+			goto fail;
+		}
+		status = GRPC_STATUS_INTERNAL;
+		snprintf(msg, sizeof(msg), "out of memory");
 		V1beta1__ContainerAllocateResponse *cr;
 		if (dpapi_allocate_add_container(resp, &cr) < 0)
 			goto fail;
@@ -216,6 +240,9 @@ static void on_allocate(struct grpc_call *call, const ProtobufCMessage *req, voi
 	}
 	free(now);
 	free(devs);
+	for (size_t i = 0; i < q->n_container_requests; i++)
+		fabric_ctl_answered(p->ctx->fabric, fids[i]);
+	free(fids);
 	fdreserve_take(&p->ctx->reserve);
 	log_info("%s: allocated %s", p->resource, p->last_allocation);
 	grpc_call_reply(call, &resp->base);
@@ -225,6 +252,9 @@ static void on_allocate(struct grpc_call *call, const ProtobufCMessage *req, voi
 fail:
 	free(now);
 	free(devs);
+	for (size_t i = 0; fids && i < q->n_container_requests; i++)
+		fabric_ctl_abandon(p->ctx->fabric, fids[i]);
+	free(fids);
 	if (reserve_out)
 		fdreserve_take(&p->ctx->reserve);
 	dpapi_free(resp);

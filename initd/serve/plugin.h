@@ -13,6 +13,8 @@
 #include "fdreserve.h"
 #include "jsonw.h"
 
+struct fabric_ctl;
+
 /* What every plugin shares with serve. */
 struct serve_ctx {
 	struct evloop *loop;
@@ -25,6 +27,9 @@ struct serve_ctx {
 	/* released around sysfs work (re-checks, rescans): descriptors for it
 	 * even when connections hold all the others */
 	struct fdreserve reserve;
+	/* NVSwitch node in vm-passthrough: Fabric Manager partitions
+	 * (fabric_ctl.h); NULL elsewhere */
+	struct fabric_ctl *fabric;
 };
 
 struct plugin {

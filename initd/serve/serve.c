@@ -11,10 +11,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fabric_ctl.h"
 #include "grpc_server.h"
 #include "health.h"
 #include "jsonw.h"
 #include "log.h"
+#include "node/config.h"
 #include "plugin.h"
 #include "resources.h"
 #include "rootfs.h"
@@ -27,7 +29,7 @@ struct serve {
 	size_t nplugins;
 	struct health *health;
 	int inotify_fd, signal_fd, watch_wd;
-	int64_t rescan_timer, resync_timer, status_timer;
+	int64_t rescan_timer, resync_timer, status_timer, fabric_timer;
 	bool stopping, in_inotify;
 	unsigned rescans;
 	struct sdevs last;    /* the previous scan (its static attributes are reused) */
@@ -155,6 +157,20 @@ static void rescan_some(struct serve *s, const char *const *bdfs, size_t n,
 		}
 	sdevs_free(&s->last);
 	s->last = all;
+	fabric_ctl_devices(s->ctx.fabric, &s->last);
+	if (changed)
+		s->ctx.changed(&s->ctx);
+}
+
+/* Fabric Manager partitions: VMs that ended, FM restarts (fabric_ctl.h). */
+#define FABRIC_POLL_MS 1000
+static void on_fabric_timer(struct evloop *loop, void *data)
+{
+	struct serve *s = data;
+	s->fabric_timer = evloop_add_timer(loop, FABRIC_POLL_MS, on_fabric_timer, s);
+	fdreserve_release(&s->ctx.reserve);
+	bool changed = fabric_ctl_sync(s->ctx.fabric);
+	fdreserve_take(&s->ctx.reserve);
 	if (changed)
 		s->ctx.changed(&s->ctx);
 }
@@ -237,6 +253,8 @@ static void write_status(struct evloop *loop, void *data)
 	for (size_t i = 0; i < s->nplugins; i++)
 		plugin_print_json(s->plugins[i], &w);
 	jsonw_arr_close(&w);
+	if (s->ctx.fabric)
+		fabric_ctl_print_json(s->ctx.fabric, &w);
 	jsonw_obj_close(&w);
 	fputc('\n', f);
 	if (fclose(f) == 0)
@@ -422,6 +440,13 @@ int serve_run(const struct serve_opts *o)
 		log_error_errno(r, "cannot read the node's devices: %m");
 		goto out;
 	}
+	/* an NVSwitch node: partitions reconciled before kubelet hears of us */
+	if (o->cfg->mode == MODE_PASSTHROUGH && (r = fabric_ctl_new(o->rootfd, o->cfg, &s.ctx.fabric)) < 0)
+		goto out;
+	fabric_ctl_devices(s.ctx.fabric, &all);
+	fabric_ctl_sync(s.ctx.fabric);
+	if (s.ctx.fabric)
+		s.fabric_timer = evloop_add_timer(s.ctx.loop, FABRIC_POLL_MS, on_fabric_timer, &s);
 	/* a resource that cannot be served is logged; the others go on */
 	for (size_t i = 0; i < all.n; i++)
 		if (!find_plugin(&s, all.d[i].resource) &&
@@ -455,6 +480,7 @@ out:
 	for (size_t i = 0; i < s.nplugins; i++)
 		plugin_free(s.plugins[i]);
 	free(s.plugins);
+	fabric_ctl_free(s.ctx.fabric);
 	health_stop(s.health);
 	if (s.inotify_fd >= 0) {
 		evloop_del_fd(s.ctx.loop, s.inotify_fd);

@@ -65,6 +65,11 @@ static void full_config(void **state)
 	assert_int_equal(config_sriov_vfs(&c, 0x1b36, 0x0010, &a), 2);
 	assert_int_equal(config_sriov_vfs(&c, 0x15b3, 0x101d, &b), 8);
 	assert_int_equal(config_sriov_vfs(&c, 0x1b36, 0x0010, &b), 0);
+	assert_int_equal(
+	    parse(&c, "{\"fabric-module-ids\": {\"0000:18:00.0\": 2, \"3a:00.0\": 1}}", err, sizeof(err)), 0);
+	assert_int_equal(c.nmodules, 2);
+	assert_int_equal(c.modules[0].id, 2);
+	assert_int_equal(c.modules[1].addr.bus, 0x3a);
 }
 
 static void errors_name_the_field(void **state)
@@ -98,6 +103,12 @@ static void errors_name_the_field(void **state)
 		  "sriov-vfs.0000:00:06.0: expected a number of VFs" },
 		{ "{\"sriov-vfs\": {\"1b36:0010\": \"2\"}}", "sriov-vfs.1b36:0010: expected a number" },
 		{ "{\"sriov-vfs\": {\"nvme\": 2}}", "sriov-vfs: key must be" },
+		{ "{\"fabric-module-ids\": [1]}", "fabric-module-ids: expected an object" },
+		{ "{\"fabric-module-ids\": {\"10de:2330\": 1}}",
+		  "fabric-module-ids: key must be a PCI address" },
+		{ "{\"fabric-module-ids\": {\"0000:18:00.0\": 0}}",
+		  "fabric-module-ids.0000:18:00.0: expected a module ID" },
+		{ "{\"fabric-module-ids\": {\"0000:18:00.0\": 1, \"0000:2a:00.0\": 1}}", "given twice" },
 		{ "{\"mode\": ", "not valid JSON" },
 		{ "[]", "expected a JSON object" },
 	};

@@ -133,6 +133,14 @@ static void vfio_group_exclusive(void **state)
 	simfs_release(&sf, "/dev/vfio/19");
 	assert_int_equal(simfs_open(&sf, "/dev/vfio/19", O_RDWR), 0);
 	simfs_release(&sf, "/dev/vfio/19");
+	/* the opener (FUSE's caller) shows the group in proc/<pid>/fd while it
+	 * has it open (fs/proc/fd.c) */
+	assert_int_equal(simfs_open_by(&sf, "/dev/vfio/19", O_RDWR, 777), 0);
+	char link[64] = "";
+	assert_true(simfs_readlink(&sf, "/proc/777/fd/1019", link, sizeof(link)) >= 0);
+	assert_string_equal(link, "/dev/vfio/19");
+	simfs_release(&sf, "/dev/vfio/19");
+	assert_false(exists("/proc/777"));
 	/* the group node goes with the last VFIO member */
 	assert_int_equal(wr("/sys/bus/pci/drivers/vfio-pci/unbind", "0000:18:00.0"), 12);
 	assert_false(exists("/dev/vfio/19"));
