@@ -8,6 +8,7 @@
 #include "check.h"
 #include "log.h"
 #include "node/modules.h"
+#include "node/nvidia_gpu.h"
 #include "node/vfio.h"
 
 #define BIT(r) (1u << (r))

@@ -3,15 +3,9 @@
  * refuses is touched; every unbind is guarded by the in-use tests. */
 #pragma once
 
-struct report;
+#include "node/apply_stats.h"
 
-struct apply_stats {
-	int writes; /* sysfs writes made */
-	int done, unchanged, refused, failed;
-	int modules_loaded;
-	int modules_err; /* -errno of the failed load, or 0 */
-	char modules_failed[64];
-};
+struct report;
 
 /* 0 when every device is as configured, 1 when some are not (their
  * dev_report says why), -errno on an internal error. */

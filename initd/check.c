@@ -9,6 +9,7 @@
 #include "jsonw.h"
 #include "log.h"
 #include "node/modules.h"
+#include "node/nvidia_gpu.h"
 #include "node/nvidia_build.h"
 #include "node/pciids.h"
 #include "node/select.h"

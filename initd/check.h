@@ -80,7 +80,7 @@ struct report {
 	unsigned reasons;	/* node-level bits */
 	int unmatched;		/* selector index, -1 */
 	struct modules *mods;	/* NULL when lib/modules is missing */
-	struct vgpu_node *vgpu; /* vm-vgpu: GPUs, plan, vGPUs (vgpu_apply.h) */
+	struct vgpu_node *vgpu; /* vm-vgpu: GPUs, plan, vGPUs (vgpu/vgpu_node.h) */
 	char vgpu_err[256];
 	unsigned sriov_pending; /* VFs "sriov-vfs" still has to enable */
 	char sriov_err[256];

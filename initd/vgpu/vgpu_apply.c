@@ -7,12 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "apply.h"
 #include "log.h"
+#include "node/apply_stats.h"
 #include "node/modules.h"
 #include "node/pcidev.h"
 #include "rootfs.h"
 #include "node/select.h"
+#include "node/nvidia_gpu.h"
 #include "node/vfio.h"
 #include "vgpu_mig.h"
 #include "vgpu_sriov.h"
@@ -143,17 +144,6 @@ static void discover(int rootfd, struct vgpu_catalog *cat, const struct pcidev *
 	if (g->path == VGPU_PATH_VENDOR_VFIO && g->ntypes == 0) /* no catalog: what the VFs list */
 		vgpu_vendor_offers(rootfd, cat, g);
 	sort_offers(g);
-}
-
-void vgpu_node_free(struct vgpu_node *n)
-{
-	if (!n)
-		return;
-	free(n->gpus);
-	free(n->v);
-	vgpu_mig_free(n->mig);
-	vgpu_catalog_free(&n->cat);
-	free(n);
 }
 
 /* The planned vGPUs, with their UUIDs and parents. */
@@ -313,15 +303,6 @@ static int remove_mdev(int rootfd, const struct mdev *x, struct apply_stats *st)
 		return log_error_errno(e, "removing vGPU %s on %s: %m", x->uuid, x->parent), e;
 	log_info("removed vGPU %s (%s) on %s", x->uuid, x->type, x->parent);
 	return 0;
-}
-
-int vgpu_count_removal(struct vgpu_node *n, int e)
-{
-	if (e == 1)
-		n->in_use++;
-	else if (e == 0)
-		n->removed++;
-	return e ? 1 : 0;
 }
 
 /* NVIDIA's order for MIG-backed vGPUs is MIG mode, GPU instances, then

@@ -17,6 +17,7 @@
 #include "check.h"
 #include "rootfs.h"
 #include "status.h"
+#include "node/nvidia_gpu.h"
 #include "node/vfio.h"
 #include "vgpu/vgpu_uuid.h"
 
