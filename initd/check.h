@@ -103,5 +103,3 @@ bool report_ok(const struct report *r);
 bool dev_blocked(const struct report *r, const struct dev_report *d);
 /* Whether the device is not yet as the mode wants it. */
 bool dev_needs_action(const struct report *r, const struct dev_report *d);
-void check_print_table(const struct report *r, FILE *f);
-void check_print_json(const struct report *r, FILE *f);

@@ -94,7 +94,7 @@ bool sriov_needs_disable(int r, const char *v)
 	return end != v && n > 0;
 }
 
-int sriov_disable(int rootfd, const char *bdf, int *writes)
+int sriov_disable_vfs(int rootfd, const char *bdf, int *writes)
 {
 	char p[128], v[32];
 	snprintf(p, sizeof(p), "sys/bus/pci/devices/%s/sriov_numvfs", bdf);

@@ -37,7 +37,7 @@ int vfio_dev_in_use(int rootfd, const char *sysdev, int *group);
 /* Pure: does sriov_numvfs (read result r, text v) ask for disabling? */
 bool sriov_needs_disable(int r, const char *v);
 /* Disables the PF's VFs if enabled; -EBUSY if a VF's group is open. */
-int sriov_disable(int rootfd, const char *bdf, int *writes);
+int sriov_disable_vfs(int rootfd, const char *bdf, int *writes);
 /* Binds bdf to `driver` (a VFIO driver), waiting at most timeout_ms for
  * each blocking step and for dev/vfio/<group>.  Writes nothing for what
  * is already in place. */
