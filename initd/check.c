@@ -6,15 +6,13 @@
 #include <string.h>
 
 #include "serve/discover.h"
-#include "log.h"
 #include "node/modules.h"
 #include "node/nvidia_gpu.h"
 #include "node/nvidia_build.h"
 #include "node/pciids.h"
 #include "node/select.h"
 #include "node/sriov.h"
-#include "vgpu/vgpu_apply.h"
-#include "vgpu/vgpu_mig.h"
+#include "vgpu/vgpu_check.h"
 
 static const char *const reason_codes[R__MAX] = {
 	[R_IOMMU_OFF] = "iommu-off",

@@ -1,22 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* vm-vgpu on a node: discover each GPU's vGPU path and types, plan (pure,
- * vgpu_plan.h), then converge: keep matching vGPUs, remove managed ones
- * that do not match (never one in use), create the missing ones. */
+/* vm-vgpu on a node once read and planned (vgpu_check.h): converge: keep
+ * matching vGPUs, remove managed ones that do not match (never one in
+ * use), create the missing ones. */
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
 
 #include "vgpu_node.h"
 
-struct config;
 struct pcidevs;
 struct apply_stats;
-
-/* Reads every GPU's vGPU path and offers, then plans.  *ret is set even on
- * -EINVAL (a plan that cannot work: err says why). */
-int vgpu_check(int rootfd, const struct config *c, const struct pcidevs *devs, struct vgpu_node **ret,
-	       char *err, size_t es);
 struct modules;
+
 /* Makes the planned VFs ready: MIG mode as planned first (NVIDIA's order;
  * a GPU whose MIG mode waits for a GPU reset keeps its VFs off), SR-IOV on
  * by NVIDIA's sequence where it is off, each planned VF on nvidia.  The node must then be read and planned
