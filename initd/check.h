@@ -84,7 +84,7 @@ struct report {
 	unsigned reasons;	/* node-level bits */
 	int unmatched;		/* selector index, -1 */
 	struct modules *mods;	/* NULL when lib/modules is missing */
-	struct vgpu_node *vgpu; /* vm-vgpu: GPUs, plan, vGPUs (vgpu_apply.h) */
+	struct vgpu_node *vgpu; /* vm-vgpu: GPUs, plan, vGPUs (vgpu/vgpu_node.h) */
 	char vgpu_err[256];
 	unsigned sriov_pending; /* VFs "sriov-vfs" still has to enable */
 	char sriov_err[256];
@@ -110,5 +110,3 @@ bool report_ok(const struct report *r);
 bool dev_blocked(const struct report *r, const struct dev_report *d);
 /* Whether the device is not yet as the mode wants it. */
 bool dev_needs_action(const struct report *r, const struct dev_report *d);
-void check_print_table(const struct report *r, FILE *f);
-void check_print_json(const struct report *r, FILE *f);

@@ -9,8 +9,9 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "check_print.h"
 #include "jsonw.h"
-#include "vgpu/vgpu_apply.h"
+#include "vgpu/vgpu_node.h"
 #include "rootfs.h"
 
 static int open_status_dir(int rootfd)
@@ -42,7 +43,6 @@ int status_clear_ready(int rootfd)
 static void write_json(FILE *f, const struct report *r, bool ready)
 {
 	struct jsonw w;
-	char id[12];
 	jsonw_init_file(&w, f, false);
 	jsonw_obj_open(&w);
 	jsonw_kint(&w, "schema", 1);
@@ -57,36 +57,8 @@ static void write_json(FILE *f, const struct report *r, bool ready)
 	jsonw_arr_close(&w);
 	jsonw_key(&w, "devices");
 	jsonw_arr_open(&w);
-	for (size_t k = 0; k < r->ndr; k++) {
-		const struct dev_report *d = &r->dr[k];
-		const struct pcidev *p = &r->devs.dev[d->idx];
-		jsonw_obj_open(&w);
-		jsonw_kstr(&w, "bdf", p->bdf);
-		snprintf(id, sizeof(id), "%04x:%04x", p->vendor, p->device);
-		jsonw_kstr(&w, "id", id);
-		jsonw_kbool(&w, "selected", d->target);
-		jsonw_kstr(&w, "resource", d->target && d->resource[0] ? d->resource : NULL);
-		jsonw_key(&w, "iommu_group");
-		if (p->group >= 0)
-			jsonw_int(&w, p->group);
-		else
-			jsonw_null(&w);
-		jsonw_kint(&w, "numa_node", p->numa);
-		jsonw_kstr(&w, "driver", p->driver[0] ? p->driver : NULL);
-		jsonw_kstr(&w, "state", dev_state_name(d->state));
-		jsonw_key(&w, "reasons");
-		jsonw_arr_open(&w);
-		for (int x = 0; x < R__MAX; x++)
-			if (d->reasons & (1u << x))
-				jsonw_str(&w, reason_code((enum reason)x));
-		jsonw_arr_close(&w);
-		if (d->state == DEV_FAILED) {
-			jsonw_kstr(&w, "step", vfio_step_name(d->step));
-			jsonw_kint(&w, "errno", -d->err);
-			jsonw_kstr(&w, "error", strerror(-d->err));
-		}
-		jsonw_obj_close(&w);
-	}
+	for (size_t k = 0; k < r->ndr; k++)
+		report_dev_json(&w, r, &r->dr[k], DEV_JSON_STATUS);
 	jsonw_arr_close(&w);
 	if (r->mode == MODE_VGPU) {
 		static const char *const st[] = { "planned", "kept", "created", "failed" };

@@ -2,7 +2,9 @@
 /* kubelet-stub: a fake kubelet device manager (docs/design.md sections 1, 5).
  *   names.c   kubelet's registration rules, KubeVirt's env names (pure)
  *   state.c   resources, devices, allocations, checkpoint, status (pure)
- *   server.c  `serve`: Registration server, plugin clients, control socket
+ *   server.c  `serve`: the process (folders, checkpoint, signals, loop);
+ *             its services in registration.c, ctl_server.c and
+ *             ctl_allocate.c (kserver.h)
  *   ctl.c     the control protocol's client side (the other subcommands)
  *   vmcheck.c `launch-vm`: an allocation checked as virt-launcher would
  *   vmhold.c  `launch-vm --hold`: the VM's VFIO nodes held open as QEMU does */

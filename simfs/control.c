@@ -52,6 +52,182 @@ int latency_parse(const char *s, unsigned *ret_us)
 	return 0;
 }
 
+/* One command of .simfs/control: argv[0] is its name; argc was checked
+ * against the table.  0 or -errno (the write's result). */
+typedef int control_fn(struct simfs *sf, int argc, char **argv);
+
+static int ctl_modload(struct simfs *sf, int argc, char **argv)
+{
+	struct model *m = sf->m;
+	/* the one module parameter the model knows: vfio_pci enable_sriov */
+	bool sriov = false;
+	if (argc == 3) {
+		struct sim_module *mod = model_find_module(m, argv[1]);
+		if (!mod || strcmp(mod->desc->name, "vfio_pci") != 0 ||
+		    (strcmp(argv[2], "enable_sriov=1") != 0 && strcmp(argv[2], "enable_sriov=Y") != 0))
+			return -EINVAL;
+		sriov = true;
+	}
+	struct sim_module *vp = model_find_module(m, "vfio_pci");
+	if (vp && !vp->loaded)
+		m->vfio_enable_sriov = sriov;
+	return module_load(m, argv[1], argv[0][0] == 'm');
+}
+
+static int ctl_rmmod(struct simfs *sf, int argc, char **argv)
+{
+	return module_unload(sf->m, argv[1]);
+}
+
+static int ctl_unplug(struct simfs *sf, int argc, char **argv)
+{
+	struct sim_dev *d = model_find_dev(sf->m, argv[1]);
+	if (!d)
+		return -ENODEV;
+	int r = pci_dev_remove(d);
+	if (r == 0)
+		d->unplugged = true;
+	return r == -SIM_EWAIT ? -EBUSY : r;
+}
+
+/* a device falls sick / recovers (pcihealth.c) */
+static int ctl_health(struct simfs *sf, int argc, char **argv)
+{
+	struct sim_dev *d = model_find_dev(sf->m, argv[1]);
+	if (!d)
+		return -ENODEV;
+	return argv[0][0] == 's' ? pcihealth_sick(d, argv[2]) : pcihealth_heal(d);
+}
+
+/* someone deletes /dev/vfio/N (devtmpfs lets root): no uevent; the node
+ * comes back when the group next goes to VFIO */
+static int ctl_rm_vfio_node(struct simfs *sf, int argc, char **argv)
+{
+	struct model *m = sf->m;
+	long n;
+	if (parse_long(argv[1], 0, 1000000, &n) < 0)
+		return -EINVAL;
+	for (int i = 0; i < m->ngroups; i++)
+		if (m->groups[i]->id == n && m->groups[i]->devnode) {
+			if (m->groups[i]->devnode->nopen > 0)
+				return -EBUSY; /* the model keeps open nodes */
+			tree_remove(m->groups[i]->devnode);
+			m->groups[i]->devnode = NULL;
+			return 0;
+		}
+	return -ENOENT;
+}
+
+/* a CUDA process opening or closing /dev/nvidiaN */
+static int ctl_nvidia_open(struct simfs *sf, int argc, char **argv)
+{
+	struct sim_dev *d = model_find_dev(sf->m, argv[1]);
+	if (!d)
+		return -ENODEV;
+	return argv[0][7] == 'o' ? nvidia_open(d) : nvidia_close(d);
+}
+
+/* what NVML does on a GPU (tests/fakenvml): the device first, then the
+ * command's own arguments */
+static int ctl_mig(struct simfs *sf, int argc, char **argv)
+{
+	const char *c = argv[0];
+	struct sim_dev *d = argc >= 2 ? model_find_dev(sf->m, argv[1]) : NULL;
+	long a = 0, b = 0;
+	if (!d)
+		return argc >= 2 ? -ENODEV : -EINVAL;
+	if (strcmp(c, "gpu-reset") == 0 && argc == 2)
+		return mig_gpu_reset(d);
+	if (strcmp(c, "mig-mode") == 0 && argc == 3 && parse_long(argv[2], 0, 1, &a) == 0)
+		return mig_set_mode(d, a == 1);
+	if (strcmp(c, "mig-gi-create") == 0 && argc == 4 && parse_long(argv[2], 0, 63, &a) == 0 &&
+	    parse_long(argv[3], 0, 7, &b) == 0)
+		return mig_gi_create(d, (unsigned)a, (unsigned)b);
+	if (strcmp(c, "mig-gi-destroy") == 0 && argc == 3 && parse_long(argv[2], 1, 1000, &a) == 0)
+		return mig_gi_destroy(d, (unsigned)a);
+	return -EINVAL;
+}
+
+static int ctl_fail(struct simfs *sf, int argc, char **argv)
+{
+	int err = errno_parse(argv[2]);
+	long count = 1;
+	if (err < 0 || (argc == 4 && parse_long(argv[3], 0, 1000000, &count) < 0))
+		return -EINVAL;
+	struct fault *f = calloc(1, sizeof(*f));
+	if (!f)
+		return -ENOMEM;
+	const char *p = argv[1];
+	while (*p == '/')
+		p++;
+	snprintf(f->path, sizeof(f->path), "%s", p);
+	f->err = err;
+	f->count = count;
+	f->next = sf->faults;
+	sf->faults = f;
+	return 0;
+}
+
+static int ctl_fail_nth(struct simfs *sf, int argc, char **argv)
+{
+	long n;
+	int err = errno_parse(argv[2]);
+	if (err < 0 || parse_long(argv[1], 1, 1000000, &n) < 0)
+		return -EINVAL;
+	sf->fail_nth = n;
+	sf->fail_nth_err = err;
+	return 0;
+}
+
+static int ctl_stall_nth(struct simfs *sf, int argc, char **argv)
+{
+	long n;
+	if (parse_long(argv[1], 1, 1000000, &n) < 0)
+		return -EINVAL;
+	sf->stall_nth = n;
+	return 0;
+}
+
+static int ctl_release(struct simfs *sf, int argc, char **argv)
+{
+	sf->stall_nth = 0;
+	sf->fail_nth = 0;
+	sf->release_gen++;
+	return 0;
+}
+
+static int ctl_latency(struct simfs *sf, int argc, char **argv)
+{
+	return latency_parse(argv[1], &sf->latency_us);
+}
+
+/* The commands (simfs/README.md documents them): name, the argument count
+ * (name included), what runs.  A name with another count is -EINVAL. */
+static const struct {
+	const char *name;
+	int argc_min, argc_max;
+	control_fn *run;
+} control_cmds[] = {
+	{ "insmod", 2, 3, ctl_modload },	    /* MODULE [enable_sriov=1] */
+	{ "modprobe", 2, 3, ctl_modload },	    /* MODULE [enable_sriov=1], with dependencies */
+	{ "rmmod", 2, 2, ctl_rmmod },		    /* MODULE */
+	{ "unplug", 2, 2, ctl_unplug },		    /* BDF */
+	{ "sick", 3, 3, ctl_health },		    /* BDF HOW */
+	{ "heal", 2, 2, ctl_health },		    /* BDF */
+	{ "rm-vfio-node", 2, 2, ctl_rm_vfio_node }, /* GROUP */
+	{ "nvidia-open", 2, 2, ctl_nvidia_open },   /* BDF */
+	{ "nvidia-close", 2, 2, ctl_nvidia_open },  /* BDF */
+	{ "gpu-reset", 1, 5, ctl_mig },		    /* BDF */
+	{ "mig-mode", 1, 5, ctl_mig },		    /* BDF 0|1 */
+	{ "mig-gi-create", 1, 5, ctl_mig },	    /* BDF PROFILE START */
+	{ "mig-gi-destroy", 1, 5, ctl_mig },	    /* BDF GI */
+	{ "fail", 3, 4, ctl_fail },		    /* PATH ERRNO [COUNT] */
+	{ "fail-nth", 3, 3, ctl_fail_nth },	    /* N ERRNO */
+	{ "stall-nth", 2, 2, ctl_stall_nth },	    /* N */
+	{ "release", 1, 1, ctl_release },
+	{ "latency", 2, 2, ctl_latency }, /* MS or USus */
+};
+
 int control_exec(struct simfs *sf, const char *cmd, size_t len)
 {
 	char line[512], *argv[5] = { 0 };
@@ -67,123 +243,10 @@ int control_exec(struct simfs *sf, const char *cmd, size_t len)
 	}
 	if (argc == 0)
 		return -EINVAL;
-	struct model *m = sf->m;
-	const char *c = argv[0];
-	long n;
-	if ((strcmp(c, "insmod") == 0 || strcmp(c, "modprobe") == 0) && (argc == 2 || argc == 3)) {
-		/* the one module parameter the model knows: vfio_pci enable_sriov */
-		bool sriov = false;
-		if (argc == 3) {
-			struct sim_module *mod = model_find_module(m, argv[1]);
-			if (!mod || strcmp(mod->desc->name, "vfio_pci") != 0 ||
-			    (strcmp(argv[2], "enable_sriov=1") != 0 &&
-			     strcmp(argv[2], "enable_sriov=Y") != 0))
-				return -EINVAL;
-			sriov = true;
-		}
-		struct sim_module *vp = model_find_module(m, "vfio_pci");
-		if (vp && !vp->loaded)
-			m->vfio_enable_sriov = sriov;
-		return module_load(m, argv[1], c[0] == 'm');
-	}
-	if (strcmp(c, "rmmod") == 0 && argc == 2)
-		return module_unload(m, argv[1]);
-	if (strcmp(c, "unplug") == 0 && argc == 2) {
-		struct sim_dev *d = model_find_dev(m, argv[1]);
-		if (!d)
-			return -ENODEV;
-		int r = pci_dev_remove(d);
-		if (r == 0)
-			d->unplugged = true;
-		return r == -SIM_EWAIT ? -EBUSY : r;
-	}
-	if ((strcmp(c, "sick") == 0 && argc == 3) || (strcmp(c, "heal") == 0 && argc == 2)) {
-		/* a device falls sick / recovers (pcihealth.c) */
-		struct sim_dev *d = model_find_dev(m, argv[1]);
-		if (!d)
-			return -ENODEV;
-		return c[0] == 's' ? pcihealth_sick(d, argv[2]) : pcihealth_heal(d);
-	}
-	if (strcmp(c, "rm-vfio-node") == 0 && argc == 2) {
-		/* someone deletes /dev/vfio/N (devtmpfs lets root): no uevent;
-		 * the node comes back when the group next goes to VFIO */
-		if (parse_long(argv[1], 0, 1000000, &n) < 0)
-			return -EINVAL;
-		for (int i = 0; i < m->ngroups; i++)
-			if (m->groups[i]->id == n && m->groups[i]->devnode) {
-				if (m->groups[i]->devnode->nopen > 0)
-					return -EBUSY; /* the model keeps open nodes */
-				tree_remove(m->groups[i]->devnode);
-				m->groups[i]->devnode = NULL;
-				return 0;
-			}
-		return -ENOENT;
-	}
-	if ((strcmp(c, "nvidia-open") == 0 || strcmp(c, "nvidia-close") == 0) && argc == 2) {
-		/* a CUDA process opening or closing /dev/nvidiaN */
-		struct sim_dev *d = model_find_dev(m, argv[1]);
-		if (!d)
-			return -ENODEV;
-		return c[7] == 'o' ? nvidia_open(d) : nvidia_close(d);
-	}
-	if (strncmp(c, "mig-", 4) == 0 || strcmp(c, "gpu-reset") == 0) {
-		/* what NVML does on a GPU (tests/fakenvml) */
-		struct sim_dev *d = argc >= 2 ? model_find_dev(m, argv[1]) : NULL;
-		long a = 0, b = 0;
-		if (!d)
-			return argc >= 2 ? -ENODEV : -EINVAL;
-		if (strcmp(c, "gpu-reset") == 0 && argc == 2)
-			return mig_gpu_reset(d);
-		if (strcmp(c, "mig-mode") == 0 && argc == 3 && parse_long(argv[2], 0, 1, &a) == 0)
-			return mig_set_mode(d, a == 1);
-		if (strcmp(c, "mig-gi-create") == 0 && argc == 4 && parse_long(argv[2], 0, 63, &a) == 0 &&
-		    parse_long(argv[3], 0, 7, &b) == 0)
-			return mig_gi_create(d, (unsigned)a, (unsigned)b);
-		if (strcmp(c, "mig-gi-destroy") == 0 && argc == 3 && parse_long(argv[2], 1, 1000, &a) == 0)
-			return mig_gi_destroy(d, (unsigned)a);
-		return -EINVAL;
-	}
-	if (strcmp(c, "fail") == 0 && (argc == 3 || argc == 4)) {
-		int err = errno_parse(argv[2]);
-		long count = 1;
-		if (err < 0 || (argc == 4 && parse_long(argv[3], 0, 1000000, &count) < 0))
-			return -EINVAL;
-		struct fault *f = calloc(1, sizeof(*f));
-		if (!f)
-			return -ENOMEM;
-		const char *p = argv[1];
-		while (*p == '/')
-			p++;
-		snprintf(f->path, sizeof(f->path), "%s", p);
-		f->err = err;
-		f->count = count;
-		f->next = sf->faults;
-		sf->faults = f;
-		return 0;
-	}
-	if (strcmp(c, "fail-nth") == 0 && argc == 3) {
-		int err = errno_parse(argv[2]);
-		if (err < 0 || parse_long(argv[1], 1, 1000000, &n) < 0)
-			return -EINVAL;
-		sf->fail_nth = n;
-		sf->fail_nth_err = err;
-		return 0;
-	}
-	if (strcmp(c, "stall-nth") == 0 && argc == 2) {
-		if (parse_long(argv[1], 1, 1000000, &n) < 0)
-			return -EINVAL;
-		sf->stall_nth = n;
-		return 0;
-	}
-	if (strcmp(c, "release") == 0 && argc == 1) {
-		sf->stall_nth = 0;
-		sf->fail_nth = 0;
-		sf->release_gen++;
-		return 0;
-	}
-	if (strcmp(c, "latency") == 0 && argc == 2) {
-		return latency_parse(argv[1], &sf->latency_us);
-	}
+	for (size_t i = 0; i < sizeof(control_cmds) / sizeof(control_cmds[0]); i++)
+		if (strcmp(argv[0], control_cmds[i].name) == 0 && argc >= control_cmds[i].argc_min &&
+		    argc <= control_cmds[i].argc_max)
+			return control_cmds[i].run(sf, argc, argv);
 	return -EINVAL;
 }
 

@@ -34,24 +34,10 @@ int vfio_group_in_use(int rootfd, int group);
  * devices/<bdf>", "sys/bus/mdev/devices/<uuid>"); *group is set when it
  * has one.  0 also when it has no group. */
 int vfio_dev_in_use(int rootfd, const char *sysdev, int *group);
-/* The pid of a process under proc/ with /dev/nvidia<minor> of this GPU
- * open (minor from proc/driver/nvidia/gpus/<bdf>/information), 0 if none,
- * -errno. */
-int nvidia_gpu_user(int rootfd, const char *bdf);
-/* Takes nvidia's unbind lock where the driver has one (the vGPU-KVM host
- * build): 0 taken or no lock file, -EBUSY in use (reads back 0), -errno.
- * While it is held every open() of the GPU fails (NVML's too), so every
- * failure after it was taken must give it back: nvidia_release_unbind_lock. */
-int nvidia_take_unbind_lock(int rootfd, const char *bdf, int *writes);
-/* Gives the lock back (writes 0) while the GPU is still on nvidia; once
- * nvidia let go of the GPU the lock went with it.  Logs a failure. */
-void nvidia_release_unbind_lock(int rootfd, const char *bdf, int *writes);
-/* 1 if the GPU's unbindLock reads 1, 0 if not or if there is none. */
-int nvidia_unbind_lock_held(int rootfd, const char *bdf);
 /* Pure: does sriov_numvfs (read result r, text v) ask for disabling? */
 bool sriov_needs_disable(int r, const char *v);
 /* Disables the PF's VFs if enabled; -EBUSY if a VF's group is open. */
-int sriov_disable(int rootfd, const char *bdf, int *writes);
+int sriov_disable_vfs(int rootfd, const char *bdf, int *writes);
 /* Binds bdf to `driver` (a VFIO driver), waiting at most timeout_ms for
  * each blocking step and for dev/vfio/<group>.  Writes nothing for what
  * is already in place. */

@@ -18,6 +18,7 @@
 #include "node/naming.h"
 #include "node/pciids.h"
 #include "resources.h"
+#include "sick.h"
 #include "rootfs.h"
 #include "vgpu/vgpu_catalog.h"
 
@@ -268,119 +269,6 @@ static int read_hex_at(int devfd, const char *attr, uint32_t *ret)
 	return r;
 }
 
-int discover_parse_aer_total(const char *text, uint64_t *ret)
-{
-	/* linux drivers/pci/pcie/aer.c aer_stats_dev_attr(): the last line is
-	 * "TOTAL_ERR_FATAL <n>" */
-	static const char key[] = "TOTAL_ERR_FATAL ";
-	for (const char *l = text; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL)
-		if (strncmp(l, key, sizeof(key) - 1) == 0) {
-			char *end;
-			const char *v = l + sizeof(key) - 1;
-			if (!isdigit((unsigned char)*v))
-				return -EINVAL;
-			errno = 0;
-			unsigned long long n = strtoull(v, &end, 10);
-			if (errno || (*end && *end != '\n') || n == SDEV_AER_UNKNOWN)
-				return -EINVAL;
-			*ret = n;
-			return 0;
-		}
-	return -ENOENT;
-}
-
-/* Sickness of the function in devfd.  Only what the device itself says
- * counts; a read that fails (ours: EMFILE, ENOMEM...) leaves the reading
- * "fine"/unknown, so an error of ours never turns a device Unhealthy.
- * - config: read from the hardware, all ones from a function that no
- *   longer answers (linux drivers/pci/pci-sysfs.c pci_read_config(); the
- *   cached `vendor` file would still say 0x10de);
- * - current_link_speed "Unknown": no defined Current Link Speed in
- *   PCI_EXP_LNKSTA (pci-sysfs.c current_link_speed_show(),
- *   probe.c pci_speed_string()); not on a VF, which always reads so;
- * - aer_dev_fatal: ERR_FATAL count (drivers/pci/pcie/aer.c), absent
- *   without the AER capability. */
-static void read_sick(int devfd, struct sdev *d)
-{
-	uint8_t id[12];
-	char txt[1024];
-	d->dead = false;
-	d->link_down = false;
-	d->aer_fatal = SDEV_AER_UNKNOWN;
-	int fd = rootfs_openat(devfd, "config", O_RDONLY, 0);
-	if (fd >= 0) {
-		ssize_t n;
-		do
-			n = pread(fd, id, sizeof(id), 0);
-		while (n < 0 && errno == EINTR);
-		/* IDs, command/status, revision/class: a live function never
-		 * answers all ones there (an SR-IOV VF reads ffff as its IDs,
-		 * PCIe SR-IOV spec 3.4.1.1, but its status and class are real) */
-		d->dead = n == (ssize_t)sizeof(id);
-		for (size_t i = 0; i < sizeof(id) && d->dead; i++)
-			d->dead = id[i] == 0xff;
-		close(fd);
-	}
-	/* a VF has no link of its own: it always reads "Unknown" (a real
-	 * kernel's VFs do: tests/vm s-sriov); its PF's link is the one */
-	char pf[64];
-	if (rootfs_link_basename(devfd, "physfn", pf, sizeof(pf)) < 0) {
-		int r = rootfs_read_attr(devfd, "current_link_speed", txt, sizeof(txt));
-		if (r >= 0)
-			d->link_down = strcmp(txt, "Unknown") == 0;
-		/* the kernel's own config read failed: a pci_dev marked
-		 * disconnected (pciehp surprise removal, DPC), which the
-		 * kernel no longer touches (pci-sysfs.c current_link_speed_show
-		 * -> pcie_capability_read_word -> access.c pci_read_config_word
-		 * refusing a disconnected device) */
-		else if (r == -EINVAL)
-			d->dead = true;
-	}
-	fd = rootfs_openat(devfd, "aer_dev_fatal", O_RDONLY, 0);
-	if (fd >= 0) {
-		ssize_t n;
-		do
-			n = read(fd, txt, sizeof(txt) - 1);
-		while (n < 0 && errno == EINTR);
-		close(fd);
-		uint64_t v;
-		if (n > 0) {
-			txt[n] = '\0';
-			if (discover_parse_aer_total(txt, &v) == 0)
-				d->aer_fatal = v;
-		}
-	}
-}
-
-int discover_read_sick(int rootfd, const char *bdf, struct sdev *d)
-{
-	char p[96];
-	if (!discover_valid_bdf(bdf))
-		return -EINVAL;
-	snprintf(p, sizeof(p), "sys/bus/pci/devices/%s", bdf);
-	int fd = rootfs_openat(rootfd, p, O_PATH | O_DIRECTORY, 0);
-	if (fd < 0)
-		return fd;
-	read_sick(fd, d);
-	close(fd);
-	return 0;
-}
-
-/* An mdev is as sick as the GPU under it. */
-static void read_parent_sick(int rootfd, struct sdev *d)
-{
-	char p[96];
-	snprintf(p, sizeof(p), "sys/bus/pci/devices/%s", d->parent);
-	int fd = discover_valid_bdf(d->parent) ? rootfs_openat(rootfd, p, O_PATH | O_DIRECTORY, 0) : -EINVAL;
-	if (fd < 0) {
-		d->dead = d->link_down = false;
-		d->aer_fatal = SDEV_AER_UNKNOWN;
-		return;
-	}
-	read_sick(fd, d);
-	close(fd);
-}
-
 static const struct sdev *prev_find(const struct sdevs *prev, const char *id)
 {
 	for (size_t lo = 0, hi = prev ? prev->n : 0; lo < hi;) {
@@ -478,7 +366,7 @@ static int scan_one_pci(int rootfd, const char *rootdir, const struct config *cf
 		pciids_lookup(rootfd, rootdir, d->vendor, d->device, d->pciids, sizeof(d->pciids));
 	read_group_at(rootfd, devfd, ".", vfiofd, d);
 	read_vfio_dev(devfd, ".", d);
-	read_sick(devfd, d);
+	sick_read_at(devfd, d);
 	close(devfd);
 	return 0;
 }
@@ -613,7 +501,7 @@ static int scan_mdev(int rootfd, struct sdevs *out, size_t *cap)
 		read_group(rootfd, devdir, d);
 		read_vfio_dev(rootfd, devdir, d);
 		read_locality(rootfd, -1, d->parent, d->locality, sizeof(d->locality));
-		read_parent_sick(rootfd, d);
+		sick_read_parent(rootfd, d);
 	}
 	closedir(dir);
 	return r;
@@ -665,9 +553,9 @@ int discover_recheck(int rootfd, const struct sdev *seen, bool iommufd, struct s
 		read_vfio_dev(devfd, ".", now);
 	now->recovered = false;
 	if (seen->kind != SDEV_MDEV)
-		read_sick(devfd, now);
+		sick_read_at(devfd, now);
 	else
-		read_parent_sick(rootfd, now);
+		sick_read_parent(rootfd, now);
 	if (seen->kind == SDEV_VF_VGPU) {
 		uint64_t v = 0;
 		now->vgpu_id = rootfs_read_u64(devfd, "nvidia/current_vgpu_type", &v) >= 0 && v < UINT32_MAX

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "jsonw.h"
 #include "serve_report.h"
 
 static const char *kind_name(enum sdev_kind k)
@@ -127,4 +128,33 @@ int serve_report_print(const struct sdevs *s, const char *served, FILE *f)
 	}
 	json_free(&d);
 	return r;
+}
+
+void serve_report_json(const struct sdevs *d, const char *mode, const char *served, FILE *f)
+{
+	struct jsonw w;
+	jsonw_init_file(&w, f, false);
+	jsonw_obj_open(&w);
+	jsonw_kstr(&w, "mode", mode);
+	jsonw_key(&w, "devices");
+	jsonw_arr_open(&w);
+	for (size_t i = 0; i < d->n; i++) {
+		const struct sdev *x = &d->d[i];
+		jsonw_obj_open(&w);
+		jsonw_kstr(&w, "id", x->id);
+		jsonw_kstr(&w, "kind", kind_name(x->kind));
+		jsonw_kstr(&w, "resource", x->resource);
+		jsonw_kstr(&w, "driver", x->driver);
+		jsonw_kint(&w, "iommu_group", x->group);
+		jsonw_kint(&w, "numa_node", x->numa);
+		jsonw_obj_close(&w);
+	}
+	jsonw_arr_close(&w);
+	jsonw_key(&w, "serve");
+	if (served)
+		jsonw_raw(&w, served, strlen(served));
+	else
+		jsonw_null(&w);
+	jsonw_obj_close(&w);
+	fputc('\n', f);
 }

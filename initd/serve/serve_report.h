@@ -12,3 +12,7 @@
  * allocations, last allocated IDs).  served may be NULL (serve not
  * running) or malformed (then said so).  0 or -EINVAL for bad JSON. */
 int serve_report_print(const struct sdevs *d, const char *served, FILE *f);
+/* `status --json`: {"mode", "devices": [{id, kind, resource, driver,
+ * iommu_group, numa_node}], "serve": serve.json's document as it is, or
+ * null}. */
+void serve_report_json(const struct sdevs *d, const char *mode, const char *served, FILE *f);

@@ -6,11 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "apply.h"
 #include "log.h"
+#include "node/apply_stats.h"
 #include "node/modules.h"
 #include "node/pcidev.h"
 #include "rootfs.h"
+#include "node/nvidia_gpu.h"
 #include "node/vfio.h"
 
 #define DEV "sys/bus/pci/devices/"

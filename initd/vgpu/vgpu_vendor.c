@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "apply.h"
 #include "log.h"
+#include "node/apply_stats.h"
 #include "rootfs.h"
 #include "node/vfio.h"
 #include "vgpu_catalog.h"

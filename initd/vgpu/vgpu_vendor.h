@@ -5,7 +5,9 @@
  * identity of its own, so gpu-initd manages every VF of the GPUs it puts
  * in vm-vgpu mode.  I/O through a root fd. */
 #pragma once
-#include "vgpu_apply.h"
+#include "vgpu_node.h"
+
+struct apply_stats;
 
 struct vgpu_catalog;
 

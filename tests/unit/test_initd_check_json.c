@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "check_print.h"
 #include "json.h"
 
 static struct pcidev devs[] = {

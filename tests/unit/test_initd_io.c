@@ -17,6 +17,7 @@
 #include "check.h"
 #include "rootfs.h"
 #include "status.h"
+#include "node/nvidia_gpu.h"
 #include "node/vfio.h"
 #include "vgpu/vgpu_uuid.h"
 
@@ -129,17 +130,17 @@ static void vf_step(void **state)
 	int writes = 0;
 	char v[16];
 	/* no sriov_numvfs: skipped */
-	assert_int_equal(sriov_disable(rootfd, "0000:9b:00.0", &writes), 0);
+	assert_int_equal(sriov_disable_vfs(rootfd, "0000:9b:00.0", &writes), 0);
 	assert_int_equal(writes, 0);
 	/* 0: skipped */
 	put("sys/bus/pci/devices/0000:9b:00.0/sriov_numvfs", "0\n");
-	assert_int_equal(sriov_disable(rootfd, "0000:9b:00.0", &writes), 0);
+	assert_int_equal(sriov_disable_vfs(rootfd, "0000:9b:00.0", &writes), 0);
 	assert_int_equal(writes, 0);
 	/* enabled, VF not in use (no group node): disabled with one write */
 	put("sys/bus/pci/devices/0000:9b:00.0/sriov_numvfs", "4\n");
 	link_("../0000:9b:00.4", "sys/bus/pci/devices/0000:9b:00.0/virtfn0");
 	link_("../../../../kernel/iommu_groups/40", "sys/bus/pci/devices/0000:9b:00.4/iommu_group");
-	assert_int_equal(sriov_disable(rootfd, "0000:9b:00.0", &writes), 0);
+	assert_int_equal(sriov_disable_vfs(rootfd, "0000:9b:00.0", &writes), 0);
 	assert_int_equal(writes, 1);
 	assert_true(rootfs_read_attr(rootfd, "sys/bus/pci/devices/0000:9b:00.0/sriov_numvfs", v, sizeof(v)) >=
 		    0);
