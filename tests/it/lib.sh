@@ -33,3 +33,13 @@ wait_for() {
 	done
 	fail "timed out waiting for $1"
 }
+
+# jcheck FILE EXPR...: tests/it/jcheck.py, the one JSON checker (see there).
+jcheck() { "$TOP/tests/it/jcheck.py" "$@"; }
+
+# kstub_count WHAT RESOURCE: kubelet-stub's (under $SIMROOT) WHAT
+# ("allocatable" or "capacity") count of RESOURCE; 0 when it has none.
+kstub_count() {
+	"$TOP/build/kubelet-stub" --root "$SIMROOT" status --json 2>/dev/null |
+		jcheck - --arg r "$2" --get ".status.$1.get(r, 0)" 2>/dev/null || echo 0
+}
