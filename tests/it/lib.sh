@@ -43,3 +43,16 @@ kstub_count() {
 	"$TOP/build/kubelet-stub" --root "$SIMROOT" status --json 2>/dev/null |
 		jcheck - --arg r "$2" --get ".status.$1.get(r, 0)" 2>/dev/null || echo 0
 }
+
+# py_stubs: the Python gRPC stubs of proto/deviceplugin.proto in
+# build/py-stubs (made once, again when the proto is newer), on PYTHONPATH
+# (the grpcio kubelet and device plugins of the serve and kubelet-stub tests).
+py_stubs() {
+	local out=$TOP/build/py-stubs
+	mkdir -p "$out"
+	if [ ! -e "$out/deviceplugin_pb2_grpc.py" ] || [ proto/deviceplugin.proto -nt "$out/deviceplugin_pb2_grpc.py" ]; then
+		protoc -Iproto --python_out="$out" --grpc_out="$out" \
+			--plugin=protoc-gen-grpc=/usr/bin/grpc_python_plugin proto/deviceplugin.proto
+	fi
+	export PYTHONPATH=$out${PYTHONPATH:+:$PYTHONPATH}
+}
