@@ -432,6 +432,7 @@ static void budget_across_connections(void **state)
  * nghttp2's and protobuf-c's, which allocate through malloc).  Each step
  * returns 0 or -errno (creating: -ENOMEM), nothing crashes, and once the
  * connection and server are freed nothing is left allocated. */
+#if FAILMALLOC
 static void fm_law(struct grpc_call *call, const ProtobufCMessage *req, void *data)
 {
 	V1beta1__Device dev = V1BETA1__DEVICE__INIT, *pdev = &dev;
@@ -448,6 +449,7 @@ static const struct grpc_method fm_methods[] = {
 	{ P_LAW, &v1beta1__empty__descriptor, fm_law, NULL },
 	{ P_ALLOCATE, &v1beta1__allocate_request__descriptor, h_allocate, NULL },
 };
+#endif
 
 static void allocation_failures(void **state)
 {
