@@ -17,8 +17,6 @@ gi() {
 	"$KMOD_TRAP" --control "$SIMFS/.simfs/control" -- "$GPU_INITD" --root "$SIMROOT" "$@"
 }
 
-stat_get() { awk -v k="$1" '$1 == k { print $2 }' "$SIMFS/.simfs/stats"; }
-
 drv() {
 	local l=$SIMROOT/sys/bus/pci/devices/$1/driver
 	if [ -L "$l" ]; then basename "$(readlink "$l")"; else echo none; fi
@@ -87,7 +85,7 @@ fault_at() {
 		echo release >"$SIMFS/.simfs/control"
 		# simfs drops the write of a killed writer once it sees the
 		# interrupt; wait until it is done with it either way
-		for ((i = 0; i < 500; i++)); do [ "$(stat_get stalled)" = 0 ] && break; sleep 0.01; done
+		wait_stat stalled 0 || true
 		echo "INJECTED"
 	else
 		wait $trap_pid || true
@@ -134,12 +132,11 @@ make_partial() {
 	exec 7<>$SIMROOT/dev/vfio/$g
 	(echo 0 >$D/sriov_numvfs) 2>/dev/null &
 	w=$!
-	for ((i = 0; i < 500; i++)); do [ "$(stat_get blocked)" = 1 ] && break; sleep 0.01; done
-	[ "$(stat_get blocked)" = 1 ] || fail "make_partial: the VF removal did not block"
+	wait_stat blocked 1 || fail "make_partial: the VF removal did not block"
 	kill -KILL $w
 	wait $w 2>/dev/null || true
 	# simfs drops the killed write once it sees the interrupt
-	for ((i = 0; i < 500; i++)); do [ "$(stat_get blocked)" = 0 ] && break; sleep 0.01; done
+	wait_stat blocked 0 || true
 	exec 7>&-
 	[ ! -e $D/virtfn1 ] && [ -e $D/virtfn2 ] && [ "$(cat $D/sriov_numvfs)" = 4 ] ||
 		fail "make_partial: not partial: $(ls $D | grep virtfn | tr '\n' ' ') numvfs $(cat $D/sriov_numvfs)"

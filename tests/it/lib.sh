@@ -24,6 +24,20 @@ expect_write_error() {
 	esac
 }
 
+# stat_get NAME: simfs's counter NAME (.simfs/stats: writes, stalled, ...)
+stat_get() { awk -v k="$1" '$1 == k { print $2 }' "$SIMFS/.simfs/stats"; }
+
+# wait_stat NAME VALUE [TRIES]: until simfs's counter NAME reads VALUE
+# (10 ms steps); status 1 if it never does.
+wait_stat() {
+	local i
+	for ((i = 0; i < ${3:-500}; i++)); do
+		[ "$(stat_get "$1")" = "$2" ] && return 0
+		sleep 0.01
+	done
+	return 1
+}
+
 # wait_for PATH [TRIES]: until PATH exists (10 ms steps).
 wait_for() {
 	local i

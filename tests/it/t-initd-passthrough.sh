@@ -89,7 +89,7 @@ grep -q "\"bdf\":\"0000:18:00.0\".*\"step\":\"unbind\",\"errno\":110" $SIMROOT/r
 echo release >$SIMFS/.simfs/control
 # whether the abandoned write still lands depends on how its writer died
 # (under ASan, LSan stops threads at exit): wait until simfs is done with it
-for ((i = 0; i < 500; i++)); do [ "$(stat_get stalled)" = 0 ] && break; sleep 0.01; done
+wait_stat stalled 0 || true
 expect_rc 0 gi apply 2>/dev/null
 for g in 0000:18:00.0 0000:2a:00.0 0000:db:00.0; do expect_drv $g vfio-pci; done
 '
