@@ -57,7 +57,7 @@ $(BUILD)/%.a:
 # initd/ includes its subfolders' headers as "node/x.h", "vgpu/x.h",
 # "serve/x.h"; its unit tests see them the same way.
 $(BUILD)/obj/initd/%.o: CFLAGS += -Iinitd
-$(BUILD)/obj/tests/unit/test_initd_%.o $(BUILD)/obj/tests/unit/test_serve.o: CFLAGS += -Iinitd
+$(BUILD)/obj/tests/unit/test_initd_%.o: CFLAGS += -Iinitd
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	@echo "  CC      $<"

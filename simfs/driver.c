@@ -138,8 +138,13 @@ int driver_autoprobe(struct model *m, struct sim_dev *d)
 	for (unsigned seq = 1; seq <= m->reg_seq; seq++)
 		for (int i = 0; i < m->ndrivers; i++) {
 			struct sim_driver *drv = &m->drivers[i];
-			if (drv->reg_seq == seq && driver_matches(drv, d) && driver_probe(drv, d) == 0)
+			if (drv->reg_seq != seq || !driver_matches(drv, d))
+				continue;
+			int r = driver_probe(drv, d);
+			if (r == 0)
 				return 1;
+			if (r == -ENOMEM) /* the model itself failed: the fixture loader says so */
+				return r;
 		}
 	return 0;
 }

@@ -206,6 +206,8 @@ static int module_list(struct ctx *c, int k, const char *key, bool load)
 			continue;
 		}
 		int r = module_load(c->m, name, true);
+		if (r == -ENOMEM)
+			return r;
 		if (r < 0)
 			return fail(c, e, "kernel.%s: cannot load \"%s\": %s", key, name, strerror(-r));
 	}
@@ -328,16 +330,16 @@ static int load_device(struct ctx *c, int obj, int idx, int *explicit_driver)
 	}
 	if ((r = get_str(c, obj, "label", what, buf, sizeof(buf), false)) < 0)
 		return r;
-	if (r)
-		d->label = strdup(buf);
+	if (r && !(d->label = strdup(buf)))
+		return -ENOMEM;
 	if ((r = get_str(c, obj, "model", what, buf, sizeof(buf), false)) < 0)
 		return r;
-	if (r)
-		d->nv_model = strdup(buf);
+	if (r && !(d->nv_model = strdup(buf)))
+		return -ENOMEM;
 	if ((r = get_str(c, obj, "driver_override", what, buf, sizeof(buf), false)) < 0)
 		return r;
-	if (r)
-		d->driver_override = strdup(buf);
+	if (r && !(d->driver_override = strdup(buf)))
+		return -ENOMEM;
 	int res = json_obj_get(&c->d, obj, "resource");
 	if (res >= 0 && (r = load_resources(c, res, what, d)) < 0)
 		return r;
@@ -482,7 +484,8 @@ static int attach_devices(struct ctx *c, int devs)
 		struct sim_dev *d = fixture_dev(c, obj);
 		int dv = json_obj_get(&c->d, obj, "driver");
 		if (dv < 0) {
-			driver_autoprobe(c->m, d);
+			if (driver_autoprobe(c->m, d) == -ENOMEM)
+				return -ENOMEM;
 			continue;
 		}
 		if (json_is_null(&c->d, dv) || d->driver)
@@ -669,6 +672,8 @@ static int add_static_files(struct ctx *c, int root)
 			hdr[8] = 1;
 			memcpy(hdr + 10, "SIMFS ", 6);
 			struct node *f = tree_add_data(tables, sig, 0400, hdr, sizeof(hdr));
+			if (!f && !tree_child(tables, sig))
+				return -ENOMEM;
 			if (!f)
 				return fail(c, e, "acpi_tables: \"%s\" listed twice", sig);
 		}
@@ -892,7 +897,9 @@ int fixture_load_buffer(const char *name, const char *js, size_t len, const char
 	}
 	finish_topology(m);
 	if ((r = iommu_init(m, kind, enabled)) < 0) {
-		r = fail(&c, io, "iommu: an AMD IOMMU needs its PCI function (class 0x0806) in devices");
+		if (r == -EINVAL)
+			r = fail(&c, io,
+				 "iommu: an AMD IOMMU needs its PCI function (class 0x0806) in devices");
 		goto out;
 	}
 	if ((r = attach_devices(&c, devs)) < 0)

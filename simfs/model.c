@@ -129,19 +129,18 @@ struct model *model_new(const char *kver)
 	m->groups_dir = tree_mkdir_p(r, "sys/kernel/iommu_groups");
 	m->virt_vfio = tree_mkdir_p(r, "sys/devices/virtual/vfio");
 	m->class_vfio = tree_mkdir_p(r, "sys/class/vfio");
-	tree_mkdir_p(r, "sys/class/iommu");
-	tree_mkdir_p(r, "sys/class/mdev_bus");
-	tree_mkdir_p(r, "sys/bus/mdev/devices");
-	tree_mkdir_p(r, "sys/bus/pci/slots");
-	tree_mkdir_p(r, "sys/firmware/acpi/tables");
-	tree_mkdir_p(r, "sys/devices/system/node");
+	bool ok = tree_mkdir_p(r, "sys/class/iommu") && tree_mkdir_p(r, "sys/class/mdev_bus") &&
+		  tree_mkdir_p(r, "sys/bus/mdev/devices") && tree_mkdir_p(r, "sys/bus/pci/slots") &&
+		  tree_mkdir_p(r, "sys/firmware/acpi/tables") && tree_mkdir_p(r, "sys/devices/system/node");
 	m->proc = tree_mkdir_p(r, "proc");
 	m->dev = tree_mkdir_p(r, "dev");
 	m->dev_vfio = tree_mkdir_p(r, "dev/vfio");
 	snprintf(path, sizeof(path), "lib/modules/%s", kver);
 	m->modules_dir = tree_mkdir_p(r, path);
-	if (!m->sys_devices || !m->bus_drivers || !m->dev_vfio || !m->modules_dir ||
-	    !tree_add_attr(m->dev, "kmsg", 0644, &kmsg_ops, NULL, 0) ||
+	/* every folder the model keeps, checked: a failed allocation leaves NULL */
+	if (!ok || !m->sys_devices || !m->bus_pci || !m->bus_devices || !m->bus_drivers || !m->sys_module ||
+	    !m->groups_dir || !m->virt_vfio || !m->class_vfio || !m->proc || !m->dev || !m->dev_vfio ||
+	    !m->modules_dir || !tree_add_attr(m->dev, "kmsg", 0644, &kmsg_ops, NULL, 0) ||
 	    !model_add_text(tree_mkdir_p(r, "proc/sys/kernel"), "osrelease", 0444, "%s\n", kver)) {
 		model_free(m);
 		return NULL;

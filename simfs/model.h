@@ -284,7 +284,8 @@ bool driver_matches(const struct sim_driver *drv, const struct sim_dev *d);
 int driver_probe(struct sim_driver *drv, struct sim_dev *d);
 /* Release d from its driver.  -SIM_EWAIT while the driver waits for users. */
 int driver_release(struct sim_dev *d);
-/* Try each registered driver in order, as a bus probe does. */
+/* Try each registered driver in order, as a bus probe does: 1 when one
+ * bound d, 0 when none did, -ENOMEM when the model ran out of memory. */
 int driver_autoprobe(struct model *m, struct sim_dev *d);
 int driver_register(struct model *m, struct sim_driver *drv);
 int driver_unregister(struct model *m, struct sim_driver *drv);

@@ -360,9 +360,9 @@ static struct node *root_bus_dir(struct model *m, const struct pci_addr *a)
 	if (b)
 		return b;
 	b = tree_add_dir(m->sys_devices, name, 0755);
-	if (b) {
-		tree_add_dir(b, "power", 0755);
-		model_add_text(b, "uevent", 0644, "%s", "");
+	if (b && (!tree_add_dir(b, "power", 0755) || !model_add_text(b, "uevent", 0644, "%s", ""))) {
+		tree_remove(b); /* out of memory: not half made */
+		return NULL;
 	}
 	return b;
 }
@@ -407,7 +407,7 @@ int pci_dev_add(struct sim_dev *d)
 		return -ENOMEM;
 	struct node *dir = tree_add_dir(pdir, d->bdf, 0755);
 	if (!dir)
-		return -EEXIST;
+		return tree_child(pdir, d->bdf) ? -EEXIST : -ENOMEM;
 	d->dir = dir;
 	d->present = true;
 	tree_path(dir, d->devpath, sizeof(d->devpath));

@@ -285,6 +285,8 @@ int tree_rel_path(const struct node *from, const struct node *to, char *buf, siz
 {
 	/* Climb to the common ancestor, then append the path down to `to`. */
 	const struct node *a = from, *b = to;
+	if (!a || !b)
+		return -EINVAL; /* a node whose creation failed (out of memory) */
 	int da = depth(a), db = depth(b);
 	while (da > db) {
 		a = a->parent;

@@ -17,8 +17,6 @@ gi() {
 	"$KMOD_TRAP" --control "$SIMFS/.simfs/control" -- "$GPU_INITD" --root "$SIMROOT" "$@"
 }
 
-stat_get() { awk -v k="$1" '$1 == k { print $2 }' "$SIMFS/.simfs/stats"; }
-
 drv() {
 	local l=$SIMROOT/sys/bus/pci/devices/$1/driver
 	if [ -L "$l" ]; then basename "$(readlink "$l")"; else echo none; fi
@@ -87,7 +85,7 @@ fault_at() {
 		echo release >"$SIMFS/.simfs/control"
 		# simfs drops the write of a killed writer once it sees the
 		# interrupt; wait until it is done with it either way
-		for ((i = 0; i < 500; i++)); do [ "$(stat_get stalled)" = 0 ] && break; sleep 0.01; done
+		wait_stat stalled 0 || true
 		echo "INJECTED"
 	else
 		wait $trap_pid || true
@@ -104,6 +102,19 @@ mdev_list() {
 	done
 }
 
+# pf_stub_vfs PF N: NVIDIA's SR-IOV enable sequence up to the VFs (a tool
+# outside gpu-initd doing it): the PF to pci-pf-stub by driver_override,
+# VF autoprobe off, N VFs (unbound).  PF stays on pci-pf-stub.
+pf_stub_vfs() {
+	local S=$SIMROOT/sys/bus/pci D=$SIMROOT/sys/bus/pci/devices/$1
+	echo "modprobe pci-pf-stub" >"$SIMFS/.simfs/control"
+	echo pci-pf-stub >"$D/driver_override"
+	echo "$1" >"$D/driver/unbind"
+	echo "$1" >"$S/drivers_probe"
+	echo 0 >"$D/sriov_drivers_autoprobe"
+	echo "$2" >"$D/sriov_numvfs"
+}
+
 # make_partial: GPU 0000:18:00.0 (h100-hgx-8x) left by a VF removal that
 # was killed part-way, as a tool outside gpu-initd would leave it: PF on
 # pci-pf-stub, 4 VFs, VF 2 on vfio-pci held open by a VM; the writer of
@@ -112,13 +123,8 @@ mdev_list() {
 make_partial() {
 	local S=$SIMROOT/sys C=$SIMFS/.simfs/control vf g w i
 	local D=$S/bus/pci/devices/0000:18:00.0
-	echo "modprobe pci-pf-stub" >$C
 	echo "modprobe vfio-pci" >$C
-	echo pci-pf-stub >$D/driver_override
-	echo 0000:18:00.0 >$D/driver/unbind
-	echo 0000:18:00.0 >$S/bus/pci/drivers_probe
-	echo 0 >$D/sriov_drivers_autoprobe
-	echo 4 >$D/sriov_numvfs
+	pf_stub_vfs 0000:18:00.0 4
 	vf=$(basename "$(readlink $D/virtfn2)")
 	echo vfio-pci >$S/bus/pci/devices/$vf/driver_override
 	echo $vf >$S/bus/pci/drivers_probe
@@ -126,13 +132,22 @@ make_partial() {
 	exec 7<>$SIMROOT/dev/vfio/$g
 	(echo 0 >$D/sriov_numvfs) 2>/dev/null &
 	w=$!
-	for ((i = 0; i < 500; i++)); do [ "$(stat_get blocked)" = 1 ] && break; sleep 0.01; done
-	[ "$(stat_get blocked)" = 1 ] || fail "make_partial: the VF removal did not block"
+	wait_stat blocked 1 || fail "make_partial: the VF removal did not block"
 	kill -KILL $w
 	wait $w 2>/dev/null || true
 	# simfs drops the killed write once it sees the interrupt
-	for ((i = 0; i < 500; i++)); do [ "$(stat_get blocked)" = 0 ] && break; sleep 0.01; done
+	wait_stat blocked 0 || true
 	exec 7>&-
 	[ ! -e $D/virtfn1 ] && [ -e $D/virtfn2 ] && [ "$(cat $D/sriov_numvfs)" = 4 ] ||
 		fail "make_partial: not partial: $(ls $D | grep virtfn | tr '\n' ' ') numvfs $(cat $D/sriov_numvfs)"
 }
+
+# status_vgpus: the vGPUs of status.json as sorted "UUID PARENT" lines
+# (apply keeps them when it changes nothing)
+status_vgpus() {
+	jcheck "$SIMROOT/run/gpu-initd/status.json" --get 'sorted(x.uuid + " " + x.parent for x in .vgpus)'
+}
+
+# check_reasons FILE: the reasons of a `check --json` output, "CODE: MESSAGE"
+# a line
+check_reasons() { jcheck "$1" --get '[r.code + ": " + r.message for r in .reasons]'; }

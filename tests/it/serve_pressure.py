@@ -36,6 +36,7 @@ import grpc
 
 from serve_kubelet import *
 from h2raw import H2
+from procstat import cpu_s, fds, lowest_free_fd, rss_kb
 
 PT = "nvidia.com/GH100_H100_SXM5_80GB"
 VG = "nvidia.com/NVIDIA_H100XM-10C"
@@ -58,26 +59,6 @@ def node(*args):
     k.wait_list(PT, lambda l: len(l) == 7)
     k.wait_list(VG, lambda l: len(l) == 4)
     return k, s
-
-
-def fds(pid):
-    return len(os.listdir("/proc/%d/fd" % pid))
-
-
-def rss_kb(pid):
-    with open("/proc/%d/status" % pid) as f:
-        return int(next(l for l in f if l.startswith("VmRSS:")).split()[1])
-
-
-def lowest_free_fd(pid):
-    held = {int(x) for x in os.listdir("/proc/%d/fd" % pid)}
-    return next(i for i in range(len(held) + 1) if i not in held)
-
-
-def cpu_s(pid):
-    with open("/proc/%d/stat" % pid) as f:
-        v = f.read().rsplit(")", 1)[1].split()
-    return (int(v[11]) + int(v[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def all_healthy(k):

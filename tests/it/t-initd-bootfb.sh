@@ -23,10 +23,8 @@ grep -q "^tty0 " $SIMROOT/proc/consoles || fail "consoles: $(cat $SIMROOT/proc/c
 # code MODE_JSON: check'"'"'s boot-framebuffer message for G, or "none"
 code() {
 	gi --config $SIMROOT/c.json check --json >$SIMROOT/check.json 2>/dev/null || true
-	/usr/bin/python3 -c "import json, sys
-r = json.load(open(sys.argv[1]))
-m = [x[\"message\"] for x in r[\"reasons\"] if x[\"code\"] == \"boot-framebuffer\" and x.get(\"device\") == sys.argv[2]]
-print(m[0] if m else \"none\")" $SIMROOT/check.json $G
+	jcheck $SIMROOT/check.json --arg g $G \
+		--get "([x.message for x in .reasons if x.code == \"boot-framebuffer\" and x.get(\"device\") == g] + [\"none\"])[0]"
 }
 echo "{\"mode\": \"vm-passthrough\"}" >$SIMROOT/c.json
 msg=$(code)

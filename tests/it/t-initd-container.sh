@@ -21,13 +21,10 @@ grep -q "0000:18:00.0: refused (device-in-use" $SIMROOT/c1.log || fail "in-use G
 expect_drv 0000:18:00.0 vfio-pci
 for g in ${GPUS#* }; do expect_drv $g nvidia; done
 [ ! -e $SIMROOT/run/gpu-initd/ready ] || fail "no ready while a GPU is not restored"
-python3 -c "
-import json,sys; d=json.load(open(sys.argv[1]))
-assert not d[\"ready\"] and d[\"mode\"]==\"container\"
-s={x[\"bdf\"]:x for x in d[\"devices\"]}
-assert s[\"0000:18:00.0\"][\"state\"]==\"refused\" and \"device-in-use\" in s[\"0000:18:00.0\"][\"reasons\"], s
-assert all(s[b][\"state\"]==\"done\" and s[b][\"driver\"]==\"nvidia\" for b in s if b!=\"0000:18:00.0\")
-" $SIMROOT/run/gpu-initd/status.json || fail "status.json names the refused GPU"
+jcheck $SIMROOT/run/gpu-initd/status.json "not .ready" ".mode == \"container\"" \
+	"by(.devices, \"bdf\")[\"0000:18:00.0\"].state == \"refused\"" \
+	"\"device-in-use\" in by(.devices, \"bdf\")[\"0000:18:00.0\"].reasons" \
+	"all(x.state == \"done\" and x.driver == \"nvidia\" for x in .devices if x.bdf != \"0000:18:00.0\")" || fail "status.json names the refused GPU"
 exec 3>&-
 
 expect_rc 0 gi apply 2>/dev/null

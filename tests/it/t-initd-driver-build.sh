@@ -8,8 +8,6 @@
 source "$(dirname "$0")/lib.sh"
 
 # reasons FILE: the node reasons as "code: message" lines
-reasons_py='import json,sys
-for r in json.load(open(sys.argv[1]))["reasons"]: print(r["code"] + ": " + r["message"])'
 
 # a plain build (driver 550, no unbindLock)
 tests/simnode run fixtures/gpu-shares-group-with-nic.json -- bash -c '
@@ -18,14 +16,14 @@ initd_seam
 echo "{\"mode\":\"vm-vgpu\",\"vgpu-configs\":{\"default\":[{\"devices\":\"all\",\"vgpu-devices\":{\"A100-10C\":1}}]}}" >$SIMROOT/c.json
 rc=0; gi --config $SIMROOT/c.json check --json >$SIMROOT/out.json 2>/dev/null || rc=$?
 [ $rc = 1 ] || fail "check exited $rc"
-python3 -c "$1" $SIMROOT/out.json >$SIMROOT/r.txt
+check_reasons $SIMROOT/out.json >$SIMROOT/r.txt
 grep -q "^nvidia-driver-build: no vGPU manager: the nvidia driver is a plain build (0000:43:00.0 on nvidia has no unbindLock)" $SIMROOT/r.txt ||
 	fail "plain build: $(cat $SIMROOT/r.txt)"
 w=$(stat_get writes)
 rc=0; gi --config $SIMROOT/c.json apply 2>$SIMROOT/err || rc=$?
 [ $rc != 0 ] && [ "$(stat_get writes)" = $w ] || fail "apply on a plain build: rc $rc, writes $w -> $(stat_get writes)"
 grep -q "nvidia-driver-build: no vGPU manager" $SIMROOT/err || fail "apply: $(cat $SIMROOT/err)"
-' bash "$reasons_py"
+'
 
 # the vGPU-KVM build with its IOMMU: no such reason
 tests/simnode run fixtures/h100-hgx-8x.json -- bash -c '
@@ -33,9 +31,9 @@ source tests/it/lib.sh; source tests/it/initd-lib.sh
 initd_seam
 echo "{\"mode\":\"vm-vgpu\",\"vgpu-configs\":{\"default\":[{\"devices\":[0],\"vgpu-devices\":{\"H100XM-20C\":2}}]}}" >$SIMROOT/c.json
 gi --config $SIMROOT/c.json check --json >$SIMROOT/out.json 2>/dev/null || fail "check on the vGPU host"
-python3 -c "$1" $SIMROOT/out.json | grep nvidia-driver-build && fail "vGPU host flagged"
+check_reasons $SIMROOT/out.json | grep nvidia-driver-build && fail "vGPU host flagged"
 true
-' bash "$reasons_py"
+'
 
 # the same host with the IOMMU off in the firmware: VFs cannot be probed
 mkdir -p build/it
@@ -58,16 +56,11 @@ initd_seam
 echo "{\"mode\":\"vm-vgpu\",\"vgpu-configs\":{\"default\":[{\"devices\":[0],\"vgpu-devices\":{\"H100XM-20C\":2}}]}}" >$SIMROOT/c.json
 rc=0; gi --config $SIMROOT/c.json check --json >$SIMROOT/out.json 2>/dev/null || rc=$?
 [ $rc = 1 ] || fail "check exited $rc"
-python3 -c "$1" $SIMROOT/out.json >$SIMROOT/r.txt
+check_reasons $SIMROOT/out.json >$SIMROOT/r.txt
 grep -q "^nvidia-driver-build: VFs without an IOMMU" $SIMROOT/r.txt || fail "no IOMMU: $(cat $SIMROOT/r.txt)"
 # what it protects from: nvidia refuses the VFs there
-D=$SIMROOT/sys/bus/pci/devices/0000:18:00.0 S=$SIMROOT/sys C=$SIMFS/.simfs/control
-echo "modprobe pci-pf-stub" >$C
-echo pci-pf-stub >$D/driver_override
-echo 0000:18:00.0 >$D/driver/unbind
-echo 0000:18:00.0 >$S/bus/pci/drivers_probe
-echo 0 >$D/sriov_drivers_autoprobe
-echo 2 >$D/sriov_numvfs
+S=$SIMROOT/sys
+pf_stub_vfs 0000:18:00.0 2
 echo nvidia >$S/bus/pci/devices/0000:18:00.4/driver_override
 expect_write_error "Operation not permitted" 0000:18:00.4 $S/bus/pci/drivers/nvidia/bind
-' bash "$reasons_py"
+'

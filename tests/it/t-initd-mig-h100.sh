@@ -45,11 +45,8 @@ done
 [ "$types" = " 1001 1001 1001 1001 1004" ] || fail "types on $G: $types"
 [ "$(echo $gis | tr " " "\n" | sort -u | grep -vc -- -1)" = 5 ] || fail "5 distinct GPU instances on $G: $gis"
 [ -e $SIMROOT/run/gpu-initd/ready ] || fail ready
-python3 -c "
-import json,sys; v=json.load(open(sys.argv[1]))[\"vgpus\"]
-assert len(v)==40 and all(x[\"state\"]==\"created\" for x in v), v
-open(sys.argv[2],\"w\").write(\"\\n\".join(sorted(x[\"uuid\"]+\" \"+x[\"parent\"] for x in v)))
-" $SIMROOT/run/gpu-initd/status.json $SIMROOT/u1 || fail "status.json"
+jcheck $SIMROOT/run/gpu-initd/status.json "[x.state for x in .vgpus] == [\"created\"] * 40" || fail "status.json"
+status_vgpus >$SIMROOT/u1
 mig_state >$SIMROOT/m1
 
 # a re-run changes nothing
@@ -58,10 +55,7 @@ expect_rc 0 gi --config $SIMROOT/mig.json apply 2>$SIMROOT/a2.log
 [ "$(stat_get writes)" = $w ] || fail "second apply wrote: $(cat $SIMROOT/a2.log)"
 grep -q "40 kept" $SIMROOT/a2.log || fail "second apply keeps all: $(cat $SIMROOT/a2.log)"
 mig_state | cmp -s - $SIMROOT/m1 || fail "MIG state changed"
-python3 -c "
-import json,sys; v=json.load(open(sys.argv[1]))[\"vgpus\"]
-assert \"\\n\".join(sorted(x[\"uuid\"]+\" \"+x[\"parent\"] for x in v))==open(sys.argv[2]).read()
-" $SIMROOT/run/gpu-initd/status.json $SIMROOT/u1 || fail "UUIDs changed"
+status_vgpus | cmp -s - $SIMROOT/u1 || fail "UUIDs changed"
 
 # a vGPU deleted behind our back: its free GPU instance makes the type creatable again; apply re-creates it
 V0=$S/$(vf $G 0)/nvidia
@@ -93,7 +87,7 @@ K="build/kubelet-stub --root $SIMROOT"
 $K serve 2>$SIMROOT/kstub.log & ks=$!
 wait_for $SIMROOT/var/lib/kubelet/device-plugins/kubelet.sock
 gi serve 2>$SIMROOT/serve.log & gs=$!
-alloc() { $K status --json 2>/dev/null | /usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin)[\"status\"][\"allocatable\"].get(sys.argv[1], 0))" "$1" 2>/dev/null || echo 0; }
+alloc() { kstub_count allocatable "$1"; }
 for i in $(seq 1000); do
 	[ "$(alloc nvidia.com/NVIDIA_H100XM-1-10C) $(alloc nvidia.com/NVIDIA_H100XM-3-40C)" = "32 8" ] && break
 	sleep 0.01

@@ -73,10 +73,8 @@ ls $SIMROOT/sys/bus/mdev/devices >$SIMROOT/u1
 mig_state >$SIMROOT/m1
 
 expect_rc 0 gi --config $SIMROOT/mig.json check --json >$SIMROOT/c2.json
-python3 -c "
-import json,sys; p=json.load(open(sys.argv[1]))[\"vgpu_plan\"]
-assert len(p)==8 and all(x[\"mig\"]==\"MIG mode on: 7 GPU instances kept, 0 to create, 0 to destroy\" for x in p), p
-" $SIMROOT/c2.json || fail "check --json: MIG plan"
+jcheck $SIMROOT/c2.json "len(.vgpu_plan) == 8" \
+	"all(x.mig == \"MIG mode on: 7 GPU instances kept, 0 to create, 0 to destroy\" for x in .vgpu_plan)" || fail "check --json: MIG plan"
 expect_rc 0 gi --config $SIMROOT/ts.json check >$SIMROOT/c3.txt
 [ "$(grep -c "MIG mode on: apply destroys its 7 GPU instances and turns it off" $SIMROOT/c3.txt)" = 8 ] || fail "check ts: $(cat $SIMROOT/c3.txt)"
 
@@ -135,7 +133,7 @@ wait_for $SIMROOT/var/lib/kubelet/device-plugins/kubelet.sock
 gi serve 2>$SIMROOT/serve.log & gs=$!
 n=0
 for i in $(seq 1000); do
-	n=$($K status --json 2>/dev/null | /usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin)[\"status\"][\"allocatable\"].get(\"nvidia.com/NVIDIA_A100-1-5C\", 0))" 2>/dev/null || echo 0)
+	n=$(kstub_count allocatable nvidia.com/NVIDIA_A100-1-5C)
 	[ "$n" = 56 ] && break
 	sleep 0.01
 done

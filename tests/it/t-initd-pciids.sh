@@ -37,7 +37,7 @@ $K serve 2>$SIMROOT/kstub.log & ks=$!
 wait_for $SIMROOT/var/lib/kubelet/device-plugins/kubelet.sock
 strace -f -qq -e trace=open,openat,openat2 -o $T/serve "$GPU_INITD" --root $SIMROOT serve 2>$SIMROOT/serve.log & gs=$!
 for i in $(seq 1000); do
-	n=$($K status --json 2>/dev/null | /usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin)[\"status\"][\"allocatable\"].get(\"nvidia.com/GH100_H100_SXM5_80GB\", 0))" 2>/dev/null || echo 0)
+	n=$(kstub_count allocatable nvidia.com/GH100_H100_SXM5_80GB)
 	[ "$n" = 4 ] && break
 	sleep 0.01
 done

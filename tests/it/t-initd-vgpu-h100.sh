@@ -38,22 +38,16 @@ for g in $GPUS; do
 	for i in 0 7; do [ "$(cur $g $i)" = 1013 ] || fail "$g VF $i: type $(cur $g $i)"; done
 	expect_drv $(basename $(readlink $S/$g/virtfn8)) none # only the VFs it needs go to nvidia
 done
-python3 -c "
-import json,sys; d=json.load(open(sys.argv[1]))
-v=d[\"vgpus\"]; assert d[\"ready\"] and len(v)==64, d
-assert all(x[\"type\"]==\"H100XM-10C\" and x[\"state\"]==\"created\" and x[\"parent\"]!=x[\"gpu\"] for x in v), v
-assert len(set(x[\"parent\"] for x in v))==64 and len(set(x[\"uuid\"] for x in v))==64, v
-open(sys.argv[2],\"w\").write(\"\\n\".join(sorted(x[\"uuid\"]+\" \"+x[\"parent\"] for x in v)))
-" $SIMROOT/run/gpu-initd/status.json $SIMROOT/u1 || fail "status.json"
+jcheck $SIMROOT/run/gpu-initd/status.json ".ready" "len(.vgpus) == 64" \
+	"all(x.type == \"H100XM-10C\" and x.state == \"created\" and x.parent != x.gpu for x in .vgpus)" \
+	"len(set(x.parent for x in .vgpus)) == 64" "len(set(x.uuid for x in .vgpus)) == 64" || fail "status.json"
+status_vgpus >$SIMROOT/u1
 
 # a second apply writes nothing and keeps every vGPU (and UUID)
 expect_rc 0 gi --config $C apply 2>$SIMROOT/a2.log
 [ "$(stat_get writes)" = 256 ] || fail "second apply wrote"
 grep -q "64 kept" $SIMROOT/a2.log || fail "kept: $(cat $SIMROOT/a2.log)"
-python3 -c "
-import json,sys; v=json.load(open(sys.argv[1]))[\"vgpus\"]
-assert \"\\n\".join(sorted(x[\"uuid\"]+\" \"+x[\"parent\"] for x in v))==open(sys.argv[2]).read()
-" $SIMROOT/run/gpu-initd/status.json $SIMROOT/u1 || fail "UUIDs changed"
+status_vgpus | cmp -s - $SIMROOT/u1 || fail "UUIDs changed"
 
 # mixed: 4 x 20C on GPUs 0-3 (10C deleted first: equal-size rule), 10C kept on 4-7;
 # a vGPU a VM holds on GPU 0 stops that GPU until it is closed
@@ -84,10 +78,7 @@ for g in $GPUS; do
 done
 # and back: GPUs to nvidia, VFs on, the same vGPUs (UUIDs, VFs) as the first time
 expect_rc 0 gi --config $C apply 2>$SIMROOT/back.log
-python3 -c "
-import json,sys; v=json.load(open(sys.argv[1]))[\"vgpus\"]
-assert \"\\n\".join(sorted(x[\"uuid\"]+\" \"+x[\"parent\"] for x in v))==open(sys.argv[2]).read()
-" $SIMROOT/run/gpu-initd/status.json $SIMROOT/u1 || fail "UUIDs after passthrough and back: $(cat $SIMROOT/back.log)"
+status_vgpus | cmp -s - $SIMROOT/u1 || fail "UUIDs after passthrough and back: $(cat $SIMROOT/back.log)"
 w=$(stat_get writes)
 expect_rc 0 gi --config $C apply 2>/dev/null
 [ "$(stat_get writes)" = $w ] || fail "apply after the switch back wrote"

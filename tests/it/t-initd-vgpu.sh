@@ -12,32 +12,16 @@ source tests/it/lib.sh; source tests/it/initd-lib.sh
 initd_seam
 C=$SIMROOT/vg.json
 echo "{\"mode\":\"vm-vgpu\",\"vgpu-configs\":{\"default\":[{\"devices\":\"all\",\"vgpu-devices\":{\"T4-4Q\":4}}]}}" >$C
-expect_rc 0 gi --config $C check >/dev/null
-[ "$(stat_get writes)" = 0 ] || fail "check wrote"
+# check, the first apply and a second one that keeps them: tests/cases/vgpu-t4
 expect_rc 0 gi --config $C apply 2>$SIMROOT/a1.log
-[ "$(stat_get writes)" = 16 ] || fail "first apply: $(stat_get writes) writes, expected 16"
-[ "$(ls $SIMROOT/sys/bus/mdev/devices | wc -l)" = 16 ] || fail "16 mdevs"
-for u in $(ls $SIMROOT/sys/bus/mdev/devices); do
-	t=$(basename $(readlink $SIMROOT/sys/bus/mdev/devices/$u/mdev_type))
-	[ $t = nvidia-232 ] || fail "$u: type $t, expected nvidia-232 (GRID T4-4Q)"
-done
-[ -e $SIMROOT/run/gpu-initd/ready ] || fail ready
-python3 -c "
-import json,sys; d=json.load(open(sys.argv[1]))
-assert d[\"mode\"]==\"vm-vgpu\" and d[\"ready\"], d
-v=d[\"vgpus\"]; assert len(v)==16 and all(x[\"type\"]==\"T4-4Q\" and x[\"state\"]==\"created\" for x in v), v
-assert sorted(x[\"uuid\"] for x in v)==sorted(sys.argv[2].split()), v
-assert sorted(set(x[\"parent\"] for x in v))==[\"0000:3b:00.0\",\"0000:5e:00.0\",\"0000:af:00.0\",\"0000:d8:00.0\"], v
-" $SIMROOT/run/gpu-initd/status.json "$(ls $SIMROOT/sys/bus/mdev/devices)" || fail "status.json"
+tests/it/jcheck.py $SIMROOT/run/gpu-initd/status.json "[x.state for x in .vgpus] == [\"created\"] * 16" || fail "status.json"
 ls $SIMROOT/sys/bus/mdev/devices >$SIMROOT/u1
 expect_rc 0 gi --config $C apply 2>$SIMROOT/a2.log
-[ "$(stat_get writes)" = 16 ] || fail "second apply wrote"
 grep -q "16 kept" $SIMROOT/a2.log || fail "second apply keeps all: $(cat $SIMROOT/a2.log)"
-ls $SIMROOT/sys/bus/mdev/devices | cmp -s - $SIMROOT/u1 || fail "UUIDs changed"
 # a mixed config: 8Q on GPUs 0 and 1, 4Q on af, nothing on d8
 echo "{\"mode\":\"vm-vgpu\",\"vgpu-configs\":{\"default\":[{\"devices\":[0,1],\"vgpu-devices\":{\"T4-8Q\":2}},{\"devices\":[\"0000:af:00.0\"],\"vgpu-devices\":{\"T4-4Q\":4}}]}}" >$SIMROOT/mixed.json
 # one of ours in use on 3b: the switch to 8Q on that GPU cannot complete
-u=$(python3 -c "import json,sys; print([x[\"uuid\"] for x in json.load(open(sys.argv[1]))[\"vgpus\"] if x[\"parent\"]==\"0000:5e:00.0\"][0])" $SIMROOT/run/gpu-initd/status.json)
+u=$(tests/it/jcheck.py $SIMROOT/run/gpu-initd/status.json --get "[x.uuid for x in .vgpus if x.parent == \"0000:5e:00.0\"][0]")
 g=$(basename $(readlink $SIMROOT/sys/bus/mdev/devices/$u/iommu_group))
 exec 3<>$SIMROOT/dev/vfio/$g
 expect_rc 1 gi --config $SIMROOT/mixed.json apply 2>$SIMROOT/m1.log
@@ -98,12 +82,8 @@ echo "{\"mode\":\"vm-vgpu\",\"vgpu-configs\":{\"default\":[{\"devices\":\"all\",
 expect_rc 0 gi --config $C apply 2>/dev/null
 [ "$(stat_get writes)" = 32 ] || fail "first apply: $(stat_get writes) writes"
 [ "$(ls $SIMROOT/sys/bus/mdev/devices | wc -l)" = 32 ] || fail "32 mdevs"
-python3 -c "
-import json,sys; d=json.load(open(sys.argv[1]))
-v=d[\"vgpus\"]; assert len(v)==32 and d[\"ready\"]
-assert all(x[\"parent\"]!=x[\"gpu\"] for x in v), v
-assert len(set(x[\"parent\"] for x in v))==32, v
-" $SIMROOT/run/gpu-initd/status.json || fail "status.json: VFs as parents"
+tests/it/jcheck.py $SIMROOT/run/gpu-initd/status.json ".ready" "len(.vgpus) == 32" \
+	"all(x.parent != x.gpu for x in .vgpus)" "len(set(x.parent for x in .vgpus)) == 32" || fail "status.json: VFs as parents"
 ls $SIMROOT/sys/bus/mdev/devices >$SIMROOT/u1
 expect_rc 0 gi --config $C apply 2>/dev/null
 [ "$(stat_get writes)" = 32 ] || fail "second apply wrote"

@@ -10,9 +10,7 @@ tests/simnode run --uevents fixtures/h100-hgx-8x.json -- bash -c '
 source tests/it/lib.sh; source tests/it/initd-lib.sh
 initd_seam
 K="build/kubelet-stub --root $SIMROOT"
-allocatable() {
-	$K status --json 2>/dev/null | /usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin)[\"status\"][\"allocatable\"].get(sys.argv[1], 0))" "$1" 2>/dev/null || echo 0
-}
+allocatable() { kstub_count allocatable "$1"; }
 wait_allocatable() { # RESOURCE N
 	for i in $(seq 1000); do [ "$(allocatable $1)" = "$2" ] && return 0; sleep 0.01; done
 	fail "$1: allocatable $(allocatable $1), expected $2"
@@ -25,9 +23,7 @@ gi --config <(echo "{\"devices\": [\"0000:18:00.0\", \"0000:2a:00.0\", \"0000:3a
 
 # vGPUs on 0000:db:00.0: VFs by NVIDIA enable sequence, 8 x H100XM-10C
 S=$SIMROOT/sys/bus/pci; PF=0000:db:00.0; D=$S/devices/$PF
-echo "modprobe pci-pf-stub" >$SIMFS/.simfs/control
-echo pci-pf-stub >$D/driver_override; echo $PF >$D/driver/unbind; echo $PF >$S/drivers_probe
-echo 0 >$D/sriov_drivers_autoprobe; echo 8 >$D/sriov_numvfs
+pf_stub_vfs $PF 8
 echo >$D/driver_override; echo $PF >$S/drivers/pci-pf-stub/unbind; echo $PF >$S/drivers_probe
 for i in $(seq 0 7); do
 	vf=$(basename $(readlink $D/virtfn$i))

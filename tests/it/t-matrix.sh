@@ -159,10 +159,8 @@ cell() {
 		sleep 0.01
 	done
 	allocatable() {
-		$K status --json 2>/dev/null | python3 -c '
-import json, sys
-a = json.load(sys.stdin)["status"]["allocatable"]
-print(" ".join("%s=%s" % (k, v) for k, v in sorted(a.items()) if int(v) > 0) or "-")' 2>/dev/null || echo "?"
+		$K status --json 2>/dev/null | jcheck - \
+			--get '" ".join("%s=%s" % (k, v) for k, v in sorted(.status.allocatable.items()) if int(v) > 0) or "-"' 2>/dev/null || echo "?"
 	}
 	local want=- got
 	[ "$count_want" = 0 ] || want="$res=$count_want"

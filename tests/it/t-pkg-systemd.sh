@@ -25,7 +25,7 @@ grep -q '^Before=.*gpu-initd-serve.service' $u/gpu-initd-apply.service || fail "
 grep -qE '^ExecStart=/usr/sbin/gpu-initd (--[a-z]+ [^ ]+ )*apply$' $u/gpu-initd-apply.service || fail "apply: ExecStart"
 # the example configs are JSON with a valid mode each
 for f in packaging/examples/*.json; do
-	m=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["mode"])' "$f") || fail "$f: not JSON"
+	m=$(jcheck "$f" --get .mode) || fail "$f: not JSON"
 	case $m in container | vm-passthrough | vm-vgpu) ;; *) fail "$f: mode $m" ;; esac
 done
 rm -rf "$PKG"

@@ -28,11 +28,7 @@ kstub_kill() {
 	wait $ks 2>/dev/null || true
 }
 # counts: capacity and allocatable (healthy, unallocated) of R at kubelet
-counts() {
-	$K status --json 2>/dev/null | /usr/bin/python3 -c "import json,sys
-s = json.load(sys.stdin)[\"status\"]
-print(s[\"capacity\"].get(sys.argv[1], 0), s[\"allocatable\"].get(sys.argv[1], 0))" $R 2>/dev/null || echo "none"
-}
+counts() { echo "$(kstub_count capacity $R) $(kstub_count allocatable $R)"; }
 wait_counts() { # CAPACITY ALLOCATABLE WHAT
 	local i
 	for ((i = 0; i < 300; i++)); do [ "$(counts)" = "$1 $2" ] && return 0; sleep 0.05; done

@@ -24,9 +24,8 @@ LOG=$TOP/build/it/t-serve-sick
 
 # health BDF: as kubelet has it from ListAndWatch
 health() {
-	$K status --json 2>/dev/null | /usr/bin/python3 -c "import json,sys
-d = json.load(sys.stdin)
-print(next((v[\"health\"] for r in d[\"resources\"] for v in r.get(\"devices\", []) if v[\"id\"] == sys.argv[1]), \"none\"))" $1 2>/dev/null || echo none
+	$K status --json 2>/dev/null | jcheck - --arg id $1 \
+		--get "next((v.health for r in .resources for v in r.get(\"devices\", []) if v.id == id), \"none\")" 2>/dev/null || echo none
 }
 wait_health() { # BDF HEALTH WHAT
 	local i

@@ -22,16 +22,14 @@ S=$SIMROOT/sys; C=$SIMFS/.simfs/control; D=$S/bus/pci/devices/0000:18:00.0
 echo "stall-nth 1" >$C
 (echo vfio-pci >$D/driver_override) &
 pid=$!
-for i in $(seq 200); do grep -q "^stalled 1$" $SIMFS/.simfs/stats && break; sleep 0.01; done
-grep -q "^stalled 1$" $SIMFS/.simfs/stats || fail "writer did not stall"
+wait_stat stalled 1 200 || fail "writer did not stall"
 kill -9 $pid; wait $pid 2>/dev/null || true
-for i in $(seq 200); do grep -q "^stalled 0$" $SIMFS/.simfs/stats && break; sleep 0.01; done
-grep -q "^stalled 0$" $SIMFS/.simfs/stats || fail "killed writer still stalled"
+wait_stat stalled 0 200 || fail "killed writer still stalled"
 [ "$(cat $D/driver_override)" = "(null)" ] || fail "a killed stalled write took effect"
 # stall + release: the write completes
 echo "stall-nth 1" >$C
 (echo vfio-pci >$D/driver_override) & pid=$!
-for i in $(seq 200); do grep -q "^stalled 1$" $SIMFS/.simfs/stats && break; sleep 0.01; done
+wait_stat stalled 1 200 || true
 echo release >$C
 wait $pid || fail "released write failed"
 [ "$(cat $D/driver_override)" = vfio-pci ] || fail "released write lost"

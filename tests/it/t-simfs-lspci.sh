@@ -11,14 +11,11 @@ source tests/it/lib.sh
 out=$(mktemp -d)
 lspci -O hwdb.disable=1 -A linux-sysfs -O sysfs.path=$SIMROOT/sys/bus/pci -nnvvv >$out/path.txt 2>/dev/null
 # every fixture device, by address and IDs
-/usr/bin/python3 -c "
-import json, sys
-for d in json.load(open(\"fixtures/h100-hgx-8x.json\"))[\"devices\"]:
-    print(d[\"bdf\"][5:], d[\"id\"])" | while read -r addr id; do
+jcheck fixtures/h100-hgx-8x.json --get "[x.bdf[5:] + \" \" + x.id for x in .devices]" | while read -r addr id; do
 	grep -q "^$addr .*\[$id\]" $out/path.txt || fail "lspci lacks $addr [$id]"
 done
 n=$(grep -c "^[0-9a-f][0-9a-f]:" $out/path.txt)
-want=$(/usr/bin/python3 -c "import json; print(len(json.load(open(\"fixtures/h100-hgx-8x.json\"))[\"devices\"]))")
+want=$(jcheck fixtures/h100-hgx-8x.json --get "len(.devices)")
 [ "$n" -eq "$want" ] || fail "lspci lists $n devices, the fixture has $want"
 # the H100s: capability chain decoded, group, driver
 for cap in "Express (v2) Endpoint" "MSI-X: Enable+ Count=9" "Single Root I/O Virtualization (SR-IOV)" \
@@ -44,10 +41,7 @@ for fx in fixtures/*.json; do
 	tests/simnode run "$fx" -- bash -c '
 	source tests/it/lib.sh
 	out=$(lspci -O hwdb.disable=1 -A linux-sysfs -O sysfs.path=$SIMROOT/sys/bus/pci -nn 2>/dev/null)
-	/usr/bin/python3 -c "
-import json, sys
-for d in json.load(open(sys.argv[1]))[\"devices\"]:
-    print(d[\"bdf\"][5:], d[\"bdf\"], d[\"id\"])" "$1" | while read -r addr full id; do
+	jcheck "$1" --get "[x.bdf[5:] + \" \" + x.bdf + \" \" + x.id for x in .devices]" | while read -r addr full id; do
 		# lspci prints the domain once a device is outside domain 0000 (Grace)
 		grep -qE "^($addr|$full) .*\[$id\]" <<<"$out" || fail "$1: lspci lacks $full [$id]"
 	done' _ "$fx"

@@ -37,8 +37,8 @@ env -i "$chroot" "$SIMROOT" /bin/static-probe >$out/static.txt 2>&1 || { cat $ou
 build/tests/static-probe "$SIMROOT" >$out/dynamic.txt 2>&1 || { cat $out/dynamic.txt; fail "dynamic probe"; }
 cat $out/static.txt
 diff -u $out/dynamic.txt $out/static.txt || fail "static and dynamic probes differ"
-n=$(/usr/bin/python3 -c "import json; print(len(json.load(open(\"fixtures/h100-hgx-8x.json\"))[\"devices\"]))")
-g=$(/usr/bin/python3 -c "import json; print(sum(1 for d in json.load(open(\"fixtures/h100-hgx-8x.json\"))[\"devices\"] if d[\"id\"].startswith(\"10de:\") and d[\"class\"].startswith(\"0x03\")))")
+n=$(jcheck fixtures/h100-hgx-8x.json --get "len(.devices)")
+g=$(jcheck fixtures/h100-hgx-8x.json --get "sum(1 for x in .devices if x.id.startswith(\"10de:\") and x.class.startswith(\"0x03\"))")
 grep -qx "pci: $n devices, $g NVIDIA display controllers" $out/static.txt || fail "pci: expected $n devices, $g GPUs"
 grep -q "^kmod: kernel .*, vfio-pci is vfio_pci (kernel/drivers/vfio/pci/vfio-pci.ko)$" $out/static.txt || fail "kmod lookup"
 grep -q "^udev: kernel monitor created (fd open)$" $out/static.txt || fail "udev"

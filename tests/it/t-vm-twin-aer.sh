@@ -21,9 +21,7 @@ wait_for $ready
 mkdir -p $SIMROOT/etc/gpu-initd
 echo "{ \"mode\": \"vm-passthrough\", \"devices\": [\"1af4:1044\"],
   \"resource-names\": { \"1af4:1044\": \"example.com/rng\" } }" >$SIMROOT/etc/gpu-initd/config.json
-allocatable() {
-	$K status --json 2>/dev/null | /usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin)[\"status\"][\"allocatable\"].get(\"example.com/rng\", 0))" 2>/dev/null || echo 0
-}
+allocatable() { kstub_count allocatable example.com/rng; }
 served() { build/gpu-initd --root $SIMROOT status 2>/dev/null | awk -v id=$dev "\$1 == id { print \$NF }"; }
 wait_until() { # WHAT CMD...
 	local what=$1 i

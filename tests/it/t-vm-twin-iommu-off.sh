@@ -1,37 +1,20 @@
 #!/bin/bash
-# simfs twins of tests/vm/s-iommu-off.sh (fixture qemu-edu-iommu-off): the
-# DMAR table is there, intel_iommu=off on the command line; check exits 1
-# with iommu-disabled-cmdline, apply exits 1 and writes nothing; and of
+# simfs twins of tests/vm/s-iommu-off.sh (fixture qemu-edu-iommu-off; the
+# scenario's body runs here unchanged: the DMAR table is there,
+# intel_iommu=off on the command line; check exits 1 with
+# iommu-disabled-cmdline, apply exits 1 and writes nothing); and of
 # tests/vm/s-no-iommu.sh (no DMAR table: iommu-no-acpi-table).
 source "$(dirname "$0")/lib.sh"
 
+# the body is tests/vm/s-iommu-off.sh itself, on simfs (tests/it/vm-twin-lib.sh)
 tests/simnode run fixtures/qemu-edu-iommu-off.json -- bash -c '
 source tests/it/lib.sh; source tests/it/initd-lib.sh
 initd_seam
-bdf=0000:00:05.0
-mkdir -p $SIMROOT/etc/gpu-initd
-echo "{ \"mode\": \"vm-passthrough\", \"devices\": [\"1234:11e8\"],
-  \"resource-names\": { \"1234:11e8\": \"example.com/edu\" } }" >$SIMROOT/etc/gpu-initd/config.json
-[ -e $SIMROOT/sys/firmware/acpi/tables/DMAR ] || fail "no DMAR table"
-[ -z "$(ls $SIMROOT/sys/kernel/iommu_groups)" ] || fail "IOMMU groups with intel_iommu=off"
-out=$SIMROOT/check.txt
-expect_rc 1 gi check >$out 2>&1
-grep -q "intel_iommu=off" $out || fail "check does not name intel_iommu=off: $(cat $out)"
-expect_rc 1 gi check --json >$SIMROOT/check.json
-grep -q "\"cause\":\"iommu-disabled-cmdline\"" $SIMROOT/check.json || fail "check --json: $(cat $SIMROOT/check.json)"
-w=$(stat_get writes)
-expect_rc 1 gi apply
-[ "$(stat_get writes)" = "$w" ] || fail "apply wrote to sysfs with the IOMMU off"
-expect_drv $bdf none
-[ "$(cat $SIMROOT/sys/bus/pci/devices/$bdf/driver_override)" = "(null)" ] || fail "driver_override written"
-for m in vfio vfio_pci vfio_iommu_type1; do
-	! grep -q "^$m " $SIMROOT/proc/modules || fail "apply loaded $m with the IOMMU off"
-done
-[ ! -e $SIMROOT/run/gpu-initd/ready ] || fail "readiness file with the IOMMU off"
+VM_LIB=tests/it/vm-twin-lib.sh
+. tests/vm/s-iommu-off.sh
 # the end state the real kernel left (tests/vm/golden, from the guest)
 source tests/vm/state.sh
 diff -u tests/vm/golden/s-iommu-off.state <(state_dump $SIMROOT) || fail "simfs and the real kernel disagree"
-
 '
 
 # twin of tests/vm/s-no-iommu.sh (fixture qemu-edu-no-iommu): no DMAR table

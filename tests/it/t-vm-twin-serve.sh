@@ -12,9 +12,7 @@ K="build/kubelet-stub --root $SIMROOT"
 mkdir -p $SIMROOT/etc/gpu-initd
 echo "{ \"mode\": \"vm-passthrough\", \"devices\": [\"1234:11e8\"],
   \"resource-names\": { \"1234:11e8\": \"example.com/edu\" } }" >$SIMROOT/etc/gpu-initd/config.json
-allocatable() {
-	$K status --json 2>/dev/null | /usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin)[\"status\"][\"allocatable\"].get(\"example.com/edu\", 0))" 2>/dev/null || echo 0
-}
+allocatable() { kstub_count allocatable example.com/edu; }
 $K serve 2>$SIMROOT/kstub.log & ks=$!
 wait_for $SIMROOT/var/lib/kubelet/device-plugins/kubelet.sock
 expect_rc 0 gi apply 2>/dev/null

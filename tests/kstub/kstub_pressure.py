@@ -24,9 +24,11 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(1, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "it"))
 import grpc  # noqa: E402
 
 from plugin import Plugin  # noqa: E402
+from procstat import cpu_s, lowest_free_fd  # noqa: E402
 from test_kstub import Stub, wait_for  # noqa: E402
 
 FULL = os.environ.get("FULL") == "1"
@@ -34,17 +36,6 @@ FULL = os.environ.get("FULL") == "1"
 
 def fail(msg):
     raise AssertionError(msg)
-
-
-def cpu_s(pid):
-    with open("/proc/%d/stat" % pid) as f:
-        v = f.read().rsplit(")", 1)[1].split()
-    return (int(v[11]) + int(v[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def lowest_free_fd(pid):
-    held = {int(x) for x in os.listdir("/proc/%d/fd" % pid)}
-    return next(i for i in range(len(held) + 1) if i not in held)
 
 
 def connect(path, rcvbuf=None):

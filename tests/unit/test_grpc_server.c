@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "deviceplugin.pb-c.h"
+#include "failmalloc.h"
 #include "grpc_server.h"
 #include "h2script.h"
 
@@ -425,6 +426,87 @@ static void budget_across_connections(void **state)
 	grpc_server_set_limits(&saved);
 }
 
+/* Allocation-failure reruns: a server, a connection and a session of
+ * three calls (options, Allocate, ListAndWatch left open) with allocation
+ * N failing, for every N the session makes (the server's own and
+ * nghttp2's and protobuf-c's, which allocate through malloc).  Each step
+ * returns 0 or -errno (creating: -ENOMEM), nothing crashes, and once the
+ * connection and server are freed nothing is left allocated. */
+#if FAILMALLOC
+static void fm_law(struct grpc_call *call, const ProtobufCMessage *req, void *data)
+{
+	V1beta1__Device dev = V1BETA1__DEVICE__INIT, *pdev = &dev;
+	V1beta1__ListAndWatchResponse r = V1BETA1__LIST_AND_WATCH_RESPONSE__INIT;
+	dev.id = "dev0";
+	dev.health = "Healthy";
+	r.n_devices = 1;
+	r.devices = &pdev;
+	(void)grpc_call_send(call, &r.base); /* may fail: the call then ends */
+}
+
+static const struct grpc_method fm_methods[] = {
+	{ P_OPTIONS, &v1beta1__empty__descriptor, h_options, NULL },
+	{ P_LAW, &v1beta1__empty__descriptor, fm_law, NULL },
+	{ P_ALLOCATE, &v1beta1__allocate_request__descriptor, h_allocate, NULL },
+};
+#endif
+
+static void allocation_failures(void **state)
+{
+#if FAILMALLOC
+	struct h2out out;
+	uint8_t msg[256], empty[5];
+	size_t len = allocate_request(msg, 2);
+	long nth, calls = 0;
+
+	h2out_init(&out);
+	h2out_preface(&out);
+	h2_grpc_msg(empty, NULL, 0);
+	h2out_request(&out, 1, P_OPTIONS, "localhost", "application/grpc", false);
+	h2out_frame(&out, NGHTTP2_DATA, NGHTTP2_FLAG_END_STREAM, 1, empty, 5);
+	h2out_request(&out, 3, P_ALLOCATE, "localhost", "application/grpc", false);
+	h2out_frame(&out, NGHTTP2_DATA, NGHTTP2_FLAG_END_STREAM, 3, msg, len);
+	h2out_request(&out, 5, P_LAW, "localhost", "application/grpc", false);
+	h2out_frame(&out, NGHTTP2_DATA, NGHTTP2_FLAG_END_STREAM, 5, empty, 5);
+
+	allocs = 0;
+	for (nth = 0;; nth++) {
+		struct grpc_server *srv = NULL;
+		struct grpc_server_conn *sc = NULL;
+		int r, rf = 0;
+		ssize_t n = 0;
+
+		failmalloc_arm(nth);
+		r = grpc_server_new(NULL, fm_methods, 3, NULL, &srv);
+		if (r == 0)
+			r = grpc_server_conn_new(srv, &sc);
+		if (r == 0) {
+			const uint8_t *p;
+			rf = grpc_server_conn_feed(sc, out.buf, out.len);
+			while (rf == 0 && (n = grpc_server_conn_pull(sc, &p)) > 0)
+				;
+		}
+		if (sc)
+			grpc_server_conn_free(sc);
+		grpc_server_free(srv);
+		calls = failmalloc_disarm();
+		if (calls == FAILMALLOC_NONE_FAILED)
+			break;
+		if (r != 0 && r != -ENOMEM)
+			fail_msg("allocation %ld failed: creating returned %d, expected -ENOMEM", nth, r);
+		assert_true(rf <= 0 && n <= 0);
+		if (failmalloc_live() != 0)
+			fail_msg("allocation %ld failed: %ld allocations leaked", nth, failmalloc_live());
+	}
+	h2out_release(&out);
+	assert_true(nth > 20);
+	assert_true(allocs > 0); /* the calls were made */
+	print_message("grpc server session: %ld allocations failed in turn\n", nth);
+#else
+	skip();
+#endif
+}
+
 int main(void)
 {
 #define T(x) cmocka_unit_test_setup_teardown(x, setup, teardown)
@@ -442,6 +524,7 @@ int main(void)
 		T(garbage_breaks_session),
 		T(deadline_before_complete),
 		T(budget_across_connections),
+		cmocka_unit_test(allocation_failures),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "failmalloc.h"
 #include "node/cmdline.h"
 #include "node/config.h"
 
@@ -187,6 +188,38 @@ static void cmdline_iommu_flags(void **state)
 	assert_string_equal(k.mode, "");
 }
 
+/* Every allocation of a full parse failing in turn: -ENOMEM, nothing
+ * leaked, and the next parse works. */
+static void allocation_failures(void **state)
+{
+#if FAILMALLOC
+	const char *js = "{\"mode\": \"vm-vgpu\", \"devices\": [\"0000:18:00.0\", 3, \"10de:2330\"],"
+			 " \"resource-names\": {\"1234:11e8\": \"example.com/edu\"},"
+			 " \"group-companions\": [\"10de:22a3\"], \"sriov-vfs\": {\"15b3:*\": 8},"
+			 " \"vgpu-configs\": {\"default\": [{\"devices\": [0, 1], \"vgpu-devices\": "
+			 "{\"H100XM-4C\": 20}}]}}";
+	struct config c;
+	char err[256];
+	long nth;
+	int r;
+
+	for (nth = 0;; nth++) {
+		config_init(&c);
+		failmalloc_arm(nth);
+		r = config_parse(&c, js, strlen(js), err, sizeof(err));
+		if (failmalloc_disarm() == FAILMALLOC_NONE_FAILED)
+			break;
+		assert_int_equal(r, -ENOMEM);
+		assert_int_equal(failmalloc_live(), 0);
+	}
+	assert_int_equal(r, 0);
+	assert_true(nth > 0); /* it did allocate, and fail */
+	print_message("config_parse: %ld allocations failed in turn\n", nth);
+#else
+	skip();
+#endif
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -196,6 +229,7 @@ int main(void)
 		cmocka_unit_test(precedence),
 		cmocka_unit_test(cmdline_values),
 		cmocka_unit_test(cmdline_iommu_flags),
+		cmocka_unit_test(allocation_failures),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "../../simfs/kmod_index.h"
+#include "failmalloc.h"
 
 #define KVER "6.1.0-sim"
 #define STRV(...) ((const char *const[]){ __VA_ARGS__, NULL })
@@ -956,51 +957,10 @@ static void meta_softdep_first_config_wins(void **state)
 }
 
 /* --- allocation failures ------------------------------------------------
- * The test binary interposes malloc & co. (glibc's __libc_* do the work):
- * while armed, the Nth allocation fails and live allocations are counted,
- * so every failure must come back as -ENOMEM with nothing leaked.  ASan
- * owns the allocator in check-asan, so this runs in the plain build. */
-#ifndef __SANITIZE_ADDRESS__
-extern void *__libc_malloc(size_t n);
-extern void *__libc_calloc(size_t n, size_t size);
-extern void *__libc_realloc(void *p, size_t n);
-extern void __libc_free(void *p);
-
-static bool fm_armed;
-static long fm_countdown, fm_live;
-
-static bool fm_fail(void)
-{
-	return fm_armed && fm_countdown-- == 0;
-}
-
-void *malloc(size_t n)
-{
-	void *p = fm_fail() ? NULL : __libc_malloc(n);
-	fm_live += fm_armed && p;
-	return p;
-}
-
-void *calloc(size_t n, size_t size)
-{
-	void *p = fm_fail() ? NULL : __libc_calloc(n, size);
-	fm_live += fm_armed && p;
-	return p;
-}
-
-void *realloc(void *old, size_t n)
-{
-	void *p = fm_fail() ? NULL : __libc_realloc(old, n);
-	fm_live += fm_armed && p && !old;
-	return p;
-}
-
-void free(void *p)
-{
-	fm_live -= fm_armed && p;
-	__libc_free(p);
-}
-
+ * failmalloc.h: the Nth allocation fails, live allocations are counted, so
+ * every failure must come back as -ENOMEM with nothing leaked.  ASan owns
+ * the allocator in check-asan, so this runs in the plain build. */
+#if FAILMALLOC
 static void meta_allocation_failures(void **state)
 {
 	long nth;
@@ -1010,17 +970,15 @@ static void meta_allocation_failures(void **state)
 		size_t n = 0;
 		int r;
 
-		fm_live = 0;
-		fm_countdown = nth;
-		fm_armed = true;
+		failmalloc_arm(nth);
 		r = kmod_meta_build(vfio_table, N_VFIO, &files, &n);
-		fm_armed = false;
-		if (r == 0) {
+		if (failmalloc_disarm() == FAILMALLOC_NONE_FAILED) {
+			assert_int_equal(r, 0);
 			kmod_meta_files_free(files, n);
 			break;
 		}
 		assert_int_equal(r, -ENOMEM);
-		assert_int_equal(fm_live, 0);
+		assert_int_equal(failmalloc_live(), 0);
 		assert_null(files);
 	}
 	assert_true(nth > 20); /* it did fail a good number of times */
@@ -1033,17 +991,15 @@ static void meta_allocation_failures(void **state)
 		size_t len;
 		int r;
 
-		fm_live = 0;
-		fm_countdown = nth;
-		fm_armed = true;
+		failmalloc_arm(nth);
 		r = kmod_index_build(e, 3, &buf, &len);
-		fm_armed = false;
-		if (r == 0) {
+		if (failmalloc_disarm() == FAILMALLOC_NONE_FAILED) {
+			assert_int_equal(r, 0);
 			free(buf);
 			break;
 		}
 		assert_int_equal(r, -ENOMEM);
-		assert_int_equal(fm_live, 0);
+		assert_int_equal(failmalloc_live(), 0);
 	}
 	assert_true(nth > 2);
 }

@@ -33,3 +33,16 @@ expect_exit() {
 flat() {
 	tr -d ' \t\n' <"$1"
 }
+
+# The environment a scenario body runs in.  A body written with these names
+# also runs on simfs: its twin (tests/it/t-vm-twin-*.sh) sources it with
+# VM_LIB=tests/it/vm-twin-lib.sh, which defines the same names there.
+# ROOT prefixes every path; gpu_initd runs gpu-initd; sysfs_writes counts
+# sysfs writes ("-": a real kernel keeps no such count).
+ROOT=
+gpu_initd() {
+	gpu-initd "$@"
+}
+sysfs_writes() {
+	echo -
+}

@@ -6,7 +6,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "../../initd/vgpu/vgpu_type.h"
+#include "vgpu/vgpu_type.h"
 
 static void parses_the_grammar(void **state)
 {

@@ -1,20 +1,43 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Sick GPUs (issue 21): serve's pure verdict (fell off the bus, link
- * down, fatal AER errors since the last healthy check, recovery), the
- * aer_dev_fatal parser, the recovery uevent in a burst. */
+/* initd/serve/health.c: a device's health (group node, driver), the
+ * verdict on sick GPUs (fell off the bus, link down, fatal AER errors since
+ * the last healthy check, recovery), the aer_dev_fatal parser, uevents into
+ * a burst. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "initd_serve_fixture.h"
 #include "serve/discover.h"
 #include "serve/ers.h"
 #include "serve/health.h"
 #include "serve/resources.h"
 
+static void health(void **state)
+{
+	struct sdev a = mkdev(SDEV_PASSTHROUGH, "0000:18:00.0", 19, 0, ""), b = a;
+	assert_true(resource_dev_healthy(&a, &b));
+	assert_false(resource_dev_healthy(&a, NULL));
+	snprintf(b.driver, sizeof(b.driver), "nvidia");
+	assert_false(resource_dev_healthy(&a, &b));
+	b = a;
+	b.group = 20;
+	assert_false(resource_dev_healthy(&a, &b));
+	b = a;
+	b.group_node = false;
+	assert_false(resource_dev_healthy(&a, &b));
+	a.kind = b.kind = SDEV_VF_VGPU;
+	a.vgpu_id = 1013;
+	b = a;
+	b.group_node = true;
+	b.vgpu_id = 1014;
+	assert_false(resource_dev_healthy(&a, &b));
+}
 static struct sdev gpu(void)
 {
 	struct sdev d = { .kind = SDEV_PASSTHROUGH, .group = 19, .group_node = true, .aer_fatal = 0 };
@@ -123,6 +146,40 @@ static void recovery_event(void **state)
 	assert_int_equal(b.nrecovered, 1);
 	assert_true(b.full);
 }
+/* uevents into a burst: PCI functions by name, vfio group nodes by number,
+ * anything else (or too many) a full rescan; nothing is lost. */
+static void uevent_burst(void **state)
+{
+	struct health_burst b = { .npci = 0 };
+	health_burst_add(&b, "pci", "0000:18:00.0");
+	health_burst_add(&b, "vfio", "19");
+	assert_int_equal(b.npci, 1);
+	assert_string_equal(b.pci[0], "0000:18:00.0");
+	assert_int_equal(b.nvfio, 1);
+	assert_int_equal(b.vfio_groups[0], 19);
+	assert_false(b.full);
+	health_burst_add(&b, "vfio", "vfio"); /* /dev/vfio/vfio */
+	assert_true(b.full);
+	b = (struct health_burst){ .npci = 0 };
+	health_burst_add(&b, "vfio", "123456789"); /* too long for a group number */
+	assert_true(b.full);
+	b = (struct health_burst){ .npci = 0 };
+	health_burst_add(&b, "mdev", "8e6f1c52-7d3a-4b7e-9c1d-2f3a4b5c6d01");
+	assert_true(b.full);
+	b = (struct health_burst){ .npci = 0 };
+	health_burst_add(&b, NULL, "0000:18:00.0");
+	assert_true(b.full);
+	b = (struct health_burst){ .npci = 0 };
+	health_burst_add(&b, "pci", "0000:18:00.0-a-name-longer-than-32-bytes");
+	assert_true(b.full);
+	b = (struct health_burst){ .npci = 0 };
+	for (int i = 0; i < HEALTH_MAX_NAMES; i++)
+		health_burst_add(&b, "pci", "0000:18:00.0");
+	assert_false(b.full);
+	health_burst_add(&b, "pci", "0000:2a:00.0");
+	assert_int_equal(b.npci, HEALTH_MAX_NAMES);
+	assert_true(b.full);
+}
 
 /* The kernel's recovery as uevents tell it (tests/vm/s-aer.sh: a fatal
  * error whose recovery failed sends BEGIN_RECOVERY then FAILED_RECOVERY
@@ -178,9 +235,13 @@ static void recovery_state(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(verdicts),	  cmocka_unit_test(aer_since_last_healthy),
-		cmocka_unit_test(aer_text),	  cmocka_unit_test(recovery_event),
+		cmocka_unit_test(health),
+		cmocka_unit_test(verdicts),
+		cmocka_unit_test(aer_since_last_healthy),
+		cmocka_unit_test(aer_text),
+		cmocka_unit_test(recovery_event),
 		cmocka_unit_test(recovery_state),
+		cmocka_unit_test(uevent_burst),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
