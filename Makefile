@@ -32,7 +32,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/t
 TEST_TOOLS := $(patsubst tests/tools/%.c,$(BUILD)/tests/%,$(wildcard tests/tools/*.c))
 
 .SECONDARY:
-.PHONY: all check check-full check-unit check-asan check-it demo clean setup format format-check
+.PHONY: all check check-full check-unit check-asan check-it demo clean setup format format-check layer-check
 all: $(PROGS) $(TEST_TOOLS)
 
 -include mk/*.mk
@@ -94,9 +94,14 @@ format:
 	@clang-format -i $$(git ls-files '*.c' '*.h')
 format-check:
 	@scripts/format-check.sh
+# Every file access of gpu-initd, kubelet-stub and lib/ goes through
+# lib/rootfs*.c: `make layer-check` names any that does not.
+layer-check:
+	@scripts/layer-check.sh
 
 check: setup
 	@$(MAKE) --no-print-directory format-check
+	@$(MAKE) --no-print-directory layer-check
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory check-unit
 	@$(MAKE) --no-print-directory check-asan

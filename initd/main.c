@@ -187,11 +187,7 @@ static int load_config(const struct args *a, int rootfd, struct config *c)
 	const char *path;
 	enum config_source src = config_pick_source(a->config, &k, &path);
 	if (src == CONFIG_FROM_CLI) {
-		int fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			return log_error_errno(errno, "config %s: %m", path), -EINVAL;
-		r = read_fd_all(fd, &text, &len);
-		close(fd);
+		r = rootfs_read_host_file(path, &text, &len);
 	} else {
 		r = rootfs_read_file(rootfd, path, &text, &len);
 		if (r == -ENOENT && src == CONFIG_FROM_ROOT) {

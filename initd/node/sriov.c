@@ -9,8 +9,6 @@
 #include "rootfs.h"
 #include "select.h"
 
-#define DEV "sys/bus/pci/devices/"
-
 int sriov_assess(int rootfd, const struct config *c, const struct pcidevs *devs, unsigned *ret_pending,
 		 char *err, size_t errsize)
 {
@@ -23,10 +21,8 @@ int sriov_assess(int rootfd, const struct config *c, const struct pcidevs *devs,
 				continue;
 			unsigned want = select_sriov_want(c, p); /* the first entry naming it wins */
 			any = true;
-			char path[96];
 			int total = -1;
-			snprintf(path, sizeof(path), DEV "%s/sriov_totalvfs", p->bdf);
-			if (p->numvfs < 0 || rootfs_read_int(rootfd, path, &total) < 0)
+			if (p->numvfs < 0 || pcidev_read_int(rootfd, p->bdf, "sriov_totalvfs", &total) < 0)
 				return snprintf(err, errsize, "sriov-vfs: %s has no SR-IOV capability",
 						p->bdf),
 				       -EINVAL;

@@ -20,8 +20,6 @@
 #include "vgpu_uuid.h"
 #include "vgpu_vendor.h"
 
-#define DEV "sys/bus/pci/devices/"
-
 /* One mdev as sysfs shows it. */
 struct mdev {
 	char uuid[UUID_STRLEN];
@@ -84,11 +82,10 @@ static void read_offers(int rootfd, const char *dir, struct vgpu_gpu *g)
  * names types for it.  Its VF count once on, or 0. */
 static unsigned sriov_capable(int rootfd, const struct vgpu_catalog *cat, const struct pcidev *p)
 {
-	char path[160], drv[64];
+	char drv[64];
 	int total = 0;
 	struct vgpu_offer o;
-	snprintf(path, sizeof(path), DEV "%s/sriov_totalvfs", p->bdf);
-	if (rootfs_read_int(rootfd, path, &total) < 0 || total <= 0 ||
+	if (pcidev_read_int(rootfd, p->bdf, "sriov_totalvfs", &total) < 0 || total <= 0 ||
 	    vgpu_catalog_offers(cat, p->device, &o, 1) == 0)
 		return 0;
 	if (pcidev_read_driver(rootfd, p->bdf, drv, sizeof(drv)) < 0)
@@ -109,7 +106,7 @@ static void discover(int rootfd, struct vgpu_catalog *cat, const struct pcidev *
 	g->index = index;
 	g->vendor = p->vendor;
 	g->device = p->device;
-	snprintf(path, sizeof(path), DEV "%s/mdev_supported_types", p->bdf);
+	snprintf(path, sizeof(path), PCI_DEVICES "/%s/mdev_supported_types", p->bdf);
 	if (rootfs_exists(rootfd, path) == 1) {
 		g->path = VGPU_PATH_MDEV_PF;
 		read_offers(rootfd, path, g);
@@ -121,14 +118,14 @@ static void discover(int rootfd, struct vgpu_catalog *cat, const struct pcidev *
 	for (int i = 0; i < nvf && g->path == VGPU_PATH_NONE; i++) {
 		if (vgpu_vf_addr(rootfd, p->bdf, i, vf, sizeof(vf)) < 0)
 			continue;
-		snprintf(path, sizeof(path), DEV "%s/mdev_supported_types", vf);
+		snprintf(path, sizeof(path), PCI_DEVICES "/%s/mdev_supported_types", vf);
 		if (rootfs_exists(rootfd, path) == 1) {
 			g->path = VGPU_PATH_MDEV_VF; /* a VF's max_instance is the GPU's; one per VF */
 			read_offers(rootfd, path, g);
 			sort_offers(g);
 			return;
 		}
-		snprintf(path, sizeof(path), DEV "%s/nvidia/current_vgpu_type", vf);
+		snprintf(path, sizeof(path), PCI_DEVICES "/%s/nvidia/current_vgpu_type", vf);
 		if (rootfs_exists(rootfd, path) == 1)
 			g->path = VGPU_PATH_VENDOR_VFIO;
 	}
@@ -410,7 +407,8 @@ static int converge_gpu(int rootfd, struct modules *mods, struct vgpu_node *n, c
 		}
 		char p[256];
 		int o = vgpu_offer_find(g, v->type);
-		snprintf(p, sizeof(p), DEV "%s/mdev_supported_types/%s/create", v->parent, g->types[o].id);
+		snprintf(p, sizeof(p), PCI_DEVICES "/%s/mdev_supported_types/%s/create", v->parent,
+			 g->types[o].id);
 		int e = rootfs_write(rootfd, p, v->uuid);
 		st->writes++;
 		if (e < 0) {

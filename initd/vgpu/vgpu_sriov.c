@@ -13,13 +13,12 @@
 #include "rootfs.h"
 #include "node/vfio.h"
 
-#define DEV "sys/bus/pci/devices/"
 #define MAX_VFS 256
 
 int vgpu_vf_addr(int rootfd, const char *pf, int i, char *buf, size_t size)
 {
 	char p[128];
-	snprintf(p, sizeof(p), DEV "%s/virtfn%d", pf, i);
+	snprintf(p, sizeof(p), PCI_DEVICES "/%s/virtfn%d", pf, i);
 	return rootfs_link_basename(rootfd, p, buf, size);
 }
 
@@ -30,13 +29,6 @@ int vgpu_vf_count(int rootfd, const char *pf)
 	while (n < MAX_VFS && vgpu_vf_addr(rootfd, pf, n, vf, sizeof(vf)) >= 0)
 		n++;
 	return n;
-}
-
-static int read_attr(int rootfd, const char *bdf, const char *attr, char *buf, size_t size)
-{
-	char p[160];
-	snprintf(p, sizeof(p), DEV "%s/%s", bdf, attr);
-	return rootfs_read_attr(rootfd, p, buf, size);
 }
 
 static int load_stub(struct modules *mods, struct apply_stats *st)
@@ -78,7 +70,7 @@ static int vf_state(int rootfd, const char *pf, int *present)
 {
 	char v[32], vf[32];
 	*present = 0;
-	if (read_attr(rootfd, pf, "sriov_numvfs", v, sizeof(v)) < 0)
+	if (pcidev_read(rootfd, pf, "sriov_numvfs", v, sizeof(v)) < 0)
 		return 0;
 	int n = atoi(v);
 	for (int i = 0; i < n && i < MAX_VFS; i++)
@@ -134,7 +126,7 @@ static int sriov_off(int rootfd, struct modules *mods, const char *pf, const cha
 		int grp = -1;
 		if (vgpu_vf_addr(rootfd, pf, i, vf, sizeof(vf)) < 0)
 			continue;
-		snprintf(p, sizeof(p), DEV "%s", vf);
+		snprintf(p, sizeof(p), PCI_DEVICES "/%s", vf);
 		if (vfio_dev_in_use(rootfd, p, &grp) == 1)
 			return log_error("%s: VF %s is in use (dev/vfio/%d open): SR-IOV left on", pf, vf,
 					 grp),
@@ -145,7 +137,7 @@ static int sriov_off(int rootfd, struct modules *mods, const char *pf, const cha
 		return e;
 	if (strcmp(pfdrv, "pci-pf-stub") != 0 && (e = pf_off_nvidia(rootfd, pf, pfdrv, st)) < 0)
 		return e;
-	if (read_attr(rootfd, pf, "sriov_drivers_autoprobe", v, sizeof(v)) >= 0 && strcmp(v, "0") == 0 &&
+	if (pcidev_read(rootfd, pf, "sriov_drivers_autoprobe", v, sizeof(v)) >= 0 && strcmp(v, "0") == 0 &&
 	    (e = pcidev_write(rootfd, &st->writes, pf, "sriov_drivers_autoprobe", "1")) < 0)
 		return e;
 	return pcidev_write(rootfd, &st->writes, pf, "sriov_numvfs", "0");
@@ -173,7 +165,7 @@ static int pf_ready(int rootfd, const char *pf)
 int vgpu_sriov_on(int rootfd, struct modules *mods, const char *pf, struct apply_stats *st)
 {
 	char v[32], pfdrv[64];
-	if (read_attr(rootfd, pf, "sriov_totalvfs", v, sizeof(v)) < 0 || atoi(v) <= 0)
+	if (pcidev_read(rootfd, pf, "sriov_totalvfs", v, sizeof(v)) < 0 || atoi(v) <= 0)
 		return log_error("%s: no SR-IOV capability: cannot host vGPUs on VFs", pf), -EOPNOTSUPP;
 	int total = atoi(v);
 	if (pcidev_read_driver(rootfd, pf, pfdrv, sizeof(pfdrv)) < 0)
@@ -218,7 +210,7 @@ int vgpu_sriov_on(int rootfd, struct modules *mods, const char *pf, struct apply
 			return e;
 		log_info("%s: %d VFs on (NVIDIA's sequence), PF back on nvidia", pf, total);
 	} else if (!pfdrv[0]) { /* a crash between pci-pf-stub and nvidia */
-		if (read_attr(rootfd, pf, "driver_override", v, sizeof(v)) >= 0 && v[0] &&
+		if (pcidev_read(rootfd, pf, "driver_override", v, sizeof(v)) >= 0 && v[0] &&
 		    strcmp(v, "(null)") != 0 &&
 		    (e = pcidev_write(rootfd, &st->writes, pf, "driver_override", "\n")) < 0)
 			return e;
@@ -247,7 +239,7 @@ int vgpu_vf_bind(int rootfd, const char *vf, struct apply_stats *st)
 		if ((e = pcidev_write(rootfd, &st->writes, NULL, p, vf)) < 0)
 			return e;
 	}
-	if (read_attr(rootfd, vf, "driver_override", drv, sizeof(drv)) < 0 || strcmp(drv, "nvidia") != 0)
+	if (pcidev_read(rootfd, vf, "driver_override", drv, sizeof(drv)) < 0 || strcmp(drv, "nvidia") != 0)
 		if ((e = pcidev_write(rootfd, &st->writes, vf, "driver_override", "nvidia")) < 0)
 			return e;
 	return pcidev_write(rootfd, &st->writes, NULL, "drivers_probe", vf);
