@@ -86,7 +86,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 		if (c < 0) {
 			/* the command, then its own options */
 			if (a->command)
-				return log_error("unexpected argument '%s'", argv[optind]), -EINVAL;
+				return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "unexpected argument '%s'",
+						       argv[optind]);
 			a->command = argv[optind++];
 			continue;
 		}
@@ -96,12 +97,14 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case 't':
 			a->timeout = strtod(optarg, &end);
 			if (*end || a->timeout <= 0 || a->timeout > 86400)
-				return log_error("--timeout: expected seconds, got '%s'", optarg), -EINVAL;
+				return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
+						       "--timeout: expected seconds, got '%s'", optarg);
 			break;
 		case 'l':
 			if (log_parse_target(optarg, &a->log) < 0)
-				return log_error("--log: expected stderr, kmsg or json, got '%s'", optarg),
-				       -EINVAL;
+				return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
+						       "--log: expected stderr, kmsg or json, got '%s'",
+						       optarg);
 			break;
 		case 'v': a->verbosity++; break;
 		case 'q': a->verbosity--; break;
@@ -111,27 +114,27 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case 'R': {
 			unsigned long v = strtoul(optarg, &end, 10);
 			if (*end || v < 10 || v > 3600000)
-				return log_error("--rescan: expected milliseconds (10..3600000), got '%s'",
-						 optarg),
-				       -EINVAL;
+				return log_error_errno(
+				    SYNTHETIC_ERRNO(EINVAL),
+				    "--rescan: expected milliseconds (10..3600000), got '%s'", optarg);
 			a->rescan_ms = (unsigned)v;
 			break;
 		}
 		case 'C': {
 			unsigned long v = strtoul(optarg, &end, 10);
 			if (*end || v < 1 || v > 65536)
-				return log_error("--max-connections: expected 1..65536, got '%s'", optarg),
-				       -EINVAL;
+				return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
+						       "--max-connections: expected 1..65536, got '%s'",
+						       optarg);
 			a->max_conns = (unsigned)v;
 			break;
 		}
 		case 'I': {
 			unsigned long v = strtoul(optarg, &end, 10);
 			if (*end || v < 10 || v > 86400000)
-				return log_error(
-					   "--idle-timeout: expected milliseconds (10..86400000), got '%s'",
-					   optarg),
-				       -EINVAL;
+				return log_error_errno(
+				    SYNTHETIC_ERRNO(EINVAL),
+				    "--idle-timeout: expected milliseconds (10..86400000), got '%s'", optarg);
 			a->idle_ms = (unsigned)v;
 			break;
 		}
@@ -141,20 +144,22 @@ static int parse_args(int argc, char **argv, struct args *a)
 		}
 	}
 	if (!a->command)
-		return log_error("no command given (try --help)"), -EINVAL;
+		return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "no command given (try --help)");
 	static const char *const known[] = { "check", "apply", "serve", "run", "status", "kubevirt-config" };
 	bool ok = false;
 	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
 		ok |= strcmp(a->command, known[i]) == 0;
 	if (!ok)
-		return log_error("unknown command '%s' (try --help)", a->command), -EINVAL;
+		return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "unknown command '%s' (try --help)",
+				       a->command);
 	bool is_status = strcmp(a->command, "status") == 0;
 	if (a->config_only && strcmp(a->command, "check") != 0)
-		return log_error("--config-only belongs to check"), -EINVAL;
+		return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "--config-only belongs to check");
 	if (a->json && strcmp(a->command, "check") != 0 && !is_status)
-		return log_error("--json belongs to check and status"), -EINVAL;
+		return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "--json belongs to check and status");
 	if (a->labels && (!is_status || a->json))
-		return log_error("--labels belongs to status (without --json)"), -EINVAL;
+		return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
+				       "--labels belongs to status (without --json)");
 	return 0;
 }
 
@@ -182,7 +187,8 @@ static int load_config(const struct args *a, int rootfd, struct config *c)
 		r = cmdline_parse(cmd, &k);
 		free(cmd);
 		if (r < 0)
-			return log_error("kernel command line: a gpu_initd.* value is too long"), -EINVAL;
+			return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
+					       "kernel command line: a gpu_initd.* value is too long");
 	}
 	const char *path;
 	enum config_source src = config_pick_source(a->config, &k, &path);
@@ -197,16 +203,19 @@ static int load_config(const struct args *a, int rootfd, struct config *c)
 	}
 	snprintf(what, sizeof(what), "%s%s", path,
 		 src == CONFIG_FROM_CMDLINE ? " (gpu_initd.config=, under the root)" : "");
-	if (r < 0)
-		return log_error_errno(r, "config %s: %m", what), -EINVAL;
+	if (r < 0) {
+		log_error_errno(r, "config %s: %m", what);
+		return -EINVAL;
+	}
 	if (text) {
 		r = config_parse(c, text, len, err, sizeof(err));
 		free(text);
 		if (r < 0)
-			return log_error("config %s: %s", what, r == -EINVAL ? err : strerror(-r)), -EINVAL;
+			return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "config %s: %s", what,
+					       r == -EINVAL ? err : strerror(-r));
 	}
 	if (config_apply_cmdline(c, &k, err, sizeof(err)) < 0)
-		return log_error("kernel command line: %s", err), -EINVAL;
+		return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "kernel command line: %s", err);
 	log_debug("mode %s", mode_name(c->mode));
 	return 0;
 }
@@ -325,8 +334,10 @@ static int run_apply(const struct args *a, int rootfd, const struct config *c)
 	struct report r;
 	struct apply_stats st = { 0 };
 	int e = status_clear_ready(rootfd);
-	if (e < 0)
-		return log_error_errno(e, "run/gpu-initd under %s: %m", a->root), EXIT_INTERNAL;
+	if (e < 0) {
+		log_error_errno(e, "run/gpu-initd under %s: %m", a->root);
+		return EXIT_INTERNAL;
+	}
 	e = check_build(rootfd, a->root, c, &r);
 	if (e < 0) {
 		log_error_errno(e, "cannot read the node under %s: %m", a->root);
@@ -369,8 +380,10 @@ static int run_apply(const struct args *a, int rootfd, const struct config *c)
 		if (res == 0 && st.writes) {
 			report_free(&r);
 			e = check_build(rootfd, a->root, c, &r);
-			if (e < 0)
-				return log_error_errno(e, "reading the node again: %m"), EXIT_INTERNAL;
+			if (e < 0) {
+				log_error_errno(e, "reading the node again: %m");
+				return EXIT_INTERNAL;
+			}
 		}
 		if (res == 0) {
 			struct apply_stats pre = st; /* apply_run starts its own count */
@@ -424,9 +437,10 @@ static int run_kubevirt_config(const struct args *a, int rootfd, const struct co
 {
 	struct sdevs d;
 	int r = serve_discover(rootfd, a->root, c, NULL, &d);
-	if (r < 0)
-		return log_error_errno(r, "cannot read the node's devices under %s: %m", a->root),
-		       EXIT_INTERNAL;
+	if (r < 0) {
+		log_error_errno(r, "cannot read the node's devices under %s: %m", a->root);
+		return EXIT_INTERNAL;
+	}
 	kubevirt_print(&d, stdout);
 	sdevs_free(&d);
 	return 0;
@@ -445,9 +459,10 @@ static int run_status(const struct args *a, int rootfd, const struct config *c)
 	struct sdevs d;
 	char *served = NULL;
 	int r = serve_discover(rootfd, a->root, c, NULL, &d);
-	if (r < 0)
-		return log_error_errno(r, "cannot read the node's devices under %s: %m", a->root),
-		       EXIT_INTERNAL;
+	if (r < 0) {
+		log_error_errno(r, "cannot read the node's devices under %s: %m", a->root);
+		return EXIT_INTERNAL;
+	}
 	if (rootfs_read_file(rootfd, SERVE_STATUS, &served, NULL) < 0)
 		served = NULL;
 	if (a->labels) {

@@ -31,6 +31,7 @@ const char *vfio_step_name(enum vfio_step s)
 		[STEP_VERIFY] = "verify",
 		[STEP_GROUP_NODE] = "group-node",
 		[STEP_MODULES] = "modules",
+		[STEP_BOOTFB] = "boot-framebuffer",
 	};
 	return n[s];
 }

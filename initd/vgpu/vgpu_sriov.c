@@ -35,7 +35,7 @@ static int load_stub(struct modules *mods, struct apply_stats *st)
 {
 	int e = mods ? modules_load(mods, "pci-pf-stub") : 0;
 	if (e < 0)
-		return log_error_errno(e, "loading pci-pf-stub: %m"), e;
+		return log_error_errno(e, "loading pci-pf-stub: %m");
 	st->modules_loaded += e;
 	return 0;
 }
@@ -89,7 +89,7 @@ static int pf_off_nvidia(int rootfd, const char *pf, const char *pfdrv, struct a
 		e = nvidia_take_unbind_lock(rootfd, pf, &wr);
 		st->writes += wr;
 		if (e < 0)
-			return log_error_errno(e, "%s: nvidia unbind lock: %m", pf), e;
+			return log_error_errno(e, "%s: nvidia unbind lock: %m", pf);
 		locked = true;
 	}
 	e = pf_to_stub(rootfd, pf, pfdrv, st);
@@ -113,7 +113,7 @@ static int vfs_unbind(int rootfd, const char *pf, int n, struct apply_stats *st)
 		snprintf(p, sizeof(p), "drivers/%s/unbind", drv);
 		int e = pcidev_write(rootfd, &st->writes, NULL, p, vf);
 		if (e < 0)
-			return log_error_errno(e, "%s: unbinding VF %s from %s: %m", pf, vf, drv), e;
+			return log_error_errno(e, "%s: unbinding VF %s from %s: %m", pf, vf, drv);
 	}
 	return 0;
 }
@@ -128,9 +128,9 @@ static int sriov_off(int rootfd, struct modules *mods, const char *pf, const cha
 			continue;
 		snprintf(p, sizeof(p), PCI_DEVICES "/%s", vf);
 		if (vfio_dev_in_use(rootfd, p, &grp) == 1)
-			return log_error("%s: VF %s is in use (dev/vfio/%d open): SR-IOV left on", pf, vf,
-					 grp),
-			       -EBUSY;
+			return log_error_errno(SYNTHETIC_ERRNO(EBUSY),
+					       "%s: VF %s is in use (dev/vfio/%d open): SR-IOV left on", pf,
+					       vf, grp);
 	}
 	int e;
 	if ((e = load_stub(mods, st)) < 0 || (e = vfs_unbind(rootfd, pf, n, st)) < 0)
@@ -154,11 +154,12 @@ static int pf_ready(int rootfd, const char *pf)
 	char drv[64], p[128];
 	snprintf(p, sizeof(p), "proc/driver/nvidia/gpus/%s", pf);
 	if (pcidev_read_driver(rootfd, pf, drv, sizeof(drv)) < 0 || strcmp(drv, "nvidia") != 0)
-		return log_error("%s: not back on nvidia after SR-IOV: its VFs are left unbound", pf), -ENXIO;
+		return log_error_errno(SYNTHETIC_ERRNO(ENXIO),
+				       "%s: not back on nvidia after SR-IOV: its VFs are left unbound", pf);
 	if (rootfs_exists(rootfd, p) <= 0)
-		return log_error("%s: nvidia has not initialised it (no %s): its VFs are left unbound", pf,
-				 p),
-		       -ENXIO;
+		return log_error_errno(SYNTHETIC_ERRNO(ENXIO),
+				       "%s: nvidia has not initialised it (no %s): its VFs are left unbound",
+				       pf, p);
 	return 0;
 }
 
@@ -166,7 +167,8 @@ int vgpu_sriov_on(int rootfd, struct modules *mods, const char *pf, struct apply
 {
 	char v[32], pfdrv[64];
 	if (pcidev_read(rootfd, pf, "sriov_totalvfs", v, sizeof(v)) < 0 || atoi(v) <= 0)
-		return log_error("%s: no SR-IOV capability: cannot host vGPUs on VFs", pf), -EOPNOTSUPP;
+		return log_error_errno(SYNTHETIC_ERRNO(EOPNOTSUPP),
+				       "%s: no SR-IOV capability: cannot host vGPUs on VFs", pf);
 	int total = atoi(v);
 	if (pcidev_read_driver(rootfd, pf, pfdrv, sizeof(pfdrv)) < 0)
 		pfdrv[0] = '\0';
@@ -176,7 +178,8 @@ int vgpu_sriov_on(int rootfd, struct modules *mods, const char *pf, struct apply
 		log_info("%s: %d of %d VFs left from an interrupted removal: removing them first", pf,
 			 present, n);
 		if (strcmp(pfdrv, "nvidia") != 0 && strcmp(pfdrv, "pci-pf-stub") != 0 && pfdrv[0])
-			return log_error("%s: on %s, not nvidia: no vGPUs", pf, pfdrv), -EOPNOTSUPP;
+			return log_error_errno(SYNTHETIC_ERRNO(EOPNOTSUPP), "%s: on %s, not nvidia: no vGPUs",
+					       pf, pfdrv);
 		if ((e = sriov_off(rootfd, mods, pf, pfdrv, n, st)) < 0)
 			return e;
 		snprintf(pfdrv, sizeof(pfdrv), "pci-pf-stub");
@@ -185,13 +188,14 @@ int vgpu_sriov_on(int rootfd, struct modules *mods, const char *pf, struct apply
 	bool on_stub = strcmp(pfdrv, "pci-pf-stub") == 0;
 	if (n == 0) {
 		if (strcmp(pfdrv, "nvidia") != 0 && !on_stub && pfdrv[0])
-			return log_error("%s: on %s, not nvidia: no vGPUs", pf, pfdrv), -EOPNOTSUPP;
+			return log_error_errno(SYNTHETIC_ERRNO(EOPNOTSUPP), "%s: on %s, not nvidia: no vGPUs",
+					       pf, pfdrv);
 		if (strcmp(pfdrv, "nvidia") == 0) {
 			int pid = nvidia_gpu_user(rootfd, pf);
 			if (pid > 0)
-				return log_error("%s: in use (process %d has it open): SR-IOV left off", pf,
-						 pid),
-				       -EBUSY;
+				return log_error_errno(SYNTHETIC_ERRNO(EBUSY),
+						       "%s: in use (process %d has it open): SR-IOV left off",
+						       pf, pid);
 		}
 		if ((e = load_stub(mods, st)) < 0)
 			return e;

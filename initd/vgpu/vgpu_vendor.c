@@ -73,7 +73,7 @@ static int delete_vgpu(int rootfd, const char *vf, long cur, struct apply_stats 
 	st->writes++;
 	int e = rootfs_write(rootfd, p, "0");
 	if (e < 0)
-		return log_error_errno(e, "deleting the vGPU (type %ld) on VF %s: %m", cur, vf), e;
+		return log_error_errno(e, "deleting the vGPU (type %ld) on VF %s: %m", cur, vf);
 	log_info("deleted the vGPU (type %ld) on VF %s", cur, vf);
 	return 0;
 }
