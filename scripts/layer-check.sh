@@ -15,8 +15,9 @@
 #                          the module index under --root
 #   initd/node/pcidev.c,   pci_alloc()/pci_init(): libpci reads sysfs under
 #   initd/node/pciids.c    --root (sysfs.path) and pci.ids
-#   initd/node/vfio.c,     udev_new(): libudev (vfio.c asks udev to settle;
-#   initd/serve/health.c   health.c: a netlink monitor, no file)
+#   initd/node/vfio.c,     udev_new(): libudev reads the host's udev.conf;
+#   initd/serve/health.c   both then use a kernel netlink monitor (vfio.c
+#                          waits for dev/vfio/<group>, health.c for removals)
 #   initd/vgpu/nvml.c      dlopen("libnvidia-ml.so.1"): the driver's library,
 #                          from the host's loader path, not a file of ours
 set -eu
@@ -31,6 +32,7 @@ calls="$calls|mknod|mknodat|mkfifo|mkfifoat|mkstemp|mkostemp|mkdtemp|tmpfile|tem
 calls="$calls|chdir|chroot|pivot_root|mount|umount|umount2|name_to_handle_at|open_by_handle_at"
 calls="$calls|inotify_add_watch|fanotify_mark|bind|connect|syscall|dlopen|statfs|statvfs"
 calls="$calls|setxattr|getxattr|listxattr|removexattr|lsetxattr|lgetxattr|execve|execv|execvp|posix_spawn"
+calls="$calls|open64|openat64|creat64|fopen64|freopen64|stat64|lstat64|truncate64|shm_open|popen|system"
 # libraries that open files by path (see above): FILE ERE of the calls allowed there
 allowed='initd/node/modules.c kmod_new
 initd/node/pcidev.c pci_alloc|pci_init
