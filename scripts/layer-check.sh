@@ -15,7 +15,9 @@
 #                          the module index under --root
 #   initd/node/pcidev.c,   pci_alloc()/pci_init(): libpci reads sysfs under
 #   initd/node/pciids.c    --root (sysfs.path) and pci.ids
-#   initd/node/vfio.c,     udev_new(): libudev reads the host's udev.conf;
+#   initd/node/vfio.c,     udev_new(): libudev reads the host's /etc/udev/
+#                          udev.conf (systemd src/shared/udev-util.c
+#                          udev_parse_config, from udev_new);
 #   initd/serve/health.c   both then use a kernel netlink monitor (vfio.c
 #                          waits for dev/vfio/<group>, health.c for removals)
 #   initd/vgpu/nvml.c      dlopen("libnvidia-ml.so.1"): the driver's library,
