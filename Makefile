@@ -1,7 +1,15 @@
-# gpu-initd — top-level build. `make` builds the three programs in build/;
-# `make check` installs what is missing, then runs unit tests (plain and
-# ASan+UBSan) and the simulated-node tests.  Extra rule files in mk/*.mk are
-# included so an area (proto, grpc, bench...) can add its own targets.
+# gpu-initd — top-level build.  `make` builds the three programs (gpu-initd,
+# simfs, kubelet-stub) and the test tools in build/; `make check` installs
+# what is missing, then runs every test (the list: `make help`).  What each
+# mk/*.mk builds:
+#   mk/proto.mk     the protobuf-c code of the device-plugin API
+#   mk/nvidia.mk    NVIDIA's nvml.h (downloaded) and the fake NVML library
+#   mk/check.mk     the test runs that build nothing of their own
+#   mk/sanitize.mk  ASan+UBSan builds (build/asan) and the flows run with them
+#   mk/fuzz.mk      the libFuzzer targets (build/fuzz) and their runs
+#   mk/static.mk    the fully static gpu-initd and kubelet-stub (build/static)
+#   mk/vm.mk        the QEMU boot tests (tests/vm) and their guest helper
+#   mk/bench.mk     the benchmarks (bench/) and their programs
 
 BUILD   ?= build
 CC      ?= cc
@@ -32,7 +40,8 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/t
 TEST_TOOLS := $(patsubst tests/tools/%.c,$(BUILD)/tests/%,$(wildcard tests/tools/*.c))
 
 .SECONDARY:
-.PHONY: all check check-full check-unit check-asan check-it demo clean setup format format-check layer-check
+.PHONY: all check check-full demo clean setup format format-check layer-check help
+## all: the programs and test tools in build/ (the default)
 all: $(PROGS) $(TEST_TOOLS)
 
 -include mk/*.mk
@@ -45,8 +54,10 @@ $(BUILD)/%.a:
 	@mkdir -p $(@D)
 	rm -f $@ && $(AR) rcs $@ $^
 
-# initd/ includes its subfolders' headers as "node/x.h", "vgpu/x.h", "serve/x.h"
+# initd/ includes its subfolders' headers as "node/x.h", "vgpu/x.h",
+# "serve/x.h"; its unit tests see them the same way.
 $(BUILD)/obj/initd/%.o: CFLAGS += -Iinitd
+$(BUILD)/obj/tests/unit/test_initd_%.o $(BUILD)/obj/tests/unit/test_serve.o: CFLAGS += -Iinitd
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
@@ -59,60 +70,78 @@ $(BUILD)/kubelet-stub: $(BUILD)/obj/kubelet-stub/main.o $(BUILD)/libkstub.a $(BU
 $(PROGS):
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# Unit tests (tests/unit/test_*.c, picked up automatically) and test tools
+# (tests/tools/*.c) link every archive; the tests that script HTTP/2 bytes
+# share a helper.
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(ARCHIVES)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 $(BUILD)/tests/%: $(BUILD)/obj/tests/tools/%.o $(ARCHIVES)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/tests/test_grpc_server $(BUILD)/tests/test_grpc_client $(BUILD)/tests/test_grpc_loop: \
+	$(BUILD)/obj/tests/unit/h2script.o
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 
-# --- set-up: install Debian packages only when something is missing --------
+## setup: install the Debian packages the build and tests need, when missing
 setup:
 	@scripts/setup.sh
 
-# --- tests ------------------------------------------------------------------
-check-unit: $(UNIT_TESTS)
-	@tests/run-unit.sh $(UNIT_TESTS)
-
-# Unit tests, then the simfs flows with simfs itself built with ASan+UBSan.
-check-asan:
-	@$(MAKE) --no-print-directory BUILD=build/asan SAN=1 check-unit build/asan/simfs
-	@rm -rf build/asan/logs && mkdir -p build/asan/logs
-	@SIMFS_BIN=$(CURDIR)/build/asan/simfs SANITIZER_LOGS=$(CURDIR)/build/asan/logs \
-	  ASAN_OPTIONS=log_path=$(CURDIR)/build/asan/logs/asan \
-	  UBSAN_OPTIONS=log_path=$(CURDIR)/build/asan/logs/ubsan:print_stacktrace=1 \
-	  tests/it/run.sh 't-simfs-*'
-
-check-it: all
-	@tests/it/run.sh
-
-# The tree is formatted with .clang-format (Debian's clang-format 14):
-# `make format` rewrites, `make format-check` names what differs.
+# The tree is formatted with .clang-format (Debian's clang-format 14).
+## format: clang-format every .c/.h of the tree in place
 format:
 	@clang-format -i $$(git ls-files '*.c' '*.h')
+## format-check: name every .c/.h that clang-format would change
 format-check:
 	@scripts/format-check.sh
 # Every file access of gpu-initd, kubelet-stub and lib/ goes through
-# lib/rootfs*.c: `make layer-check` names any that does not.
+# lib/rootfs*.c (scripts/layer-check.sh says what counts).
+## layer-check: name every file access outside lib/rootfs*.c in initd/, lib/, kubelet-stub/
 layer-check:
 	@scripts/layer-check.sh
 
-check: setup
-	@$(MAKE) --no-print-directory format-check
-	@$(MAKE) --no-print-directory layer-check
-	@$(MAKE) --no-print-directory all
-	@$(MAKE) --no-print-directory check-unit
-	@$(MAKE) --no-print-directory check-asan
-	@$(MAKE) --no-print-directory check-it $(CHECK_EXTRA)
+# --- make check ---------------------------------------------------------
+# The steps, in order, stopping at the first failure: CHECK_SERIAL one
+# sub-make each, then CHECK_STEPS in one sub-make (a -j given to make check
+# applies there).  A new area adds its runs with `CHECK_EXTRA += target`.
+CHECK_SERIAL := format-check layer-check all check-unit check-asan
+CHECK_STEPS   = check-it check-bench-smoke check-fuzz-more check-interop check-fuzz \
+	check-initd-asan check-kstub-asan check-mig-asan check-serve-asan check-serve-fuzz \
+	check-initd-static check-vm $(CHECK_EXTRA)
 
+define newline
+
+
+endef
+## check: every test (the list below); the README's and CI's test command
+check: setup
+	$(foreach s,$(CHECK_SERIAL),@$(MAKE) --no-print-directory $(s)$(newline))@$(MAKE) --no-print-directory $(CHECK_STEPS)
+
+## check-full: make check with FULL=1 (long fuzz runs, every matrix cell)
 check-full: setup
 	@$(MAKE) --no-print-directory check FULL=1
 
+## demo: a simulated 8x H100 node: check, run, kubelet-stub, vGPU
 demo: setup
 	@$(MAKE) --no-print-directory all
 	@scripts/demo.sh
 
+## clean: remove build/ (static-deps and nvidia included)
 clean:
 	rm -rf build
+
+# `make help`: the `## target: text` lines of Makefile and mk/*.mk, then
+# make check's steps in order with the same texts.
+HELP_FILES := Makefile $(sort $(wildcard mk/*.mk))
+## help: this list
+help:
+	@echo "Targets (make TARGET; variables: BUILD=dir, SAN=1, FULL=1, FUZZ_TIME=s, FUZZ_MORE_TIME=s):"
+	@awk '/^## [a-z0-9-]+: / { sub(/^## /, ""); t = $$1; sub(/:$$/, "", t); sub(/^[^:]*: /, ""); printf "  %-20s %s\n", t, $$0 }' \
+		$(HELP_FILES) | sort
+	@echo
+	@echo "make check runs, in order, stopping at the first failure (from check-it on in one make: with -j, side by side):"
+	@awk -v steps="setup $(CHECK_SERIAL) $(CHECK_STEPS)" \
+		'/^## [a-z0-9-]+: / { sub(/^## /, ""); t = $$1; sub(/:$$/, "", t); sub(/^[^:]*: /, ""); d[t] = $$0 } \
+		END { n = split(steps, s, " "); for (i = 1; i <= n; i++) printf "  %2d. %-20s %s\n", i, s[i], d[s[i]] }' \
+		$(HELP_FILES)

@@ -217,11 +217,14 @@ int apply_run(int rootfd, struct report *r, int timeout_ms, struct apply_stats *
 	memset(st, 0, sizeof(*st));
 	/* A configuration the node cannot honour (IOMMU off, an unsafe group,
 	 * a device without a name...) is refused as a whole, before anything
-	 * is touched; only "in use", a passing state, refuses devices one by
-	 * one while the others proceed. */
+	 * is touched.  A state of one GPU -- in use, sick (fell off the bus,
+	 * link down, fatal AER errors), the boot display -- refuses that GPU's
+	 * group only: the node's other GPUs still come up. */
+	const unsigned own_state =
+	    BIT(R_IN_USE) | BIT(R_FELL_OFF_BUS) | BIT(R_LINK_DOWN) | BIT(R_AER_FATAL) | BIT(R_BOOT_FB);
 	bool plan_ok = !r->reasons;
 	for (size_t k = 0; k < r->ndr; k++)
-		if (r->dr[k].reasons & ~BIT(R_IN_USE))
+		if (r->dr[k].reasons & ~own_state)
 			plan_ok = false;
 	if (!plan_ok)
 		for (size_t k = 0; k < r->ndr; k++)

@@ -34,6 +34,7 @@ static const char *const reason_codes[R__MAX] = {
 	[R_FELL_OFF_BUS] = "gpu-fell-off-bus",
 	[R_LINK_DOWN] = "gpu-link-down",
 	[R_BOOT_FB] = "boot-framebuffer",
+	[R_AER_FATAL] = "gpu-aer-fatal",
 };
 
 const char *reason_code(enum reason r)
@@ -248,6 +249,15 @@ int check_build(int rootfd, const char *rootdir, const struct config *c, struct 
 				d->reasons |= BIT(R_FELL_OFF_BUS);
 			else if (h.link_down)
 				d->reasons |= BIT(R_LINK_DOWN);
+			/* fatal errors the kernel counted for this pci_dev (it
+			 * counts an endpoint's ERR_FATAL only when it read the
+			 * status: firmware-first reports, drivers/pci/pcie/aer.c
+			 * pci_print_aer(); a native one is "Inaccessible", not
+			 * counted: serve follows those through uevents, ers.h) */
+			else if (h.aer_fatal != SDEV_AER_UNKNOWN && h.aer_fatal > 0) {
+				d->reasons |= BIT(R_AER_FATAL);
+				d->aer_fatal = h.aer_fatal;
+			}
 		}
 		/* a firmware framebuffer inside one of its BARs */
 		if (r.mode == MODE_PASSTHROUGH && bootfb_probe(rootfd, p->bdf, &d->fb) > 0) {
@@ -372,6 +382,15 @@ static void dev_reason_text(const struct report *r, const struct dev_report *d, 
 			 "%s has no PCIe link (current_link_speed \"Unknown\"): it is left alone; "
 			 "reseat or reset it (echo 1 > /sys/bus/pci/devices/%s/reset)",
 			 p->bdf, p->bdf);
+		break;
+	case R_AER_FATAL:
+		snprintf(
+		    buf, size,
+		    "%s had %llu fatal PCIe error(s) (aer_dev_fatal TOTAL_ERR_FATAL): it is left "
+		    "alone; see the kernel log (AER), reset it (echo 1 > /sys/bus/pci/devices/%s/reset), "
+		    "then remove it and rescan the bus (echo 1 > .../remove; echo 1 > "
+		    "/sys/bus/pci/rescan), which restarts the count",
+		    p->bdf, (unsigned long long)d->aer_fatal, p->bdf);
 		break;
 	case R_BOOT_FB:
 		snprintf(

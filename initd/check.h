@@ -3,6 +3,7 @@
  * devices, their groups, names, use, and one reason code per problem. */
 #pragma once
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "node/bootfb.h"
@@ -32,6 +33,7 @@ enum reason {
 	R_FELL_OFF_BUS, /* device: config space reads all ones */
 	R_LINK_DOWN,	/* device: current_link_speed "Unknown" */
 	R_BOOT_FB,	/* device: a firmware framebuffer inside its BAR that apply may not release */
+	R_AER_FATAL,	/* device: aer_dev_fatal counted fatal errors (TOTAL_ERR_FATAL > 0) */
 	R__MAX,
 };
 const char *reason_code(enum reason r);
@@ -57,9 +59,10 @@ struct dev_report {
 	char in_use_by[64];
 	bool group_probed, group_busy; /* dev/vfio/<group> probe, once per group */
 	char vfio_module[64], vfio_driver[64];
-	unsigned reasons; /* bit per enum reason */
-	struct bootfb fb; /* a firmware framebuffer in its BARs (kind BOOTFB_NONE: none) */
-	int fb_action;	  /* enum bootfb_action */
+	unsigned reasons;   /* bit per enum reason */
+	struct bootfb fb;   /* a firmware framebuffer in its BARs (kind BOOTFB_NONE: none) */
+	int fb_action;	    /* enum bootfb_action */
+	uint64_t aer_fatal; /* R_AER_FATAL: the count */
 	/* filled by apply */
 	enum dev_state state;
 	enum vfio_step step;

@@ -1,6 +1,6 @@
-# mk/static.mk — `make static`: build/static/gpu-initd, fully static, with
-# libkmod, libpci, libudev, nghttp2 and protobuf-c; see README.md, "Building
-# node images".
+# The fully static programs: build/static/gpu-initd and kubelet-stub (with
+# libkmod, libpci, libudev, nghttp2 and protobuf-c) and the static-probe
+# test tool; see README.md, "Building node images".
 #
 # The same Makefile rules build it (no second code path): a sub-make with
 # BUILD=build/static, -static link flags, and PKG_CONFIG_PATH pointing at
@@ -17,32 +17,22 @@ STATIC_DEPS    := build/static-deps
 STATIC_BUILD   := build/static
 STATIC_CFLAGS  ?= -O2 -ffunction-sections -fdata-sections
 STATIC_LDFLAGS ?= -static -s -Wl,--gc-sections -Wl,--fatal-warnings
-STATIC_PROGS   := $(STATIC_BUILD)/gpu-initd $(STATIC_BUILD)/tests/static-probe
+STATIC_PROGS   := $(STATIC_BUILD)/gpu-initd $(STATIC_BUILD)/tests/static-probe $(STATIC_BUILD)/kubelet-stub
 
 .PHONY: static static-deps
 # The script is a no-op (a few stat calls) when every archive is up to date
 # with its recipe, so it runs every time: a deleted archive is rebuilt.
 # setup first: on a fresh machine it enables deb-src and installs the tools.
+## static-deps: the static archives of libkmod, libpci, libudev (build/static-deps, built once)
 static-deps: setup
 	@scripts/static-deps.sh $(STATIC_DEPS)
 
 # Relink when an archive is newer than a binary (the shared link rule does
 # not list the archives as prerequisites).
+## static: build/static/gpu-initd and kubelet-stub, fully static
 static: static-deps
 	@for p in $(STATIC_PROGS); do for a in $(STATIC_DEPS)/lib/*.a; do \
 		[ $$a -nt $$p ] && rm -f $$p; done; done; true
 	@env PKG_CONFIG_PATH=$(CURDIR)/$(STATIC_DEPS)/lib/pkgconfig \
 		CFLAGS="$(STATIC_CFLAGS)" LDFLAGS="$(STATIC_LDFLAGS)" \
 		$(MAKE) --no-print-directory BUILD=$(STATIC_BUILD) $(STATIC_PROGS)
-
-# The simulated-node tests include the static binary and the packaging.
-check-it: static
-
-# The gpu-initd flows again with the static binary: docs/design.md's module seam
-# (seccomp-trapped finit_module, simfs's sys/module bind-mounted) must work
-# for it too, and the static libraries must behave like the shared ones.
-CHECK_EXTRA += check-initd-static
-.PHONY: check-initd-static
-check-initd-static: static all
-	@GPU_INITD=$(CURDIR)/$(STATIC_BUILD)/gpu-initd \
-	  sh -c "tests/it/run.sh 't-initd-co*' && tests/it/run.sh 't-initd-[fp]*'"

@@ -11,7 +11,7 @@
 #   /usr/share/doc/gpu-initd/examples/*.json     one config per mode
 #   /etc/gpu-initd/config.json                   with --config FILE only
 # Enabling the units and building the initramfs are the image builder's
-# steps (see README.md, "Building node images").
+# steps (see docs/node-images.md).
 #
 # Usage: packaging/install.sh [--bin FILE] [--config FILE] DESTDIR
 set -eu

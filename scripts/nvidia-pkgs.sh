@@ -4,7 +4,7 @@
 # configuration under OUT (its own sources list, lists and cache; /etc/apt
 # is not read for sources and not changed), `apt-get download` them and
 # unpack them with `dpkg-deb -x` -- never installed.  Nothing of NVIDIA is
-# committed: the build fetches this on demand (mk/mig.mk).
+# committed: the build fetches this on demand (mk/nvidia.mk).
 #
 #   libnvidia-ml-dev  NVIDIA's nvml.h (OUT/dev/usr/include/nvml.h): gpu-initd's
 #                     initd/vgpu/nvml.c and tests/fakenvml are compiled against it

@@ -16,8 +16,8 @@
 # guest's shell); cpio packs the initramfs; the kernel comes from
 # scripts/kernel-pkg.sh (apt-get download, no install).
 # `setup.sh bench` (make bench) adds valgrind (callgrind instruction
-# counts) and GNU time (peak RSS): benchmarks only, so make check's set
-# stays as it is.
+# counts), strace (bench/counts.sh's syscall counts) and GNU time (peak
+# RSS): benchmarks only, so make check's set stays as it is.
 set -eu
 PKGS="build-essential pkg-config clang libfuse3-dev fuse3 libkmod-dev kmod
 libpci-dev pciutils libudev-dev libjsmn-dev libcmocka-dev libnghttp2-dev
@@ -27,7 +27,7 @@ file binutils dpkg-dev meson ninja-build gperf python3-jinja2 libmount-dev
 libcap-dev libcrypt-dev liblzma-dev libzstd-dev xz-utils zstd
 dracut-core initramfs-tools-core cpio systemd
 qemu-system-x86 busybox-static clang-format"
-[ "${1:-}" = bench ] && PKGS="$PKGS valgrind time"
+[ "${1:-}" = bench ] && PKGS="$PKGS valgrind strace time"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

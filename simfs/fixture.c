@@ -210,29 +210,12 @@ static int load_resources(struct ctx *c, int v, const char *what, struct sim_dev
 
 static int load_device(struct ctx *c, int obj, int idx, int *explicit_driver)
 {
-	static const char *const keys[] = { "bdf",
-					    "parent",
-					    "id",
-					    "subsystem",
-					    "class",
-					    "revision",
-					    "numa_node",
-					    "irq",
-					    "iommu_group",
-					    "driver",
-					    "driver_override",
-					    "config",
-					    "serial",
-					    "resource",
-					    "link",
-					    "max_link",
-					    "label",
-					    "model",
-					    "nvidia_users",
-					    "sriov",
-					    "sriov_numvfs",
-					    "comment",
-					    NULL };
+	static const char *const keys[] = {
+		"bdf",	     "parent",	     "id",	    "subsystem",    "class",	       "revision",
+		"numa_node", "irq",	     "iommu_group", "driver",	    "driver_override", "config",
+		"serial",    "aer",	     "resource",    "link",	    "max_link",	       "label",
+		"model",     "nvidia_users", "sriov",	    "sriov_numvfs", "comment",	       NULL
+	};
 	char what[32], buf[256];
 	snprintf(what, sizeof(what), "devices[%d]", idx);
 	int r = check_keys(c, obj, what, keys);
@@ -334,6 +317,35 @@ static int load_device(struct ctx *c, int obj, int idx, int *explicit_driver)
 		}
 		for (int i = 0; i < 8; i++)
 			d->config[found + 4 + (unsigned)i] = (uint8_t)(serial >> (8 * i));
+	}
+	bool aer = false;
+	if ((r = get_bool(c, obj, "aer", what, &aer)) < 0)
+		return r;
+	if (aer && !pci_find_ext_cap(d, 1)) {
+		/* Advanced Error Reporting extended capability (ID 1, version
+		 * 2, registers zero: no error logged) for a synthetic config:
+		 * at 0x100, or after the last capability of the chain */
+		unsigned at = 0x100, last = 0;
+		for (unsigned off = 0x100; off >= 0x100 && off + 4 <= d->config_size;) {
+			uint32_t h = (uint32_t)d->config[off] | (uint32_t)d->config[off + 1] << 8 |
+				     (uint32_t)d->config[off + 2] << 16 | (uint32_t)d->config[off + 3] << 24;
+			if (h == 0)
+				break;
+			last = off;
+			at = off + 0x40;
+			off = (h >> 20) & 0xffc;
+			if (off <= last)
+				break;
+		}
+		if (d->config_size < 4096 || at + 0x48 > d->config_size)
+			return fail(c, json_obj_get(&c->d, obj, "aer"),
+				    "%s.aer: config space has no room for an AER capability", what);
+		d->config[at] = 1;
+		d->config[at + 2] = 2; /* version 2, next 0 */
+		if (last) {
+			d->config[last + 2] = (uint8_t)((d->config[last + 2] & 0x0f) | (at & 0xf) << 4);
+			d->config[last + 3] = (uint8_t)(at >> 4);
+		}
 	}
 	int sr = json_obj_get(&c->d, obj, "sriov");
 	if (sr >= 0) {

@@ -129,11 +129,13 @@ struct sim_dev {
 	bool vfio_dev;
 	unsigned vfio_index;
 	/* sickness (pcihealth.c): fell off the bus, link down, AER counters */
-	bool dead;	 /* config space reads all ones */
-	bool link_down;	 /* current_link_speed "Unknown" */
-	bool recovering; /* an AER recovery began and has not ended */
+	bool dead;	   /* config space reads all ones */
+	bool link_down;	   /* current_link_speed "Unknown" */
+	bool disconnected; /* pci_dev_set_disconnected(): kernel config reads fail (pcihealth.c) */
+	bool recovering;   /* an AER recovery began and has not ended */
 	uint64_t aer_cor[16], aer_fatal[27], aer_nonfatal[27];
 	uint64_t aer_total_cor, aer_total_fatal, aer_total_nonfatal;
+	uint64_t aer_rp_cor, aer_rp_fatal, aer_rp_nonfatal; /* a root port: messages received */
 };
 
 struct sim_mdev {
@@ -246,7 +248,8 @@ unsigned pci_find_ext_cap(const struct sim_dev *d, uint16_t id);
 
 /* pcihealth.c: a device's link and AER attributes; sickness and recovery */
 int pcihealth_add_attrs(struct sim_dev *d);
-/* what: "dead", "link-down", "aer-fatal", "aer-nonfatal", "aer-correctable" */
+/* what: "dead", "disconnected", "link-down", "aer-fatal", "aer-fatal-firmware", "aer-nonfatal",
+ * "aer-correctable", "recovery-failed" */
 int pcihealth_sick(struct sim_dev *d, const char *what);
 int pcihealth_heal(struct sim_dev *d);
 /* A function reset (sysfs `reset`): what a reset can bring back. */

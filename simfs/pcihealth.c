@@ -9,6 +9,18 @@
  *   enumeration (pci-sysfs.c pci_config_attr(vendor, ...)): they stay.
  *   A rescan does not find it again (drivers/pci/probe.c
  *   pci_bus_generic_read_dev_vendor_id(): ~0 is "no device").
+ * - Disconnected: pciehp (surprise removal) and DPC mark the pci_dev with
+ *   pci_dev_set_disconnected() (drivers/pci/pci.h; one way: only a new
+ *   pci_dev is clean).  The kernel's own config reads then fail without
+ *   touching the hardware (drivers/pci/access.c pci_read_config_*():
+ *   PCI_SET_ERROR_RESPONSE, PCIBIOS_DEVICE_NOT_FOUND), so
+ *   current_link_speed / current_link_width, which read LNKSTA through
+ *   pcie_capability_read_word(), fail with EINVAL (pci-sysfs.c
+ *   current_link_speed_show(): "if (err) return -EINVAL").  User reads of
+ *   `config` do not check the flag (access.c pci_user_read_config_*() go
+ *   to the bus): a device that is gone answers all ones, as dead.
+ *   Unverified on a real kernel (QEMU 7.2's root ports have no DPC; its
+ *   hot-unplug is the orderly attention-button one).
  * - current_link_speed reads PCI_EXP_LNKSTA and prints
  *   pci_speed_string(pcie_link_speed[lnksta & PCI_EXP_LNKSTA_CLS])
  *   (pci-sysfs.c current_link_speed_show()): a Current Link Speed code
@@ -22,16 +34,43 @@
  *   _NONFATAL); visible only when the device has the AER capability
  *   (pci_aer_init() allocates aer_stats then; aer_stats_attrs_are_visible()).
  *   Kept in pci_dev: a new pci_dev (remove + rescan) starts at zero.
+ *   What counts (aer.c): a correctable or non-fatal error bumps the
+ *   device's counter of each status bit and its total (the status is read:
+ *   aer_get_device_error_info(), counted in __aer_print_error() ->
+ *   pci_dev_aer_stats_incr()).  A natively reported ERR_FATAL of an
+ *   endpoint is NOT counted: its status is not read ("Link is still healthy
+ *   for IO reads" only for ports and non-fatal errors), aer_print_error()
+ *   logs "type=Inaccessible" and returns before counting -- seen on Debian's
+ *   6.1 under QEMU (tests/vm/s-aer.sh: TOTAL_ERR_FATAL stays 0, the root
+ *   port's aer_rootport_total_err_fatal becomes 1).  A port's own fatal
+ *   error and a firmware-first (APEI/GHES) report, whose status the
+ *   firmware hands over (aer_recover_work_func() -> pci_print_aer() ->
+ *   __aer_print_error()), are counted.  A root port counts the messages it
+ *   received: aer_rootport_total_err_{cor,fatal,nonfatal}
+ *   (pci_rootport_aer_stats_incr() in aer_isr_one_error(); visible on root
+ *   ports and RCECs only, aer_stats_attrs_are_visible()).
  * - Recovery: pcie_do_recovery() announces its start and end with
  *   change uevents from pci_uevent_ers() (drivers/pci/pci-driver.c):
  *   ERROR_EVENT=BEGIN_RECOVERY DEVICE_ONLINE=0, then
  *   ERROR_EVENT=SUCCESSFUL_RECOVERY DEVICE_ONLINE=1 (report_resume()) or
- *   FAILED_RECOVERY DEVICE_ONLINE=0.  Falling off the bus and a link
- *   going down announce nothing by themselves.
+ *   FAILED_RECOVERY DEVICE_ONLINE=0, both on the device (err.c
+ *   pcie_do_recovery(): the "failed:" path sends it for dev; seen in
+ *   tests/vm/s-aer.sh, where the secondary bus reset of QEMU's root port
+ *   fails: "Data Link Layer Link Active not set in 1000 msec").  A fatal
+ *   error resets the link (aer_root_reset()); a non-fatal one does not.
+ *   The uevents come from report_error_detected()/report_resume() with a
+ *   driver that has error handlers (vfio-pci: vfio_pci_core_err_handlers);
+ *   for a device without a driver the model sends the same (unverified;
+ *   gpu-initd only serves devices on a VFIO driver).  Falling off the bus
+ *   and a link going down announce nothing by themselves.
  *
- * The model splits a recovery into `sick BDF aer-fatal` (error counted,
- * recovery begun) and `heal BDF` (recovery done), where the kernel does
- * both within milliseconds, so that tests can look at the state between. */
+ * The model splits a recovery into `sick BDF aer-fatal` (recovery begun)
+ * and `heal BDF` (SUCCESSFUL_RECOVERY) or `sick BDF recovery-failed`
+ * (FAILED_RECOVERY), where the kernel does both within milliseconds (or a
+ * few seconds of link waits), so that tests can look at the state between.
+ * A failed recovery leaves the device as it is in sysfs: nothing there
+ * tells (pci_dev->error_state is not exported); only a new pci_dev (remove
+ * and rescan) starts clean. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -99,15 +138,30 @@ static ssize_t aer_nonfatal_show(struct node *n, char *buf, size_t cap, const st
 static ssize_t link_speed_show(struct node *n, char *buf, size_t cap, const struct attr_io *io)
 {
 	struct sim_dev *d = n->obj;
+	if (d->disconnected)
+		return -EINVAL;
 	return snprintf(buf, cap, "%s\n", d->dead || d->link_down || d->physfn ? "Unknown" : d->link_speed);
 }
 
 static ssize_t link_width_show(struct node *n, char *buf, size_t cap, const struct attr_io *io)
 {
 	struct sim_dev *d = n->obj;
+	if (d->disconnected)
+		return -EINVAL;
 	return snprintf(buf, cap, "%d\n", d->dead ? 63 : d->link_down || d->physfn ? 0 : d->link_width);
 }
 
+static ssize_t aer_rp_show(struct node *n, char *buf, size_t cap, const struct attr_io *io)
+{
+	struct sim_dev *d = n->obj;
+	const char *name = n->name + strlen("aer_rootport_total_err_");
+	uint64_t v = strcmp(name, "cor") == 0	  ? d->aer_rp_cor
+		     : strcmp(name, "fatal") == 0 ? d->aer_rp_fatal
+						  : d->aer_rp_nonfatal;
+	return snprintf(buf, cap, "%llu\n", (unsigned long long)v);
+}
+
+static const struct attr_ops aer_rp_ops = { .show = aer_rp_show };
 static const struct attr_ops aer_cor_ops = { .show = aer_cor_show };
 static const struct attr_ops aer_fatal_ops = { .show = aer_fatal_show };
 static const struct attr_ops aer_nonfatal_ops = { .show = aer_nonfatal_show };
@@ -121,49 +175,98 @@ int pcihealth_add_attrs(struct sim_dev *d)
 	memset(d->aer_fatal, 0, sizeof(d->aer_fatal));
 	memset(d->aer_nonfatal, 0, sizeof(d->aer_nonfatal));
 	d->aer_total_cor = d->aer_total_fatal = d->aer_total_nonfatal = 0;
+	d->aer_rp_cor = d->aer_rp_fatal = d->aer_rp_nonfatal = 0;
 	d->recovering = false;
+	d->disconnected = false;
 	bool ok = tree_add_attr(d->dir, "current_link_speed", 0444, &link_speed_ops, d, 0) != NULL;
 	ok &= tree_add_attr(d->dir, "current_link_width", 0444, &link_width_ops, d, 0) != NULL;
 	if (pci_find_ext_cap(d, 0x0001)) { /* PCI_EXT_CAP_ID_ERR */
 		ok &= tree_add_attr(d->dir, "aer_dev_correctable", 0444, &aer_cor_ops, d, 0) != NULL;
 		ok &= tree_add_attr(d->dir, "aer_dev_fatal", 0444, &aer_fatal_ops, d, 0) != NULL;
 		ok &= tree_add_attr(d->dir, "aer_dev_nonfatal", 0444, &aer_nonfatal_ops, d, 0) != NULL;
+		if (pci_is_bridge(d) && !d->parent) { /* a root port */
+			ok &= tree_add_attr(d->dir, "aer_rootport_total_err_cor", 0444, &aer_rp_ops, d, 0) !=
+			      NULL;
+			ok &= tree_add_attr(d->dir, "aer_rootport_total_err_fatal", 0444, &aer_rp_ops, d,
+					    0) != NULL;
+			ok &= tree_add_attr(d->dir, "aer_rootport_total_err_nonfatal", 0444, &aer_rp_ops, d,
+					    0) != NULL;
+		}
 	}
 	return ok ? 0 : -ENOMEM;
 }
 
-static void emit_ers(struct sim_dev *d, bool begin)
+enum ers { ERS_BEGIN, ERS_SUCCESS, ERS_FAILED };
+
+static void emit_ers(struct sim_dev *d, enum ers e)
 {
 	char envbuf[512];
 	const char *env[10];
-	env[0] = begin ? "ERROR_EVENT=BEGIN_RECOVERY" : "ERROR_EVENT=SUCCESSFUL_RECOVERY";
-	env[1] = begin ? "DEVICE_ONLINE=0" : "DEVICE_ONLINE=1";
+	env[0] = e == ERS_BEGIN	    ? "ERROR_EVENT=BEGIN_RECOVERY"
+		 : e == ERS_SUCCESS ? "ERROR_EVENT=SUCCESSFUL_RECOVERY"
+				    : "ERROR_EVENT=FAILED_RECOVERY";
+	env[1] = e == ERS_SUCCESS ? "DEVICE_ONLINE=1" : "DEVICE_ONLINE=0";
 	pci_uevent_env(d, envbuf, sizeof(envbuf), env + 2, 8);
 	model_emit(d->m, "change", d->devpath, "pci", env);
+}
+
+/* The root port that receives d's error messages, if it reports AER. */
+static struct sim_dev *root_port(struct sim_dev *d)
+{
+	struct sim_dev *p = d->parent;
+	while (p && p->parent)
+		p = p->parent;
+	return p && pci_find_ext_cap(p, 0x0001) ? p : NULL;
+}
+
+static void begin_recovery(struct sim_dev *d)
+{
+	if (!d->recovering)
+		emit_ers(d, ERS_BEGIN);
+	d->recovering = true;
 }
 
 int pcihealth_sick(struct sim_dev *d, const char *what)
 {
 	bool aer = pci_find_ext_cap(d, 0x0001) != 0;
+	struct sim_dev *rp = root_port(d);
 	if (strcmp(what, "dead") == 0) {
 		d->dead = true;
+	} else if (strcmp(what, "disconnected") == 0) {
+		d->dead = d->disconnected = true; /* gone: all ones to user reads */
 	} else if (strcmp(what, "link-down") == 0) {
 		d->link_down = true;
 	} else if (strcmp(what, "aer-fatal") == 0 && aer) {
-		/* a Completion Timeout reported as ERR_FATAL */
-		d->aer_fatal[14]++;
+		/* a Data Link Protocol error (fatal by default severity)
+		 * reported natively: an endpoint's is not counted */
+		if (pci_is_bridge(d)) {
+			d->aer_fatal[4]++;
+			d->aer_total_fatal++;
+		}
+		if (rp)
+			rp->aer_rp_fatal++;
+		begin_recovery(d);
+	} else if (strcmp(what, "aer-fatal-firmware") == 0 && aer) {
+		/* the same reported firmware-first: counted, no root port count */
+		d->aer_fatal[4]++;
 		d->aer_total_fatal++;
-		if (!d->recovering)
-			emit_ers(d, true);
-		d->recovering = true;
+		begin_recovery(d);
+	} else if (strcmp(what, "recovery-failed") == 0 && d->recovering) {
+		emit_ers(d, ERS_FAILED);
+		d->recovering = false;
 	} else if (strcmp(what, "aer-nonfatal") == 0 && aer) {
+		/* a Completion Timeout: recovered without a reset */
 		d->aer_nonfatal[14]++;
 		d->aer_total_nonfatal++;
-		emit_ers(d, true);
-		emit_ers(d, false);
+		if (rp)
+			rp->aer_rp_nonfatal++;
+		emit_ers(d, ERS_BEGIN);
+		emit_ers(d, ERS_SUCCESS);
 	} else if (strcmp(what, "aer-correctable") == 0 && aer) {
 		d->aer_cor[0]++; /* RxErr: no recovery for a corrected error */
 		d->aer_total_cor++;
+		if (rp)
+			rp->aer_rp_cor++;
 	} else {
 		return -EINVAL;
 	}
@@ -173,9 +276,10 @@ int pcihealth_sick(struct sim_dev *d, const char *what)
 
 int pcihealth_heal(struct sim_dev *d)
 {
+	/* the hardware answers again; a disconnected pci_dev stays so */
 	d->dead = d->link_down = false;
 	if (d->recovering)
-		emit_ers(d, false);
+		emit_ers(d, ERS_SUCCESS);
 	d->recovering = false;
 	d->m->seq++;
 	return 0;

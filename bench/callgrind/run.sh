@@ -22,25 +22,7 @@ trap 'rm -rf "$out"' EXIT
 # cg_total FILE: the Ir total of a callgrind output file
 cg_total() { awk '/^(summary|totals):/ { print $2; exit }' "$1"; }
 # cg_fn FILE FN: "INCLUSIVE_IR CALLS" of function FN
-cg_fn() {
-	/usr/bin/python3 - "$1" "$2" <<'EOF'
-import re, sys
-names, target, inc, calls, want = {}, None, 0, 0, sys.argv[2]
-lines = open(sys.argv[1]).read().splitlines()
-for i, line in enumerate(lines):
-    m = re.match(r"(c?)fn=\((\d+)\)(?: (.*))?$", line)
-    if m:
-        if m.group(3):
-            names[m.group(2)] = m.group(3)
-        if m.group(1):
-            target = names.get(m.group(2))
-    elif line.startswith("calls=") and target == want:
-        # the line after calls= holds the call's inclusive cost
-        calls += int(line[6:].split()[0])
-        inc += int(lines[i + 1].split()[1])
-print(inc, calls)
-EOF
-}
+cg_fn() { /usr/bin/python3 bench/callgrind/fn-ir.py "$1" "$2"; }
 
 apply_ir() { # FIXTURE CONFIG BINARY LABEL
 	local fx=fixtures/$1.json cfg=$TOP/bench/boot/$2.json bin=$3 i

@@ -325,9 +325,18 @@ static void read_sick(int devfd, struct sdev *d)
 	/* a VF has no link of its own: it always reads "Unknown" (a real
 	 * kernel's VFs do: tests/vm s-sriov); its PF's link is the one */
 	char pf[64];
-	if (rootfs_link_basename(devfd, "physfn", pf, sizeof(pf)) < 0 &&
-	    rootfs_read_attr(devfd, "current_link_speed", txt, sizeof(txt)) >= 0)
-		d->link_down = strcmp(txt, "Unknown") == 0;
+	if (rootfs_link_basename(devfd, "physfn", pf, sizeof(pf)) < 0) {
+		int r = rootfs_read_attr(devfd, "current_link_speed", txt, sizeof(txt));
+		if (r >= 0)
+			d->link_down = strcmp(txt, "Unknown") == 0;
+		/* the kernel's own config read failed: a pci_dev marked
+		 * disconnected (pciehp surprise removal, DPC), which the
+		 * kernel no longer touches (pci-sysfs.c current_link_speed_show
+		 * -> pcie_capability_read_word -> access.c pci_read_config_word
+		 * refusing a disconnected device) */
+		else if (r == -EINVAL)
+			d->dead = true;
+	}
 	fd = rootfs_openat(devfd, "aer_dev_fatal", O_RDONLY, 0);
 	if (fd >= 0) {
 		ssize_t n;

@@ -36,6 +36,7 @@ struct sdev {
 	bool link_down;	    /* current_link_speed "Unknown" */
 	uint64_t aer_fatal; /* aer_dev_fatal TOTAL_ERR_FATAL; SDEV_AER_UNKNOWN when unread */
 	bool recovered;	    /* serve: an AER recovery ended since the last look */
+	uint8_t ers;	    /* serve: the kernel's error recovery state (enum ers_state, ers.h) */
 };
 #define SDEV_AER_UNKNOWN UINT64_MAX
 

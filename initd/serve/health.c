@@ -34,7 +34,22 @@ void health_burst_add(struct health_burst *b, const char *sub, const char *name)
 void health_burst_add_event(struct health_burst *b, const char *sub, const char *name,
 			    const char *error_event)
 {
+	health_burst_add_uevent(b, NULL, sub, name, error_event);
+}
+
+void health_burst_add_uevent(struct health_burst *b, const char *action, const char *sub, const char *name,
+			     const char *error_event)
+{
 	health_burst_add(b, sub, name);
+	enum ers_event ev = ers_event_of(action, error_event);
+	if (ev && sub && name && strcmp(sub, "pci") == 0) {
+		if (b->ners < HEALTH_MAX_NAMES && strlen(name) < sizeof(b->ers[0].name)) {
+			snprintf(b->ers[b->ners].name, sizeof(b->ers[0].name), "%s", name);
+			b->ers[b->ners++].ev = (uint8_t)ev;
+		} else {
+			b->full = true;
+		}
+	}
 	if (error_event && strcmp(error_event, "SUCCESSFUL_RECOVERY") == 0 && sub && name &&
 	    strcmp(sub, "pci") == 0 && strlen(name) < sizeof(b->recovered[0]) &&
 	    b->nrecovered < HEALTH_MAX_NAMES) {
@@ -54,8 +69,9 @@ static void on_event(struct evloop *loop, int fd, unsigned events, void *data)
 		log_debug("uevent %s %s", udev_device_get_action(d) ?: "?",
 			  udev_device_get_devpath(d) ?: "?");
 		any = true;
-		health_burst_add_event(&b, udev_device_get_subsystem(d), udev_device_get_sysname(d),
-				       udev_device_get_property_value(d, "ERROR_EVENT"));
+		health_burst_add_uevent(&b, udev_device_get_action(d), udev_device_get_subsystem(d),
+					udev_device_get_sysname(d),
+					udev_device_get_property_value(d, "ERROR_EVENT"));
 		udev_device_unref(d);
 	}
 	if (any)

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "ers.h"
 #include "evloop.h"
 
 struct health;
@@ -24,6 +25,13 @@ struct health_burst {
 	 * SUCCESSFUL_RECOVERY, linux drivers/pci/pci-driver.c pci_uevent_ers()) */
 	char recovered[HEALTH_MAX_NAMES][32];
 	size_t nrecovered;
+	/* the error recovery events and removals of PCI functions, in order
+	 * (ers.h); more than HEALTH_MAX_NAMES set full */
+	struct {
+		char name[32];
+		uint8_t ev; /* enum ers_event */
+	} ers[HEALTH_MAX_NAMES];
+	size_t ners;
 	bool full;
 };
 typedef void (*health_cb)(void *data, const struct health_burst *b);
@@ -34,6 +42,10 @@ void health_burst_add(struct health_burst *b, const char *subsystem, const char 
 /* Adds one event with its ERROR_EVENT property (may be NULL) (pure). */
 void health_burst_add_event(struct health_burst *b, const char *subsystem, const char *sysname,
 			    const char *error_event);
+
+/* Adds one event with its ACTION and ERROR_EVENT (either may be NULL). */
+void health_burst_add_uevent(struct health_burst *b, const char *action, const char *subsystem,
+			     const char *sysname, const char *error_event);
 
 /* 0 or -errno (no netlink socket: serve goes on with the periodic rescan). */
 int health_start(struct evloop *loop, health_cb cb, void *data, struct health **ret);

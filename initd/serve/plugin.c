@@ -170,6 +170,7 @@ static void on_allocate(struct grpc_call *call, const ProtobufCMessage *req, voi
 				status = GRPC_STATUS_UNAVAILABLE;
 				goto fail;
 			}
+			now[k].ers = pd->d.ers; /* not in sysfs: as the uevents told */
 			enum sdev_sick why = r < 0 ? SICK_GONE : resource_dev_verdict(&pd->d, &now[k]);
 			if (why != SICK_NONE) {
 				if (why == SICK_GONE || why == SICK_MOVED)
@@ -324,6 +325,7 @@ int plugin_update(struct plugin *p, const struct sdevs *all)
 		enum sdev_sick why = resource_dev_verdict(&pd->d, now);
 		bool h = why == SICK_NONE;
 		pd->d.aer_fatal = resource_aer_baseline(&pd->d, now, why);
+		pd->d.ers = now ? now->ers : 0; /* for Allocate's re-check */
 		if (h != pd->healthy || (!h && (int)why != pd->why)) {
 			if (h)
 				log_info("%s: %s is now healthy", p->resource, pd->d.id);

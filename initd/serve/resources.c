@@ -7,6 +7,7 @@
 
 #include "node/config.h"
 #include "node/naming.h"
+#include "ers.h"
 #include "resources.h"
 #include "vgpu/vgpu_type.h"
 
@@ -105,7 +106,10 @@ int resource_socket_name(const char *resource, char *buf, size_t size)
  * the node exists with no vGPU, and a VM cannot open the device then
  * (nv_vfio_pci_open_device(): ENODEV "current_vgpu_type of VF not
  * configured").  Then the device's own health (discover.c read_sick()):
- * answering config reads, link up, no new ERR_FATAL.  AER counters only
+ * answering config reads, link up, no error recovery under way or failed
+ * (uevents: ers.h), no new ERR_FATAL (counted for an endpoint only when
+ * its status was read: a non-fatal error, firmware-first reports through
+ * aer_recover_queue()/pci_print_aer(); not a native ERR_FATAL, ers.h).  AER counters only
  * grow for the life of a pci_dev (drivers/pci/pcie/aer.c
  * pci_dev_aer_stats_incr()); the kernel says a recovery ended with a
  * SUCCESSFUL_RECOVERY uevent (drivers/pci/pci-driver.c pci_uevent_ers()),
@@ -123,6 +127,10 @@ enum sdev_sick resource_dev_verdict(const struct sdev *seen, const struct sdev *
 		return SICK_DEAD;
 	if (now->link_down)
 		return SICK_LINK_DOWN;
+	if (now->ers == ERS_FAILED)
+		return SICK_AER_FAILED;
+	if (now->ers == ERS_RECOVERING)
+		return SICK_AER_RECOVERING;
 	if (!now->recovered && now->aer_fatal != SDEV_AER_UNKNOWN && seen->aer_fatal != SDEV_AER_UNKNOWN &&
 	    now->aer_fatal > seen->aer_fatal)
 		return SICK_AER_FATAL;
@@ -147,7 +155,9 @@ uint64_t resource_aer_baseline(const struct sdev *seen, const struct sdev *now, 
 
 const char *resource_sick_str(enum sdev_sick s)
 {
-	static const char *const names[SICK__MAX] = { "",	   "removed",  "moved", "fell-off-bus",
-						      "link-down", "aer-fatal" };
+	static const char *const names[SICK__MAX] = {
+		"",	     "removed",	  "moved",	    "fell-off-bus",
+		"link-down", "aer-fatal", "aer-recovering", "aer-recovery-failed"
+	};
 	return s < SICK__MAX ? names[s] : "";
 }

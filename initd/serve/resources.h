@@ -31,19 +31,23 @@ int resource_socket_name(const char *resource, char *buf, size_t size);
 /* Why a device is Unhealthy (SICK_NONE: it is not). */
 enum sdev_sick {
 	SICK_NONE,
-	SICK_GONE,	/* removed (surprise removal, hot unplug) */
-	SICK_MOVED,	/* other driver, other IOMMU group, no group node, other vGPU */
-	SICK_DEAD,	/* fell off the bus: config space reads all ones */
-	SICK_LINK_DOWN, /* current_link_speed "Unknown" */
-	SICK_AER_FATAL, /* ERR_FATAL count rose since the last healthy check */
+	SICK_GONE,	     /* removed (surprise removal, hot unplug) */
+	SICK_MOVED,	     /* other driver, other IOMMU group, no group node, other vGPU */
+	SICK_DEAD,	     /* fell off the bus: config space reads all ones */
+	SICK_LINK_DOWN,	     /* current_link_speed "Unknown" */
+	SICK_AER_FATAL,	     /* ERR_FATAL count rose since the last healthy check */
+	SICK_AER_RECOVERING, /* the kernel's error recovery began and has not ended (ers.h) */
+	SICK_AER_FAILED,     /* the kernel's error recovery failed (ers.h) */
 	SICK__MAX
 };
-/* "removed", "moved", "fell-off-bus", "link-down", "aer-fatal" ("" for none). */
+/* "removed", "moved", "fell-off-bus", "link-down", "aer-fatal", "aer-recovering",
+ * "aer-recovery-failed" ("" for none). */
 const char *resource_sick_str(enum sdev_sick s);
 /* A device last seen healthy as `seen` (its aer_fatal: the count then) is
  * healthy now if it is still there (now != NULL), on the same driver, in
  * the same IOMMU group, its group node exists, (VF) it still hosts the
- * same vGPU type, its config space answers, its link is up and its
+ * same vGPU type, its config space answers, its link is up, the kernel's
+ * error recovery is not under way or failed (now->ers) and its
  * ERR_FATAL count has not risen (unless a recovery ended since, or the
  * count restarted: a new pci_dev).  The first reason that applies. */
 enum sdev_sick resource_dev_verdict(const struct sdev *seen, const struct sdev *now);

@@ -30,7 +30,8 @@ struct serve {
 	int64_t rescan_timer, resync_timer, status_timer;
 	bool stopping, in_inotify;
 	unsigned rescans;
-	struct sdevs last; /* the previous scan (its static attributes are reused) */
+	struct sdevs last;    /* the previous scan (its static attributes are reused) */
+	struct ers_table ers; /* PCI functions in or after a failed error recovery */
 };
 
 int serve_discover(int rootfd, const char *rootdir, const struct config *cfg, const struct sdevs *prev,
@@ -131,6 +132,12 @@ static void rescan_some(struct serve *s, const char *const *bdfs, size_t n,
 		return;
 	}
 	bool changed = false;
+	/* the recovery state the uevents told (a VF or mdev: its parent's too) */
+	for (size_t i = 0; i < all.n; i++) {
+		enum ers_state e = ers_lookup(&s->ers, all.d[i].id),
+			       pe = ers_lookup(&s->ers, all.d[i].parent);
+		all.d[i].ers = (uint8_t)(e > pe ? e : pe);
+	}
 	for (size_t i = 0; recovered && i < all.n; i++)
 		for (size_t k = 0; k < recovered->nrecovered; k++)
 			if (strcmp(all.d[i].id, recovered->recovered[k]) == 0 ||
@@ -169,6 +176,14 @@ static void on_device_event(void *data, const struct health_burst *b)
 	const char *ids[2 * HEALTH_MAX_NAMES];
 	size_t n = 0;
 	bool full = b->full;
+	for (size_t i = 0; i < b->ners; i++) {
+		ers_apply(&s->ers, b->ers[i].name, (enum ers_event)b->ers[i].ev);
+		if (b->ers[i].ev != ERS_EV_REMOVED)
+			log_info("%s: kernel error recovery: %s", b->ers[i].name,
+				 b->ers[i].ev == ERS_EV_BEGIN	 ? "begun"
+				 : b->ers[i].ev == ERS_EV_FAILED ? "failed"
+								 : "successful");
+	}
 	for (size_t i = 0; i < b->npci; i++)
 		ids[n++] = b->pci[i];
 	/* a vfio group node: the PCI functions we know in that group */

@@ -3,7 +3,7 @@
  * tests/fakenvml compile against.  It is not in this repository: the
  * build extracts it from Debian's libnvidia-ml-dev (non-free; the newest
  * Debian offers, trixie's 12.4.127) into build/nvidia/dev
- * (scripts/nvidia-pkgs.sh, mk/mig.mk) and puts it on the include path.
+ * (scripts/nvidia-pkgs.sh, mk/nvidia.mk) and puts it on the include path.
  * Only the versioned entry points are used (nvmlInit_v2,
  * nvmlDeviceGetHandleByPciBusId_v2, ...): the unversioned macros are off.
  * A constant newer than that header would be defined below, once, with

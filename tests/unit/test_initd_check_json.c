@@ -210,6 +210,7 @@ static void codes_are_stable(void **state)
 		"gpu-fell-off-bus",
 		"gpu-link-down",
 		"boot-framebuffer",
+		"gpu-aer-fatal",
 	};
 	for (int i = 0; i < R__MAX; i++)
 		assert_string_equal(reason_code((enum reason)i), want[i]);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "serve/discover.h"
+#include "serve/ers.h"
 #include "serve/health.h"
 #include "serve/resources.h"
 
@@ -123,13 +124,63 @@ static void recovery_event(void **state)
 	assert_true(b.full);
 }
 
+/* The kernel's recovery as uevents tell it (tests/vm/s-aer.sh: a fatal
+ * error whose recovery failed sends BEGIN_RECOVERY then FAILED_RECOVERY
+ * on the device, and sysfs shows nothing of it). */
+static void recovery_state(void **state)
+{
+	struct health_burst b = { .npci = 0 };
+	health_burst_add_uevent(&b, "change", "pci", "0000:18:00.0", "BEGIN_RECOVERY");
+	health_burst_add_uevent(&b, "change", "pci", "0000:18:00.0", "FAILED_RECOVERY");
+	health_burst_add_uevent(&b, "change", "pci", "0000:2a:00.0", "BEGIN_RECOVERY");
+	health_burst_add_uevent(&b, "change", "pci", "0000:2a:00.0", "SUCCESSFUL_RECOVERY");
+	health_burst_add_uevent(&b, "change", "pci", "0000:3a:00.0", "BEGIN_RECOVERY");
+	health_burst_add_uevent(&b, "bind", "pci", "0000:5d:00.0", NULL);
+	health_burst_add_uevent(&b, "change", "mdev", "x", "FAILED_RECOVERY");
+	assert_int_equal(b.ners, 5);
+	struct ers_table t = { .n = 0 };
+	for (size_t i = 0; i < b.ners; i++)
+		ers_apply(&t, b.ers[i].name, (enum ers_event)b.ers[i].ev);
+	assert_int_equal(ers_lookup(&t, "0000:18:00.0"), ERS_FAILED);
+	assert_int_equal(ers_lookup(&t, "0000:2a:00.0"), ERS_NONE);
+	assert_int_equal(ers_lookup(&t, "0000:3a:00.0"), ERS_RECOVERING);
+	assert_int_equal(ers_lookup(&t, "0000:5d:00.0"), ERS_NONE);
+	/* a later success, or the pci_dev's removal, ends it */
+	ers_apply(&t, "0000:3a:00.0", ERS_EV_SUCCESS);
+	assert_int_equal(ers_lookup(&t, "0000:3a:00.0"), ERS_NONE);
+	ers_apply(&t, "0000:18:00.0", ers_event_of("remove", NULL));
+	assert_int_equal(ers_lookup(&t, "0000:18:00.0"), ERS_NONE);
+	assert_int_equal(t.n, 0);
+	assert_int_equal(ers_event_of("change", "SOMETHING_ELSE"), 0);
+	assert_int_equal(ers_event_of("change", NULL), 0);
+	/* a full table drops what does not fit, nothing else */
+	char bdf[32];
+	for (int i = 0; i < ERS_MAX + 4; i++) {
+		snprintf(bdf, sizeof(bdf), "0000:%02x:00.0", i);
+		ers_apply(&t, bdf, ERS_EV_BEGIN);
+	}
+	assert_int_equal(t.n, ERS_MAX);
+	assert_int_equal(ers_lookup(&t, "0000:00:00.0"), ERS_RECOVERING);
+	assert_int_equal(ers_lookup(&t, "0000:43:00.0"), ERS_NONE);
+
+	/* the verdict: failed/ongoing recovery after dead and link-down */
+	struct sdev seen = gpu(), now = gpu();
+	now.ers = ERS_FAILED;
+	assert_int_equal(resource_dev_verdict(&seen, &now), SICK_AER_FAILED);
+	assert_string_equal(resource_sick_str(SICK_AER_FAILED), "aer-recovery-failed");
+	now.ers = ERS_RECOVERING;
+	assert_int_equal(resource_dev_verdict(&seen, &now), SICK_AER_RECOVERING);
+	assert_string_equal(resource_sick_str(SICK_AER_RECOVERING), "aer-recovering");
+	now.link_down = true;
+	assert_int_equal(resource_dev_verdict(&seen, &now), SICK_LINK_DOWN);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(verdicts),
-		cmocka_unit_test(aer_since_last_healthy),
-		cmocka_unit_test(aer_text),
-		cmocka_unit_test(recovery_event),
+		cmocka_unit_test(verdicts),	  cmocka_unit_test(aer_since_last_healthy),
+		cmocka_unit_test(aer_text),	  cmocka_unit_test(recovery_event),
+		cmocka_unit_test(recovery_state),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,7 +6,10 @@
 # vmtool, the vfio/stub modules with their modules.dep, tests/vm/init and the
 # scenario.  The scenario's header names its extra QEMU arguments
 # (`# qemu: ...`), kernel command line (`# append: ...`) and, with
-# `# iommu: none`, a machine without the emulated IOMMU.  Pass = QEMU
+# `# iommu: none`, a machine without the emulated IOMMU; `# monitor: CMD...`
+# gives QEMU's HMP monitor on a socket and relays the guest's serial lines
+# "VM-MONITOR: <command>" to it, for those CMDs only (tests/vm/monitor.py:
+# s-aer injects PCIe errors with pcie_aer_inject_error).  Pass = QEMU
 # exit status 1 (the guest wrote 0 to isa-debug-exit) and "VM-RESULT: PASS"
 # on the serial console, and the guest's end state (tests/vm/state.sh) equal
 # to tests/vm/golden/<scenario>.state (VM_UPDATE_GOLDEN=1 rewrites them);
@@ -75,6 +78,18 @@ for t in tests/vm/${1:-s-*}.sh; do
 	! grep -q '^# iommu: none$' "$t" || iommu=
 	append=$(sed -n 's/^# append: //p' "$t" | tr '\n' ' ')
 	log=$OUT/$name.log
+	: >"$log"
+	# `# monitor: CMD...`: QEMU's HMP monitor on a socket, the guest's
+	# "VM-MONITOR: <command>" lines relayed to it (those CMDs only)
+	mon_cmds=$(sed -n 's/^# monitor: //p' "$t" | tr '\n' ' ')
+	mon_args= relay=
+	if [ -n "$mon_cmds" ]; then
+		rm -f "$OUT/$name.mon" "$OUT/$name.monitor"
+		mon_args="-monitor unix:$OUT/$name.mon,server=on,wait=off"
+		# shellcheck disable=SC2086
+		/usr/bin/python3 tests/vm/monitor.py "$log" "$OUT/$name.mon" "$OUT/$name.monitor" $mon_cmds &
+		relay=$!
+	fi
 	start=$(date +%s%N)
 	rc=0
 	# shellcheck disable=SC2086
@@ -82,9 +97,14 @@ for t in tests/vm/${1:-s-*}.sh; do
 		$iommu -nographic -no-reboot \
 		-m 512 -nic none -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
 		-kernel "$KROOT/boot/vmlinuz-$KVER" -initrd "$OUT/$name.cpio" \
-		-append "console=ttyS0 panic=-1 loglevel=4 $append" $qemu_args \
+		-append "console=ttyS0 panic=-1 loglevel=4 $append" $qemu_args $mon_args \
 		</dev/null >"$log" 2>&1 || rc=$?
 	ms=$((($(date +%s%N) - start) / 1000000))
+	if [ -n "$relay" ]; then
+		kill "$relay" 2>/dev/null
+		wait "$relay" 2>/dev/null
+		rm -f "$OUT/$name.mon"
+	fi
 	rm -f "$OUT/$name.cpio"
 	# the guest's end state must be the golden one (the simfs twin
 	# compares its own against the same file)
@@ -99,7 +119,7 @@ for t in tests/vm/${1:-s-*}.sh; do
 	if [ "$rc" = 1 ] && grep -q '^VM-RESULT: PASS' "$log" && [ -n "$state_ok" ]; then
 		pass=$((pass + 1)) res=ok
 		rm -f "$OUT/$name.state" "$OUT/$name.state.diff"
-		[ -n "${VM_KEEP_LOGS:-}" ] || rm -f "$log"
+		[ -n "${VM_KEEP_LOGS:-}" ] || rm -f "$log" "$OUT/$name.monitor"
 	else
 		res="FAIL (qemu exit $rc, serial log $log)"
 		failed+=("$name")
