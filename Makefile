@@ -40,7 +40,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/t
 TEST_TOOLS := $(patsubst tests/tools/%.c,$(BUILD)/tests/%,$(wildcard tests/tools/*.c))
 
 .SECONDARY:
-.PHONY: all check check-full demo clean setup format format-check help
+.PHONY: all check check-full demo clean setup format format-check layer-check help
 ## all: the programs and test tools in build/ (the default)
 all: $(PROGS) $(TEST_TOOLS)
 
@@ -95,12 +95,17 @@ format:
 ## format-check: name every .c/.h that clang-format would change
 format-check:
 	@scripts/format-check.sh
+# Every file access of gpu-initd, kubelet-stub and lib/ goes through
+# lib/rootfs*.c (scripts/layer-check.sh says what counts).
+## layer-check: name every file access outside lib/rootfs*.c in initd/, lib/, kubelet-stub/
+layer-check:
+	@scripts/layer-check.sh
 
 # --- make check ---------------------------------------------------------
 # The steps, in order, stopping at the first failure: CHECK_SERIAL one
 # sub-make each, then CHECK_STEPS in one sub-make (a -j given to make check
 # applies there).  A new area adds its runs with `CHECK_EXTRA += target`.
-CHECK_SERIAL := format-check all check-unit check-asan
+CHECK_SERIAL := format-check layer-check all check-unit check-asan
 CHECK_STEPS   = check-it check-bench-smoke check-fuzz-more check-interop check-fuzz \
 	check-initd-asan check-kstub-asan check-mig-asan check-serve-asan check-serve-fuzz \
 	check-initd-static check-vm $(CHECK_EXTRA)

@@ -110,9 +110,10 @@ static void bind_group(int rootfd, struct report *r, size_t first, int timeout_m
 		struct vfio_result res = { 0 };
 		int e = 0;
 		/* the firmware framebuffer's driver lets go of the BAR first */
-		if (d->fb_action == BOOTFB_ACT_UNBIND && strcmp(p->driver, d->vfio_driver) != 0)
-			e = bootfb_release(rootfd, &d->fb, &res.writes);
-		else if (d->fb_action == BOOTFB_ACT_VFIO_REMOVES && strcmp(p->driver, d->vfio_driver) != 0)
+		if (d->fb_action == BOOTFB_ACT_UNBIND && strcmp(p->driver, d->vfio_driver) != 0) {
+			if ((e = bootfb_release(rootfd, &d->fb, &res.writes)) < 0)
+				res.step = STEP_BOOTFB;
+		} else if (d->fb_action == BOOTFB_ACT_VFIO_REMOVES && strcmp(p->driver, d->vfio_driver) != 0)
 			log_info("%s: vfio-pci removes the boot framebuffer (%s) when it binds", p->bdf,
 				 bootfb_kind_name(d->fb.kind));
 		if (e == 0 && p->numvfs > 0) {

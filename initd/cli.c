@@ -47,7 +47,8 @@ int cli_parse(int argc, char **argv, struct args *a)
 		if (c < 0) {
 			/* the command, then its own options */
 			if (a->command)
-				return log_error("unexpected argument '%s'", argv[optind]), -EINVAL;
+				return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "unexpected argument '%s'",
+						       argv[optind]);
 			a->command = argv[optind++];
 			continue;
 		}
@@ -57,12 +58,14 @@ int cli_parse(int argc, char **argv, struct args *a)
 		case 't':
 			a->timeout = strtod(optarg, &end);
 			if (*end || a->timeout <= 0 || a->timeout > 86400)
-				return log_error("--timeout: expected seconds, got '%s'", optarg), -EINVAL;
+				return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
+						       "--timeout: expected seconds, got '%s'", optarg);
 			break;
 		case 'l':
 			if (log_parse_target(optarg, &a->log) < 0)
-				return log_error("--log: expected stderr, kmsg or json, got '%s'", optarg),
-				       -EINVAL;
+				return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
+						       "--log: expected stderr, kmsg or json, got '%s'",
+						       optarg);
 			break;
 		case 'v': a->verbosity++; break;
 		case 'q': a->verbosity--; break;
@@ -82,9 +85,9 @@ int cli_parse(int argc, char **argv, struct args *a)
 			a->given |= OPT_RESCAN;
 			unsigned long v = strtoul(optarg, &end, 10);
 			if (*end || v < 10 || v > 3600000)
-				return log_error("--rescan: expected milliseconds (10..3600000), got '%s'",
-						 optarg),
-				       -EINVAL;
+				return log_error_errno(
+				    SYNTHETIC_ERRNO(EINVAL),
+				    "--rescan: expected milliseconds (10..3600000), got '%s'", optarg);
 			a->rescan_ms = (unsigned)v;
 			break;
 		}
@@ -92,8 +95,9 @@ int cli_parse(int argc, char **argv, struct args *a)
 			a->given |= OPT_MAX_CONNS;
 			unsigned long v = strtoul(optarg, &end, 10);
 			if (*end || v < 1 || v > 65536)
-				return log_error("--max-connections: expected 1..65536, got '%s'", optarg),
-				       -EINVAL;
+				return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
+						       "--max-connections: expected 1..65536, got '%s'",
+						       optarg);
 			a->max_conns = (unsigned)v;
 			break;
 		}
@@ -101,10 +105,9 @@ int cli_parse(int argc, char **argv, struct args *a)
 			a->given |= OPT_IDLE;
 			unsigned long v = strtoul(optarg, &end, 10);
 			if (*end || v < 10 || v > 86400000)
-				return log_error(
-					   "--idle-timeout: expected milliseconds (10..86400000), got '%s'",
-					   optarg),
-				       -EINVAL;
+				return log_error_errno(
+				    SYNTHETIC_ERRNO(EINVAL),
+				    "--idle-timeout: expected milliseconds (10..86400000), got '%s'", optarg);
 			a->idle_ms = (unsigned)v;
 			break;
 		}
@@ -184,16 +187,13 @@ int cli_load_config(const struct args *a, int rootfd, struct config *c)
 		r = cmdline_parse(cmd, &k);
 		free(cmd);
 		if (r < 0)
-			return log_error("kernel command line: a gpu_initd.* value is too long"), -EINVAL;
+			return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
+					       "kernel command line: a gpu_initd.* value is too long");
 	}
 	const char *path;
 	enum config_source src = config_pick_source(a->config, &k, &path);
 	if (src == CONFIG_FROM_CLI) {
-		int fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			return log_error_errno(errno, "config %s: %m", path), -EINVAL;
-		r = read_fd_all(fd, &text, &len);
-		close(fd);
+		r = rootfs_read_host_file(path, &text, &len);
 	} else {
 		r = rootfs_read_file(rootfd, path, &text, &len);
 		if (r == -ENOENT && src == CONFIG_FROM_ROOT) {
@@ -203,16 +203,19 @@ int cli_load_config(const struct args *a, int rootfd, struct config *c)
 	}
 	snprintf(what, sizeof(what), "%s%s", path,
 		 src == CONFIG_FROM_CMDLINE ? " (gpu_initd.config=, under the root)" : "");
-	if (r < 0)
-		return log_error_errno(r, "config %s: %m", what), -EINVAL;
+	if (r < 0) {
+		log_error_errno(r, "config %s: %m", what);
+		return -EINVAL;
+	}
 	if (text) {
 		r = config_parse(c, text, len, err, sizeof(err));
 		free(text);
 		if (r < 0)
-			return log_error("config %s: %s", what, r == -EINVAL ? err : strerror(-r)), -EINVAL;
+			return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "config %s: %s", what,
+					       r == -EINVAL ? err : strerror(-r));
 	}
 	if (config_apply_cmdline(c, &k, err, sizeof(err)) < 0)
-		return log_error("kernel command line: %s", err), -EINVAL;
+		return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "kernel command line: %s", err);
 	log_debug("mode %s", mode_name(c->mode));
 	return 0;
 }

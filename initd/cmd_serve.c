@@ -29,9 +29,10 @@ int cmd_kubevirt_config(const struct args *a, int rootfd, const struct config *c
 {
 	struct sdevs d;
 	int r = serve_discover(rootfd, a->root, c, NULL, &d);
-	if (r < 0)
-		return log_error_errno(r, "cannot read the node's devices under %s: %m", a->root),
-		       EXIT_INTERNAL;
+	if (r < 0) {
+		log_error_errno(r, "cannot read the node's devices under %s: %m", a->root);
+		return EXIT_INTERNAL;
+	}
 	kubevirt_print(&d, stdout);
 	sdevs_free(&d);
 	return 0;

@@ -16,9 +16,10 @@ int cmd_status(const struct args *a, int rootfd, const struct config *c)
 	struct sdevs d;
 	char *served = NULL;
 	int r = serve_discover(rootfd, a->root, c, NULL, &d);
-	if (r < 0)
-		return log_error_errno(r, "cannot read the node's devices under %s: %m", a->root),
-		       EXIT_INTERNAL;
+	if (r < 0) {
+		log_error_errno(r, "cannot read the node's devices under %s: %m", a->root);
+		return EXIT_INTERNAL;
+	}
 	if (rootfs_read_file(rootfd, SERVE_STATUS, &served, NULL) < 0)
 		served = NULL;
 	if (a->labels) {

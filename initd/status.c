@@ -16,18 +16,14 @@
 
 static int open_status_dir(int rootfd)
 {
-	int run = rootfs_openat(rootfd, "run", O_RDONLY | O_DIRECTORY, 0);
+	/* run/ is the node's; gpu-initd/ is ours to make */
+	int run = rootfs_openat(rootfd, "run", O_PATH | O_DIRECTORY, 0);
 	if (run < 0)
 		return run;
-	if (mkdirat(run, "gpu-initd", 0755) < 0 && errno != EEXIST) {
-		int e = -errno;
-		close(run);
-		return e;
-	}
-	int fd = openat(run, "gpu-initd", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	int e = fd < 0 ? -errno : fd;
+	int r = rootfs_mkdir_p(run, "gpu-initd", 0755);
+	int fd = r < 0 ? r : rootfs_openat(run, "gpu-initd", O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0);
 	close(run);
-	return e;
+	return fd;
 }
 
 int status_clear_ready(int rootfd)
@@ -35,9 +31,9 @@ int status_clear_ready(int rootfd)
 	int d = open_status_dir(rootfd);
 	if (d < 0)
 		return d;
-	int r = unlinkat(d, "ready", 0) < 0 && errno != ENOENT ? -errno : 0;
+	int r = rootfs_unlink(d, "ready");
 	close(d);
-	return r;
+	return r == -ENOENT ? 0 : r;
 }
 
 static void write_json(FILE *f, const struct report *r, bool ready)
@@ -80,56 +76,29 @@ static void write_json(FILE *f, const struct report *r, bool ready)
 	fputc('\n', f);
 }
 
+struct status_doc {
+	const struct report *r;
+	bool ready;
+};
+
+static int fill_status(FILE *f, void *data)
+{
+	const struct status_doc *doc = data;
+	write_json(f, doc->r, doc->ready);
+	return 0;
+}
+
 int status_write(int rootfd, const struct report *r, bool ready)
 {
-	char tmp[64];
-	int d = open_status_dir(rootfd), r_;
+	struct status_doc doc = { r, ready };
+	int d = open_status_dir(rootfd);
 	if (d < 0)
 		return d;
-	snprintf(tmp, sizeof(tmp), ".status.json.%d", (int)getpid());
-	int fd = openat(d, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		r_ = -errno;
-		close(d);
-		return r_;
-	}
-	FILE *f = fdopen(fd, "w");
-	if (!f) {
-		r_ = -errno;
-		close(fd);
-		goto fail;
-	}
-	write_json(f, r, ready);
-	if (fflush(f) != 0 || fsync(fileno(f)) < 0) {
-		r_ = -errno;
-		fclose(f);
-		goto fail;
-	}
-	if (fclose(f) != 0) {
-		r_ = -errno;
-		goto fail;
-	}
-	if (renameat(d, tmp, d, "status.json") < 0) {
-		r_ = -errno;
-		goto fail;
-	}
-	if (ready) {
-		int rf = openat(d, "ready", O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-		if (rf < 0) {
-			r_ = -errno;
-			close(d);
-			return r_;
-		}
-		close(rf);
-	} else if (unlinkat(d, "ready", 0) < 0 && errno != ENOENT) {
-		r_ = -errno;
-		close(d);
-		return r_;
-	}
+	int e = rootfs_write_atomic_fn(d, "status.json", 0644, fill_status, &doc);
+	if (e == 0 && ready)
+		e = rootfs_create(d, "ready", 0644);
+	else if (e == 0 && (e = rootfs_unlink(d, "ready")) == -ENOENT)
+		e = 0;
 	close(d);
-	return 0;
-fail:
-	unlinkat(d, tmp, 0);
-	close(d);
-	return r_;
+	return e;
 }

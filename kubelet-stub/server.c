@@ -30,41 +30,19 @@
 
 /* --- plugin dir ---------------------------------------------------------------- */
 
-static int mkdir_p(int rootfd, const char *path)
-{
-	char buf[256];
-	if (strlen(path) >= sizeof(buf))
-		return -ENAMETOOLONG;
-	strcpy(buf, path);
-	for (char *p = buf;; p++) {
-		if (*p == '/' || *p == '\0') {
-			char c = *p;
-			*p = '\0';
-			if (mkdirat(rootfd, buf, 0755) < 0 && errno != EEXIST)
-				return -errno;
-			if (!c)
-				return 0;
-			*p = c;
-		}
-	}
-}
-
 /* Removes every unix socket in the plugin dir (what kubelet does when it
  * starts: plugins see their socket vanish and register again). */
 void kserver_remove_sockets(struct kserver *s)
 {
-	int fd = openat(s->plugdir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
+	DIR *d = rootfs_opendir(s->plugdir, ".");
+	if (!d)
 		return;
-	}
 	struct dirent *de;
 	while ((de = readdir(d))) {
 		struct stat st;
-		if (fstatat(s->plugdir, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISSOCK(st.st_mode)) {
-			if (unlinkat(s->plugdir, de->d_name, 0) == 0)
+		if (rootfs_stat(s->plugdir, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISSOCK(st.st_mode)) {
+			if (rootfs_unlink(s->plugdir, de->d_name) == 0)
 				log_debug("removed socket %s", de->d_name);
 		}
 	}
@@ -77,25 +55,8 @@ int kserver_save_checkpoint(struct kserver *s)
 	int r = kstate_checkpoint(&s->st, &doc);
 	if (r < 0)
 		return log_error_errno(r, "Failed to build the checkpoint: %m");
-	int fd = openat(s->plugdir, KSTUB_CHECKPOINT ".tmp", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		free(doc);
-		return log_error_errno(-errno, "Failed to write the checkpoint: %m");
-	}
-	size_t len = strlen(doc), off = 0;
-	while (off < len) {
-		ssize_t n = write(fd, doc + off, len - off);
-		if (n < 0) {
-			r = -errno;
-			break;
-		}
-		off += (size_t)n;
-	}
+	r = rootfs_write_atomic(s->plugdir, KSTUB_CHECKPOINT, doc, strlen(doc), 0600);
 	free(doc);
-	if (close(fd) < 0 && r == 0)
-		r = -errno;
-	if (r == 0 && renameat(s->plugdir, KSTUB_CHECKPOINT ".tmp", s->plugdir, KSTUB_CHECKPOINT) < 0)
-		r = -errno;
 	if (r < 0)
 		return log_error_errno(r, "Failed to write the checkpoint: %m");
 	return 0;
@@ -103,13 +64,11 @@ int kserver_save_checkpoint(struct kserver *s)
 
 int kserver_load_checkpoint(struct kserver *s)
 {
-	int fd = openat(s->plugdir, KSTUB_CHECKPOINT, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? 0 : log_error_errno(-errno, "Failed to open the checkpoint: %m");
 	char *doc;
 	size_t len;
-	int r = read_fd_all(fd, &doc, &len);
-	close(fd);
+	int r = rootfs_read_file(s->plugdir, KSTUB_CHECKPOINT, &doc, &len);
+	if (r == -ENOENT)
+		return 0;
 	if (r < 0)
 		return log_error_errno(r, "Failed to read the checkpoint: %m");
 	r = kstate_restore(&s->st, doc, len);
@@ -160,8 +119,8 @@ int kserver_listen_registration(struct kserver *s)
 
 static int setup(struct kserver *s)
 {
-	int r = mkdir_p(s->rootfd, KSTUB_PLUGIN_DIR);
-	if (r < 0 || (r = mkdir_p(s->rootfd, KSTUB_RUN_DIR)) < 0)
+	int r = rootfs_mkdir_p(s->rootfd, KSTUB_PLUGIN_DIR, 0755);
+	if (r < 0 || (r = rootfs_mkdir_p(s->rootfd, KSTUB_RUN_DIR, 0755)) < 0)
 		return log_error_errno(r, "Failed to create the plugin and run folders: %m");
 	s->plugdir = rootfs_openat(s->rootfd, KSTUB_PLUGIN_DIR, O_RDONLY | O_DIRECTORY, 0);
 	if (s->plugdir < 0)
@@ -211,12 +170,12 @@ static void teardown(struct kserver *s)
 	if (s->loop)
 		evloop_run_once(s->loop, 0); /* deferred frees */
 	if (s->plugdir >= 0)
-		unlinkat(s->plugdir, DPAPI_KUBELET_SOCKET, 0);
+		rootfs_unlink(s->plugdir, DPAPI_KUBELET_SOCKET);
 	if (s->ctl_fd >= 0) {
 		if (s->loop)
 			evloop_del_fd(s->loop, s->ctl_fd);
 		close(s->ctl_fd);
-		unlinkat(s->rundir, KSTUB_CONTROL_SOCKET, 0);
+		rootfs_unlink(s->rundir, KSTUB_CONTROL_SOCKET);
 	}
 	if (s->sigfd >= 0) {
 		if (s->loop)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "log.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,7 +93,8 @@ static void json_escape(FILE *f, const char *s)
 int log_internal(enum log_level level, int err, const char *fmt, ...)
 {
 	int saved = errno;
-	err = abs(err);
+	bool synthetic = (abs(err) & LOG_SYNTHETIC_BIT) != 0;
+	err = abs(err) & ~LOG_SYNTHETIC_BIT;
 	if (level <= log_level) {
 		char msg[1024];
 		va_list ap;
@@ -116,7 +118,7 @@ int log_internal(enum log_level level, int err, const char *fmt, ...)
 			fprintf(stderr, "{\"ts\":%lld.%03ld,\"level\":\"%s\",\"prog\":\"%s\",\"msg\":\"",
 				(long long)ts.tv_sec, ts.tv_nsec / 1000000, level_name(level), log_ident);
 			json_escape(stderr, msg);
-			if (err)
+			if (err && !synthetic)
 				fprintf(stderr, "\",\"errno\":%d}\n", err);
 			else
 				fputs("\"}\n", stderr);
@@ -126,4 +128,15 @@ int log_internal(enum log_level level, int err, const char *fmt, ...)
 	}
 	errno = saved;
 	return -err;
+}
+
+int record_error(char *buf, size_t size, int err, const char *fmt, ...)
+{
+	if (buf && size) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(buf, size, fmt, ap);
+		va_end(ap);
+	}
+	return -(abs(err) & ~LOG_SYNTHETIC_BIT);
 }

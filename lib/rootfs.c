@@ -5,8 +5,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <stdbool.h>
 #include <stdlib.h>
+#include <limits.h>
 #include <string.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -74,6 +78,29 @@ ssize_t rootfs_read(int rootfd, const char *path, char *buf, size_t size)
 	close(fd);
 	buf[n] = '\0';
 	return (ssize_t)n;
+}
+
+ssize_t rootfs_read_bytes(int rootfd, const char *path, void *buf, size_t size)
+{
+	int fd = rootfs_openat(rootfd, path, O_RDONLY, 0);
+	if (fd < 0)
+		return fd;
+	size_t got = 0;
+	while (got < size) {
+		ssize_t n = read(fd, (char *)buf + got, size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int e = -errno;
+			close(fd);
+			return e;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fd);
+	return (ssize_t)got;
 }
 
 int rootfs_read_attr(int rootfd, const char *path, char *buf, size_t size)
@@ -157,6 +184,16 @@ int rootfs_read_file(int rootfd, const char *path, char **ret, size_t *ret_len)
 	return r;
 }
 
+int rootfs_read_host_file(const char *path, char **ret, size_t *ret_len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	int r = read_fd_all(fd, ret, ret_len);
+	close(fd);
+	return r;
+}
+
 int rootfs_write(int rootfd, const char *path, const char *s)
 {
 	int fd = rootfs_openat(rootfd, path, O_WRONLY, 0);
@@ -173,30 +210,55 @@ int rootfs_write(int rootfd, const char *path, const char *s)
 	return r;
 }
 
+/* The directory holding path's last component, resolved inside the root
+ * (rootfd itself when path has one component), and that component.  The
+ * caller closes *ret_dfd when it differs from rootfd. */
+static int open_parent(int rootfd, const char *path, int *ret_dfd, const char **ret_name)
+{
+	const char *p = rel(path);
+	const char *slash = strrchr(p, '/');
+	*ret_dfd = rootfd;
+	*ret_name = p;
+	if (!slash)
+		return 0;
+	char parent[PATH_MAX];
+	size_t plen = (size_t)(slash - p);
+	if (plen >= sizeof(parent))
+		return -ENAMETOOLONG;
+	memcpy(parent, p, plen);
+	parent[plen] = '\0';
+	int dfd = rootfs_openat(rootfd, parent, O_PATH | O_DIRECTORY, 0);
+	if (dfd < 0)
+		return dfd;
+	*ret_dfd = dfd;
+	*ret_name = slash + 1;
+	return 0;
+}
+
+static void close_parent(int rootfd, int dfd)
+{
+	if (dfd != rootfd)
+		close(dfd);
+}
+
+/* A last component that names an entry of its own (not "", "." or ".."). */
+static bool entry_name(const char *name)
+{
+	return name[0] && strcmp(name, ".") != 0 && strcmp(name, "..") != 0;
+}
+
 int rootfs_readlink(int rootfd, const char *path, char *buf, size_t size)
 {
 	/* Resolve the parent inside the root, then read the link itself. */
-	const char *p = rel(path);
-	const char *slash = strrchr(p, '/');
-	int dfd = rootfd, r;
-	if (slash) {
-		char parent[4096];
-		size_t plen = (size_t)(slash - p);
-		if (plen >= sizeof(parent))
-			return -ENAMETOOLONG;
-		memcpy(parent, p, plen);
-		parent[plen] = '\0';
-		dfd = rootfs_openat(rootfd, parent, O_PATH | O_DIRECTORY, 0);
-		if (dfd < 0)
-			return dfd;
-		p = slash + 1;
-	}
-	ssize_t n = readlinkat(dfd, p, buf, size - 1);
+	const char *name;
+	int dfd, r = open_parent(rootfd, path, &dfd, &name);
+	if (r < 0)
+		return r;
+	ssize_t n = readlinkat(dfd, name, buf, size - 1);
 	r = n < 0 ? -errno : (int)n;
 	if (n >= 0)
 		buf[n] = '\0';
-	if (dfd != rootfd)
-		close(dfd);
+	close_parent(rootfd, dfd);
 	return r;
 }
 
@@ -239,4 +301,180 @@ DIR *rootfs_opendir(int rootfd, const char *path)
 		errno = e;
 	}
 	return d;
+}
+
+/* The temporary file of an atomic write: ".NAME.PID" in dfd. */
+static int open_tmp(int dfd, const char *name, mode_t mode, char *tmp, size_t size)
+{
+	if (!entry_name(name))
+		return -EINVAL;
+	if ((size_t)snprintf(tmp, size, ".%s.%d", name, (int)getpid()) >= size)
+		return -ENAMETOOLONG;
+	int fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode);
+	return fd < 0 ? -errno : fd;
+}
+
+/* After the content is written and fd closed (r: the outcome so far): the
+ * rename that publishes it, or the removal of the temporary file. */
+static int commit_tmp(int dfd, const char *tmp, const char *name, int r)
+{
+	if (r >= 0 && renameat(dfd, tmp, dfd, name) < 0)
+		r = -errno;
+	if (r < 0)
+		unlinkat(dfd, tmp, 0);
+	return r < 0 ? r : 0;
+}
+
+int rootfs_write_atomic(int rootfd, const char *path, const void *data, size_t len, mode_t mode)
+{
+	char tmp[NAME_MAX + 1];
+	const char *name;
+	int dfd, r = open_parent(rootfd, path, &dfd, &name);
+	if (r < 0)
+		return r;
+	int fd = open_tmp(dfd, name, mode, tmp, sizeof(tmp));
+	if (fd < 0) {
+		close_parent(rootfd, dfd);
+		return fd;
+	}
+	for (size_t off = 0; off < len;) {
+		ssize_t n = write(fd, (const char *)data + off, len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = -errno;
+			break;
+		}
+		off += (size_t)n;
+	}
+	if (r == 0 && fsync(fd) < 0)
+		r = -errno;
+	if (close(fd) < 0 && r == 0 && errno != EINTR)
+		r = -errno;
+	r = commit_tmp(dfd, tmp, name, r);
+	close_parent(rootfd, dfd);
+	return r;
+}
+
+int rootfs_write_atomic_fn(int rootfd, const char *path, mode_t mode, rootfs_fill_fn fill, void *data)
+{
+	char tmp[NAME_MAX + 1];
+	const char *name;
+	int dfd, r = open_parent(rootfd, path, &dfd, &name);
+	if (r < 0)
+		return r;
+	int fd = open_tmp(dfd, name, mode, tmp, sizeof(tmp));
+	if (fd < 0) {
+		close_parent(rootfd, dfd);
+		return fd;
+	}
+	FILE *f = fdopen(fd, "w");
+	if (!f) {
+		r = -errno;
+		close(fd);
+	} else {
+		r = fill(f, data);
+		if (r >= 0 && (fflush(f) != 0 || fsync(fileno(f)) < 0))
+			r = -errno;
+		if (r >= 0 && ferror(f))
+			r = -EIO;
+		if (fclose(f) != 0 && r >= 0)
+			r = -errno;
+	}
+	r = commit_tmp(dfd, tmp, name, r);
+	close_parent(rootfd, dfd);
+	return r;
+}
+
+int rootfs_create(int rootfd, const char *path, mode_t mode)
+{
+	int fd = rootfs_openat(rootfd, path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, mode);
+	if (fd < 0)
+		return fd;
+	close(fd);
+	return 0;
+}
+
+/* mkdir(2) of path's last component in its parent under the root. */
+static int mkdir_one(int rootfd, const char *path, mode_t mode)
+{
+	const char *name;
+	int dfd, r = open_parent(rootfd, path, &dfd, &name);
+	if (r < 0)
+		return r;
+	r = mkdirat(dfd, name, mode) < 0 ? -errno : 0;
+	close_parent(rootfd, dfd);
+	return r;
+}
+
+int rootfs_mkdir_p(int rootfd, const char *path, mode_t mode)
+{
+	char buf[PATH_MAX];
+	const char *p = rel(path);
+	size_t n = strlen(p);
+	if (n >= sizeof(buf))
+		return -ENAMETOOLONG;
+	/* mostly it is there already: one lookup */
+	int fd = rootfs_openat(rootfd, p, O_PATH | O_DIRECTORY, 0);
+	if (fd >= 0) {
+		close(fd);
+		return 0;
+	}
+	if (fd != -ENOENT)
+		return fd;
+	memcpy(buf, p, n + 1);
+	for (char *s = buf;; s++) {
+		if (*s && *s != '/')
+			continue;
+		char c = *s;
+		*s = '\0';
+		if (s > buf && s[-1] != '/') {
+			int r = mkdir_one(rootfd, buf, mode);
+			if (r < 0 && r != -EEXIST)
+				return r;
+		}
+		if (!c)
+			break;
+		*s = c;
+	}
+	/* EEXIST may have been a file, or a symlink to one */
+	fd = rootfs_openat(rootfd, p, O_PATH | O_DIRECTORY, 0);
+	if (fd < 0)
+		return fd;
+	close(fd);
+	return 0;
+}
+
+int rootfs_unlink(int rootfd, const char *path)
+{
+	const char *name;
+	int dfd, r = open_parent(rootfd, path, &dfd, &name);
+	if (r < 0)
+		return r;
+	r = !entry_name(name) ? -EINVAL : unlinkat(dfd, name, 0) < 0 ? -errno : 0;
+	close_parent(rootfd, dfd);
+	return r;
+}
+
+int rootfs_stat(int rootfd, const char *path, struct stat *st, int flags)
+{
+	const char *p = rel(path);
+	/* one component not followed: nothing to resolve */
+	if ((flags & AT_SYMLINK_NOFOLLOW) && !strchr(p, '/') && entry_name(p))
+		return fstatat(rootfd, p, st, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
+	int fd = rootfs_openat(rootfd, p, O_PATH | ((flags & AT_SYMLINK_NOFOLLOW) ? O_NOFOLLOW : 0), 0);
+	if (fd < 0)
+		return fd;
+	int r = fstat(fd, st) < 0 ? -errno : 0;
+	close(fd);
+	return r;
+}
+
+int rootfs_inotify_watch(int inotify_fd, int dirfd, uint32_t mask)
+{
+	/* the kernel resolves our own fd: the directory we hold, wherever it is */
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", dirfd);
+	int wd = inotify_add_watch(inotify_fd, path, mask);
+	return wd < 0 ? -errno : wd;
 }

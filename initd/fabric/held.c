@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "node/pcidev.h"
 #include "rootfs.h"
 
 static bool ends_with(const char *s, const char *suffix)
@@ -53,7 +54,7 @@ int fabric_nodes_held(int rootfd, const char *const *nodes, size_t n, bool *held
 
 unsigned fabric_switches_present(int rootfd)
 {
-	DIR *d = rootfs_opendir(rootfd, "sys/bus/pci/devices");
+	DIR *d = rootfs_opendir(rootfd, PCI_DEVICES);
 	if (!d)
 		return 0;
 	unsigned n = 0;
@@ -62,10 +63,10 @@ unsigned fabric_switches_present(int rootfd)
 		char p[300], v[16], dv[16];
 		if (e->d_name[0] == '.')
 			continue;
-		snprintf(p, sizeof(p), "sys/bus/pci/devices/%s/vendor", e->d_name);
+		snprintf(p, sizeof(p), PCI_DEVICES "/%s/vendor", e->d_name);
 		if (rootfs_read_attr(rootfd, p, v, sizeof(v)) < 0 || strcmp(v, "0x10de") != 0)
 			continue;
-		snprintf(p, sizeof(p), "sys/bus/pci/devices/%s/device", e->d_name);
+		snprintf(p, sizeof(p), PCI_DEVICES "/%s/device", e->d_name);
 		if (rootfs_read_attr(rootfd, p, dv, sizeof(dv)) < 0)
 			continue;
 		/* the IDs of fabric_count_switches() (fabric_node.c) */

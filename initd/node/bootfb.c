@@ -187,8 +187,8 @@ int bootfb_release(int rootfd, const struct bootfb *fb, int *writes)
 	snprintf(v, sizeof(v), "%s.0", platdev[fb->kind]);
 	(*writes)++;
 	int e = rootfs_write(rootfd, p, v);
-	if (e < 0)
-		return log_error_errno(e, "%s <- %s: %m", p, v);
+	if (e < 0) /* recorded by the caller (step boot-framebuffer), logged with the outcome */
+		return log_debug_errno(e, "%s <- %s: %m", p, v);
 	log_info("%s: unbound from its driver: the GPU's BAR is free for vfio-pci", v);
 	return 0;
 }

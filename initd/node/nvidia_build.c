@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "log.h"
 #include "rootfs.h"
 
 const char *nv_build_name(enum nv_build b)
@@ -67,19 +68,17 @@ int nv_build_assess(enum nv_build b, const char *why, bool vfs, bool iommu, char
 {
 	err[0] = '\0';
 	if (b == NV_BUILD_PLAIN)
-		return snprintf(
-			   err, size,
-			   "no vGPU manager: the nvidia driver is a plain build (%s), vm-vgpu needs NVIDIA's "
-			   "vGPU-KVM host driver",
-			   why),
-		       -EINVAL;
+		return record_error(
+		    err, size, EINVAL,
+		    "no vGPU manager: the nvidia driver is a plain build (%s), vm-vgpu needs NVIDIA's "
+		    "vGPU-KVM host driver",
+		    why);
 	/* nv-pci.c nv_pci_probe: the vGPU-KVM build aborts the probe of a VF
 	 * when no IOMMU is present */
 	if (b == NV_BUILD_VGPU_KVM && vfs && !iommu)
-		return snprintf(
-			   err, size,
-			   "VFs without an IOMMU: the vGPU-KVM nvidia driver refuses to probe VFs when no "
-			   "IOMMU is present, and these GPUs host vGPUs on VFs"),
-		       -EINVAL;
+		return record_error(
+		    err, size, EINVAL,
+		    "VFs without an IOMMU: the vGPU-KVM nvidia driver refuses to probe VFs when no "
+		    "IOMMU is present, and these GPUs host vGPUs on VFs");
 	return 0;
 }

@@ -38,7 +38,7 @@ int pcidev_write(int rootfd, int *writes, const char *bdf, const char *attr, con
 {
 	char p[256];
 	if (bdf)
-		snprintf(p, sizeof(p), "sys/bus/pci/devices/%s/%s", bdf, attr);
+		snprintf(p, sizeof(p), PCI_DEVICES "/%s/%s", bdf, attr);
 	else
 		snprintf(p, sizeof(p), "sys/bus/pci/%s", attr);
 	(*writes)++;
@@ -48,10 +48,29 @@ int pcidev_write(int rootfd, int *writes, const char *bdf, const char *attr, con
 	return e;
 }
 
+static int attr_path(char *p, size_t size, const char *bdf, const char *attr)
+{
+	return (size_t)snprintf(p, size, PCI_DEVICES "/%s/%s", bdf, attr) < size ? 0 : -ENAMETOOLONG;
+}
+
+int pcidev_read(int rootfd, const char *bdf, const char *attr, char *buf, size_t size)
+{
+	char p[256];
+	int r = attr_path(p, sizeof(p), bdf, attr);
+	return r < 0 ? r : rootfs_read_attr(rootfd, p, buf, size);
+}
+
+int pcidev_read_int(int rootfd, const char *bdf, const char *attr, int *ret)
+{
+	char p[256];
+	int r = attr_path(p, sizeof(p), bdf, attr);
+	return r < 0 ? r : rootfs_read_int(rootfd, p, ret);
+}
+
 int pcidev_read_driver(int rootfd, const char *bdf, char *buf, size_t size)
 {
 	char p[96];
-	snprintf(p, sizeof(p), "sys/bus/pci/devices/%s/driver", bdf);
+	snprintf(p, sizeof(p), PCI_DEVICES "/%s/driver", bdf);
 	int r = rootfs_link_basename(rootfd, p, buf, size);
 	if (r == -ENOENT) {
 		buf[0] = '\0';
@@ -66,7 +85,7 @@ int pcidev_read_driver(int rootfd, const char *bdf, char *buf, size_t size)
 static int open_dev(int rootfd, const char *bdf)
 {
 	char p[96];
-	snprintf(p, sizeof(p), "sys/bus/pci/devices/%s", bdf);
+	snprintf(p, sizeof(p), PCI_DEVICES "/%s", bdf);
 	return rootfs_openat(rootfd, p, O_PATH | O_DIRECTORY, 0);
 }
 
@@ -169,7 +188,7 @@ int pcidev_scan(int rootfd, const char *rootdir, struct pcidevs *ret)
 	struct pcidevs out = { 0 };
 	int r;
 
-	r = rootfs_exists(rootfd, "sys/bus/pci/devices");
+	r = rootfs_exists(rootfd, PCI_DEVICES);
 	if (r <= 0)
 		return r < 0 ? r : -ENOENT;
 	if (snprintf(sysfs, sizeof(sysfs), "%s/sys/bus/pci", rootdir) >= (int)sizeof(sysfs))

@@ -8,6 +8,9 @@
 
 #include "pciaddr.h"
 
+/* Where PCI functions are, under the root (the one spelling of it in initd). */
+#define PCI_DEVICES "sys/bus/pci/devices"
+
 struct pcidev {
 	struct pci_addr addr;
 	char bdf[PCI_ADDR_STRLEN];
@@ -42,6 +45,11 @@ int pcidev_read_driver(int rootfd, const char *bdf, char *buf, size_t size);
  * <bdf>/<attr>, or sys/bus/pci/<attr> when bdf is NULL ("drivers_probe",
  * "drivers/<name>/unbind").  0 or -errno. */
 int pcidev_write(int rootfd, int *writes, const char *bdf, const char *attr, const char *val);
+/* Reads sys/bus/pci/devices/<bdf>/<attr> as rootfs_read_attr() does
+ * (trailing whitespace stripped): the length or -errno; pcidev_read_int()
+ * as rootfs_read_int(). */
+int pcidev_read(int rootfd, const char *bdf, const char *attr, char *buf, size_t size);
+int pcidev_read_int(int rootfd, const char *bdf, const char *attr, int *ret);
 static inline bool pcidev_is_bridge(const struct pcidev *d)
 {
 	return d->header_type == 1 || (d->class >> 8) == 0x0604;

@@ -9,8 +9,6 @@
 #include "rootfs.h"
 #include "select.h"
 
-#define DEV "sys/bus/pci/devices/"
-
 int sriov_assess(int rootfd, const struct config *c, const struct pcidevs *devs, unsigned *ret_pending,
 		 char *err, size_t errsize)
 {
@@ -23,29 +21,25 @@ int sriov_assess(int rootfd, const struct config *c, const struct pcidevs *devs,
 				continue;
 			unsigned want = select_sriov_want(c, p); /* the first entry naming it wins */
 			any = true;
-			char path[96];
 			int total = -1;
-			snprintf(path, sizeof(path), DEV "%s/sriov_totalvfs", p->bdf);
-			if (p->numvfs < 0 || rootfs_read_int(rootfd, path, &total) < 0)
-				return snprintf(err, errsize, "sriov-vfs: %s has no SR-IOV capability",
-						p->bdf),
-				       -EINVAL;
+			if (p->numvfs < 0 || pcidev_read_int(rootfd, p->bdf, "sriov_totalvfs", &total) < 0)
+				return record_error(err, errsize, EINVAL,
+						    "sriov-vfs: %s has no SR-IOV capability", p->bdf);
 			if ((unsigned)total < want)
-				return snprintf(err, errsize, "sriov-vfs: %s offers %d VFs, %u asked", p->bdf,
-						total, want),
-				       -EINVAL;
+				return record_error(err, errsize, EINVAL,
+						    "sriov-vfs: %s offers %d VFs, %u asked", p->bdf, total,
+						    want);
 			if (p->numvfs > 0 && (unsigned)p->numvfs != want)
-				return snprintf(err, errsize,
-						"sriov-vfs: %s has %d VFs enabled, %u asked: set "
-						"sriov_numvfs to 0 "
-						"first (VFs may be in use)",
-						p->bdf, p->numvfs, want),
-				       -EINVAL;
+				return record_error(err, errsize, EINVAL,
+						    "sriov-vfs: %s has %d VFs enabled, %u asked: set "
+						    "sriov_numvfs to 0 "
+						    "first (VFs may be in use)",
+						    p->bdf, p->numvfs, want);
 			if (p->numvfs == 0)
 				pending += want;
 		}
 		if (!any)
-			return snprintf(err, errsize, "sriov-vfs: entry %zu names no PF", s + 1), -EINVAL;
+			return record_error(err, errsize, EINVAL, "sriov-vfs: entry %zu names no PF", s + 1);
 	}
 	*ret_pending = pending;
 	return 0;
@@ -59,13 +53,14 @@ static int enable(int rootfd, struct modules *mods, const struct pcidev *pf, uns
 		drv[0] = '\0';
 	if (!drv[0]) {
 		if (mods && (e = modules_load(mods, "pci-pf-stub")) < 0)
-			return log_error_errno(e, "loading pci-pf-stub: %m"), e;
+			return log_error_errno(e, "loading pci-pf-stub: %m");
 		if ((e = pcidev_write(rootfd, writes, pf->bdf, "driver_override", "pci-pf-stub")) < 0 ||
 		    (e = pcidev_write(rootfd, writes, NULL, "drivers_probe", pf->bdf)) < 0)
 			return e;
 		if (pcidev_read_driver(rootfd, pf->bdf, drv, sizeof(drv)) < 0 ||
 		    strcmp(drv, "pci-pf-stub") != 0)
-			return log_error("%s: pci-pf-stub did not bind", pf->bdf), -ENXIO;
+			return log_error_errno(SYNTHETIC_ERRNO(ENXIO), "%s: pci-pf-stub did not bind",
+					       pf->bdf);
 	}
 	snprintf(n, sizeof(n), "%u", want);
 	if ((e = pcidev_write(rootfd, writes, pf->bdf, "sriov_drivers_autoprobe", "0")) < 0 ||

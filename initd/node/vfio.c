@@ -31,6 +31,7 @@ const char *vfio_step_name(enum vfio_step s)
 		[STEP_VERIFY] = "verify",
 		[STEP_GROUP_NODE] = "group-node",
 		[STEP_MODULES] = "modules",
+		[STEP_BOOTFB] = "boot-framebuffer",
 	};
 	return n[s];
 }
@@ -97,13 +98,13 @@ bool sriov_needs_disable(int r, const char *v)
 int sriov_disable_vfs(int rootfd, const char *bdf, int *writes)
 {
 	char p[128], v[32];
-	snprintf(p, sizeof(p), "sys/bus/pci/devices/%s/sriov_numvfs", bdf);
+	snprintf(p, sizeof(p), PCI_DEVICES "/%s/sriov_numvfs", bdf);
 	int r = rootfs_read_attr(rootfd, p, v, sizeof(v));
 	if (!sriov_needs_disable(r, v))
 		return 0;
 	/* refuse if a VF is in use: its group node is held open */
 	char dp[96];
-	snprintf(dp, sizeof(dp), "sys/bus/pci/devices/%s", bdf);
+	snprintf(dp, sizeof(dp), PCI_DEVICES "/%s", bdf);
 	DIR *d = rootfs_opendir(rootfd, dp);
 	if (d) {
 		struct dirent *e;
@@ -253,7 +254,7 @@ static int read_binding(int rootfd, const char *bdf, char *cur, char *ov, char *
 	int r = pcidev_read_driver(rootfd, bdf, cur, 64);
 	if (r < 0)
 		return fail(res, STEP_VERIFY, r);
-	snprintf(p, 128, "sys/bus/pci/devices/%s/driver_override", bdf);
+	snprintf(p, 128, PCI_DEVICES "/%s/driver_override", bdf);
 	r = rootfs_read_attr(rootfd, p, ov, 64);
 	return r < 0 ? fail(res, STEP_OVERRIDE, r) : 0;
 }

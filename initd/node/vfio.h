@@ -18,6 +18,7 @@ enum vfio_step {
 	STEP_VERIFY,
 	STEP_GROUP_NODE,
 	STEP_MODULES,
+	STEP_BOOTFB, /* the firmware framebuffer's driver did not let go (bootfb_release) */
 };
 const char *vfio_step_name(enum vfio_step s);
 

@@ -6,6 +6,7 @@
 
 #include "allocate.h"
 #include "dpapi.h"
+#include "log.h"
 #include "resources.h"
 
 static int cmp_key(const void *k, const void *e)
@@ -48,16 +49,15 @@ static bool same_group(const struct sdev *a, const struct sdev *b)
 int allocate_bounds(const struct ptable *t, size_t containers, size_t total_ids, char *msg, size_t msize)
 {
 	if (containers == 0)
-		return snprintf(msg, msize, "no container requests"), -EINVAL;
+		return record_error(msg, msize, EINVAL, "no container requests");
 	if (containers > t->n)
-		return snprintf(msg, msize,
-				"%zu container requests in one call, %s has %zu devices (kubelet sends one)",
-				containers, t->resource, t->n),
-		       -EINVAL;
+		return record_error(
+		    msg, msize, EINVAL,
+		    "%zu container requests in one call, %s has %zu devices (kubelet sends one)", containers,
+		    t->resource, t->n);
 	if (total_ids > t->n)
-		return snprintf(msg, msize, "%zu device IDs requested, %s has %zu", total_ids, t->resource,
-				t->n),
-		       -EINVAL;
+		return record_error(msg, msize, EINVAL, "%zu device IDs requested, %s has %zu", total_ids,
+				    t->resource, t->n);
 	return 0;
 }
 
@@ -65,33 +65,33 @@ int allocate_validate(const struct ptable *t, const char *const *ids, size_t n, 
 {
 	char q[80];
 	if (n == 0)
-		return snprintf(msg, msize, "no device IDs requested for %s", t->resource), -EINVAL;
+		return record_error(msg, msize, EINVAL, "no device IDs requested for %s", t->resource);
 	/* more IDs than devices cannot be valid; this also bounds the checks below */
 	if (n > t->n)
-		return snprintf(msg, msize, "%zu device IDs requested, %s has %zu", n, t->resource, t->n),
-		       -EINVAL;
+		return record_error(msg, msize, EINVAL, "%zu device IDs requested, %s has %zu", n,
+				    t->resource, t->n);
 	for (size_t i = 0; i < n; i++) {
 		const struct pdev *p = ptable_find(t, ids[i]);
 		allocate_quote_id(ids[i], q, sizeof(q));
 		if (!p)
-			return snprintf(msg, msize, "device \"%s\" is not a device of %s", q, t->resource),
-			       -EINVAL;
+			return record_error(msg, msize, EINVAL, "device \"%s\" is not a device of %s", q,
+					    t->resource);
 		if (!p->healthy)
-			return snprintf(msg, msize, "device \"%s\" of %s is not healthy", q, t->resource),
-			       -EINVAL;
+			return record_error(msg, msize, EINVAL, "device \"%s\" of %s is not healthy", q,
+					    t->resource);
 		if (in_list(ids, i, ids[i]))
-			return snprintf(msg, msize, "device \"%s\" is requested twice", q), -EINVAL;
+			return record_error(msg, msize, EINVAL, "device \"%s\" is requested twice", q);
 	}
 	for (size_t i = 0; i < n; i++) {
 		const struct pdev *p = ptable_find(t, ids[i]);
 		for (size_t k = 0; k < t->n; k++)
 			if (t->v[k].healthy && same_group(&t->v[k].d, &p->d) &&
 			    !in_list(ids, n, t->v[k].d.id))
-				return snprintf(msg, msize,
-						"device \"%s\" shares IOMMU group %d with \"%s\": they can "
-						"only be allocated together",
-						p->d.id, p->d.group, t->v[k].d.id),
-				       -EINVAL;
+				return record_error(
+				    msg, msize, EINVAL,
+				    "device \"%s\" shares IOMMU group %d with \"%s\": they can "
+				    "only be allocated together",
+				    p->d.id, p->d.group, t->v[k].d.id);
 	}
 	return 0;
 }

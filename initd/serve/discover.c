@@ -16,6 +16,7 @@
 #include "discover.h"
 #include "log.h"
 #include "node/naming.h"
+#include "node/pcidev.h"
 #include "node/pciids.h"
 #include "resources.h"
 #include "sick.h"
@@ -137,7 +138,7 @@ static void read_vfio_dev(int rootfd, const char *devdir, struct sdev *d)
 static void read_locality(int rootfd, int devsfd, const char *bdf, char *buf, size_t size)
 {
 	char p[64], l[PATH_MAX];
-	snprintf(p, sizeof(p), "sys/bus/pci/devices/%s", bdf);
+	snprintf(p, sizeof(p), PCI_DEVICES "/%s", bdf);
 	buf[0] = '\0';
 	if ((devsfd >= 0 ? rootfs_readlink(devsfd, bdf, l, sizeof(l))
 			 : rootfs_readlink(rootfd, p, l, sizeof(l))) < 0)
@@ -156,7 +157,7 @@ static int read_hex(int rootfd, const char *bdf, const char *attr, uint32_t *ret
 {
 	char p[96];
 	uint64_t v;
-	snprintf(p, sizeof(p), "sys/bus/pci/devices/%s/%s", bdf, attr);
+	snprintf(p, sizeof(p), PCI_DEVICES "/%s/%s", bdf, attr);
 	int r = rootfs_read_u64(rootfd, p, &v);
 	if (r >= 0)
 		*ret = (uint32_t)v;
@@ -167,7 +168,7 @@ static int read_numa(int rootfd, const char *bdf)
 {
 	char p[96];
 	int n;
-	snprintf(p, sizeof(p), "sys/bus/pci/devices/%s/numa_node", bdf);
+	snprintf(p, sizeof(p), PCI_DEVICES "/%s/numa_node", bdf);
 	return rootfs_read_int(rootfd, p, &n) < 0 || n < 0 ? -1 : n;
 }
 
@@ -294,7 +295,7 @@ static int scan_one_pci(int rootfd, const char *rootdir, const struct config *cf
 {
 	char devdir[300], drv[64];
 	uint64_t v64;
-	snprintf(devdir, sizeof(devdir), "sys/bus/pci/devices/%s", bdf);
+	snprintf(devdir, sizeof(devdir), PCI_DEVICES "/%s", bdf);
 	int devfd = rootfs_openat(rootfd, devdir, O_PATH | O_DIRECTORY, 0);
 	if (devfd < 0)
 		return 0; /* gone meanwhile */
@@ -374,7 +375,7 @@ static int scan_one_pci(int rootfd, const char *rootdir, const struct config *cf
 static int scan_pci(int rootfd, const char *rootdir, const struct config *cfg, const struct sdevs *prev,
 		    struct sdevs *out, size_t *cap)
 {
-	DIR *dir = rootfs_opendir(rootfd, "sys/bus/pci/devices");
+	DIR *dir = rootfs_opendir(rootfd, PCI_DEVICES);
 	struct vgpu_names names = { 0 };
 	size_t first = out->n;
 	struct dirent *e;
@@ -423,7 +424,7 @@ int discover_rescan_pci(int rootfd, const char *rootdir, const struct config *cf
 	}
 	size_t first = out.n;
 	int vfiofd = rootfs_openat(rootfd, "dev/vfio", O_PATH | O_DIRECTORY, 0);
-	int devsfd = rootfs_openat(rootfd, "sys/bus/pci/devices", O_PATH | O_DIRECTORY, 0);
+	int devsfd = rootfs_openat(rootfd, PCI_DEVICES, O_PATH | O_DIRECTORY, 0);
 	for (size_t k = 0; k < n && r >= 0; k++) {
 		bool dup = false;
 		for (size_t j = 0; j < k; j++)
@@ -540,7 +541,7 @@ int discover_recheck(int rootfd, const struct sdev *seen, bool iommufd, struct s
 	if (seen->kind == SDEV_MDEV ? !discover_valid_uuid(seen->id) : !discover_valid_bdf(seen->id))
 		return -EINVAL;
 	snprintf(devdir, sizeof(devdir), "%s/%s",
-		 seen->kind == SDEV_MDEV ? "sys/bus/mdev/devices" : "sys/bus/pci/devices", seen->id);
+		 seen->kind == SDEV_MDEV ? "sys/bus/mdev/devices" : PCI_DEVICES, seen->id);
 	/* one lookup of the device's directory, the rest relative to it */
 	int devfd = rootfs_openat(rootfd, devdir, O_PATH | O_DIRECTORY, 0);
 	if (devfd < 0)

@@ -80,23 +80,18 @@ static void load_records(struct fabric_ctl *c)
 
 static void save_records(struct fabric_ctl *c)
 {
-	mkdirat(c->rootfd, "run", 0755);
-	mkdirat(c->rootfd, "run/gpu-initd", 0755);
-	int fd = rootfs_openat(c->rootfd, FABRIC_RECORDS ".tmp", O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	if (fd < 0) {
-		log_warning_errno(fd, "cannot write %s: %m", FABRIC_RECORDS);
-		return;
-	}
 	char buf[FABRIC_MAX_PARTS * 24];
 	size_t o = 0;
 	for (size_t i = 0; i < c->nrec; i++)
 		o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%u %s\n", c->rec[i].id,
 				      rec_names[c->rec[i].st]);
-	/* durable before Allocate answers: a crash must find the line */
-	bool ok = write(fd, buf, o) == (ssize_t)o && fsync(fd) == 0;
-	close(fd);
-	if (!ok || renameat(c->rootfd, FABRIC_RECORDS ".tmp", c->rootfd, FABRIC_RECORDS) < 0)
-		log_warning("cannot write %s: %s", FABRIC_RECORDS, strerror(errno));
+	/* durable before Allocate answers: a crash must find the line (the
+	 * atomic write fsyncs before its rename) */
+	int e = rootfs_mkdir_p(c->rootfd, "run/gpu-initd", 0755);
+	if (e >= 0)
+		e = rootfs_write_atomic(c->rootfd, FABRIC_RECORDS, buf, o, 0644);
+	if (e < 0)
+		log_warning_errno(e, "cannot write %s: %m", FABRIC_RECORDS);
 }
 
 static struct rec *find_rec(struct fabric_ctl *c, unsigned id)

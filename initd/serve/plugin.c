@@ -417,7 +417,7 @@ void plugin_stop(struct plugin *p)
 		grpc_call_finish(c, GRPC_STATUS_OK, NULL);
 	}
 	grpc_server_shutdown(p->srv);
-	unlinkat(p->ctx->plugdir, p->sock, 0);
+	rootfs_unlink(p->ctx->plugdir, p->sock);
 }
 
 void plugin_free(struct plugin *p)

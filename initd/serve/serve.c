@@ -66,7 +66,7 @@ static struct plugin *find_plugin(struct serve *s, const char *resource)
 static bool kubelet_present(struct serve *s)
 {
 	struct stat st;
-	return fstatat(s->ctx.plugdir, "kubelet.sock", &st, 0) == 0;
+	return rootfs_stat(s->ctx.plugdir, "kubelet.sock", &st, 0) == 0;
 }
 
 /* Whether the plugin dir we hold is still the one at its path (not
@@ -75,7 +75,7 @@ static bool plugin_dir_current(struct serve *s)
 {
 	struct stat held, now;
 	return fstat(s->ctx.plugdir, &held) == 0 && held.st_nlink > 0 &&
-	       fstatat(s->ctx.rootfd, SERVE_PLUGIN_DIR, &now, 0) == 0 && held.st_dev == now.st_dev &&
+	       rootfs_stat(s->ctx.rootfd, SERVE_PLUGIN_DIR, &now, 0) == 0 && held.st_dev == now.st_dev &&
 	       held.st_ino == now.st_ino;
 }
 
@@ -224,23 +224,9 @@ static void on_device_event(void *data, const struct health_burst *b)
 		rescan_some(s, ids, n, b);
 }
 
-static void write_status(struct evloop *loop, void *data)
+static int fill_status(FILE *f, void *data)
 {
 	struct serve *s = data;
-	s->status_timer = 0;
-	if (mkdirat(s->ctx.rootfd, "run", 0755) < 0 && errno != EEXIST)
-		return;
-	if (mkdirat(s->ctx.rootfd, "run/gpu-initd", 0755) < 0 && errno != EEXIST)
-		return;
-	int fd =
-	    rootfs_openat(s->ctx.rootfd, "run/gpu-initd/.serve.json.tmp", O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	if (fd < 0)
-		return;
-	FILE *f = fdopen(fd, "w");
-	if (!f) {
-		close(fd);
-		return;
-	}
 	struct jsonw w;
 	jsonw_init_file(&w, f, false);
 	jsonw_obj_open(&w);
@@ -257,8 +243,16 @@ static void write_status(struct evloop *loop, void *data)
 		fabric_ctl_print_json(s->ctx.fabric, &w);
 	jsonw_obj_close(&w);
 	fputc('\n', f);
-	if (fclose(f) == 0)
-		renameat(s->ctx.rootfd, "run/gpu-initd/.serve.json.tmp", s->ctx.rootfd, SERVE_STATUS);
+	return 0;
+}
+
+static void write_status(struct evloop *loop, void *data)
+{
+	struct serve *s = data;
+	s->status_timer = 0;
+	if (rootfs_mkdir_p(s->ctx.rootfd, "run/gpu-initd", 0755) < 0)
+		return;
+	rootfs_write_atomic_fn(s->ctx.rootfd, SERVE_STATUS, 0644, fill_status, s);
 }
 
 static void changed(struct serve_ctx *ctx)
@@ -281,7 +275,7 @@ static void resync(struct evloop *loop, void *data)
 	}
 	for (size_t i = 0; i < s->nplugins; i++) {
 		struct plugin *p = s->plugins[i];
-		if (fstatat(s->ctx.plugdir, p->sock, &st, 0) == 0)
+		if (rootfs_stat(s->ctx.plugdir, p->sock, &st, 0) == 0)
 			continue;
 		log_info("%s: socket %s gone, serving again", p->resource, p->sock);
 		plugin_listen(p);
@@ -296,19 +290,13 @@ static void resync(struct evloop *loop, void *data)
  * The watch descriptor or -errno. */
 static int watch_dir(int inotify_fd, int dirfd)
 {
-	char path[64];
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", dirfd);
-	int wd = inotify_add_watch(inotify_fd, path, IN_CREATE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM);
-	return wd < 0 ? -errno : wd;
+	return rootfs_inotify_watch(inotify_fd, dirfd, IN_CREATE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM);
 }
 
 static int open_plugin_dir(int rootfd)
 {
-	static const char *const parts[] = { "var", "var/lib", "var/lib/kubelet", SERVE_PLUGIN_DIR };
-	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
-		if (mkdirat(rootfd, parts[i], 0755) < 0 && errno != EEXIST)
-			return -errno;
-	return rootfs_openat(rootfd, SERVE_PLUGIN_DIR, O_RDONLY | O_DIRECTORY, 0);
+	int r = rootfs_mkdir_p(rootfd, SERVE_PLUGIN_DIR, 0755);
+	return r < 0 ? r : rootfs_openat(rootfd, SERVE_PLUGIN_DIR, O_RDONLY | O_DIRECTORY, 0);
 }
 
 /* The plugin dir was removed or moved away (seen when our socket goes, or
@@ -473,7 +461,7 @@ int serve_run(const struct serve_opts *o)
 			break;
 		evloop_run_once(s.ctx.loop, 50);
 	}
-	unlinkat(o->rootfd, SERVE_STATUS, 0);
+	rootfs_unlink(o->rootfd, SERVE_STATUS);
 out:
 	sdevs_free(&all);
 	sdevs_free(&s.last);

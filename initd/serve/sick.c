@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "node/pcidev.h"
 #include "rootfs.h"
 
 int discover_parse_aer_total(const char *text, uint64_t *ret)
@@ -103,7 +104,7 @@ int discover_read_sick(int rootfd, const char *bdf, struct sdev *d)
 	char p[96];
 	if (!discover_valid_bdf(bdf))
 		return -EINVAL;
-	snprintf(p, sizeof(p), "sys/bus/pci/devices/%s", bdf);
+	snprintf(p, sizeof(p), PCI_DEVICES "/%s", bdf);
 	int fd = rootfs_openat(rootfd, p, O_PATH | O_DIRECTORY, 0);
 	if (fd < 0)
 		return fd;
@@ -116,7 +117,7 @@ int discover_read_sick(int rootfd, const char *bdf, struct sdev *d)
 void sick_read_parent(int rootfd, struct sdev *d)
 {
 	char p[96];
-	snprintf(p, sizeof(p), "sys/bus/pci/devices/%s", d->parent);
+	snprintf(p, sizeof(p), PCI_DEVICES "/%s", d->parent);
 	int fd = discover_valid_bdf(d->parent) ? rootfs_openat(rootfd, p, O_PATH | O_DIRECTORY, 0) : -EINVAL;
 	if (fd < 0) {
 		d->dead = d->link_down = false;

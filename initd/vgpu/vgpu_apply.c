@@ -20,8 +20,6 @@
 #include "vgpu_uuid.h"
 #include "vgpu_vendor.h"
 
-#define DEV "sys/bus/pci/devices/"
-
 /* One mdev as sysfs shows it. */
 struct mdev {
 	char uuid[UUID_STRLEN];
@@ -120,7 +118,7 @@ static int remove_mdev(int rootfd, const struct mdev *x, struct apply_stats *st)
 	int e = rootfs_write(rootfd, p, "1");
 	st->writes++;
 	if (e < 0)
-		return log_error_errno(e, "removing vGPU %s on %s: %m", x->uuid, x->parent), e;
+		return log_error_errno(e, "removing vGPU %s on %s: %m", x->uuid, x->parent);
 	log_info("removed vGPU %s (%s) on %s", x->uuid, x->type, x->parent);
 	return 0;
 }
@@ -140,11 +138,12 @@ static int mig_mode_without_vfs(int rootfd, struct modules *mods, struct vgpu_no
 	size_t gi = (size_t)(g - n->gpus);
 	int e, pid = nvidia_gpu_user(rootfd, g->bdf);
 	if (pid > 0)
-		return log_error("GPU %s: MIG mode %s waits for a GPU reset (process %d has the GPU open): "
-				 "its vGPUs "
-				 "cannot be created until then",
-				 g->bdf, vgpu_mig_wanted(n->mig, gi) ? "on" : "off", pid),
-		       -EAGAIN;
+		return log_error_errno(
+		    SYNTHETIC_ERRNO(EAGAIN),
+		    "GPU %s: MIG mode %s waits for a GPU reset (process %d has the GPU open): "
+		    "its vGPUs "
+		    "cannot be created until then",
+		    g->bdf, vgpu_mig_wanted(n->mig, gi) ? "on" : "off", pid);
 	log_info("GPU %s: SR-IOV VFs off for its MIG mode change (NVIDIA's order: MIG mode, then VFs)",
 		 g->bdf);
 	if ((e = vgpu_sriov_off(rootfd, mods, g->bdf, st)) < 0 ||
@@ -154,8 +153,7 @@ static int mig_mode_without_vfs(int rootfd, struct modules *mods, struct vgpu_no
 	for (size_t k = 0; k < n->nv; k++)
 		if (strcmp(n->v[k].gpu, g->bdf) == 0 && n->v[k].parent[0] &&
 		    (e = vgpu_vf_bind(rootfd, n->v[k].parent, st)) < 0)
-			return log_error_errno(e, "%s: binding VF %s to nvidia: %m", g->bdf, n->v[k].parent),
-			       e;
+			return log_error_errno(e, "%s: binding VF %s to nvidia: %m", g->bdf, n->v[k].parent);
 	return 0;
 }
 
@@ -211,7 +209,8 @@ static int converge_gpu(int rootfd, struct modules *mods, struct vgpu_node *n, c
 		}
 		char p[256];
 		int o = vgpu_offer_find(g, v->type);
-		snprintf(p, sizeof(p), DEV "%s/mdev_supported_types/%s/create", v->parent, g->types[o].id);
+		snprintf(p, sizeof(p), PCI_DEVICES "/%s/mdev_supported_types/%s/create", v->parent,
+			 g->types[o].id);
 		int e = rootfs_write(rootfd, p, v->uuid);
 		st->writes++;
 		if (e < 0) {
@@ -265,7 +264,7 @@ int vgpu_load_vfio(struct modules *mods, const struct vgpu_node *n, struct apply
 		return 0;
 	int e = modules_load(mods, "vfio_iommu_type1");
 	if (e < 0)
-		return log_error_errno(e, "loading vfio_iommu_type1 (VMs open vGPUs through VFIO): %m"), e;
+		return log_error_errno(e, "loading vfio_iommu_type1 (VMs open vGPUs through VFIO): %m");
 	st->modules_loaded += e;
 	return 0;
 }
@@ -291,8 +290,7 @@ int vgpu_prepare(int rootfd, struct modules *mods, const struct vgpu_node *n, st
 				continue;
 			if ((e = vgpu_vf_addr(rootfd, gp->bdf, n->v[k].slot, vf, sizeof(vf))) < 0)
 				return log_error_errno(e, "%s: VF %d missing after enabling SR-IOV: %m",
-						       gp->bdf, n->v[k].slot),
-				       e;
+						       gp->bdf, n->v[k].slot);
 			if ((e = vgpu_vf_bind(rootfd, vf, st)) < 0)
 				return e;
 		}

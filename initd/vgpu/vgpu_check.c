@@ -20,8 +20,6 @@
 #include "vgpu_uuid.h"
 #include "vgpu_vendor.h"
 
-#define DEV "sys/bus/pci/devices/"
-
 /* Offers in a stable order: by id. */
 static void sort_offers(struct vgpu_gpu *g)
 {
@@ -79,7 +77,7 @@ static unsigned sriov_capable(int rootfd, const struct vgpu_catalog *cat, const 
 	char path[160], drv[64];
 	int total = 0;
 	struct vgpu_offer o;
-	snprintf(path, sizeof(path), DEV "%s/sriov_totalvfs", p->bdf);
+	snprintf(path, sizeof(path), PCI_DEVICES "/%s/sriov_totalvfs", p->bdf);
 	if (rootfs_read_int(rootfd, path, &total) < 0 || total <= 0 ||
 	    vgpu_catalog_offers(cat, p->device, &o, 1) == 0)
 		return 0;
@@ -101,7 +99,7 @@ void vgpu_gpu_read(int rootfd, struct vgpu_catalog *cat, const struct pcidev *p,
 	g->index = index;
 	g->vendor = p->vendor;
 	g->device = p->device;
-	snprintf(path, sizeof(path), DEV "%s/mdev_supported_types", p->bdf);
+	snprintf(path, sizeof(path), PCI_DEVICES "/%s/mdev_supported_types", p->bdf);
 	if (rootfs_exists(rootfd, path) == 1) {
 		g->path = VGPU_PATH_MDEV_PF;
 		read_offers(rootfd, path, g);
@@ -113,14 +111,14 @@ void vgpu_gpu_read(int rootfd, struct vgpu_catalog *cat, const struct pcidev *p,
 	for (int i = 0; i < nvf && g->path == VGPU_PATH_NONE; i++) {
 		if (vgpu_vf_addr(rootfd, p->bdf, i, vf, sizeof(vf)) < 0)
 			continue;
-		snprintf(path, sizeof(path), DEV "%s/mdev_supported_types", vf);
+		snprintf(path, sizeof(path), PCI_DEVICES "/%s/mdev_supported_types", vf);
 		if (rootfs_exists(rootfd, path) == 1) {
 			g->path = VGPU_PATH_MDEV_VF; /* a VF's max_instance is the GPU's; one per VF */
 			read_offers(rootfd, path, g);
 			sort_offers(g);
 			return;
 		}
-		snprintf(path, sizeof(path), DEV "%s/nvidia/current_vgpu_type", vf);
+		snprintf(path, sizeof(path), PCI_DEVICES "/%s/nvidia/current_vgpu_type", vf);
 		if (rootfs_exists(rootfd, path) == 1)
 			g->path = VGPU_PATH_VENDOR_VFIO;
 	}

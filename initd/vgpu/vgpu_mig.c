@@ -237,7 +237,7 @@ static int set_mode(struct vgpu_mig *m, const char *bdf, bool on)
 	bool pending = false;
 	int e = nvml_mig_set_mode(m->nvml, bdf, on, &pending);
 	if (e < 0)
-		return log_error_errno(e, "GPU %s: turning MIG mode %s: %m", bdf, on ? "on" : "off"), e;
+		return log_error_errno(e, "GPU %s: turning MIG mode %s: %m", bdf, on ? "on" : "off");
 	if (pending) {
 		/* the driver resets the GPU to apply it and could not: it is in
 		 * use (nvml.h, nvmlDeviceSetMigMode's activationStatus) */
@@ -278,7 +278,7 @@ int vgpu_mig_mode(struct vgpu_mig *m, size_t gpu, const struct vgpu_gpu *g)
 	if (e == -ENODEV)
 		return 0; /* not on nvidia now: vgpu_mig_apply finds it later */
 	if (e < 0)
-		return log_error_errno(e, "GPU %s: reading its MIG state: %m", g->bdf), e;
+		return log_error_errno(e, "GPU %s: reading its MIG state: %m", g->bdf);
 	mg->st = st;
 	mg->known = true;
 	mg->planned = false; /* placed again from what NVML shows now */
@@ -290,7 +290,7 @@ int vgpu_mig_mode(struct vgpu_mig *m, size_t gpu, const struct vgpu_gpu *g)
 	if ((e = set_mode(m, g->bdf, on)) < 0)
 		return e;
 	if ((e = nvml_mig_read(m->nvml, g->bdf, &mg->st)) < 0)
-		return log_error_errno(e, "GPU %s: reading its MIG state: %m", g->bdf), e;
+		return log_error_errno(e, "GPU %s: reading its MIG state: %m", g->bdf);
 	return 0;
 }
 
@@ -300,8 +300,9 @@ int vgpu_mig_apply(struct vgpu_mig *m, size_t gpu, const struct vgpu_gpu *g)
 		return 0;
 	struct mig_gpu *mg = &m->g[gpu];
 	if (!mg->known && mg->want == WANT_MIG)
-		return log_error("GPU %s: NVML does not see it (not on nvidia): no GPU instances", g->bdf),
-		       -ENODEV;
+		return log_error_errno(SYNTHETIC_ERRNO(ENODEV),
+				       "GPU %s: NVML does not see it (not on nvidia): no GPU instances",
+				       g->bdf);
 	if (!mg->known)
 		return 0;
 	bool on = mg->want == WANT_MIG;
@@ -314,16 +315,16 @@ int vgpu_mig_apply(struct vgpu_mig *m, size_t gpu, const struct vgpu_gpu *g)
 	if (!mg->planned) { /* MIG mode was off in check: placed now that NVML shows the profiles */
 		char err[256];
 		if ((e = plan_gpu(mg, g, m->plan, gpu, err, sizeof(err))) < 0)
-			return log_error("%s", err), e;
+			return log_error_errno(SYNTHETIC_ERRNO(-e), "%s", err);
 		if (!mg->planned)
-			return log_error("GPU %s: NVML shows no GPU instance profiles in MIG mode", g->bdf),
-			       -EIO;
+			return log_error_errno(SYNTHETIC_ERRNO(EIO),
+					       "GPU %s: NVML shows no GPU instance profiles in MIG mode",
+					       g->bdf);
 	}
 	for (size_t i = 0; i < mg->ch.ndestroy; i++) {
 		if ((e = nvml_gi_destroy(m->nvml, g->bdf, mg->ch.destroy[i])) < 0)
 			return log_error_errno(e, "GPU %s: destroying GPU instance %u: %m", g->bdf,
-					       mg->ch.destroy[i]),
-			       e;
+					       mg->ch.destroy[i]);
 		log_info("GPU %s: GPU instance %u destroyed", g->bdf, mg->ch.destroy[i]);
 	}
 	for (size_t i = 0; i < mg->ch.ncreate; i++) {
@@ -331,9 +332,8 @@ int vgpu_mig_apply(struct vgpu_mig *m, size_t gpu, const struct vgpu_gpu *g)
 		const struct mig_gi *c = &mg->ch.create[i];
 		if ((e = nvml_gi_create(m->nvml, g->bdf, c->profile, c->start, &id)) < 0)
 			return log_error_errno(
-				   e, "GPU %s: creating a GPU instance of profile %u at slice %u: %m", g->bdf,
-				   c->profile, c->start),
-			       e;
+			    e, "GPU %s: creating a GPU instance of profile %u at slice %u: %m", g->bdf,
+			    c->profile, c->start);
 		log_info("GPU %s: GPU instance %u created (profile %u, slices %u-%u)", g->bdf, id, c->profile,
 			 c->start, c->start + c->size - 1);
 	}

@@ -14,13 +14,12 @@
 #include "node/nvidia_gpu.h"
 #include "node/vfio.h"
 
-#define DEV "sys/bus/pci/devices/"
 #define MAX_VFS 256
 
 int vgpu_vf_addr(int rootfd, const char *pf, int i, char *buf, size_t size)
 {
 	char p[128];
-	snprintf(p, sizeof(p), DEV "%s/virtfn%d", pf, i);
+	snprintf(p, sizeof(p), PCI_DEVICES "/%s/virtfn%d", pf, i);
 	return rootfs_link_basename(rootfd, p, buf, size);
 }
 
@@ -33,18 +32,11 @@ int vgpu_vf_count(int rootfd, const char *pf)
 	return n;
 }
 
-static int read_attr(int rootfd, const char *bdf, const char *attr, char *buf, size_t size)
-{
-	char p[160];
-	snprintf(p, sizeof(p), DEV "%s/%s", bdf, attr);
-	return rootfs_read_attr(rootfd, p, buf, size);
-}
-
 static int load_stub(struct modules *mods, struct apply_stats *st)
 {
 	int e = mods ? modules_load(mods, "pci-pf-stub") : 0;
 	if (e < 0)
-		return log_error_errno(e, "loading pci-pf-stub: %m"), e;
+		return log_error_errno(e, "loading pci-pf-stub: %m");
 	st->modules_loaded += e;
 	return 0;
 }
@@ -79,7 +71,7 @@ static int vf_state(int rootfd, const char *pf, int *present)
 {
 	char v[32], vf[32];
 	*present = 0;
-	if (read_attr(rootfd, pf, "sriov_numvfs", v, sizeof(v)) < 0)
+	if (pcidev_read(rootfd, pf, "sriov_numvfs", v, sizeof(v)) < 0)
 		return 0;
 	int n = atoi(v);
 	for (int i = 0; i < n && i < MAX_VFS; i++)
@@ -98,7 +90,7 @@ static int pf_off_nvidia(int rootfd, const char *pf, const char *pfdrv, struct a
 		e = nvidia_take_unbind_lock(rootfd, pf, &wr);
 		st->writes += wr;
 		if (e < 0)
-			return log_error_errno(e, "%s: nvidia unbind lock: %m", pf), e;
+			return log_error_errno(e, "%s: nvidia unbind lock: %m", pf);
 		locked = true;
 	}
 	e = pf_to_stub(rootfd, pf, pfdrv, st);
@@ -122,7 +114,7 @@ static int vfs_unbind(int rootfd, const char *pf, int n, struct apply_stats *st)
 		snprintf(p, sizeof(p), "drivers/%s/unbind", drv);
 		int e = pcidev_write(rootfd, &st->writes, NULL, p, vf);
 		if (e < 0)
-			return log_error_errno(e, "%s: unbinding VF %s from %s: %m", pf, vf, drv), e;
+			return log_error_errno(e, "%s: unbinding VF %s from %s: %m", pf, vf, drv);
 	}
 	return 0;
 }
@@ -135,18 +127,18 @@ static int sriov_off(int rootfd, struct modules *mods, const char *pf, const cha
 		int grp = -1;
 		if (vgpu_vf_addr(rootfd, pf, i, vf, sizeof(vf)) < 0)
 			continue;
-		snprintf(p, sizeof(p), DEV "%s", vf);
+		snprintf(p, sizeof(p), PCI_DEVICES "/%s", vf);
 		if (vfio_dev_in_use(rootfd, p, &grp) == 1)
-			return log_error("%s: VF %s is in use (dev/vfio/%d open): SR-IOV left on", pf, vf,
-					 grp),
-			       -EBUSY;
+			return log_error_errno(SYNTHETIC_ERRNO(EBUSY),
+					       "%s: VF %s is in use (dev/vfio/%d open): SR-IOV left on", pf,
+					       vf, grp);
 	}
 	int e;
 	if ((e = load_stub(mods, st)) < 0 || (e = vfs_unbind(rootfd, pf, n, st)) < 0)
 		return e;
 	if (strcmp(pfdrv, "pci-pf-stub") != 0 && (e = pf_off_nvidia(rootfd, pf, pfdrv, st)) < 0)
 		return e;
-	if (read_attr(rootfd, pf, "sriov_drivers_autoprobe", v, sizeof(v)) >= 0 && strcmp(v, "0") == 0 &&
+	if (pcidev_read(rootfd, pf, "sriov_drivers_autoprobe", v, sizeof(v)) >= 0 && strcmp(v, "0") == 0 &&
 	    (e = pcidev_write(rootfd, &st->writes, pf, "sriov_drivers_autoprobe", "1")) < 0)
 		return e;
 	return pcidev_write(rootfd, &st->writes, pf, "sriov_numvfs", "0");
@@ -163,19 +155,21 @@ static int pf_ready(int rootfd, const char *pf)
 	char drv[64], p[128];
 	snprintf(p, sizeof(p), "proc/driver/nvidia/gpus/%s", pf);
 	if (pcidev_read_driver(rootfd, pf, drv, sizeof(drv)) < 0 || strcmp(drv, "nvidia") != 0)
-		return log_error("%s: not back on nvidia after SR-IOV: its VFs are left unbound", pf), -ENXIO;
+		return log_error_errno(SYNTHETIC_ERRNO(ENXIO),
+				       "%s: not back on nvidia after SR-IOV: its VFs are left unbound", pf);
 	if (rootfs_exists(rootfd, p) <= 0)
-		return log_error("%s: nvidia has not initialised it (no %s): its VFs are left unbound", pf,
-				 p),
-		       -ENXIO;
+		return log_error_errno(SYNTHETIC_ERRNO(ENXIO),
+				       "%s: nvidia has not initialised it (no %s): its VFs are left unbound",
+				       pf, p);
 	return 0;
 }
 
 int vgpu_sriov_on(int rootfd, struct modules *mods, const char *pf, struct apply_stats *st)
 {
 	char v[32], pfdrv[64];
-	if (read_attr(rootfd, pf, "sriov_totalvfs", v, sizeof(v)) < 0 || atoi(v) <= 0)
-		return log_error("%s: no SR-IOV capability: cannot host vGPUs on VFs", pf), -EOPNOTSUPP;
+	if (pcidev_read(rootfd, pf, "sriov_totalvfs", v, sizeof(v)) < 0 || atoi(v) <= 0)
+		return log_error_errno(SYNTHETIC_ERRNO(EOPNOTSUPP),
+				       "%s: no SR-IOV capability: cannot host vGPUs on VFs", pf);
 	int total = atoi(v);
 	if (pcidev_read_driver(rootfd, pf, pfdrv, sizeof(pfdrv)) < 0)
 		pfdrv[0] = '\0';
@@ -185,7 +179,8 @@ int vgpu_sriov_on(int rootfd, struct modules *mods, const char *pf, struct apply
 		log_info("%s: %d of %d VFs left from an interrupted removal: removing them first", pf,
 			 present, n);
 		if (strcmp(pfdrv, "nvidia") != 0 && strcmp(pfdrv, "pci-pf-stub") != 0 && pfdrv[0])
-			return log_error("%s: on %s, not nvidia: no vGPUs", pf, pfdrv), -EOPNOTSUPP;
+			return log_error_errno(SYNTHETIC_ERRNO(EOPNOTSUPP), "%s: on %s, not nvidia: no vGPUs",
+					       pf, pfdrv);
 		if ((e = sriov_off(rootfd, mods, pf, pfdrv, n, st)) < 0)
 			return e;
 		snprintf(pfdrv, sizeof(pfdrv), "pci-pf-stub");
@@ -194,13 +189,14 @@ int vgpu_sriov_on(int rootfd, struct modules *mods, const char *pf, struct apply
 	bool on_stub = strcmp(pfdrv, "pci-pf-stub") == 0;
 	if (n == 0) {
 		if (strcmp(pfdrv, "nvidia") != 0 && !on_stub && pfdrv[0])
-			return log_error("%s: on %s, not nvidia: no vGPUs", pf, pfdrv), -EOPNOTSUPP;
+			return log_error_errno(SYNTHETIC_ERRNO(EOPNOTSUPP), "%s: on %s, not nvidia: no vGPUs",
+					       pf, pfdrv);
 		if (strcmp(pfdrv, "nvidia") == 0) {
 			int pid = nvidia_gpu_user(rootfd, pf);
 			if (pid > 0)
-				return log_error("%s: in use (process %d has it open): SR-IOV left off", pf,
-						 pid),
-				       -EBUSY;
+				return log_error_errno(SYNTHETIC_ERRNO(EBUSY),
+						       "%s: in use (process %d has it open): SR-IOV left off",
+						       pf, pid);
 		}
 		if ((e = load_stub(mods, st)) < 0)
 			return e;
@@ -219,7 +215,7 @@ int vgpu_sriov_on(int rootfd, struct modules *mods, const char *pf, struct apply
 			return e;
 		log_info("%s: %d VFs on (NVIDIA's sequence), PF back on nvidia", pf, total);
 	} else if (!pfdrv[0]) { /* a crash between pci-pf-stub and nvidia */
-		if (read_attr(rootfd, pf, "driver_override", v, sizeof(v)) >= 0 && v[0] &&
+		if (pcidev_read(rootfd, pf, "driver_override", v, sizeof(v)) >= 0 && v[0] &&
 		    strcmp(v, "(null)") != 0 &&
 		    (e = pcidev_write(rootfd, &st->writes, pf, "driver_override", "\n")) < 0)
 			return e;
@@ -248,7 +244,7 @@ int vgpu_vf_bind(int rootfd, const char *vf, struct apply_stats *st)
 		if ((e = pcidev_write(rootfd, &st->writes, NULL, p, vf)) < 0)
 			return e;
 	}
-	if (read_attr(rootfd, vf, "driver_override", drv, sizeof(drv)) < 0 || strcmp(drv, "nvidia") != 0)
+	if (pcidev_read(rootfd, vf, "driver_override", drv, sizeof(drv)) < 0 || strcmp(drv, "nvidia") != 0)
 		if ((e = pcidev_write(rootfd, &st->writes, vf, "driver_override", "nvidia")) < 0)
 			return e;
 	return pcidev_write(rootfd, &st->writes, NULL, "drivers_probe", vf);

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "node/pcidev.h"
+#include "rootfs.h"
 #include "uuid.h"
 #include "vgpu_type.h"
 
@@ -85,32 +87,14 @@ int vgpu_dsn_from_serial_number(const char *text, uint64_t *ret)
 	return 0;
 }
 
-static ssize_t read_at(int rootfd, const char *path, void *buf, size_t size)
-{
-	int fd = openat(rootfd, path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	size_t got = 0;
-	while (got < size) {
-		ssize_t n = read(fd, (char *)buf + got, size - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	close(fd);
-	return (ssize_t)got;
-}
-
 int vgpu_identity_read(int rootfd, const char *bdf, char *buf, size_t size)
 {
 	uint8_t cfg[4096];
 	char path[128], pu[64] = "", sn[32] = "";
 	uint64_t dsn;
 	/* the kernel's own reading of the DSN where it offers one (6.18+) */
-	snprintf(path, sizeof(path), "sys/bus/pci/devices/%s/serial_number", bdf);
-	ssize_t n = read_at(rootfd, path, sn, sizeof(sn) - 1);
+	snprintf(path, sizeof(path), PCI_DEVICES "/%s/serial_number", bdf);
+	ssize_t n = rootfs_read_bytes(rootfd, path, sn, sizeof(sn) - 1);
 	if (n > 0) {
 		sn[n] = 0;
 		if (vgpu_dsn_from_serial_number(sn, &dsn) == 0) {
@@ -118,13 +102,13 @@ int vgpu_identity_read(int rootfd, const char *bdf, char *buf, size_t size)
 			return 0;
 		}
 	}
-	snprintf(path, sizeof(path), "sys/bus/pci/devices/%s/config", bdf);
-	n = read_at(rootfd, path, cfg, sizeof(cfg));
+	snprintf(path, sizeof(path), PCI_DEVICES "/%s/config", bdf);
+	n = rootfs_read_bytes(rootfd, path, cfg, sizeof(cfg));
 	if (n > 0 && vgpu_dsn_from_config(cfg, (size_t)n, &dsn) == 0) {
 		vgpu_identity(buf, size, 1, dsn, NULL, bdf);
 		return 0;
 	}
-	n = read_at(rootfd, "sys/class/dmi/id/product_uuid", pu, sizeof(pu) - 1);
+	n = rootfs_read_bytes(rootfd, "sys/class/dmi/id/product_uuid", pu, sizeof(pu) - 1);
 	if (n <= 0)
 		return n < 0 ? (int)n : -ENOENT;
 	pu[n] = 0;

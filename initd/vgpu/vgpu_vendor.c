@@ -8,14 +8,13 @@
 
 #include "log.h"
 #include "node/apply_stats.h"
+#include "node/pcidev.h"
 #include "rootfs.h"
 #include "node/vfio.h"
 #include "vgpu_catalog.h"
 #include "vgpu_mig.h"
 #include "vgpu_sriov.h"
 #include "vgpu_type.h"
-
-#define DEV "sys/bus/pci/devices/"
 
 void vgpu_vendor_offers(int rootfd, struct vgpu_catalog *cat, struct vgpu_gpu *g)
 {
@@ -24,7 +23,7 @@ void vgpu_vendor_offers(int rootfd, struct vgpu_catalog *cat, struct vgpu_gpu *g
 	for (unsigned i = 0; i < g->slots; i++) {
 		if (vgpu_vf_addr(rootfd, g->bdf, (int)i, vf, sizeof(vf)) < 0)
 			continue;
-		snprintf(p, sizeof(p), DEV "%s/nvidia/creatable_vgpu_types", vf);
+		snprintf(p, sizeof(p), PCI_DEVICES "/%s/nvidia/creatable_vgpu_types", vf);
 		if (rootfs_read_file(rootfd, p, &txt, NULL) < 0)
 			continue;
 		vgpu_catalog_add_creatable(&seen, txt);
@@ -51,7 +50,7 @@ static long current_type(int rootfd, const char *vf)
 {
 	char p[160];
 	uint64_t v;
-	snprintf(p, sizeof(p), DEV "%s/nvidia/current_vgpu_type", vf);
+	snprintf(p, sizeof(p), PCI_DEVICES "/%s/nvidia/current_vgpu_type", vf);
 	int e = rootfs_read_u64(rootfd, p, &v);
 	return e < 0 ? e : v > 0xffffffffu ? -ERANGE : (long)v;
 }
@@ -64,17 +63,17 @@ static int delete_vgpu(int rootfd, const char *vf, long cur, struct apply_stats 
 {
 	char p[160];
 	int grp = -1;
-	snprintf(p, sizeof(p), DEV "%s", vf);
+	snprintf(p, sizeof(p), PCI_DEVICES "/%s", vf);
 	if (vfio_dev_in_use(rootfd, p, &grp) == 1) {
 		log_error("vGPU (type %ld) on VF %s is in use (dev/vfio/%d open): left in place", cur, vf,
 			  grp);
 		return 1;
 	}
-	snprintf(p, sizeof(p), DEV "%s/nvidia/current_vgpu_type", vf);
+	snprintf(p, sizeof(p), PCI_DEVICES "/%s/nvidia/current_vgpu_type", vf);
 	st->writes++;
 	int e = rootfs_write(rootfd, p, "0");
 	if (e < 0)
-		return log_error_errno(e, "deleting the vGPU (type %ld) on VF %s: %m", cur, vf), e;
+		return log_error_errno(e, "deleting the vGPU (type %ld) on VF %s: %m", cur, vf);
 	log_info("deleted the vGPU (type %ld) on VF %s", cur, vf);
 	return 0;
 }
@@ -116,7 +115,7 @@ int vgpu_vendor_converge(int rootfd, struct vgpu_node *n, const struct vgpu_gpu 
 			continue;
 		int o = vgpu_offer_find(g, v->type), e = mig < 0 ? mig : -ENODEV;
 		if (o >= 0 && v->parent[0] && mig >= 0) {
-			snprintf(p, sizeof(p), DEV "%s/nvidia/current_vgpu_type", v->parent);
+			snprintf(p, sizeof(p), PCI_DEVICES "/%s/nvidia/current_vgpu_type", v->parent);
 			st->writes++;
 			e = rootfs_write(rootfd, p, g->types[o].id);
 		}

@@ -76,6 +76,18 @@ expect_drv $G nvidia
 
 # "release": apply unbinds efifb, then binds the GPU; nothing left in the BAR
 echo "{\"mode\": \"vm-passthrough\", \"boot-framebuffer\": \"release\"}" >$SIMROOT/c.json
+# efifb does not let go: the device failed at step boot-framebuffer (logged
+# once with the outcome, recorded in status.json), the GPU stays on nvidia
+echo "fail sys/bus/platform/drivers/efi-framebuffer/unbind EIO" >$SIMFS/.simfs/control
+if gi --config $SIMROOT/c.json apply 2>$SIMROOT/fb.log; then fail "apply ignored the failed unbind"; fi
+grep -q "^gpu-initd: $G: boot-framebuffer failed: Input/output error\$" $SIMROOT/fb.log || fail "failure named: $(cat $SIMROOT/fb.log)"
+[ "$(grep -c "Input/output error" $SIMROOT/fb.log)" = 1 ] || fail "logged more than once: $(cat $SIMROOT/fb.log)"
+/usr/bin/python3 - $SIMROOT/run/gpu-initd/status.json $G <<EOP || fail "status: $(cat $SIMROOT/run/gpu-initd/status.json)"
+import json, sys
+d = [x for x in json.load(open(sys.argv[1]))["devices"] if x["bdf"] == sys.argv[2]][0]
+assert d["state"] == "failed" and d["step"] == "boot-framebuffer" and d["errno"] == 5, d
+EOP
+expect_drv $G nvidia
 gi --config $SIMROOT/c.json apply 2>$SIMROOT/apply.log || fail "apply (release): $(cat $SIMROOT/apply.log)"
 expect_drv $G vfio-pci
 [ ! -e $P/devices/efi-framebuffer.0/driver ] || fail "efifb still bound"
