@@ -63,7 +63,27 @@ for f in $files; do
 	[ -z "$hits" ] || out="$out$(echo "$hits" | sed -E "s|^[[:space:]]*|layer-check: $f: |")
 "
 done
-[ -z "$out" ] && exit 0
-printf '%s' "$out" >&2
-echo "layer-check: file access outside lib/rootfs*.c (add what is missing there)" >&2
+# The folders of initd/ include downwards only: node <- vgpu <- fabric <-
+# serve <- the commands (initd/*.h); a folder names a lower folder's header
+# as "folder/x.h".
+ups=""
+for d in node vgpu fabric serve; do
+	case $d in
+	node) higher="vgpu|fabric|serve" ;;
+	vgpu) higher="fabric|serve" ;;
+	fabric) higher="serve" ;;
+	serve) higher="" ;;
+	esac
+	cmds=$(cd initd && ls *.h | sed 's/\./\\./' | paste -sd'|')
+	pat="#include \"(${higher:+($higher)/|}($cmds)\")"
+	found=$(grep -HE "$pat" initd/$d/*.[ch] 2>/dev/null | sed 's/^/layer-check: includes upwards: /' || true)
+	[ -z "$found" ] || ups="$ups$found
+"
+done
+[ -z "$out" ] && [ -z "$ups" ] && exit 0
+[ -z "$out" ] || {
+	printf '%s' "$out" >&2
+	echo "layer-check: file access outside lib/rootfs*.c (add what is missing there)" >&2
+}
+[ -z "$ups" ] || printf '%s' "$ups" >&2
 exit 1
