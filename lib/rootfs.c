@@ -56,30 +56,7 @@ int rootfs_openat(int rootfd, const char *path, int flags, mode_t mode)
 	return fd < 0 ? -errno : fd;
 }
 
-ssize_t rootfs_read(int rootfd, const char *path, char *buf, size_t size)
-{
-	int fd = rootfs_openat(rootfd, path, O_RDONLY, 0);
-	if (fd < 0)
-		return fd;
-	size_t n = 0;
-	while (n + 1 < size) {
-		ssize_t r = read(fd, buf + n, size - 1 - n);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			int e = -errno;
-			close(fd);
-			return e;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	close(fd);
-	buf[n] = '\0';
-	return (ssize_t)n;
-}
-
+/* Up to size bytes of path, read until end of file. */
 ssize_t rootfs_read_bytes(int rootfd, const char *path, void *buf, size_t size)
 {
 	int fd = rootfs_openat(rootfd, path, O_RDONLY, 0);
@@ -101,6 +78,16 @@ ssize_t rootfs_read_bytes(int rootfd, const char *path, void *buf, size_t size)
 	}
 	close(fd);
 	return (ssize_t)got;
+}
+
+ssize_t rootfs_read(int rootfd, const char *path, char *buf, size_t size)
+{
+	if (size == 0)
+		return -EINVAL;
+	ssize_t n = rootfs_read_bytes(rootfd, path, buf, size - 1);
+	if (n >= 0)
+		buf[n] = '\0';
+	return n;
 }
 
 int rootfs_read_attr(int rootfd, const char *path, char *buf, size_t size)
