@@ -80,14 +80,14 @@ static void mkdir_run(void)
 	assert_true(mkdir(p, 0755) == 0 || errno == EEXIST);
 }
 
-/* run/gpu-initd/status.json, parsed; "ready" must agree with the file */
-static bool status_ready(struct json_doc *d)
+/* run/gpu-initd/status.json, parsed into d (whose tokens point into
+ * *text: the caller frees both); "ready" must agree with the file */
+static bool status_ready(struct json_doc *d, char **text)
 {
-	char *text = NULL;
 	size_t len;
-	assert_int_equal(rootfs_read_file(rootfd, "run/gpu-initd/status.json", &text, &len), 0);
-	assert_int_equal(json_parse(d, text, len), 0);
-	free(text);
+	*text = NULL;
+	assert_int_equal(rootfs_read_file(rootfd, "run/gpu-initd/status.json", text, &len), 0);
+	assert_int_equal(json_parse(d, *text, len), 0);
 	bool ready = false;
 	assert_int_equal(json_bool(d, json_obj_get(d, 0, "ready"), &ready), 0);
 	assert_int_equal(ready, rootfs_exists(rootfd, "run/gpu-initd/ready") > 0);
@@ -99,6 +99,7 @@ static void container_already(void **state)
 	struct config c;
 	struct apply_stats st;
 	struct json_doc d;
+	char *text;
 	make_root("fixtures/h100-hgx-8x.json");
 	mkdir_run();
 	config_init(&c);
@@ -107,8 +108,9 @@ static void container_already(void **state)
 	assert_int_equal(st.writes, 0);
 	assert_int_equal(st.unchanged, 8);
 	assert_int_equal(st.done + st.refused + st.failed, 0);
-	assert_true(status_ready(&d));
+	assert_true(status_ready(&d, &text));
 	json_free(&d);
+	free(text);
 }
 
 static void passthrough_iommu_off(void **state)
@@ -116,6 +118,7 @@ static void passthrough_iommu_off(void **state)
 	struct config c;
 	struct apply_stats st;
 	struct json_doc d;
+	char *text;
 	char before[256], after[256];
 	make_root("fixtures/iommu-off.json");
 	assert_true(rootfs_readlink(rootfd, GPU "/driver", before, sizeof(before)) > 0);
@@ -126,7 +129,7 @@ static void passthrough_iommu_off(void **state)
 	assert_int_equal(st.writes, 0);
 	assert_int_equal(st.done + st.unchanged + st.failed, 0);
 	assert_true(st.refused > 0);
-	assert_false(status_ready(&d));
+	assert_false(status_ready(&d, &text));
 	int reasons = json_obj_get(&d, 0, "reasons"), iommu = 0;
 	json_for_each (&d, reasons, x, n) {
 		char code[64];
@@ -135,6 +138,7 @@ static void passthrough_iommu_off(void **state)
 	}
 	assert_int_equal(iommu, 1);
 	json_free(&d);
+	free(text);
 	/* the GPU is where it was */
 	assert_true(rootfs_readlink(rootfd, GPU "/driver", after, sizeof(after)) > 0);
 	assert_string_equal(before, after);
