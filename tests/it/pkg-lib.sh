@@ -4,16 +4,27 @@
 # build/kernel by scripts/kernel-pkg.sh, once; nothing here writes to the
 # host's /boot, /lib/modules or /usr.
 
-# pkg_setup NAME: PKG=build/it/pkg-NAME with the packaging installed into
-# PKG/stage (the static binary, the passthrough example as config), the
-# GPU_INITD_* variables pointing there, KVER/KROOT the unpacked kernel.
+# pkg_setup NAME [real-root]: PKG=build/it/pkg-NAME with the packaging
+# installed into PKG/stage (the static binary, the passthrough example as
+# config), the GPU_INITD_* variables pointing there, KVER/KROOT the
+# unpacked kernel.  real-root: install.sh --real-root-bin (the dynamic
+# binary at usr/sbin, the static one at usr/lib/gpu-initd/gpu-initd.static)
+# and GPU_INITD_BIN unset: the hook must find the static one by itself.
 pkg_setup() {
 	PKG=$TOP/build/it/pkg-$1
 	rm -rf "$PKG" && mkdir -p "$PKG/tmp"
 	[ -x build/static/gpu-initd ] || fail "build/static/gpu-initd missing (make static)"
-	packaging/install.sh --bin build/static/gpu-initd \
+	local real=()
+	[ "${2:-}" != real-root ] || real=(--real-root-bin build/gpu-initd)
+	packaging/install.sh --bin build/static/gpu-initd "${real[@]}" \
 		--config packaging/examples/vm-passthrough.json "$PKG/stage" >/dev/null
 	export GPU_INITD_BIN=$PKG/stage/usr/sbin/gpu-initd
+	if [ "${2:-}" = real-root ]; then
+		cmp "$PKG/stage/usr/sbin/gpu-initd" build/gpu-initd || fail "real root: not the dynamic binary"
+		cmp "$PKG/stage/usr/lib/gpu-initd/gpu-initd.static" build/static/gpu-initd ||
+			fail "real root: no static binary for the initramfs"
+		unset GPU_INITD_BIN
+	fi
 	export GPU_INITD_CONFIG=$PKG/stage/etc/gpu-initd/config.json
 	export GPU_INITD_BOOT=$PKG/stage/usr/lib/gpu-initd/gpu-initd-boot
 	export GPU_INITD_MODPROBE=$PKG/stage/usr/lib/modprobe.d/gpu-initd.conf

@@ -11,7 +11,12 @@
 # and the unpacked /boot is bind-mounted over /boot.  The host sees nothing.
 source "$(dirname "$0")/lib.sh"
 source tests/it/pkg-lib.sh
-pkg_setup initramfs-tools
+# The real-root layout (install.sh --real-root-bin): the image's
+# /usr/sbin/gpu-initd is the dynamic binary, and the hook, given no
+# GPU_INITD_BIN, takes /usr/lib/gpu-initd/gpu-initd.static (put into the
+# namespace's /usr/lib overlay below); pkg_check_tree compares the
+# initramfs's binary with the static one.
+pkg_setup initramfs-tools real-root
 
 conf=$PKG/conf
 cp -a /etc/initramfs-tools "$conf"
@@ -28,6 +33,7 @@ mount --make-rprivate /
 mkdir -p "$PKG/ovl" && mount -t tmpfs tmpfs "$PKG/ovl" && mkdir "$PKG/ovl/up" "$PKG/ovl/work"
 mount -t overlay overlay -o lowerdir=/usr/lib,upperdir="$PKG/ovl/up",workdir="$PKG/ovl/work" /usr/lib
 mkdir -p "/usr/lib/modules/$KVER"
+cp -a "$PKG/stage/usr/lib/gpu-initd" /usr/lib/gpu-initd
 mount --bind -o ro "$KROOT/lib/modules/$KVER" "/usr/lib/modules/$KVER"
 mount --bind -o ro "$KROOT/boot" /boot
 TMPDIR=$PKG/tmp PATH=/usr/sbin:/usr/bin:/sbin:/bin mkinitramfs -d "$conf" -o "$img" "$KVER"

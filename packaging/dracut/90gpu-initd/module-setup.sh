@@ -4,15 +4,27 @@
 # vfio-pci variant drivers of this kernel) and the modprobe.d softdeps, with
 # a pre-udev hook that runs `gpu-initd apply` (see gpu-initd-boot).
 # Sources on the build host (override through the environment):
-#   GPU_INITD_BIN       /usr/sbin/gpu-initd
+#   GPU_INITD_BIN       /usr/lib/gpu-initd/gpu-initd.static when installed
+#                       (install.sh --real-root-bin), else /usr/sbin/gpu-initd
 #   GPU_INITD_CONFIG    /etc/gpu-initd/config.json  (optional)
 #   GPU_INITD_BOOT      /usr/lib/gpu-initd/gpu-initd-boot
 #   GPU_INITD_MODPROBE  /usr/lib/modprobe.d/gpu-initd.conf
 # srcmods, moddir and the inst* helpers come from dracut.
 # shellcheck disable=SC2154
 
+# the static binary: the real root may run the dynamic one (install.sh)
+gpu_initd_bin() {
+	if [[ -n ${GPU_INITD_BIN:-} ]]; then
+		echo "$GPU_INITD_BIN"
+	elif [[ -x /usr/lib/gpu-initd/gpu-initd.static ]]; then
+		echo /usr/lib/gpu-initd/gpu-initd.static
+	else
+		echo /usr/sbin/gpu-initd
+	fi
+}
+
 check() {
-	[[ -x ${GPU_INITD_BIN:-/usr/sbin/gpu-initd} ]] || return 1
+	[[ -x $(gpu_initd_bin) ]] || return 1
 	return 0
 }
 
@@ -31,7 +43,8 @@ installkernel() {
 }
 
 install() {
-	local bin=${GPU_INITD_BIN:-/usr/sbin/gpu-initd}
+	local bin
+	bin=$(gpu_initd_bin)
 	local config=${GPU_INITD_CONFIG:-/etc/gpu-initd/config.json}
 	inst_simple "$bin" /usr/sbin/gpu-initd
 	inst_simple "${GPU_INITD_BOOT:-/usr/lib/gpu-initd/gpu-initd-boot}" /usr/lib/gpu-initd/gpu-initd-boot
