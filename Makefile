@@ -97,7 +97,7 @@ format-check:
 	@scripts/format-check.sh
 # Every file access of gpu-initd, kubelet-stub and lib/ goes through
 # lib/rootfs*.c (scripts/layer-check.sh says what counts).
-## layer-check: name every file access outside lib/rootfs*.c in initd/, lib/, kubelet-stub/
+## layer-check: name every file access outside lib/rootfs*.c (initd/, lib/, kubelet-stub/) and every include upwards between initd/ folders
 layer-check:
 	@scripts/layer-check.sh
 

@@ -1,6 +1,6 @@
-# NVSwitch systems, Fabric Manager partitions (issue 20): the fake FM
-# client library the simulated-node tests load as libnvfm.so.1
-# (tests/fakefm), like tests/fakenvml for NVML (mk/mig.mk).  FM's SDK
+# mk/fabric.mk — the fake Fabric Manager client library the NVSwitch
+# simulated-node tests load as libnvfm.so.1
+# (tests/fakefm), like tests/fakenvml for NVML (mk/nvidia.mk).  FM's SDK
 # declarations are ours (initd/fabric/fm_api.h): Debian ships no FM
 # package to build against.  The static build has no dlopen and so no FM
 # (initd/fabric/fm.c; GPU_INITD_STATIC comes from mk/mig.mk).
