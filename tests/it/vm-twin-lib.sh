@@ -17,3 +17,20 @@ group_of() { basename "$(readlink "$ROOT/sys/bus/pci/devices/$1/iommu_group")"; 
 loaded() { grep -q "^$1 " "$ROOT/proc/modules"; }
 expect_exit() { expect_rc "$@"; }
 flat() { tr -d ' \t\n' <"$1"; }
+# simfs's /dev/vfio/GROUP is a plain file, not a character device
+vfio_node() { [ -e "$ROOT/dev/vfio/$1" ]; }
+# group_viable GROUP: no ioctl on simfs, so the kernel's rule from sysfs:
+# VFIO_GROUP_FLAGS_VIABLE is set while no device of the group is claimed
+# for DMA by its driver (drivers/vfio/vfio_main.c
+# vfio_group_ioctl_get_status: !iommu_group_dma_owner_claimed();
+# drivers/iommu/iommu.c: a bound driver claims unless it sets
+# driver_managed_dma, which vfio-pci (drivers/vfio/pci/vfio_pci.c) and
+# pci-stub (drivers/pci/pci-stub.c) do); and the group node must exist.
+group_viable() {
+	local d drv
+	[ -e "$ROOT/dev/vfio/$1" ] || return 1
+	for d in "$ROOT/sys/kernel/iommu_groups/$1/devices"/*; do
+		drv=$(driver_of "${d##*/}")
+		case $drv in '' | vfio-pci | pci-stub) ;; *) return 1 ;; esac
+	done
+}

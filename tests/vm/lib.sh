@@ -46,3 +46,12 @@ gpu_initd() {
 sysfs_writes() {
 	echo -
 }
+# vfio_node GROUP: /dev/vfio/GROUP is the group's character device
+vfio_node() {
+	[ -c "/dev/vfio/$1" ]
+}
+# group_viable GROUP: the kernel says so (VFIO_GROUP_GET_STATUS, then a
+# type1v2 container attach: tests/vm/vmtool.c)
+group_viable() {
+	vmtool group-status "/dev/vfio/$1"
+}
