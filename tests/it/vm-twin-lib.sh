@@ -14,6 +14,8 @@ driver_of() {
 	basename "$l"
 }
 group_of() { basename "$(readlink "$ROOT/sys/bus/pci/devices/$1/iommu_group")"; }
+# load_module MODULE: simfs's modprobe (.simfs/control), with dependencies
+load_module() { echo "modprobe $1" >"$SIMFS/.simfs/control"; }
 loaded() { grep -q "^$1 " "$ROOT/proc/modules"; }
 expect_exit() { expect_rc "$@"; }
 flat() { tr -d ' \t\n' <"$1"; }

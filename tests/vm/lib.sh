@@ -15,6 +15,11 @@ group_of() {
 	basename "$(readlink "/sys/bus/pci/devices/$1/iommu_group")"
 }
 
+# load_module MODULE: load it with its dependencies (busybox modprobe)
+load_module() {
+	modprobe "$1"
+}
+
 # loaded MODULE: MODULE is in /proc/modules
 loaded() {
 	grep -q "^$1 " /proc/modules
