@@ -15,8 +15,17 @@ group_of() {
 	basename "$(readlink "/sys/bus/pci/devices/$1/iommu_group")"
 }
 
-# load_module MODULE: load it with its dependencies (busybox modprobe)
+# load_module MODULE: load it with its dependencies (busybox modprobe).
+# busybox's modprobe ignores softdeps, kmod's (and simfs's) follow them:
+# for nvme, the crc algorithms t10-pi's and crc64-rocksoft's softdeps name
+# first.
 load_module() {
+	case $1 in
+	nvme)
+		modprobe crct10dif_generic
+		modprobe crc64_rocksoft_generic
+		;;
+	esac
 	modprobe "$1"
 }
 
