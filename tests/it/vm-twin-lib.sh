@@ -6,7 +6,22 @@
 #   VM_LIB=tests/it/vm-twin-lib.sh; . tests/vm/s-NAME.sh'
 # The body starts with `. "${VM_LIB:-/lib.sh}"`.
 ROOT=$SIMROOT
-gpu_initd() { gi "$@"; }
+# gpu_initd: under the module trap (gi), except `serve`, which a body only
+# starts in the background (`gpu_initd serve &`): exec'd there, so the job's
+# id is gpu-initd's and the twin can stop it
+gpu_initd() {
+	case $1 in
+	serve) exec "$GPU_INITD" --root "$ROOT" "$@" ;;
+	*) gi "$@" ;;
+	esac
+}
+# kubelet_stub: kubelet-stub on ROOT; `serve` (background only) exec'd too
+kubelet_stub() {
+	case $1 in
+	serve) exec "$TOP/build/kubelet-stub" --root "$ROOT" "$@" ;;
+	*) "$TOP/build/kubelet-stub" --root "$ROOT" "$@" ;;
+	esac
+}
 sysfs_writes() { stat_get writes; }
 driver_of() {
 	local l

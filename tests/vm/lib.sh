@@ -51,11 +51,15 @@ flat() {
 # The environment a scenario body runs in.  A body written with these names
 # also runs on simfs: its twin (tests/it/t-vm-twin-*.sh) sources it with
 # VM_LIB=tests/it/vm-twin-lib.sh, which defines the same names there.
-# ROOT prefixes every path; gpu_initd runs gpu-initd; sysfs_writes counts
+# ROOT prefixes every path; gpu_initd runs gpu-initd, kubelet_stub
+# kubelet-stub (both under ROOT); sysfs_writes counts
 # sysfs writes ("-": a real kernel keeps no such count).
 ROOT=
 gpu_initd() {
 	gpu-initd "$@"
+}
+kubelet_stub() {
+	kubelet-stub "$@"
 }
 sysfs_writes() {
 	echo -
