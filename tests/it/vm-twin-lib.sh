@@ -51,3 +51,34 @@ group_viable() {
 		case $drv in '' | vfio-pci | pci-stub) ;; *) return 1 ;; esac
 	done
 }
+
+# kernel_log: simfs has no kernel log (the guest's is diagnostics only)
+kernel_log() { :; }
+# aer_inject QEMU_ID BDF nonfatal|fatal: simfs's sick control (the QEMU id
+# is the guest's); a fatal error's recovery then fails, as it does under
+# QEMU 7.2, whose link reset never sets Data Link Layer Link Active
+# (tests/vm/s-aer.sh, tests/vm/golden/s-aer.state)
+aer_inject() {
+	case $3 in
+	nonfatal) echo "sick $2 aer-nonfatal" >"$SIMFS/.simfs/control" ;;
+	fatal)
+		echo "sick $2 aer-fatal" >"$SIMFS/.simfs/control"
+		echo "sick $2 recovery-failed" >"$SIMFS/.simfs/control"
+		;;
+	*) fail "aer_inject: $3" ;;
+	esac
+}
+# error_events_start / _mark / error_events BDF: as in the guest, from
+# simfs's uevents (tests/simnode run --uevents; build/tests/uevent-listen,
+# a background job of the twin's shell)
+error_events_start() {
+	"$TOP/build/tests/uevent-listen" --count 0 --timeout 0 --subsystem pci \
+		--ready "$ROOT/run/uevents.ready" >"$ROOT/run/uevents" &
+	wait_for "$ROOT/run/uevents.ready"
+	_ev_mark=0
+}
+error_events_mark() { _ev_mark=$(wc -l <"$ROOT/run/uevents"); }
+error_events() {
+	tail -n +$((_ev_mark + 1)) "$ROOT/run/uevents" | awk -v d="/$1" '$1 == "change" && $2 ~ d"$"' |
+		grep -o "ERROR_EVENT=[A-Z_]*" | cut -d= -f2 | paste -sd,
+}

@@ -73,3 +73,33 @@ vfio_node() {
 group_viable() {
 	vmtool group-status "/dev/vfio/$1"
 }
+
+# kernel_log: the kernel's messages (for the serial log only)
+kernel_log() {
+	dmesg
+}
+# aer_inject QEMU_ID BDF nonfatal|fatal: a PCIe uncorrectable error through
+# QEMU's monitor (tests/vm/run.sh relays "VM-MONITOR:" lines; the scenario
+# needs `# monitor: pcie_aer_inject_error`): Completion Timeout (0x4000,
+# non-fatal by default) or Data Link Protocol (0x10, fatal by default):
+# include/uapi/linux/pci_regs.h PCI_ERR_UNC_COMP_TIME, PCI_ERR_UNC_DLP
+aer_inject() {
+	case $3 in
+	nonfatal) echo "VM-MONITOR: pcie_aer_inject_error $1 0x4000" ;;
+	fatal) echo "VM-MONITOR: pcie_aer_inject_error $1 0x10" ;;
+	*) fail "aer_inject: $3" ;;
+	esac
+}
+# error_events_start: record the kernel's AER uevents (ERROR_EVENT) from
+# now on (busybox uevent); error_events_mark: forget those so far;
+# error_events BDF: BDF's ERROR_EVENTs since the mark, in order, with commas
+error_events_start() {
+	: >/run/ers.log
+	uevent sh -c '[ -z "${ERROR_EVENT:-}" ] || echo "$DEVPATH $ERROR_EVENT $DEVICE_ONLINE" >>/run/ers.log' &
+}
+error_events_mark() {
+	: >/run/ers.log
+}
+error_events() {
+	sed -n "s|.*/$1 \([A-Z_]*\) .*|\1|p" /run/ers.log | tr '\n' ',' | sed 's/,$//'
+}
