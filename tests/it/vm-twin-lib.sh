@@ -6,6 +6,9 @@
 #   VM_LIB=tests/it/vm-twin-lib.sh; . tests/vm/s-NAME.sh'
 # The body starts with `. "${VM_LIB:-/lib.sh}"`.
 ROOT=$SIMROOT
+VM_FILES=$TOP/tests/vm
+# vmtool: the guest's helper, built for the host too (mk/vm.mk)
+vmtool() { "$TOP/build/vm/vmtool" "$@"; }
 # gpu_initd: under the module trap (gi), except `serve`, which a body only
 # starts in the background (`gpu_initd serve &`): exec'd there, so the job's
 # id is gpu-initd's and the twin can stop it

@@ -18,7 +18,7 @@ group_of() {
 # load_module MODULE: load it with its dependencies (busybox modprobe).
 # busybox's modprobe ignores softdeps, kmod's (and simfs's) follow them:
 # for nvme, the crc algorithms t10-pi's and crc64-rocksoft's softdeps name
-# first.
+# first; for vfio_pci, vfio_iommu_type1 after it (vfio's "softdep post:").
 load_module() {
 	case $1 in
 	nvme)
@@ -27,6 +27,9 @@ load_module() {
 		;;
 	esac
 	modprobe "$1"
+	case $1 in
+	vfio_pci | vfio-pci) modprobe vfio_iommu_type1 ;;
+	esac
 }
 
 # loaded MODULE: MODULE is in /proc/modules
@@ -55,6 +58,8 @@ flat() {
 # kubelet-stub (both under ROOT); sysfs_writes counts
 # sysfs writes ("-": a real kernel keeps no such count).
 ROOT=
+# VM_FILES: where the scenario's helper files are (/behaviour.sh, ...)
+VM_FILES=
 gpu_initd() {
 	gpu-initd "$@"
 }
