@@ -51,12 +51,15 @@ flat() {
 	tr -d ' \t\n' <"$1"
 }
 
-# The environment a scenario body runs in.  A body written with these names
-# also runs on simfs: its twin (tests/it/t-vm-twin-*.sh) sources it with
-# VM_LIB=tests/it/vm-twin-lib.sh, which defines the same names there.
-# ROOT prefixes every path; gpu_initd runs gpu-initd, kubelet_stub
-# kubelet-stub (both under ROOT); sysfs_writes counts
-# sysfs writes ("-": a real kernel keeps no such count).
+# The environment a scenario body runs in.  Every body (tests/vm/s-*.sh) is
+# written with these names only, so it also runs on simfs: its twin
+# (tests/it/t-vm-twin-*.sh) sources it with VM_LIB=tests/it/vm-twin-lib.sh,
+# which defines the same names there.  The vocabulary: fail, driver_of,
+# group_of, loaded, load_module, expect_exit, flat, vfio_node,
+# group_viable, kernel_log, aer_inject, error_events_start/_mark,
+# error_events, and below ROOT (prefixes every path), VM_FILES, gpu_initd
+# and kubelet_stub (run under ROOT), sysfs_writes (counts sysfs writes;
+# "-": a real kernel keeps no such count, so a check on it passes here).
 ROOT=
 # VM_FILES: where the scenario's helper files are (/behaviour.sh, ...)
 VM_FILES=
