@@ -42,7 +42,9 @@ vfio_node() { [ -e "$ROOT/dev/vfio/$1" ]; }
 # group_viable GROUP: no ioctl on simfs, so the kernel's rule from sysfs:
 # VFIO_GROUP_FLAGS_VIABLE is set while no device of the group is claimed
 # for DMA by its driver (drivers/vfio/vfio_main.c
-# vfio_group_ioctl_get_status: !iommu_group_dma_owner_claimed();
+# vfio_group_ioctl_get_status: !iommu_group_dma_owner_claimed(), since
+# "vfio: Remove use of vfio_group_viable()" (Lu Baolu, 2022; drivers/vfio/
+# group.c from 6.2);
 # drivers/iommu/iommu.c: a bound driver claims unless it sets
 # driver_managed_dma, which vfio-pci (drivers/vfio/pci/vfio_pci.c) and
 # pci-stub (drivers/pci/pci-stub.c) do); and the group node must exist.
