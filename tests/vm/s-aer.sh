@@ -18,72 +18,76 @@
 # cannot (reads 0), so an e1000e never reports.  Correctable errors cannot
 # be shown: QEMU 7.2's pcie_aer_msg_alldev() passes only uncorrectable
 # messages.
-# Twin on simfs: tests/it/t-vm-twin-aer.sh.
+# One body for both environments (tests/vm/lib.sh): the twin on simfs,
+# tests/it/t-vm-twin-aer.sh, sources this file; there aer_inject is
+# simfs's sick control, error_events its uevents.
 # qemu: -device pcie-root-port,id=rp1,chassis=1,addr=07.0
 # qemu: -device virtio-rng-pci,bus=rp1,id=gpu1,aer=on
 # monitor: pcie_aer_inject_error
-. /lib.sh
+. "${VM_LIB:-/lib.sh}"
 rp=0000:00:07.0 dev=0000:01:00.0
-S=/sys/bus/pci/devices
-: >/tmp/ers.log
-uevent sh -c '[ -z "${ERROR_EVENT:-}" ] || echo "$DEVPATH $ERROR_EVENT $DEVICE_ONLINE" >>/tmp/ers.log' &
-cat >/etc/gpu-initd/config.json <<'JSON'
+S=$ROOT/sys/bus/pci/devices
+R=$ROOT/run
+error_events_start
+mkdir -p $ROOT/etc/gpu-initd
+cat >$ROOT/etc/gpu-initd/config.json <<'JSON'
 { "mode": "vm-passthrough", "devices": ["1af4:1044"],
   "resource-names": { "1af4:1044": "example.com/rng" } }
 JSON
-kubelet-stub serve 2>/tmp/kstub.log &
+kubelet_stub serve 2>$R/kstub.log &
 i=0
-while [ ! -S /var/lib/kubelet/device-plugins/kubelet.sock ]; do
+while [ ! -S $ROOT/var/lib/kubelet/device-plugins/kubelet.sock ]; do
 	i=$((i + 1)); [ $i -lt 500 ] || fail "no kubelet.sock"; sleep 0.02
 done
-expect_exit 0 gpu-initd apply
-gpu-initd serve 2>/tmp/serve.log &
-allocatable() { kubelet-stub status --json 2>/dev/null | tr -d ' \t\n' | sed -n 's/.*"allocatable":{"example.com\/rng":"\([0-9]*\)"}.*/\1/p'; }
-served() { gpu-initd status 2>/dev/null | awk -v id=$dev '$1 == id { print $NF }'; }
+expect_exit 0 gpu_initd apply
+gpu_initd serve 2>$R/serve.log &
+allocatable() { kubelet_stub status --json 2>/dev/null | tr -d ' \t\n' | sed -n 's/.*"allocatable":{"example.com\/rng":"\([0-9]*\)"}.*/\1/p'; }
+served() { gpu_initd status 2>/dev/null | awk -v id=$dev '$1 == id { print $NF }'; }
 wait_until() { # WHAT CMD...: CMD true within ~30 s
 	what=$1
 	shift
 	i=0
 	until "$@"; do
-		i=$((i + 1)); [ $i -lt 1500 ] || { cat /tmp/serve.log; fail "$what"; }
+		i=$((i + 1)); [ $i -lt 1500 ] || { cat $R/serve.log; fail "$what"; }
 		sleep 0.02
 	done
 }
 wait_until "never allocatable" eval '[ "$(allocatable)" = 1 ]'
 total() { sed -n "s/^TOTAL_ERR_$2 //p" $S/$1/aer_dev_$3; }
-events() { sed -n "s|.*/$dev \([A-Z_]*\) .*|\1|p" /tmp/ers.log | tr '\n' ',' | sed 's/,$//'; }
+extra=$R/vm-state.extra
 
 # a non-fatal error: counted, recovered at once
-echo "VM-MONITOR: pcie_aer_inject_error gpu1 0x4000"
-wait_until "no SUCCESSFUL_RECOVERY after the non-fatal error" grep -q SUCCESSFUL_RECOVERY /tmp/ers.log
+error_events_mark
+aer_inject gpu1 $dev nonfatal
+wait_until "no SUCCESSFUL_RECOVERY after the non-fatal error" eval 'error_events $dev | grep -q SUCCESSFUL_RECOVERY'
 wait_until "root port did not count it" eval '[ "$(cat $S/$rp/aer_rootport_total_err_nonfatal)" = 1 ]'
 echo "aer non-fatal: device $(grep '^CmpltTO ' $S/$dev/aer_dev_nonfatal) total $(total $dev NONFATAL nonfatal)," \
 	"fatal $(total $dev FATAL fatal); root port non-fatal $(cat $S/$rp/aer_rootport_total_err_nonfatal);" \
-	"events $(events)" >>/run/vm-state.extra
-: >/tmp/ers.log
+	"events $(error_events $dev)" >>$extra
 wait_until "Healthy after a recovered error" eval '[ "$(served)" = Healthy ]'
 [ "$(allocatable)" = 1 ] || fail "allocatable $(allocatable) after a recovered error"
 
 # a fatal error: not counted by the device, the recovery fails
-echo "VM-MONITOR: pcie_aer_inject_error gpu1 0x10"
-wait_until "no FAILED_RECOVERY after the fatal error" grep -q FAILED_RECOVERY /tmp/ers.log
-dmesg | grep -E "AER|Link Active" | tail -n 8
+error_events_mark
+aer_inject gpu1 $dev fatal
+wait_until "no FAILED_RECOVERY after the fatal error" eval 'error_events $dev | grep -q FAILED_RECOVERY'
+kernel_log | grep -E "AER|Link Active" | tail -n 8 || true
 echo "aer fatal: device total $(total $dev FATAL fatal); root port fatal $(cat $S/$rp/aer_rootport_total_err_fatal);" \
 	"link $(cat $S/$dev/current_link_speed); vendor $(hexdump -n 2 -e '1/2 "%04x"' $S/$dev/config);" \
-	"driver $(driver_of $dev); events $(events)" >>/run/vm-state.extra
+	"driver $(driver_of $dev); events $(error_events $dev)" >>$extra
 wait_until "serve did not mark it" eval '[ "$(served)" = "Unhealthy(aer-recovery-failed)" ]'
 wait_until "kubelet still has it allocatable" eval '[ "$(allocatable)" = 0 ]'
-! kubelet-stub allocate example.com/rng 1 >/dev/null 2>&1 || fail "allocated a device whose recovery failed"
-echo "aer fatal: serve $(served), allocatable $(allocatable)" >>/run/vm-state.extra
+! kubelet_stub allocate example.com/rng 1 >/dev/null 2>&1 || fail "allocated a device whose recovery failed"
+echo "aer fatal: serve $(served), allocatable $(allocatable)" >>$extra
 
 # a new pci_dev: remove, rescan, apply
 echo 1 >$S/$dev/remove
-echo 1 >/sys/bus/pci/rescan
+echo 1 >$ROOT/sys/bus/pci/rescan
 [ -e $S/$dev ] || fail "rescan did not find it again"
-expect_exit 0 gpu-initd apply
+expect_exit 0 gpu_initd apply
 wait_until "not Healthy after remove+rescan" eval '[ "$(served)" = Healthy ]'
 wait_until "not allocatable after remove+rescan" eval '[ "$(allocatable)" = 1 ]'
 echo "after remove, rescan, apply: serve $(served), allocatable $(allocatable), device fatal total" \
-	"$(total $dev FATAL fatal)" >>/run/vm-state.extra
-cat /run/vm-state.extra
-grep -E "error recovery|unhealthy|healthy" /tmp/serve.log
+	"$(total $dev FATAL fatal)" >>$extra
+cat $extra
+grep -E "error recovery|unhealthy|healthy" $R/serve.log

@@ -1,25 +1,31 @@
 # Scenario 3: two functions of one multifunction slot share an IOMMU group
-# (no ACS on QEMU's root bus).  05.1 is held by another driver (pci-stub);
-# selecting 05.0 is refused as unsafe by check and apply, and nothing moves:
-# binding 05.0 would take 05.1 away from its driver.
-# Twin on simfs: tests/it/t-vm-twin-shared-group.sh.
+# (no ACS on QEMU's root bus).  05.1 is held by another driver (pci-stub,
+# through driver_override and drivers_probe); selecting 05.0 is refused as
+# unsafe by check and apply, and nothing moves: binding 05.0 would take
+# 05.1 away from its driver.
+# One body for both environments (tests/vm/lib.sh): the twin on simfs,
+# tests/it/t-vm-twin-shared-group.sh, sources this file.
 # qemu: -device edu,addr=05.0,multifunction=on -device edu,addr=05.1
-. /lib.sh
+. "${VM_LIB:-/lib.sh}"
 a=0000:00:05.0 b=0000:00:05.1
-cat >/etc/gpu-initd/config.json <<'JSON'
+mkdir -p $ROOT/etc/gpu-initd
+cat >$ROOT/etc/gpu-initd/config.json <<'JSON'
 { "mode": "vm-passthrough", "devices": ["0000:00:05.0"],
   "resource-names": { "1234:11e8": "example.com/edu" } }
 JSON
 [ "$(group_of $a)" = "$(group_of $b)" ] || fail "05.0 and 05.1 in different groups"
-echo pci-stub >/sys/bus/pci/devices/$b/driver_override
-modprobe pci-stub
-echo $b >/sys/bus/pci/drivers_probe
+[ -z "$(driver_of $b)" ] || fail "05.1 bound to $(driver_of $b) at boot"
+echo pci-stub >$ROOT/sys/bus/pci/devices/$b/driver_override
+load_module pci-stub
+echo $b >$ROOT/sys/bus/pci/drivers_probe
 [ "$(driver_of $b)" = pci-stub ] || fail "05.1 not on pci-stub"
-out=/tmp/check.txt
-expect_exit 1 gpu-initd check >$out 2>&1
+out=$ROOT/run/check.txt
+expect_exit 1 gpu_initd check >$out 2>&1
 cat $out
 grep -q "group-has-foreign-device: .*$b" $out || fail "check does not name the foreign function"
-expect_exit 1 gpu-initd apply
+w=$(sysfs_writes)
+expect_exit 1 gpu_initd apply
+[ "$(sysfs_writes)" = "$w" ] || fail "apply wrote to sysfs"
 [ "$(driver_of $b)" = pci-stub ] || fail "05.1 taken from pci-stub: $(driver_of $b)"
 [ -z "$(driver_of $a)" ] || fail "05.0 bound to $(driver_of $a)"
-[ "$(cat /sys/bus/pci/devices/$a/driver_override)" = "(null)" ] || fail "05.0 driver_override written"
+[ "$(cat $ROOT/sys/bus/pci/devices/$a/driver_override)" = "(null)" ] || fail "05.0 driver_override written"
