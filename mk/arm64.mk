@@ -36,7 +36,7 @@ ARM64_TESTS := $(patsubst tests/unit/%.c,$(ARM64_BUILD)/tests/%,$(wildcard tests
 ARM64_QEMU_SKIP := test_rootfs test_simfs_model
 ARM64_RUN   := $(filter-out $(addprefix $(ARM64_BUILD)/tests/,$(ARM64_QEMU_SKIP)),$(ARM64_TESTS))
 
-.PHONY: arm64 check-arm64 setup-arm64 static-arm64 static-deps-arm64 check-arm64-static
+.PHONY: arm64 check-arm64 setup-arm64 static-arm64 static-deps-arm64 check-arm64-static check-vm-arm64
 # the native set first (protoc-c, meson, deb-src for the static deps), in one
 # recipe: two apt-get runs at once under make -j would fight for dpkg's lock
 setup-arm64:
@@ -97,3 +97,18 @@ CHECK_EXTRA += check-arm64
 # systemd too), took 2 min 4 s on the shared 2-core machine (JOBS=1, nice,
 # make -j1); later runs 2 s (the deps stay in build/static-deps-arm64).
 CHECK_EXTRA += check-arm64-static
+
+# The arm64 boot tests (tests/vm/run-arm64.sh, scenarios tests/vm/arm64/a-*):
+# Debian's arm64 kernel under qemu-system-aarch64/TCG on virt, with and
+# without iommu=smmuv3, booting the static aarch64 gpu-initd.  Both
+# scenarios took 18 s on the shared 2-core machine (nice, kernel and
+# busybox already downloaded; the first run fetches them, about 35 s more).
+# In check-full only for now (it downloads a kernel and needs
+# qemu-system-arm); short enough for make check.
+## check-vm-arm64: the arm64 QEMU boot scenarios (virt + SMMUv3, IOMMU off) with the static aarch64 gpu-initd
+check-vm-arm64: static-arm64
+	@tests/vm/run-arm64.sh
+
+ifeq ($(FULL),1)
+CHECK_EXTRA += check-vm-arm64
+endif
