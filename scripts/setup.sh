@@ -22,7 +22,11 @@
 # Debian's aarch64 cross compiler, qemu-user (qemu-aarch64 runs the arm64
 # unit tests) and, through multiarch (`dpkg --add-architecture arm64`), the
 # arm64 -dev packages the build links against: the same libraries as the
-# native build, for aarch64.
+# native build, for aarch64; for `make static-arm64` (static-deps.sh's
+# cross build) also liblzma/libzstd's arm64 static archives (libkmod's xz
+# and zstd support) and the arm64 libmount/libcap/libcrypt headers systemd's
+# meson configure looks for; qemu-system-arm (qemu-system-aarch64) boots
+# Debian's arm64 kernel for tests/vm/run-arm64.sh (make check-vm-arm64).
 set -eu
 PKGS="build-essential pkg-config clang libfuse3-dev fuse3 libkmod-dev kmod
 libpci-dev pciutils libudev-dev libjsmn-dev libcmocka-dev libnghttp2-dev
@@ -36,7 +40,9 @@ qemu-system-x86 busybox-static clang-format"
 update=""
 if [ "${1:-}" = arm64 ]; then
 	PKGS="gcc-aarch64-linux-gnu qemu-user file libfuse3-dev:arm64 libkmod-dev:arm64 libpci-dev:arm64
-libudev-dev:arm64 libcmocka-dev:arm64 libnghttp2-dev:arm64 libprotobuf-c-dev:arm64"
+libudev-dev:arm64 libcmocka-dev:arm64 libnghttp2-dev:arm64 libprotobuf-c-dev:arm64
+liblzma-dev:arm64 libzstd-dev:arm64 libmount-dev:arm64 libcap-dev:arm64 libcrypt-dev:arm64
+qemu-system-arm"
 	if ! dpkg --print-foreign-architectures | grep -qx arm64; then
 		dpkg --add-architecture arm64
 		echo "setup: added the arm64 architecture (multiarch, for make arm64)"

@@ -4,6 +4,8 @@
 # the Grace GPU refused on Debian's real arm64 modules (no
 # nvgrace_gpu_vfio_pci: vfio-pci would hide its memory from the VM) with
 # zero sysfs writes, and bound to nvgrace_gpu_vfio_pci where the kernel has it.
+# make check-arm64-static runs it with the static aarch64 gpu-initd under
+# qemu-user (GPU_INITD a wrapper, GI_NO_MODULE_LOAD=1).
 source "$(dirname "$0")/lib.sh"
 
 tests/simnode run fixtures/gh200-1x.json -- bash -c '
@@ -49,6 +51,10 @@ tests/simnode run fixtures/gh200-1x-nvgrace.json -- bash -c '
 source tests/it/lib.sh; source tests/it/initd-lib.sh
 initd_seam
 gi check >$SIMROOT/c.txt || fail "check on gh200-1x-nvgrace: $(cat $SIMROOT/c.txt)"
+# under qemu-user (make check-arm64-static) no module can load: QEMU 7.2
+# answers finit_module and init_module with ENOSYS itself (observed; its
+# linux-user/syscall.c has no case for either), so only the check runs
+[ -n "${GI_NO_MODULE_LOAD:-}" ] && exit 0
 expect_rc 0 gi apply 2>$SIMROOT/a.log
 grep -q "0009:01:00.0: now on nvgrace_gpu_vfio_pci (group 9)" $SIMROOT/a.log || fail "bound: $(cat $SIMROOT/a.log)"
 expect_drv 0009:01:00.0 nvgrace_gpu_vfio_pci
