@@ -1,4 +1,4 @@
-# mk/arm64.mk — gpu-initd for aarch64 (NVIDIA Grace; issue 22).
+# mk/arm64.mk — gpu-initd for aarch64 (NVIDIA Grace): cross builds, dynamic and static.
 #
 #   make arm64         build/arm64/{gpu-initd,simfs,kubelet-stub} and the unit
 #                      tests, cross-compiled with Debian's aarch64-linux-gnu
