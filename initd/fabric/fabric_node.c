@@ -64,15 +64,16 @@ const char *fabric_fix(enum fabric_code c)
 /* NVSwitch PCI device IDs: 1af1 (HGX A100), 22a3 (HGX H100), 2901
  * (HGX B200), as aws-parallelcluster-cookbook counts them (PR #2987,
  * "NVSwitch device id is 10de:22a3 for P5 instance"). */
+bool fabric_is_switch(unsigned vendor, unsigned device)
+{
+	return vendor == 0x10de && (device == 0x1af1 || device == 0x22a3 || device == 0x2901);
+}
+
 unsigned fabric_count_switches(const struct pcidevs *devs)
 {
 	unsigned n = 0;
-	for (size_t i = 0; i < devs->n; i++) {
-		const struct pcidev *p = &devs->dev[i];
-		if (p->vendor == 0x10de &&
-		    (p->device == 0x1af1 || p->device == 0x22a3 || p->device == 0x2901))
-			n++;
-	}
+	for (size_t i = 0; i < devs->n; i++)
+		n += fabric_is_switch(devs->dev[i].vendor, devs->dev[i].device);
 	return n;
 }
 

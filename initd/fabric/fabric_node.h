@@ -33,6 +33,8 @@ struct fabric_report {
 	unsigned nfailed;
 };
 
+/* An NVSwitch PCI function: 10de:1af1, 10de:22a3, 10de:2901. */
+bool fabric_is_switch(unsigned vendor, unsigned device);
 /* NVSwitch PCI functions among devs. */
 unsigned fabric_count_switches(const struct pcidevs *devs);
 /* FM's address: $GPU_INITD_FM_ADDRESS ("a.b.c.d[:port]" or

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fabric_node.h"
 #include "node/pcidev.h"
 #include "rootfs.h"
 
@@ -60,18 +61,13 @@ unsigned fabric_switches_present(int rootfd)
 	unsigned n = 0;
 	struct dirent *e;
 	while ((e = readdir(d))) {
-		char p[300], v[16], dv[16];
+		char v[16], dv[16];
 		if (e->d_name[0] == '.')
 			continue;
-		snprintf(p, sizeof(p), PCI_DEVICES "/%s/vendor", e->d_name);
-		if (rootfs_read_attr(rootfd, p, v, sizeof(v)) < 0 || strcmp(v, "0x10de") != 0)
+		if (pcidev_read(rootfd, e->d_name, "vendor", v, sizeof(v)) < 0 || strcmp(v, "0x10de") != 0 ||
+		    pcidev_read(rootfd, e->d_name, "device", dv, sizeof(dv)) < 0)
 			continue;
-		snprintf(p, sizeof(p), PCI_DEVICES "/%s/device", e->d_name);
-		if (rootfs_read_attr(rootfd, p, dv, sizeof(dv)) < 0)
-			continue;
-		/* the IDs of fabric_count_switches() (fabric_node.c) */
-		if (strcmp(dv, "0x1af1") == 0 || strcmp(dv, "0x22a3") == 0 || strcmp(dv, "0x2901") == 0)
-			n++;
+		n += fabric_is_switch(0x10de, (unsigned)strtoul(dv, NULL, 16));
 	}
 	closedir(d);
 	return n;
