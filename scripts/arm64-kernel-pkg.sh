@@ -5,7 +5,8 @@
 # PRIVATE apt configuration under OUT (its own sources list for arch arm64,
 # lists and cache; /etc/apt is not read for sources and not changed) it
 # resolves linux-image-arm64 in SUITE, `apt-get download`s that image (and,
-# for the split packages of 7.x, linux-modules-KVER and linux-base-KVER),
+# for the split packages of 7.x, linux-binary-, linux-modules- and
+# linux-base-KVER),
 # unpacks them with `dpkg-deb -x` (never installed), runs depmod on the
 # unpacked tree and writes DATA: the lines of modules.dep, modules.alias and
 # modules.builtin that concern the modules simfs's catalogue knows, and the
@@ -39,9 +40,10 @@ ver=$(apt-cache $opts show "$pkg" | sed -n 's/^Version: //p' | head -n 1)
 root=$OUT/root
 rm -rf "$root" "$apt/debs"/*.deb
 mkdir -p "$root"
-# 6.12 ships one image package; 7.x splits it (linux-modules-*, linux-base-*)
+# 6.12 ships one image package; 7.x splits it (linux-binary-* holds the
+# image, linux-modules-*, linux-base-*)
 # shellcheck disable=SC2086
-extra=$(apt-cache $opts depends "$pkg" | sed -n 's/^ *Depends: \(linux-\(modules\|base\)-[0-9][^ ]*\)$/\1/p')
+extra=$(apt-cache $opts depends "$pkg" | sed -n 's/^ *Depends: \(linux-\(binary\|modules\|base\)-[0-9][^ ]*\)$/\1/p')
 # shellcheck disable=SC2086
 (cd "$apt/debs" && apt-get -qq $opts download "$pkg" $extra >&2)
 for d in "$apt/debs"/*.deb; do dpkg-deb -x "$d" "$root"; done

@@ -20,12 +20,19 @@ OUT=build/vm-arm64
 GI=build/static-arm64/gpu-initd
 [ -x $GI ] || { echo "vm-arm64: $GI missing (make static-arm64)" >&2; exit 1; }
 mkdir -p $OUT
-KROOT=build/arm64-kernel/trixie/root
-if ! ls $KROOT/boot/vmlinuz-* >/dev/null 2>&1; then
-	scripts/arm64-kernel-pkg.sh trixie build/arm64-kernel/trixie.depmod build/arm64-kernel >/dev/null || exit 1
+# ARM64_SUITE: the Debian suite whose arm64 kernel boots (default trixie)
+SUITE=${ARM64_SUITE:-trixie}
+KROOT=build/arm64-kernel/$SUITE/root
+# the image: boot/vmlinuz-KVER (6.12), usr/lib/modules/KVER/vmlinuz (7.x)
+kimage() { ls $KROOT/boot/vmlinuz-* $KROOT/usr/lib/modules/*/vmlinuz 2>/dev/null | head -n 1; }
+if [ -z "$(kimage)" ]; then
+	scripts/arm64-kernel-pkg.sh $SUITE build/arm64-kernel/$SUITE.depmod build/arm64-kernel >/dev/null || exit 1
 fi
-vmlinuz=$(ls $KROOT/boot/vmlinuz-* | head -n 1)
-KVER=${vmlinuz##*/vmlinuz-}
+vmlinuz=$(kimage)
+case $vmlinuz in
+*/boot/vmlinuz-*) KVER=${vmlinuz##*/vmlinuz-} ;;
+*) KVER=$(basename "$(dirname "$vmlinuz")") ;;
+esac
 km=$KROOT/usr/lib/modules/$KVER
 [ -d "$km" ] || km=$KROOT/lib/modules/$KVER
 BB=$OUT/busybox/bin/busybox
@@ -65,6 +72,12 @@ for t in tests/vm/arm64/${1:-a-*}.sh; do
 	cp "$t" $base/scenario.sh
 	(cd $base && find . | cpio -o -H newc --quiet) >"$OUT/$name.cpio"
 	qemu_args=$(sed -n 's/^# qemu: //p' "$t" | tr '\n' ' ')
+	# `# firmware: uefi`: boot through EDK2 (qemu-efi-aarch64), which hands
+	# the kernel QEMU's ACPI tables (IORT for the SMMUv3) instead of a
+	# device tree
+	if grep -q '^# firmware: uefi' "$t"; then
+		qemu_args="$qemu_args -bios /usr/share/qemu-efi-aarch64/QEMU_EFI.fd"
+	fi
 	log=$OUT/$name.log
 	start=$(date +%s%N)
 	rc=0
