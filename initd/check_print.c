@@ -185,6 +185,8 @@ void check_print_table(const struct report *r, FILE *f)
 			fprintf(f, "\n");
 		}
 	}
+	if (r->mode == MODE_VGPU && r->vgpu && vgpu_catalog_note(r->vgpu, msg, sizeof(msg)))
+		fprintf(f, "\nvgpu     note: %s\n", msg);
 	const struct vgpu_node *n = r->mode == MODE_VGPU && !r->vgpu_err[0] ? r->vgpu : NULL;
 	for (size_t k = 0; n && k < n->plan.n; k++) {
 		const struct vgpu_assign *a = &n->plan.a[k];
@@ -362,6 +364,8 @@ void check_print_json(const struct report *r, FILE *f)
 			jsonw_obj_close(&w);
 		}
 		jsonw_arr_close(&w);
+		bool vnote = r->vgpu && vgpu_catalog_note(r->vgpu, msg, sizeof(msg));
+		jsonw_kstr(&w, "vgpu_note", vnote ? msg : NULL);
 	}
 	jsonw_key(&w, "reasons");
 	jsonw_arr_open(&w);

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
 #include "rootfs.h"
 #include "vgpu_type.h"
 
@@ -243,19 +242,17 @@ size_t vgpu_catalog_offers(const struct vgpu_catalog *c, uint16_t device, struct
 	return n;
 }
 
-void vgpu_catalog_load(int rootfd, struct vgpu_catalog *c)
+int vgpu_catalog_load(int rootfd, struct vgpu_catalog *c)
 {
 	char *txt;
 	size_t len;
 	memset(c, 0, sizeof(*c));
 	int e = rootfs_read_file(rootfd, VGPU_CATALOG_PATH, &txt, &len);
 	if (e == -ENOENT)
-		return;
+		return 0;
 	if (e >= 0) {
 		e = vgpu_catalog_parse(txt, len, c);
 		free(txt);
 	}
-	if (e < 0)
-		log_warning("%s: %s: ignored", VGPU_CATALOG_PATH,
-			    e == -EINVAL ? "not a vgpuconfig document" : strerror(-e));
+	return e < 0 ? e : 0;
 }

@@ -40,8 +40,10 @@ int vgpu_catalog_parse(const char *xml, size_t len, struct vgpu_catalog *c);
 int vgpu_catalog_add_creatable(struct vgpu_catalog *c, const char *text);
 void vgpu_catalog_free(struct vgpu_catalog *c);
 /* Reads VGPU_CATALOG_PATH under rootfd into c (empty when the file is
- * missing or unreadable: warned once here).  The module's one I/O call. */
-void vgpu_catalog_load(int rootfd, struct vgpu_catalog *c);
+ * missing or unreadable).  The module's one I/O call.  0 (also when the
+ * file is missing), -EINVAL (not a vgpuConfig document) or -errno: the
+ * caller records it (check prints it as a note). */
+int vgpu_catalog_load(int rootfd, struct vgpu_catalog *c);
 /* The name of type id ("NVIDIA H100XM-10C"), or NULL. */
 const char *vgpu_catalog_name(const struct vgpu_catalog *c, unsigned id);
 /* The types GPU `device` supports, as offers (id in decimal), at most max.

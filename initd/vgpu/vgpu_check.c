@@ -181,7 +181,7 @@ int vgpu_check(int rootfd, const struct config *c, const struct pcidevs *devs, s
 	n->gpus = calloc(devs->n ? devs->n : 1, sizeof(*n->gpus));
 	if (!n->gpus)
 		return -ENOMEM;
-	vgpu_catalog_load(rootfd, &n->cat);
+	n->cat_err = vgpu_catalog_load(rootfd, &n->cat);
 	for (size_t i = 0; i < devs->n; i++) {
 		const struct pcidev *p = &devs->dev[i];
 		if (!pcidev_is_gpu(p) || p->is_vf)

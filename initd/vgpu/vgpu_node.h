@@ -30,6 +30,7 @@ struct vgpu_node {
 	struct vgpu_plan plan;
 	struct vgpu_mig *mig;	 /* GPU instances for MIG-backed types (vgpu_mig.h) */
 	struct vgpu_catalog cat; /* VGPU_CATALOG_PATH + VFs' creatable lists */
+	int cat_err;		 /* VGPU_CATALOG_PATH unreadable (-EINVAL: not vgpuConfig): ignored */
 	bool prepare;		 /* VFs to turn on or bind first: vgpu_prepare() */
 	struct vgpu_entry *v;
 	size_t nv;
@@ -41,3 +42,6 @@ struct vgpu_node {
 int vgpu_count_removal(struct vgpu_node *n, int e);
 
 void vgpu_node_free(struct vgpu_node *n);
+/* What check says of an unreadable VGPU_CATALOG_PATH (ignored: the types
+ * of GPUs whose VFs are off are then unknown), into buf; false if none. */
+bool vgpu_catalog_note(const struct vgpu_node *n, char *buf, size_t size);

@@ -95,4 +95,14 @@ expect_rc 0 gi --config $SIMROOT/one.json apply 2>$SIMROOT/nocat.log
 expect_rc 0 gi --config $SIMROOT/pt.json apply 2>/dev/null
 expect_rc 1 gi --config $SIMROOT/one.json check >$SIMROOT/nocat.txt
 grep -q "vgpuConfig.xml" $SIMROOT/nocat.txt || fail "no catalog, VFs off: $(cat $SIMROOT/nocat.txt)"
+# a catalog that is not one: ignored, and check says so (a note, not a log line)
+mkdir -p $SIMROOT/usr/share/nvidia/vgpu
+echo "<html></html>" >$SIMROOT/usr/share/nvidia/vgpu/vgpuConfig.xml
+expect_rc 1 gi --config $SIMROOT/one.json check >$SIMROOT/badcat.txt 2>$SIMROOT/badcat.err
+grep -q "^vgpu     note: usr/share/nvidia/vgpu/vgpuConfig.xml: not a vgpuConfig document: ignored" $SIMROOT/badcat.txt ||
+	fail "bad catalog note: $(cat $SIMROOT/badcat.txt)"
+[ ! -s $SIMROOT/badcat.err ] || fail "check logged: $(cat $SIMROOT/badcat.err)"
+expect_rc 1 gi --config $SIMROOT/one.json check --json >$SIMROOT/badcat.json
+grep -q "\"vgpu_note\":\"usr/share/nvidia/vgpu/vgpuConfig.xml: not a vgpuConfig document" $SIMROOT/badcat.json ||
+	fail "bad catalog JSON: $(cat $SIMROOT/badcat.json)"
 '
