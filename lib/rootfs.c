@@ -312,37 +312,6 @@ static int commit_tmp(int dfd, const char *tmp, const char *name, int r)
 	return r < 0 ? r : 0;
 }
 
-int rootfs_write_atomic(int rootfd, const char *path, const void *data, size_t len, mode_t mode)
-{
-	char tmp[NAME_MAX + 1];
-	const char *name;
-	int dfd, r = open_parent(rootfd, path, &dfd, &name);
-	if (r < 0)
-		return r;
-	int fd = open_tmp(dfd, name, mode, tmp, sizeof(tmp));
-	if (fd < 0) {
-		close_parent(rootfd, dfd);
-		return fd;
-	}
-	for (size_t off = 0; off < len;) {
-		ssize_t n = write(fd, (const char *)data + off, len - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = -errno;
-			break;
-		}
-		off += (size_t)n;
-	}
-	if (r == 0 && fsync(fd) < 0)
-		r = -errno;
-	if (close(fd) < 0 && r == 0 && errno != EINTR)
-		r = -errno;
-	r = commit_tmp(dfd, tmp, name, r);
-	close_parent(rootfd, dfd);
-	return r;
-}
-
 int rootfs_write_atomic_fn(int rootfd, const char *path, mode_t mode, rootfs_fill_fn fill, void *data)
 {
 	char tmp[NAME_MAX + 1];
@@ -371,6 +340,24 @@ int rootfs_write_atomic_fn(int rootfd, const char *path, mode_t mode, rootfs_fil
 	r = commit_tmp(dfd, tmp, name, r);
 	close_parent(rootfd, dfd);
 	return r;
+}
+
+struct bytes {
+	const void *data;
+	size_t len;
+};
+
+static int fill_bytes(FILE *f, void *p)
+{
+	const struct bytes *b = p;
+	errno = 0;
+	return b->len == 0 || fwrite(b->data, 1, b->len, f) == b->len ? 0 : errno ? -errno : -EIO;
+}
+
+int rootfs_write_atomic(int rootfd, const char *path, const void *data, size_t len, mode_t mode)
+{
+	struct bytes b = { data, len };
+	return rootfs_write_atomic_fn(rootfd, path, mode, fill_bytes, &b);
 }
 
 int rootfs_create(int rootfd, const char *path, mode_t mode)
