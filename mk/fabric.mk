@@ -6,6 +6,6 @@
 # (initd/fabric/fm.c; GPU_INITD_STATIC comes from mk/mig.mk).
 FAKEFM := $(BUILD)/tests/fakefm/libnvfm.so.1
 all: $(FAKEFM)
-$(FAKEFM): tests/fakefm/fakefm.c initd/fabric/fm_api.h
+$(FAKEFM): tests/fakefm/fakefm.c tests/fakefm/h100_partitions.h initd/fabric/fm_api.h
 	@mkdir -p $(@D)
 	$(CC) -O2 -g -std=gnu11 $(WARN) -D_GNU_SOURCE -Iinitd -fPIC -shared -Wl,-soname,libnvfm.so.1 -o $@ tests/fakefm/fakefm.c

@@ -21,13 +21,8 @@
  *
  * What it answers, and from where (docs/nvidia-model.md, "Fabric
  * Manager"):
- * - The partition table: HGX H100 8-GPU, FM User Guide "Shared NVSwitch
- *   Virtualization Model", the HGX H100 default partitions: ID 0 all 8
- *   GPUs; 1 and 2 physical IDs 1-4 and 5-8; 3-6 the pairs {1,3} {2,4}
- *   {5,7} {6,8}; 7-14 one GPU each (1..8).  The pairs as NVIDIA's
- *   kubevirt-gpu-device-plugin transcribes them
- *   (pkg/fabric_manager/partition_tree_test.go); the guide's table itself
- *   was not read here: unverified.
+ * - The partition table: HGX H100 8-GPU (h100_partitions.h, with its
+ *   sources).
  * - Return codes per call: nv_fm_agent.h's @return lists (SDK 5.6-5.12):
  *   activate an active partition FM_ST_IN_USE; an unknown or unsupported
  *   ID FM_ST_BADPARAM; deactivate one not active FM_ST_UNINITIALIZED;
@@ -59,27 +54,10 @@
 
 #include "fabric/fm_api.h"
 
-#define NGPU 8
-static const struct {
-	unsigned id, n, phys[NGPU];
-} table[] = {
-	{ 0, 8, { 1, 2, 3, 4, 5, 6, 7, 8 } },
-	{ 1, 4, { 1, 2, 3, 4 } },
-	{ 2, 4, { 5, 6, 7, 8 } },
-	{ 3, 2, { 1, 3 } },
-	{ 4, 2, { 2, 4 } },
-	{ 5, 2, { 5, 7 } },
-	{ 6, 2, { 6, 8 } },
-	{ 7, 1, { 1 } },
-	{ 8, 1, { 2 } },
-	{ 9, 1, { 3 } },
-	{ 10, 1, { 4 } },
-	{ 11, 1, { 5 } },
-	{ 12, 1, { 6 } },
-	{ 13, 1, { 7 } },
-	{ 14, 1, { 8 } },
-};
-#define NPART (sizeof(table) / sizeof(table[0]))
+#include "h100_partitions.h"
+
+#define NGPU H100_NGPU
+#define NPART H100_NPART
 
 struct state {
 	int running, mode, generation, awaiting, identity;
@@ -183,17 +161,17 @@ static void record(const char *call, long arg, fmReturn_t r)
 
 static bool supported(const struct state *s, unsigned i)
 {
-	for (unsigned g = 0; g < table[i].n; g++)
-		if (s->failed[table[i].phys[g]])
+	for (unsigned g = 0; g < h100_partitions[i].n; g++)
+		if (s->failed[h100_partitions[i].phys[g]])
 			return false;
 	return true;
 }
 
 static bool overlap(unsigned a, unsigned b)
 {
-	for (unsigned g = 0; g < table[a].n; g++)
-		for (unsigned h = 0; h < table[b].n; h++)
-			if (table[a].phys[g] == table[b].phys[h])
+	for (unsigned g = 0; g < h100_partitions[a].n; g++)
+		for (unsigned h = 0; h < h100_partitions[b].n; h++)
+			if (h100_partitions[a].phys[g] == h100_partitions[b].phys[h])
 				return true;
 	return false;
 }
@@ -288,11 +266,11 @@ fmReturn_t fmGetSupportedFabricPartitions(fmHandle_t h, fmFabricPartitionList_t 
 		if (!supported(&s, i))
 			continue;
 		fmFabricPartitionInfo_t *p = &l->partitionInfo[l->numPartitions++];
-		p->partitionId = table[i].id;
+		p->partitionId = h100_partitions[i].id;
 		p->isActive = s.active[i];
-		p->numGpus = table[i].n;
-		for (unsigned g = 0; g < table[i].n; g++)
-			fill_gpu(&s, table[i].phys[g], &p->gpuInfo[g]);
+		p->numGpus = h100_partitions[i].n;
+		for (unsigned g = 0; g < h100_partitions[i].n; g++)
+			fill_gpu(&s, h100_partitions[i].phys[g], &p->gpuInfo[g]);
 	}
 	return FM_ST_SUCCESS;
 }
@@ -312,10 +290,10 @@ fmReturn_t fmGetUnsupportedFabricPartitions(fmHandle_t h, fmUnsupportedFabricPar
 		if (supported(&s, i))
 			continue;
 		fmUnsupportedFabricPartitionInfo_t *p = &l->partitionInfo[l->numPartitions++];
-		p->partitionId = table[i].id;
-		p->numGpus = table[i].n;
-		for (unsigned g = 0; g < table[i].n; g++)
-			p->gpuPhysicalIds[g] = table[i].phys[g];
+		p->partitionId = h100_partitions[i].id;
+		p->numGpus = h100_partitions[i].n;
+		for (unsigned g = 0; g < h100_partitions[i].n; g++)
+			p->gpuPhysicalIds[g] = h100_partitions[i].phys[g];
 	}
 	return FM_ST_SUCCESS;
 }

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "../fakefm/h100_partitions.h"
 #include "fabric/fabric.h"
 
 /* physical ID 1..8 -> PCI address */
@@ -25,36 +26,17 @@ static const char *const gpu[9] = { "",
 				    "0000:ba:00.0",
 				    "0000:9b:00.0",
 				    "0000:db:00.0" };
-static const struct {
-	unsigned id, n, phys[8];
-} h100[] = {
-	{ 0, 8, { 1, 2, 3, 4, 5, 6, 7, 8 } },
-	{ 1, 4, { 1, 2, 3, 4 } },
-	{ 2, 4, { 5, 6, 7, 8 } },
-	{ 3, 2, { 1, 3 } },
-	{ 4, 2, { 2, 4 } },
-	{ 5, 2, { 5, 7 } },
-	{ 6, 2, { 6, 8 } },
-	{ 7, 1, { 1 } },
-	{ 8, 1, { 2 } },
-	{ 9, 1, { 3 } },
-	{ 10, 1, { 4 } },
-	{ 11, 1, { 5 } },
-	{ 12, 1, { 6 } },
-	{ 13, 1, { 7 } },
-	{ 14, 1, { 8 } },
-};
 
 static void make(struct fabric *f)
 {
 	memset(f, 0, sizeof(*f));
-	for (size_t i = 0; i < sizeof(h100) / sizeof(h100[0]); i++) {
+	for (size_t i = 0; i < H100_NPART; i++) {
 		struct fabric_part *p = &f->p[f->n++];
-		p->id = h100[i].id;
-		p->n = h100[i].n;
+		p->id = h100_partitions[i].id;
+		p->n = h100_partitions[i].n;
 		p->supported = true;
 		for (unsigned g = 0; g < p->n; g++) {
-			p->phys[g] = h100[i].phys[g];
+			p->phys[g] = h100_partitions[i].phys[g];
 			strcpy(p->bdf[g], gpu[p->phys[g]]);
 		}
 	}
