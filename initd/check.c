@@ -34,6 +34,7 @@ static const char *const reason_codes[R__MAX] = {
 	[R_LINK_DOWN] = "gpu-link-down",
 	[R_BOOT_FB] = "boot-framebuffer",
 	[R_AER_FATAL] = "gpu-aer-fatal",
+	[R_MSI_UNISOLATED] = "iommu-msi-not-isolated",
 };
 
 const char *reason_code(enum reason r)
@@ -188,6 +189,10 @@ int check_build(int rootfd, const char *rootdir, const struct config *c, struct 
 		goto fail;
 	if (r.mode == MODE_PASSTHROUGH && r.cause != IOMMU_OK)
 		r.reasons |= BIT(R_IOMMU_OFF);
+	if (r.mods && modules_option_true(r.mods, "vfio_iommu_type1", "allow_unsafe_interrupts") > 0)
+		r.iommu.unsafe_interrupts_allowed = true;
+	if (r.mode == MODE_PASSTHROUGH && r.cause == IOMMU_OK && iommu_msi_unisolated(&r.iommu))
+		r.reasons |= BIT(R_MSI_UNISOLATED);
 	if (r.mode == MODE_PASSTHROUGH && !r.mods)
 		r.reasons |= BIT(R_NO_MODULES);
 

@@ -28,13 +28,14 @@ enum reason {
 	R_NO_NAME,	      /* device: no resource name */
 	R_VFIO_MISSING,	      /* device: its VFIO driver module is not shipped */
 	R_GROUP_TOO_BIG,
-	R_VGPU_PLAN,	/* node: the vm-vgpu plan cannot work (vgpu_err says why) */
-	R_SRIOV,	/* node: a "sriov-vfs" entry cannot be honoured (sriov_err) */
-	R_NVIDIA_BUILD, /* node: vm-vgpu asks what this nvidia build cannot do (build_err) */
-	R_FELL_OFF_BUS, /* device: config space reads all ones */
-	R_LINK_DOWN,	/* device: current_link_speed "Unknown" */
-	R_BOOT_FB,	/* device: a firmware framebuffer inside its BAR that apply may not release */
-	R_AER_FATAL,	/* device: aer_dev_fatal counted fatal errors (TOTAL_ERR_FATAL > 0) */
+	R_VGPU_PLAN,	  /* node: the vm-vgpu plan cannot work (vgpu_err says why) */
+	R_SRIOV,	  /* node: a "sriov-vfs" entry cannot be honoured (sriov_err) */
+	R_NVIDIA_BUILD,	  /* node: vm-vgpu asks what this nvidia build cannot do (build_err) */
+	R_FELL_OFF_BUS,	  /* device: config space reads all ones */
+	R_LINK_DOWN,	  /* device: current_link_speed "Unknown" */
+	R_BOOT_FB,	  /* device: a firmware framebuffer inside its BAR that apply may not release */
+	R_AER_FATAL,	  /* device: aer_dev_fatal counted fatal errors (TOTAL_ERR_FATAL > 0) */
+	R_MSI_UNISOLATED, /* node: Arm without a GICv3 ITS: VFIO type1 refuses every group (EPERM) */
 	R__MAX,
 };
 const char *reason_code(enum reason r);

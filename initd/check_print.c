@@ -35,6 +35,14 @@ static void node_reason_text(const struct report *r, enum reason x, char *buf, s
 	case R_VGPU_PLAN: snprintf(buf, size, "%s", r->vgpu_err); break;
 	case R_SRIOV: snprintf(buf, size, "%s", r->sriov_err); break;
 	case R_NVIDIA_BUILD: snprintf(buf, size, "%s", r->build_err); break;
+	case R_MSI_UNISOLATED:
+		snprintf(
+		    buf, size,
+		    "the interrupt controller has no GICv3 ITS: MSIs are not isolated and vfio_iommu_type1 "
+		    "refuses to give a VM any group (EPERM, \"No interrupt remapping support\"); boot with "
+		    "an ITS (QEMU: -machine virt,gic-version=3), or accept that a VM can forge host "
+		    "interrupts: options vfio_iommu_type1 allow_unsafe_interrupts=1");
+		break;
 	default: snprintf(buf, size, "%s", reason_code(x));
 	}
 }
@@ -131,9 +139,11 @@ void check_print_table(const struct report *r, FILE *f)
 	char msg[512];
 	fprintf(f, "mode     %s (kernel %s)\n", mode_name(r->mode), r->kver);
 	if (r->cause == IOMMU_OK)
-		fprintf(f, "iommu    on: %s (%s), %d groups, default domain %s, interrupt remapping %s\n",
+		fprintf(f, "iommu    on: %s (%s), %d groups, default domain %s, %s %s%s\n",
 			iommu_vendor_name(i->vendor), i->unit, i->ngroups,
-			i->default_domain[0] ? i->default_domain : "?", tri(i->irq_remap));
+			i->default_domain[0] ? i->default_domain : "?",
+			i->arm ? "MSI isolation (GICv3 ITS)" : "interrupt remapping", tri(i->irq_remap),
+			i->unsafe_interrupts_allowed ? " (allow_unsafe_interrupts set)" : "");
 	else
 		fprintf(f, "iommu    OFF: %s\n         fix: %s\n", iommu_cause_code(r->cause), r->fix);
 	fprintf(f, "acpi     %s\n",

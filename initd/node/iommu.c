@@ -164,6 +164,10 @@ int iommu_probe(int rootfd, const char *kver, struct iommu_info *ret)
 	if (r < 0)
 		return r;
 	r = cmdline_parse(cmd, &i.cmdline);
+	char u[8];
+	if (cmdline_get(cmd, "vfio_iommu_type1.allow_unsafe_interrupts", u, sizeof(u)) > 0 &&
+	    (u[0] == '1' || u[0] == 'Y' || u[0] == 'y'))
+		i.unsafe_interrupts_allowed = true;
 	free(cmd);
 	if (r < 0)
 		return r;

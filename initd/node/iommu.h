@@ -2,6 +2,7 @@
 /* IOMMU state under the root and, when it is off, why (pure diagnosis). */
 #pragma once
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "cmdline.h"
 #include "virt.h"
@@ -25,6 +26,11 @@ struct iommu_info {
 	bool devicetree;	      /* sys/firmware/devicetree/base without ACPI tables */
 	enum tristate kconfig_smmuv3; /* CONFIG_ARM_SMMU_V3 (y or m: ON) from boot/config-KVER */
 	enum tristate kconfig_strict; /* CONFIG_IOMMU_DEFAULT_DMA_STRICT */
+	/* Arm MSI isolation (a GICv3 ITS) in irq_remap: ON with an ITS, OFF
+	 * when the interrupt controller is visible (device tree or the ACPI
+	 * MADT) and has none, UNSET when not visible; and VFIO told to take
+	 * unisolated MSIs (vfio_iommu_type1 allow_unsafe_interrupts) */
+	bool unsafe_interrupts_allowed;
 };
 
 enum iommu_cause {
@@ -60,3 +66,9 @@ int iommu_arm_notes(const struct iommu_info *i, const char **notes, int max);
  * at enumeration).  Such a device's group is predicted and checked again
  * after its bind. */
 bool iommu_groups_at_probe(const struct iommu_info *i);
+/* Pure: whether an ACPI MADT (the APIC table's bytes) lists a GIC ITS:
+ * TRI_ON, TRI_OFF (a GIC without one), TRI_UNSET (not a readable MADT). */
+enum tristate iommu_arm_madt_its(const unsigned char *t, size_t len);
+/* VMs cannot use VFIO groups here: Arm MSIs not isolated (no GICv3 ITS)
+ * and vfio_iommu_type1 not told to allow it. */
+bool iommu_msi_unisolated(const struct iommu_info *i);

@@ -26,6 +26,7 @@
  *    (formatdomain "IOMMU devices", since 5.5.0).
  * Grace firmware's setting name for the SMMU: unverified (the fix says
  * "the SMMU in the firmware settings"). */
+#include <dirent.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -54,6 +55,96 @@ static enum tristate kconfig_tri(const char *cfg, const char *sym)
 	return strstr(cfg, off) ? TRI_OFF : TRI_UNSET;
 }
 
+/* The ACPI MADT (drivers/acpi/tables.c; ACPI 6.5 §5.2.12): a 44-byte
+ * header (36 + local interrupt controller address + flags), then entries
+ * of type and length; GIC distributor 0x0C, GIC ITS 0x0F
+ * (include/acpi/actbl2.h ACPI_MADT_TYPE_GENERIC_DISTRIBUTOR,
+ * ACPI_MADT_TYPE_GENERIC_TRANSLATOR).  Observed: QEMU virt under EDK2 with
+ * gic-version=3 lists 0x0C, 0x0B, 0x0E, 0x0F; with the default GICv2 0x0C,
+ * 0x0B, 0x0D (a GICv2m MSI frame) and no ITS (tests/vm/arm64). */
+enum tristate iommu_arm_madt_its(const unsigned char *t, size_t len)
+{
+	if (len < 44 || memcmp(t, "APIC", 4) != 0)
+		return TRI_UNSET;
+	size_t tlen = (size_t)t[4] | (size_t)t[5] << 8 | (size_t)t[6] << 16 | (size_t)t[7] << 24;
+	if (tlen < len)
+		len = tlen;
+	bool gicd = false;
+	for (size_t o = 44; o + 2 <= len && t[o + 1] >= 2; o += t[o + 1]) {
+		if (t[o] == 0x0F)
+			return TRI_ON;
+		gicd |= t[o] == 0x0C;
+	}
+	return gicd ? TRI_OFF : TRI_UNSET;
+}
+
+/* A device tree's GIC: a node with an interrupt-controller property whose
+ * compatible names an Arm GIC; an ITS is its child with compatible
+ * "arm,gic-v3-its" (Documentation/devicetree/bindings/interrupt-controller/
+ * arm,gic-v3.yaml "its@..." children; arm,gic.yaml for GICv1/v2).  Seen in
+ * QEMU virt: intc@8000000 "arm,gic-v3" with its@8080000 "arm,gic-v3-its";
+ * with GICv2 "arm,cortex-a15-gic" and no ITS (tests/vm/arm64). */
+static bool dt_compatible(int rootfd, const char *node, const char *what)
+{
+	char p[512], v[256];
+	snprintf(p, sizeof(p), "%s/compatible", node);
+	ssize_t n = rootfs_read_bytes(rootfd, p, v, sizeof(v) - 1);
+	if (n <= 0)
+		return false;
+	v[n] = '\0';
+	for (ssize_t k = 0; k < n; k += (ssize_t)strlen(v + k) + 1) /* NUL-separated list */
+		if (strncmp(v + k, what, strlen(what)) == 0)
+			return true;
+	return false;
+}
+
+static enum tristate dt_its(int rootfd)
+{
+	const char *base = "sys/firmware/devicetree/base";
+	DIR *d = rootfs_opendir(rootfd, base);
+	if (!d)
+		return TRI_UNSET;
+	enum tristate t = TRI_UNSET;
+	struct dirent *e;
+	char node[320], sub[640];
+	while (t != TRI_ON && (e = readdir(d))) {
+		snprintf(node, sizeof(node), "%s/%s", base, e->d_name);
+		if (e->d_name[0] == '.' || !dt_compatible(rootfd, node, "arm,"))
+			continue;
+		snprintf(sub, sizeof(sub), "%s/interrupt-controller", node);
+		if (rootfs_exists(rootfd, sub) <= 0)
+			continue;
+		if (!dt_compatible(rootfd, node, "arm,gic") && !dt_compatible(rootfd, node, "arm,cortex-a"))
+			continue;
+		t = TRI_OFF;
+		DIR *c = rootfs_opendir(rootfd, node);
+		struct dirent *f;
+		while (c && (f = readdir(c)))
+			if (f->d_name[0] != '.') {
+				snprintf(sub, sizeof(sub), "%s/%s", node, f->d_name);
+				if (dt_compatible(rootfd, sub, "arm,gic-v3-its"))
+					t = TRI_ON;
+			}
+		if (c)
+			closedir(c);
+	}
+	closedir(d);
+	return t;
+}
+
+/* vfio_iommu_type1 refuses to attach a group whose MSIs are not isolated
+ * (drivers/vfio/vfio_iommu_type1.c vfio_iommu_type1_attach_group:
+ * !allow_unsafe_interrupts && !iommu_group_has_isolated_msi() -> -EPERM,
+ * "No interrupt remapping support"); on Arm only the GICv3 ITS isolates
+ * them (drivers/irqchip/irq-gic-v3-its.c sets IRQ_DOMAIN_FLAG_ISOLATED_MSI,
+ * "irqchip/gicv3-its: Sets IRQ_DOMAIN_FLAG_MSI_REMAP", 2017; a GICv2m
+ * frame does not).  Seen: QEMU virt with its default GICv2, the group is
+ * not viable for a type1 container (EPERM); with gic-version=3 it is. */
+bool iommu_msi_unisolated(const struct iommu_info *i)
+{
+	return i->arm && i->irq_remap == TRI_OFF && !i->unsafe_interrupts_allowed;
+}
+
 void iommu_arm_probe(int rootfd, const char *kver, const char *cpuinfo, const char *kconfig,
 		     struct iommu_info *i)
 {
@@ -64,6 +155,18 @@ void iommu_arm_probe(int rootfd, const char *kver, const char *cpuinfo, const ch
 		 (cpuinfo && strstr(cpuinfo, "CPU implementer"));
 	i->kconfig_smmuv3 = kconfig_tri(kconfig, "CONFIG_ARM_SMMU_V3");
 	i->kconfig_strict = kconfig_tri(kconfig, "CONFIG_IOMMU_DEFAULT_DMA_STRICT");
+	if (!i->arm)
+		return;
+	unsigned char madt[4096];
+	ssize_t n = rootfs_read_bytes(rootfd, "sys/firmware/acpi/tables/APIC", madt, sizeof(madt));
+	i->irq_remap = n > 0 ? iommu_arm_madt_its(madt, (size_t)n) : TRI_UNSET;
+	if (i->irq_remap == TRI_UNSET)
+		i->irq_remap = dt_its(rootfd);
+	char v[8];
+	if (rootfs_read_attr(rootfd, "sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts", v,
+			     sizeof(v)) > 0 &&
+	    (v[0] == 'Y' || v[0] == 'y' || v[0] == '1'))
+		i->unsafe_interrupts_allowed = true;
 }
 
 static const char *arm_vm_fix(const struct virt_info *v)

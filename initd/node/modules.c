@@ -114,6 +114,27 @@ int modules_available(struct modules *m, const char *name)
 	return found;
 }
 
+int modules_option_true(struct modules *m, const char *name, const char *opt)
+{
+	struct kmod_module *mod;
+	int r = kmod_module_new_from_name(m->ctx, name, &mod);
+	if (r < 0)
+		return r;
+	const char *o = kmod_module_get_options(mod);
+	size_t n = strlen(opt);
+	int set = 0;
+	/* space-separated words, the last one of a name wins (as modprobe) */
+	for (const char *w = o; w && *w;) {
+		while (*w == ' ')
+			w++;
+		if (strncmp(w, opt, n) == 0 && w[n] == '=')
+			set = w[n + 1] == '1' || w[n + 1] == 'Y' || w[n + 1] == 'y';
+		w = strchr(w, ' ');
+	}
+	kmod_module_unref(mod);
+	return set;
+}
+
 /* An initramfs has no shell to run modprobe.d `install` commands. */
 static int refuse_install(struct kmod_module *mod, const char *cmdline, void *data)
 {

@@ -15,6 +15,10 @@ void modules_close(struct modules *m);
 int modules_is_loaded(struct modules *m, const char *name);
 /* 1 if the kernel under the root ships NAME (or has it built in). */
 int modules_available(struct modules *m, const char *name);
+/* The options the root's modprobe.d (etc/, run/, lib/) gives module
+ * `name`: whether they set `opt` to a true value (1, Y, y).  1, 0, or
+ * -errno.  (The root's command line is the caller's to read.) */
+int modules_option_true(struct modules *m, const char *name, const char *opt);
 /* Loads NAME with its dependencies and softdeps (modprobe semantics,
  * install commands ignored).  1 loaded now, 0 was loaded, -errno. */
 int modules_load(struct modules *m, const char *name);

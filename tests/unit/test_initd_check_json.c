@@ -212,6 +212,7 @@ static void codes_are_stable(void **state)
 		"gpu-link-down",
 		"boot-framebuffer",
 		"gpu-aer-fatal",
+		"iommu-msi-not-isolated",
 	};
 	for (int i = 0; i < R__MAX; i++)
 		assert_string_equal(reason_code((enum reason)i), want[i]);

@@ -109,12 +109,58 @@ static void notes(void **state)
 	assert_int_equal(iommu_arm_notes(&i, n, 3), 0);
 }
 
+/* MADT bytes as QEMU virt under EDK2 gave them (tests/vm/arm64, the APIC
+ * table read in the guest): GICD, GICC, then GICR + ITS with
+ * gic-version=3, or a GICv2m MSI frame with the default GICv2. */
+static void madt(void **state)
+{
+	unsigned char t[200] = "APIC";
+	size_t o = 44;
+	t[o] = 0x0C, t[o + 1] = 24, o += 24; /* GIC distributor */
+	t[o] = 0x0B, t[o + 1] = 80, o += 80; /* GIC CPU interface */
+	unsigned char v2[200];
+	memcpy(v2, t, sizeof(v2));
+	v2[o] = 0x0D, v2[o + 1] = 24; /* GICv2m MSI frame */
+	v2[4] = (unsigned char)(o + 24);
+	assert_int_equal(iommu_arm_madt_its(v2, o + 24), TRI_OFF);
+	t[o] = 0x0E, t[o + 1] = 16, o += 16; /* redistributor */
+	t[o] = 0x0F, t[o + 1] = 20, o += 20; /* ITS */
+	t[4] = (unsigned char)o;
+	assert_int_equal(iommu_arm_madt_its(t, o), TRI_ON);
+	/* the table's own length bounds the walk: the ITS beyond it is not seen */
+	t[4] = (unsigned char)(o - 20);
+	assert_int_equal(iommu_arm_madt_its(t, o), TRI_OFF);
+	/* not a MADT, too short, a zero-length entry (no endless loop) */
+	assert_int_equal(iommu_arm_madt_its((const unsigned char *)"DMAR", 4), TRI_UNSET);
+	t[4] = (unsigned char)o;
+	t[45] = 0;
+	assert_int_equal(iommu_arm_madt_its(t, o), TRI_UNSET);
+	/* x86's MADT has no GIC distributor: not visible */
+	unsigned char x86[60] = "APIC";
+	x86[4] = 52, x86[44] = 0x00, x86[45] = 8; /* a local APIC */
+	assert_int_equal(iommu_arm_madt_its(x86, 52), TRI_UNSET);
+}
+
+static void msi_isolation_rule(void **state)
+{
+	struct iommu_info i = arm_node();
+	i.irq_remap = TRI_OFF;
+	assert_true(iommu_msi_unisolated(&i));
+	i.unsafe_interrupts_allowed = true;
+	assert_false(iommu_msi_unisolated(&i));
+	i.unsafe_interrupts_allowed = false;
+	i.irq_remap = TRI_UNSET; /* not visible: no refusal on a guess */
+	assert_false(iommu_msi_unisolated(&i));
+	i.irq_remap = TRI_OFF;
+	i.arm = false; /* x86: interrupt remapping is reported, not judged here */
+	assert_false(iommu_msi_unisolated(&i));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(unit_names),
-		cmocka_unit_test(diagnosis),
-		cmocka_unit_test(notes),
+		cmocka_unit_test(unit_names), cmocka_unit_test(diagnosis),	    cmocka_unit_test(notes),
+		cmocka_unit_test(madt),	      cmocka_unit_test(msi_isolation_rule),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
