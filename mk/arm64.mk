@@ -105,9 +105,15 @@ CHECK_EXTRA += check-arm64-static
 # busybox already downloaded; the first run fetches them, about 35 s more).
 # In check-full only for now (it downloads a kernel and needs
 # qemu-system-arm); short enough for make check.
-## check-vm-arm64: the arm64 QEMU boot scenarios (virt + SMMUv3, IOMMU off) with the static aarch64 gpu-initd
-check-vm-arm64: static-arm64
-	@tests/vm/run-arm64.sh
+## check-vm-arm64: the arm64 QEMU scenarios (tests/vm/arm64/a-*) on Debian's 6.12 and 7.3 arm64 kernels, device tree and UEFI/ACPI
+check-vm-arm64: static-arm64 $(ARM64_STATIC)/vmtool
+	@tests/vm/arm64-matrix.sh
+
+# vmtool for the arm64 guests (group-status, write, open2; no isa-debug-exit
+# there), static, with the cross compiler as mk/vm.mk builds the x86 one
+$(ARM64_STATIC)/vmtool: tests/vm/vmtool.c
+	@mkdir -p $(@D)
+	$(ARM64_CC) -static -O2 -std=gnu11 $(WARN) -D_GNU_SOURCE -o $@ $<
 
 ifeq ($(FULL),1)
 CHECK_EXTRA += check-vm-arm64
