@@ -22,6 +22,13 @@
 P=$ROOT/sys/bus/pci
 e5=0000:00:05.0
 kver=$(cat $ROOT/proc/sys/kernel/osrelease)
+# what the kernel shows at each step, into the end state (the golden): the
+# groups that exist and the edu's
+obs() {
+	l=$(readlink $P/devices/$e5/iommu_group 2>/dev/null) || l=-
+	echo "$1: groups [$(ls $ROOT/sys/kernel/iommu_groups | LC_ALL=C sort | tr '\n' ' ')] $e5 ${l##*/}" >>$ROOT/run/vm-state.extra
+}
+obs boot
 # what this kernel does: the two behaviours observed (see above)
 case $kver in
 6.12.*) at_probe=1 ;;
@@ -44,6 +51,7 @@ load_module vfio_pci
 echo vfio-pci >$P/devices/$e5/driver_override
 echo $e5 >$P/drivers_probe
 [ "$(driver_of $e5)" = vfio-pci ] || fail "edu on '$(driver_of $e5)', expected vfio-pci"
+obs "bind vfio-pci"
 g=$(group_of $e5)
 [ "$g" = $grp_want ] || fail "edu in group '$g' after the bind, expected $grp_want"
 [ "$(ls $ROOT/sys/kernel/iommu_groups/$g/devices)" = $e5 ] || fail "group $g: $(ls $ROOT/sys/kernel/iommu_groups/$g/devices)"
@@ -52,12 +60,15 @@ group_viable $g || fail "group $g not viable"
 # unbind: the group stays (both kernels), its VFIO node goes
 echo $e5 >$P/drivers/vfio-pci/unbind
 [ -z "$(driver_of $e5)" ] || fail "still on $(driver_of $e5)"
+obs unbind
 [ "$(group_of $e5)" = $g ] || fail "group '$(group_of $e5)' after unbind, expected $g kept"
 ! vfio_node $g || fail "/dev/vfio/$g left after unbind"
 # remove + rescan: 6.12 drops the group and makes none; 7.3 the same number
 echo 1 >$P/devices/$e5/remove
 [ ! -e $P/devices/$e5 ] || fail "$e5 not removed"
+obs remove
 echo 1 >$P/rescan
+obs rescan
 [ -e $P/devices/$e5/vendor ] || fail "$e5 not back after the rescan"
 [ "$(cat $P/devices/$e5/driver_override)" = "(null)" ] || fail "driver_override survived remove"
 if [ -n "$at_probe" ]; then

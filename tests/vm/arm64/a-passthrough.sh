@@ -39,6 +39,9 @@ cat $R/check.txt
 grep -q "^iommu    on: arm-smmu-v3 (smmu3.0x0000000009050000)" $R/check.txt || fail "no SMMUv3 line"
 expect_exit 0 gpu_initd check --json >$R/check.json
 cat $R/check.json
+# the diagnosis into the end state (the golden): ok, the edu's group and
+# whether check expects it made at the bind
+echo "check $(flat $R/check.json | grep -o '"ok":[a-z]*\|"iommu_group":[0-9a-z]*\|"group_at_bind":[a-z]*' | tr '\n' ' ')" >$R/vm-state.extra
 if [ -n "$at_probe" ]; then
 	flat $R/check.json | grep -q '"group_at_bind":true' || fail "check --json: no group_at_bind for the edu"
 fi
