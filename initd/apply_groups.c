@@ -72,6 +72,54 @@ static void release_locks(int rootfd, struct report *r, const struct dev_report 
 			nvidia_release_unbind_lock(rootfd, r->devs.dev[r->dr[m].idx].bdf, &w);
 }
 
+/* A group the kernel made at the bind (group_predict_at_bind): check
+ * the real one as check would have, with its members as the kernel now
+ * lists them.  Unsafe: this run's binds of the unit are undone (override
+ * back, unbind; the group the kernel made stays, empty of drivers) and the
+ * unit is refused with the real members in the report.  True when safe. */
+static bool check_made_group(int rootfd, struct report *r, size_t first, int timeout_ms,
+			     struct apply_stats *st)
+{
+	size_t unit[GROUP_MAX_MEMBERS], nu = 0;
+	for (size_t k = first; k < r->ndr && nu < GROUP_MAX_MEMBERS; k++)
+		if (same_group(&r->dr[first], &r->dr[k]))
+			unit[nu++] = k;
+	for (size_t u = 0; u < nu; u++)
+		pcidev_refresh_group(rootfd, &r->devs.dev[r->dr[unit[u]].idx]);
+	struct group_plan real[GROUP_MAX_MEMBERS];
+	int err[GROUP_MAX_MEMBERS];
+	bool safe = true;
+	for (size_t u = 0; u < nu; u++) {
+		const struct pcidev *p = &r->devs.dev[r->dr[unit[u]].idx];
+		err[u] =
+		    group_assess_with(r->devs.dev, r->devs.n, r->selected, r->allowed, p->group, &real[u]);
+		if (err[u] < 0 || !group_is_safe(&real[u]))
+			safe = false;
+	}
+	for (size_t u = 0; u < nu; u++) {
+		struct dev_report *d = &r->dr[unit[u]];
+		if (err[u] == 0)
+			d->grp = real[u];
+		if (safe)
+			continue;
+		d->reasons |= err[u] == -E2BIG ? BIT(R_GROUP_TOO_BIG)
+			      : err[u] < 0     ? BIT(R_NO_GROUP)
+					       : BIT(R_GROUP_FOREIGN);
+		struct vfio_result res = { 0 };
+		const struct pcidev *p = &r->devs.dev[d->idx];
+		int e = d->state == DEV_DONE
+			    ? vfio_unbind_to(rootfd, p->bdf, d->prev_override, timeout_ms, &res)
+			    : 0;
+		st->writes += res.writes;
+		pcidev_refresh(rootfd, &r->devs.dev[d->idx]);
+		if (e < 0)
+			mark(d, DEV_FAILED, res.step, e);
+		else
+			mark(d, DEV_REFUSED, STEP_NONE, 0);
+	}
+	return safe;
+}
+
 /* Binds one safe, unused group: every non-bridge member, in address
  * order.  The first failure stops the group and is recorded. */
 static void bind_group(int rootfd, struct report *r, size_t first, int timeout_ms, struct apply_stats *st)
@@ -121,8 +169,9 @@ static void bind_group(int rootfd, struct report *r, size_t first, int timeout_m
 			if (e < 0)
 				res.step = STEP_SRIOV;
 		}
+		snprintf(d->prev_override, sizeof(d->prev_override), "%s", p->override);
 		if (e == 0)
-			e = vfio_bind(rootfd, p->bdf, d->vfio_driver, p->group, timeout_ms, &res);
+			e = vfio_bind(rootfd, p->bdf, d->vfio_driver, &p->group, timeout_ms, &res);
 		st->writes += res.writes;
 		pcidev_refresh(rootfd, p);
 		if (e < 0) {
@@ -137,6 +186,8 @@ static void bind_group(int rootfd, struct report *r, size_t first, int timeout_m
 		}
 		mark(d, res.writes ? DEV_DONE : DEV_UNCHANGED, STEP_NONE, 0);
 	}
+	if (lead->grp.at_bind && !check_made_group(rootfd, r, first, timeout_ms, st))
+		return;
 	/* The group node existing does not prove the group usable: every
 	 * member must still be on the driver planned for it. */
 	for (size_t k = first; k < r->ndr; k++) {

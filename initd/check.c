@@ -236,8 +236,12 @@ int check_build(int rootfd, const char *rootdir, const struct config *c, struct 
 		vfio_driver_name(d->vfio_module, d->vfio_driver, sizeof(d->vfio_driver));
 		if (r.mode == MODE_PASSTHROUGH && r.mods && modules_available(r.mods, d->vfio_module) <= 0)
 			d->reasons |= BIT(R_VFIO_MISSING);
-		d->group_err =
-		    group_assess_with(r.devs.dev, r.devs.n, r.selected, r.allowed, p->group, &d->grp);
+		if (p->group < 0 && !p->driver[0] && iommu_groups_at_probe(&r.iommu))
+			d->group_err = group_predict_at_bind(r.devs.dev, r.devs.n, r.selected, r.allowed,
+							     d->idx, &d->grp);
+		else
+			d->group_err =
+			    group_assess_with(r.devs.dev, r.devs.n, r.selected, r.allowed, p->group, &d->grp);
 		if (r.mode == MODE_PASSTHROUGH) {
 			if (d->group_err == -E2BIG)
 				d->reasons |= BIT(R_GROUP_TOO_BIG);

@@ -65,6 +65,7 @@ struct dev_report {
 	int fb_action;	    /* enum bootfb_action */
 	uint64_t aer_fatal; /* R_AER_FATAL: the count */
 	/* filled by apply */
+	char prev_override[64]; /* driver_override before this run's bind (undone on an unsafe made group) */
 	enum dev_state state;
 	enum vfio_step step;
 	int err;

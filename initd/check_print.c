@@ -47,11 +47,17 @@ static void dev_reason_text(const struct report *r, const struct dev_report *d, 
 	case R_NO_GROUP: snprintf(buf, size, "%s has no IOMMU group", p->bdf); break;
 	case R_GROUP_FOREIGN: {
 		const struct pcidev *f = &r->devs.dev[d->grp.foreign];
+		char g[96];
+		if (d->grp.at_bind)
+			snprintf(g, sizeof(g),
+				 "the IOMMU group the kernel makes at the bind of %s would also hold",
+				 p->bdf);
+		else
+			snprintf(g, sizeof(g), "IOMMU group %d of %s also holds", d->grp.group, p->bdf);
 		snprintf(buf, size,
-			 "IOMMU group %d of %s also holds %s (%04x:%04x, class 0x%06x, driver %s): "
-			 "binding the group would take it from the host",
-			 d->grp.group, p->bdf, f->bdf, f->vendor, f->device, f->class,
-			 f->driver[0] ? f->driver : "none");
+			 "%s %s (%04x:%04x, class 0x%06x, driver %s): binding the group would take it from "
+			 "the host",
+			 g, f->bdf, f->vendor, f->device, f->class, f->driver[0] ? f->driver : "none");
 		break;
 	}
 	case R_IN_USE: snprintf(buf, size, "%s is in use (%s)", p->bdf, d->in_use_by); break;
@@ -131,9 +137,10 @@ void check_print_table(const struct report *r, FILE *f)
 	else
 		fprintf(f, "iommu    OFF: %s\n         fix: %s\n", iommu_cause_code(r->cause), r->fix);
 	fprintf(f, "acpi     %s\n",
-		acpi_table_name(i) ? acpi_table_name(i)
-		: i->arm	   ? "no IORT table"
-				   : "no DMAR/IVRS table");
+		acpi_table_name(i)	  ? acpi_table_name(i)
+		: i->arm && i->devicetree ? "none (device tree boot)"
+		: i->arm		  ? "no IORT table"
+					  : "no DMAR/IVRS table");
 	if (i->virt.vm)
 		fprintf(f, "node     virtual machine%s%s%s (%s%s%s%s)\n", i->virt.name[0] ? " (" : "",
 			i->virt.name, i->virt.name[0] ? ")" : "",
@@ -143,8 +150,9 @@ void check_print_table(const struct report *r, FILE *f)
 	fprintf(f, "cmdline  %s\n", i->cmdline.flags[0] ? i->cmdline.flags : "(no IOMMU flags)");
 	if (i->cmdline.amd_iommu_on_given)
 		fprintf(f, "         note: amd_iommu=on is not a valid option (AMD-Vi is on by default)\n");
-	if (iommu_arm_note(i))
-		fprintf(f, "         note: %s\n", iommu_arm_note(i));
+	const char *notes[3];
+	for (int n = 0, nn = iommu_arm_notes(i, notes, 3); n < nn; n++)
+		fprintf(f, "         note: %s\n", notes[n]);
 	if (r->sriov_pending)
 		fprintf(f, "sriov    %u VF(s) to enable for passthrough (\"sriov-vfs\")\n", r->sriov_pending);
 	fprintf(f, "\n%-4s %-13s %-10s %-4s %-5s %-16s %-34s %s\n", "GPU", "BDF", "ID", "NUMA", "GROUP",
@@ -157,13 +165,18 @@ void check_print_table(const struct report *r, FILE *f)
 			snprintf(idx, sizeof(idx), "%d", d->gpu_index);
 		if (p->group >= 0)
 			snprintf(grp, sizeof(grp), "%d", p->group);
+		else if (d->group_err == 0 && d->grp.at_bind)
+			snprintf(grp, sizeof(grp), "bind");
 		snprintf(id, sizeof(id), "%04x:%04x", p->vendor, p->device);
 		fprintf(f, "%-4s %-13s %-10s %-4d %-5s %-16s %-34s %s%s\n", idx, p->bdf, id, p->numa, grp,
 			p->driver[0] ? p->driver : "(none)",
 			d->target ? (d->resource[0] ? d->resource : "(no name)") : "(companion)",
 			dev_blocked(r, d) ? "REFUSED" : "ok", d->in_use ? " in-use" : "");
 		if (d->group_err == 0) {
-			fprintf(f, "     group %d:", d->grp.group);
+			if (d->grp.at_bind)
+				fprintf(f, "     group at bind (predicted):");
+			else
+				fprintf(f, "     group %d:", d->grp.group);
 			for (size_t m = 0; m < d->grp.n; m++) {
 				const struct pcidev *q = &r->devs.dev[d->grp.member[m]];
 				fprintf(f, " %s[%s,%s]", q->bdf, member_role_name(d->grp.role[m]),
@@ -252,6 +265,7 @@ void report_dev_json(struct jsonw *w, const struct report *r, const struct dev_r
 	else
 		jsonw_null(w);
 	if (check) {
+		jsonw_kbool(w, "group_at_bind", d->group_err == 0 && d->grp.at_bind);
 		jsonw_kbool(w, "group_safe", d->group_err == 0 && group_is_safe(&d->grp));
 		jsonw_key(w, "members");
 		jsonw_arr_open(w);
@@ -305,7 +319,12 @@ void check_print_json(const struct report *r, FILE *f)
 	jsonw_kstr(&w, "default_domain", i->default_domain[0] ? i->default_domain : NULL);
 	json_tri(&w, "interrupt_remapping", i->irq_remap);
 	jsonw_kstr(&w, "acpi_table", acpi_table_name(i));
-	jsonw_kstr(&w, "note", iommu_arm_note(i));
+	const char *notes[3];
+	int nn = iommu_arm_notes(i, notes, 3);
+	char note[768] = "";
+	for (int n = 0; n < nn; n++)
+		snprintf(note + strlen(note), sizeof(note) - strlen(note), "%s%s", n ? "; " : "", notes[n]);
+	jsonw_kstr(&w, "note", nn ? note : NULL);
 	jsonw_kstr(&w, "cmdline_flags", i->cmdline.flags);
 	jsonw_kbool(&w, "virtual_machine", i->virt.vm);
 	jsonw_kstr(&w, "hypervisor", i->virt.name[0] ? i->virt.name : NULL);

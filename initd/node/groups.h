@@ -20,7 +20,8 @@ struct group_plan {
 	size_t n;
 	size_t member[GROUP_MAX_MEMBERS]; /* indices into devs, address order */
 	enum member_role role[GROUP_MAX_MEMBERS];
-	int foreign; /* index of the first foreign member, or -1 */
+	int foreign;  /* index of the first foreign member, or -1 */
+	bool at_bind; /* predicted: the kernel makes the group at the bind */
 };
 
 const char *member_role_name(enum member_role r);
@@ -32,6 +33,18 @@ int group_assess_with(const struct pcidev *devs, size_t n, const bool *selected,
 		      int group, struct group_plan *ret);
 int group_assess(const struct pcidev *devs, size_t n, const bool *selected, int group,
 		 struct group_plan *ret);
+/* A kernel that makes IOMMU groups at driver probe (arm64 Debian 6.12:
+ * docs/nvidia-model.md "IOMMU groups made at probe") gives an unbound
+ * device none to assess.  The group it will make
+ * (drivers/iommu/iommu.c pci_device_group) can hold only: the device, the
+ * other functions of its slot (get_pci_function_alias_group, no ACS), the
+ * groups those already have, and the group of the bridge above it (a path
+ * without ACS joins the bridge's group).  Predicts that set, roles as
+ * group_assess_with.  ret->group: the existing group it would join, else
+ * -2 - the index of its lowest member (a key apply groups the slot by).
+ * The real group is checked again after the bind (apply_groups.c). */
+int group_predict_at_bind(const struct pcidev *devs, size_t n, const bool *selected, const bool *allowed,
+			  size_t idx, struct group_plan *ret);
 static inline bool group_is_safe(const struct group_plan *g)
 {
 	return g->foreign < 0;

@@ -67,7 +67,7 @@ enum iommu_cause iommu_diagnose(const struct iommu_info *i, const char **ret_fix
 {
 	const struct kcmdline *k = &i->cmdline;
 	*ret_fix = "";
-	if (i->nunits > 0 && i->ngroups > 0)
+	if ((i->nunits > 0 && i->ngroups > 0) || iommu_groups_at_probe(i))
 		return IOMMU_OK;
 	if (i->arm)
 		return iommu_arm_diagnose(i, ret_fix);

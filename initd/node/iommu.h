@@ -51,5 +51,12 @@ enum iommu_vendor iommu_arm_vendor(const char *unit);
 void iommu_arm_probe(int rootfd, const char *kver, const char *cpuinfo, const char *kconfig,
 		     struct iommu_info *i);
 enum iommu_cause iommu_arm_diagnose(const struct iommu_info *i, const char **ret_fix);
-/* A note on the Arm IOMMU's mode when it works (passthrough / lazy), or NULL. */
-const char *iommu_arm_note(const struct iommu_info *i);
+/* Notes on the Arm IOMMU when it works (groups made at probe, passthrough,
+ * lazy): up to max static strings into notes[], the count. */
+int iommu_arm_notes(const struct iommu_info *i, const char **notes, int max);
+/* An Arm SMMU is up: on such a kernel an unbound PCI device may have no
+ * IOMMU group yet, the kernel makes it when a driver probes the device
+ * (observed on Debian's 6.12 arm64 kernel, DT and ACPI; 7.3 makes groups
+ * at enumeration).  Such a device's group is predicted and checked again
+ * after its bind. */
+bool iommu_groups_at_probe(const struct iommu_info *i);

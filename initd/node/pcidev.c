@@ -121,19 +121,56 @@ int pcidev_refresh(int rootfd, struct pcidev *d)
 	return r;
 }
 
-static void fill_from_root(int rootfd, struct pcidev *d)
+static void read_group_at(int devfd, struct pcidev *d)
 {
-	char v[64];
-	d->group = d->numa = d->numvfs = -1;
-	int devfd = open_dev(rootfd, d->bdf);
-	if (devfd < 0)
-		return;
+	char v[64], *end;
+	d->group = -1;
 	if (rootfs_link_basename(devfd, "iommu_group", v, sizeof(v)) >= 0) {
-		char *end;
 		long g = strtol(v, &end, 10);
 		if (*end == '\0' && g >= 0)
 			d->group = (int)g;
 	}
+}
+
+int pcidev_refresh_group(int rootfd, struct pcidev *d)
+{
+	int devfd = open_dev(rootfd, d->bdf);
+	if (devfd < 0) {
+		d->group = -1;
+		return devfd == -ENOENT ? 0 : devfd;
+	}
+	read_group_at(devfd, d);
+	close(devfd);
+	return 0;
+}
+
+/* The bridge above: the devices/ link points into the device hierarchy,
+ * ../../../devices/pci0000:00/0000:00:07.0/0000:01:00.0; the component
+ * before the last is the parent (a "pciDDDD:BB" root bus is none). */
+static void read_parent(int rootfd, struct pcidev *d)
+{
+	char p[96], t[512];
+	snprintf(p, sizeof(p), PCI_DEVICES "/%s", d->bdf);
+	d->has_parent = false;
+	if (rootfs_readlink(rootfd, p, t, sizeof(t)) < 0)
+		return;
+	char *last = strrchr(t, '/');
+	if (!last)
+		return;
+	*last = '\0';
+	char *prev = strrchr(t, '/');
+	d->has_parent = pci_addr_parse(prev ? prev + 1 : t, &d->parent) == 0;
+}
+
+static void fill_from_root(int rootfd, struct pcidev *d)
+{
+	char v[64];
+	d->group = d->numa = d->numvfs = -1;
+	read_parent(rootfd, d);
+	int devfd = open_dev(rootfd, d->bdf);
+	if (devfd < 0)
+		return;
+	read_group_at(devfd, d);
 	if (rootfs_read_int(devfd, "numa_node", &d->numa) < 0)
 		d->numa = -1;
 	d->is_vf = rootfs_link_basename(devfd, "physfn", v, sizeof(v)) >= 0 && pci_addr_parse(v, &d->pf) == 0;

@@ -259,7 +259,7 @@ static int read_binding(int rootfd, const char *bdf, char *cur, char *ov, char *
 	return r < 0 ? fail(res, STEP_OVERRIDE, r) : 0;
 }
 
-int vfio_bind(int rootfd, const char *bdf, const char *driver, int group, int timeout_ms,
+int vfio_bind(int rootfd, const char *bdf, const char *driver, int *group, int timeout_ms,
 	      struct vfio_result *res)
 {
 	char p[128], cur[64], ov[64];
@@ -290,9 +290,41 @@ int vfio_bind(int rootfd, const char *bdf, const char *driver, int group, int ti
 		if (strcmp(cur, driver) != 0)
 			return fail(res, STEP_VERIFY, -ENXIO);
 	}
-	r = wait_group_node(rootfd, group, timeout_ms);
+	if (*group < 0) {
+		char g[16], *end;
+		snprintf(p, sizeof(p), PCI_DEVICES "/%s/iommu_group", bdf);
+		r = rootfs_link_basename(rootfd, p, g, sizeof(g));
+		long n = r < 0 ? -1 : strtol(g, &end, 10);
+		if (n < 0 || *end)
+			return fail(res, STEP_GROUP_NODE, -ENODEV);
+		*group = (int)n;
+	}
+	r = wait_group_node(rootfd, *group, timeout_ms);
 	if (r < 0)
 		return fail(res, STEP_GROUP_NODE, r);
+	return 0;
+}
+
+int vfio_unbind_to(int rootfd, const char *bdf, const char *override, int timeout_ms, struct vfio_result *res)
+{
+	char p[128], cur[64], ov[64];
+	int r = read_binding(rootfd, bdf, cur, ov, p, res);
+	if (r < 0)
+		return r;
+	const char *want = override[0] ? override : "(null)";
+	if (strcmp(ov, want) != 0) {
+		res->writes++;
+		r = rootfs_write(rootfd, p, override[0] ? override : "\n");
+		if (r < 0)
+			return fail(res, STEP_OVERRIDE, r);
+	}
+	if (driver_is_vfio(cur)) {
+		snprintf(p, sizeof(p), "sys/bus/pci/drivers/%s/unbind", cur);
+		res->writes++;
+		r = write_bounded(rootfd, p, bdf, timeout_ms);
+		if (r < 0)
+			return fail(res, STEP_UNBIND, r);
+	}
 	return 0;
 }
 

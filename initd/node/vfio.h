@@ -41,9 +41,16 @@ bool sriov_needs_disable(int r, const char *v);
 int sriov_disable_vfs(int rootfd, const char *bdf, int *writes);
 /* Binds bdf to `driver` (a VFIO driver), waiting at most timeout_ms for
  * each blocking step and for dev/vfio/<group>.  Writes nothing for what
- * is already in place. */
-int vfio_bind(int rootfd, const char *bdf, const char *driver, int group, int timeout_ms,
+ * is already in place.  *group < 0: the kernel makes the group at the
+ * bind (iommu_groups_at_probe): read after it into *group; none then is
+ * -ENODEV at step group-node. */
+int vfio_bind(int rootfd, const char *bdf, const char *driver, int *group, int timeout_ms,
 	      struct vfio_result *res);
+/* Undoes a bind of this run: driver_override back to `override` ("" for
+ * none) and an unbind from the VFIO driver; no re-probe (the device had
+ * no driver before: that is what apply_groups.c undoes). */
+int vfio_unbind_to(int rootfd, const char *bdf, const char *override, int timeout_ms,
+		   struct vfio_result *res);
 /* Gives bdf back to its default driver: clear driver_override, unbind
  * from the VFIO driver, re-probe.  ret_driver: the driver it ended on. */
 int vfio_release(int rootfd, const char *bdf, int timeout_ms, char *ret_driver, size_t size,

@@ -54,8 +54,15 @@ static void diagnosis(void **state)
 	i.kconfig_smmuv3 = TRI_ON;
 	assert_int_equal(iommu_diagnose(&i, &fix), IOMMU_NO_GROUPS);
 	assert_non_null(strstr(fix, "arm_smmu_v3"));
-	/* a unit but no groups */
+	/* an SMMU unit but no groups: on a kernel that makes groups at
+	 * driver probe (Debian's 6.12 arm64) that is a working SMMU */
 	i.nunits = 1;
+	i.vendor = IOMMU_ARM_SMMUV3;
+	assert_true(iommu_groups_at_probe(&i));
+	assert_int_equal(iommu_diagnose(&i, &fix), IOMMU_OK);
+	/* a unit of another kind and no groups: the IORT maps nothing */
+	i.vendor = IOMMU_OTHER;
+	assert_false(iommu_groups_at_probe(&i));
 	assert_int_equal(iommu_diagnose(&i, &fix), IOMMU_NO_GROUPS);
 	assert_non_null(strstr(fix, "root complex"));
 	/* device tree without an SMMU */
@@ -65,24 +72,41 @@ static void diagnosis(void **state)
 	assert_non_null(strstr(fix, "arm,smmu-v3"));
 }
 
+static const char *note1(const struct iommu_info *i)
+{
+	const char *n[3];
+	return iommu_arm_notes(i, n, 3) ? n[0] : NULL;
+}
+
 static void notes(void **state)
 {
 	struct iommu_info i = arm_node();
-	assert_null(iommu_arm_note(&i));
+	assert_null(note1(&i));
 	cmdline_parse("ro iommu.passthrough=1", &i.cmdline);
 	assert_int_equal(i.cmdline.iommu_passthrough, TRI_ON);
-	assert_non_null(strstr(iommu_arm_note(&i), "VFIO still isolates"));
+	assert_non_null(strstr(note1(&i), "VFIO still isolates"));
 	assert_string_equal(i.cmdline.flags, "iommu.passthrough=1");
 	cmdline_parse("ro iommu.strict=0", &i.cmdline);
 	assert_int_equal(i.cmdline.iommu_strict, TRI_OFF);
-	assert_non_null(strstr(iommu_arm_note(&i), "lazy"));
+	assert_non_null(strstr(note1(&i), "lazy"));
 	cmdline_parse("ro iommu.strict=1", &i.cmdline);
 	assert_int_equal(i.cmdline.iommu_strict, TRI_ON);
-	assert_null(iommu_arm_note(&i));
-	/* not an Arm node: no note */
+	assert_null(note1(&i));
+	/* an SMMU and no group yet: the groups-at-probe note first */
+	const char *n[3];
+	i.nunits = 1;
+	i.vendor = IOMMU_ARM_SMMUV3;
 	cmdline_parse("ro iommu.passthrough=1", &i.cmdline);
+	assert_int_equal(iommu_arm_notes(&i, n, 3), 2);
+	assert_non_null(strstr(n[0], "when a driver binds"));
+	assert_non_null(strstr(n[1], "VFIO still isolates"));
+	assert_int_equal(iommu_arm_notes(&i, n, 1), 1);
+	/* groups exist: no such note */
+	i.ngroups = 3;
+	assert_int_equal(iommu_arm_notes(&i, n, 3), 1);
+	/* not an Arm node: no note */
 	i.arm = false;
-	assert_null(iommu_arm_note(&i));
+	assert_int_equal(iommu_arm_notes(&i, n, 3), 0);
 }
 
 int main(void)
