@@ -256,7 +256,10 @@ bool vfio_group_busy(const struct sim_group *g)
  * that probe fails (really_probe's failure path releases DMA ownership,
  * pci_dma_cleanup, not the group): modelled so, unverified.  Devices the
  * fixture puts in one group share it the way pci_device_group() finds
- * it: a later probe joins the group an earlier one made. */
+ * it: a later probe joins the group an earlier one made -- observed on the
+ * same 6.12 kernel with two functions of one slot (tests/vm/arm64/
+ * a-shared-group.sh: 05.1 on pci-stub made group 0, 05.0 had none until
+ * its vfio-pci probe put it in group 0 too). */
 int iommu_probe_dev(struct model *m, struct sim_dev *d)
 {
 	if (!m->groups_at_probe || d->group || d->group_id < 0)

@@ -66,7 +66,7 @@ install -m 755 tests/vm/arm64/init $base/init
 cp tests/vm/lib.sh tests/vm/state.sh tests/vm/s-serve.sh $base/
 # decompressed (busybox's modprobe and libkmod alike load them), at the
 # package's path without .xz; depmod below writes modules.dep for them
-for m in vfio vfio_iommu_type1 vfio-pci-core vfio-pci; do
+for m in vfio vfio_iommu_type1 vfio-pci-core vfio-pci pci-stub; do
 	f=$(grep -E "(^|/)$m\.ko(\.xz)?:" "$km/modules.dep" | cut -d: -f1)
 	[ -n "$f" ] || { echo "vm-arm64: module $m not in $km/modules.dep" >&2; exit 1; }
 	mkdir -p "$base/lib/modules/$KVER/$(dirname "$f")"
