@@ -105,9 +105,9 @@ CHECK_EXTRA += check-arm64-static
 # UEFI/ACPI, under qemu-system-aarch64/TCG on virt with and without an
 # SMMUv3, booting the static aarch64 gpu-initd, kubelet-stub and vmtool;
 # the guests' end states against tests/vm/golden/a-*@<kernel>.state (their
-# simfs twins: tests/it/t-vm-twin-arm64.sh, in check-it).  The 10 boots
-# took 1 min 53 s on the shared 2-core machine (nice, kernels and busybox
-# already downloaded; 8-11 s a boot, 22 s the slowest); the first run
+# simfs twins: tests/it/t-vm-twin-arm64.sh, in check-it).  The 12 boots
+# took 2 min 13 s on the shared 2-core machine (nice, load average 2-4,
+# kernels and busybox already downloaded; 8-17 s a boot); the first run
 # fetches both kernel packages and busybox.  Under the ~2.5 min budget: part
 # of make check.
 ## check-vm-arm64: the arm64 QEMU matrix (tests/vm/arm64/a-*: Debian 6.12 and 7.3 arm64 kernels, device tree and UEFI/ACPI; part of make check)
