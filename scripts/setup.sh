@@ -26,7 +26,9 @@
 # cross build) also liblzma/libzstd's arm64 static archives (libkmod's xz
 # and zstd support) and the arm64 libmount/libcap/libcrypt headers systemd's
 # meson configure looks for; qemu-system-arm (qemu-system-aarch64) boots
-# Debian's arm64 kernel for tests/vm/run-arm64.sh (make check-vm-arm64).
+# Debian's arm64 kernel for tests/vm/run-arm64.sh (make check-vm-arm64),
+# qemu-efi-aarch64 (EDK2's QEMU_EFI.fd) its UEFI boots, which give the
+# kernel ACPI tables with an IORT instead of a device tree.
 set -eu
 PKGS="build-essential pkg-config clang libfuse3-dev fuse3 libkmod-dev kmod
 libpci-dev pciutils libudev-dev libjsmn-dev libcmocka-dev libnghttp2-dev
@@ -42,7 +44,7 @@ if [ "${1:-}" = arm64 ]; then
 	PKGS="gcc-aarch64-linux-gnu qemu-user file libfuse3-dev:arm64 libkmod-dev:arm64 libpci-dev:arm64
 libudev-dev:arm64 libcmocka-dev:arm64 libnghttp2-dev:arm64 libprotobuf-c-dev:arm64
 liblzma-dev:arm64 libzstd-dev:arm64 libmount-dev:arm64 libcap-dev:arm64 libcrypt-dev:arm64
-qemu-system-arm"
+qemu-system-arm qemu-efi-aarch64"
 	if ! dpkg --print-foreign-architectures | grep -qx arm64; then
 		dpkg --add-architecture arm64
 		echo "setup: added the arm64 architecture (multiarch, for make arm64)"

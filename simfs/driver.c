@@ -57,6 +57,11 @@ int driver_probe(struct sim_driver *drv, struct sim_dev *d)
 	struct model *m = d->m;
 	if (d->driver)
 		return -EBUSY;
+	/* really_probe(): the bus's dma_configure runs before the driver's
+	 * probe; where groups are made at probe, this makes it (iommu.c) */
+	int ir = iommu_probe_dev(m, d);
+	if (ir < 0)
+		return ir;
 	/* pci_device_can_probe(): VFs wait for sriov_drivers_autoprobe or an override */
 	if (d->physfn && !d->physfn->vf_autoprobe && !d->driver_override)
 		return -ENODEV;

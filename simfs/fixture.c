@@ -470,8 +470,9 @@ static int attach_devices(struct ctx *c, int devs)
 		int r = get_int(c, obj, "iommu_group", what, 0, 1000000, &gid);
 		if (r < 0)
 			return r;
-		if (r) {
+		if (r)
 			d->group_id = (int)gid;
+		if (r && !c->m->groups_at_probe) { /* at probe: made when a driver binds */
 			struct sim_group *g = model_group(c->m, (int)gid, true);
 			if (!g || (r = iommu_group_add_dev(c->m, g, d)) < 0)
 				return r < 0 ? r : -ENOMEM;
@@ -562,17 +563,21 @@ static void finish_topology(struct model *m)
  * the MIDR fields of an Arm Neoverse V2 (implementer 0x41, part 0xd4f:
  * arch/arm64/include/asm/cputype.h ARM_CPU_PART_NEOVERSE_V2), the core of
  * NVIDIA Grace; BogoMIPS and Features are a plausible fixed set.  Fixture
- * key "cpu": {"hypervisor": bool, "count": N, "arch": "x86_64"|"arm64"}. */
+ * key "cpu": {"hypervisor": bool, "count": N, "arch": "x86_64"|"arm64",
+ * "implementer": N, "part": N} (the last two: the MIDR fields, as QEMU's
+ * "max" CPU shows 0x00 and 0x051 in the tests/vm/arm64 guests). */
 static int add_cpuinfo(struct ctx *c, int root)
 {
-	static const char *const keys[] = { "hypervisor", "count", "arch", NULL };
+	static const char *const keys[] = { "hypervisor", "count", "arch", "implementer", "part", NULL };
 	int cpu = json_obj_get(&c->d, root, "cpu"), r;
 	bool hv = false;
-	long long count = 2;
+	long long count = 2, impl = 0x41, part = 0xd4f;
 	char arch[16] = "x86_64";
 	if (cpu >= 0 && ((r = check_keys(c, cpu, "cpu", keys)) < 0 ||
 			 (r = get_bool(c, cpu, "hypervisor", "cpu", &hv)) < 0 ||
 			 (r = get_int(c, cpu, "count", "cpu", 1, 256, &count)) < 0 ||
+			 (r = get_int(c, cpu, "implementer", "cpu", 0, 0xff, &impl)) < 0 ||
+			 (r = get_int(c, cpu, "part", "cpu", 0, 0xfff, &part)) < 0 ||
 			 (r = get_str(c, cpu, "arch", "cpu", arch, sizeof(arch), false)) < 0))
 		return r;
 	bool arm64 = strcmp(arch, "arm64") == 0;
@@ -593,9 +598,9 @@ static int add_cpuinfo(struct ctx *c, int root)
 			    "sha512 sve asimdfhm dit uscat ilrcpc flagm sb paca pacg dcpodp sve2 "
 			    "sveaes svepmull svebitperm svesha3 svesm4 flagm2 frint svei8mm "
 			    "svebf16 i8mm bf16 dgh bti\n"
-			    "CPU implementer\t: 0x41\nCPU architecture: 8\nCPU variant\t: 0x0\n"
-			    "CPU part\t: 0xd4f\nCPU revision\t: 0\n\n",
-			    i);
+			    "CPU implementer\t: 0x%02llx\nCPU architecture: 8\nCPU variant\t: 0x0\n"
+			    "CPU part\t: 0x%03llx\nCPU revision\t: 0\n\n",
+			    i, impl, part);
 		else
 			o += (size_t)snprintf(
 			    buf + o, cap - o,
@@ -678,6 +683,17 @@ static int add_static_files(struct ctx *c, int root)
 				return fail(c, e, "acpi_tables: \"%s\" listed twice", sig);
 		}
 	}
+	/* "devicetree": true -- booted from a device tree, which the kernel
+	 * shows under sys/firmware/devicetree/base (drivers/of/kobj.c
+	 * of_core_init); the tests/vm/arm64 guests without UEFI have it */
+	int dt = json_obj_get(&c->d, root, "devicetree");
+	if (dt >= 0) {
+		bool on;
+		if (json_bool(&c->d, dt, &on) < 0)
+			return fail(c, dt, "devicetree: expected true or false");
+		if (on && !tree_mkdir_p(m->root, "sys/firmware/devicetree/base"))
+			return -ENOMEM;
+	}
 	int dmi = json_obj_get(&c->d, root, "dmi");
 	struct node *id = tree_mkdir_p(m->root, "sys/devices/virtual/dmi/id");
 	struct node *cls = tree_mkdir_p(m->root, "sys/class/dmi");
@@ -756,9 +772,10 @@ static int load_framebuffer(struct ctx *c)
 int fixture_load_buffer(const char *name, const char *js, size_t len, const char *dir, struct model **ret,
 			char *err, size_t errsize)
 {
-	static const char *const keys[] = { "name",	   "description", "kernel",  "iommu",	"acpi_tables",
-					    "dmi",	   "nvidia",	  "devices", "comment", "cpu",
-					    "framebuffer", "consoles",	  "egm",     NULL };
+	static const char *const keys[] = { "name",	   "description", "kernel",	 "iommu",
+					    "acpi_tables", "dmi",	  "nvidia",	 "devices",
+					    "comment",	   "cpu",	  "framebuffer", "consoles",
+					    "egm",	   "devicetree",  NULL };
 	struct ctx c = { .name = name, .dir = dir, .err = err, .errsize = errsize };
 	int r = json_parse(&c.d, js, len);
 	if (r == -EINVAL) {
@@ -811,12 +828,18 @@ int fixture_load_buffer(const char *name, const char *js, size_t len, const char
 	bool enabled = false;
 	char domain[16] = "DMA-FQ";
 	if (io >= 0) {
-		static const char *const ikeys[] = { "type", "enabled", "default_domain", NULL };
-		char type[16] = "none";
+		static const char *const ikeys[] = { "type",   "enabled", "default_domain",
+						     "groups", "unit",	  "unit_parent",
+						     NULL };
+		char type[16] = "none", groups[16] = "at-add";
 		if ((r = check_keys(&c, io, "iommu", ikeys)) < 0 ||
 		    (r = get_str(&c, io, "type", "iommu", type, sizeof(type), true)) < 0 ||
 		    (r = get_bool(&c, io, "enabled", "iommu", &enabled)) < 0 ||
-		    (r = get_str(&c, io, "default_domain", "iommu", domain, sizeof(domain), false)) < 0)
+		    (r = get_str(&c, io, "default_domain", "iommu", domain, sizeof(domain), false)) < 0 ||
+		    (r = get_str(&c, io, "groups", "iommu", groups, sizeof(groups), false)) < 0 ||
+		    (r = get_str(&c, io, "unit", "iommu", m->smmu_unit, sizeof(m->smmu_unit), false)) < 0 ||
+		    (r = get_str(&c, io, "unit_parent", "iommu", m->smmu_parent, sizeof(m->smmu_parent),
+				 false)) < 0)
 			goto out;
 		if (strcmp(type, "intel") == 0)
 			kind = IOMMU_INTEL;
@@ -834,7 +857,29 @@ int fixture_load_buffer(const char *name, const char *js, size_t len, const char
 				 "iommu.default_domain: expected \"DMA\", \"DMA-FQ\" or \"identity\"");
 			goto out;
 		}
+		/* "at-probe": groups made at driver probe (iommu.c iommu_probe_dev),
+		 * observed with an Arm SMMUv3 only */
+		if (strcmp(groups, "at-probe") == 0 && (kind != IOMMU_SMMUV3 || !enabled)) {
+			r = fail(&c, json_obj_get(&c.d, io, "groups"),
+				 "iommu.groups: \"at-probe\" is modelled for an enabled \"smmuv3\" only");
+			goto out;
+		}
+		if (strcmp(groups, "at-probe") && strcmp(groups, "at-add")) {
+			r = fail(&c, json_obj_get(&c.d, io, "groups"),
+				 "iommu.groups: expected \"at-add\" or \"at-probe\"");
+			goto out;
+		}
+		m->groups_at_probe = strcmp(groups, "at-probe") == 0;
+		if ((m->smmu_unit[0] || m->smmu_parent[0]) &&
+		    (kind != IOMMU_SMMUV3 || strncmp(m->smmu_unit, "smmu3.", 6) || !m->smmu_parent[0] ||
+		     strchr(m->smmu_unit, '/') || strchr(m->smmu_parent, '/'))) {
+			r = fail(&c, io,
+				 "iommu.unit, iommu.unit_parent: an SMMUv3's class device (\"smmu3.0x...\") "
+				 "and its platform device, both names, both given");
+			goto out;
+		}
 	}
+	snprintf(m->group_type, sizeof(m->group_type), "%s", domain);
 	m->iommu_enabled = enabled && kind != IOMMU_NONE; /* groups may be declared */
 
 	int nv = json_obj_get(&c.d, 0, "nvidia");

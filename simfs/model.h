@@ -107,7 +107,9 @@ struct sim_dev {
 	char devpath[512]; /* "/devices/pci0000:17/0000:17:01.0/0000:18:00.0" */
 	bool present;	   /* false after unplug/remove */
 	bool unplugged;	   /* physically gone: a rescan does not find it */
-	int group_id;	   /* IOMMU group it joins when (re)added; -1 none */
+	int group_id;	   /* IOMMU group it joins when (re)added; -1 none.  With
+			    * groups made at probe: the fixture's group, which says
+			    * which devices share one, not its number */
 	/* NVIDIA driver state */
 	int nv_minor;
 	int nv_users;	/* open /dev/nvidiaN handles; unbind waits for 0 */
@@ -181,6 +183,12 @@ struct model {
 	char *cmdline;
 	enum iommu_kind iommu;
 	bool iommu_enabled; /* groups populated */
+	/* Groups made at driver probe, not when the device is added (iommu.c
+	 * iommu_probe_dev: Debian's 6.12 arm64 kernel with an SMMU described by
+	 * a device tree or the IORT); fixture "iommu": {"groups": "at-probe"} */
+	bool groups_at_probe;
+	char group_type[16];		     /* a new group's default domain type */
+	char smmu_parent[64], smmu_unit[48]; /* SMMUv3: platform device, class device */
 	/* The nvidia.ko build: NVIDIA's open kernel modules compile the vGPU
 	 * host parts (NV_VGPU_KVM_BUILD, os_is_vgx_hyper()) only into the
 	 * vGPU-KVM host driver; a plain build has no unbindLock and rejects
@@ -317,6 +325,11 @@ unsigned mdev_count_on_gpu(struct model *m, const struct sim_dev *gpu, unsigned 
 int iommu_group_alloc_id(struct model *m);
 int iommu_init(struct model *m, enum iommu_kind kind, bool enabled);
 int iommu_group_add_dev(struct model *m, struct sim_group *g, struct sim_dev *d);
+/* A driver probe's IOMMU step when groups are made at probe: d joins the
+ * group of a probed device sharing its fixture group, or a new one.  0 or
+ * -ENOMEM; nothing to do for a device already in a group or behind no
+ * IOMMU. */
+int iommu_probe_dev(struct model *m, struct sim_dev *d);
 void iommu_group_del_dev(struct model *m, struct sim_dev *d);
 /* VFIO group node life: created when a member binds to a VFIO driver,
  * removed when the last one leaves. */

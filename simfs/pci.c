@@ -506,6 +506,10 @@ int pci_dev_remove(struct sim_dev *d)
 	tree_remove(d->dir);
 	d->dir = NULL;
 	d->present = false;
+	/* the kernel frees the struct pci_dev (pci_release_dev frees its
+	 * driver_override); a rescan makes a new one without */
+	free(d->driver_override);
+	d->driver_override = NULL;
 	m->stats.removes++;
 	return 0;
 }
@@ -519,7 +523,8 @@ void pci_rescan(struct model *m)
 			continue;
 		if (pci_dev_add(d) < 0)
 			continue;
-		struct sim_group *g = model_group(m, d->group_id, true);
+		/* groups made at probe: none until a driver binds (iommu.c) */
+		struct sim_group *g = m->groups_at_probe ? NULL : model_group(m, d->group_id, true);
 		if (g)
 			iommu_group_add_dev(m, g, d);
 	}

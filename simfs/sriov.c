@@ -143,7 +143,15 @@ int sriov_enable(struct sim_dev *pf, int n)
 		if (!tree_add_rel_link(pf->dir, name, vf->dir) ||
 		    !tree_add_rel_link(vf->dir, "physfn", pf->dir))
 			return -ENOMEM;
-		if (m->iommu_enabled) {
+		if (m->iommu_enabled && m->groups_at_probe) {
+			/* its own group, made when a driver probes it (iommu.c):
+			 * a key no other device has */
+			int key = 0;
+			for (int j = 0; j < m->ndevs; j++)
+				if (m->devs[j]->group_id >= key)
+					key = m->devs[j]->group_id + 1;
+			vf->group_id = key;
+		} else if (m->iommu_enabled) {
 			vf->group_id = iommu_group_alloc_id(m);
 			struct sim_group *g = model_group(m, vf->group_id, true);
 			if (!g || (r = iommu_group_add_dev(m, g, vf)) < 0)

@@ -1,16 +1,31 @@
-# The same virt machine without an IOMMU: gpu-initd check says the IOMMU is
-# off and gives the Arm fix, exit 1; apply refuses and writes nothing.
-# qemu: -machine virt -device edu,addr=05.0
-[ -z "$(ls /sys/class/iommu)" ] || fail "an IOMMU is present: $(ls /sys/class/iommu)"
-rc=0
-gpu-initd check >/run/check.txt || rc=$?
-cat /run/check.txt
-[ $rc = 1 ] || fail "check exited $rc, expected 1"
-grep -q "^iommu    OFF" /run/check.txt || fail "no IOMMU OFF line"
-grep -q "SMMU" /run/check.txt || fail "no Arm (SMMU) fix"
-rc=0
-gpu-initd apply 2>/run/apply.txt || rc=$?
-cat /run/apply.txt
-[ $rc = 1 ] || fail "apply exited $rc, expected 1"
-grep -q "0 sysfs writes" /run/apply.txt || fail "apply wrote to sysfs"
-[ ! -e /sys/bus/pci/devices/0000:00:05.0/driver ] || fail "edu got a driver"
+# The virt machine without an IOMMU (device tree, no SMMU): gpu-initd check
+# says the IOMMU is off and gives the Arm fix, exit 1; apply refuses and
+# writes nothing (no driver, driver_override unset, no vfio module).
+# One body for the guest and its simfs twin (tests/vm/lib.sh vocabulary).
+# qemu: -machine virt,gic-version=3 -device edu,addr=05.0
+# matrix: trixie/dt
+# twin: qemu-virt-edu-no-iommu
+. "${VM_LIB:-/lib.sh}"
+bdf=0000:00:05.0
+mkdir -p $ROOT/etc/gpu-initd
+cat >$ROOT/etc/gpu-initd/config.json <<'JSON'
+{ "mode": "vm-passthrough", "devices": ["1234:11e8"],
+  "resource-names": { "1234:11e8": "example.com/edu" } }
+JSON
+[ -z "$(ls $ROOT/sys/class/iommu)" ] || fail "an IOMMU is present: $(ls $ROOT/sys/class/iommu)"
+[ -e $ROOT/sys/firmware/devicetree/base ] || fail "not booted from a device tree"
+out=$ROOT/run/check.txt
+expect_exit 1 gpu_initd check >$out 2>&1
+cat $out
+grep -q "^iommu    OFF" $out || fail "no IOMMU OFF line"
+grep -q "SMMU" $out || fail "no Arm (SMMU) fix"
+w=$(sysfs_writes)
+expect_exit 1 gpu_initd apply 2>$ROOT/run/apply.txt
+cat $ROOT/run/apply.txt
+grep -q "0 sysfs writes" $ROOT/run/apply.txt || fail "apply does not report 0 sysfs writes"
+[ "$(sysfs_writes)" = "$w" ] || fail "apply wrote to sysfs with the IOMMU off"
+[ -z "$(driver_of $bdf)" ] || fail "edu got a driver: $(driver_of $bdf)"
+[ "$(cat $ROOT/sys/bus/pci/devices/$bdf/driver_override)" = "(null)" ] || fail "driver_override written"
+for m in vfio vfio_pci vfio_iommu_type1; do
+	! loaded $m || fail "apply loaded $m with the IOMMU off"
+done
