@@ -694,6 +694,24 @@ static int add_static_files(struct ctx *c, int root)
 		if (on && !tree_mkdir_p(m->root, "sys/firmware/devicetree/base"))
 			return -ENOMEM;
 	}
+	/* "gic": {"version": 2|3, "its": bool} -- the Arm interrupt
+	 * controller in the MADT and the device tree (simfs/gic.c) */
+	int gic = json_obj_get(&c->d, root, "gic");
+	if (gic >= 0) {
+		static const char *const gkeys[] = { "version", "its", NULL };
+		long long ver = 0;
+		bool its = false;
+		int r = check_keys(c, gic, "gic", gkeys);
+		if (r < 0 || (r = get_int(c, gic, "version", "gic", 2, 3, &ver)) < 0 ||
+		    (r = get_bool(c, gic, "its", "gic", &its)) < 0)
+			return r;
+		if (ver == 0)
+			return fail(c, gic, "gic.version: expected 2 or 3");
+		if (its && ver < 3)
+			return fail(c, gic, "gic.its: an ITS needs GICv3");
+		if ((r = gic_add(m, (int)ver, its)) < 0)
+			return r;
+	}
 	int dmi = json_obj_get(&c->d, root, "dmi");
 	struct node *id = tree_mkdir_p(m->root, "sys/devices/virtual/dmi/id");
 	struct node *cls = tree_mkdir_p(m->root, "sys/class/dmi");
@@ -775,7 +793,7 @@ int fixture_load_buffer(const char *name, const char *js, size_t len, const char
 	static const char *const keys[] = { "name",	   "description", "kernel",	 "iommu",
 					    "acpi_tables", "dmi",	  "nvidia",	 "devices",
 					    "comment",	   "cpu",	  "framebuffer", "consoles",
-					    "egm",	   "devicetree",  NULL };
+					    "egm",	   "devicetree",  "gic",	 NULL };
 	struct ctx c = { .name = name, .dir = dir, .err = err, .errsize = errsize };
 	int r = json_parse(&c.d, js, len);
 	if (r == -EINVAL) {

@@ -235,6 +235,9 @@ int model_modules_from_depmod(struct model *m, const char *const *dep, size_t nd
 /* egm.c: an EGM region of proximity domain pxm holding the GPUs (BDFs of
  * present devices).  0, -EEXIST, -ENOENT (a GPU unknown), -E2BIG, -ENOMEM. */
 int egm_add(struct model *m, int pxm, const char *size, const char *const *gpus, size_t n);
+/* gic.c: the Arm GIC in the MADT (if APIC is among the ACPI tables) and
+ * the device tree (if booted from one); its: a GICv3 ITS. */
+int gic_add(struct model *m, int version, bool its);
 
 /* model.c */
 struct model *model_new(const char *kver);
