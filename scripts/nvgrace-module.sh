@@ -24,24 +24,34 @@
 # with), build.log, and depmod/ (modules.dep, modules.alias of Debian's tree
 # + this module), and DATA in the format of scripts/arm64-kernel-pkg.sh.
 #
-# Usage: scripts/nvgrace-module.sh [DATA [OUT [KROOT]]]
-#   DATA default fixtures/data/debian-trixie-arm64-nvgrace.depmod; OUT
-#   default build/nvgrace; KROOT default build/arm64-kernel/trixie (made by
-#   scripts/arm64-kernel-pkg.sh trixie if absent).  MIRROR: Debian mirror.
+# Usage: scripts/nvgrace-module.sh [SUITE [DATA [OUT]]]
+#   SUITE default trixie (6.12; trixie-backports: 7.x), its arm64 kernel as
+#   scripts/arm64-kernel-pkg.sh unpacks it in build/arm64-kernel/SUITE (run
+#   if absent); DATA default fixtures/data/debian-SUITE-arm64-nvgrace.depmod;
+#   OUT default build/nvgrace/SUITE.  MIRROR: the Debian mirror.
 #   KEEP_TREE=1 keeps the unpacked kernel tree (OUT/src) afterwards.
 set -eu
-data=${1:-fixtures/data/debian-trixie-arm64-nvgrace.depmod}
-OUT=${2:-build/nvgrace}
-KROOT=${3:-build/arm64-kernel/trixie}
-suite=trixie
-if ! [ -f "$(echo "$KROOT"/root/boot/config-*)" ]; then
-	scripts/arm64-kernel-pkg.sh $suite "build/arm64-kernel/$suite.depmod" "$(dirname "$KROOT")" >/dev/null
+suite=${1:-trixie}
+data=${2:-fixtures/data/debian-$suite-arm64-nvgrace.depmod}
+OUT=${3:-build/nvgrace/$suite}
+KROOT=build/arm64-kernel/$suite
+# the kernel's config: boot/config-KVER (6.12), usr/lib/modules/KVER/config (7.x)
+kconfig() {
+	for f in "$KROOT"/root/boot/config-* "$KROOT"/root/usr/lib/modules/*/config; do
+		[ -f "$f" ] && echo "$f" && return
+	done
+}
+if [ -z "$(kconfig)" ]; then
+	scripts/arm64-kernel-pkg.sh "$suite" "build/arm64-kernel/$suite.depmod" build/arm64-kernel >/dev/null
 fi
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
 KROOT=$(cd "$KROOT" && pwd)
-for cfg in "$KROOT"/root/boot/config-*; do break; done
-kver=${cfg##*/config-}
+cfg=$(kconfig)
+case $cfg in
+*/boot/config-*) kver=${cfg##*/config-} ;;
+*) kver=$(basename "$(dirname "$cfg")") ;;
+esac
 apt=$OUT/apt
 mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$apt/debs"
 echo "deb [arch=arm64 signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] ${MIRROR:-http://deb.debian.org/debian} $suite main" >"$apt/sources.list"
@@ -114,7 +124,7 @@ echo "nvgrace-module: olddefconfig + modules_prepare in $((t3 - t2))s" >&2
 # Debian's Module.symvers: the modversions CRCs of vfio-pci-core's and
 # vmlinux's exports, as Debian's kernel has them (no vmlinux is built here)
 cp "$hdrdir/Module.symvers" "$tree/Module.symvers"
-kmake M=drivers/vfio/pci/nvgrace-gpu modules >>"$log" 2>&1 || { tail -n 30 "$log" >&2; exit 1; }
+kmake M="$tree/drivers/vfio/pci/nvgrace-gpu" modules >>"$log" 2>&1 || { tail -n 30 "$log" >&2; exit 1; }
 t4=$(date +%s)
 echo "nvgrace-module: module built in $((t4 - t3))s" >&2
 ko=$tree/drivers/vfio/pci/nvgrace-gpu/nvgrace-gpu-vfio-pci.ko
@@ -124,7 +134,7 @@ ko=$tree/drivers/vfio/pci/nvgrace-gpu/nvgrace-gpu-vfio-pci.ko
 # off here); depmod run below, not by kbuild (it wants System.map)
 dir=kernel/drivers/vfio/pci/nvgrace-gpu
 rm -rf "$OUT/install"
-kmake M=drivers/vfio/pci/nvgrace-gpu INSTALL_MOD_PATH="$OUT/install" INSTALL_MOD_DIR=$dir \
+kmake M="$tree/drivers/vfio/pci/nvgrace-gpu" INSTALL_MOD_PATH="$OUT/install" INSTALL_MOD_DIR=$dir \
 	CONFIG_MODULE_SIG_ALL= modules_install >>"$log" 2>&1 || { tail -n 30 "$log" >&2; exit 1; }
 kxz=$OUT/install/lib/modules/$kver/$dir/nvgrace-gpu-vfio-pci.ko.xz
 [ -f "$kxz" ] || { echo "nvgrace-module: modules_install wrote no $kxz" >&2; exit 1; }
@@ -154,7 +164,7 @@ fi
 t5=$(date +%s)
 vermagic=$(sed -n 's/^vermagic: *//p' "$OUT/modinfo.txt")
 {
-	echo "# Debian trixie arm64 linux-image-$kver $ver: depmod's lines for nvgrace-gpu-vfio-pci,"
+	echo "# Debian $suite arm64 linux-image-$kver $ver: depmod's lines for nvgrace-gpu-vfio-pci,"
 	echo "# which Debian does not build (# CONFIG_NVGRACE_GPU_VFIO_PCI is not set).  Made by"
 	echo "# scripts/nvgrace-module.sh: built from Debian's $src $ver (apt-get download) with"
 	echo "# $hdr's .config + CONFIG_NVGRACE_GPU_VFIO_PCI=m (make olddefconfig"
