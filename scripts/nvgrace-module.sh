@@ -16,9 +16,9 @@
 # from; the same size as `apt-get source`'s orig tarball, with Debian's
 # patches already applied) and linux-headers-KVER (its Module.symvers), of
 # the version of the kernel unpacked by scripts/arm64-kernel-pkg.sh in
-# KROOT; nothing is installed.  It unpacks only what kbuild needs (no
-# Documentation), runs `make olddefconfig
-# modules_prepare` and `make M=drivers/vfio/pci/nvgrace-gpu modules`, and
+# build/arm64-kernel/SUITE; nothing is installed.  It unpacks what kbuild
+# needs (all but Documentation/), runs `make olddefconfig modules_prepare`
+# and `make M=drivers/vfio/pci/nvgrace-gpu modules modules_install`, and
 # writes to OUT: nvgrace-gpu-vfio-pci.ko, .ko.xz (compressed like Debian's
 # modules), modinfo.txt, config.diff (Debian's config vs the one built
 # with), build.log, and depmod/ (modules.dep, modules.alias of Debian's tree
