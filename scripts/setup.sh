@@ -29,6 +29,12 @@
 # Debian's arm64 kernel for tests/vm/run-arm64.sh (make check-vm-arm64),
 # qemu-efi-aarch64 (EDK2's QEMU_EFI.fd) its UEFI boots, which give the
 # kernel ACPI tables with an IORT instead of a device tree.
+# `setup.sh nvgrace` (make nvgrace-module: scripts/nvgrace-module.sh builds
+# nvgrace-gpu-vfio-pci.ko from Debian's kernel source, issue 22) adds what
+# kbuild's host tools need: flex and bison (scripts/kconfig), libelf-dev
+# (tools/bpf/resolve_btfids: the config has CONFIG_DEBUG_INFO_BTF), dwarves
+# (pahole: olddefconfig keeps the BTF options only with pahole >= 1.16),
+# bc, libssl-dev (scripts/sign-file) and the aarch64 cross compiler.
 set -eu
 PKGS="build-essential pkg-config clang libfuse3-dev fuse3 libkmod-dev kmod
 libpci-dev pciutils libudev-dev libjsmn-dev libcmocka-dev libnghttp2-dev
@@ -39,6 +45,7 @@ libcap-dev libcrypt-dev liblzma-dev libzstd-dev xz-utils zstd
 dracut-core initramfs-tools-core cpio systemd
 qemu-system-x86 busybox-static clang-format"
 [ "${1:-}" = bench ] && PKGS="$PKGS valgrind strace time"
+[ "${1:-}" = nvgrace ] && PKGS="gcc-aarch64-linux-gnu flex bison libelf-dev dwarves bc libssl-dev xz-utils kmod"
 update=""
 if [ "${1:-}" = arm64 ]; then
 	PKGS="gcc-aarch64-linux-gnu qemu-user file libfuse3-dev:arm64 libkmod-dev:arm64 libpci-dev:arm64
