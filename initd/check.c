@@ -235,11 +235,21 @@ int check_build(int rootfd, const char *rootdir, const struct config *c, struct 
 		if (r.mods && p->modalias[0])
 			modules_pick_vfio(r.mods, p->modalias, d->vfio_module, sizeof(d->vfio_module));
 		/* a Grace GPU needs its variant driver even where modules.alias
-		 * lacks it: on vfio-pci a VM would not see the GPU's memory */
-		if (grace_gpu(p->vendor, p->device))
+		 * lacks it: on vfio-pci a VM would not see the GPU's memory.
+		 * The module may be there and still not claim this GPU: its id
+		 * table grew by release (Debian's 6.12.117 source: 2342 and 2345
+		 * only; 7.3.4 also 2348, 2941, 31C2: scripts/nvgrace-module.sh),
+		 * and its override-only ids bind nothing they do not list
+		 * (drivers/pci/pci-driver.c pci_match_device) */
+		if (grace_gpu(p->vendor, p->device)) {
+			d->variant_unclaimed = r.mods && p->modalias[0] &&
+					       strcmp(d->vfio_module, GRACE_VFIO_MODULE) != 0 &&
+					       modules_available(r.mods, GRACE_VFIO_MODULE) > 0;
 			snprintf(d->vfio_module, sizeof(d->vfio_module), "%s", GRACE_VFIO_MODULE);
+		}
 		vfio_driver_name(d->vfio_module, d->vfio_driver, sizeof(d->vfio_driver));
-		if (r.mode == MODE_PASSTHROUGH && r.mods && modules_available(r.mods, d->vfio_module) <= 0)
+		if (r.mode == MODE_PASSTHROUGH && r.mods &&
+		    (modules_available(r.mods, d->vfio_module) <= 0 || d->variant_unclaimed))
 			d->reasons |= BIT(R_VFIO_MISSING);
 		if (p->group < 0 && !p->driver[0] && iommu_groups_at_probe(&r.iommu))
 			d->group_err = group_predict_at_bind(r.devs.dev, r.devs.n, r.selected, r.allowed,

@@ -61,10 +61,11 @@ struct dev_report {
 	char in_use_by[64];
 	bool group_probed, group_busy; /* dev/vfio/<group> probe, once per group */
 	char vfio_module[64], vfio_driver[64];
-	unsigned reasons;   /* bit per enum reason */
-	struct bootfb fb;   /* a firmware framebuffer in its BARs (kind BOOTFB_NONE: none) */
-	int fb_action;	    /* enum bootfb_action */
-	uint64_t aer_fatal; /* R_AER_FATAL: the count */
+	unsigned reasons;	/* bit per enum reason */
+	bool variant_unclaimed; /* a Grace GPU the kernel's nvgrace module does not list (modules.alias) */
+	struct bootfb fb;	/* a firmware framebuffer in its BARs (kind BOOTFB_NONE: none) */
+	int fb_action;		/* enum bootfb_action */
+	uint64_t aer_fatal;	/* R_AER_FATAL: the count */
 	/* filled by apply */
 	char prev_override[64]; /* driver_override before this run's bind (undone on an unsafe made group) */
 	enum dev_state state;

@@ -74,6 +74,14 @@ static void dev_reason_text(const struct report *r, const struct dev_report *d, 
 			 p->bdf, p->vendor, p->device);
 		break;
 	case R_VFIO_MISSING:
+		if (d->variant_unclaimed) {
+			snprintf(buf, size,
+				 "%s: this kernel's %s does not claim %04x:%04x (no vfio_pci: alias in "
+				 "modules.alias: its id table is older than this GPU); vfio-pci would not "
+				 "show the VM its memory: boot a kernel whose nvgrace-gpu-vfio-pci lists it",
+				 p->bdf, d->vfio_module, p->vendor, p->device);
+			break;
+		}
 		snprintf(buf, size, "%s: module %s is not in lib/modules/%s%s", p->bdf, d->vfio_module,
 			 r->kver,
 			 grace_gpu(p->vendor, p->device)

@@ -126,8 +126,12 @@ int sriov_disable_vfs(int rootfd, const char *bdf, int *writes)
 }
 
 /* A write that may block in the driver (nvidia's unbind waits for its
- * users): done on a thread so the caller can give up after timeout_ms.
- * A write still blocked then is left behind; the process exits soon. */
+ * users; a probe through drivers_probe runs the driver's probe, and
+ * nvgrace-gpu-vfio-pci's of 7.x polls a GPU that is not ready for up to
+ * 30 s: nvgrace_gpu_probe_check_device_ready, seen 30.8 s before -ETIME in
+ * make check-nvgrace): done on a thread so the caller can give up after
+ * timeout_ms.  A write still blocked then is left behind; the process
+ * exits soon. */
 struct bounded_write {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
@@ -281,7 +285,7 @@ int vfio_bind(int rootfd, const char *bdf, const char *driver, int *group, int t
 				return fail(res, STEP_UNBIND, r);
 		}
 		res->writes++;
-		r = rootfs_write(rootfd, "sys/bus/pci/drivers_probe", bdf);
+		r = write_bounded(rootfd, "sys/bus/pci/drivers_probe", bdf, timeout_ms);
 		if (r < 0)
 			return fail(res, STEP_PROBE, r);
 		r = pcidev_read_driver(rootfd, bdf, cur, sizeof(cur));
@@ -352,7 +356,7 @@ int vfio_release(int rootfd, const char *bdf, int timeout_ms, char *ret_driver, 
 	}
 	if (!cur[0]) {
 		res->writes++;
-		r = rootfs_write(rootfd, "sys/bus/pci/drivers_probe", bdf);
+		r = write_bounded(rootfd, "sys/bus/pci/drivers_probe", bdf, timeout_ms);
 		if (r < 0)
 			return fail(res, STEP_PROBE, r);
 		r = pcidev_read_driver(rootfd, bdf, cur, sizeof(cur));

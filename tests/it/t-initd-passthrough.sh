@@ -92,4 +92,14 @@ echo release >$SIMFS/.simfs/control
 wait_stat stalled 0 || true
 expect_rc 0 gi apply 2>/dev/null
 for g in 0000:18:00.0 0000:2a:00.0 0000:db:00.0; do expect_drv $g vfio-pci; done
+# a probe that never returns (nvgrace-gpu-vfio-pci 7.x waits up to 30 s
+# for a GPU that is not ready): drivers_probe is bounded by --timeout too
+expect_rc 0 gi --config <(echo "{\"mode\":\"container\"}") apply 2>/dev/null
+echo "stall-nth 3" >$SIMFS/.simfs/control       # the drivers_probe of 0000:18:00.0
+expect_rc 1 gi --timeout 0.2 --config <(echo "{\"devices\":[\"0000:18:00.0\"]}") apply 2>$SIMROOT/p.log
+grep -q "0000:18:00.0: drivers_probe failed: Connection timed out" $SIMROOT/p.log || fail "probe timeout named: $(cat $SIMROOT/p.log)"
+echo release >$SIMFS/.simfs/control
+wait_stat stalled 0 || true
+expect_rc 0 gi apply 2>/dev/null
+expect_drv 0000:18:00.0 vfio-pci
 '
