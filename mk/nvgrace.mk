@@ -11,8 +11,9 @@
 #   make check-nvgrace   each module in its Debian arm64 kernel under
 #                        qemu-system-aarch64 (tests/vm/arm64-nvgrace.sh)
 #
-# Not part of make check: Debian does not ship the module, and each build
-# unpacks a 1.6 GB kernel tree (removed afterwards) for modules_prepare.
+# Not part of make check (each build unpacks a 1.6 GB kernel tree, removed
+# afterwards, for modules_prepare: about 65-75 s a suite, 48 s of QEMU);
+# make check-full (FULL=1) runs check-nvgrace.
 
 NVGRACE_SUITES := trixie trixie-backports
 NVGRACE_KOS    := $(foreach s,$(NVGRACE_SUITES),build/nvgrace/$(s)/nvgrace-gpu-vfio-pci.ko.xz)
@@ -30,3 +31,7 @@ build/nvgrace/%/nvgrace-gpu-vfio-pci.ko.xz: scripts/nvgrace-module.sh | setup-nv
 ## check-nvgrace: those modules loaded into Debian's arm64 kernels under QEMU, and libkmod's alias resolution for a GH200
 check-nvgrace: nvgrace-module static-arm64
 	@for s in $(NVGRACE_SUITES); do tests/vm/arm64-nvgrace.sh $$s || exit 1; done
+
+ifdef FULL
+CHECK_EXTRA += check-nvgrace
+endif
