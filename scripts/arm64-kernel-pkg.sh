@@ -21,16 +21,9 @@ data=${2:-fixtures/data/debian-$suite-arm64.depmod}
 OUT=${3:-build/arm64-kernel}
 mkdir -p "$OUT/$suite"
 OUT=$(cd "$OUT/$suite" && pwd)
-apt=$OUT/apt
-mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$apt/debs"
-echo "deb [arch=arm64 signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] ${MIRROR:-http://deb.debian.org/debian} $suite main" >"$apt/sources.list"
-: >"$apt/status"
-opts="-o APT::Architecture=arm64 -o APT::Architectures::=arm64 \
--o Dir::Etc::sourcelist=$apt/sources.list -o Dir::Etc::sourceparts=- \
--o Dir::State::Lists=$apt/lists -o Dir::Cache=$apt/cache -o Dir::State::status=$apt/status \
--o APT::Sandbox::User=root -o Debug::NoLocking=1"
-# shellcheck disable=SC2086
-apt-get -qq $opts update >&2
+# shellcheck source=scripts/private-apt.sh
+. "$(dirname "$0")/private-apt.sh"
+private_apt "$OUT/apt" "$suite"
 # shellcheck disable=SC2086
 pkg=$(apt-cache $opts depends linux-image-arm64 | sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*\)$/\1/p' | head -n 1)
 [ -n "$pkg" ] || { echo "arm64-kernel-pkg: cannot resolve linux-image-arm64 in $suite" >&2; exit 1; }

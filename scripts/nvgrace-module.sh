@@ -52,17 +52,10 @@ case $cfg in
 */boot/config-*) kver=${cfg##*/config-} ;;
 *) kver=$(basename "$(dirname "$cfg")") ;;
 esac
-apt=$OUT/apt
-mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$apt/debs"
-echo "deb [arch=arm64 signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] ${MIRROR:-http://deb.debian.org/debian} $suite main" >"$apt/sources.list"
-: >"$apt/status"
-opts="-o APT::Architecture=arm64 -o APT::Architectures::=arm64 \
--o Dir::Etc::sourcelist=$apt/sources.list -o Dir::Etc::sourceparts=- \
--o Dir::State::Lists=$apt/lists -o Dir::Cache=$apt/cache -o Dir::State::status=$apt/status \
--o APT::Sandbox::User=root -o Debug::NoLocking=1"
 t0=$(date +%s)
-# shellcheck disable=SC2086
-apt-get -qq $opts update >&2
+# shellcheck source=scripts/private-apt.sh
+. "$(dirname "$0")/private-apt.sh"
+private_apt "$OUT/apt" "$suite"
 # the Debian version of the kernel package (e.g. 6.12.117-1)
 # shellcheck disable=SC2086
 ver=$(apt-cache $opts show "linux-image-$kver" | sed -n 's/^Version: //p' | head -n 1)
