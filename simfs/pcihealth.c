@@ -70,7 +70,24 @@
  * few seconds of link waits), so that tests can look at the state between.
  * A failed recovery leaves the device as it is in sysfs: nothing there
  * tells (pci_dev->error_state is not exported); only a new pci_dev (remove
- * and rescan) starts clean. */
+ * and rescan) starts clean.
+ * - Config access during the recovery: a fatal error's recovery resets the
+ *   link (pcie_do_recovery() -> aer_root_reset() -> pci_bus_error_reset()
+ *   -> drivers/pci/pci.c pci_bus_reset()) under pci_bus_lock(), whose
+ *   pci_dev_lock() takes pci_cfg_access_lock() on every function below
+ *   the port (the port itself too since 6.11, "PCI: Add missing bridge lock
+ *   to pci_bus_lock()").  A user read of `config` meanwhile (pci-sysfs.c
+ *   pci_read_config() -> access.c pci_user_read_config_*()) sleeps in
+ *   pci_wait_cfg() until pci_cfg_access_unlock(); the kernel's own reads
+ *   (pci_read_config_*(), e.g. current_link_speed) do not wait, nor do the
+ *   attributes printed from pci_dev (vendor, device, class, aer_dev_*).
+ *   The model holds the lock from `sick BDF aer-fatal` until the outcome
+ *   (`heal`, `sick BDF recovery-failed`): the kernel holds it only for the
+ *   reset inside that window (the link waits of
+ *   pci_bridge_wait_for_secondary_bus(), up to a minute), which the model
+ *   does not split off.  A reader waits (simfs_read_wait(); counted in
+ *   .simfs/stats cfg_waits) and can be interrupted; whether the kernel's
+ *   wait can be (wait_event() is uninterruptible) is not modelled. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -272,6 +289,11 @@ int pcihealth_sick(struct sim_dev *d, const char *what)
 	}
 	d->m->seq++;
 	return 0;
+}
+
+bool pcihealth_cfg_locked(const struct sim_dev *d)
+{
+	return d->recovering;
 }
 
 int pcihealth_heal(struct sim_dev *d)
