@@ -317,6 +317,54 @@ static void config_waits_for_recovery(void **state)
 	assert_non_null(strstr(rd("/.simfs/stats"), "cfg_waits 2\n"));
 }
 
+/* The recovery walks the functions below the port (err.c
+ * pcie_do_recovery(), pci_walk_bridge()): a port's error announces the
+ * recovery to them, not to the port, and locks their config; a failed
+ * recovery is told to the reporting device only. */
+static char events[1024];
+static void record(void *ctx, const char *action, const char *devpath, const char *subsystem,
+		   const char *const *env)
+{
+	const char *bdf = strrchr(devpath, '/');
+	for (; *env; env++)
+		if (strncmp(*env, "ERROR_EVENT=", 12) == 0)
+			snprintf(events + strlen(events), sizeof(events) - strlen(events), "%s %s;", bdf + 1,
+				 *env + 12);
+}
+
+static int setup_aer(void **state)
+{
+	load("fixtures/qemu-aer.json");
+	m->uevent = record;
+	events[0] = '\0';
+	return 0;
+}
+
+#define EP "/sys/bus/pci/devices/0000:01:00.0/"
+#define RP "/sys/bus/pci/devices/0000:00:07.0/"
+static void recovery_walks_below_the_port(void **state)
+{
+	unsigned char c[4096];
+	wr("/.simfs/control", "sick 0000:00:07.0 aer-fatal");
+	assert_string_equal(events, "0000:01:00.0 BEGIN_RECOVERY;");
+	assert_int_equal(simfs_read(&sf, canon(EP "config"), (char *)c, sizeof(c), 0, true), -EAGAIN);
+	assert_true(simfs_read(&sf, canon(RP "config"), (char *)c, sizeof(c), 0, true) > 0);
+	wr("/.simfs/control", "heal 0000:00:07.0");
+	assert_string_equal(events, "0000:01:00.0 BEGIN_RECOVERY;0000:01:00.0 SUCCESSFUL_RECOVERY;");
+	assert_true(simfs_read(&sf, canon(EP "config"), (char *)c, sizeof(c), 0, true) > 0);
+	events[0] = '\0';
+	wr("/.simfs/control", "sick 0000:00:07.0 aer-fatal");
+	wr("/.simfs/control", "sick 0000:00:07.0 recovery-failed");
+	assert_string_equal(events, "0000:01:00.0 BEGIN_RECOVERY;0000:00:07.0 FAILED_RECOVERY;");
+	assert_true(simfs_read(&sf, canon(EP "config"), (char *)c, sizeof(c), 0, true) > 0);
+	/* the endpoint's own error: as tests/vm/s-aer.sh saw on 6.1 */
+	events[0] = '\0';
+	wr("/.simfs/control", "sick 0000:01:00.0 aer-fatal");
+	assert_int_equal(simfs_read(&sf, canon(EP "config"), (char *)c, sizeof(c), 0, true), -EAGAIN);
+	wr("/.simfs/control", "sick 0000:01:00.0 recovery-failed");
+	assert_string_equal(events, "0000:01:00.0 BEGIN_RECOVERY;0000:01:00.0 FAILED_RECOVERY;");
+}
+
 /* A pci_dev made again (remove + rescan) is a new sysfs directory: a new
  * inode number, as kernfs gives a new node a new id (fs/kernfs/dir.c
  * __kernfs_new_node(), idr_alloc_cyclic()); serve's recovery table tells
@@ -517,6 +565,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(faults_and_stats, setup_h100, teardown),
 		cmocka_unit_test_setup_teardown(config_waits_for_recovery, setup_h100, teardown),
 		cmocka_unit_test_setup_teardown(new_pci_dev_new_inode, setup_h100, teardown),
+		cmocka_unit_test_setup_teardown(recovery_walks_below_the_port, setup_aer, teardown),
 		cmocka_unit_test_setup_teardown(unplug_removes, setup_h100, teardown),
 		cmocka_unit_test_setup_teardown(read_only_and_write_only, setup_h100, teardown),
 		cmocka_unit_test_setup_teardown(kmsg_sink, setup_h100, teardown),
