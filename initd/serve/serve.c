@@ -440,8 +440,13 @@ int serve_run(const struct serve_opts *o)
 				  ERS_FILE);
 	else if (s.ers.n || dropped)
 		log_info(
-		    "%s: %zu function(s) in or after a kernel error recovery, %zu dropped (a new pci_dev)",
+		    "%s: %zu function(s) in or after a kernel error recovery, %zu dropped (gone or a new pci_dev)",
 		    ERS_FILE, s.ers.n, dropped);
+	for (size_t i = 0; i < s.ers.n; i++)
+		if (s.ers.v[i].state == ERS_RECOVERING)
+			log_notice("%s: was in a kernel error recovery when serve stopped; its outcome is "
+				   "unknown: Unhealthy until SUCCESSFUL_RECOVERY or a new pci_dev",
+				   s.ers.v[i].bdf);
 	if (dropped && (r = ers_save(o->rootfd, &s.ers)) < 0)
 		log_warning_errno(r, "%s: %m", ERS_FILE);
 	r = serve_discover(o->rootfd, o->rootdir, o->cfg, NULL, &s.ers, &all);

@@ -58,7 +58,11 @@ int discover_parse_aer_total(const char *text, uint64_t *ret)
  * access.c pci_user_read_config_*()) then sleeps in pci_wait_cfg()
  * (uninterruptible wait_event()) until the reset ends: up to the link and
  * readiness waits of pci_bridge_wait_for_secondary_bus(), a minute.  serve
- * would stall its event loop there.  The other readings here do not wait:
+ * would stall its event loop there.  The function's own state covers a
+ * reset of its port: the recovery announces BEGIN_RECOVERY to every
+ * function below the port it resets (err.c pci_walk_bridge() ->
+ * report_error_detected() -> pci_uevent_ers()); d->ers also holds its PF's
+ * (a VF) or GPU's (an mdev) state.  The other readings here do not wait:
  * current_link_speed reads through pcie_capability_read_word() ->
  * pci_read_config_word(), which ignores block_cfg_access (access.c), and
  * aer_dev_fatal prints counters kept in pci_dev (aer.c); vendor, device
