@@ -30,6 +30,17 @@ static uint64_t instance_at(const char *bdf, void *data)
 	return ers_instance(*(const int *)data, bdf);
 }
 
+size_t ers_store_prune(int rootfd, struct ers_table *t, bool adopt, size_t *adopted)
+{
+	size_t n = 0;
+	for (size_t i = 0; adopt && i < t->n; i++)
+		if (!t->v[i].inst && (t->v[i].inst = ers_instance(rootfd, t->v[i].bdf)))
+			n++;
+	if (adopted)
+		*adopted = n;
+	return ers_prune(t, instance_at, &rootfd);
+}
+
 int ers_load(int rootfd, struct ers_table *t, size_t *dropped)
 {
 	char *text = NULL;
@@ -46,7 +57,8 @@ int ers_load(int rootfd, struct ers_table *t, size_t *dropped)
 		t->n = 0;
 		return -EINVAL;
 	}
-	*dropped = ers_prune(t, instance_at, &rootfd);
+	/* an instance unknown when it was recorded cannot be checked now */
+	*dropped = ers_store_prune(rootfd, t, false, NULL);
 	return 0;
 }
 

@@ -173,10 +173,26 @@ static void on_fabric_timer(struct evloop *loop, void *data)
 		s->ctx.changed(&s->ctx);
 }
 
+/* The recovery table never outlives a pci_dev, even one whose remove
+ * uevent was lost: its entries checked against sysfs (a stat each). */
+static void ers_recheck(struct serve *s)
+{
+	size_t adopted = 0, dropped = s->ers.n ? ers_store_prune(s->ctx.rootfd, &s->ers, true, &adopted) : 0;
+	if (!s->ers.n && !dropped)
+		return;
+	if (dropped)
+		log_info("%zu kernel error recovery record(s) dropped: the function is gone or a new pci_dev",
+			 dropped);
+	int r = dropped || adopted ? ers_save(s->ctx.rootfd, &s->ers) : 0;
+	if (r < 0)
+		log_warning_errno(r, "%s: %m", ERS_FILE);
+}
+
 static void on_rescan_timer(struct evloop *loop, void *data)
 {
 	struct serve *s = data;
 	s->rescan_timer = evloop_add_timer(loop, s->o->rescan_ms, on_rescan_timer, s);
+	ers_recheck(s);
 	rescan_some(s, NULL, 0, NULL);
 	if (!plugin_dir_current(s))
 		reopen_dir(s);
@@ -439,9 +455,9 @@ int serve_run(const struct serve_opts *o)
 		log_warning_errno(r, "%s: %m: ignored (recovery states before this start are lost)",
 				  ERS_FILE);
 	else if (s.ers.n || dropped)
-		log_info(
-		    "%s: %zu function(s) in or after a kernel error recovery, %zu dropped (gone or a new pci_dev)",
-		    ERS_FILE, s.ers.n, dropped);
+		log_info("%s: %zu function(s) in or after a kernel error recovery, %zu dropped (gone or a "
+			 "new pci_dev)",
+			 ERS_FILE, s.ers.n, dropped);
 	for (size_t i = 0; i < s.ers.n; i++)
 		if (s.ers.v[i].state == ERS_RECOVERING)
 			log_notice("%s: was in a kernel error recovery when serve stopped; its outcome is "

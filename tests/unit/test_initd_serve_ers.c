@@ -145,6 +145,19 @@ static void store_keeps_the_same_pci_dev_only(void **state)
 	assert_int_equal(u.n, 1);
 	assert_int_equal(dropped, 1);
 	assert_int_equal(ers_lookup(&u, "0000:3a:00.0"), ERS_FAILED);
+	/* an instance unknown when recorded: serve's own table adopts the
+	 * one there now, a table read from the file cannot check it */
+	struct ers_table w = { .n = 0 };
+	size_t adopted = 9;
+	ers_apply(&w, "0000:3a:00.0", 0, ERS_EV_FAILED);
+	ers_apply(&w, "0000:5d:00.0", 0, ERS_EV_FAILED);
+	assert_int_equal(ers_store_prune(rootfd, &w, true, &adopted), 1); /* 5d:00.0: gone */
+	assert_int_equal(adopted, 1);
+	assert_int_equal(w.n, 1);
+	assert_int_equal(w.v[0].inst, inst);
+	w.v[0].inst = 0;
+	assert_int_equal(ers_store_prune(rootfd, &w, false, NULL), 1);
+	assert_int_equal(w.n, 0);
 	/* made again: another directory (both exist at once here, so the
 	 * inode numbers differ whatever the file system reuses) */
 	SH("mkdir -p %s/sys/devices/pci0000:00/new/0000:3a:00.0 && rm %s/sys/bus/pci/devices/0000:3a:00.0 && "
