@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "node/config.h"
 #include "rootfs.h"
+#include "serve/ers_store.h"
 #include "serve/serve.h"
 #include "serve/serve_report.h"
 
@@ -15,7 +16,13 @@ int cmd_status(const struct args *a, int rootfd, const struct config *c)
 {
 	struct sdevs d;
 	char *served = NULL;
-	int r = serve_discover(rootfd, a->root, c, NULL, &d);
+	/* serve's recovery states: no config read of a function the kernel
+	 * is recovering (a read would wait for its reset, serve/sick.c) */
+	struct ers_table ers;
+	size_t dropped;
+	if (ers_load(rootfd, &ers, &dropped) < 0)
+		ers.n = 0;
+	int r = serve_discover(rootfd, a->root, c, NULL, &ers, &d);
 	if (r < 0) {
 		log_error_errno(r, "cannot read the node's devices under %s: %m", a->root);
 		return EXIT_INTERNAL;

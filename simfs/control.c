@@ -263,9 +263,9 @@ static ssize_t stats_show(struct node *node, char *buf, size_t cap, const struct
 	return snprintf(
 	    buf, cap,
 	    "reads %lu\nwrites %lu\nbinds %lu\nunbinds %lu\ncreates %lu\nremoves %lu\nstalled %u\n"
-	    "injected %lu\nblocked %u\n",
+	    "injected %lu\nblocked %u\ncfg_waits %lu\n",
 	    s->reads, s->writes, s->binds, s->unbinds, s->creates, s->removes, sf->stalled, sf->injected,
-	    sf->blocked);
+	    sf->blocked, sf->cfg_waits);
 }
 
 static const struct attr_ops control_ops = { .store = control_store };

@@ -197,11 +197,21 @@ void simfs_release(struct simfs *sf, const char *path)
 
 #define SHOW_MAX (256 * 1024)
 
+static void wait_tick(struct simfs *sf);
+
 ssize_t simfs_read(struct simfs *sf, const char *path, char *buf, size_t size, off_t off, bool privileged)
 {
+	return simfs_read_wait(sf, path, buf, size, off, privileged, NULL, NULL);
+}
+
+ssize_t simfs_read_wait(struct simfs *sf, const char *path, char *buf, size_t size, off_t off,
+			bool privileged, interrupted_fn interrupted, void *ctx)
+{
 	ssize_t r;
+	bool counted = false;
 	pthread_mutex_lock(&sf->lock);
 	struct node *n = tree_lookup(sf->m->root, path);
+again:
 	if (!n) {
 		r = -ENOENT;
 	} else if (n->type != NODE_FILE) {
@@ -210,6 +220,24 @@ ssize_t simfs_read(struct simfs *sf, const char *path, char *buf, size_t size, o
 		char *tmp = n->ops->show ? malloc(SHOW_MAX) : NULL;
 		struct attr_io io = { .privileged = privileged, .offset = off };
 		r = !n->ops->show ? -EACCES : !tmp ? -ENOMEM : n->ops->show(n, tmp, SHOW_MAX, &io);
+		if (r == -SIM_EWAIT) {
+			free(tmp);
+			if (!interrupted) {
+				r = -EAGAIN;
+				goto out;
+			}
+			if (!counted) {
+				sf->cfg_waits++;
+				counted = true;
+			}
+			if (interrupted(ctx)) {
+				r = -EINTR;
+				goto out;
+			}
+			wait_tick(sf);
+			n = tree_lookup(sf->m->root, path); /* the tree may have changed */
+			goto again;
+		}
 		if (r >= 0) {
 			size_t len = (size_t)r;
 			size_t k = (size_t)off < len ? len - (size_t)off : 0;
@@ -228,6 +256,7 @@ ssize_t simfs_read(struct simfs *sf, const char *path, char *buf, size_t size, o
 	}
 	if (r >= 0 && is_sys(path) && off == 0)
 		sf->m->stats.reads++;
+out:
 	pthread_mutex_unlock(&sf->lock);
 	return r;
 }

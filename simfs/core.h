@@ -29,7 +29,8 @@ struct simfs {
 	unsigned stalled;	   /* writers blocked by stall-nth now */
 	unsigned blocked;	/* writers the model blocks now (an unbind or VF removal waiting for users) */
 	unsigned long injected; /* faults fired (fail, fail-nth, stall-nth) */
-	unsigned latency_us;	/* added to every sys/ write */
+	unsigned long cfg_waits; /* reads of `config` that waited for a reset (pcihealth.c) */
+	unsigned latency_us;	 /* added to every sys/ write */
 	time_t start;
 };
 
@@ -49,6 +50,11 @@ int simfs_open(struct simfs *sf, const char *path, int flags);
 int simfs_open_by(struct simfs *sf, const char *path, int flags, int pid);
 void simfs_release(struct simfs *sf, const char *path);
 ssize_t simfs_read(struct simfs *sf, const char *path, char *buf, size_t size, off_t off, bool privileged);
+/* The same for a reader that may wait, as in the kernel, until the model
+ * lets it go (a `config` read during a reset, pcihealth.c), or until
+ * interrupted (-EINTR).  simfs_read() does not wait: -EAGAIN. */
+ssize_t simfs_read_wait(struct simfs *sf, const char *path, char *buf, size_t size, off_t off,
+			bool privileged, interrupted_fn interrupted, void *ctx);
 ssize_t simfs_write(struct simfs *sf, const char *path, const char *buf, size_t size, off_t off,
 		    bool privileged, interrupted_fn interrupted, void *ctx);
 int simfs_truncate(struct simfs *sf, const char *path);

@@ -81,14 +81,14 @@ static int op_release(const char *path, struct fuse_file_info *fi)
 	return 0;
 }
 
-static int op_read(const char *path, char *buf, size_t size, off_t off, struct fuse_file_info *fi)
-{
-	return (int)simfs_read(sf_of(), path, buf, size, off, privileged());
-}
-
 static bool req_interrupted(void *ctx)
 {
 	return fuse_interrupted() != 0;
+}
+
+static int op_read(const char *path, char *buf, size_t size, off_t off, struct fuse_file_info *fi)
+{
+	return (int)simfs_read_wait(sf_of(), path, buf, size, off, privileged(), req_interrupted, NULL);
 }
 
 static int op_write(const char *path, const char *buf, size_t size, off_t off, struct fuse_file_info *fi)

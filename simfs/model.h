@@ -134,7 +134,8 @@ struct sim_dev {
 	bool dead;	   /* config space reads all ones */
 	bool link_down;	   /* current_link_speed "Unknown" */
 	bool disconnected; /* pci_dev_set_disconnected(): kernel config reads fail (pcihealth.c) */
-	bool recovering;   /* an AER recovery began and has not ended */
+	bool recovering;   /* an AER recovery it reported began and has not ended */
+	bool cfg_locked;   /* a recovery's reset holds its config access (pcihealth.c) */
 	uint64_t aer_cor[16], aer_fatal[27], aer_nonfatal[27];
 	uint64_t aer_total_cor, aer_total_fatal, aer_total_nonfatal;
 	uint64_t aer_rp_cor, aer_rp_fatal, aer_rp_nonfatal; /* a root port: messages received */
@@ -275,6 +276,9 @@ int pcihealth_add_attrs(struct sim_dev *d);
  * "aer-correctable", "recovery-failed" */
 int pcihealth_sick(struct sim_dev *d, const char *what);
 int pcihealth_heal(struct sim_dev *d);
+/* Whether d's config space is locked for user reads now (a reset of its
+ * error recovery): a `config` read waits (-SIM_EWAIT). */
+bool pcihealth_cfg_locked(const struct sim_dev *d);
 /* A function reset (sysfs `reset`): what a reset can bring back. */
 void pcihealth_reset(struct sim_dev *d);
 

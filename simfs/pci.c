@@ -139,6 +139,8 @@ static ssize_t config_show(struct node *n, char *buf, size_t cap, const struct a
 	size_t len = io->privileged ? d->config_size : 64;
 	if (len > cap)
 		return -EINVAL;
+	if (pcihealth_cfg_locked(d)) /* a reset holds its config access (pcihealth.c) */
+		return -SIM_EWAIT;
 	if (d->dead) /* off the bus: the hardware answers all ones (pcihealth.c) */
 		memset(buf, 0xff, len);
 	else

@@ -59,7 +59,18 @@
  *   fails: "Data Link Layer Link Active not set in 1000 msec").  A fatal
  *   error resets the link (aer_root_reset()); a non-fatal one does not.
  *   The uevents come from report_error_detected()/report_resume() with a
- *   driver that has error handlers (vfio-pci: vfio_pci_core_err_handlers);
+ *   driver that has error handlers (vfio-pci: vfio_pci_core_err_handlers),
+ *   for every function the recovery walks: pcie_do_recovery() takes the
+ *   reporting port itself (root or downstream port) or else the bridge
+ *   above the reporting function, and pci_walk_bridge() visits every
+ *   function below that bridge (not the bridge): an endpoint's error
+ *   announces BEGIN_/SUCCESSFUL_RECOVERY to it and its siblings, a port's
+ *   to everything below the port.  FAILED_RECOVERY goes to the reporting
+ *   device only (6.1's "failed:" path; older kernels sent it to the
+ *   bridge), so functions below a port whose recovery failed keep their
+ *   BEGIN_RECOVERY as the last word.  The model takes every bridge as a
+ *   port that recovers itself (a switch's upstream port would hand it to
+ *   the port above: err.c, PCI_EXP_TYPE_UPSTREAM is not in its list);
  *   for a device without a driver the model sends the same (unverified;
  *   gpu-initd only serves devices on a VFIO driver).  Falling off the bus
  *   and a link going down announce nothing by themselves.
@@ -70,7 +81,25 @@
  * few seconds of link waits), so that tests can look at the state between.
  * A failed recovery leaves the device as it is in sysfs: nothing there
  * tells (pci_dev->error_state is not exported); only a new pci_dev (remove
- * and rescan) starts clean. */
+ * and rescan) starts clean.
+ * - Config access during the recovery: a fatal error's recovery resets the
+ *   link (pcie_do_recovery() -> aer_root_reset() -> pci_bus_error_reset()
+ *   -> drivers/pci/pci.c pci_bus_reset()) under pci_bus_lock(), whose
+ *   pci_dev_lock() takes pci_cfg_access_lock() on every function below
+ *   the port (the port itself too since 6.11, "PCI: Add missing bridge lock
+ *   to pci_bus_lock()").  A user read of `config` meanwhile (pci-sysfs.c
+ *   pci_read_config() -> access.c pci_user_read_config_*()) sleeps in
+ *   pci_wait_cfg() until pci_cfg_access_unlock(); the kernel's own reads
+ *   (pci_read_config_*(), e.g. current_link_speed) do not wait, nor do the
+ *   attributes printed from pci_dev (vendor, device, class, aer_dev_*).
+ *   The model locks every function of the walk (not the bridge) from
+ *   `sick BDF aer-fatal` until the outcome
+ *   (`heal`, `sick BDF recovery-failed`): the kernel holds it only for the
+ *   reset inside that window (the link waits of
+ *   pci_bridge_wait_for_secondary_bus(), up to a minute), which the model
+ *   does not split off.  A reader waits (simfs_read_wait(); counted in
+ *   .simfs/stats cfg_waits) and can be interrupted; whether the kernel's
+ *   wait can be (wait_event() is uninterruptible) is not modelled. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -177,6 +206,7 @@ int pcihealth_add_attrs(struct sim_dev *d)
 	d->aer_total_cor = d->aer_total_fatal = d->aer_total_nonfatal = 0;
 	d->aer_rp_cor = d->aer_rp_fatal = d->aer_rp_nonfatal = 0;
 	d->recovering = false;
+	d->cfg_locked = false;
 	d->disconnected = false;
 	bool ok = tree_add_attr(d->dir, "current_link_speed", 0444, &link_speed_ops, d, 0) != NULL;
 	ok &= tree_add_attr(d->dir, "current_link_width", 0444, &link_width_ops, d, 0) != NULL;
@@ -219,11 +249,53 @@ static struct sim_dev *root_port(struct sim_dev *d)
 	return p && pci_find_ext_cap(p, 0x0001) ? p : NULL;
 }
 
+/* Calls fn on every function the recovery of an error reported by d
+ * walks (err.c pcie_do_recovery() -> pci_walk_bridge()). */
+static void recovery_walk(struct sim_dev *d, void (*fn)(struct sim_dev *, void *), void *arg)
+{
+	struct sim_dev *bridge = pci_is_bridge(d) || !d->parent ? d : d->parent;
+	if (!pci_is_bridge(bridge)) { /* no subordinate bus: the function itself */
+		fn(bridge, arg);
+		return;
+	}
+	for (int i = 0; i < d->m->ndevs; i++) {
+		struct sim_dev *x = d->m->devs[i];
+		for (struct sim_dev *p = x->parent; x->present && p; p = p->parent)
+			if (p == bridge) {
+				fn(x, arg);
+				break;
+			}
+	}
+}
+
+static void walk_emit(struct sim_dev *x, void *arg)
+{
+	emit_ers(x, *(enum ers *)arg);
+}
+
+static void walk_lock(struct sim_dev *x, void *arg)
+{
+	x->cfg_locked = *(bool *)arg;
+}
+
+static void walk_ers(struct sim_dev *d, enum ers e)
+{
+	recovery_walk(d, walk_emit, &e);
+}
+
+static void walk_lock_cfg(struct sim_dev *d, bool locked)
+{
+	recovery_walk(d, walk_lock, &locked);
+}
+
+/* A fatal error's recovery: BEGIN_RECOVERY to the walk, their config
+ * access locked for the reset, until the outcome. */
 static void begin_recovery(struct sim_dev *d)
 {
 	if (!d->recovering)
-		emit_ers(d, ERS_BEGIN);
+		walk_ers(d, ERS_BEGIN);
 	d->recovering = true;
+	walk_lock_cfg(d, true);
 }
 
 int pcihealth_sick(struct sim_dev *d, const char *what)
@@ -252,6 +324,7 @@ int pcihealth_sick(struct sim_dev *d, const char *what)
 		d->aer_total_fatal++;
 		begin_recovery(d);
 	} else if (strcmp(what, "recovery-failed") == 0 && d->recovering) {
+		walk_lock_cfg(d, false); /* the reset is over, failed */
 		emit_ers(d, ERS_FAILED);
 		d->recovering = false;
 	} else if (strcmp(what, "aer-nonfatal") == 0 && aer) {
@@ -260,8 +333,8 @@ int pcihealth_sick(struct sim_dev *d, const char *what)
 		d->aer_total_nonfatal++;
 		if (rp)
 			rp->aer_rp_nonfatal++;
-		emit_ers(d, ERS_BEGIN);
-		emit_ers(d, ERS_SUCCESS);
+		walk_ers(d, ERS_BEGIN);
+		walk_ers(d, ERS_SUCCESS);
 	} else if (strcmp(what, "aer-correctable") == 0 && aer) {
 		d->aer_cor[0]++; /* RxErr: no recovery for a corrected error */
 		d->aer_total_cor++;
@@ -274,12 +347,19 @@ int pcihealth_sick(struct sim_dev *d, const char *what)
 	return 0;
 }
 
+bool pcihealth_cfg_locked(const struct sim_dev *d)
+{
+	return d->cfg_locked;
+}
+
 int pcihealth_heal(struct sim_dev *d)
 {
 	/* the hardware answers again; a disconnected pci_dev stays so */
 	d->dead = d->link_down = false;
-	if (d->recovering)
-		emit_ers(d, ERS_SUCCESS);
+	if (d->recovering) {
+		walk_lock_cfg(d, false);
+		walk_ers(d, ERS_SUCCESS);
+	}
 	d->recovering = false;
 	d->m->seq++;
 	return 0;

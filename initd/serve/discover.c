@@ -14,6 +14,7 @@
 
 #include "node/config.h"
 #include "discover.h"
+#include "ers.h"
 #include "log.h"
 #include "node/naming.h"
 #include "node/pcidev.h"
@@ -290,8 +291,8 @@ static const struct sdev *prev_find(const struct sdevs *prev, const char *id)
  * that never change (ids, class, NUMA node, place in the tree) copied from
  * the previous scan when it knew the device. */
 static int scan_one_pci(int rootfd, const char *rootdir, const struct config *cfg, const struct sdevs *prev,
-			int devsfd, int vfiofd, const char *bdf, struct vgpu_names *names, struct sdevs *out,
-			size_t *cap)
+			const struct ers_table *ers, int devsfd, int vfiofd, const char *bdf,
+			struct vgpu_names *names, struct sdevs *out, size_t *cap)
 {
 	char devdir[300], drv[64];
 	uint64_t v64;
@@ -367,13 +368,14 @@ static int scan_one_pci(int rootfd, const char *rootdir, const struct config *cf
 		pciids_lookup(rootfd, rootdir, d->vendor, d->device, d->pciids, sizeof(d->pciids));
 	read_group_at(rootfd, devfd, ".", vfiofd, d);
 	read_vfio_dev(devfd, ".", d);
+	d->ers = (uint8_t)ers_lookup2(ers, d->id, d->parent); /* before its config is read */
 	sick_read_at(devfd, d);
 	close(devfd);
 	return 0;
 }
 
 static int scan_pci(int rootfd, const char *rootdir, const struct config *cfg, const struct sdevs *prev,
-		    struct sdevs *out, size_t *cap)
+		    const struct ers_table *ers, struct sdevs *out, size_t *cap)
 {
 	DIR *dir = rootfs_opendir(rootfd, PCI_DEVICES);
 	struct vgpu_names names = { 0 };
@@ -386,8 +388,8 @@ static int scan_pci(int rootfd, const char *rootdir, const struct config *cfg, c
 	int vfiofd = rootfs_openat(rootfd, "dev/vfio", O_PATH | O_DIRECTORY, 0);
 	while (r >= 0 && (e = readdir(dir)))
 		if (discover_valid_bdf(e->d_name))
-			r = scan_one_pci(rootfd, rootdir, cfg, prev, dirfd(dir), vfiofd, e->d_name, &names,
-					 out, cap);
+			r = scan_one_pci(rootfd, rootdir, cfg, prev, ers, dirfd(dir), vfiofd, e->d_name,
+					 &names, out, cap);
 	closedir(dir);
 	if (vfiofd >= 0)
 		close(vfiofd);
@@ -408,7 +410,7 @@ static int cmp_id(const void *a, const void *b)
 }
 
 int discover_rescan_pci(int rootfd, const char *rootdir, const struct config *cfg, const struct sdevs *prev,
-			const char *const *bdfs, size_t n, struct sdevs *ret)
+			const struct ers_table *ers, const char *const *bdfs, size_t n, struct sdevs *ret)
 {
 	struct sdevs out = { 0 };
 	struct vgpu_names names = { 0 };
@@ -419,8 +421,10 @@ int discover_rescan_pci(int rootfd, const char *rootdir, const struct config *cf
 		for (size_t k = 0; k < n && !named; k++)
 			named = strcmp(prev->d[i].id, bdfs[k]) == 0;
 		struct sdev *d;
-		if (!named && (r = push(&out, &cap, &d)) >= 0)
+		if (!named && (r = push(&out, &cap, &d)) >= 0) {
 			*d = prev->d[i];
+			d->ers = (uint8_t)ers_lookup2(ers, d->id, d->parent);
+		}
 	}
 	size_t first = out.n;
 	int vfiofd = rootfs_openat(rootfd, "dev/vfio", O_PATH | O_DIRECTORY, 0);
@@ -430,8 +434,8 @@ int discover_rescan_pci(int rootfd, const char *rootdir, const struct config *cf
 		for (size_t j = 0; j < k; j++)
 			dup |= strcmp(bdfs[j], bdfs[k]) == 0;
 		if (!dup && discover_valid_bdf(bdfs[k]))
-			r = scan_one_pci(rootfd, rootdir, cfg, prev, devsfd, vfiofd, bdfs[k], &names, &out,
-					 &cap);
+			r = scan_one_pci(rootfd, rootdir, cfg, prev, ers, devsfd, vfiofd, bdfs[k], &names,
+					 &out, &cap);
 	}
 	if (vfiofd >= 0)
 		close(vfiofd);
@@ -459,7 +463,7 @@ int discover_rescan_pci(int rootfd, const char *rootdir, const struct config *cf
 	return 0;
 }
 
-static int scan_mdev(int rootfd, struct sdevs *out, size_t *cap)
+static int scan_mdev(int rootfd, const struct ers_table *ers, struct sdevs *out, size_t *cap)
 {
 	DIR *dir = rootfs_opendir(rootfd, "sys/bus/mdev/devices");
 	struct dirent *e;
@@ -502,6 +506,7 @@ static int scan_mdev(int rootfd, struct sdevs *out, size_t *cap)
 		read_group(rootfd, devdir, d);
 		read_vfio_dev(rootfd, devdir, d);
 		read_locality(rootfd, -1, d->parent, d->locality, sizeof(d->locality));
+		d->ers = (uint8_t)ers_lookup2(ers, d->id, d->parent);
 		sick_read_parent(rootfd, d);
 	}
 	closedir(dir);
@@ -509,13 +514,13 @@ static int scan_mdev(int rootfd, struct sdevs *out, size_t *cap)
 }
 
 int discover_scan(int rootfd, const char *rootdir, const struct config *cfg, const struct sdevs *prev,
-		  struct sdevs *ret)
+		  const struct ers_table *ers, struct sdevs *ret)
 {
 	struct sdevs out = { 0 };
 	size_t cap = 0;
-	int r = scan_pci(rootfd, rootdir, cfg, prev, &out, &cap);
+	int r = scan_pci(rootfd, rootdir, cfg, prev, ers, &out, &cap);
 	if (r >= 0)
-		r = scan_mdev(rootfd, &out, &cap);
+		r = scan_mdev(rootfd, ers, &out, &cap);
 	if (r < 0) {
 		free(out.d);
 		return r;

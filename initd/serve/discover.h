@@ -10,6 +10,7 @@
 #include "pciaddr.h"
 
 struct config;
+struct ers_table;
 
 enum sdev_kind { SDEV_PASSTHROUGH, SDEV_VF_VGPU, SDEV_MDEV };
 
@@ -49,13 +50,15 @@ struct sdevs {
  * non-NVIDIA VFIO functions count (a resource-names alias).  prev (may be
  * NULL) is the previous scan: attributes that never change are taken
  * from it for devices it knew, so a rescan reads only driver, group and
- * group node per device.  0 or -errno. */
+ * group node per device.  ers (may be NULL): the kernel's error recovery
+ * state as serve knows it, into each sdev's ers; a function recovering
+ * (or its parent) has no config read (sick.c).  0 or -errno. */
 int discover_scan(int rootfd, const char *rootdir, const struct config *cfg, const struct sdevs *prev,
-		  struct sdevs *ret);
+		  const struct ers_table *ers, struct sdevs *ret);
 /* prev with only the named PCI functions read again (added, changed or
  * gone): what a burst of PCI uevents needs, without a full scan. */
 int discover_rescan_pci(int rootfd, const char *rootdir, const struct config *cfg, const struct sdevs *prev,
-			const char *const *bdfs, size_t n, struct sdevs *ret);
+			const struct ers_table *ers, const char *const *bdfs, size_t n, struct sdevs *ret);
 void sdevs_free(struct sdevs *s);
 /* Re-reads one device's driver, group and group node (and with iommufd
  * its vfio-dev node) into *now (for Allocate: is it still where it

@@ -355,7 +355,7 @@ static int cmp_pdev(const void *a, const void *b)
 
 int plugin_update(struct plugin *p, const struct sdevs *all)
 {
-	bool changed = false, added = false;
+	bool changed = false, added = false, reason = false;
 	/* all is sorted by id, like the table: one merge pass */
 	size_t k = 0, n0 = p->table.n;
 	for (size_t i = 0; i < n0; i++) {
@@ -377,6 +377,7 @@ int plugin_update(struct plugin *p, const struct sdevs *all)
 				log_info("%s: %s is now unhealthy (%s)", p->resource, pd->d.id,
 					 resource_sick_str(why));
 			changed |= h != pd->healthy;
+			reason = true;
 			pd->healthy = h;
 		}
 		pd->why = why;
@@ -406,7 +407,7 @@ int plugin_update(struct plugin *p, const struct sdevs *all)
 		qsort(p->table.v, p->table.n, sizeof(*p->table.v), cmp_pdev);
 	if (changed)
 		send_list_to(p, NULL);
-	return changed;
+	return changed ? 1 : reason ? 2 : 0;
 }
 
 void plugin_stop(struct plugin *p)

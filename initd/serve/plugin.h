@@ -60,7 +60,9 @@ int plugin_new(struct serve_ctx *ctx, const char *resource, struct plugin **ret)
 int plugin_listen(struct plugin *p);
 /* Merges a scan: the resource's devices present now.  Devices once seen
  * stay listed (Unhealthy while gone).  Sends the list to every stream when
- * anything changed; returns 1 if it did, 0 if not, -ENOMEM. */
+ * anything changed; returns 1 if it did, 2 when only the reason of an
+ * Unhealthy device changed (kubelet's list is the same, the status is
+ * not), 0 if nothing did, -ENOMEM. */
 int plugin_update(struct plugin *p, const struct sdevs *all);
 /* Ends streams, stops serving, removes the socket. */
 void plugin_stop(struct plugin *p);

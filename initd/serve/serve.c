@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ers_store.h"
 #include "fabric_ctl.h"
 #include "grpc_server.h"
 #include "health.h"
@@ -37,10 +38,10 @@ struct serve {
 };
 
 int serve_discover(int rootfd, const char *rootdir, const struct config *cfg, const struct sdevs *prev,
-		   struct sdevs *ret)
+		   const struct ers_table *ers, struct sdevs *ret)
 {
 	struct sdevs s;
-	int r = discover_scan(rootfd, rootdir, cfg, prev, &s);
+	int r = discover_scan(rootfd, rootdir, cfg, prev, ers, &s);
 	if (r < 0)
 		return r;
 	size_t k = 0;
@@ -121,11 +122,12 @@ static void rescan_some(struct serve *s, const char *const *bdfs, size_t n,
 	 * could not read would turn Unhealthy for an error of ours */
 	fdreserve_release(&s->ctx.reserve);
 	if (bdfs) {
-		r = discover_rescan_pci(s->ctx.rootfd, s->o->rootdir, s->o->cfg, &s->last, bdfs, n, &all);
+		r = discover_rescan_pci(s->ctx.rootfd, s->o->rootdir, s->o->cfg, &s->last, &s->ers, bdfs, n,
+					&all);
 		if (r >= 0)
 			name_all(s->o->cfg, &all);
 	} else {
-		r = serve_discover(s->ctx.rootfd, s->o->rootdir, s->o->cfg, &s->last, &all);
+		r = serve_discover(s->ctx.rootfd, s->o->rootdir, s->o->cfg, &s->last, &s->ers, &all);
 	}
 	fdreserve_take(&s->ctx.reserve);
 	s->rescans++;
@@ -134,12 +136,8 @@ static void rescan_some(struct serve *s, const char *const *bdfs, size_t n,
 		return;
 	}
 	bool changed = false;
-	/* the recovery state the uevents told (a VF or mdev: its parent's too) */
-	for (size_t i = 0; i < all.n; i++) {
-		enum ers_state e = ers_lookup(&s->ers, all.d[i].id),
-			       pe = ers_lookup(&s->ers, all.d[i].parent);
-		all.d[i].ers = (uint8_t)(e > pe ? e : pe);
-	}
+	/* (the recovery state the uevents told is in each sdev's ers: discover
+	 * set it, a VF's or mdev's parent's too) */
 	for (size_t i = 0; recovered && i < all.n; i++)
 		for (size_t k = 0; k < recovered->nrecovered; k++)
 			if (strcmp(all.d[i].id, recovered->recovered[k]) == 0 ||
@@ -175,10 +173,26 @@ static void on_fabric_timer(struct evloop *loop, void *data)
 		s->ctx.changed(&s->ctx);
 }
 
+/* The recovery table never outlives a pci_dev, even one whose remove
+ * uevent was lost: its entries checked against sysfs (a stat each). */
+static void ers_recheck(struct serve *s)
+{
+	size_t adopted = 0, dropped = s->ers.n ? ers_store_prune(s->ctx.rootfd, &s->ers, true, &adopted) : 0;
+	if (!s->ers.n && !dropped)
+		return;
+	if (dropped)
+		log_info("%zu kernel error recovery record(s) dropped: the function is gone or a new pci_dev",
+			 dropped);
+	int r = dropped || adopted ? ers_save(s->ctx.rootfd, &s->ers) : 0;
+	if (r < 0)
+		log_warning_errno(r, "%s: %m", ERS_FILE);
+}
+
 static void on_rescan_timer(struct evloop *loop, void *data)
 {
 	struct serve *s = data;
 	s->rescan_timer = evloop_add_timer(loop, s->o->rescan_ms, on_rescan_timer, s);
+	ers_recheck(s);
 	rescan_some(s, NULL, 0, NULL);
 	if (!plugin_dir_current(s))
 		reopen_dir(s);
@@ -191,15 +205,25 @@ static void on_device_event(void *data, const struct health_burst *b)
 	struct serve *s = data;
 	const char *ids[2 * HEALTH_MAX_NAMES];
 	size_t n = 0;
-	bool full = b->full;
+	int r;
+	bool full = b->full, ers_changed = false;
 	for (size_t i = 0; i < b->ners; i++) {
-		ers_apply(&s->ers, b->ers[i].name, (enum ers_event)b->ers[i].ev);
-		if (b->ers[i].ev != ERS_EV_REMOVED)
+		enum ers_event ev = (enum ers_event)b->ers[i].ev;
+		/* the pci_dev it is about: the state is never inherited by another */
+		uint64_t inst = ev == ERS_EV_BEGIN || ev == ERS_EV_FAILED
+				    ? ers_instance(s->ctx.rootfd, b->ers[i].name)
+				    : 0;
+		ers_changed |= ers_apply(&s->ers, b->ers[i].name, inst, ev);
+		if (ev != ERS_EV_REMOVED)
 			log_info("%s: kernel error recovery: %s", b->ers[i].name,
-				 b->ers[i].ev == ERS_EV_BEGIN	 ? "begun"
-				 : b->ers[i].ev == ERS_EV_FAILED ? "failed"
-								 : "successful");
+				 ev == ERS_EV_BEGIN    ? "begun"
+				 : ev == ERS_EV_FAILED ? "failed"
+						       : "successful");
 	}
+	/* before the rescan: a serve restarted from here on knows it */
+	if (ers_changed && (r = ers_save(s->ctx.rootfd, &s->ers)) < 0)
+		log_warning_errno(r, "%s: %m (a restarted serve would not know the recovery state)",
+				  ERS_FILE);
 	for (size_t i = 0; i < b->npci; i++)
 		ids[n++] = b->pci[i];
 	/* a vfio group node: the PCI functions we know in that group */
@@ -423,7 +447,25 @@ int serve_run(const struct serve_opts *o)
 	r = health_start(s.ctx.loop, on_device_event, &s, &s.health);
 	if (r < 0)
 		log_warning_errno(r, "no uevent monitor (%m): health from the periodic rescan only");
-	r = serve_discover(o->rootfd, o->rootdir, o->cfg, NULL, &all);
+	/* what the kernel's recovery uevents told an earlier serve, about the
+	 * pci_devs that are still the same ones (ers_store.h) */
+	size_t dropped;
+	r = ers_load(o->rootfd, &s.ers, &dropped);
+	if (r < 0)
+		log_warning_errno(r, "%s: %m: ignored (recovery states before this start are lost)",
+				  ERS_FILE);
+	else if (s.ers.n || dropped)
+		log_info("%s: %zu function(s) in or after a kernel error recovery, %zu dropped (gone or a "
+			 "new pci_dev)",
+			 ERS_FILE, s.ers.n, dropped);
+	for (size_t i = 0; i < s.ers.n; i++)
+		if (s.ers.v[i].state == ERS_RECOVERING)
+			log_notice("%s: was in a kernel error recovery when serve stopped; its outcome is "
+				   "unknown: Unhealthy until SUCCESSFUL_RECOVERY or a new pci_dev",
+				   s.ers.v[i].bdf);
+	if (dropped && (r = ers_save(o->rootfd, &s.ers)) < 0)
+		log_warning_errno(r, "%s: %m", ERS_FILE);
+	r = serve_discover(o->rootfd, o->rootdir, o->cfg, NULL, &s.ers, &all);
 	if (r < 0) {
 		log_error_errno(r, "cannot read the node's devices: %m");
 		goto out;

@@ -27,4 +27,4 @@ struct serve_opts {
 int serve_run(const struct serve_opts *o);
 /* Discovery plus resource names: only devices that have a name. */
 int serve_discover(int rootfd, const char *rootdir, const struct config *cfg, const struct sdevs *prev,
-		   struct sdevs *ret);
+		   const struct ers_table *ers, struct sdevs *ret);

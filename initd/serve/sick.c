@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ers.h"
 #include "node/pcidev.h"
 #include "rootfs.h"
 
@@ -46,7 +47,26 @@ int discover_parse_aer_total(const char *text, uint64_t *ret)
  *   PCI_EXP_LNKSTA (pci-sysfs.c current_link_speed_show(),
  *   probe.c pci_speed_string()); not on a VF, which always reads so;
  * - aer_dev_fatal: ERR_FATAL count (drivers/pci/pcie/aer.c), absent
- *   without the AER capability. */
+ *   without the AER capability.
+ * Not `config` while the kernel recovers the function (d->ers, as serve
+ * set it from the uevents): a fatal error's recovery resets the link under
+ * pci_bus_lock() (drivers/pci/pci.c pci_bus_reset(), from
+ * pcie/err.c pcie_do_recovery() -> aer_root_reset() ->
+ * pci_bus_error_reset()), which takes pci_dev_lock() = device_lock() +
+ * pci_cfg_access_lock() of every function below the port (and the port
+ * since 6.11); a user read of `config` (pci-sysfs.c pci_read_config() ->
+ * access.c pci_user_read_config_*()) then sleeps in pci_wait_cfg()
+ * (uninterruptible wait_event()) until the reset ends: up to the link and
+ * readiness waits of pci_bridge_wait_for_secondary_bus(), a minute.  serve
+ * would stall its event loop there.  The function's own state covers a
+ * reset of its port: the recovery announces BEGIN_RECOVERY to every
+ * function below the port it resets (err.c pci_walk_bridge() ->
+ * report_error_detected() -> pci_uevent_ers()); d->ers also holds its PF's
+ * (a VF) or GPU's (an mdev) state.  The other readings here do not wait:
+ * current_link_speed reads through pcie_capability_read_word() ->
+ * pci_read_config_word(), which ignores block_cfg_access (access.c), and
+ * aer_dev_fatal prints counters kept in pci_dev (aer.c); vendor, device
+ * and class are cached in pci_dev too (pci-sysfs.c pci_config_attr()). */
 void sick_read_at(int devfd, struct sdev *d)
 {
 	uint8_t id[12];
@@ -54,7 +74,7 @@ void sick_read_at(int devfd, struct sdev *d)
 	d->dead = false;
 	d->link_down = false;
 	d->aer_fatal = SDEV_AER_UNKNOWN;
-	int fd = rootfs_openat(devfd, "config", O_RDONLY, 0);
+	int fd = d->ers == ERS_RECOVERING ? -EAGAIN : rootfs_openat(devfd, "config", O_RDONLY, 0);
 	if (fd >= 0) {
 		ssize_t n;
 		do

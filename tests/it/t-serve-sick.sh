@@ -101,12 +101,17 @@ settle
 # reported ERR_FATAL of an endpoint is not counted in its aer_dev_fatal
 # (the kernel cannot read its status: tests/vm/s-aer.sh); the kernel sends a
 # BEGIN_RECOVERY uevent: that is what serve goes by
+# While the kernel recovers it, its config space is locked (a read waits for
+# the reset: simfs/pcihealth.c): serve (and status) read none of it, and
+# go on serving the other GPUs (settle) -- a serve that read it would
+# stall until the recovery ends, and kubelet would never hear of it
 echo "sick 0000:3a:00.0 aer-fatal" >$C
 grep -qx "TOTAL_ERR_FATAL 0" $D/0000:3a:00.0/aer_dev_fatal || fail "aer_dev_fatal counted a native ERR_FATAL: $(cat $D/0000:3a:00.0/aer_dev_fatal)"
 wait_health 0000:3a:00.0 Unhealthy "fatal AER error"
 wait_served 0000:3a:00.0 "Unhealthy(aer-recovering)"
 settle
 [ "$(health 0000:3a:00.0)" = Unhealthy ] || fail "fatal AER error forgotten before recovery"
+[ "$(stat_get cfg_waits)" = 0 ] || fail "config space read during a recovery: $(stat_get cfg_waits) read(s) waited"
 echo "heal 0000:3a:00.0" >$C
 wait_health 0000:3a:00.0 Healthy "AER recovery done"
 
@@ -118,10 +123,34 @@ wait_served 0000:3a:00.0 "Unhealthy(aer-recovery-failed)"
 echo "heal 0000:3a:00.0" >$C
 settle
 [ "$(health 0000:3a:00.0)" = Unhealthy ] || fail "a failed recovery forgotten"
+# serve crashes and starts again: the kernel shows nothing (sysfs as
+# before), the record of serve in run/gpu-initd/ers (the sysfs
+# directory inode of the pci_dev) keeps the GPU Unhealthy and out of any allocation
+E=$SIMROOT/run/gpu-initd/ers
+ino=$(stat -L -c %i $D/0000:3a:00.0)
+grep -qx "0000:3a:00.0 $ino failed" $E || fail "no record of the failed recovery: $(cat $E 2>&1)"
+kill -9 $gs; wait $gs 2>/dev/null || true
+"$GPU_INITD" --root $SIMROOT serve --rescan 200 2>>$LOG.gpu-initd.log &
+gs=$!
+settle # (through the new serve)
+[ "$(health 0000:3a:00.0)" = Unhealthy ] || fail "a restarted serve forgot the failed recovery: $(health 0000:3a:00.0)"
+wait_served 0000:3a:00.0 "Unhealthy(aer-recovery-failed)"
+if $K allocate $R 8 >$SIMROOT/alloc.json 2>$LOG.alloc.log; then
+	fail "a GPU whose recovery failed was allocated after a restart: $(cat $SIMROOT/alloc.json)"
+fi
+# a new pci_dev while serve is down (remove, rescan, apply): the record is
+# about the old one, the new serve drops it
+kill $gs; wait $gs 2>/dev/null || true
 echo 1 >$D/0000:3a:00.0/remove
 echo 1 >$SIMROOT/sys/bus/pci/rescan
 gi --config $SIMROOT/mode.json apply 2>>$LOG.apply.log || fail "apply after rescan: $(tail -5 $LOG.apply.log)"
+[ "$(stat -L -c %i $D/0000:3a:00.0)" != "$ino" ] || fail "a new pci_dev with the old sysfs inode $ino"
+grep -q "^0000:3a:00.0 " $E || fail "the record went before serve read it"
+"$GPU_INITD" --root $SIMROOT serve --rescan 200 2>>$LOG.gpu-initd.log &
+gs=$!
 wait_health 0000:3a:00.0 Healthy "a new pci_dev after a failed recovery"
+wait_served 0000:3a:00.0 Healthy
+! grep -q "^0000:3a:00.0 " $E 2>/dev/null || fail "the stale record stays: $(cat $E)"
 
 # surprise removal
 echo "unplug 0000:5d:00.0" >$C

@@ -112,7 +112,7 @@ static void discovery(void **state)
 	int rootfd = rootfs_open(root);
 	assert_true(rootfd >= 0);
 	struct sdevs s;
-	assert_int_equal(discover_scan(rootfd, root, NULL, NULL, &s), 0);
+	assert_int_equal(discover_scan(rootfd, root, NULL, NULL, NULL, &s), 0);
 	assert_int_equal(s.n, 3);
 	assert_string_equal(s.d[0].id, "0000:01:00.0");
 	assert_int_equal(s.d[0].kind, SDEV_PASSTHROUGH);
@@ -147,13 +147,13 @@ static void discovery(void **state)
 	sdevs_free(&s);
 	/* a type no VF lists any more is named from the vGPU manager's catalog */
 	mk(root, "sys/devices/pci0000:00/0000:00:01.0/0000:02:00.4/nvidia/current_vgpu_type", "1097\n");
-	assert_int_equal(discover_scan(rootfd, root, NULL, NULL, &s), 0);
+	assert_int_equal(discover_scan(rootfd, root, NULL, NULL, NULL, &s), 0);
 	assert_string_equal(s.d[0].id, "0000:02:00.4"); /* 01:00.0 lost its driver above */
 	assert_string_equal(s.d[0].vgpu_type, "");
 	sdevs_free(&s);
 	mk(root, "usr/share/nvidia/vgpu/vgpuConfig.xml",
 	   "<vgpuconfig><vgpuType id=\"1097\" name=\"NVIDIA H100XM-40C\" class=\"Compute\"/></vgpuconfig>\n");
-	assert_int_equal(discover_scan(rootfd, root, NULL, NULL, &s), 0);
+	assert_int_equal(discover_scan(rootfd, root, NULL, NULL, NULL, &s), 0);
 	assert_string_equal(s.d[0].vgpu_type, "NVIDIA H100XM-40C");
 	sdevs_free(&s);
 	close(rootfd);

@@ -197,15 +197,15 @@ static void recovery_state(void **state)
 	assert_int_equal(b.ners, 5);
 	struct ers_table t = { .n = 0 };
 	for (size_t i = 0; i < b.ners; i++)
-		ers_apply(&t, b.ers[i].name, (enum ers_event)b.ers[i].ev);
+		ers_apply(&t, b.ers[i].name, 7, (enum ers_event)b.ers[i].ev);
 	assert_int_equal(ers_lookup(&t, "0000:18:00.0"), ERS_FAILED);
 	assert_int_equal(ers_lookup(&t, "0000:2a:00.0"), ERS_NONE);
 	assert_int_equal(ers_lookup(&t, "0000:3a:00.0"), ERS_RECOVERING);
 	assert_int_equal(ers_lookup(&t, "0000:5d:00.0"), ERS_NONE);
 	/* a later success, or the pci_dev's removal, ends it */
-	ers_apply(&t, "0000:3a:00.0", ERS_EV_SUCCESS);
+	ers_apply(&t, "0000:3a:00.0", 0, ERS_EV_SUCCESS);
 	assert_int_equal(ers_lookup(&t, "0000:3a:00.0"), ERS_NONE);
-	ers_apply(&t, "0000:18:00.0", ers_event_of("remove", NULL));
+	ers_apply(&t, "0000:18:00.0", 0, ers_event_of("remove", NULL));
 	assert_int_equal(ers_lookup(&t, "0000:18:00.0"), ERS_NONE);
 	assert_int_equal(t.n, 0);
 	assert_int_equal(ers_event_of("change", "SOMETHING_ELSE"), 0);
@@ -214,7 +214,7 @@ static void recovery_state(void **state)
 	char bdf[32];
 	for (int i = 0; i < ERS_MAX + 4; i++) {
 		snprintf(bdf, sizeof(bdf), "0000:%02x:00.0", i);
-		ers_apply(&t, bdf, ERS_EV_BEGIN);
+		ers_apply(&t, bdf, 1, ERS_EV_BEGIN);
 	}
 	assert_int_equal(t.n, ERS_MAX);
 	assert_int_equal(ers_lookup(&t, "0000:00:00.0"), ERS_RECOVERING);

@@ -9,6 +9,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdbool.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -273,6 +275,126 @@ static void *stalled_writer(void *arg)
 	return NULL;
 }
 
+/* pcihealth.c: a fatal error's recovery holds the function's config
+ * access; a `config` read waits for the outcome (and is counted), the
+ * attributes printed from pci_dev do not; an in-process read never waits. */
+static bool never(void *ctx)
+{
+	return false;
+}
+static bool always(void *ctx)
+{
+	return true;
+}
+static void *cfg_reader(void *arg)
+{
+	unsigned char c[4096];
+	*(ssize_t *)arg =
+	    simfs_read_wait(&sf, canon(DEV18 "config"), (char *)c, sizeof(c), 0, true, never, NULL);
+	return NULL;
+}
+
+static void config_waits_for_recovery(void **state)
+{
+	unsigned char c[4096];
+	assert_int_equal(wr("/.simfs/control", "sick 0000:18:00.0 aer-fatal"), 27);
+	assert_int_equal(simfs_read(&sf, canon(DEV18 "config"), (char *)c, sizeof(c), 0, true), -EAGAIN);
+	assert_int_equal(
+	    simfs_read_wait(&sf, canon(DEV18 "config"), (char *)c, sizeof(c), 0, true, always, NULL), -EINTR);
+	assert_string_equal(rd(DEV18 "vendor"), "0x10de\n");
+	assert_int_equal(
+	    simfs_read(&sf, canon("/sys/bus/pci/devices/0000:2a:00.0/config"), (char *)c, sizeof(c), 0, true),
+	    4096);
+	ssize_t res = 12345;
+	pthread_t t;
+	pthread_create(&t, NULL, cfg_reader, &res);
+	while (sf.cfg_waits < 2)
+		usleep(1000);
+	assert_int_equal(res, 12345);
+	assert_int_equal(wr("/.simfs/control", "sick 0000:18:00.0 recovery-failed"), 33);
+	pthread_join(t, NULL);
+	assert_int_equal(res, 4096);
+	assert_non_null(strstr(rd("/.simfs/stats"), "cfg_waits 2\n"));
+}
+
+/* The recovery walks the functions below the port (err.c
+ * pcie_do_recovery(), pci_walk_bridge()): a port's error announces the
+ * recovery to them, not to the port, and locks their config; a failed
+ * recovery is told to the reporting device only. */
+static char events[1024];
+static void record(void *ctx, const char *action, const char *devpath, const char *subsystem,
+		   const char *const *env)
+{
+	const char *bdf = strrchr(devpath, '/');
+	for (; *env; env++)
+		if (strncmp(*env, "ERROR_EVENT=", 12) == 0)
+			snprintf(events + strlen(events), sizeof(events) - strlen(events), "%s %s;", bdf + 1,
+				 *env + 12);
+}
+
+static int setup_aer(void **state)
+{
+	load("fixtures/qemu-aer.json");
+	m->uevent = record;
+	events[0] = '\0';
+	return 0;
+}
+
+#define EP "/sys/bus/pci/devices/0000:01:00.0/"
+#define RP "/sys/bus/pci/devices/0000:00:07.0/"
+static void recovery_walks_below_the_port(void **state)
+{
+	unsigned char c[4096];
+	wr("/.simfs/control", "sick 0000:00:07.0 aer-fatal");
+	assert_string_equal(events, "0000:01:00.0 BEGIN_RECOVERY;");
+	assert_int_equal(simfs_read(&sf, canon(EP "config"), (char *)c, sizeof(c), 0, true), -EAGAIN);
+	assert_true(simfs_read(&sf, canon(RP "config"), (char *)c, sizeof(c), 0, true) > 0);
+	wr("/.simfs/control", "heal 0000:00:07.0");
+	assert_string_equal(events, "0000:01:00.0 BEGIN_RECOVERY;0000:01:00.0 SUCCESSFUL_RECOVERY;");
+	assert_true(simfs_read(&sf, canon(EP "config"), (char *)c, sizeof(c), 0, true) > 0);
+	events[0] = '\0';
+	wr("/.simfs/control", "sick 0000:00:07.0 aer-fatal");
+	wr("/.simfs/control", "sick 0000:00:07.0 recovery-failed");
+	assert_string_equal(events, "0000:01:00.0 BEGIN_RECOVERY;0000:00:07.0 FAILED_RECOVERY;");
+	assert_true(simfs_read(&sf, canon(EP "config"), (char *)c, sizeof(c), 0, true) > 0);
+	/* the endpoint's own error: as tests/vm/s-aer.sh saw on 6.1 */
+	events[0] = '\0';
+	wr("/.simfs/control", "sick 0000:01:00.0 aer-fatal");
+	assert_int_equal(simfs_read(&sf, canon(EP "config"), (char *)c, sizeof(c), 0, true), -EAGAIN);
+	wr("/.simfs/control", "sick 0000:01:00.0 recovery-failed");
+	assert_string_equal(events, "0000:01:00.0 BEGIN_RECOVERY;0000:01:00.0 FAILED_RECOVERY;");
+}
+
+/* A pci_dev made again (remove + rescan) is a new sysfs directory: a new
+ * inode number, as kernfs gives a new node a new id (fs/kernfs/dir.c
+ * __kernfs_new_node(), idr_alloc_cyclic()); serve's recovery table tells
+ * pci_devs apart by it (initd/serve/ers.h). */
+/* getattr of the directory a link in sys/bus/pci/devices leads to */
+static int dev_stat(const char *bdf, struct stat *st)
+{
+	char p[128], real[1024];
+	snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s", bdf);
+	struct node *n = tree_resolve(m->root, p);
+	if (!n || tree_path(n, real, sizeof(real)) < 0)
+		return -ENOENT;
+	return simfs_getattr(&sf, real, st);
+}
+
+static void new_pci_dev_new_inode(void **state)
+{
+	struct stat a, b, c;
+	assert_int_equal(dev_stat("0000:18:00.0", &a), 0);
+	assert_int_equal(dev_stat("0000:18:00.0", &b), 0);
+	assert_int_equal(a.st_ino, b.st_ino);
+	assert_true(S_ISDIR(a.st_mode));
+	assert_int_equal(wr(DEV18 "remove", "1"), 1);
+	assert_int_equal(dev_stat("0000:18:00.0", &c), -ENOENT);
+	assert_int_equal(wr("/sys/bus/pci/rescan", "1"), 1);
+	assert_int_equal(dev_stat("0000:18:00.0", &c), 0);
+	assert_true(S_ISDIR(c.st_mode));
+	assert_true(c.st_ino != a.st_ino);
+}
+
 static void faults_and_stats(void **state)
 {
 	assert_int_equal(wr("/.simfs/control", "fail sys/bus/pci/drivers_probe EIO 2"), 36);
@@ -300,7 +422,7 @@ static void faults_and_stats(void **state)
 	assert_string_equal(rd(DEV18 "driver_override"), "vfio-pci\n");
 	/* stats count sys/ traffic only */
 	assert_string_equal(rd("/.simfs/stats"), "reads 3\nwrites 6\nbinds 0\nunbinds 0\ncreates 0\nremoves "
-						 "0\nstalled 0\ninjected 4\nblocked 0\n");
+						 "0\nstalled 0\ninjected 4\nblocked 0\ncfg_waits 0\n");
 	/* latency: milliseconds, or microseconds with "us" */
 	assert_int_equal(wr("/.simfs/control", "latency 250us"), 13);
 	assert_int_equal(sf.latency_us, 250);
@@ -441,6 +563,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(nvidia_proc_and_unbind_lock, setup_nic, teardown),
 		cmocka_unit_test_setup_teardown(unbind_lock_row, setup_h100, teardown),
 		cmocka_unit_test_setup_teardown(faults_and_stats, setup_h100, teardown),
+		cmocka_unit_test_setup_teardown(config_waits_for_recovery, setup_h100, teardown),
+		cmocka_unit_test_setup_teardown(new_pci_dev_new_inode, setup_h100, teardown),
+		cmocka_unit_test_setup_teardown(recovery_walks_below_the_port, setup_aer, teardown),
 		cmocka_unit_test_setup_teardown(unplug_removes, setup_h100, teardown),
 		cmocka_unit_test_setup_teardown(read_only_and_write_only, setup_h100, teardown),
 		cmocka_unit_test_setup_teardown(kmsg_sink, setup_h100, teardown),

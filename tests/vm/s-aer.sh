@@ -11,7 +11,11 @@
 #    the kernel sends BEGIN_ then FAILED_RECOVERY; sysfs still shows the
 #    device as before (link up, config answering): serve says
 #    Unhealthy(aer-recovery-failed), kubelet gets nothing to allocate;
-#  - remove + rescan + apply: a new pci_dev, Healthy again.
+#  - serve killed and started again: still Unhealthy(aer-recovery-failed)
+#    (its record in run/gpu-initd/ers, about this pci_dev);
+#  - remove + rescan + apply while serve is down: a new pci_dev (its sysfs
+#    directory has another inode number), the restarted serve drops the
+#    record: Healthy again.
 # QEMU 7.2 sends an error message only when the device's Device Control
 # enables reporting (hw/pci/pcie_aer.c pcie_aer_msg_alldev()): virtio-pci's
 # can be set (x-pcie-deverr-init) and are set in this guest; e1000e's
@@ -80,14 +84,36 @@ wait_until "kubelet still has it allocatable" eval '[ "$(allocatable)" = 0 ]'
 ! kubelet_stub allocate example.com/rng 1 >/dev/null 2>&1 || fail "allocated a device whose recovery failed"
 echo "aer fatal: serve $(served), allocatable $(allocatable)" >>$extra
 
-# a new pci_dev: remove, rescan, apply
+# serve crashes and starts again: sysfs still shows nothing
+serve_pid() { sed -n 's/^{"pid":\([0-9]*\),.*/\1/p' $R/gpu-initd/serve.json 2>/dev/null; }
+kill_serve() { # kill -9 the running serve (its serve.json stays)
+	old=$(serve_pid)
+	[ -n "$old" ] || fail "no serve pid in serve.json"
+	kill -9 $old
+}
+start_serve() { # another serve, once its status is written
+	gpu_initd serve 2>>$R/serve.log &
+	wait_until "serve did not start again" eval '[ -n "$(serve_pid)" ] && [ "$(serve_pid)" != $old ]'
+}
+kill_serve
+start_serve
+wait_until "a restarted serve forgot the failed recovery" eval '[ "$(served)" = "Unhealthy(aer-recovery-failed)" ]'
+! kubelet_stub allocate example.com/rng 1 >/dev/null 2>&1 || fail "allocated a device whose recovery failed after a serve restart"
+echo "aer fatal, serve restarted: serve $(served), allocatable $(allocatable)" >>$extra
+
+# a new pci_dev while serve is down: remove, rescan, apply, then serve
+inode() { ls -id "$S/$1/" | awk '{ print $1 }'; }
+ino=$(inode $dev)
+kill_serve
 echo 1 >$S/$dev/remove
 echo 1 >$ROOT/sys/bus/pci/rescan
 [ -e $S/$dev ] || fail "rescan did not find it again"
 expect_exit 0 gpu_initd apply
+[ "$(inode $dev)" != "$ino" ] || fail "a new pci_dev has the old sysfs inode number $ino"
+start_serve
 wait_until "not Healthy after remove+rescan" eval '[ "$(served)" = Healthy ]'
 wait_until "not allocatable after remove+rescan" eval '[ "$(allocatable)" = 1 ]'
-echo "after remove, rescan, apply: serve $(served), allocatable $(allocatable), device fatal total" \
-	"$(total $dev FATAL fatal)" >>$extra
+echo "after remove, rescan, apply, serve started: sysfs inode new, serve $(served), allocatable" \
+	"$(allocatable), device fatal total $(total $dev FATAL fatal)" >>$extra
 cat $extra
 grep -E "error recovery|unhealthy|healthy" $R/serve.log
