@@ -100,13 +100,25 @@ static int print_status_table(const char *doc)
 	return 0;
 }
 
-static int cmd_status(int rootfd, bool as_json)
+/* A subcommand's arguments, as the table below allows them. */
+struct kargs {
+	bool json, hold;
+	const char *pod, *before_check, *pos[2];
+};
+
+static int cmd_serve(int rootfd, const struct kargs *a)
+{
+	(void)a;
+	return kstub_serve(rootfd) < 0 ? EXIT_INTERNAL : 0;
+}
+
+static int cmd_status(int rootfd, const struct kargs *a)
 {
 	char *doc;
 	int r = ask(rootfd, "{\"cmd\":\"status\"}", &doc);
 	if (r)
 		return r;
-	if (as_json)
+	if (a->json)
 		printf("%s\n", doc);
 	else
 		r = print_status_table(doc);
@@ -138,8 +150,9 @@ static int allocate(int rootfd, const char *resource, const char *count, const c
 	return r;
 }
 
-static int cmd_allocate(int rootfd, const char *resource, const char *count, const char *pod)
+static int cmd_allocate(int rootfd, const struct kargs *a)
 {
+	const char *resource = a->pos[0], *count = a->pos[1], *pod = a->pod;
 	char *doc;
 	int r = allocate(rootfd, resource, count, pod, &doc);
 	if (r)
@@ -188,9 +201,10 @@ static int run_shell(const char *cmd, const char *ids)
 	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -ECHILD;
 }
 
-static int cmd_launch_vm(int rootfd, const char *resource, const char *count, const char *pod,
-			 const char *before_check, bool hold)
+static int cmd_launch_vm(int rootfd, const struct kargs *a)
 {
+	const char *resource = a->pos[0], *count = a->pos[1], *pod = a->pod, *before_check = a->before_check;
+	bool hold = a->hold;
 	char *doc, why[700];
 	int r = allocate(rootfd, resource, count, pod, &doc);
 	if (r)
@@ -217,14 +231,56 @@ static int cmd_launch_vm(int rootfd, const char *resource, const char *count, co
 	return r < 0 ? EXIT_INTERNAL : 0;
 }
 
-static int cmd_restart(int rootfd)
+static int cmd_restart(int rootfd, const struct kargs *a)
 {
+	(void)a;
 	char *doc;
 	int r = ask(rootfd, "{\"cmd\":\"restart\"}", &doc);
 	if (r)
 		return r;
 	free(doc);
 	return 0;
+}
+
+/* The subcommands: name, positional arguments, the options each takes. */
+enum { OPT_JSON = 1, OPT_POD = 2, OPT_BEFORE_CHECK = 4, OPT_HOLD = 8 };
+static const struct kcmd {
+	const char *name;
+	int npos;
+	unsigned opts;
+	int (*run)(int rootfd, const struct kargs *a);
+} commands[] = {
+	{ "serve", 0, 0, cmd_serve },
+	{ "status", 0, OPT_JSON, cmd_status },
+	{ "allocate", 2, OPT_POD, cmd_allocate },
+	{ "launch-vm", 2, OPT_POD | OPT_BEFORE_CHECK | OPT_HOLD, cmd_launch_vm },
+	{ "restart", 0, 0, cmd_restart },
+};
+
+/* The subcommand's options and positional arguments into a; false on
+ * anything it does not take. */
+static bool parse_kargs(const struct kcmd *k, int argc, char **argv, struct kargs *a)
+{
+	int npos = 0;
+	for (int i = 0; i < argc; i++) {
+		const char *o = argv[i];
+		bool more = i + 1 < argc;
+		if ((k->opts & OPT_JSON) && strcmp(o, "--json") == 0)
+			a->json = true;
+		else if ((k->opts & OPT_POD) && strcmp(o, "--pod") == 0 && more)
+			a->pod = argv[++i];
+		else if ((k->opts & OPT_BEFORE_CHECK) && strcmp(o, "--before-check") == 0 && more)
+			a->before_check = argv[++i];
+		else if ((k->opts & OPT_HOLD) && strcmp(o, "--hold") == 0)
+			a->hold = true;
+		else if (o[0] != '-' && npos < k->npos)
+			a->pos[npos++] = o;
+		else {
+			fprintf(stderr, "kubelet-stub: unexpected argument '%s'\n", o);
+			return false;
+		}
+	}
+	return npos == k->npos;
 }
 
 int main(int argc, char **argv)
@@ -251,34 +307,12 @@ int main(int argc, char **argv)
 		default: fputs(usage, stderr); return EXIT_USAGE;
 		}
 	}
-	if (optind >= argc) {
-		fputs(usage, stderr);
-		return EXIT_USAGE;
-	}
-	const char *cmd = argv[optind];
-	/* subcommand options */
-	bool as_json = false, hold = false;
-	const char *pod = NULL, *before_check = NULL, *pos[3] = {};
-	int npos = 0;
-	for (int i = optind + 1; i < argc; i++) {
-		if (strcmp(argv[i], "--json") == 0 && strcmp(cmd, "status") == 0)
-			as_json = true;
-		else if (strcmp(argv[i], "--pod") == 0 && i + 1 < argc)
-			pod = argv[++i];
-		else if (strcmp(argv[i], "--before-check") == 0 && i + 1 < argc &&
-			 strcmp(cmd, "launch-vm") == 0)
-			before_check = argv[++i];
-		else if (strcmp(argv[i], "--hold") == 0 && strcmp(cmd, "launch-vm") == 0)
-			hold = true;
-		else if (argv[i][0] != '-' && npos < 3)
-			pos[npos++] = argv[i];
-		else {
-			fprintf(stderr, "kubelet-stub: unexpected argument '%s'\n%s", argv[i], usage);
-			return EXIT_USAGE;
-		}
-	}
-	int want = strcmp(cmd, "allocate") == 0 || strcmp(cmd, "launch-vm") == 0 ? 2 : 0;
-	if (npos != want || (pod && want == 0)) {
+	const struct kcmd *k = NULL;
+	for (size_t i = 0; optind < argc && i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[optind], commands[i].name) == 0)
+			k = &commands[i];
+	struct kargs a = { 0 };
+	if (!k || !parse_kargs(k, argc - optind - 1, argv + optind + 1, &a)) {
 		fputs(usage, stderr);
 		return EXIT_USAGE;
 	}
@@ -287,21 +321,7 @@ int main(int argc, char **argv)
 		log_error_errno(rootfd, "Failed to open root %s: %m", root);
 		return EXIT_INTERNAL;
 	}
-	int r;
-	if (strcmp(cmd, "serve") == 0)
-		r = kstub_serve(rootfd) < 0 ? EXIT_INTERNAL : 0;
-	else if (strcmp(cmd, "status") == 0)
-		r = cmd_status(rootfd, as_json);
-	else if (strcmp(cmd, "allocate") == 0)
-		r = cmd_allocate(rootfd, pos[0], pos[1], pod);
-	else if (strcmp(cmd, "launch-vm") == 0)
-		r = cmd_launch_vm(rootfd, pos[0], pos[1], pod, before_check, hold);
-	else if (strcmp(cmd, "restart") == 0)
-		r = cmd_restart(rootfd);
-	else {
-		fputs(usage, stderr);
-		r = EXIT_USAGE;
-	}
+	int r = k->run(rootfd, &a);
 	close(rootfd);
 	return r;
 }
