@@ -35,7 +35,7 @@ enum reason {
 	R_LINK_DOWN,	  /* device: current_link_speed "Unknown" */
 	R_BOOT_FB,	  /* device: a firmware framebuffer inside its BAR that apply may not release */
 	R_AER_FATAL,	  /* device: aer_dev_fatal counted fatal errors (TOTAL_ERR_FATAL > 0) */
-	R_MSI_UNISOLATED, /* node: Arm without a GICv3 ITS: VFIO type1 refuses every group (EPERM) */
+	R_MSI_UNISOLATED, /* node: MSIs not isolated (no IR / no GICv3 ITS): VFIO type1 refuses every group */
 	R__MAX,
 };
 const char *reason_code(enum reason r);

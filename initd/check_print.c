@@ -38,10 +38,15 @@ static void node_reason_text(const struct report *r, enum reason x, char *buf, s
 	case R_MSI_UNISOLATED:
 		snprintf(
 		    buf, size,
-		    "the interrupt controller has no GICv3 ITS: MSIs are not isolated and vfio_iommu_type1 "
-		    "refuses to give a VM any group (EPERM, \"No interrupt remapping support\"); boot with "
-		    "an ITS (QEMU: -machine virt,gic-version=3), or accept that a VM can forge host "
-		    "interrupts: options vfio_iommu_type1 allow_unsafe_interrupts=1");
+		    "%s: MSIs are not isolated and vfio_iommu_type1 refuses to give a VM any group (EPERM, "
+		    "\"No interrupt remapping support\"); %s, or accept that a VM can forge host "
+		    "interrupts: options vfio_iommu_type1 allow_unsafe_interrupts=1",
+		    r->iommu.arm ? "the interrupt controller has no GICv3 ITS" : "interrupt remapping is off",
+		    r->iommu.arm ? "boot with an ITS (QEMU: -machine virt,gic-version=3)"
+		    : r->iommu.cmdline.intremap == TRI_OFF
+			? "remove intremap=off / nointremap from the kernel command line"
+			: "enable interrupt remapping (VT-d / AMD-Vi with x2APIC) in the firmware; on a VM: "
+			  "QEMU -device intel-iommu,intremap=on with -machine kernel-irqchip=split");
 		break;
 	default: snprintf(buf, size, "%s", reason_code(x));
 	}

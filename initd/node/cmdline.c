@@ -82,6 +82,7 @@ int cmdline_parse(const char *cmdline, struct kcmdline *ret)
 		.iommu_pt = TRI_UNSET,
 		.iommu_passthrough = TRI_UNSET,
 		.iommu_strict = TRI_UNSET,
+		.intremap = TRI_UNSET,
 	};
 	const char *w, *end, *p = cmdline;
 	while ((w = next_word(p, &end))) {
@@ -124,6 +125,21 @@ int cmdline_parse(const char *cmdline, struct kcmdline *ret)
 			add_flag(&k, w, end);
 		} else if (strcmp(word, "iommu.strict") == 0) {
 			k.iommu_strict = onoff(v);
+			add_flag(&k, w, end);
+		} else if (strcmp(word, "intremap") == 0 || strcmp(word, "nointremap") == 0) {
+			/* drivers/iommu/irq_remapping.c setup_irqremap: a comma
+			 * list, "on" and "off" set it (the last wins); nointremap
+			 * (setup_nointremap) is off */
+			if (word[0] == 'n')
+				k.intremap = TRI_OFF;
+			for (const char *t = v; *t; t += strspn(t, ",")) {
+				size_t n = strcspn(t, ",");
+				if (n == 2 && strncmp(t, "on", 2) == 0)
+					k.intremap = TRI_ON;
+				else if (n == 3 && strncmp(t, "off", 3) == 0)
+					k.intremap = TRI_OFF;
+				t += n;
+			}
 			add_flag(&k, w, end);
 		}
 	}

@@ -17,6 +17,7 @@ struct kcmdline {
 	enum tristate iommu_pt;		 /* iommu=pt (ON) / iommu=nopt (OFF) */
 	enum tristate iommu_passthrough; /* iommu.passthrough=0|1 */
 	enum tristate iommu_strict;	 /* iommu.strict=0|1 */
+	enum tristate intremap;		 /* x86 intremap=on|off, nointremap (OFF) */
 	bool iommu_off;			 /* iommu=off */
 	char flags[256];		 /* the IOMMU-related words, as seen */
 };

@@ -98,6 +98,22 @@ enum iommu_cause iommu_diagnose(const struct iommu_info *i, const char **ret_fix
 	return IOMMU_NO_GROUPS;
 }
 
+/* vfio_iommu_type1 refuses to attach a group whose MSIs are not isolated
+ * (drivers/vfio/vfio_iommu_type1.c vfio_iommu_type1_attach_group:
+ * !allow_unsafe_interrupts && !iommu_group_has_isolated_msi() -> -EPERM,
+ * "No interrupt remapping support"); on x86 interrupt remapping isolates
+ * them (Intel ecap bit 3 and no intremap=off: initd/node/iommu.c; seen on
+ * Debian's 6.1 under QEMU q35: intel-iommu,intremap=off (ecap f42) and
+ * intremap=off on the command line both give EPERM); on Arm only the GICv3
+ * ITS isolates them (drivers/irqchip/irq-gic-v3-its.c sets IRQ_DOMAIN_FLAG_ISOLATED_MSI,
+ * "irqchip/gicv3-its: Sets IRQ_DOMAIN_FLAG_MSI_REMAP", 2017; a GICv2m
+ * frame does not).  Seen: QEMU virt with its default GICv2, the group is
+ * not viable for a type1 container (EPERM); with gic-version=3 it is. */
+bool iommu_msi_unisolated(const struct iommu_info *i)
+{
+	return i->irq_remap == TRI_OFF && !i->unsafe_interrupts_allowed;
+}
+
 static int count_dir(int rootfd, const char *path, char *first, size_t size)
 {
 	DIR *d = rootfs_opendir(rootfd, path);
@@ -171,6 +187,12 @@ int iommu_probe(int rootfd, const char *kver, struct iommu_info *ret)
 	free(cmd);
 	if (r < 0)
 		return r;
+	/* x86: intremap=off / nointremap turn interrupt remapping off whatever
+	 * the hardware can (ecap bit 3 says only that it can): seen on
+	 * Debian's 6.1 under QEMU q35 (intel-iommu,intremap=on, ecap f00f4a):
+	 * the group's type1 attach fails EPERM */
+	if ((i.vendor == IOMMU_INTEL || i.vendor == IOMMU_AMD) && i.cmdline.intremap == TRI_OFF)
+		i.irq_remap = TRI_OFF;
 	char *cfg = NULL, *cpuinfo = NULL;
 	if (kver) {
 		snprintf(p, sizeof(p), "boot/config-%s", kver);

@@ -48,6 +48,10 @@ int iommu_probe(int rootfd, const char *kver, struct iommu_info *ret);
  * change, a static string. */
 enum iommu_cause iommu_diagnose(const struct iommu_info *i, const char **ret_fix);
 const char *iommu_cause_code(enum iommu_cause c);
+/* VMs cannot use VFIO groups here: MSIs not isolated (x86: interrupt
+ * remapping off; Arm: no GICv3 ITS) and vfio_iommu_type1 not told to
+ * allow it.  Where not visible (TRI_UNSET) no verdict. */
+bool iommu_msi_unisolated(const struct iommu_info *i);
 const char *iommu_vendor_name(enum iommu_vendor v);
 
 /* iommu_arm.c: the Arm part of the probe (after the common one filled
@@ -69,6 +73,3 @@ bool iommu_groups_at_probe(const struct iommu_info *i);
 /* Pure: whether an ACPI MADT (the APIC table's bytes) lists a GIC ITS:
  * TRI_ON, TRI_OFF (a GIC without one), TRI_UNSET (not a readable MADT). */
 enum tristate iommu_arm_madt_its(const unsigned char *t, size_t len);
-/* VMs cannot use VFIO groups here: Arm MSIs not isolated (no GICv3 ITS)
- * and vfio_iommu_type1 not told to allow it. */
-bool iommu_msi_unisolated(const struct iommu_info *i);

@@ -132,19 +132,6 @@ static enum tristate dt_its(int rootfd)
 	return t;
 }
 
-/* vfio_iommu_type1 refuses to attach a group whose MSIs are not isolated
- * (drivers/vfio/vfio_iommu_type1.c vfio_iommu_type1_attach_group:
- * !allow_unsafe_interrupts && !iommu_group_has_isolated_msi() -> -EPERM,
- * "No interrupt remapping support"); on Arm only the GICv3 ITS isolates
- * them (drivers/irqchip/irq-gic-v3-its.c sets IRQ_DOMAIN_FLAG_ISOLATED_MSI,
- * "irqchip/gicv3-its: Sets IRQ_DOMAIN_FLAG_MSI_REMAP", 2017; a GICv2m
- * frame does not).  Seen: QEMU virt with its default GICv2, the group is
- * not viable for a type1 container (EPERM); with gic-version=3 it is. */
-bool iommu_msi_unisolated(const struct iommu_info *i)
-{
-	return i->arm && i->irq_remap == TRI_OFF && !i->unsafe_interrupts_allowed;
-}
-
 void iommu_arm_probe(int rootfd, const char *kver, const char *cpuinfo, const char *kconfig,
 		     struct iommu_info *i)
 {

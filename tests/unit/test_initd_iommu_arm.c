@@ -152,8 +152,21 @@ static void msi_isolation_rule(void **state)
 	i.irq_remap = TRI_UNSET; /* not visible: no refusal on a guess */
 	assert_false(iommu_msi_unisolated(&i));
 	i.irq_remap = TRI_OFF;
-	i.arm = false; /* x86: interrupt remapping is reported, not judged here */
-	assert_false(iommu_msi_unisolated(&i));
+	i.arm = false; /* x86: interrupt remapping off, the same rule */
+	assert_true(iommu_msi_unisolated(&i));
+	/* x86 command line: intremap=off, nointremap; the last word wins */
+	struct kcmdline k;
+	cmdline_parse("ro intremap=off", &k);
+	assert_int_equal(k.intremap, TRI_OFF);
+	assert_string_equal(k.flags, "intremap=off");
+	cmdline_parse("ro intremap=nosid,off nointremap", &k);
+	assert_int_equal(k.intremap, TRI_OFF);
+	cmdline_parse("ro intremap=off intremap=on", &k);
+	assert_int_equal(k.intremap, TRI_ON);
+	cmdline_parse("ro intremap=nosid", &k);
+	assert_int_equal(k.intremap, TRI_UNSET);
+	cmdline_parse("ro intremap_x=off", &k);
+	assert_int_equal(k.intremap, TRI_UNSET);
 }
 
 int main(void)

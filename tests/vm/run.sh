@@ -74,8 +74,13 @@ for t in tests/vm/${1:-s-*}.sh; do
 	(cd "$root" && find . ! -name .stamp | cpio -o -H newc --quiet) >"$OUT/$name.cpio"
 	rm -rf "$root"
 	qemu_args=$(sed -n 's/^# qemu: //p' "$t" | tr '\n' ' ')
+	# `# iommu: none` (no IOMMU) or `# iommu: DEVICE,PROPS` (another one)
 	iommu="-device intel-iommu,intremap=on,caching-mode=on"
-	! grep -q '^# iommu: none$' "$t" || iommu=
+	case $(sed -n 's/^# iommu: //p' "$t") in
+	'') ;;
+	none) iommu= ;;
+	*) iommu="-device $(sed -n 's/^# iommu: //p' "$t")" ;;
+	esac
 	append=$(sed -n 's/^# append: //p' "$t" | tr '\n' ' ')
 	log=$OUT/$name.log
 	: >"$log"
