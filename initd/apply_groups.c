@@ -73,8 +73,7 @@ static void release_locks(int rootfd, struct report *r, const struct dev_report 
 }
 
 /* A group the kernel made at the bind (group_predict_at_bind): check
- * the real one as check would have, with its members as the kernel now
- * lists them.  Unsafe: this run's binds of the unit are undone (override
+ * the real one as check would have.  Unsafe: this run's binds of the unit are undone (override
  * back, unbind; the group the kernel made stays, empty of drivers) and the
  * unit is refused with the real members in the report.  True when safe. */
 static bool check_made_group(int rootfd, struct report *r, size_t first, int timeout_ms,
@@ -84,8 +83,7 @@ static bool check_made_group(int rootfd, struct report *r, size_t first, int tim
 	for (size_t k = first; k < r->ndr && nu < GROUP_MAX_MEMBERS; k++)
 		if (same_group(&r->dr[first], &r->dr[k]))
 			unit[nu++] = k;
-	for (size_t u = 0; u < nu; u++)
-		pcidev_refresh_group(rootfd, &r->devs.dev[r->dr[unit[u]].idx]);
+	/* each member's group is the one vfio_bind read after its bind */
 	struct group_plan real[GROUP_MAX_MEMBERS];
 	int err[GROUP_MAX_MEMBERS];
 	bool safe = true;

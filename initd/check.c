@@ -251,10 +251,11 @@ int check_build(int rootfd, const char *rootdir, const struct config *c, struct 
 		if (r.mode == MODE_PASSTHROUGH && r.mods &&
 		    (modules_available(r.mods, d->vfio_module) <= 0 || d->variant_unclaimed))
 			d->reasons |= BIT(R_VFIO_MISSING);
-		if (p->group < 0 && !p->driver[0] && iommu_groups_at_probe(&r.iommu))
+		if (p->group < 0 && !p->driver[0] && iommu_groups_at_probe(&r.iommu)) {
+			pcidev_read_parent(rootfd, &r.devs.dev[d->idx]);
 			d->group_err = group_predict_at_bind(r.devs.dev, r.devs.n, r.selected, r.allowed,
 							     d->idx, &d->grp);
-		else
+		} else
 			d->group_err =
 			    group_assess_with(r.devs.dev, r.devs.n, r.selected, r.allowed, p->group, &d->grp);
 		if (r.mode == MODE_PASSTHROUGH) {

@@ -121,33 +121,30 @@ int pcidev_refresh(int rootfd, struct pcidev *d)
 	return r;
 }
 
-static void read_group_at(int devfd, struct pcidev *d)
+/* The group number of the iommu_group link under devfd, -1 if none. */
+static int read_group_at(int devfd)
 {
 	char v[64], *end;
-	d->group = -1;
-	if (rootfs_link_basename(devfd, "iommu_group", v, sizeof(v)) >= 0) {
-		long g = strtol(v, &end, 10);
-		if (*end == '\0' && g >= 0)
-			d->group = (int)g;
-	}
+	if (rootfs_link_basename(devfd, "iommu_group", v, sizeof(v)) < 0)
+		return -1;
+	long g = strtol(v, &end, 10);
+	return *end == '\0' && g >= 0 && g <= INT_MAX ? (int)g : -1;
 }
 
-int pcidev_refresh_group(int rootfd, struct pcidev *d)
+int pcidev_read_group(int rootfd, const char *bdf)
 {
-	int devfd = open_dev(rootfd, d->bdf);
-	if (devfd < 0) {
-		d->group = -1;
-		return devfd == -ENOENT ? 0 : devfd;
-	}
-	read_group_at(devfd, d);
+	int devfd = open_dev(rootfd, bdf);
+	if (devfd < 0)
+		return devfd;
+	int g = read_group_at(devfd);
 	close(devfd);
-	return 0;
+	return g < 0 ? -ENOENT : g;
 }
 
 /* The bridge above: the devices/ link points into the device hierarchy,
  * ../../../devices/pci0000:00/0000:00:07.0/0000:01:00.0; the component
  * before the last is the parent (a "pciDDDD:BB" root bus is none). */
-static void read_parent(int rootfd, struct pcidev *d)
+void pcidev_read_parent(int rootfd, struct pcidev *d)
 {
 	char p[96], t[512];
 	snprintf(p, sizeof(p), PCI_DEVICES "/%s", d->bdf);
@@ -166,11 +163,10 @@ static void fill_from_root(int rootfd, struct pcidev *d)
 {
 	char v[64];
 	d->group = d->numa = d->numvfs = -1;
-	read_parent(rootfd, d);
 	int devfd = open_dev(rootfd, d->bdf);
 	if (devfd < 0)
 		return;
-	read_group_at(devfd, d);
+	d->group = read_group_at(devfd);
 	if (rootfs_read_int(devfd, "numa_node", &d->numa) < 0)
 		d->numa = -1;
 	d->is_vf = rootfs_link_basename(devfd, "physfn", v, sizeof(v)) >= 0 && pci_addr_parse(v, &d->pf) == 0;

@@ -19,7 +19,7 @@ struct pcidev {
 	int header_type;	/* 0 endpoint, 1 bridge */
 	int numa;		/* -1: none */
 	int group;		/* -1: no IOMMU group */
-	bool has_parent;	/* a PCI bridge above it (not a root bus) */
+	bool has_parent;	/* a PCI bridge above it: pcidev_read_parent() only */
 	struct pci_addr parent; /* that bridge, from the devices/ link's target */
 	bool is_vf;
 	struct pci_addr pf; /* a VF's physfn */
@@ -41,9 +41,12 @@ int pcidev_scan(int rootfd, const char *rootdir, struct pcidevs *ret);
 void pcidevs_free(struct pcidevs *p);
 /* Re-reads what a bind changes: driver, driver_override, numvfs. */
 int pcidev_refresh(int rootfd, struct pcidev *d);
-/* Re-reads the IOMMU group (a kernel that makes groups at driver probe
- * gives one only at the bind): 0 (d->group, -1 when none) or -errno. */
-int pcidev_refresh_group(int rootfd, struct pcidev *d);
+/* The IOMMU group of bdf (a kernel that makes groups at driver probe
+ * gives one only at the bind): its number, -ENOENT when none, -errno. */
+int pcidev_read_group(int rootfd, const char *bdf);
+/* Fills has_parent/parent (not read by the scan: only a group predicted
+ * before its bind needs the bridge above). */
+void pcidev_read_parent(int rootfd, struct pcidev *d);
 /* Current driver name ("" when unbound). */
 int pcidev_read_driver(int rootfd, const char *bdf, char *buf, size_t size);
 /* One counted sysfs write, logged when it fails: sys/bus/pci/devices/

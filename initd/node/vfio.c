@@ -295,13 +295,10 @@ int vfio_bind(int rootfd, const char *bdf, const char *driver, int *group, int t
 			return fail(res, STEP_VERIFY, -ENXIO);
 	}
 	if (*group < 0) {
-		char g[16], *end;
-		snprintf(p, sizeof(p), PCI_DEVICES "/%s/iommu_group", bdf);
-		r = rootfs_link_basename(rootfd, p, g, sizeof(g));
-		long n = r < 0 ? -1 : strtol(g, &end, 10);
-		if (n < 0 || *end)
+		int g = pcidev_read_group(rootfd, bdf);
+		if (g < 0)
 			return fail(res, STEP_GROUP_NODE, -ENODEV);
-		*group = (int)n;
+		*group = g;
 	}
 	r = wait_group_node(rootfd, *group, timeout_ms);
 	if (r < 0)
