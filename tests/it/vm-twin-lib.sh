@@ -87,3 +87,10 @@ error_events() {
 	tail -n +$((_ev_mark + 1)) "$ROOT/run/uevents" | awk -v d="/$1" '$1 == "change" && $2 ~ d"$"' |
 		grep -o "ERROR_EVENT=[A-Z_]*" | cut -d= -f2 | paste -sd,
 }
+# config_passthrough SELECTOR ID NAME: ROOT's etc/gpu-initd/config.json,
+# vm-passthrough selecting SELECTOR, vendor:device ID named NAME
+config_passthrough() {
+	mkdir -p $ROOT/etc/gpu-initd
+	printf '{ "mode": "vm-passthrough", "devices": ["%s"],\n  "resource-names": { "%s": "%s" } }\n' \
+		"$1" "$2" "$3" >$ROOT/etc/gpu-initd/config.json
+}

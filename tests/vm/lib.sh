@@ -57,8 +57,8 @@ flat() {
 # which defines the same names there.  The vocabulary: fail, driver_of,
 # group_of, loaded, load_module, expect_exit, flat, vfio_node,
 # group_viable, kernel_log, aer_inject, error_events_start/_mark,
-# error_events, and below ROOT (prefixes every path), VM_FILES, gpu_initd
-# and kubelet_stub (run under ROOT), sysfs_writes (counts sysfs writes;
+# error_events, config_passthrough, and below ROOT (prefixes every path),
+# VM_FILES, gpu_initd and kubelet_stub (run under ROOT), sysfs_writes (counts sysfs writes;
 # "-": a real kernel keeps no such count, so a check on it passes here).
 ROOT=
 # VM_FILES: where the scenario's helper files are (/behaviour.sh, ...)
@@ -110,4 +110,11 @@ error_events_mark() {
 }
 error_events() {
 	sed -n "s|.*/$1 \([A-Z_]*\) .*|\1|p" /run/ers.log | tr '\n' ',' | sed 's/,$//'
+}
+# config_passthrough SELECTOR ID NAME: ROOT's etc/gpu-initd/config.json,
+# vm-passthrough selecting SELECTOR, vendor:device ID named NAME
+config_passthrough() {
+	mkdir -p $ROOT/etc/gpu-initd
+	printf '{ "mode": "vm-passthrough", "devices": ["%s"],\n  "resource-names": { "%s": "%s" } }\n' \
+		"$1" "$2" "$3" >$ROOT/etc/gpu-initd/config.json
 }

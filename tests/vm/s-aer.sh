@@ -33,11 +33,7 @@ rp=0000:00:07.0 dev=0000:01:00.0
 S=$ROOT/sys/bus/pci/devices
 R=$ROOT/run
 error_events_start
-mkdir -p $ROOT/etc/gpu-initd
-cat >$ROOT/etc/gpu-initd/config.json <<'JSON'
-{ "mode": "vm-passthrough", "devices": ["1af4:1044"],
-  "resource-names": { "1af4:1044": "example.com/rng" } }
-JSON
+config_passthrough 1af4:1044 1af4:1044 example.com/rng
 kubelet_stub serve 2>$R/kstub.log &
 i=0
 while [ ! -S $ROOT/var/lib/kubelet/device-plugins/kubelet.sock ]; do

@@ -15,11 +15,7 @@
 . "${VM_LIB:-/lib.sh}"
 bdf=0000:00:05.0
 R=$ROOT/run
-mkdir -p $ROOT/etc/gpu-initd
-cat >$ROOT/etc/gpu-initd/config.json <<'JSON'
-{ "mode": "vm-passthrough", "devices": ["1234:11e8"],
-  "resource-names": { "1234:11e8": "example.com/edu" } }
-JSON
+config_passthrough 1234:11e8 1234:11e8 example.com/edu
 expect_exit 1 gpu_initd check >$R/check.txt 2>&1
 cat $R/check.txt
 grep -q "interrupt remapping no" $R/check.txt || fail "check does not see interrupt remapping off"

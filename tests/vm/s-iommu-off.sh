@@ -8,11 +8,7 @@
 # append: intel_iommu=off
 . "${VM_LIB:-/lib.sh}"
 bdf=0000:00:05.0
-mkdir -p $ROOT/etc/gpu-initd
-cat >$ROOT/etc/gpu-initd/config.json <<'JSON'
-{ "mode": "vm-passthrough", "devices": ["1234:11e8"],
-  "resource-names": { "1234:11e8": "example.com/edu" } }
-JSON
+config_passthrough 1234:11e8 1234:11e8 example.com/edu
 [ -e $ROOT/sys/firmware/acpi/tables/DMAR ] || fail "no DMAR table"
 [ -z "$(ls $ROOT/sys/kernel/iommu_groups)" ] || fail "IOMMU groups exist with intel_iommu=off"
 out=$ROOT/run/check.txt

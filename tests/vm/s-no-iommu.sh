@@ -9,11 +9,7 @@
 # qemu: -device edu,addr=05.0
 . "${VM_LIB:-/lib.sh}"
 bdf=0000:00:05.0
-mkdir -p $ROOT/etc/gpu-initd
-cat >$ROOT/etc/gpu-initd/config.json <<'JSON'
-{ "mode": "vm-passthrough", "devices": ["1234:11e8"],
-  "resource-names": { "1234:11e8": "example.com/edu" } }
-JSON
+config_passthrough 1234:11e8 1234:11e8 example.com/edu
 [ ! -e $ROOT/sys/firmware/acpi/tables/DMAR ] || fail "a DMAR table without intel-iommu"
 out=$ROOT/run/check.json
 expect_exit 1 gpu_initd check --json >$out

@@ -10,11 +10,7 @@
 # qemu: -device edu,addr=05.0
 . "${VM_LIB:-/lib.sh}"
 bdf=0000:00:05.0
-mkdir -p $ROOT/etc/gpu-initd
-cat >$ROOT/etc/gpu-initd/config.json <<'JSON'
-{ "mode": "vm-passthrough", "devices": ["1234:11e8"],
-  "resource-names": { "1234:11e8": "example.com/edu" } }
-JSON
+config_passthrough 1234:11e8 1234:11e8 example.com/edu
 [ -d $ROOT/sys/class/iommu/dmar0 ] || fail "no emulated Intel IOMMU"
 [ -z "$(driver_of $bdf)" ] || fail "edu already bound to $(driver_of $bdf)"
 ! loaded vfio_pci || fail "vfio_pci loaded before apply"

@@ -10,11 +10,7 @@
 . "${VM_LIB:-/lib.sh}"
 bdf=0000:00:05.0
 R=$ROOT/run
-mkdir -p $ROOT/etc/gpu-initd
-cat >$ROOT/etc/gpu-initd/config.json <<'JSON'
-{ "mode": "vm-passthrough", "devices": ["1234:11e8"],
-  "resource-names": { "1234:11e8": "example.com/edu" } }
-JSON
+config_passthrough 1234:11e8 1234:11e8 example.com/edu
 kubelet_stub serve 2>$R/kstub.log &
 i=0
 while [ ! -S $ROOT/var/lib/kubelet/device-plugins/kubelet.sock ]; do

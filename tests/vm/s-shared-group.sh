@@ -8,11 +8,7 @@
 # qemu: -device edu,addr=05.0,multifunction=on -device edu,addr=05.1
 . "${VM_LIB:-/lib.sh}"
 a=0000:00:05.0 b=0000:00:05.1
-mkdir -p $ROOT/etc/gpu-initd
-cat >$ROOT/etc/gpu-initd/config.json <<'JSON'
-{ "mode": "vm-passthrough", "devices": ["0000:00:05.0"],
-  "resource-names": { "1234:11e8": "example.com/edu" } }
-JSON
+config_passthrough 0000:00:05.0 1234:11e8 example.com/edu
 [ "$(group_of $a)" = "$(group_of $b)" ] || fail "05.0 and 05.1 in different groups"
 [ -z "$(driver_of $b)" ] || fail "05.1 bound to $(driver_of $b) at boot"
 echo pci-stub >$ROOT/sys/bus/pci/devices/$b/driver_override

@@ -7,11 +7,7 @@
 # twin: qemu-virt-edu-no-iommu
 . "${VM_LIB:-/lib.sh}"
 bdf=0000:00:05.0
-mkdir -p $ROOT/etc/gpu-initd
-cat >$ROOT/etc/gpu-initd/config.json <<'JSON'
-{ "mode": "vm-passthrough", "devices": ["1234:11e8"],
-  "resource-names": { "1234:11e8": "example.com/edu" } }
-JSON
+config_passthrough 1234:11e8 1234:11e8 example.com/edu
 [ -z "$(ls $ROOT/sys/class/iommu)" ] || fail "an IOMMU is present: $(ls $ROOT/sys/class/iommu)"
 [ -e $ROOT/sys/firmware/devicetree/base ] || fail "not booted from a device tree"
 out=$ROOT/run/check.txt

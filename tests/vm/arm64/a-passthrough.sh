@@ -15,11 +15,7 @@
 . "${VM_LIB:-/lib.sh}"
 bdf=0000:00:05.0
 R=$ROOT/run
-mkdir -p $ROOT/etc/gpu-initd
-cat >$ROOT/etc/gpu-initd/config.json <<'JSON'
-{ "mode": "vm-passthrough", "devices": ["1234:11e8"],
-  "resource-names": { "1234:11e8": "example.com/edu" } }
-JSON
+config_passthrough 1234:11e8 1234:11e8 example.com/edu
 kver=$(cat $ROOT/proc/sys/kernel/osrelease)
 case $kver in
 6.12.*) at_probe=1 grp_want=0 ;;

@@ -16,11 +16,7 @@
 . "${VM_LIB:-/lib.sh}"
 P=$ROOT/sys/bus/pci
 a=0000:00:05.0 b=0000:00:05.1
-mkdir -p $ROOT/etc/gpu-initd
-cat >$ROOT/etc/gpu-initd/config.json <<'JSON'
-{ "mode": "vm-passthrough", "devices": ["0000:00:05.0"],
-  "resource-names": { "1234:11e8": "example.com/edu" } }
-JSON
+config_passthrough 0000:00:05.0 1234:11e8 example.com/edu
 # each step's groups into the end state (the golden)
 obs() {
 	la=$(readlink $P/devices/$a/iommu_group 2>/dev/null) || la=-
